@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the tests and package builds use (run as root; idempotent).
+# The test peers themselves (Pushgateway, Prometheus, VictoriaMetrics,
+# node_exporter) are fetched by scripts/lib/peers.ts with apt-get download.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+PKGS=(dpkg-dev rpm lintian qemu-user-static debootstrap systemd-container xz-utils)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+apt-get update -qq
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,99 @@
+import { FamilySet, type MetricFamily } from '../../model/family.ts';
+import { createLogger, type Logger } from '../../log.ts';
+import { NoDataError, type Collector, type CollectorDefinition, type HostPaths } from './collector.ts';
+import { OptionValues, type OptionValue } from './options.ts';
+
+export interface HostSourceConfig {
+  paths: HostPaths;
+  /** Names of the collectors to run. */
+  enabled: ReadonlySet<string>;
+  /** Option overrides by flag name (e.g. collector.netdev.device-include). */
+  options?: ReadonlyMap<string, OptionValue>;
+  /** A collector taking longer is abandoned and reported failed (its late result is dropped). */
+  collectorTimeoutMs?: number;
+  log?: Logger;
+}
+
+interface RunningCollector {
+  name: string;
+  collector: Collector;
+}
+
+const SUCCESS_HELP = 'node_exporter: Whether a collector succeeded.';
+const DURATION_HELP = 'node_exporter: Duration of a collector scrape.';
+
+/**
+ * The host source: runs every enabled collector concurrently, each isolated
+ * (a failure or timeout only sets its own node_scrape_collector_success to 0),
+ * and merges their families.
+ */
+export class HostSource {
+  private readonly running: RunningCollector[];
+  private readonly timeoutMs: number;
+  private readonly log: Logger;
+
+  constructor(definitions: readonly CollectorDefinition[], config: HostSourceConfig) {
+    this.log = config.log ?? createLogger({ source: 'host' });
+    this.timeoutMs = config.collectorTimeoutMs ?? 10_000;
+    const allSpecs = definitions.flatMap((d) => d.options ?? []);
+    const options = new OptionValues(allSpecs, config.options ?? new Map());
+    this.running = definitions
+      .filter((d) => config.enabled.has(d.name))
+      .map((d) => ({ name: d.name, collector: d.create({ paths: config.paths, options, log: this.log.child({ collector: d.name }) }) }));
+  }
+
+  get collectorNames(): string[] {
+    return this.running.map((r) => r.name);
+  }
+
+  async collect(): Promise<MetricFamily[]> {
+    const results = await Promise.all(this.running.map((r) => this.runOne(r)));
+    const out = new FamilySet();
+    for (const r of results) {
+      if (r.families) {
+        try {
+          out.addFamilies(r.families);
+        } catch (err) {
+          r.success = false;
+          this.log.error('collector output conflicts with another collector', { collector: r.name, err });
+        }
+      }
+      out.gauge('node_scrape_collector_duration_seconds', DURATION_HELP, r.seconds, { collector: r.name });
+      out.gauge('node_scrape_collector_success', SUCCESS_HELP, r.success ? 1 : 0, { collector: r.name });
+    }
+    return out.toArray();
+  }
+
+  private async runOne(r: RunningCollector): Promise<{ name: string; families?: MetricFamily[]; success: boolean; seconds: number }> {
+    const start = process.hrtime.bigint();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+        timer.unref();
+      });
+      const families = await Promise.race([r.collector.collect(), timeout]);
+      return { name: r.name, families, success: true, seconds: elapsed(start) };
+    } catch (err) {
+      if (err instanceof NoDataError) this.log.debug('collector returned no data', { collector: r.name, err });
+      else this.log.error('collector failed', { collector: r.name, err });
+      return { name: r.name, success: false, seconds: elapsed(start) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function elapsed(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** Which collectors run, from defaults, --collector.disable-defaults and explicit per-collector switches. */
+export function resolveEnabled(definitions: readonly CollectorDefinition[], disableDefaults: boolean, explicit: ReadonlyMap<string, boolean>): Set<string> {
+  const enabled = new Set<string>();
+  for (const d of definitions) {
+    const on = explicit.get(d.name) ?? (disableDefaults ? false : d.defaultEnabled);
+    if (on) enabled.add(d.name);
+  }
+  return enabled;
+}

@@ -1,0 +1,72 @@
+/**
+ * Small file readers shared by the /proc and /sys parsers. Parsers are pure
+ * functions over a root path so they run the same on the live host and on
+ * node_exporter's fixture tree.
+ */
+import { readFile, readdir, readlink } from 'node:fs/promises';
+import path from 'node:path';
+
+export async function readText(file: string): Promise<string> {
+  return readFile(file, 'utf8');
+}
+
+/** Reads a file, or returns undefined if it does not exist (ENOENT/ENOTDIR). */
+export async function readTextIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Reads a one-value sysfs attribute, trimmed; undefined when absent or unreadable (EINVAL, EACCES, EIO... as node_exporter skips them). */
+export async function readAttr(file: string): Promise<string | undefined> {
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses an unsigned/signed integer attribute strictly; throws with the file name when garbled. */
+export function parseIntStrict(text: string, where: string): number {
+  const t = text.trim();
+  if (!/^[+-]?\d+$/.test(t)) throw new Error(`${where}: expected an integer, got ${JSON.stringify(t.slice(0, 40))}`);
+  return Number(t);
+}
+
+/** Parses a float strictly (decimal or exponent form); throws with context when garbled. */
+export function parseFloatField(text: string, where: string): number {
+  const t = text.trim();
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) throw new Error(`${where}: expected a number, got ${JSON.stringify(t.slice(0, 40))}`);
+  return Number(t);
+}
+
+/** Directory entries sorted by name; [] when the directory does not exist. */
+export async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}
+
+export async function readLinkBase(file: string): Promise<string | undefined> {
+  try {
+    return path.basename(await readlink(file));
+  } catch {
+    return undefined;
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Splits on runs of whitespace, dropping empty fields. */
+export function fields(line: string): string[] {
+  return line.trim().split(/\s+/).filter((f) => f !== '');
+}

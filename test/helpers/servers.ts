@@ -1,0 +1,130 @@
+/**
+ * Real peers (Debian's binaries) started on random loopback ports for
+ * integration tests, and stopped afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ensurePeer, peerAvailable, type PeerName } from '../../scripts/lib/peers.ts';
+import { waitFor } from './wait.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  process: ChildProcess;
+  /** Output so far, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Why an integration test must be skipped, or undefined when every peer it needs can be had. */
+export function missingPeers(...names: PeerName[]): string | undefined {
+  for (const n of names) {
+    const r = peerAvailable(n);
+    if (!r.ok) return `test peer ${n} unavailable: ${r.reason}`;
+  }
+  return undefined;
+}
+
+async function startServer(binary: string, args: (port: number, dataDir: string) => string[], readyPath: string, name: string): Promise<RunningServer> {
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), `edgepush-${name}-`));
+    const child = spawn(binary, args(port, dataDir), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
+    const url = `http://127.0.0.1:${port}`;
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    const server: RunningServer = {
+      url,
+      port,
+      dataDir,
+      process: child,
+      output: () => out,
+      stop: async () => {
+        if (!exited) {
+          child.kill('SIGTERM');
+          await waitFor(`${name} to exit`, () => exited, { timeoutMs: 10_000 }).catch(() => child.kill('SIGKILL'));
+        }
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+    try {
+      await waitFor(`${name} on ${url}`, async () => {
+        if (exited) throw new Error(`${name} exited: ${out.slice(-2000)}`);
+        const res = await fetch(url + readyPath);
+        await res.arrayBuffer();
+        return res.ok;
+      }, { timeoutMs: 30_000 });
+      return server;
+    } catch (err) {
+      lastErr = err;
+      await server.stop();
+    }
+  }
+  throw lastErr;
+}
+
+export async function startPushgateway(extraArgs: string[] = []): Promise<RunningServer> {
+  const { pushgateway } = ensurePeer('pushgateway');
+  return startServer(pushgateway, (port) => [`--web.listen-address=127.0.0.1:${port}`, ...extraArgs], '/-/ready', 'pushgateway');
+}
+
+export async function startNodeExporter(extraArgs: string[] = []): Promise<RunningServer> {
+  const bin = ensurePeer('nodeExporter')['node-exporter'];
+  return startServer(bin, (port) => [`--web.listen-address=127.0.0.1:${port}`, ...extraArgs], '/metrics', 'node-exporter');
+}
+
+/** Prometheus with the given scrape config YAML (may be empty), the remote-write receiver on, and a short lookback where asked. */
+export async function startPrometheus(configYaml: string, extraArgs: string[] = []): Promise<RunningServer> {
+  const { prometheus } = ensurePeer('prometheus');
+  return startServer(
+    prometheus,
+    (port, dataDir) => {
+      const configFile = path.join(dataDir, 'prometheus.yml');
+      writeFileSync(configFile, configYaml);
+      return [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${path.join(dataDir, 'tsdb')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--web.enable-remote-write-receiver',
+        '--web.enable-lifecycle',
+        ...extraArgs,
+      ];
+    },
+    '/-/ready',
+    'prometheus',
+  );
+}
+
+export async function startVictoriaMetrics(extraArgs: string[] = []): Promise<RunningServer> {
+  const bin = ensurePeer('victoriametrics')['victoria-metrics'];
+  return startServer(bin, (port, dataDir) => [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${path.join(dataDir, 'data')}`, ...extraArgs], '/health', 'victoria-metrics');
+}
+
+/** Runs a PromQL instant query against Prometheus or VictoriaMetrics. */
+export async function promQuery(baseUrl: string, query: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const res = await fetch(`${baseUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const body = (await res.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
+  if (body.status !== 'success') throw new Error(`query ${query} failed: ${body.error ?? res.status}`);
+  return body.data.result;
+}

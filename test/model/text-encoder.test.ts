@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeText } from '../../src/model/text-encoder.ts';
+import { FamilySet, type MetricFamily } from '../../src/model/family.ts';
+
+test('families are sorted by name, series by label values, empty families dropped', () => {
+  const set = new FamilySet();
+  set.gauge('b_metric', 'B.', 2, { device: 'sdb' });
+  set.gauge('b_metric', 'B.', 1, { device: 'sda' });
+  set.counter('a_total', 'A.', 3);
+  set.family('c_empty', 'nothing', 'gauge');
+  assert.equal(
+    encodeText(set.toArray()),
+    '# HELP a_total A.\n# TYPE a_total counter\na_total 3\n' +
+      '# HELP b_metric B.\n# TYPE b_metric gauge\nb_metric{device="sda"} 1\nb_metric{device="sdb"} 2\n',
+  );
+});
+
+test('label values and HELP are escaped as client_golang does; label names sorted', () => {
+  const f: MetricFamily = {
+    name: 'x',
+    help: 'a \\ b\nc "quoted"',
+    type: 'untyped',
+    samples: [{ name: 'x', labels: { z: 'v', a: 'back\\slash "q"\nnl' }, value: 1.5 }],
+  };
+  assert.equal(encodeText([f]), '# HELP x a \\\\ b\\nc "quoted"\n# TYPE x untyped\nx{a="back\\\\slash \\"q\\"\\nnl",z="v"} 1.5\n');
+});
+
+test('no HELP line when the family has none; timestamps only when asked', () => {
+  const f: MetricFamily = { name: 'x', type: 'gauge', samples: [{ name: 'x', labels: {}, value: 1, timestampMs: 1700000000123 }] };
+  assert.equal(encodeText([f]), '# TYPE x gauge\nx 1\n');
+  assert.equal(encodeText([f], { timestamps: true }), '# TYPE x gauge\nx 1 1700000000123\n');
+});
+
+test('histograms keep buckets in le order, then _sum and _count, le last among labels', () => {
+  const f: MetricFamily = {
+    name: 'h',
+    help: 'H.',
+    type: 'histogram',
+    samples: [
+      { name: 'h_count', labels: { path: '/b' }, value: 2 },
+      { name: 'h_bucket', labels: { le: '+Inf', path: '/b' }, value: 2 },
+      { name: 'h_sum', labels: { path: '/b' }, value: 0.5 },
+      { name: 'h_bucket', labels: { path: '/b', le: '0.1' }, value: 1 },
+      { name: 'h_bucket', labels: { le: '+Inf', path: '/a' }, value: 0 },
+      { name: 'h_sum', labels: { path: '/a' }, value: 0 },
+      { name: 'h_count', labels: { path: '/a' }, value: 0 },
+    ],
+  };
+  assert.equal(
+    encodeText([f]),
+    '# HELP h H.\n# TYPE h histogram\n' +
+      'h_bucket{path="/a",le="+Inf"} 0\nh_sum{path="/a"} 0\nh_count{path="/a"} 0\n' +
+      'h_bucket{path="/b",le="0.1"} 1\nh_bucket{path="/b",le="+Inf"} 2\nh_sum{path="/b"} 0.5\nh_count{path="/b"} 2\n',
+  );
+});
+
+test('series with fewer labels sort first, as client_golang sorts inconsistent label sets', () => {
+  const f: MetricFamily = { name: 'x', type: 'untyped', samples: [
+    { name: 'x', labels: { a: '1', b: '2' }, value: 2 },
+    { name: 'x', labels: { a: '9' }, value: 1 },
+  ] };
+  assert.equal(encodeText([f]), '# TYPE x untyped\nx{a="9"} 1\nx{a="1",b="2"} 2\n');
+});
+
+test('FamilySet refuses a family emitted with two types', () => {
+  const set = new FamilySet();
+  set.gauge('x', 'X', 1);
+  assert.throws(() => set.counter('x', 'X', 1), /emitted as counter after gauge/);
+});

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseText, TextParseError } from '../../src/model/text-parser.ts';
+import { encodeText } from '../../src/model/text-encoder.ts';
+
+const good = `# HELP http_requests_total The total number of HTTP requests.
+# TYPE http_requests_total counter
+http_requests_total{method="post",code="200"} 1027 1395066363000
+http_requests_total{method="post",code="400"}    3 1395066363000
+# Escaping in label values:
+msdos_file_access_time_seconds{path="C:\\\\DIR\\\\FILE.TXT",error="Cannot find file:\\n\\"FILE.TXT\\""} 1.458255915e9
+metric_without_timestamp_and_labels 12.47
+# TYPE rpc_duration_seconds summary
+rpc_duration_seconds{quantile="0.01"} 3102
+rpc_duration_seconds{quantile="0.5"} 4773
+rpc_duration_seconds_sum 1.7560473e+07
+rpc_duration_seconds_count 2693
+# TYPE http_request_duration_seconds histogram
+http_request_duration_seconds_bucket{le="0.05"} 24054
+http_request_duration_seconds_bucket{le="+Inf"} 144320
+http_request_duration_seconds_sum 53423
+http_request_duration_seconds_count 144320
+spaced {a="b"} NaN
+`;
+
+test('parses the text format example with escapes, timestamps, summaries and histograms', () => {
+  const families = parseText(good);
+  const names = families.map((f) => f.name);
+  assert.deepEqual(names, ['http_requests_total', 'msdos_file_access_time_seconds', 'metric_without_timestamp_and_labels', 'rpc_duration_seconds', 'http_request_duration_seconds', 'spaced']);
+  const req = families[0]!;
+  assert.equal(req.type, 'counter');
+  assert.equal(req.help, 'The total number of HTTP requests.');
+  assert.deepEqual(req.samples[1], { name: 'http_requests_total', labels: { method: 'post', code: '400' }, value: 3, timestampMs: 1395066363000 });
+  assert.equal(families[1]!.samples[0]!.labels['path'], 'C:\\DIR\\FILE.TXT');
+  assert.equal(families[1]!.samples[0]!.labels['error'], 'Cannot find file:\n"FILE.TXT"');
+  assert.equal(families[4]!.samples.length, 4);
+  assert.ok(Number.isNaN(families[5]!.samples[0]!.value));
+});
+
+test('round-trips the encoder output', () => {
+  const once = encodeText(parseText(good), { timestamps: true });
+  assert.equal(encodeText(parseText(once), { timestamps: true }), once);
+});
+
+function rejects(text: string, line: number, pattern: RegExp): void {
+  assert.throws(() => parseText(text), (err: unknown) => {
+    assert.ok(err instanceof TextParseError, `expected TextParseError, got ${String(err)}`);
+    assert.equal(err.line, line, `line of ${err.message}`);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+test('rejects what the Pushgateway rejects, naming the line', () => {
+  rejects('a 1', 1, /no trailing newline/);
+  rejects('a 1\r\n', 1, /carriage return/);
+  rejects('# HELP a x\n# HELP a y\na 1\n', 2, /second HELP/);
+  rejects('# TYPE a gauge\n# TYPE a counter\n', 2, /second TYPE/);
+  rejects('a 1\n# TYPE a gauge\n', 2, /TYPE line for a after its samples/);
+  rejects('a{x="1"} 1\na{x="1"} 2\n', 2, /duplicate series/);
+  rejects('a 1\nb 1\na{x="2"} 1\n', 3, /whose block ended earlier/);
+  rejects('a{x="1",x="2"} 1\n', 1, /duplicate or reserved label name x/);
+  rejects('a{x="\\t"} 1\n', 1, /invalid escape/);
+  rejects('a{x="1"} one\n', 1, /invalid value "one"/);
+  rejects('a{x="1} 1\n', 1, /unterminated|expected/);
+  rejects('1a 1\n', 1, /invalid metric name/);
+  rejects('a{1x="1"} 1\n', 1, /invalid label name/);
+  rejects('a 1 2 3\n', 1, /unexpected text/);
+  rejects('a 1 1.5\n', 1, /invalid timestamp/);
+  rejects('# TYPE a histogram\na_bucket 1\n', 2, /numeric "le"/);
+  rejects('# TYPE a nonsense\n', 1, /unknown metric type/);
+  rejects('a\n', 1, /missing value/);
+});
+
+test('rejectTimestamps refuses timestamped samples', () => {
+  assert.throws(() => parseText('a 1 123\n', { rejectTimestamps: true }), /timestamp/);
+  assert.equal(parseText('').length, 0);
+});
