@@ -1,5 +1,7 @@
 import type { CollectorDefinition } from './collector.ts';
 import { loadavg } from './loadavg.ts';
+import { nfs } from './nfs.ts';
+import { nfsd } from './nfsd.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -7,6 +9,8 @@ import { loadavg } from './loadavg.ts';
  */
 export const COLLECTORS: readonly CollectorDefinition[] = [
   loadavg,
+  nfs,
+  nfsd,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {
