@@ -1,0 +1,163 @@
+/**
+ * Hand-encoded Prometheus remote write 1.0 WriteRequest (prompb):
+ *
+ *   WriteRequest { repeated TimeSeries timeseries = 1; }
+ *   TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2; }
+ *   Label        { string name = 1; string value = 2; }
+ *   Sample       { double value = 1; int64 timestamp = 2; }
+ *
+ * Four messages are not worth a schema compiler: sizes are computed in a first
+ * pass, then everything is written into one exactly sized buffer.
+ */
+
+export interface WireSample {
+  value: number;
+  timestampMs: number;
+  /** Written as Prometheus' stale marker NaN (0x7ff0000000000002) whatever `value` says. */
+  stale?: boolean;
+}
+
+export interface TimeSeries {
+  /** [name, value] pairs, `__name__` included, sorted by name (the receiver expects it). */
+  labels: ReadonlyArray<readonly [string, string]>;
+  samples: readonly WireSample[];
+}
+
+/** The bits of Prometheus' StaleNaN; JavaScript cannot carry a NaN payload through a number reliably. */
+export const STALE_NAN_HIGH = 0x7ff00000;
+export const STALE_NAN_LOW = 0x00000002;
+
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_LEN = 2;
+const tag = (field: number, wire: number): number => (field << 3) | wire;
+
+const TAG_TIMESERIES = tag(1, WIRE_LEN);
+const TAG_LABEL = tag(1, WIRE_LEN);
+const TAG_SAMPLE = tag(2, WIRE_LEN);
+const TAG_NAME = tag(1, WIRE_LEN);
+const TAG_VALUE = tag(2, WIRE_LEN);
+const TAG_DOUBLE = tag(1, WIRE_FIXED64);
+const TAG_TIMESTAMP = tag(2, WIRE_VARINT);
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** int64 varint: negative values take ten bytes (two's complement), as protobuf mandates. */
+function int64Size(n: number): number {
+  return n < 0 ? 10 : varintSize(n);
+}
+
+function sampleSize(s: WireSample): number {
+  // value: tag + 8 bytes; timestamp: tag + varint (proto3 omits a zero timestamp).
+  return 1 + 8 + (s.timestampMs === 0 ? 0 : 1 + int64Size(s.timestampMs));
+}
+
+function lenField(payload: number): number {
+  return 1 + varintSize(payload) + payload;
+}
+
+class Writer {
+  readonly buf: Buffer;
+  pos = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  byte(b: number): void {
+    this.buf[this.pos++] = b;
+  }
+  varint(n: number): void {
+    while (n >= 128) {
+      this.buf[this.pos++] = (n % 128) | 128;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.pos++] = n;
+  }
+  int64(n: number): void {
+    if (n >= 0) return this.varint(n);
+    let v = BigInt.asUintN(64, BigInt(n));
+    for (let i = 0; i < 9; i++) {
+      this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    this.buf[this.pos++] = Number(v);
+  }
+  string(s: string, bytes: number): void {
+    this.varint(bytes);
+    this.pos += this.buf.write(s, this.pos, bytes, 'utf8');
+  }
+}
+
+/** Encodes the series into a WriteRequest; the result is the uncompressed protobuf body. */
+export function encodeWriteRequest(series: readonly TimeSeries[]): Buffer {
+  // First pass: byte lengths of every string and of every nested message.
+  const strBytes: number[] = [];
+  const labelSizes: number[] = [];
+  const seriesSizes: number[] = [];
+  let total = 0;
+  for (const ts of series) {
+    let tsSize = 0;
+    for (const [name, value] of ts.labels) {
+      const n = Buffer.byteLength(name, 'utf8');
+      const v = Buffer.byteLength(value, 'utf8');
+      strBytes.push(n, v);
+      const size = lenField(n) + lenField(v);
+      labelSizes.push(size);
+      tsSize += lenField(size);
+    }
+    for (const s of ts.samples) tsSize += lenField(sampleSize(s));
+    seriesSizes.push(tsSize);
+    total += lenField(tsSize);
+  }
+
+  const w = new Writer(total);
+  let si = 0;
+  let li = 0;
+  for (let i = 0; i < series.length; i++) {
+    const ts = series[i]!;
+    w.byte(TAG_TIMESERIES);
+    w.varint(seriesSizes[i]!);
+    for (const [name, value] of ts.labels) {
+      w.byte(TAG_LABEL);
+      w.varint(labelSizes[li++]!);
+      w.byte(TAG_NAME);
+      w.string(name, strBytes[si++]!);
+      w.byte(TAG_VALUE);
+      w.string(value, strBytes[si++]!);
+    }
+    for (const s of ts.samples) {
+      w.byte(TAG_SAMPLE);
+      w.varint(sampleSize(s));
+      w.byte(TAG_DOUBLE);
+      if (s.stale) {
+        w.buf.writeUInt32LE(STALE_NAN_LOW, w.pos);
+        w.buf.writeUInt32LE(STALE_NAN_HIGH, w.pos + 4);
+      } else {
+        w.buf.writeDoubleLE(s.value, w.pos);
+      }
+      w.pos += 8;
+      if (s.timestampMs !== 0) {
+        w.byte(TAG_TIMESTAMP);
+        w.int64(s.timestampMs);
+      }
+    }
+  }
+  if (w.pos !== total) throw new Error(`WriteRequest encoder wrote ${w.pos} bytes, computed ${total}`);
+  return w.buf;
+}
+
+/** Encoded size of one series inside a WriteRequest, for batching by bytes without encoding twice. */
+export function encodedSeriesSize(ts: TimeSeries): number {
+  let size = 0;
+  for (const [name, value] of ts.labels) {
+    size += lenField(lenField(Buffer.byteLength(name, 'utf8')) + lenField(Buffer.byteLength(value, 'utf8')));
+  }
+  for (const s of ts.samples) size += lenField(sampleSize(s));
+  return lenField(size);
+}

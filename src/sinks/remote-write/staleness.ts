@@ -1,0 +1,46 @@
+/**
+ * Staleness: a series that a source exposed last cycle and not this cycle (or a
+ * source that went down or was removed) gets Prometheus' stale marker at the
+ * cycle's timestamp, so queries stop returning it at once instead of after the
+ * 5-minute lookback, exactly as if Prometheus had scraped the source itself.
+ */
+import type { TimeSeries } from './protobuf.ts';
+import { seriesKey, type LabelPairs } from './series.ts';
+
+export class StalenessTracker {
+  /** source key → series key → labels of the series it sent last. */
+  private readonly last = new Map<string, Map<string, LabelPairs>>();
+
+  /**
+   * Records what `source` sent this cycle and returns stale markers for the
+   * series it sent last time but not now.
+   */
+  observe(source: string, current: readonly TimeSeries[], atMs: number): TimeSeries[] {
+    const now = new Map<string, LabelPairs>();
+    for (const ts of current) now.set(seriesKey(ts.labels as LabelPairs), ts.labels as LabelPairs);
+    const previous = this.last.get(source);
+    this.last.set(source, now);
+    if (!previous) return [];
+    const stale: TimeSeries[] = [];
+    for (const [key, labels] of previous) {
+      if (!now.has(key)) stale.push(staleMarker(labels, atMs));
+    }
+    return stale;
+  }
+
+  /** The source is gone (removed from the config): every series it sent last goes stale. */
+  forget(source: string, atMs: number): TimeSeries[] {
+    const previous = this.last.get(source);
+    this.last.delete(source);
+    if (!previous) return [];
+    return [...previous.values()].map((labels) => staleMarker(labels, atMs));
+  }
+
+  sources(): string[] {
+    return [...this.last.keys()];
+  }
+}
+
+function staleMarker(labels: LabelPairs, atMs: number): TimeSeries {
+  return { labels, samples: [{ value: Number.NaN, timestampMs: atMs, stale: true }] };
+}

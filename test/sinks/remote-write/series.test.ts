@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MetricFamily } from '../../../src/model/family.ts';
+import { encodeWriteRequest, encodedSeriesSize } from '../../../src/sinks/remote-write/protobuf.ts';
+import { countSamples, familiesToSeries, splitIntoBatches } from '../../../src/sinks/remote-write/series.ts';
+import { StalenessTracker } from '../../../src/sinks/remote-write/staleness.ts';
+
+const families: MetricFamily[] = [
+  {
+    name: 'http_requests_total',
+    type: 'counter',
+    samples: [
+      { name: 'http_requests_total', labels: { method: 'GET', job: 'own', empty: '' }, value: 3 },
+      { name: 'http_requests_total', labels: { method: 'POST' }, value: 1, timestampMs: 1000 },
+    ],
+  },
+];
+
+test('series get __name__, the target labels over their own, sorted, empty values left out, collection timestamp', () => {
+  const series = familiesToSeries(families, { job: 'app', instance: 'box' }, 5000);
+  assert.deepEqual(series, [
+    { labels: [['__name__', 'http_requests_total'], ['instance', 'box'], ['job', 'app'], ['method', 'GET']], samples: [{ value: 3, timestampMs: 5000 }] },
+    { labels: [['__name__', 'http_requests_total'], ['instance', 'box'], ['job', 'app'], ['method', 'POST']], samples: [{ value: 1, timestampMs: 1000 }] },
+  ]);
+});
+
+test('batches respect the sample and byte bounds and keep order', () => {
+  const many = familiesToSeries(
+    [{ name: 'm', type: 'gauge', samples: Array.from({ length: 25 }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }],
+    { job: 'j' },
+    1,
+  );
+  const bySamples = splitIntoBatches(many, { maxSamples: 10, maxBytes: 1 << 20 });
+  assert.deepEqual(bySamples.map((b) => b.length), [10, 10, 5]);
+  assert.deepEqual(bySamples.flat(), many);
+  const one = encodedSeriesSize(many[0]!);
+  const byBytes = splitIntoBatches(many, { maxSamples: 1000, maxBytes: one * 4 + 1 });
+  assert.ok(byBytes.every((b) => encodeWriteRequest(b).length <= one * 4 + 1 + 4));
+  assert.equal(countSamples(byBytes.flat()), 25);
+  // A series larger than the byte bound still goes, alone.
+  assert.deepEqual(splitIntoBatches(many.slice(0, 2), { maxSamples: 10, maxBytes: 1 }).map((b) => b.length), [1, 1]);
+});
+
+test('staleness: a series that disappears, and all series of a forgotten source, get stale markers', () => {
+  const tracker = new StalenessTracker();
+  const a = familiesToSeries(families, { job: 'app' }, 1);
+  assert.deepEqual(tracker.observe('app', a, 1), []);
+  const stale = tracker.observe('app', a.slice(0, 1), 2);
+  assert.equal(stale.length, 1);
+  assert.deepEqual(stale[0]!.labels, a[1]!.labels);
+  assert.deepEqual(stale[0]!.samples, [{ value: Number.NaN, timestampMs: 2, stale: true }]);
+  assert.deepEqual(tracker.observe('app', a.slice(0, 1), 3), []);
+  const gone = tracker.forget('app', 4);
+  assert.deepEqual(gone.map((s) => s.labels), [a[0]!.labels]);
+  assert.deepEqual(tracker.forget('app', 5), []);
+});
