@@ -2,6 +2,7 @@ import type { CollectorDefinition } from './collector.ts';
 import { loadavg } from './loadavg.ts';
 import { nfs } from './nfs.ts';
 import { nfsd } from './nfsd.ts';
+import { xfs } from './xfs.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -11,6 +12,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   loadavg,
   nfs,
   nfsd,
+  xfs,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {
