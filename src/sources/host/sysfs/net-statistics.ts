@@ -1,0 +1,44 @@
+/**
+ * Per-link counters from /sys/class/net/<dev>/statistics: the same
+ * rtnl_link_stats64 the kernel sends over rtnetlink (IFLA_STATS64), which
+ * node_exporter's netdev collector reads by default. Node has no netlink
+ * socket, so sysfs is our window onto those counters.
+ */
+import path from 'node:path';
+import { listDir, readAttr } from '../procfs/read.ts';
+import type { DeviceCounters } from '../procfs/netdev.ts';
+
+/** sysfs attribute → node_exporter's key for the netlink field. */
+const STATISTICS: ReadonlyArray<[string, string]> = [
+  ['rx_packets', 'receive_packets'], ['tx_packets', 'transmit_packets'], ['rx_bytes', 'receive_bytes'], ['tx_bytes', 'transmit_bytes'],
+  ['rx_errors', 'receive_errors'], ['tx_errors', 'transmit_errors'], ['rx_dropped', 'receive_dropped'], ['tx_dropped', 'transmit_dropped'],
+  ['multicast', 'multicast'], ['collisions', 'collisions'],
+  ['rx_length_errors', 'receive_length_errors'], ['rx_over_errors', 'receive_over_errors'], ['rx_crc_errors', 'receive_crc_errors'],
+  ['rx_frame_errors', 'receive_frame_errors'], ['rx_fifo_errors', 'receive_fifo_errors'], ['rx_missed_errors', 'receive_missed_errors'],
+  ['tx_aborted_errors', 'transmit_aborted_errors'], ['tx_carrier_errors', 'transmit_carrier_errors'], ['tx_fifo_errors', 'transmit_fifo_errors'],
+  ['tx_heartbeat_errors', 'transmit_heartbeat_errors'], ['tx_window_errors', 'transmit_window_errors'],
+  ['rx_compressed', 'receive_compressed'], ['tx_compressed', 'transmit_compressed'], ['rx_nohandler', 'receive_nohandler'],
+];
+
+/**
+ * Reads the link counters of every device under <sysfs>/class/net that has a
+ * statistics directory. A counter the kernel does not expose (older kernels
+ * lack rx_nohandler) is 0, as netlink reports it.
+ */
+export async function readLinkStatistics(sysfs: string): Promise<Map<string, DeviceCounters>> {
+  const classNet = path.join(sysfs, 'class', 'net');
+  const out = new Map<string, DeviceCounters>();
+  for (const device of await listDir(classNet)) {
+    const dir = path.join(classNet, device, 'statistics');
+    const values = await Promise.all(STATISTICS.map(([attr]) => readAttr(path.join(dir, attr))));
+    if (values.every((v) => v === undefined)) continue;
+    const counters: DeviceCounters = new Map();
+    STATISTICS.forEach(([attr, key], i) => {
+      const v = values[i];
+      if (v !== undefined && !/^\d+$/.test(v)) throw new Error(`${path.join(dir, attr)}: expected a counter, got ${JSON.stringify(v.slice(0, 40))}`);
+      counters.set(key, v === undefined ? 0 : Number(v));
+    });
+    out.set(device, counters);
+  }
+  return out;
+}
