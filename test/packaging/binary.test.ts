@@ -1,0 +1,157 @@
+/**
+ * The self-contained executables: they run with no Node.js on the PATH, from
+ * an empty directory, as an unprivileged user, and give the same output as
+ * the source tree; the arm64 one runs under qemu-user; the build is
+ * reproducible.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { build, bundle, gitCommit, packageVersion, readBuildInfo } from '../../scripts/lib/build.ts';
+import { runCli } from '../helpers/cli.ts';
+import { FIXTURE_PROC, FIXTURE_SYS, FIXTURE_UDEV, FIXTURES } from '../helpers/fixtures.ts';
+import { ensureBinaries } from './build-once.ts';
+
+const QEMU = '/usr/bin/qemu-aarch64-static';
+/** Debian's libc6/libstdc++6/libgcc-s1-arm64-cross packages install the arm64 runtime here. */
+const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
+const NOBODY = 65534;
+
+const FIXTURE_FLAGS = [`--path.procfs=${FIXTURE_PROC}`, `--path.sysfs=${FIXTURE_SYS}`, `--path.rootfs=${FIXTURES}`, `--path.udev.data=${FIXTURE_UDEV}`];
+const LOADAVG_ONLY = [...FIXTURE_FLAGS, '--collector.disable-defaults', '--collector.loadavg'];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs with an environment that has no node anywhere on the PATH; as nobody when we are root. */
+function run(command: string, args: readonly string[], cwd: string): Promise<Run> {
+  const asRoot = process.getuid?.() === 0;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `name{labels}` of every sample: values (durations) differ between runs, identities must not. */
+function sampleIdentities(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.slice(0, l.lastIndexOf(' ')))
+    .sort();
+}
+
+const withoutDurations = (text: string): string =>
+  text
+    .split('\n')
+    .filter((l) => !l.startsWith('node_scrape_collector_duration_seconds'))
+    .join('\n');
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+describe('self-contained executable', () => {
+  let binaries: Awaited<ReturnType<typeof ensureBinaries>>;
+  let work: string;
+  let emptyDir: string;
+  let x64: string;
+
+  before(async () => {
+    binaries = await ensureBinaries();
+    work = mkdtempSync(path.join(tmpdir(), 'edgepush-bin-'));
+    chmodSync(work, 0o755);
+    // A copy outside the repository: nothing beside the binary can be used.
+    x64 = path.join(work, 'edgepush');
+    copyFileSync(binaries.x64, x64);
+    chmodSync(x64, 0o755);
+    emptyDir = mkdtempSync(path.join(work, 'empty-'));
+    chmodSync(emptyDir, 0o755);
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  test('version prints version, commit and Node version, with no node on the PATH, as an unprivileged user', async () => {
+    const r = await run(x64, ['version'], emptyDir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `edgepush ${packageVersion()} (commit ${readBuildInfo()?.commit}, node v${process.versions.node}, linux/x64)\n`);
+    assert.equal(r.stderr, '', 'no warnings (experimental SEA, flags) on stderr');
+  });
+
+  test('once on the fixture tree gives what the source tree gives', async () => {
+    const [bin, src] = await Promise.all([run(x64, ['once', ...FIXTURE_FLAGS], emptyDir), runCli(['once', ...FIXTURE_FLAGS])]);
+    assert.equal(bin.code, 0, bin.stderr);
+    assert.equal(src.code, 0, src.stderr);
+    assert.deepEqual(sampleIdentities(bin.stdout), sampleIdentities(src.stdout));
+    assert.ok(bin.stdout.includes('node_scrape_collector_success{collector="loadavg"} 1'));
+
+    const [binLoad, srcLoad] = await Promise.all([run(x64, ['once', ...LOADAVG_ONLY], emptyDir), runCli(['once', ...LOADAVG_ONLY])]);
+    assert.equal(withoutDurations(binLoad.stdout), withoutDurations(srcLoad.stdout));
+  });
+
+  test('help and bad usage behave like the source tree', async () => {
+    const help = await run(x64, ['--help'], emptyDir);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^usage: edgepush <command>/);
+    const onceHelp = await run(x64, ['once', '--help'], emptyDir);
+    assert.equal(onceHelp.code, 0);
+    assert.match(onceHelp.stdout, /--path\.procfs/);
+    const bad = await run(x64, ['no-such-command'], emptyDir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown command "no-such-command"/);
+  });
+
+  test('the arm64 executable runs under qemu-user and gives the same output', async (t) => {
+    if (!existsSync(QEMU) || !existsSync(path.join(ARM64_SYSROOT, 'lib', 'ld-linux-aarch64.so.1'))) {
+      t.skip(`needs ${QEMU} and the arm64 runtime in ${ARM64_SYSROOT} (scripts/install-test-deps.sh installs qemu-user-static and libc6/libstdc++6/libgcc-s1-arm64-cross)`);
+      return;
+    }
+    const arm64 = path.join(work, 'edgepush-arm64');
+    copyFileSync(binaries.arm64, arm64);
+    chmodSync(arm64, 0o755);
+    const version = await run(QEMU, ['-L', ARM64_SYSROOT, arm64, 'version'], emptyDir);
+    assert.equal(version.code, 0, version.stderr);
+    assert.match(version.stdout, new RegExp(`^edgepush ${packageVersion().replaceAll('.', '\\.')} \\(commit \\w+, node v${process.versions.node}, linux/arm64\\)\\n$`));
+    const [arm, amd] = await Promise.all([run(QEMU, ['-L', ARM64_SYSROOT, arm64, 'once', ...LOADAVG_ONLY], emptyDir), run(x64, ['once', ...LOADAVG_ONLY], emptyDir)]);
+    assert.equal(arm.code, 0, arm.stderr);
+    assert.equal(withoutDurations(arm.stdout), withoutDurations(amd.stdout));
+  });
+
+  test('the build is reproducible: the same inputs give the same bytes', async () => {
+    const info = readBuildInfo();
+    assert.ok(info, 'dist/build-info.json written by the build');
+    assert.equal(info.commit, gitCommit());
+    const again = mkdtempSync(path.join(work, 'rebuild-'));
+    const [rebuilt] = await build({ arches: ['x64'], version: info.version, commit: info.commit, outDir: again, log: () => {} });
+    assert.ok(rebuilt);
+    assert.equal(sha256(rebuilt.path), sha256(binaries.x64));
+  });
+
+  test('the product carries no source map and is stripped', async () => {
+    const bundled = path.join(work, 'bundle.cjs');
+    await bundle(bundled, '0.0.0', 'test');
+    assert.doesNotMatch(readFileSync(bundled, 'utf8'), /sourceMappingURL/, 'no source map in the bundle');
+    const sections = execFileSync('readelf', ['-S', '-W', binaries.x64]).toString();
+    if (existsSync('/usr/bin/strip')) assert.doesNotMatch(sections, /\.debug_info|\.symtab/, 'debug info and symbols stripped');
+  });
+});
