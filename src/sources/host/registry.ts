@@ -8,6 +8,7 @@ import { netdev } from './netdev.ts';
 import { netstat } from './netstat.ts';
 import { sockstat } from './sockstat.ts';
 import { udpQueues } from './udp_queues.ts';
+import { zfs } from './zfs.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -23,6 +24,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   netstat,
   sockstat,
   udpQueues,
+  zfs,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {

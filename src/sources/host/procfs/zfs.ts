@@ -1,0 +1,182 @@
+/**
+ * Parsers of OpenZFS kstats under /proc/spl/kstat/zfs: the "named" tables
+ * (arcstats, zfetchstats, ...: one `name type data` row per statistic), each
+ * pool's `io` table (a header row of field names and a row of values), its
+ * `objset-*` tables (one per dataset) and its `state` file. What is parsed
+ * and what is skipped follows node_exporter's zfs collector, which reads
+ * these files itself.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fields, isNotFound } from './read.ts';
+import { parseSignedInt, parseUint, scanLines } from './text-lines.ts';
+
+/** kstat data types (lib/libspl/include/sys/kstat.h) that carry a number node_exporter exposes. */
+const KSTAT_DATA_INT64 = '3';
+const KSTAT_DATA_UINT64 = '4';
+
+export interface KstatValue {
+  name: string;
+  value: number;
+}
+
+/** One row of a dataset's objset table; `dataset` is absent for rows before the dataset_name row. */
+export interface ObjsetValue extends KstatValue {
+  dataset?: string;
+}
+
+export interface ZpoolIo {
+  pool: string;
+  values: KstatValue[];
+}
+
+export interface ZpoolObjset {
+  pool: string;
+  file: string;
+  values: ObjsetValue[];
+}
+
+export interface ZpoolState {
+  pool: string;
+  /** The state as the kernel prints it, lower-cased (e.g. "online"). */
+  state: string;
+}
+
+export interface ZfsKstats {
+  /** Named tables by file name; a table this ZFS version lacks is absent. */
+  tables: Map<string, KstatValue[]>;
+  poolIo: ZpoolIo[];
+  objsets: ZpoolObjset[];
+  poolStates: ZpoolState[];
+}
+
+function isHeader(parts: string[]): boolean {
+  return parts.length === 3 && parts[0] === 'name' && parts[1] === 'type' && parts[2] === 'data';
+}
+
+/**
+ * Parses a named kstat table: the rows after the `name type data` header
+ * whose type is int64 or uint64 (other types, e.g. strings, are skipped).
+ */
+export function parseKstatTable(text: string, file: string): KstatValue[] {
+  const out: KstatValue[] = [];
+  let inTable = false;
+  for (const line of scanLines(text)) {
+    const parts = fields(line);
+    if (!inTable) {
+      inTable = isHeader(parts);
+      continue;
+    }
+    if (parts.length < 3) continue;
+    const [name, type, data] = parts as [string, string, string];
+    if (type === KSTAT_DATA_UINT64) out.push({ name, value: parseUint(data, `${file} ${name}`) });
+    else if (type === KSTAT_DATA_INT64) out.push({ name, value: parseSignedInt(data, `${file} ${name}`) });
+  }
+  if (!inTable) throw new Error(`${file}: no "name type data" header, not a kstat table`);
+  return out;
+}
+
+/** Parses a pool's io kstat: the row of field names starting with nread, then rows of values. */
+export function parseZpoolIo(text: string, file: string): KstatValue[] {
+  const out: KstatValue[] = [];
+  let header: string[] | undefined;
+  for (const line of scanLines(text)) {
+    const parts = fields(line);
+    if (!header) {
+      if (parts.length >= 12 && parts[0] === 'nread') header = parts;
+      continue;
+    }
+    if (parts.length < header.length) throw new Error(`${file}: ${parts.length} values for ${header.length} fields`);
+    header.forEach((name, i) => out.push({ name, value: parseUint(parts[i]!, `${file} ${name}`) }));
+  }
+  return out;
+}
+
+/** Parses a dataset's objset kstat: its dataset_name row and its uint64 rows. */
+export function parseZpoolObjset(text: string, file: string): ObjsetValue[] {
+  const out: ObjsetValue[] = [];
+  let inTable = false;
+  let dataset: string | undefined;
+  for (const line of scanLines(text)) {
+    const parts = fields(line);
+    if (!inTable) {
+      inTable = isHeader(parts);
+      continue;
+    }
+    if (parts.length < 3) continue;
+    if (parts[0] === 'dataset_name') {
+      // The name may hold spaces: take the rest of the line from where its
+      // first word first occurs, exactly as node_exporter does.
+      dataset = line.slice(line.indexOf(parts[2]!));
+      continue;
+    }
+    if (parts[1] === KSTAT_DATA_UINT64) {
+      const value = parseUint(parts[2]!, `${file} ${parts[0]}`);
+      out.push(dataset === undefined ? { name: parts[0]!, value } : { name: parts[0]!, value, dataset });
+    }
+  }
+  if (!inTable) throw new Error(`${file}: no "name type data" header, not an objset kstat`);
+  return out;
+}
+
+/** A pool's state file holds one word such as ONLINE or DEGRADED; only the first line counts. */
+export function parseZpoolState(text: string): string {
+  return (scanLines(text)[0] ?? '').toLowerCase();
+}
+
+/** Reads a kstat; undefined when it cannot be opened (the module or feature is absent, or a pool is being exported). */
+async function readKstat(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'EACCES') return undefined;
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Sorted `<pool>/<file>` paths under the kstat root, as a glob of `*\/<file>` gives them. */
+async function poolFiles(root: string, match: (name: string) => boolean): Promise<Array<{ pool: string; file: string }>> {
+  const out: Array<{ pool: string; file: string }> = [];
+  for (const pool of (await readdir(root)).sort()) {
+    let names: string[];
+    try {
+      names = await readdir(path.join(root, pool));
+    } catch (err) {
+      if (isNotFound(err)) continue; // a named table, not a pool directory
+      throw new Error(`${path.join(root, pool)}: ${(err as Error).message}`);
+    }
+    for (const name of names.sort()) if (match(name)) out.push({ pool, file: path.join(root, pool, name) });
+  }
+  return out;
+}
+
+/**
+ * Reads the ZFS kstats: the named `tables` that exist, and every pool's io,
+ * objset and state files. Undefined when /proc/spl/kstat/zfs is absent (no
+ * ZFS module loaded).
+ */
+export async function readZfsKstats(procfs: string, tables: readonly string[]): Promise<ZfsKstats | undefined> {
+  const root = path.join(procfs, 'spl/kstat/zfs');
+  try {
+    await readdir(root);
+  } catch (err) {
+    if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'EACCES') return undefined;
+    throw new Error(`${root}: ${(err as Error).message}`);
+  }
+  const result: ZfsKstats = { tables: new Map(), poolIo: [], objsets: [], poolStates: [] };
+  for (const table of tables) {
+    const file = path.join(root, table);
+    const text = await readKstat(file);
+    if (text !== undefined) result.tables.set(table, parseKstatTable(text, file));
+  }
+  const read = async (file: string): Promise<string> => {
+    const text = await readKstat(file);
+    // Listed a moment ago: the pool is being exported. node_exporter fails the collection then too.
+    if (text === undefined) throw new Error(`${file}: vanished while reading`);
+    return text;
+  };
+  for (const { pool, file } of await poolFiles(root, (n) => n === 'io')) result.poolIo.push({ pool, values: parseZpoolIo(await read(file), file) });
+  for (const { pool, file } of await poolFiles(root, (n) => n.startsWith('objset-'))) result.objsets.push({ pool, file, values: parseZpoolObjset(await read(file), file) });
+  for (const { pool, file } of await poolFiles(root, (n) => n === 'state')) result.poolStates.push({ pool, state: parseZpoolState(await read(file)) });
+  return result;
+}
