@@ -1,0 +1,466 @@
+/**
+ * A durable FIFO of blocks (compressed WriteRequests) on disk, one per
+ * remote-write URL, in the spirit of vmagent's persistentqueue:
+ *
+ *   <dir>/0000000000000000, 0000000000a00000, ...   chunk files, named by the
+ *       offset of their first byte in the queue's endless byte stream (hex)
+ *   <dir>/meta.json   {"version":1,"readerOffset":N}, replaced atomically
+ *
+ * A record is `u32 length | u32 crc32(payload) | payload`, the payload being
+ * `u8 version | f64 createdMs | u32 samples | body` (little endian).
+ *
+ * Durability: an append writes its records then fdatasyncs the chunk once; a
+ * new chunk is fsynced with its directory before it is trusted. The reader
+ * position is persisted after every acknowledged block (write to a temporary
+ * file, fsync, rename), so a crash re-sends at most the block in flight.
+ * Recovery re-reads every chunk, stops at the first record whose length or
+ * checksum is wrong, truncates the chunk there and deletes every later chunk:
+ * nothing after the last good record is trusted.
+ *
+ * Bounds: the chunk files' total size (oldest chunks are dropped whole) and
+ * the age of a block (expired blocks are dropped instead of sent). Every drop
+ * is counted by reason.
+ *
+ * The I/O is synchronous on purpose: appends happen once per cycle and are a
+ * few kilobytes, and a synchronous sequence is what makes the crash semantics
+ * above easy to see.
+ */
+import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+
+const RECORD_HEADER = 8;
+const PAYLOAD_HEADER = 13;
+const RECORD_VERSION = 1;
+const CHUNK_NAME_RE = /^[0-9a-f]{16}$/;
+const META_FILE = 'meta.json';
+/** Sanity bound for a length field read from disk (a garbled length must not allocate gigabytes). */
+const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+export interface DiskQueueOptions {
+  dir: string;
+  /** Bound on the total size of the chunk files; oldest chunks are dropped first to stay under it. */
+  maxBytes: number;
+  /** Blocks older than this are dropped rather than sent; 0 keeps them forever. */
+  maxAgeMs: number;
+  /** Size at which the writer starts a new chunk; default maxBytes/16 within [64 KiB, 64 MiB]. */
+  chunkBytes?: number;
+  now?: () => number;
+}
+
+export interface NewBlock {
+  body: Buffer;
+  samples: number;
+  /** When the data was collected; the age bound counts from here. Default: now. */
+  createdMs?: number;
+}
+
+export interface QueuedBlock {
+  offset: number;
+  createdMs: number;
+  samples: number;
+  body: Buffer;
+}
+
+export type DropReason = 'size' | 'age' | 'corrupt';
+
+export interface QueueStats {
+  /** Total size of the chunk files. */
+  diskBytes: number;
+  /** Bytes of records not yet acknowledged. */
+  pendingBytes: number;
+  pendingBlocks: number;
+  pendingSamples: number;
+  /** createdMs of the oldest pending block, undefined when empty. */
+  oldestCreatedMs: number | undefined;
+  dropped: Record<DropReason, { blocks: number; samples: number; bytes: number }>;
+  /** Bytes discarded by recovery (a torn tail or a corrupt record and everything after it). */
+  recoveredTruncatedBytes: number;
+}
+
+interface RecordInfo {
+  offset: number;
+  /** Record size on disk, header included. */
+  size: number;
+  createdMs: number;
+  samples: number;
+}
+
+interface Chunk {
+  offset: number;
+  size: number;
+}
+
+export function chunkFileName(offset: number): string {
+  return offset.toString(16).padStart(16, '0');
+}
+
+export function encodeRecord(block: NewBlock, createdMs: number): Buffer {
+  const payloadLength = PAYLOAD_HEADER + block.body.length;
+  const buf = Buffer.allocUnsafe(RECORD_HEADER + payloadLength);
+  buf.writeUInt32LE(payloadLength, 0);
+  buf.writeUInt8(RECORD_VERSION, 8);
+  buf.writeDoubleLE(createdMs, 9);
+  buf.writeUInt32LE(block.samples, 17);
+  block.body.copy(buf, RECORD_HEADER + PAYLOAD_HEADER);
+  buf.writeUInt32LE(crc32(buf.subarray(RECORD_HEADER)), 4);
+  return buf;
+}
+
+/** Parses the record at `pos` of `data`; undefined when it is torn or corrupt. */
+function parseRecord(data: Buffer, pos: number): { size: number; createdMs: number; samples: number } | undefined {
+  if (pos + RECORD_HEADER > data.length) return undefined;
+  const payloadLength = data.readUInt32LE(pos);
+  if (payloadLength < PAYLOAD_HEADER || payloadLength > MAX_RECORD_BYTES) return undefined;
+  const end = pos + RECORD_HEADER + payloadLength;
+  if (end > data.length) return undefined;
+  const payload = data.subarray(pos + RECORD_HEADER, end);
+  if (crc32(payload) !== data.readUInt32LE(pos + 4)) return undefined;
+  if (payload.readUInt8(0) !== RECORD_VERSION) return undefined;
+  const createdMs = payload.readDoubleLE(1);
+  if (!Number.isFinite(createdMs)) return undefined;
+  return { size: RECORD_HEADER + payloadLength, createdMs, samples: payload.readUInt32LE(9) };
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function emptyDrops(): QueueStats['dropped'] {
+  return { size: { blocks: 0, samples: 0, bytes: 0 }, age: { blocks: 0, samples: 0, bytes: 0 }, corrupt: { blocks: 0, samples: 0, bytes: 0 } };
+}
+
+export class DiskQueue {
+  readonly dir: string;
+  private readonly maxBytes: number;
+  private readonly maxAgeMs: number;
+  private readonly chunkBytes: number;
+  private readonly now: () => number;
+  private chunks: Chunk[] = [];
+  /** Pending records, oldest first, from index `head`. */
+  private records: RecordInfo[] = [];
+  private head = 0;
+  private pendingSamples = 0;
+  private writerFd: number | undefined;
+  private readerFd: { offset: number; fd: number } | undefined;
+  private readonly dropped = emptyDrops();
+  private recoveredTruncatedBytes = 0;
+  private closed = false;
+
+  private constructor(options: DiskQueueOptions) {
+    this.dir = options.dir;
+    this.maxBytes = options.maxBytes;
+    this.maxAgeMs = options.maxAgeMs;
+    this.chunkBytes = options.chunkBytes ?? Math.min(64 << 20, Math.max(64 << 10, Math.floor(options.maxBytes / 16)));
+    this.now = options.now ?? Date.now;
+    if (!(this.maxBytes > 0)) throw new Error(`disk queue ${this.dir}: maxBytes must be positive, got ${this.maxBytes}`);
+    if (!(this.chunkBytes > 0)) throw new Error(`disk queue ${this.dir}: chunkBytes must be positive, got ${this.chunkBytes}`);
+  }
+
+  /** Opens (creating if needed) the queue in `options.dir`, recovering from whatever a crash left there. */
+  static open(options: DiskQueueOptions): DiskQueue {
+    const q = new DiskQueue(options);
+    q.recover();
+    return q;
+  }
+
+  private recover(): void {
+    mkdirSync(this.dir, { recursive: true });
+    rmSync(path.join(this.dir, META_FILE + '.tmp'), { force: true });
+    const names = readdirSync(this.dir).filter((n) => CHUNK_NAME_RE.test(n)).sort();
+    const readerOffset = this.readMeta();
+    let expected: number | undefined;
+    let untrusted = false;
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      const offset = parseInt(name, 16);
+      if (untrusted || (expected !== undefined && offset !== expected)) {
+        // A gap or overlap between chunks: nothing from here on can be trusted.
+        this.recoveredTruncatedBytes += statSync(file).size;
+        rmSync(file);
+        untrusted = true;
+        continue;
+      }
+      const data = readFileSync(file);
+      // Records before the reader position were already delivered; start at it when it falls in this chunk.
+      let pos = readerOffset > offset && readerOffset < offset + data.length ? readerOffset - offset : 0;
+      while (pos < data.length) {
+        const rec = parseRecord(data, pos);
+        if (!rec) break;
+        if (offset + pos >= readerOffset) this.records.push({ offset: offset + pos, size: rec.size, createdMs: rec.createdMs, samples: rec.samples });
+        pos += rec.size;
+      }
+      if (pos < data.length) {
+        this.recoveredTruncatedBytes += data.length - pos;
+        const fd = openSync(file, 'r+');
+        try {
+          ftruncateSync(fd, pos);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        untrusted = true;
+      }
+      this.chunks.push({ offset, size: pos });
+      expected = offset + pos;
+    }
+    // Chunks wholly before the reader are leftovers of a crash between an ack and a delete.
+    while (this.chunks.length > 1 && this.chunks[0]!.offset + this.chunks[0]!.size <= this.readerOffset()) {
+      rmSync(path.join(this.dir, chunkFileName(this.chunks.shift()!.offset)));
+    }
+    for (const r of this.records) this.pendingSamples += r.samples;
+    if (this.recoveredTruncatedBytes > 0) fsyncDir(this.dir);
+    this.writeMeta();
+  }
+
+  private readMeta(): number {
+    try {
+      const meta = JSON.parse(readFileSync(path.join(this.dir, META_FILE), 'utf8')) as { version?: unknown; readerOffset?: unknown };
+      if (meta.version === 1 && typeof meta.readerOffset === 'number' && Number.isSafeInteger(meta.readerOffset) && meta.readerOffset >= 0) return meta.readerOffset;
+    } catch {
+      // Missing or garbled metadata: start from the oldest chunk (re-sending is better than losing).
+    }
+    return 0;
+  }
+
+  private writeMeta(): void {
+    const file = path.join(this.dir, META_FILE);
+    const tmp = file + '.tmp';
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, JSON.stringify({ version: 1, readerOffset: this.readerOffset() }) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  }
+
+  /** Offset of the next unacknowledged record (the writer's end when there is none). */
+  private readerOffset(): number {
+    const r = this.records[this.head];
+    if (r) return r.offset;
+    return this.writerEnd();
+  }
+
+  private writerEnd(): number {
+    const last = this.chunks.at(-1);
+    return last ? last.offset + last.size : 0;
+  }
+
+  private diskBytes(): number {
+    let n = 0;
+    for (const c of this.chunks) n += c.size;
+    return n;
+  }
+
+  /**
+   * Appends blocks durably (one fdatasync for the lot). Oldest chunks are
+   * dropped first to make room; a block larger than the whole bound is dropped.
+   */
+  append(blocks: readonly NewBlock[]): void {
+    this.assertOpen();
+    if (blocks.length === 0) return;
+    const now = this.now();
+    let wrote = false;
+    for (const block of blocks) {
+      const createdMs = block.createdMs ?? now;
+      const record = encodeRecord(block, createdMs);
+      if (record.length > this.maxBytes) {
+        this.countDrop('size', 1, block.samples, record.length);
+        continue;
+      }
+      this.makeRoom(record.length);
+      const fd = this.writerFdFor(record.length);
+      writeSync(fd, record);
+      const chunk = this.chunks.at(-1)!;
+      this.records.push({ offset: chunk.offset + chunk.size, size: record.length, createdMs, samples: block.samples });
+      this.pendingSamples += block.samples;
+      chunk.size += record.length;
+      wrote = true;
+    }
+    if (wrote) fdatasyncSync(this.writerFd!);
+  }
+
+  private makeRoom(bytes: number): void {
+    let droppedAny = false;
+    while (this.chunks.length > 0 && this.diskBytes() + bytes > this.maxBytes) {
+      if (this.chunks.length === 1) this.rotate();
+      const oldest = this.chunks.shift()!;
+      const end = oldest.offset + oldest.size;
+      let blocks = 0;
+      let samples = 0;
+      let size = 0;
+      while (this.head < this.records.length && this.records[this.head]!.offset < end) {
+        const r = this.records[this.head++]!;
+        blocks++;
+        samples += r.samples;
+        size += r.size;
+      }
+      this.pendingSamples -= samples;
+      if (blocks > 0) this.countDrop('size', blocks, samples, size);
+      this.closeReaderIf(oldest.offset);
+      rmSync(path.join(this.dir, chunkFileName(oldest.offset)), { force: true });
+      droppedAny = true;
+    }
+    if (droppedAny) {
+      this.compact();
+      this.writeMeta();
+    }
+  }
+
+  /** Closes the current chunk so the next append starts a new one. */
+  private rotate(): void {
+    if (this.writerFd !== undefined) {
+      fsyncSync(this.writerFd);
+      closeSync(this.writerFd);
+      this.writerFd = undefined;
+    }
+    const offset = this.writerEnd();
+    this.chunks.push({ offset, size: 0 });
+    closeSync(openSync(path.join(this.dir, chunkFileName(offset)), 'wx'));
+    fsyncDir(this.dir);
+  }
+
+  private writerFdFor(recordBytes: number): number {
+    const last = this.chunks.at(-1);
+    if (!last || (last.size > 0 && last.size + recordBytes > this.chunkBytes)) this.rotate();
+    if (this.writerFd === undefined) this.writerFd = openSync(path.join(this.dir, chunkFileName(this.chunks.at(-1)!.offset)), 'a');
+    return this.writerFd;
+  }
+
+  /** Drops pending blocks older than the age bound; returns how many. */
+  dropExpired(): number {
+    this.assertOpen();
+    if (this.maxAgeMs <= 0) return 0;
+    const cutoff = this.now() - this.maxAgeMs;
+    let blocks = 0;
+    while (this.head < this.records.length && this.records[this.head]!.createdMs < cutoff) {
+      const r = this.records[this.head++]!;
+      this.pendingSamples -= r.samples;
+      this.countDrop('age', 1, r.samples, r.size);
+      blocks++;
+    }
+    if (blocks > 0) this.afterReaderMoved();
+    return blocks;
+  }
+
+  /** The oldest pending block, read from disk, or undefined when the queue is empty. */
+  peek(): QueuedBlock | undefined {
+    this.assertOpen();
+    for (;;) {
+      const r = this.records[this.head];
+      if (!r) return undefined;
+      const chunk = this.chunkOf(r.offset);
+      const buf = Buffer.allocUnsafe(r.size);
+      const fd = this.readerFdFor(chunk.offset);
+      const n = readSync(fd, buf, 0, r.size, r.offset - chunk.offset);
+      const parsed = n === r.size ? parseRecord(buf, 0) : undefined;
+      if (parsed && parsed.size === r.size) {
+        return { offset: r.offset, createdMs: r.createdMs, samples: r.samples, body: buf.subarray(RECORD_HEADER + PAYLOAD_HEADER) };
+      }
+      // The disk changed under us since it was written or recovered: skip the record, counted.
+      this.head++;
+      this.pendingSamples -= r.samples;
+      this.countDrop('corrupt', 1, r.samples, r.size);
+      this.afterReaderMoved();
+    }
+  }
+
+  /** Acknowledges the block `peek` returned (sent, or dropped for good) and persists the reader position. */
+  ack(block: QueuedBlock): void {
+    this.assertOpen();
+    const r = this.records[this.head];
+    if (!r || r.offset !== block.offset) throw new Error(`disk queue ${this.dir}: ack of block at ${block.offset} but the oldest pending is at ${r?.offset}`);
+    this.head++;
+    this.pendingSamples -= r.samples;
+    this.afterReaderMoved();
+  }
+
+  /** Persists the reader and deletes the chunks it has left behind (never the writer's). */
+  private afterReaderMoved(): void {
+    const reader = this.readerOffset();
+    let removed = false;
+    while (this.chunks.length > 1 && this.chunks[0]!.offset + this.chunks[0]!.size <= reader) {
+      const c = this.chunks.shift()!;
+      this.closeReaderIf(c.offset);
+      rmSync(path.join(this.dir, chunkFileName(c.offset)), { force: true });
+      removed = true;
+    }
+    this.writeMeta();
+    if (removed) fsyncDir(this.dir);
+    this.compact();
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.records.length) {
+      this.records = this.records.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private chunkOf(offset: number): Chunk {
+    for (const c of this.chunks) if (offset >= c.offset && offset < c.offset + c.size) return c;
+    throw new Error(`disk queue ${this.dir}: no chunk holds offset ${offset}`);
+  }
+
+  private readerFdFor(chunkOffset: number): number {
+    if (this.readerFd?.offset === chunkOffset) return this.readerFd.fd;
+    if (this.readerFd) closeSync(this.readerFd.fd);
+    this.readerFd = { offset: chunkOffset, fd: openSync(path.join(this.dir, chunkFileName(chunkOffset)), 'r') };
+    return this.readerFd.fd;
+  }
+
+  private closeReaderIf(chunkOffset: number): void {
+    if (this.readerFd?.offset === chunkOffset) {
+      closeSync(this.readerFd.fd);
+      this.readerFd = undefined;
+    }
+  }
+
+  private countDrop(reason: DropReason, blocks: number, samples: number, bytes: number): void {
+    const d = this.dropped[reason];
+    d.blocks += blocks;
+    d.samples += samples;
+    d.bytes += bytes;
+  }
+
+  stats(): QueueStats {
+    let pendingBytes = 0;
+    for (let i = this.head; i < this.records.length; i++) pendingBytes += this.records[i]!.size;
+    return {
+      diskBytes: this.diskBytes(),
+      pendingBytes,
+      pendingBlocks: this.records.length - this.head,
+      pendingSamples: this.pendingSamples,
+      oldestCreatedMs: this.records[this.head]?.createdMs,
+      dropped: structuredClone(this.dropped),
+      recoveredTruncatedBytes: this.recoveredTruncatedBytes,
+    };
+  }
+
+  get pendingBlocks(): number {
+    return this.records.length - this.head;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.writerFd !== undefined) {
+      fsyncSync(this.writerFd);
+      closeSync(this.writerFd);
+    }
+    if (this.readerFd) closeSync(this.readerFd.fd);
+    this.writerFd = undefined;
+    this.readerFd = undefined;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`disk queue ${this.dir} is closed`);
+  }
+}
