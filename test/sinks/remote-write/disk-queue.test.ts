@@ -122,7 +122,7 @@ type Damage = 'truncate' | 'flip' | 'garbage' | 'meta' | 'delete-chunk';
 const DAMAGES: Damage[] = ['truncate', 'flip', 'garbage', 'meta', 'delete-chunk'];
 
 test('fuzz: random truncation and corruption of chunk and metadata files never breaks recovery or the order', (t) => {
-  const seeds = Number(process.env['EDGEPUSH_FUZZ_SEEDS'] ?? 100);
+  const seeds = Number(process.env['EDGEPUSH_FUZZ_SEEDS'] ?? 60);
   let lossy = 0;
   for (let seed = 1; seed <= seeds; seed++) {
     const random = rng(seed);
@@ -130,7 +130,7 @@ test('fuzz: random truncation and corruption of chunk and metadata files never b
     const dir = tmpDir(t);
     const opts: DiskQueueOptions = { dir, maxBytes: 1 << 30, maxAgeMs: 0, chunkBytes: 100 + int(1500) };
     const q = DiskQueue.open(opts);
-    const total = 5 + int(60);
+    const total = 5 + int(35);
     const bodies: string[] = [];
     const offsets: number[] = [];
     let offset = 0;
