@@ -21,11 +21,11 @@ export function parseArp(text: string): ArpEntry[] {
   text.split('\n').forEach((line, i) => {
     const cols = fields(line);
     if (cols.length === 0 || cols.length === HEADER_WIDTH) return;
-    if (cols.length !== ENTRY_WIDTH) throw new Error(`net/arp line ${i + 1}: ${cols.length} columns, expected ${ENTRY_WIDTH}`);
+    if (cols.length !== ENTRY_WIDTH) throw new Error(`line ${i + 1}: ${cols.length} columns, expected ${ENTRY_WIDTH}`);
     const [ip, , flagsText, hwAddress, , device] = cols as [string, string, string, string, string, string];
-    if (!MAC_RE.test(hwAddress)) throw new Error(`net/arp line ${i + 1}: invalid HW address ${JSON.stringify(hwAddress)}`);
+    if (!MAC_RE.test(hwAddress)) throw new Error(`line ${i + 1}: invalid HW address ${JSON.stringify(hwAddress)}`);
     const flags = Number(flagsText);
-    if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(flagsText) || flags > 0xff) throw new Error(`net/arp line ${i + 1}: invalid flags ${JSON.stringify(flagsText)}`);
+    if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(flagsText) || flags > 0xff) throw new Error(`line ${i + 1}: invalid flags ${JSON.stringify(flagsText)}`);
     entries.push({ ip, hwAddress, flags, device });
   });
   return entries;
