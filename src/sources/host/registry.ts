@@ -9,6 +9,7 @@ import { netstat } from './netstat.ts';
 import { sockstat } from './sockstat.ts';
 import { udpQueues } from './udp_queues.ts';
 import { zfs } from './zfs.ts';
+import { textfile } from './textfile.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -25,6 +26,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   sockstat,
   udpQueues,
   zfs,
+  textfile,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {
