@@ -1,0 +1,328 @@
+/**
+ * The agent's typed configuration, from the merged INI layers and the
+ * command-line flags. Everything is validated here, once, with errors naming
+ * file, section and key; the rest of the agent trusts an AgentConfig.
+ */
+import type { LogLevel } from '../log.ts';
+import { LOG_LEVELS } from '../log.ts';
+import { LABEL_NAME_RE } from '../model/family.ts';
+import { COLLECTORS } from '../sources/host/registry.ts';
+import { hostConfigFromFlags, hostFlagSpecs } from '../sources/host/host-flags.ts';
+import type { HostSourceConfig } from '../sources/host/host-source.ts';
+import type { OptionValue } from '../sources/host/options.ts';
+import { convertFlagValue, FlagError, type FlagSpec } from './flags.ts';
+import { readIdentity, IDENTITY_KEYS, type Identity } from './identity.ts';
+import { parseIniLayer, readLayers, DEFAULT_CONFIG_FILE, DEFAULT_DEFAULTS_FILE, type RawConfig } from './layers.ts';
+import { ConfigError, parseBool, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
+import { HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../sinks/http-client.ts';
+import { SINK_KINDS } from '../sinks/kinds.ts';
+
+export interface AgentSettings {
+  intervalSeconds: number;
+  /** Default timeout of a source's collection. */
+  timeoutSeconds: number;
+  /** Spread cycles over the interval by a stable per-box offset. */
+  splay: boolean;
+  /** On SIGTERM, how long in-flight pushes may still take. */
+  shutdownTimeoutSeconds: number;
+  stateDir: string;
+  logLevel: LogLevel;
+}
+
+export interface HostConfig {
+  enabled: boolean;
+  job: string;
+  timeoutSeconds: number;
+  source: HostSourceConfig;
+}
+
+export interface SelfConfig {
+  enabled: boolean;
+  job: string;
+}
+
+export interface ExporterConfig {
+  /** Section name without the kind: `nginx` for [exporter.nginx]. */
+  name: string;
+  job: string;
+  url: string;
+  /** The whole scrape, seconds. */
+  timeoutSeconds: number;
+  sizeLimitBytes: number;
+  /** Anchored; applied to family names. */
+  metricKeep?: RegExp;
+  metricDrop?: RegExp;
+  /** Added to every sample (the exporter's own label of the same name becomes exported_<name>). */
+  labels: Record<string, string>;
+  http: HttpClientConfig;
+}
+
+export interface SinkConfig {
+  /** `pushgateway`, `remote_write`, ... */
+  kind: string;
+  /** Full section name: `pushgateway.main`. */
+  name: string;
+  config: unknown;
+  /** Equal fingerprints mean a reload can keep the running sink. */
+  fingerprint: string;
+}
+
+export interface AgentConfig {
+  /** Files read, in order (for logs and check-config). */
+  files: string[];
+  agent: AgentSettings;
+  identity: Identity;
+  /** Static labels of every series of this box ([labels]). */
+  labels: Record<string, string>;
+  host: HostConfig;
+  self: SelfConfig;
+  exporters: ExporterConfig[];
+  sinks: SinkConfig[];
+}
+
+export interface ConfigSources {
+  defaultsFile?: string;
+  configFile?: string;
+  confDir?: string;
+  /** Flags that override file values: host flags (path.*, collector.*) and the agent's. */
+  flags?: ReadonlyMap<string, unknown>;
+}
+
+export const AGENT_KEYS: readonly KeySpec[] = [
+  { key: 'interval', kind: 'duration', default: '15s', help: 'Time between two cycles (collect everything, push everywhere).' },
+  { key: 'timeout', kind: 'duration', default: '10s', help: 'Default collection timeout of a source; must be shorter than interval.' },
+  { key: 'splay', kind: 'bool', default: 'true', help: 'Offset the cycles by a stable amount derived from the instance, so a fleet does not push in the same second.' },
+  { key: 'shutdown_timeout', kind: 'duration', default: '5s', help: 'On SIGTERM/SIGINT, how long in-flight pushes may still take.' },
+  { key: 'state_dir', kind: 'path', default: '/var/lib/edgepush', help: 'Directory for durable state (pushed groups, remote-write queues).' },
+  { key: 'log_level', kind: 'string', default: 'info', help: `Log level: ${LOG_LEVELS.join(', ')}.` },
+];
+
+export const HOST_FIXED_KEYS: readonly KeySpec[] = [
+  { key: 'enabled', kind: 'bool', default: 'true', help: 'Collect the host metrics (node_exporter format).' },
+  { key: 'job', kind: 'label_value', default: 'node', help: 'The job label of the host metrics.' },
+  { key: 'timeout', kind: 'duration', help: 'Collection timeout; default [agent] timeout.' },
+];
+
+export const SELF_KEYS: readonly KeySpec[] = [
+  { key: 'enabled', kind: 'bool', default: 'true', help: "Push the agent's own metrics (edgepush_*, process_*)." },
+  { key: 'job', kind: 'label_value', default: 'edgepush', help: 'The job label of the self metrics.' },
+];
+
+export const EXPORTER_KEYS: readonly KeySpec[] = [
+  { key: 'enabled', kind: 'bool', default: 'true', help: 'Scrape this exporter.' },
+  { key: 'url', kind: 'url', help: 'The metrics URL, e.g. http://127.0.0.1:9113/metrics. Required.' },
+  { key: 'job', kind: 'label_value', help: 'The job label; default the section name.' },
+  { key: 'size_limit', kind: 'bytes', default: '10MiB', help: 'Largest body accepted (compressed and uncompressed); larger means up=0.' },
+  { key: 'metric_keep', kind: 'regex', help: 'Keep only the families whose name matches (anchored regex).' },
+  { key: 'metric_drop', kind: 'regex', help: 'Drop the families whose name matches (anchored regex); applied after metric_keep.' },
+  { key: 'label.', kind: 'label_value', help: 'label.<name> = <value>: a label added to every sample of this exporter.' },
+  ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: undefined, help: 'Timeout of the whole scrape; default [agent] timeout.' } : k)),
+];
+
+const FIXED_SECTIONS = new Set(['agent', 'identity', 'labels', 'host', 'self']);
+const RESERVED_LABELS = new Set(['job', 'instance']);
+
+function namedKinds(): Set<string> {
+  return new Set(['exporter', ...SINK_KINDS.map((k) => k.section)]);
+}
+
+/** Flags that map onto config keys, beyond the host flags. */
+export const CONFIG_FLAGS: readonly FlagSpec[] = [
+  { name: 'config.file', kind: 'string', default: DEFAULT_CONFIG_FILE, help: 'The configuration file; its conf.d/*.ini drop-ins are read after it.', placeholder: 'FILE' },
+  { name: 'config.defaults', kind: 'string', default: DEFAULT_DEFAULTS_FILE, help: 'Vendor defaults, read before the configuration file (skipped when absent).', placeholder: 'FILE' },
+  { name: 'config.dir', kind: 'string', default: '', help: 'Drop-in directory (default: conf.d beside --config.file).', placeholder: 'DIR' },
+  { name: 'interval', kind: 'duration', default: '15s', help: 'Overrides [agent] interval.' },
+  { name: 'instance', kind: 'string', default: '', help: 'Overrides the instance label (literal).' },
+  { name: 'state.dir', kind: 'string', default: '', help: 'Overrides [agent] state_dir.', placeholder: 'DIR' },
+];
+
+const FLAG_ORIGIN = 'command line';
+
+/** Reads, merges and validates every layer. Throws ConfigError. */
+export function loadConfig(sources: ConfigSources = {}): AgentConfig {
+  const flags = sources.flags ?? new Map<string, unknown>();
+  const { raw, files } = readLayers(
+    {
+      defaultsFile: sources.defaultsFile ?? DEFAULT_DEFAULTS_FILE,
+      configFile: sources.configFile ?? DEFAULT_CONFIG_FILE,
+      configFileRequired: sources.configFile !== undefined && sources.configFile !== DEFAULT_CONFIG_FILE,
+      ...(sources.confDir ? { confDir: sources.confDir } : {}),
+    },
+    namedKinds(),
+    FIXED_SECTIONS,
+  );
+  applyFlags(raw, flags);
+  const config = buildConfig(raw);
+  config.files = files;
+  return config;
+}
+
+/** Builds a config from INI text alone, on top of the built-in defaults (tests). */
+export function configFromText(text: string, origin = 'inline'): AgentConfig {
+  return buildConfig(parseIniLayer(text, origin, namedKinds(), FIXED_SECTIONS));
+}
+
+function applyFlags(raw: RawConfig, flags: ReadonlyMap<string, unknown>): void {
+  const set = (section: string, key: string, value: string | string[]): void => {
+    let values = raw.get(section);
+    if (!values) raw.set(section, (values = new Map()));
+    values.set(key, { value, origin: FLAG_ORIGIN });
+  };
+  const hostNames = new Set(hostFlagSpecs(COLLECTORS).map((s) => s.name));
+  for (const [name, value] of flags) {
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.map(String) : String(value);
+    if (name === 'log.level') set('agent', 'log_level', text);
+    else if (name === 'interval') set('agent', 'interval', text);
+    else if (name === 'state.dir') set('agent', 'state_dir', text);
+    else if (name === 'instance') {
+      set('identity', 'instance', text);
+      set('identity', 'instance_from', 'literal');
+    } else if (hostNames.has(name)) set('host', name, text);
+  }
+}
+
+function section(raw: RawConfig, name: string): SectionValues {
+  return raw.get(name) ?? new Map();
+}
+
+function buildConfig(raw: RawConfig): AgentConfig {
+  const agent = readAgent(new SectionReader('agent', section(raw, 'agent'), AGENT_KEYS));
+  const identity = readIdentity(new SectionReader('identity', section(raw, 'identity'), IDENTITY_KEYS));
+  const labels = readLabels(section(raw, 'labels'));
+  const host = readHost(section(raw, 'host'), agent);
+  const selfReader = new SectionReader('self', section(raw, 'self'), SELF_KEYS);
+  const self: SelfConfig = { enabled: selfReader.bool('enabled')!, job: checkJob(selfReader, selfReader.string('job')!) };
+
+  const exporters: ExporterConfig[] = [];
+  const sinks: SinkConfig[] = [];
+  for (const [name, values] of raw) {
+    const dot = name.indexOf('.');
+    if (dot === -1) continue;
+    const kind = name.slice(0, dot);
+    const short = name.slice(dot + 1);
+    if (kind === 'exporter') {
+      const exporter = readExporter(new SectionReader(name, values, EXPORTER_KEYS), short, agent);
+      if (exporter) exporters.push(exporter);
+      continue;
+    }
+    const sinkKind = SINK_KINDS.find((k) => k.section === kind);
+    if (!sinkKind) continue; // layers.ts only lets known kinds through
+    const reader = new SectionReader(name, values, [{ key: 'enabled', kind: 'bool', default: 'true', help: 'Push to this sink.' }, ...sinkKind.keys]);
+    if (reader.bool('enabled') === false) continue;
+    const config = sinkKind.parse(reader, name);
+    sinks.push({ kind, name, config, fingerprint: JSON.stringify(config, (_k, v: unknown) => (v instanceof RegExp ? v.source : v)) });
+  }
+  exporters.sort((a, b) => (a.name < b.name ? -1 : 1));
+  sinks.sort((a, b) => (a.name < b.name ? -1 : 1));
+  checkUniqueJobs(raw, host, self, exporters);
+  return { files: [], agent, identity, labels, host, self, exporters, sinks };
+}
+
+function readAgent(r: SectionReader): AgentSettings {
+  const level = r.string('log_level')!;
+  if (!(LOG_LEVELS as string[]).includes(level)) throw r.error('log_level', `must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  const settings: AgentSettings = {
+    intervalSeconds: r.duration('interval')!,
+    timeoutSeconds: r.duration('timeout')!,
+    splay: r.bool('splay')!,
+    shutdownTimeoutSeconds: r.duration('shutdown_timeout')!,
+    stateDir: r.requiredString('state_dir'),
+    logLevel: level as LogLevel,
+  };
+  if (settings.timeoutSeconds >= settings.intervalSeconds) throw r.error('timeout', `must be shorter than interval (${settings.intervalSeconds}s), or cycles would overrun`);
+  return settings;
+}
+
+function readLabels(values: SectionValues): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [key, v] of values) {
+    const err = (message: string): ConfigError => new ConfigError(v.origin, 'labels', key, message);
+    if (!LABEL_NAME_RE.test(key) || key.startsWith('__')) throw err(`${JSON.stringify(key)} is not a valid label name`);
+    if (RESERVED_LABELS.has(key)) throw err(`${key} is set by edgepush itself (see [identity] and each source's job)`);
+    if (Array.isArray(v.value)) throw err('a label takes one value, not a list');
+    labels[key] = v.value;
+  }
+  return labels;
+}
+
+function readHost(values: SectionValues, agent: AgentSettings): HostConfig {
+  const flagSpecs = hostFlagSpecs(COLLECTORS);
+  const keys: KeySpec[] = [...HOST_FIXED_KEYS, ...flagSpecs.map((f): KeySpec => ({ key: f.name, kind: 'string', help: f.help }))];
+  const r = new SectionReader('host', values, keys);
+  const given = new Map<string, OptionValue>();
+  const byName = new Map(flagSpecs.map((f) => [f.name, f]));
+  for (const key of r.givenKeys()) {
+    const spec = byName.get(key);
+    if (!spec) continue;
+    try {
+      if (spec.kind === 'bool') given.set(key, parseBool(r.raw(key)!));
+      else if (spec.kind === 'strings') given.set(key, (r.list(key) ?? []).reduce<OptionValue>((prev, item) => convertFlagValue(spec, item, prev), []));
+      else given.set(key, convertFlagValue(spec, r.raw(key)!, undefined));
+    } catch (err) {
+      throw r.error(key, err instanceof FlagError ? err.message.replace(/^flag --\S+:? ?/, '') : (err as Error).message);
+    }
+  }
+  const timeoutSeconds = r.duration('timeout') ?? agent.timeoutSeconds;
+  if (timeoutSeconds >= agent.intervalSeconds) throw r.error('timeout', `must be shorter than [agent] interval (${agent.intervalSeconds}s)`);
+  return { enabled: r.bool('enabled')!, job: checkJob(r, r.string('job')!), timeoutSeconds, source: hostConfigFromFlags(COLLECTORS, given) };
+}
+
+function readExporter(r: SectionReader, name: string, agent: AgentSettings): ExporterConfig | undefined {
+  if (r.bool('enabled') === false) return undefined;
+  const url = r.url('url');
+  if (!url) throw r.error('url', 'is required');
+  const http = readHttpClientConfig(r, agent.timeoutSeconds);
+  if (http.timeoutSeconds >= agent.intervalSeconds) throw r.error('timeout', `must be shorter than [agent] interval (${agent.intervalSeconds}s)`);
+  const labels = r.prefixed('label.');
+  for (const l of Object.keys(labels)) if (RESERVED_LABELS.has(l)) throw r.error(`label.${l}`, `${l} is set by edgepush itself`);
+  const cfg: ExporterConfig = {
+    name,
+    job: checkJob(r, r.string('job') ?? name),
+    url: url.href,
+    timeoutSeconds: http.timeoutSeconds,
+    sizeLimitBytes: r.bytes('size_limit')!,
+    labels,
+    http,
+  };
+  const keep = r.regex('metric_keep');
+  const drop = r.regex('metric_drop');
+  if (keep) cfg.metricKeep = keep;
+  if (drop) cfg.metricDrop = drop;
+  return cfg;
+}
+
+function checkJob(r: SectionReader, job: string): string {
+  if (job === '') throw r.error('job', 'must not be empty');
+  return job;
+}
+
+/** Two sources with one job would be one Pushgateway group, each push replacing the other's. */
+function checkUniqueJobs(raw: RawConfig, host: HostConfig, self: SelfConfig, exporters: ExporterConfig[]): void {
+  const owners = new Map<string, string>();
+  const claim = (job: string, sectionName: string): void => {
+    const prev = owners.get(job);
+    if (prev !== undefined) {
+      const values = raw.get(sectionName);
+      const origin = values?.get('job')?.origin ?? [...(values?.values() ?? [])][0]?.origin ?? 'built-in default';
+      throw new ConfigError(origin, sectionName, 'job', `job ${JSON.stringify(job)} is already used by [${prev}]; every source needs its own job`);
+    }
+    owners.set(job, sectionName);
+  };
+  if (host.enabled) claim(host.job, 'host');
+  if (self.enabled) claim(self.job, 'self');
+  for (const e of exporters) claim(e.job, `exporter.${e.name}`);
+}
+
+/** Every key of every section kind, for the configuration reference (check-config --help-keys). */
+export function describeKeys(): Array<{ section: string; keys: readonly KeySpec[] }> {
+  return [
+    { section: 'agent', keys: AGENT_KEYS },
+    { section: 'identity', keys: IDENTITY_KEYS },
+    { section: 'labels', keys: [{ key: '<name>', kind: 'label_value', help: 'A static label added to every series of this box (e.g. site, customer).' }] },
+    { section: 'host', keys: [...HOST_FIXED_KEYS, { key: 'path.* / collector.*', kind: 'string', help: "node_exporter's flags, by the same names (see edgepush run --help)." }] },
+    { section: 'self', keys: SELF_KEYS },
+    { section: 'exporter.<name>', keys: EXPORTER_KEYS },
+    ...SINK_KINDS.map((k) => ({ section: `${k.section}.<name>`, keys: k.keys })),
+  ];
+}

@@ -1,0 +1,227 @@
+/**
+ * Typed reading of one INI section, with errors that name file, section and
+ * key. Every section kind declares its keys (KeySpec); a key that is not
+ * declared is an error, so typos never pass silently.
+ */
+import { readFileSync } from 'node:fs';
+import { parseGoDuration } from '../sources/host/options.ts';
+import { LABEL_NAME_RE } from '../model/family.ts';
+
+export type ValueKind = 'string' | 'url' | 'duration' | 'bool' | 'int' | 'bytes' | 'regex' | 'path' | 'label_value';
+
+export interface KeySpec {
+  /** The key, or for dynamic keys a prefix ending with '.' (e.g. `label.` for `label.site`, the rest being a label name). */
+  key: string;
+  kind: ValueKind;
+  /** Built-in default (string form); absent means "not set". */
+  default?: string;
+  help: string;
+  /** Secrets are never logged nor printed by check-config. */
+  secret?: boolean;
+}
+
+/** Where a value came from: a file path, or "command line" / "built-in default". */
+export interface ConfigValue {
+  value: string | string[];
+  origin: string;
+}
+
+export type SectionValues = Map<string, ConfigValue>;
+
+export class ConfigError extends Error {
+  readonly origin: string;
+  readonly section: string;
+  readonly key: string | undefined;
+  constructor(origin: string, section: string, key: string | undefined, message: string) {
+    super(`${origin}: [${section}]${key === undefined ? '' : ` ${key}`}: ${message}`);
+    this.name = 'ConfigError';
+    this.origin = origin;
+    this.section = section;
+    this.key = key;
+  }
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3 };
+
+export function parseBytes(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? BYTE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new Error(`invalid size ${JSON.stringify(text)} (use e.g. 1048576, 512KiB, 10MiB, 1GB)`);
+  return Math.round(Number(m[1]) * unit);
+}
+
+export function parseBool(text: string): boolean {
+  const t = text.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(t)) return true;
+  if (['false', 'no', 'off', '0'].includes(t)) return false;
+  throw new Error(`expected true or false, got ${JSON.stringify(text)}`);
+}
+
+/** Reads the keys of one section by kind, remembering which keys were read. */
+export class SectionReader {
+  readonly section: string;
+  private readonly values: SectionValues;
+  private readonly specs: readonly KeySpec[];
+
+  constructor(section: string, values: SectionValues, specs: readonly KeySpec[]) {
+    this.section = section;
+    this.values = values;
+    this.specs = specs;
+    for (const key of values.keys()) {
+      const spec = this.specFor(key);
+      if (!spec) throw this.error(key, `unknown key (known keys: ${specs.map((s) => (s.key.endsWith('.') ? s.key + '<name>' : s.key)).join(', ')})`);
+      if (spec.key.endsWith('.')) {
+        const rest = key.slice(spec.key.length);
+        if (!LABEL_NAME_RE.test(rest) || rest.startsWith('__')) throw this.error(key, `${JSON.stringify(rest)} is not a valid label name`);
+      }
+    }
+  }
+
+  /** Builds an error naming the file the key came from. */
+  error(key: string | undefined, message: string): ConfigError {
+    const origin = (key !== undefined ? this.values.get(key)?.origin : undefined) ?? this.anyOrigin();
+    return new ConfigError(origin, this.section, key, message);
+  }
+
+  has(key: string): boolean {
+    return this.values.has(key) || this.specFor(key)?.default !== undefined;
+  }
+
+  /** Raw string value or the default; undefined when neither. */
+  raw(key: string): string | undefined {
+    const v = this.values.get(key);
+    if (v !== undefined) {
+      if (Array.isArray(v.value)) throw this.error(key, 'this key takes one value, not a list (key[] = ...)');
+      return v.value;
+    }
+    return this.specFor(key)?.default;
+  }
+
+  /** Raw value(s) as a list: `key[] = a` lines, or one value. */
+  list(key: string): string[] | undefined {
+    const v = this.values.get(key);
+    if (v !== undefined) return Array.isArray(v.value) ? v.value : [v.value];
+    const d = this.specFor(key)?.default;
+    return d === undefined ? undefined : [d];
+  }
+
+  string(key: string): string | undefined {
+    return this.raw(key);
+  }
+
+  requiredString(key: string): string {
+    const v = this.raw(key);
+    if (v === undefined || v === '') throw this.error(key, 'is required');
+    return v;
+  }
+
+  bool(key: string): boolean | undefined {
+    return this.convert(key, parseBool);
+  }
+
+  int(key: string, min = 0): number | undefined {
+    return this.convert(key, (t) => {
+      if (!/^-?\d+$/.test(t.trim())) throw new Error(`expected an integer, got ${JSON.stringify(t)}`);
+      const n = Number(t);
+      if (n < min) throw new Error(`must be at least ${min}, got ${n}`);
+      return n;
+    });
+  }
+
+  /** Seconds; must be positive. */
+  duration(key: string): number | undefined {
+    return this.convert(key, (t) => {
+      const s = parseGoDuration(t);
+      if (!(s > 0)) throw new Error(`must be a positive duration, got ${JSON.stringify(t)}`);
+      return s;
+    });
+  }
+
+  bytes(key: string): number | undefined {
+    return this.convert(key, parseBytes);
+  }
+
+  url(key: string, protocols: readonly string[] = ['http:', 'https:']): URL | undefined {
+    return this.convert(key, (t) => {
+      let u: URL;
+      try {
+        u = new URL(t.trim());
+      } catch {
+        throw new Error(`invalid URL ${JSON.stringify(t)}`);
+      }
+      if (!protocols.includes(u.protocol)) throw new Error(`URL ${JSON.stringify(t)} must use ${protocols.join(' or ')}`);
+      if (u.username || u.password) throw new Error('put credentials in username/password(_file), not in the URL');
+      return u;
+    });
+  }
+
+  /** A regular expression anchored at both ends, as Prometheus' relabelling regexes are. */
+  regex(key: string): RegExp | undefined {
+    return this.convert(key, (t) => {
+      try {
+        return new RegExp(`^(?:${t})$`);
+      } catch (err) {
+        throw new Error(`invalid regular expression ${JSON.stringify(t)}: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  /**
+   * A secret given inline (`key`) or as a file (`key_file`, read now, trailing
+   * newline dropped). Both at once is an error. The value is never logged.
+   */
+  secret(key: string): string | undefined {
+    const inline = this.raw(key);
+    const file = this.raw(`${key}_file`);
+    if (inline !== undefined && file !== undefined) throw this.error(`${key}_file`, `give either ${key} or ${key}_file, not both`);
+    if (file === undefined) return inline;
+    try {
+      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw this.error(`${key}_file`, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+
+  /** Every dynamic key under `prefix` (e.g. `label.`) as name → value. */
+  prefixed(prefix: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, v] of this.values) {
+      if (!key.startsWith(prefix)) continue;
+      if (Array.isArray(v.value)) throw this.error(key, 'this key takes one value, not a list');
+      out[key.slice(prefix.length)] = v.value;
+    }
+    return out;
+  }
+
+  /** Keys actually given (not defaults), for sections whose keys are validated elsewhere. */
+  givenKeys(): string[] {
+    return [...this.values.keys()];
+  }
+
+  private convert<T>(key: string, fn: (text: string) => T): T | undefined {
+    const raw = this.raw(key);
+    if (raw === undefined || raw === '') return undefined;
+    try {
+      return fn(raw);
+    } catch (err) {
+      throw this.error(key, (err as Error).message);
+    }
+  }
+
+  private specFor(key: string): KeySpec | undefined {
+    return this.specs.find((s) => s.key === key) ?? this.specs.find((s) => s.key.endsWith('.') && key.startsWith(s.key));
+  }
+
+  private anyOrigin(): string {
+    for (const v of this.values.values()) return v.origin;
+    return 'built-in default';
+  }
+}
+
+/** Key specs for a secret given inline or as `<key>_file`. */
+export function secretKeys(key: string, help: string): KeySpec[] {
+  return [
+    { key, kind: 'string', help: `${help} Prefer ${key}_file.`, secret: true },
+    { key: `${key}_file`, kind: 'path', help: `File holding the ${help.toLowerCase().replace(/\.$/, '')} (trailing newline ignored).` },
+  ];
+}

@@ -1,0 +1,49 @@
+/**
+ * Target labels, as Prometheus applies them to a scrape with honor_labels
+ * off: the target's label wins, and a sample's own label of that name is kept
+ * as `exported_<name>` (so nothing is silently overwritten).
+ */
+import type { Labels, MetricFamily, Sample } from './family.ts';
+
+/**
+ * Returns families whose samples carry `target` over their own labels.
+ * `add` true sets the target labels on every sample (exporter extra labels);
+ * false only moves conflicting sample labels aside, for sinks whose grouping
+ * key adds the target labels itself (Pushgateway).
+ */
+export function applyTargetLabels(families: readonly MetricFamily[], target: Labels, add: boolean): MetricFamily[] {
+  const names = Object.keys(target);
+  if (names.length === 0) return families as MetricFamily[];
+  return families.map((f) => {
+    let changed = add;
+    if (!add) {
+      for (const s of f.samples) {
+        if (names.some((n) => Object.hasOwn(s.labels, n) && s.labels[n] !== target[n])) {
+          changed = true;
+          break;
+        }
+      }
+    }
+    if (!changed) return f;
+    return { ...f, samples: f.samples.map((s) => relabel(s, target, names, add)) };
+  });
+}
+
+function relabel(s: Sample, target: Labels, names: readonly string[], add: boolean): Sample {
+  let labels: Record<string, string> | undefined;
+  for (const n of names) {
+    const own = s.labels[n];
+    if (own === undefined) {
+      if (add) (labels ??= { ...s.labels })[n] = target[n]!;
+      continue;
+    }
+    if (own === target[n]) continue;
+    labels ??= { ...s.labels };
+    let exported = `exported_${n}`;
+    while (Object.hasOwn(labels, exported)) exported = `exported_${exported}`;
+    labels[exported] = own;
+    if (add) labels[n] = target[n]!;
+    else delete labels[n];
+  }
+  return labels ? { ...s, labels } : s;
+}

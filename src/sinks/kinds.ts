@@ -1,0 +1,17 @@
+/**
+ * Every kind of sink. A new kind (e.g. remote write) is one import and one
+ * entry here; the config loader then accepts its `[<section>.<name>]` sections.
+ */
+import type { SinkKind } from './sink.ts';
+import { pushgatewayKind } from './pushgateway.ts';
+
+/** Keeps each kind's config type checked where it is defined, and erases it here. */
+function erase<C>(kind: SinkKind<C>): SinkKind<unknown> {
+  return kind as unknown as SinkKind<unknown>;
+}
+
+export const SINK_KINDS: readonly SinkKind<unknown>[] = [erase(pushgatewayKind)];
+
+export function findSinkKind(section: string): SinkKind<unknown> | undefined {
+  return SINK_KINDS.find((k) => k.section === section);
+}

@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configFromText, loadConfig } from '../../src/config/config.ts';
+import { ConfigError } from '../../src/config/schema.ts';
+import type { PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
+
+function tmpDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'edgepush-config-'));
+}
+
+test('built-in defaults give a runnable config with host and self sources', () => {
+  const c = configFromText('[identity]\ninstance = box-1\n');
+  assert.equal(c.agent.intervalSeconds, 15);
+  assert.equal(c.agent.timeoutSeconds, 10);
+  assert.equal(c.identity.instance, 'box-1');
+  assert.equal(c.identity.from, 'literal');
+  assert.equal(c.host.enabled, true);
+  assert.equal(c.host.job, 'node');
+  assert.ok(c.host.source.enabled.has('loadavg'));
+  assert.equal(c.self.job, 'edgepush');
+  assert.deepEqual(c.exporters, []);
+  assert.deepEqual(c.sinks, []);
+});
+
+test('exporters, pushgateways, labels and host options are typed', () => {
+  const dir = tmpDir();
+  writeFileSync(path.join(dir, 'pw'), 'secret\n');
+  const c = configFromText(`
+[agent]
+interval = 30s
+timeout = 5s
+[identity]
+instance = box-2
+[labels]
+site = paris/north
+[host]
+collector.loadavg = false
+path.procfs = /tmp/proc
+[exporter.nginx]
+url = http://127.0.0.1:9113/metrics
+metric_drop = go_.*
+label.tier = edge
+[pushgateway.main]
+url = http://gw.example:9091/
+username = agent
+password_file = ${dir}/pw
+grouping.region = eu
+gzip = false
+`);
+  assert.equal(c.agent.intervalSeconds, 30);
+  assert.deepEqual(c.labels, { site: 'paris/north' });
+  assert.equal(c.host.source.enabled.has('loadavg'), false);
+  assert.equal(c.host.source.paths.procfs, '/tmp/proc');
+  assert.equal(c.exporters.length, 1);
+  const e = c.exporters[0]!;
+  assert.equal(e.job, 'nginx');
+  assert.equal(e.timeoutSeconds, 5);
+  assert.deepEqual(e.labels, { tier: 'edge' });
+  assert.ok(e.metricDrop!.test('go_goroutines'));
+  assert.ok(!e.metricDrop!.test('nginx_go_x'), 'regexes are anchored');
+  assert.equal(c.sinks.length, 1);
+  const pg = c.sinks[0]!.config as PushgatewayConfig;
+  assert.equal(c.sinks[0]!.name, 'pushgateway.main');
+  assert.equal(pg.url, 'http://gw.example:9091');
+  assert.equal(pg.http.password, 'secret');
+  assert.equal(pg.gzip, false);
+  assert.deepEqual(pg.grouping, { region: 'eu' });
+});
+
+function assertConfigError(text: string, section: string, key: string | undefined, pattern: RegExp): void {
+  assert.throws(
+    () => configFromText(text, '/etc/edgepush/edgepush.ini'),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.equal(err.origin, '/etc/edgepush/edgepush.ini');
+      assert.equal(err.section, section);
+      assert.equal(err.key, key);
+      assert.match(err.message, pattern);
+      assert.ok(err.message.startsWith(`/etc/edgepush/edgepush.ini: [${section}]`), err.message);
+      return true;
+    },
+  );
+}
+
+test('errors name file, section and key', () => {
+  assertConfigError('[agent]\nintervall = 15s\n', 'agent', 'intervall', /unknown key/);
+  assertConfigError('[agent]\ninterval = soon\n', 'agent', 'interval', /invalid duration/);
+  assertConfigError('[agent]\ninterval = 5s\ntimeout = 10s\n', 'agent', 'timeout', /shorter than interval/);
+  assertConfigError('[pushgateway.main]\nurl = ftp://x\n', 'pushgateway.main', 'url', /must use http/);
+  assertConfigError('[pushgateway.main]\nurl = not a url\n', 'pushgateway.main', 'url', /invalid URL/);
+  assertConfigError('[pushgateway.main]\ngzip = true\n', 'pushgateway.main', 'url', /required/);
+  assertConfigError('[exporter.a]\nurl = http://x/metrics\nmetric_keep = (\n', 'exporter.a', 'metric_keep', /invalid regular expression/);
+  assertConfigError('[exporter.a]\nurl = http://x/metrics\njob = node\n', 'exporter.a', 'job', /already used by \[host\]/);
+  assertConfigError('[labels]\ninstance = x\n', 'labels', 'instance', /set by edgepush/);
+  assertConfigError('[host]\ncollector.nosuch = true\n', 'host', 'collector.nosuch', /unknown key/);
+  assertConfigError('[bogus]\nx = 1\n', 'bogus', undefined, /unknown section/);
+  assertConfigError('[pushgateway.main]\nurl = http://x\npassword_file = /nonexistent/pw\nusername = u\n', 'pushgateway.main', 'password_file', /cannot read \/nonexistent\/pw: ENOENT/);
+  assertConfigError('[identity]\ninstance_from = dns\n', 'identity', 'instance_from', /must be one of/);
+});
+
+test('secrets never appear in error messages', () => {
+  const dir = tmpDir();
+  writeFileSync(path.join(dir, 'token'), 'hunter2-token\n');
+  assert.throws(
+    () => configFromText(`[pushgateway.main]\nurl = http://x\nbearer_token = hunter2-inline\nbearer_token_file = ${dir}/token\n`),
+    (err: Error) => !err.message.includes('hunter2') && /not both/.test(err.message),
+  );
+});
+
+test('layers: defaults < config file < conf.d (sorted) < flags, errors name the file', () => {
+  const dir = tmpDir();
+  const defaults = path.join(dir, 'defaults.ini');
+  const file = path.join(dir, 'edgepush.ini');
+  mkdirSync(path.join(dir, 'conf.d'));
+  writeFileSync(defaults, '[agent]\ninterval = 20s\nlog_level = warn\n[identity]\ninstance = from-defaults\n');
+  writeFileSync(file, '[agent]\ninterval = 25s\n[pushgateway.a]\nurl = http://a:9091\n');
+  writeFileSync(path.join(dir, 'conf.d', '20-b.ini'), '[agent]\ninterval = 40s\n');
+  writeFileSync(path.join(dir, 'conf.d', '10-a.ini'), '[agent]\ninterval = 30s\n[exporter.x]\nurl = http://127.0.0.1:1/metrics\n');
+  writeFileSync(path.join(dir, 'conf.d', 'ignored.txt'), 'garbage');
+  const c = loadConfig({ defaultsFile: defaults, configFile: file });
+  assert.equal(c.agent.intervalSeconds, 40);
+  assert.equal(c.agent.logLevel, 'warn');
+  assert.equal(c.identity.instance, 'from-defaults');
+  assert.deepEqual(c.files, [defaults, file, path.join(dir, 'conf.d', '10-a.ini'), path.join(dir, 'conf.d', '20-b.ini')]);
+  assert.deepEqual(c.exporters.map((e) => e.name), ['x']);
+
+  const flagged = loadConfig({ defaultsFile: defaults, configFile: file, flags: new Map<string, unknown>([['interval', '50s'], ['instance', 'flag-box'], ['collector.loadavg', false]]) });
+  assert.equal(flagged.agent.intervalSeconds, 50);
+  assert.equal(flagged.identity.instance, 'flag-box');
+  assert.equal(flagged.host.source.enabled.has('loadavg'), false);
+
+  writeFileSync(path.join(dir, 'conf.d', '30-bad.ini'), '[exporter.y]\nurl = http://127.0.0.1:1/metrics\nsize_limit = lots\n');
+  assert.throws(() => loadConfig({ defaultsFile: defaults, configFile: file }), (err: Error) => err.message.startsWith(`${path.join(dir, 'conf.d', '30-bad.ini')}: [exporter.y] size_limit:`));
+  assert.throws(() => loadConfig({ configFile: path.join(dir, 'missing.ini') }), /cannot read: ENOENT/);
+});
+
+test('identity from a file or machine-id', () => {
+  const dir = tmpDir();
+  writeFileSync(path.join(dir, 'node-name'), 'box-from-file\nsecond line\n');
+  writeFileSync(path.join(dir, 'machine-id'), '0123456789abcdef\n');
+  assert.equal(configFromText(`[identity]\ninstance_from = file\ninstance_file = ${dir}/node-name\n`).identity.instance, 'box-from-file');
+  assert.equal(configFromText(`[identity]\ninstance_from = machine-id\nmachine_id_file = ${dir}/machine-id\n`).identity.instance, '0123456789abcdef');
+  assert.equal(configFromText('').identity.instance, os.hostname());
+});
