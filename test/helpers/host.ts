@@ -36,8 +36,8 @@ export async function runCollectors(names: readonly string[], flags: readonly st
   const args = ['--collector.disable-defaults', ...names.map((n) => `--collector.${n}`), ...flags];
   const parsed = parseFlags(args, hostFlagSpecs(COLLECTORS));
   const config = hostConfigFromFlags(COLLECTORS, parsed.given);
-  const resolve = (p: string): string => (path.isAbsolute(p) ? p : path.resolve(cwd, p));
-  config.paths = { procfs: resolve(config.paths.procfs), sysfs: resolve(config.paths.sysfs), rootfs: resolve(config.paths.rootfs), udevData: resolve(config.paths.udevData) };
+  // Relative paths stay as given (the collection runs from `cwd`): node_exporter puts them
+  // into labels unchanged, e.g. rapl's path label.
   const prevCwd = process.cwd();
   process.chdir(cwd);
   try {

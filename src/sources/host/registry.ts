@@ -1,15 +1,22 @@
 import type { CollectorDefinition } from './collector.ts';
 import { arp } from './arp.ts';
+import { bonding } from './bonding.ts';
+import { dmi } from './dmi.ts';
+import { dmmultipath } from './dmmultipath.ts';
+import { edac } from './edac.ts';
+import { kernelHung } from './kernel_hung.ts';
 import { loadavg } from './loadavg.ts';
-import { nfs } from './nfs.ts';
-import { nfsd } from './nfsd.ts';
-import { xfs } from './xfs.ts';
 import { netdev } from './netdev.ts';
 import { netstat } from './netstat.ts';
+import { nfs } from './nfs.ts';
+import { nfsd } from './nfsd.ts';
+import { nvme } from './nvme.ts';
+import { rapl } from './rapl.ts';
 import { sockstat } from './sockstat.ts';
-import { udpQueues } from './udp_queues.ts';
-import { zfs } from './zfs.ts';
 import { textfile } from './textfile.ts';
+import { udpQueues } from './udp_queues.ts';
+import { xfs } from './xfs.ts';
+import { zfs } from './zfs.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -17,16 +24,23 @@ import { textfile } from './textfile.ts';
  */
 export const COLLECTORS: readonly CollectorDefinition[] = [
   arp,
+  bonding,
+  dmi,
+  dmmultipath,
+  edac,
+  kernelHung,
   loadavg,
-  nfs,
-  nfsd,
-  xfs,
   netdev,
   netstat,
+  nfs,
+  nfsd,
+  nvme,
+  rapl,
   sockstat,
-  udpQueues,
-  zfs,
   textfile,
+  udpQueues,
+  xfs,
+  zfs,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {

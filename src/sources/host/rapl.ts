@@ -1,0 +1,43 @@
+import { FamilySet } from '../../model/family.ts';
+import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
+import { isNotExist, isPermission } from './sysfs/attr.ts';
+import { readRaplZones, readZoneEnergyMicrojoules, type RaplZone } from './sysfs/powercap.ts';
+
+const ZONE_LABEL_OPTION = 'collector.rapl.enable-zone-label';
+
+/** node_exporter's SanitizeMetricName: runs of invalid characters (with surrounding underscores) become one "_". */
+function sanitizeMetricName(name: string): string {
+  return name.replace(/_*[^0-9A-Za-z_]+_*/g, '_');
+}
+
+export const rapl: CollectorDefinition = {
+  name: 'rapl',
+  defaultEnabled: true,
+  description: 'Exposes various statistics from /sys/class/powercap.',
+  options: [{ name: ZONE_LABEL_OPTION, kind: 'bool', default: false, help: 'Enables service unit metric unit_start_time_seconds' }],
+  create: stateless(async ({ paths, options }) => {
+    let zones: RaplZone[];
+    try {
+      zones = await readRaplZones(paths.sysfs);
+    } catch (err) {
+      if (isNotExist(err) || isPermission(err)) throw new NoDataError(`no powercap files: ${(err as Error).message}`);
+      throw new Error(`failed to retrieve rapl stats: ${(err as Error).message}`, { cause: err });
+    }
+    const zoneLabel = options.bool(ZONE_LABEL_OPTION);
+    const out = new FamilySet();
+    for (const zone of zones) {
+      let microjoules: number;
+      try {
+        microjoules = await readZoneEnergyMicrojoules(zone);
+      } catch (err) {
+        if (isPermission(err)) throw new NoDataError(`cannot read energy_uj of ${zone.path}`);
+        throw err;
+      }
+      const joules = microjoules / 1e6;
+      const labels = { index: String(zone.index), path: zone.path };
+      if (zoneLabel) out.counter('node_rapl_joules_total', 'Current RAPL value in joules', joules, { ...labels, rapl_zone: zone.name });
+      else out.counter(`node_rapl_${sanitizeMetricName(zone.name)}_joules_total`, `Current RAPL ${zone.name} value in joules`, joules, labels);
+    }
+    return out.toArray();
+  }),
+};

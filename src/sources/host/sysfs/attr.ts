@@ -1,0 +1,65 @@
+/**
+ * Readers for one-value sysfs/procfs attribute files with the semantics the
+ * prometheus/procfs library gives them: whitespace trimmed as Go's
+ * strings.TrimSpace does (JS trim() also strips U+FEFF and other spaces that
+ * Go keeps), integers parsed strictly so a garbled file fails loudly.
+ */
+import { readFile } from 'node:fs/promises';
+
+const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0';
+const GO_TRIM_RE = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'g');
+
+export function goTrimSpace(text: string): string {
+  return text.replace(GO_TRIM_RE, '');
+}
+
+/** A sysfs attribute, trimmed; throws (with the path in the error) when unreadable. */
+export async function readSysAttr(file: string): Promise<string> {
+  return goTrimSpace(await readFile(file, 'utf8'));
+}
+
+/** Parses an unsigned decimal integer as Go's strconv.ParseUint(s, 10, 64) does. */
+export function parseUint(text: string, where: string): number {
+  if (!/^\d+$/.test(text)) throw new Error(`${where}: expected an unsigned integer, got ${JSON.stringify(text.slice(0, 40))}`);
+  return Number(text);
+}
+
+/** Parses a signed decimal integer as Go's strconv.ParseInt(s, 10, 64) does. */
+export function parseInt64(text: string, where: string): number {
+  if (!/^[+-]?\d+$/.test(text)) throw new Error(`${where}: expected an integer, got ${JSON.stringify(text.slice(0, 40))}`);
+  return Number(text);
+}
+
+/** An unsigned integer attribute file; throws naming the file when absent or garbled. */
+export async function readUintAttr(file: string): Promise<number> {
+  return parseUint(await readSysAttr(file), file);
+}
+
+/** Like readUintAttr, but undefined when the file does not exist. */
+export async function readUintAttrIfExists(file: string): Promise<number | undefined> {
+  try {
+    return await readUintAttr(file);
+  } catch (err) {
+    if (isNotExist(err)) return undefined;
+    throw err;
+  }
+}
+
+export function isErrno(err: unknown, ...codes: string[]): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code !== undefined && codes.includes(code);
+}
+
+/**
+ * Whether the error means the data source is absent, as Go's
+ * errors.Is(err, os.ErrNotExist) decides: ENOENT only (ENOTDIR, a file where
+ * a directory should be, is a real failure there).
+ */
+export function isNotExist(err: unknown): boolean {
+  return isErrno(err, 'ENOENT');
+}
+
+/** Whether the error is a permission error (os.ErrPermission). */
+export function isPermission(err: unknown): boolean {
+  return isErrno(err, 'EACCES', 'EPERM');
+}

@@ -1,0 +1,17 @@
+import { readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+
+/** Entry names sorted as Go's os.ReadDir returns them; throws (ENOENT...) when the directory is absent. */
+export async function readDirNames(dir: string): Promise<string[]> {
+  return (await readdir(dir)).sort(compareBytes);
+}
+
+/** Entries with their types, sorted by name; throws when the directory is absent. */
+export async function readDirEntries(dir: string): Promise<Dirent[]> {
+  return (await readdir(dir, { withFileTypes: true })).sort((a, b) => compareBytes(a.name, b.name));
+}
+
+/** Byte-wise comparison (Go's string order), not locale order. */
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
