@@ -32,7 +32,7 @@ test('parseNfsServerStats accepts a 39-operation proc4ops line (kernels before 2
 
 test('parseNfsServerStats rejects garbled lines with the file named', () => {
   assert.throws(() => parseNfsServerStats('rc 0 6\n', '/x/nfsd'), /\/x\/nfsd: invalid rc line/);
-  assert.throws(() => parseNfsServerStats('th 8\n'), /invalid th line/);
+  assert.throws(() => parseNfsServerStats('th 8\n'), /invalid line "th 8"/);
   assert.throws(() => parseNfsServerStats('proc4 3 1 2 3\n'), /invalid proc4 line/);
   assert.throws(() => parseNfsServerStats('io 1 -2\n'), /unsigned integer/);
 });

@@ -108,13 +108,41 @@ function parseProcedures(key: string, values: number[], names: readonly string[]
   return out;
 }
 
-/** Splits one stats line into its keyword and counters; `countersEnd` limits how many fields are numbers. */
-function splitLine(line: string, file: string, countersEnd?: number): { key: string; values: number[] } {
-  const parts = fields(line);
-  if (parts.length < 2) throw new Error(`${file}: invalid line ${JSON.stringify(line)}`);
-  const key = parts[0]!;
-  const values = parts.slice(1, countersEnd).map((v) => parseUint(v, `${file} ${key}`));
-  return { key, values };
+/** The lines client and server files have alike; false for any other keyword. */
+function parseSharedLine(stats: { network: RpcNetwork; v2: ProcedureCounts; v3: ProcedureCounts }, key: string, values: number[]): boolean {
+  switch (key) {
+    case 'net':
+      stats.network = parseNetwork(values);
+      return true;
+    case 'proc2':
+      stats.v2 = parseProcedures(key, values, V2_PROCEDURES, 18);
+      return true;
+    case 'proc3':
+      stats.v3 = parseProcedures(key, values, V3_PROCEDURES, 22);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Calls `handle` with each line's keyword and counters, naming the file in any
+ * error. `leading` lists keywords of which only the first N fields are
+ * counters (the rest is not parsed) and at least N are required.
+ */
+function forEachStatsLine(text: string, file: string, handle: (key: string, values: number[]) => void, leading: Record<string, number> = {}): void {
+  for (const line of scanLines(text)) {
+    const parts = fields(line);
+    const key = parts[0] ?? '';
+    const wanted = leading[key];
+    if (parts.length < 2 || (wanted !== undefined && parts.length < wanted + 1)) throw new Error(`${file}: invalid line ${JSON.stringify(line)}`);
+    const values = parts.slice(1, wanted === undefined ? undefined : wanted + 1).map((v) => parseUint(v, `${file} ${key}`));
+    try {
+      handle(key, values);
+    } catch (err) {
+      throw new Error(`${file}: ${(err as Error).message}`);
+    }
+  }
 }
 
 /** Parses /proc/net/rpc/nfs. */
@@ -126,35 +154,24 @@ export function parseNfsClientStats(text: string, file = 'net/rpc/nfs'): NfsClie
     v3: zeros(V3_PROCEDURES),
     v4: zeros(CLIENT_V4_PROCEDURES),
   };
-  for (const line of scanLines(text)) {
-    const { key, values } = splitLine(line, file);
-    try {
-      switch (key) {
-        case 'net':
-          stats.network = parseNetwork(values);
-          break;
-        case 'rpc':
-          expectCount(key, values, 3);
-          stats.rpc = { rpcCount: values[0]!, retransmissions: values[1]!, authRefreshes: values[2]! };
-          break;
-        case 'proc2':
-          stats.v2 = parseProcedures(key, values, V2_PROCEDURES, 18);
-          break;
-        case 'proc3':
-          stats.v3 = parseProcedures(key, values, V3_PROCEDURES, 22);
-          break;
-        case 'proc4':
-          stats.v4 = parseProcedures(key, values, CLIENT_V4_PROCEDURES, 0, true);
-          break;
-        default:
-          throw new Error(`unknown line ${JSON.stringify(key)}`);
-      }
-    } catch (err) {
-      throw new Error(`${file}: ${(err as Error).message}`);
+  forEachStatsLine(text, file, (key, values) => {
+    switch (key) {
+      case 'rpc':
+        expectCount(key, values, 3);
+        stats.rpc = { rpcCount: values[0]!, retransmissions: values[1]!, authRefreshes: values[2]! };
+        break;
+      case 'proc4':
+        stats.v4 = parseProcedures(key, values, CLIENT_V4_PROCEDURES, 0, true);
+        break;
+      default:
+        if (!parseSharedLine(stats, key, values)) throw new Error(`unknown line ${JSON.stringify(key)}`);
     }
-  }
+  });
   return stats;
 }
+
+/** The th line's first two fields are counters; a histogram of floats follows that nothing reads. */
+const SERVER_LEADING_COUNTERS = { th: 2 };
 
 /** Parses /proc/net/rpc/nfsd. */
 export function parseNfsServerStats(text: string, file = 'net/rpc/nfsd'): NfsServerStats {
@@ -172,62 +189,45 @@ export function parseNfsServerStats(text: string, file = 'net/rpc/nfsd'): NfsSer
     v4Ops: zeros(SERVER_V4_OPERATIONS),
     wdelegGetattr: 0,
   };
-  for (const line of scanLines(text)) {
-    // The th line ends in a histogram of floats that nothing reads: only its two counters are parsed.
-    const isThreads = fields(line)[0] === 'th';
-    if (isThreads && fields(line).length < 3) throw new Error(`${file}: invalid th line ${JSON.stringify(line)}`);
-    const { key, values } = splitLine(line, file, isThreads ? 3 : undefined);
-    try {
-      switch (key) {
-        case 'rc':
-          expectCount(key, values, 3);
-          stats.replyCache = { hits: values[0]!, misses: values[1]!, noCache: values[2]! };
-          break;
-        case 'fh':
-          expectCount(key, values, 5);
-          stats.fileHandles = { stale: values[0]!, totalLookups: values[1]!, anonLookups: values[2]!, dirNoCache: values[3]!, noDirNoCache: values[4]! };
-          break;
-        case 'io':
-          expectCount(key, values, 2);
-          stats.io = { read: values[0]!, write: values[1]! };
-          break;
-        case 'th':
-          stats.threads = { threads: values[0]!, fullCount: values[1]! };
-          break;
-        case 'ra':
-          expectCount(key, values, 12);
-          stats.readAheadCache = { cacheSize: values[0]!, histogram: values.slice(1, 11), notFound: values[11]! };
-          break;
-        case 'net':
-          stats.network = parseNetwork(values);
-          break;
-        case 'rpc':
-          expectCount(key, values, 5);
-          stats.rpc = { rpcCount: values[0]!, badCount: values[1]!, badFormat: values[2]!, badAuth: values[3]!, badClient: values[4]! };
-          break;
-        case 'proc2':
-          stats.v2 = parseProcedures(key, values, V2_PROCEDURES, 18);
-          break;
-        case 'proc3':
-          stats.v3 = parseProcedures(key, values, V3_PROCEDURES, 22);
-          break;
-        case 'proc4':
-          if (values[0] !== 2 || values.length !== 3) throw new Error(`invalid proc4 line: expected "2 <null> <compound>"`);
-          stats.v4 = { null: values[1]!, compound: values[2]! };
-          break;
-        case 'proc4ops':
-          stats.v4Ops = parseProcedures(key, values, SERVER_V4_OPERATIONS, 39);
-          break;
-        case 'wdeleg_getattr':
-          stats.wdelegGetattr = values[0]!;
-          break;
-        default:
-          throw new Error(`unknown line ${JSON.stringify(key)}`);
-      }
-    } catch (err) {
-      throw new Error(`${file}: ${(err as Error).message}`);
+  forEachStatsLine(text, file, (key, values) => {
+    switch (key) {
+      case 'rc':
+        expectCount(key, values, 3);
+        stats.replyCache = { hits: values[0]!, misses: values[1]!, noCache: values[2]! };
+        break;
+      case 'fh':
+        expectCount(key, values, 5);
+        stats.fileHandles = { stale: values[0]!, totalLookups: values[1]!, anonLookups: values[2]!, dirNoCache: values[3]!, noDirNoCache: values[4]! };
+        break;
+      case 'io':
+        expectCount(key, values, 2);
+        stats.io = { read: values[0]!, write: values[1]! };
+        break;
+      case 'th':
+        stats.threads = { threads: values[0]!, fullCount: values[1]! };
+        break;
+      case 'ra':
+        expectCount(key, values, 12);
+        stats.readAheadCache = { cacheSize: values[0]!, histogram: values.slice(1, 11), notFound: values[11]! };
+        break;
+      case 'rpc':
+        expectCount(key, values, 5);
+        stats.rpc = { rpcCount: values[0]!, badCount: values[1]!, badFormat: values[2]!, badAuth: values[3]!, badClient: values[4]! };
+        break;
+      case 'proc4':
+        if (values[0] !== 2 || values.length !== 3) throw new Error(`invalid proc4 line: expected "2 <null> <compound>"`);
+        stats.v4 = { null: values[1]!, compound: values[2]! };
+        break;
+      case 'proc4ops':
+        stats.v4Ops = parseProcedures(key, values, SERVER_V4_OPERATIONS, 39);
+        break;
+      case 'wdeleg_getattr':
+        stats.wdelegGetattr = values[0]!;
+        break;
+      default:
+        if (!parseSharedLine(stats, key, values)) throw new Error(`unknown line ${JSON.stringify(key)}`);
     }
-  }
+  }, SERVER_LEADING_COUNTERS);
   return stats;
 }
 

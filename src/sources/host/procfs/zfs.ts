@@ -50,29 +50,30 @@ export interface ZfsKstats {
   poolStates: ZpoolState[];
 }
 
-function isHeader(parts: string[]): boolean {
-  return parts.length === 3 && parts[0] === 'name' && parts[1] === 'type' && parts[2] === 'data';
-}
-
 /**
- * Parses a named kstat table: the rows after the `name type data` header
- * whose type is int64 or uint64 (other types, e.g. strings, are skipped).
+ * The rows of a named kstat table: lines after the `name type data` header
+ * with at least three fields (name, type, data). Throws when there is no
+ * header, i.e. the file is not such a table.
  */
-export function parseKstatTable(text: string, file: string): KstatValue[] {
-  const out: KstatValue[] = [];
+function namedRows(text: string, file: string): Array<{ line: string; parts: [string, string, string, ...string[]] }> {
+  const rows: Array<{ line: string; parts: [string, string, string, ...string[]] }> = [];
   let inTable = false;
   for (const line of scanLines(text)) {
     const parts = fields(line);
-    if (!inTable) {
-      inTable = isHeader(parts);
-      continue;
-    }
-    if (parts.length < 3) continue;
-    const [name, type, data] = parts as [string, string, string];
+    if (!inTable) inTable = parts.length === 3 && parts[0] === 'name' && parts[1] === 'type' && parts[2] === 'data';
+    else if (parts.length >= 3) rows.push({ line, parts: parts as [string, string, string, ...string[]] });
+  }
+  if (!inTable) throw new Error(`${file}: no "name type data" header, not a kstat table`);
+  return rows;
+}
+
+/** Parses a named kstat table, keeping its int64 and uint64 rows (other types, e.g. strings, are skipped). */
+export function parseKstatTable(text: string, file: string): KstatValue[] {
+  const out: KstatValue[] = [];
+  for (const { parts: [name, type, data] } of namedRows(text, file)) {
     if (type === KSTAT_DATA_UINT64) out.push({ name, value: parseUint(data, `${file} ${name}`) });
     else if (type === KSTAT_DATA_INT64) out.push({ name, value: parseSignedInt(data, `${file} ${name}`) });
   }
-  if (!inTable) throw new Error(`${file}: no "name type data" header, not a kstat table`);
   return out;
 }
 
@@ -95,27 +96,17 @@ export function parseZpoolIo(text: string, file: string): KstatValue[] {
 /** Parses a dataset's objset kstat: its dataset_name row and its uint64 rows. */
 export function parseZpoolObjset(text: string, file: string): ObjsetValue[] {
   const out: ObjsetValue[] = [];
-  let inTable = false;
   let dataset: string | undefined;
-  for (const line of scanLines(text)) {
-    const parts = fields(line);
-    if (!inTable) {
-      inTable = isHeader(parts);
-      continue;
-    }
-    if (parts.length < 3) continue;
-    if (parts[0] === 'dataset_name') {
+  for (const { line, parts: [name, type, data] } of namedRows(text, file)) {
+    if (name === 'dataset_name') {
       // The name may hold spaces: take the rest of the line from where its
       // first word first occurs, exactly as node_exporter does.
-      dataset = line.slice(line.indexOf(parts[2]!));
-      continue;
-    }
-    if (parts[1] === KSTAT_DATA_UINT64) {
-      const value = parseUint(parts[2]!, `${file} ${parts[0]}`);
-      out.push(dataset === undefined ? { name: parts[0]!, value } : { name: parts[0]!, value, dataset });
+      dataset = line.slice(line.indexOf(data));
+    } else if (type === KSTAT_DATA_UINT64) {
+      const value = parseUint(data, `${file} ${name}`);
+      out.push(dataset === undefined ? { name, value } : { name, value, dataset });
     }
   }
-  if (!inTable) throw new Error(`${file}: no "name type data" header, not an objset kstat`);
   return out;
 }
 
