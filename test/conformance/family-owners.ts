@@ -15,6 +15,8 @@ const RULES: Array<[RegExp, string]> = [
   [/^node_cgroups_/, 'cgroups'],
   [/^node_nf_conntrack_/, 'conntrack'],
   [/^node_cpu_vulnerabilities_/, 'cpu_vulnerabilities'],
+  // The cpu collector's cpuinfo frequency (with --collector.cpu.info); cpufreq's own node_cpu_frequency_hertz needs cpuinfo_cur_freq, absent from the fixtures.
+  [/^node_cpu_frequency_hertz$/, 'cpu'],
   [/^node_cpu_(scaling_|frequency_)/, 'cpufreq'],
   [/^node_cpu_/, 'cpu'],
   [/^node_disk_/, 'diskstats'],

@@ -17,6 +17,20 @@ import { textfile } from './textfile.ts';
 import { udpQueues } from './udp_queues.ts';
 import { xfs } from './xfs.ts';
 import { zfs } from './zfs.ts';
+import { conntrack } from './conntrack.ts';
+import { cpufreq } from './cpufreq.ts';
+import { entropy } from './entropy.ts';
+import { filefd } from './filefd.ts';
+import { meminfo } from './meminfo.ts';
+import { os } from './os.ts';
+import { pressure } from './pressure.ts';
+import { schedstat } from './schedstat.ts';
+import { softnet } from './softnet.ts';
+import { stat } from './stat.ts';
+import { time } from './time.ts';
+import { timex } from './timex.ts';
+import { uname } from './uname.ts';
+import { vmstat } from './vmstat.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -41,6 +55,20 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   udpQueues,
   xfs,
   zfs,
+  conntrack,
+  cpufreq,
+  entropy,
+  filefd,
+  meminfo,
+  os,
+  pressure,
+  schedstat,
+  softnet,
+  stat,
+  time,
+  timex,
+  uname,
+  vmstat,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {

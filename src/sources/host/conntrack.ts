@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { FamilySet } from '../../model/family.ts';
+import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
+import { readConntrackStat, readUintFile } from './procfs/conntrack.ts';
+import { isNotFound } from './procfs/read.ts';
+
+/** A missing file means the nf_conntrack module is not loaded: no data rather than a failure. */
+async function orNoData<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (err) {
+    if (isNotFound(err)) throw new NoDataError(`conntrack probably not loaded: ${(err as Error).message}`);
+    throw new Error(`failed to retrieve conntrack stats: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export const conntrack: CollectorDefinition = {
+  name: 'conntrack',
+  defaultEnabled: true,
+  description: 'Shows conntrack statistics (does nothing if no /proc/sys/net/netfilter/ present).',
+  create: stateless(async ({ paths }) => {
+    const netfilter = path.join(paths.procfs, 'sys', 'net', 'netfilter');
+    const count = await orNoData(readUintFile(path.join(netfilter, 'nf_conntrack_count')));
+    const max = await orNoData(readUintFile(path.join(netfilter, 'nf_conntrack_max')));
+    const s = await orNoData(readConntrackStat(paths.procfs));
+    const out = new FamilySet();
+    out.gauge('node_nf_conntrack_entries', 'Number of currently allocated flow entries for connection tracking.', count);
+    out.gauge('node_nf_conntrack_entries_limit', 'Maximum size of connection tracking table.', max);
+    out.gauge('node_nf_conntrack_stat_found', 'Number of searched entries which were successful.', s.found);
+    out.gauge('node_nf_conntrack_stat_invalid', 'Number of packets seen which can not be tracked.', s.invalid);
+    out.gauge('node_nf_conntrack_stat_ignore', 'Number of packets seen which are already connected to a conntrack entry.', s.ignore);
+    out.gauge('node_nf_conntrack_stat_insert', 'Number of entries inserted into the list.', s.insert);
+    out.gauge('node_nf_conntrack_stat_insert_failed', 'Number of entries for which list insertion was attempted but failed.', s.insertFailed);
+    out.gauge('node_nf_conntrack_stat_drop', 'Number of packets dropped due to conntrack failure.', s.drop);
+    out.gauge('node_nf_conntrack_stat_early_drop', 'Number of dropped conntrack entries to make room for new ones, if maximum table size was reached.', s.earlyDrop);
+    out.gauge('node_nf_conntrack_stat_search_restart', 'Number of conntrack table lookups which had to be restarted due to hashtable resizes.', s.searchRestart);
+    return out.toArray();
+  }),
+};

@@ -1,0 +1,19 @@
+import path from 'node:path';
+import { readText, parseFloatField } from './read.ts';
+
+export interface FileNr {
+  allocated: number;
+  maximum: number;
+}
+
+/** Parses /proc/sys/fs/file-nr: "allocated<TAB>unused<TAB>maximum" (the middle one is always 0 since 2.6). */
+export function parseFileNr(text: string, file = '/proc/sys/fs/file-nr'): FileNr {
+  const parts = text.trim().split('\t');
+  if (parts.length < 3) throw new Error(`${file}: expected 3 tab-separated values, got ${parts.length}`);
+  return { allocated: parseFloatField(parts[0]!, `${file} allocated`), maximum: parseFloatField(parts[2]!, `${file} maximum`) };
+}
+
+export async function readFileNr(procfs: string): Promise<FileNr> {
+  const file = path.join(procfs, 'sys', 'fs', 'file-nr');
+  return parseFileNr(await readText(file), file);
+}

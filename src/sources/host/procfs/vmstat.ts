@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { readText, fields, parseFloatField } from './read.ts';
+import { lines } from './numbers.ts';
+
+export interface VmstatField {
+  name: string;
+  value: number;
+}
+
+/** Parses /proc/vmstat ("name value" per line), in file order. */
+export function parseVmstat(text: string, file = '/proc/vmstat'): VmstatField[] {
+  return lines(text).map((line) => {
+    const f = fields(line);
+    if (f.length < 2) throw new Error(`${file}: line ${JSON.stringify(line.slice(0, 60))} has no value`);
+    return { name: f[0]!, value: parseFloatField(f[1]!, `${file} ${f[0]}`) };
+  });
+}
+
+export async function readVmstat(procfs: string): Promise<VmstatField[]> {
+  const file = path.join(procfs, 'vmstat');
+  return parseVmstat(await readText(file), file);
+}

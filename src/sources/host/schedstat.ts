@@ -1,0 +1,29 @@
+import { FamilySet } from '../../model/family.ts';
+import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
+import { readSchedstat, type SchedstatCpu } from './procfs/schedstat.ts';
+import { isNotFound } from './procfs/read.ts';
+
+const NS_PER_SEC = 1e9;
+
+export const schedstat: CollectorDefinition = {
+  name: 'schedstat',
+  defaultEnabled: true,
+  description: 'Exposes task scheduler statistics from /proc/schedstat.',
+  create: stateless(async ({ paths }) => {
+    let cpus: SchedstatCpu[];
+    try {
+      cpus = await readSchedstat(paths.procfs);
+    } catch (err) {
+      if (isNotFound(err)) throw new NoDataError('schedstat file does not exist');
+      throw err;
+    }
+    const out = new FamilySet();
+    for (const c of cpus) {
+      const labels = { cpu: c.cpu };
+      out.counter('node_schedstat_running_seconds_total', 'Number of seconds CPU spent running a process.', c.runningNanoseconds / NS_PER_SEC, labels);
+      out.counter('node_schedstat_waiting_seconds_total', 'Number of seconds spent by processing waiting for this CPU.', c.waitingNanoseconds / NS_PER_SEC, labels);
+      out.counter('node_schedstat_timeslices_total', 'Number of timeslices executed by CPU.', c.timeslices, labels);
+    }
+    return out.toArray();
+  }),
+};
