@@ -19,7 +19,23 @@ import { ownerOf } from './family-owners.ts';
  * Known, named differences between node_exporter 1.5.0 (the live peer) and
  * 1.12 (the reference): family → why. HELP/TYPE/label checks are skipped for these.
  */
-export const KNOWN_1_5_DIFFERENCES: Record<string, string> = {};
+export const KNOWN_1_5_DIFFERENCES: Record<string, string> = {
+  // 1.5 exported every /proc/meminfo key; 1.12 only the fields procfs.Meminfo names (meminfo_linux.go).
+  ...Object.fromEntries(
+    ['Balloon', 'FileHugePages', 'FilePmdMapped', 'Hugetlb', 'KReclaimable', 'SecPageTables', 'ShadowCallStack', 'Unaccepted'].map((k) => [
+      `node_memory_${k}_bytes`,
+      'node_exporter 1.12 exports only the meminfo fields procfs names; 1.5 exported every key',
+    ]),
+  ),
+  // Not a 1.5/1.12 difference: Node.js cannot call adjtimex(2), so edgepush's timex reports no data (README, Host collectors).
+  ...Object.fromEntries(
+    [
+      'estimated_error_seconds', 'frequency_adjustment_ratio', 'loop_time_constant', 'maxerror_seconds', 'offset_seconds', 'pps_calibration_total',
+      'pps_error_total', 'pps_frequency_hertz', 'pps_jitter_seconds', 'pps_jitter_total', 'pps_shift_seconds', 'pps_stability_exceeded_total',
+      'pps_stability_hertz', 'status', 'sync_status', 'tai_offset_seconds', 'tick_seconds',
+    ].map((k) => [`node_timex_${k}`, 'adjtimex(2) is not reachable from Node.js; edgepush cannot know these']),
+  ),
+};
 
 /** Families whose label set legitimately depends on the moment (not compared). */
 const VOLATILE_LABELS = new Set<string>([]);
