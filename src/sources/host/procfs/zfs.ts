@@ -125,49 +125,59 @@ async function readKstat(file: string): Promise<string | undefined> {
   }
 }
 
-/** Sorted `<pool>/<file>` paths under the kstat root, as a glob of `*\/<file>` gives them. */
-async function poolFiles(root: string, match: (name: string) => boolean): Promise<Array<{ pool: string; file: string }>> {
-  const out: Array<{ pool: string; file: string }> = [];
-  for (const pool of (await readdir(root)).sort()) {
-    let names: string[];
-    try {
-      names = await readdir(path.join(root, pool));
-    } catch (err) {
-      if (isNotFound(err)) continue; // a named table, not a pool directory
-      throw new Error(`${path.join(root, pool)}: ${(err as Error).message}`);
-    }
-    for (const name of names.sort()) if (match(name)) out.push({ pool, file: path.join(root, pool, name) });
-  }
-  return out;
+/** Each pool directory's entries, by pool name; the named tables beside them are skipped. */
+async function poolEntries(root: string, entries: string[]): Promise<Array<{ pool: string; names: string[] }>> {
+  const pools = await Promise.all(
+    entries.map(async (pool) => {
+      try {
+        return { pool, names: (await readdir(path.join(root, pool))).sort() };
+      } catch (err) {
+        if (isNotFound(err)) return undefined; // a named table, not a pool directory
+        throw new Error(`${path.join(root, pool)}: ${(err as Error).message}`);
+      }
+    }),
+  );
+  return pools.filter((p) => p !== undefined);
+}
+
+/** Reads a file a directory listing just showed; gone means its pool is being exported, which fails the collection in node_exporter too. */
+async function readListed(file: string): Promise<string> {
+  const text = await readKstat(file);
+  if (text === undefined) throw new Error(`${file}: vanished while reading`);
+  return text;
 }
 
 /**
  * Reads the ZFS kstats: the named `tables` that exist, and every pool's io,
- * objset and state files. Undefined when /proc/spl/kstat/zfs is absent (no
- * ZFS module loaded).
+ * objset and state files (in the sorted order of a glob over pools). Files
+ * are read concurrently: a box with many pools and datasets has hundreds.
+ * Undefined when /proc/spl/kstat/zfs is absent (no ZFS module loaded).
  */
 export async function readZfsKstats(procfs: string, tables: readonly string[]): Promise<ZfsKstats | undefined> {
   const root = path.join(procfs, 'spl/kstat/zfs');
+  let entries: string[];
   try {
-    await readdir(root);
+    entries = (await readdir(root)).sort();
   } catch (err) {
     if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'EACCES') return undefined;
     throw new Error(`${root}: ${(err as Error).message}`);
   }
-  const result: ZfsKstats = { tables: new Map(), poolIo: [], objsets: [], poolStates: [] };
-  for (const table of tables) {
-    const file = path.join(root, table);
-    const text = await readKstat(file);
-    if (text !== undefined) result.tables.set(table, parseKstatTable(text, file));
-  }
-  const read = async (file: string): Promise<string> => {
-    const text = await readKstat(file);
-    // Listed a moment ago: the pool is being exported. node_exporter fails the collection then too.
-    if (text === undefined) throw new Error(`${file}: vanished while reading`);
-    return text;
-  };
-  for (const { pool, file } of await poolFiles(root, (n) => n === 'io')) result.poolIo.push({ pool, values: parseZpoolIo(await read(file), file) });
-  for (const { pool, file } of await poolFiles(root, (n) => n.startsWith('objset-'))) result.objsets.push({ pool, file, values: parseZpoolObjset(await read(file), file) });
-  for (const { pool, file } of await poolFiles(root, (n) => n === 'state')) result.poolStates.push({ pool, state: parseZpoolState(await read(file)) });
-  return result;
+  const [tableValues, pools] = await Promise.all([
+    Promise.all(
+      tables.map(async (table) => {
+        const file = path.join(root, table);
+        const text = await readKstat(file);
+        return text === undefined ? undefined : ([table, parseKstatTable(text, file)] as const);
+      }),
+    ),
+    poolEntries(root, entries),
+  ]);
+  const filesOf = (match: (name: string) => boolean): Array<{ pool: string; file: string }> =>
+    pools.flatMap(({ pool, names }) => names.filter(match).map((name) => ({ pool, file: path.join(root, pool, name) })));
+  const [poolIo, objsets, poolStates] = await Promise.all([
+    Promise.all(filesOf((n) => n === 'io').map(async ({ pool, file }) => ({ pool, values: parseZpoolIo(await readListed(file), file) }))),
+    Promise.all(filesOf((n) => n.startsWith('objset-')).map(async ({ pool, file }) => ({ pool, file, values: parseZpoolObjset(await readListed(file), file) }))),
+    Promise.all(filesOf((n) => n === 'state').map(async ({ pool, file }) => ({ pool, state: parseZpoolState(await readListed(file)) }))),
+  ]);
+  return { tables: new Map(tableValues.filter((t) => t !== undefined)), poolIo, objsets, poolStates };
 }
