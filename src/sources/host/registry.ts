@@ -31,6 +31,13 @@ import { time } from './time.ts';
 import { timex } from './timex.ts';
 import { uname } from './uname.ts';
 import { vmstat } from './vmstat.ts';
+import { cgroups } from './cgroups.ts';
+import { ksmd } from './ksmd.ts';
+import { lnstat } from './lnstat.ts';
+import { processes } from './processes.ts';
+import { slabinfo } from './slabinfo.ts';
+import { sysctl } from './sysctl.ts';
+import { xfrm } from './xfrm.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -69,6 +76,13 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   timex,
   uname,
   vmstat,
+  cgroups,
+  ksmd,
+  lnstat,
+  processes,
+  slabinfo,
+  sysctl,
+  xfrm,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {
