@@ -4,8 +4,10 @@ import { bonding } from './bonding.ts';
 import { dmi } from './dmi.ts';
 import { dmmultipath } from './dmmultipath.ts';
 import { edac } from './edac.ts';
+import { ipvs } from './ipvs.ts';
 import { kernelHung } from './kernel_hung.ts';
 import { loadavg } from './loadavg.ts';
+import { mdadm } from './mdadm.ts';
 import { netdev } from './netdev.ts';
 import { netstat } from './netstat.ts';
 import { nfs } from './nfs.ts';
@@ -13,8 +15,10 @@ import { nfsd } from './nfsd.ts';
 import { nvme } from './nvme.ts';
 import { rapl } from './rapl.ts';
 import { sockstat } from './sockstat.ts';
+import { tapestats } from './tapestats.ts';
 import { textfile } from './textfile.ts';
 import { udpQueues } from './udp_queues.ts';
+import { watchdog } from './watchdog.ts';
 import { xfs } from './xfs.ts';
 import { zfs } from './zfs.ts';
 import { conntrack } from './conntrack.ts';
@@ -49,8 +53,10 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   dmi,
   dmmultipath,
   edac,
+  ipvs,
   kernelHung,
   loadavg,
+  mdadm,
   netdev,
   netstat,
   nfs,
@@ -58,8 +64,10 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   nvme,
   rapl,
   sockstat,
+  tapestats,
   textfile,
   udpQueues,
+  watchdog,
   xfs,
   zfs,
   conntrack,

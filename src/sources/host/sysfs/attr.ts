@@ -63,3 +63,27 @@ export function isNotExist(err: unknown): boolean {
 export function isPermission(err: unknown): boolean {
   return isErrno(err, 'EACCES', 'EPERM');
 }
+
+const GO_INT_RE = /^(0[xX]_?[0-9a-fA-F_]+|0[bB]_?[01_]+|0[oO]_?[0-7_]+|0[0-7_]*|[1-9][0-9_]*)$/;
+
+/**
+ * Parses an integer as Go's strconv.ParseInt/ParseUint with base 0 (what
+ * procfs' ValueParser uses): 0x/0b/0o prefixes, a leading 0 for octal,
+ * underscores between digits. Unsigned refuses any sign, as ParseUint does.
+ */
+export function parseGoInt(text: string, where: string, unsigned = false): number {
+  const sign = unsigned ? '' : /^[+-]/.exec(text)?.[0] ?? '';
+  const body = text.slice(sign.length);
+  if (!GO_INT_RE.test(body) || body.endsWith('_') || body.includes('__')) {
+    throw new Error(`${where}: expected an integer, got ${JSON.stringify(text.slice(0, 40))}`);
+  }
+  const digits = body.replaceAll('_', '');
+  let value: bigint;
+  if (/^0[xXbBoO]/.test(digits)) value = BigInt(digits.toLowerCase().replace(/^0o/, '0o'));
+  else if (digits.length > 1 && digits.startsWith('0')) value = BigInt(`0o${digits.slice(1)}`);
+  else value = BigInt(digits);
+  if (sign === '-') value = -value;
+  const [min, max] = unsigned ? [0n, 2n ** 64n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
+  if (value < min || value > max) throw new Error(`${where}: value out of range: ${text}`);
+  return Number(value);
+}

@@ -1,0 +1,46 @@
+import { FamilySet } from '../../model/family.ts';
+import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
+import { isErrno } from './sysfs/attr.ts';
+import { readWatchdogClass, type Watchdog } from './sysfs/watchdog.ts';
+
+const GAUGES: Array<[keyof Watchdog, string, string]> = [
+  ['bootstatus', 'node_watchdog_bootstatus', 'bootstatus'],
+  ['fwVersion', 'node_watchdog_fw_version', 'fw_version'],
+  ['nowayout', 'node_watchdog_nowayout', 'nowayout'],
+  ['timeleft', 'node_watchdog_timeleft_seconds', 'timeleft'],
+  ['timeout', 'node_watchdog_timeout_seconds', 'timeout'],
+  ['pretimeout', 'node_watchdog_pretimeout_seconds', 'pretimeout'],
+  ['accessCs0', 'node_watchdog_access_cs0', 'access_cs0'],
+];
+
+export const watchdog: CollectorDefinition = {
+  name: 'watchdog',
+  defaultEnabled: true,
+  description: 'Exposes watchdog device stats from /sys/class/watchdog.',
+  create: stateless(async ({ paths }) => {
+    let watchdogs: Watchdog[];
+    try {
+      watchdogs = await readWatchdogClass(paths.sysfs);
+    } catch (err) {
+      // os.ErrNotExist, os.ErrPermission and os.ErrInvalid in node_exporter.
+      if (isErrno(err, 'ENOENT', 'EACCES', 'EPERM', 'EINVAL')) throw new NoDataError(`could not read watchdog stats: ${(err as Error).message}`);
+      throw err;
+    }
+    const out = new FamilySet();
+    for (const wd of watchdogs) {
+      for (const [key, name, file] of GAUGES) {
+        const v = wd[key];
+        if (typeof v === 'number') out.gauge(name, `Value of /sys/class/watchdog/<watchdog>/${file}`, v, { name: wd.name });
+      }
+      out.gauge('node_watchdog_info', 'Info of /sys/class/watchdog/<watchdog>', 1, {
+        name: wd.name,
+        options: wd.options ?? '',
+        identity: wd.identity ?? '',
+        state: wd.state ?? '',
+        status: wd.status ?? '',
+        pretimeout_governor: wd.pretimeoutGovernor ?? '',
+      });
+    }
+    return out.toArray();
+  }),
+};
