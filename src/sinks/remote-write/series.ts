@@ -9,11 +9,22 @@ export type LabelPairs = Array<readonly [string, string]>;
 
 /**
  * Sorted label pairs for a sample. Target labels (job, instance, static labels)
- * win over the sample's own, as the Pushgateway's grouping key does; empty
- * values are left out since Prometheus treats them as absent.
+ * win, as Prometheus applies them with honor_labels off: a sample's own label of
+ * that name is kept as `exported_<name>`. Empty values are left out since
+ * Prometheus treats them as absent.
  */
 export function seriesLabels(name: string, labels: Labels, target: Labels): LabelPairs {
-  const merged: Record<string, string> = { ...labels, ...target, __name__: name };
+  const merged: Record<string, string> = { ...labels };
+  for (const [n, v] of Object.entries(target)) {
+    const own = merged[n];
+    if (own !== undefined && own !== v) {
+      let exported = `exported_${n}`;
+      while (Object.hasOwn(merged, exported)) exported = `exported_${exported}`;
+      merged[exported] = own;
+    }
+    merged[n] = v;
+  }
+  merged['__name__'] = name;
   const pairs: LabelPairs = [];
   for (const key of Object.keys(merged).sort(compareNames)) {
     const v = merged[key]!;

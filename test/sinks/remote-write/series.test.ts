@@ -16,10 +16,10 @@ const families: MetricFamily[] = [
   },
 ];
 
-test('series get __name__, the target labels over their own, sorted, empty values left out, collection timestamp', () => {
+test('series get __name__, the target labels over their own (kept as exported_*), sorted, empty values left out, collection timestamp', () => {
   const series = familiesToSeries(families, { job: 'app', instance: 'box' }, 5000);
   assert.deepEqual(series, [
-    { labels: [['__name__', 'http_requests_total'], ['instance', 'box'], ['job', 'app'], ['method', 'GET']], samples: [{ value: 3, timestampMs: 5000 }] },
+    { labels: [['__name__', 'http_requests_total'], ['exported_job', 'own'], ['instance', 'box'], ['job', 'app'], ['method', 'GET']], samples: [{ value: 3, timestampMs: 5000 }] },
     { labels: [['__name__', 'http_requests_total'], ['instance', 'box'], ['job', 'app'], ['method', 'POST']], samples: [{ value: 1, timestampMs: 1000 }] },
   ]);
 });

@@ -1,0 +1,158 @@
+/**
+ * The remote-write sink for one URL: every cycle's families become series
+ * (with target labels, collection timestamps and stale markers), are cut into
+ * request-sized batches, encoded and compressed once, and appended durably to
+ * the URL's disk queue; the sender drains the queue independently of the
+ * cycle. A push therefore only waits for the local disk, never the receiver.
+ */
+import path from 'node:path';
+import type { Dispatcher } from 'undici';
+import type { Labels, MetricFamily } from '../../model/family.ts';
+import type { Logger } from '../../log.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { RemoteWriteClient } from './client.ts';
+import { DiskQueue, type NewBlock, type QueueStats } from './disk-queue.ts';
+import { encodeWriteRequest, type TimeSeries } from './protobuf.ts';
+import { Sender, type SenderCounters } from './sender.ts';
+import { countSamples, familiesToSeries, splitIntoBatches } from './series.ts';
+import { snappyCompress } from './snappy.ts';
+import { StalenessTracker } from './staleness.ts';
+
+export interface RemoteWriteConfig {
+  url: string;
+  timeoutMs: number;
+  headers: Record<string, string>;
+  /** Authorization header value (basic or bearer), if any. */
+  authorization?: string;
+  /** Queue directory; default `<stateDir>/remote-write/<name>`. */
+  queueDir?: string;
+  queueMaxBytes: number;
+  /** 0 keeps blocks until the size bound drops them. */
+  queueMaxAgeMs: number;
+  maxSamplesPerSend: number;
+  maxBytesPerSend: number;
+  backoff: BackoffOptions;
+  maxRetryAfterMs: number;
+  /** 0 means unbounded. */
+  maxSamplesPerSecond: number;
+}
+
+/** The parts of the agent's SourceResult this sink reads. */
+export interface RemoteWriteSource {
+  source: string;
+  job: string;
+  families: MetricFamily[];
+  timestampMs: number;
+}
+
+/** The parts of the agent's Batch this sink reads. */
+export interface RemoteWriteBatch {
+  identity: Labels;
+  sources: readonly RemoteWriteSource[];
+}
+
+export interface RemoteWriteReport {
+  ok: boolean;
+  /** Compressed bytes appended to the queue. */
+  bytesSent: number;
+  error?: string;
+}
+
+export interface RemoteWriteStats {
+  queue: QueueStats;
+  sender: SenderCounters;
+}
+
+export interface RemoteWriteSinkOptions {
+  log: Logger;
+  stateDir: string;
+  dispatcher?: Dispatcher;
+  now?: () => number;
+}
+
+export class RemoteWriteSink {
+  readonly name: string;
+  /** Every batch matters (each carries its own timestamps), so batches queue rather than replace each other. */
+  readonly coalesce = false;
+  readonly config: RemoteWriteConfig;
+  private readonly log: Logger;
+  private readonly queue: DiskQueue;
+  private readonly sender: Sender;
+  private readonly staleness = new StalenessTracker();
+  private readonly now: () => number;
+
+  constructor(name: string, config: RemoteWriteConfig, options: RemoteWriteSinkOptions) {
+    this.name = name;
+    this.config = config;
+    this.log = options.log.child({ sink: name });
+    this.now = options.now ?? Date.now;
+    const dir = config.queueDir ?? path.join(options.stateDir, 'remote-write', name.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    this.queue = DiskQueue.open({ dir, maxBytes: config.queueMaxBytes, maxAgeMs: config.queueMaxAgeMs, now: this.now });
+    const recovered = this.queue.stats();
+    if (recovered.recoveredTruncatedBytes > 0) this.log.warn('remote write queue recovered from a crash; truncated a torn or corrupt tail', { dir, bytes: recovered.recoveredTruncatedBytes });
+    if (recovered.pendingSamples > 0) this.log.info('remote write queue has a backlog from a previous run', { dir, samples: recovered.pendingSamples });
+    const client = new RemoteWriteClient({
+      url: config.url,
+      timeoutMs: config.timeoutMs,
+      headers: config.headers,
+      ...(config.authorization === undefined ? {} : { authorization: () => config.authorization }),
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    });
+    this.sender = new Sender(this.queue, client, {
+      backoff: config.backoff,
+      maxRetryAfterMs: config.maxRetryAfterMs,
+      maxSamplesPerSecond: config.maxSamplesPerSecond,
+      log: this.log,
+      now: this.now,
+    });
+    this.sender.start();
+  }
+
+  /** Queues one cycle durably; resolves once it is on disk (the receiver is the sender's business). */
+  async push(batch: RemoteWriteBatch, _signal?: AbortSignal): Promise<RemoteWriteReport> {
+    try {
+      const series = this.toSeries(batch);
+      const blocks: NewBlock[] = [];
+      let bytes = 0;
+      const createdMs = Math.min(...batch.sources.map((s) => s.timestampMs), this.now());
+      for (const part of splitIntoBatches(series, { maxSamples: this.config.maxSamplesPerSend, maxBytes: this.config.maxBytesPerSend })) {
+        const body = snappyCompress(encodeWriteRequest(part));
+        bytes += body.length;
+        blocks.push({ body, samples: countSamples(part), createdMs });
+      }
+      this.queue.append(blocks);
+      this.sender.wake();
+      return { ok: true, bytesSent: bytes };
+    } catch (err) {
+      this.log.error('remote write could not queue a cycle', { err });
+      return { ok: false, bytesSent: 0, error: `queueing to ${this.queue.dir}: ${(err as Error).message}` };
+    }
+  }
+
+  /** This cycle's series plus stale markers for what went away (series, or whole removed sources). */
+  private toSeries(batch: RemoteWriteBatch): TimeSeries[] {
+    const out: TimeSeries[] = [];
+    const present = new Set<string>();
+    let latest = 0;
+    for (const src of batch.sources) {
+      present.add(src.source);
+      latest = Math.max(latest, src.timestampMs);
+      const series = familiesToSeries(src.families, { ...batch.identity, job: src.job }, src.timestampMs);
+      out.push(...series, ...this.staleness.observe(src.source, series, src.timestampMs));
+    }
+    for (const gone of this.staleness.sources()) {
+      if (!present.has(gone)) out.push(...this.staleness.forget(gone, latest || this.now()));
+    }
+    return out;
+  }
+
+  stats(): RemoteWriteStats {
+    return { queue: this.queue.stats(), sender: structuredClone(this.sender.counters) };
+  }
+
+  /** Stops sending (the request in flight gets until `deadlineMs`); pending data stays on disk for the next start. */
+  async close(deadlineMs: number = this.now() + 5_000): Promise<void> {
+    await this.sender.stop(deadlineMs);
+    this.queue.close();
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Drains one URL's disk queue: oldest block first, one request in flight (so
+ * samples reach the receiver in the order they were collected, which
+ * Prometheus requires per series), at a bounded rate, retrying what is worth
+ * retrying and dropping, counted and logged, what the receiver refuses.
+ */
+import type { Logger } from '../../log.ts';
+import { backoffDelayMs, type BackoffOptions } from './backoff.ts';
+import type { RemoteWriteClient, SendResult } from './client.ts';
+import type { DiskQueue, QueuedBlock } from './disk-queue.ts';
+
+export interface SenderOptions {
+  backoff: BackoffOptions;
+  /** Longest Retry-After we honour; a receiver asking for more is retried after this. */
+  maxRetryAfterMs: number;
+  /** Bound on the send rate (the backlog drains at most this fast); 0 means unbounded. */
+  maxSamplesPerSecond: number;
+  log: Logger;
+  random?: () => number;
+  now?: () => number;
+}
+
+export interface SenderCounters {
+  /** Requests by outcome: accepted, failed and to be retried, rejected (dropped). */
+  requests: { ok: number; retry: number; reject: number };
+  samplesSent: number;
+  /** Samples of requests that failed and were sent again. */
+  samplesRetried: number;
+  /** Samples of blocks the receiver rejected (4xx other than 429). */
+  samplesRejected: number;
+  lastSuccessMs: number | undefined;
+  /** Failures since the last success (0 when healthy). */
+  consecutiveFailures: number;
+  lastError: string | undefined;
+}
+
+export class Sender {
+  readonly counters: SenderCounters = {
+    requests: { ok: 0, retry: 0, reject: 0 },
+    samplesSent: 0,
+    samplesRetried: 0,
+    samplesRejected: 0,
+    lastSuccessMs: undefined,
+    consecutiveFailures: 0,
+    lastError: undefined,
+  };
+  private readonly queue: DiskQueue;
+  private readonly client: RemoteWriteClient;
+  private readonly options: SenderOptions;
+  private readonly stopController = new AbortController();
+  private wakeUp: (() => void) | undefined;
+  private stopping = false;
+  private readonly stopped: Promise<void>;
+  private signalStopped: () => void = () => {};
+  private loop: Promise<void> | undefined;
+  private tokens: number;
+  private tokensAtMs: number;
+
+  constructor(queue: DiskQueue, client: RemoteWriteClient, options: SenderOptions) {
+    this.queue = queue;
+    this.client = client;
+    this.options = options;
+    this.tokens = options.maxSamplesPerSecond;
+    this.tokensAtMs = this.now();
+    this.stopped = new Promise((resolve) => (this.signalStopped = resolve));
+  }
+
+  start(): void {
+    this.loop ??= this.run().catch((err: unknown) => {
+      // A disk error (full, read-only) stops this URL's sender; it must be loud, not silent.
+      this.options.log.error('remote write sender stopped', { err });
+    });
+  }
+
+  /** New blocks were appended. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /**
+   * Stops after the request in flight, or aborts it at `deadlineMs`; what was
+   * not acknowledged stays on disk for the next start.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    this.signalStopped();
+    this.wake();
+    const timer = setTimeout(() => this.stopController.abort(), Math.max(0, deadlineMs - this.now()));
+    try {
+      await this.loop;
+    } finally {
+      clearTimeout(timer);
+      this.stopController.abort();
+    }
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopping) {
+      this.queue.dropExpired();
+      const block = this.queue.peek();
+      if (!block) {
+        await new Promise<void>((resolve) => (this.wakeUp = resolve));
+        this.wakeUp = undefined;
+        continue;
+      }
+      await this.takeTokens(block.samples);
+      if (this.stopping) break;
+      const result = await this.client.send(block.body, this.stopController.signal);
+      if (this.stopping && result.outcome === 'retry') break;
+      const again = this.settle(block, result, attempt);
+      if (again === undefined) {
+        attempt = 0;
+        continue;
+      }
+      attempt++;
+      await this.sleep(again);
+    }
+  }
+
+  /** Acts on a result; returns the delay before retrying the same block, or undefined to move on. */
+  private settle(block: QueuedBlock, result: SendResult, attempt: number): number | undefined {
+    const c = this.counters;
+    const log = this.options.log;
+    if (result.outcome === 'ok') {
+      this.queue.ack(block);
+      c.requests.ok++;
+      c.samplesSent += block.samples;
+      c.lastSuccessMs = this.now();
+      if (c.consecutiveFailures > 0) log.info('remote write recovered', { failures: c.consecutiveFailures, pending_samples: this.queue.stats().pendingSamples });
+      c.consecutiveFailures = 0;
+      c.lastError = undefined;
+      return undefined;
+    }
+    if (result.outcome === 'reject') {
+      // Sending it again would be refused again: drop it, and say why.
+      this.queue.ack(block);
+      c.requests.reject++;
+      c.samplesRejected += block.samples;
+      c.lastError = result.reason;
+      log.warn('remote write rejected a block; dropped', { status: result.status, samples: block.samples, reason: result.reason });
+      return undefined;
+    }
+    c.requests.retry++;
+    c.samplesRetried += block.samples;
+    if (c.consecutiveFailures === 0) log.warn('remote write failing; keeping data on disk and retrying', { reason: result.reason });
+    c.consecutiveFailures++;
+    c.lastError = result.reason;
+    const backoff = backoffDelayMs(attempt, this.options.backoff, this.options.random);
+    const asked = result.retryAfterMs === undefined ? 0 : Math.min(result.retryAfterMs, this.options.maxRetryAfterMs);
+    return Math.max(backoff, asked);
+  }
+
+  /** Token bucket over samples with one second of burst; a block larger than the burst waits for its whole cost. */
+  private async takeTokens(samples: number): Promise<void> {
+    const rate = this.options.maxSamplesPerSecond;
+    if (rate <= 0) return;
+    const now = this.now();
+    this.tokens = Math.min(rate, this.tokens + ((now - this.tokensAtMs) / 1000) * rate);
+    this.tokensAtMs = now;
+    this.tokens -= samples;
+    if (this.tokens < 0) await this.sleep((-this.tokens / rate) * 1000);
+  }
+
+  /** Sleeps, cut short by stop (not by new data: a backoff is a backoff). */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping || ms <= 0) return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const elapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    return Promise.race([elapsed, this.stopped]).finally(() => clearTimeout(timer));
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The sender's retry semantics against a small HTTP receiver whose answers the
+ * test scripts (real receivers cannot be told to answer 429 or 503 on cue; they
+ * are exercised in test/integration/remote-write*.test.ts).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../../src/log.ts';
+import { backoffDelayMs, parseRetryAfterMs } from '../../../src/sinks/remote-write/backoff.ts';
+import { RemoteWriteSink, type RemoteWriteConfig } from '../../../src/sinks/remote-write/remote-write-sink.ts';
+import { snappyUncompress } from '../../../src/sinks/remote-write/snappy.ts';
+import { waitFor } from '../../helpers/wait.ts';
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  at: number;
+}
+
+/** A receiver answering each request with the next scripted reply (then 204). */
+async function scriptedReceiver(t: { after(fn: () => Promise<void> | void): void }, replies: Array<{ status: number; headers?: Record<string, string>; body?: string }>): Promise<{ url: string; received: Received[]; server: Server }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: snappyUncompress(Buffer.concat(chunks)), at: Date.now() });
+      const reply = replies.shift() ?? { status: 204 };
+      res.writeHead(reply.status, reply.headers);
+      res.end(reply.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/write`, received, server };
+}
+
+function config(url: string, over: Partial<RemoteWriteConfig> = {}): RemoteWriteConfig {
+  return {
+    url,
+    timeoutMs: 2000,
+    headers: { 'X-Scope-OrgID': 'tenant-1' },
+    authorization: 'Bearer s3cret',
+    queueMaxBytes: 1 << 20,
+    queueMaxAgeMs: 0,
+    maxSamplesPerSend: 1000,
+    maxBytesPerSend: 1 << 20,
+    backoff: { minMs: 20, maxMs: 200 },
+    maxRetryAfterMs: 5000,
+    maxSamplesPerSecond: 0,
+    ...over,
+  };
+}
+
+function sinkFor(t: { after(fn: () => Promise<void> | void): void }, cfg: RemoteWriteConfig): { sink: RemoteWriteSink; logs: string[] } {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-'));
+  const logs: string[] = [];
+  const prev = setLogSink((line) => logs.push(line));
+  const prevLevel = getLogLevel();
+  setLogLevel('info');
+  const sink = new RemoteWriteSink('remote_write.test', cfg, { log: createLogger(), stateDir });
+  t.after(async () => {
+    await sink.close();
+    setLogSink(prev);
+    setLogLevel(prevLevel);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  return { sink, logs };
+}
+
+const batch = (ts: number, value = 1) => ({
+  identity: { instance: 'box-1' },
+  sources: [{ source: 'host', job: 'node', timestampMs: ts, families: [{ name: 'm', type: 'gauge' as const, samples: [{ name: 'm', labels: {}, value }] }] }],
+});
+
+test('backoff doubles up to its cap with jitter; Retry-After reads seconds and dates', () => {
+  const o = { minMs: 100, maxMs: 1000 };
+  assert.equal(backoffDelayMs(0, o, () => 0), 50);
+  assert.equal(backoffDelayMs(0, o, () => 1), 100);
+  assert.equal(backoffDelayMs(3, o, () => 1), 800);
+  assert.equal(backoffDelayMs(10, o, () => 1), 1000);
+  assert.equal(parseRetryAfterMs('7'), 7000);
+  assert.equal(parseRetryAfterMs(new Date(10_000).toUTCString(), 4_000), 6000);
+  assert.equal(parseRetryAfterMs('soon'), undefined);
+});
+
+test('sends the 1.0 headers, auth and custom headers; 5xx and 429 are retried (Retry-After honoured) until accepted, in order', async (t) => {
+  const rx = await scriptedReceiver(t, [{ status: 503, body: 'busy' }, { status: 429, headers: { 'retry-after': '1' } }]);
+  const { sink, logs } = sinkFor(t, config(rx.url));
+  const r1 = await sink.push(batch(1000, 1));
+  assert.equal(r1.ok, true);
+  await sink.push(batch(2000, 2));
+  await waitFor('both blocks accepted', () => sink.stats().sender.requests.ok === 2, { timeoutMs: 10_000 });
+  const h = rx.received[0]!.headers;
+  assert.equal(h['content-encoding'], 'snappy');
+  assert.equal(h['content-type'], 'application/x-protobuf');
+  assert.equal(h['x-prometheus-remote-write-version'], '0.1.0');
+  assert.equal(h['authorization'], 'Bearer s3cret');
+  assert.equal(h['x-scope-orgid'], 'tenant-1');
+  assert.match(String(h['user-agent']), /^edgepush\//);
+  assert.equal(rx.received.length, 4);
+  // The same block three times (503, 429, accepted), then the next one.
+  assert.deepEqual(rx.received[0]!.body, rx.received[2]!.body);
+  assert.notDeepEqual(rx.received[2]!.body, rx.received[3]!.body);
+  assert.ok(rx.received[2]!.at - rx.received[1]!.at >= 950, 'Retry-After: 1 was honoured');
+  const s = sink.stats();
+  assert.deepEqual(s.sender.requests, { ok: 2, retry: 2, reject: 0 });
+  assert.equal(s.sender.samplesSent, 2);
+  assert.equal(s.sender.samplesRetried, 2);
+  assert.equal(s.queue.pendingSamples, 0);
+  assert.ok(s.sender.lastSuccessMs! > 0);
+  // Logged once when failing starts, once when it recovers; never the token.
+  assert.equal(logs.filter((l) => l.includes('remote write failing')).length, 1);
+  assert.equal(logs.filter((l) => l.includes('remote write recovered')).length, 1);
+  assert.ok(!logs.join('').includes('s3cret'));
+});
+
+test('a 400 is dropped at once with its reason logged and counted, not retried', async (t) => {
+  const rx = await scriptedReceiver(t, [{ status: 400, body: 'out of order sample' }]);
+  const { sink, logs } = sinkFor(t, config(rx.url));
+  await sink.push(batch(1000));
+  await sink.push(batch(2000));
+  await waitFor('second block accepted', () => sink.stats().sender.requests.ok === 1);
+  assert.equal(rx.received.length, 2);
+  const s = sink.stats();
+  assert.deepEqual(s.sender.requests, { ok: 1, retry: 0, reject: 1 });
+  assert.equal(s.sender.samplesRejected, 1);
+  assert.match(logs.find((l) => l.includes('rejected'))!, /status=400 .*out of order sample/);
+});
+
+test('an unreachable receiver is retried with backoff and the data waits on disk', async (t) => {
+  const rx = await scriptedReceiver(t, []);
+  const url = rx.url;
+  await new Promise<void>((resolve) => rx.server.close(() => resolve()));
+  const { sink } = sinkFor(t, config(url, { backoff: { minMs: 10, maxMs: 40 } }));
+  await sink.push(batch(1000));
+  await waitFor('a few retries', () => sink.stats().sender.requests.retry >= 3);
+  const s = sink.stats();
+  assert.equal(s.queue.pendingSamples, 1);
+  assert.match(s.sender.lastError!, /ECONNREFUSED/);
+});
