@@ -1,0 +1,105 @@
+/**
+ * `[remote_write.<name>]` sections: their keys, their typed config, and the
+ * sink they create.
+ */
+import type { Dispatcher } from 'undici';
+import type { KeySpec, SectionReader } from '../../config/schema.ts';
+import { authorizationHeader, createDispatcher, HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../http-client.ts';
+import type { Batch, PushReport, Sink, SinkContext, SinkKind } from '../sink.ts';
+import { trackRemoteWrite } from './metrics.ts';
+import { PROTOCOL_HEADERS } from './client.ts';
+import { RemoteWriteSink, type RemoteWriteConfig } from './remote-write-sink.ts';
+
+export interface RemoteWriteKindConfig {
+  http: HttpClientConfig;
+  /** Everything but the connection settings, which come from `http`. */
+  sink: Omit<RemoteWriteConfig, 'authorization' | 'timeoutMs'>;
+}
+
+const KEYS: readonly KeySpec[] = [
+  { key: 'url', kind: 'url', help: 'Remote-write endpoint, e.g. http://prometheus:9090/api/v1/write or http://victoria:8428/api/v1/write. Required.' },
+  { key: 'headers', kind: 'string', help: 'Extra HTTP header as "Name: value"; repeat as headers[] = ... (e.g. X-Scope-OrgID for Mimir).' },
+  { key: 'queue_dir', kind: 'path', help: 'Directory of this URL\'s disk queue (default: <state_dir>/remote-write/<name>).' },
+  { key: 'queue_max_size', kind: 'bytes', default: '256MiB', help: 'Bound on the disk queue; the oldest data is dropped first (and counted) beyond it.' },
+  { key: 'queue_max_age', kind: 'duration', default: '7d', help: 'Data older than this is dropped (and counted) instead of sent; 0 keeps it until the size bound drops it.' },
+  { key: 'max_samples_per_send', kind: 'int', default: '2000', help: 'Most samples in one request.' },
+  { key: 'max_bytes_per_send', kind: 'bytes', default: '4MiB', help: 'Most bytes of uncompressed protobuf in one request.' },
+  { key: 'min_backoff', kind: 'duration', default: '30ms', help: 'First retry delay after a 5xx, 429 or network error; doubled each retry, with jitter.' },
+  { key: 'max_backoff', kind: 'duration', default: '5s', help: 'Longest retry delay from backoff.' },
+  { key: 'max_retry_after', kind: 'duration', default: '5m', help: 'Longest Retry-After honoured.' },
+  { key: 'max_samples_per_second', kind: 'int', default: '50000', help: 'Send-rate bound, so a backlog drains without flooding the receiver; 0 means unbounded.' },
+  ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '30s' } : k)),
+];
+
+function readHeaders(r: SectionReader): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of r.list('headers') ?? []) {
+    const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*:\s*(.*)$/.exec(line.trim());
+    if (!m) throw r.error('headers', `expected "Name: value", got ${JSON.stringify(line)}`);
+    const name = m[1]!.toLowerCase();
+    if (name in PROTOCOL_HEADERS || name === 'authorization' || name === 'content-length' || name === 'host') {
+      throw r.error('headers', `${m[1]} is set by edgepush (use username/password or bearer_token for authorization)`);
+    }
+    headers[m[1]!] = m[2]!;
+  }
+  return headers;
+}
+
+export const remoteWriteKind: SinkKind<RemoteWriteKindConfig> = {
+  section: 'remote_write',
+  keys: KEYS,
+  parse(r: SectionReader): RemoteWriteKindConfig {
+    const url = r.url('url');
+    if (!url) throw r.error('url', 'is required');
+    const minBackoffMs = r.duration('min_backoff')! * 1000;
+    const maxBackoffMs = r.duration('max_backoff')! * 1000;
+    if (maxBackoffMs < minBackoffMs) throw r.error('max_backoff', 'must not be shorter than min_backoff');
+    const maxSamples = r.int('max_samples_per_send', 1)!;
+    const queueDir = r.string('queue_dir');
+    const maxAge = r.raw('queue_max_age')!;
+    return {
+      http: readHttpClientConfig(r, 30),
+      sink: {
+        url: url.href,
+        headers: readHeaders(r),
+        ...(queueDir ? { queueDir } : {}),
+        queueMaxBytes: r.bytes('queue_max_size')!,
+        queueMaxAgeMs: maxAge.trim() === '0' ? 0 : r.duration('queue_max_age')! * 1000,
+        maxSamplesPerSend: maxSamples,
+        maxBytesPerSend: r.bytes('max_bytes_per_send')!,
+        backoff: { minMs: minBackoffMs, maxMs: maxBackoffMs },
+        maxRetryAfterMs: r.duration('max_retry_after')! * 1000,
+        maxSamplesPerSecond: r.int('max_samples_per_second', 0)!,
+      },
+    };
+  },
+  create: (name, config, ctx) => new RemoteWriteAgentSink(name, config, ctx),
+};
+
+/** The sink as the agent sees it: the remote-write sink plus its dispatcher and self metrics. */
+class RemoteWriteAgentSink implements Sink {
+  readonly name: string;
+  readonly coalesce = false;
+  readonly inner: RemoteWriteSink;
+  private readonly dispatcher: Dispatcher;
+  private readonly untrack: () => void;
+
+  constructor(name: string, config: RemoteWriteKindConfig, ctx: SinkContext) {
+    this.name = name;
+    this.dispatcher = createDispatcher(config.http);
+    const authorization = authorizationHeader(config.http);
+    const sinkConfig: RemoteWriteConfig = { ...config.sink, timeoutMs: Math.ceil(config.http.timeoutSeconds * 1000), ...(authorization === undefined ? {} : { authorization }) };
+    this.inner = new RemoteWriteSink(name, sinkConfig, { log: ctx.log, stateDir: ctx.stateDir, dispatcher: this.dispatcher });
+    this.untrack = trackRemoteWrite(ctx.registry, name, () => this.inner.stats());
+  }
+
+  push(batch: Batch, signal: AbortSignal): Promise<PushReport> {
+    return this.inner.push(batch, signal);
+  }
+
+  async close(): Promise<void> {
+    this.untrack();
+    await this.inner.close();
+    await this.dispatcher.close();
+  }
+}

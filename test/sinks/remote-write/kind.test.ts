@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configFromText } from '../../../src/config/config.ts';
+import { ConfigError } from '../../../src/config/schema.ts';
+import type { RemoteWriteKindConfig } from '../../../src/sinks/remote-write/kind.ts';
+
+test('[remote_write.<name>] sections are typed, with defaults', (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rwcfg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'token'), 'tok\n');
+  const c = configFromText(`
+[identity]
+instance = box-1
+[remote_write.vm]
+url = http://127.0.0.1:8428/api/v1/write
+bearer_token_file = ${path.join(dir, 'token')}
+headers[] = X-Scope-OrgID: tenant-1
+headers[] = X-Other: a: b
+queue_max_size = 10MiB
+queue_max_age = 0
+max_samples_per_second = 0
+[remote_write.prom]
+url = https://prom.example/api/v1/write
+timeout = 2s
+`);
+  assert.deepEqual(c.sinks.map((s) => s.name), ['remote_write.prom', 'remote_write.vm']);
+  const prom = c.sinks[0]!.config as RemoteWriteKindConfig;
+  assert.equal(prom.http.timeoutSeconds, 2);
+  assert.deepEqual(prom.sink, {
+    url: 'https://prom.example/api/v1/write',
+    headers: {},
+    queueMaxBytes: 256 * 1024 * 1024,
+    queueMaxAgeMs: 7 * 86_400_000,
+    maxSamplesPerSend: 2000,
+    maxBytesPerSend: 4 * 1024 * 1024,
+    backoff: { minMs: 30, maxMs: 5000 },
+    maxRetryAfterMs: 300_000,
+    maxSamplesPerSecond: 50_000,
+  });
+  const vm = c.sinks[1]!.config as RemoteWriteKindConfig;
+  assert.equal(vm.http.bearerToken, 'tok');
+  assert.equal(vm.http.timeoutSeconds, 30);
+  assert.deepEqual(vm.sink.headers, { 'X-Scope-OrgID': 'tenant-1', 'X-Other': 'a: b' });
+  assert.equal(vm.sink.queueMaxBytes, 10 * 1024 * 1024);
+  assert.equal(vm.sink.queueMaxAgeMs, 0);
+  assert.equal(vm.sink.maxSamplesPerSecond, 0);
+});
+
+test('bad remote_write keys are errors naming section and key', () => {
+  const bad = (body: string, key: string, why: RegExp): void => {
+    assert.throws(
+      () => configFromText(`[identity]\ninstance = b\n[remote_write.x]\n${body}\n`),
+      (err: unknown) => err instanceof ConfigError && err.section === 'remote_write.x' && err.key === key && why.test(err.message),
+      body,
+    );
+  };
+  bad('timeout = 1s', 'url', /required/);
+  bad('url = ftp://x/', 'url', /http/);
+  bad('url = http://x/\nheaders[] = nocolon', 'headers', /Name: value/);
+  bad('url = http://x/\nheaders[] = Content-Encoding: gzip', 'headers', /set by edgepush/);
+  bad('url = http://x/\nmin_backoff = 10s\nmax_backoff = 1s', 'max_backoff', /min_backoff/);
+  bad('url = http://x/\nmax_samples_per_send = 0', 'max_samples_per_send', /at least 1/);
+  bad('url = http://x/\nqueue_max_size = lots', 'queue_max_size', /invalid size/);
+  bad('url = http://x/\nqueue_max_sise = 1MiB', 'queue_max_sise', /unknown key/);
+});
