@@ -16,6 +16,8 @@ export interface CollectorContext {
   paths: HostPaths;
   options: OptionValues;
   log: Logger;
+  /** Names of the collectors enabled in this host source (node_exporter's collectorState: cpu emits cpuinfo frequencies only when cpufreq is on). */
+  enabledCollectors?: ReadonlySet<string>;
 }
 
 /** A running collector; it may keep state between collections (e.g. last counter values). */

@@ -39,7 +39,7 @@ export class HostSource {
     const options = new OptionValues(allSpecs, config.options ?? new Map());
     this.running = definitions
       .filter((d) => config.enabled.has(d.name))
-      .map((d) => ({ name: d.name, collector: d.create({ paths: config.paths, options, log: this.log.child({ collector: d.name }) }) }));
+      .map((d) => ({ name: d.name, collector: d.create({ paths: config.paths, options, log: this.log.child({ collector: d.name }), enabledCollectors: config.enabled }) }));
   }
 
   get collectorNames(): string[] {

@@ -22,6 +22,7 @@ import { watchdog } from './watchdog.ts';
 import { xfs } from './xfs.ts';
 import { zfs } from './zfs.ts';
 import { conntrack } from './conntrack.ts';
+import { cpu } from './cpu.ts';
 import { cpufreq } from './cpufreq.ts';
 import { entropy } from './entropy.ts';
 import { filefd } from './filefd.ts';
@@ -71,6 +72,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   xfs,
   zfs,
   conntrack,
+  cpu,
   cpufreq,
   entropy,
   filefd,
