@@ -17,6 +17,7 @@ import { rapl } from './rapl.ts';
 import { sockstat } from './sockstat.ts';
 import { tapestats } from './tapestats.ts';
 import { textfile } from './textfile.ts';
+import { drbd } from './drbd.ts';
 import { udpQueues } from './udp_queues.ts';
 import { watchdog } from './watchdog.ts';
 import { xfs } from './xfs.ts';
@@ -67,6 +68,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   sockstat,
   tapestats,
   textfile,
+  drbd,
   udpQueues,
   watchdog,
   xfs,
