@@ -18,6 +18,7 @@ import { sockstat } from './sockstat.ts';
 import { tapestats } from './tapestats.ts';
 import { textfile } from './textfile.ts';
 import { drbd } from './drbd.ts';
+import { pcidevice } from './pcidevice.ts';
 import { udpQueues } from './udp_queues.ts';
 import { watchdog } from './watchdog.ts';
 import { xfs } from './xfs.ts';
@@ -69,6 +70,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   tapestats,
   textfile,
   drbd,
+  pcidevice,
   udpQueues,
   watchdog,
   xfs,
