@@ -1,18 +1,10 @@
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
+import { parseGoFloat } from './procfs/go-number.ts';
 import { readNetStats } from './procfs/netstat.ts';
 
 const DEFAULT_FIELDS =
   '^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop)|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$';
-
-/** Go's strconv.ParseFloat forms the kernel can print (decimal, exponent), plus inf/nan. */
-function parseGoFloat(text: string): number | undefined {
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return Number(text);
-  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(text);
-  if (!special) return undefined;
-  if (special[2]!.toLowerCase() === 'nan') return NaN;
-  return special[1] === '-' ? -Infinity : Infinity;
-}
 
 export const netstat: CollectorDefinition = {
   name: 'netstat',

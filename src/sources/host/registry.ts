@@ -1,50 +1,52 @@
 import type { CollectorDefinition } from './collector.ts';
 import { arp } from './arp.ts';
 import { bonding } from './bonding.ts';
+import { cgroups } from './cgroups.ts';
+import { conntrack } from './conntrack.ts';
+import { cpu } from './cpu.ts';
+import { cpufreq } from './cpufreq.ts';
 import { dmi } from './dmi.ts';
 import { dmmultipath } from './dmmultipath.ts';
+import { drbd } from './drbd.ts';
 import { edac } from './edac.ts';
+import { entropy } from './entropy.ts';
+import { filefd } from './filefd.ts';
+import { hwmon } from './hwmon.ts';
 import { ipvs } from './ipvs.ts';
 import { kernelHung } from './kernel_hung.ts';
+import { ksmd } from './ksmd.ts';
+import { lnstat } from './lnstat.ts';
 import { loadavg } from './loadavg.ts';
 import { mdadm } from './mdadm.ts';
+import { meminfo } from './meminfo.ts';
+import { netclass } from './netclass.ts';
 import { netdev } from './netdev.ts';
 import { netstat } from './netstat.ts';
 import { nfs } from './nfs.ts';
 import { nfsd } from './nfsd.ts';
 import { nvme } from './nvme.ts';
-import { rapl } from './rapl.ts';
-import { sockstat } from './sockstat.ts';
-import { tapestats } from './tapestats.ts';
-import { textfile } from './textfile.ts';
-import { drbd } from './drbd.ts';
-import { pcidevice } from './pcidevice.ts';
-import { udpQueues } from './udp_queues.ts';
-import { watchdog } from './watchdog.ts';
-import { xfs } from './xfs.ts';
-import { zfs } from './zfs.ts';
-import { conntrack } from './conntrack.ts';
-import { cpu } from './cpu.ts';
-import { cpufreq } from './cpufreq.ts';
-import { entropy } from './entropy.ts';
-import { filefd } from './filefd.ts';
-import { meminfo } from './meminfo.ts';
 import { os } from './os.ts';
+import { pcidevice } from './pcidevice.ts';
 import { pressure } from './pressure.ts';
+import { processes } from './processes.ts';
+import { rapl } from './rapl.ts';
 import { schedstat } from './schedstat.ts';
+import { slabinfo } from './slabinfo.ts';
+import { sockstat } from './sockstat.ts';
 import { softnet } from './softnet.ts';
 import { stat } from './stat.ts';
+import { sysctl } from './sysctl.ts';
+import { tapestats } from './tapestats.ts';
+import { textfile } from './textfile.ts';
 import { time } from './time.ts';
 import { timex } from './timex.ts';
+import { udpQueues } from './udp_queues.ts';
 import { uname } from './uname.ts';
 import { vmstat } from './vmstat.ts';
-import { cgroups } from './cgroups.ts';
-import { ksmd } from './ksmd.ts';
-import { lnstat } from './lnstat.ts';
-import { processes } from './processes.ts';
-import { slabinfo } from './slabinfo.ts';
-import { sysctl } from './sysctl.ts';
+import { watchdog } from './watchdog.ts';
 import { xfrm } from './xfrm.ts';
+import { xfs } from './xfs.ts';
+import { zfs } from './zfs.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -53,50 +55,52 @@ import { xfrm } from './xfrm.ts';
 export const COLLECTORS: readonly CollectorDefinition[] = [
   arp,
   bonding,
+  cgroups,
+  conntrack,
+  cpu,
+  cpufreq,
   dmi,
   dmmultipath,
+  drbd,
   edac,
+  entropy,
+  filefd,
+  hwmon,
   ipvs,
   kernelHung,
+  ksmd,
+  lnstat,
   loadavg,
   mdadm,
+  meminfo,
+  netclass,
   netdev,
   netstat,
   nfs,
   nfsd,
   nvme,
-  rapl,
-  sockstat,
-  tapestats,
-  textfile,
-  drbd,
-  pcidevice,
-  udpQueues,
-  watchdog,
-  xfs,
-  zfs,
-  conntrack,
-  cpu,
-  cpufreq,
-  entropy,
-  filefd,
-  meminfo,
   os,
+  pcidevice,
   pressure,
+  processes,
+  rapl,
   schedstat,
+  slabinfo,
+  sockstat,
   softnet,
   stat,
+  sysctl,
+  tapestats,
+  textfile,
   time,
   timex,
+  udpQueues,
   uname,
   vmstat,
-  cgroups,
-  ksmd,
-  lnstat,
-  processes,
-  slabinfo,
-  sysctl,
+  watchdog,
   xfrm,
+  xfs,
+  zfs,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {
