@@ -4,11 +4,15 @@
  */
 import { encodeText } from './model/text-encoder.ts';
 import { FlagError, formatFlagHelp, parseFlags, type FlagSpec } from './config/flags.ts';
+import { parseGoDuration } from './sources/host/options.ts';
 import { COLLECTORS } from './sources/host/registry.ts';
 import { hostConfigFromFlags, hostFlagSpecs } from './sources/host/host-flags.ts';
 import { HostSource } from './sources/host/host-source.ts';
 import { LOG_LEVELS, setLogLevel, type LogLevel, log } from './log.ts';
 import { COMMIT, VERSION } from './version.ts';
+import { CONFIG_FLAGS, describeKeys, loadConfig, type AgentConfig } from './config/config.ts';
+import { ConfigError } from './config/schema.ts';
+import { Agent, decommission } from './agent.ts';
 import { isSea } from 'node:sea';
 import { pathToFileURL } from 'node:url';
 
@@ -23,7 +27,97 @@ interface Command {
   run: (given: Map<string, unknown>, positional: string[]) => Promise<number>;
 }
 
+/** Flags of the commands that read the configuration: where it is, and overrides of its keys. */
+function configCommandFlags(): FlagSpec[] {
+  return [...COMMON_FLAGS, ...CONFIG_FLAGS, ...hostFlagSpecs(COLLECTORS)];
+}
+
+function configFromFlags(given: Map<string, unknown>): AgentConfig {
+  const configFile = given.get('config.file') as string | undefined;
+  const defaultsFile = given.get('config.defaults') as string | undefined;
+  const confDir = given.get('config.dir') as string | undefined;
+  return loadConfig({
+    ...(configFile !== undefined ? { configFile } : {}),
+    ...(defaultsFile !== undefined ? { defaultsFile } : {}),
+    ...(confDir ? { confDir } : {}),
+    flags: given,
+  });
+}
+
+/** Prints a configuration error without a stack: it already names file, section and key. */
+function reportConfigError(command: string, err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`edgepush ${command}: invalid configuration: ${err.message}\n`);
+    return 1;
+  }
+  throw err;
+}
+
 const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: 'Run the agent in the foreground (the default command): collect and push every interval.',
+    flags: configCommandFlags,
+    run: async (given) => {
+      let config: AgentConfig;
+      try {
+        config = configFromFlags(given);
+      } catch (err) {
+        return reportConfigError('run', err);
+      }
+      const agent = new Agent({ config, reloadConfig: () => configFromFlags(given) });
+      agent.start();
+      return new Promise<number>((resolve) => {
+        const onHup = (): void => void agent.reload();
+        const onStop = (signal: NodeJS.Signals): void => {
+          log.info('stopping', { signal });
+          process.off('SIGHUP', onHup);
+          agent.stop().then(
+            () => resolve(0),
+            (err: unknown) => {
+              log.error('unclean stop', { err });
+              resolve(1);
+            },
+          );
+        };
+        process.on('SIGHUP', onHup);
+        process.once('SIGTERM', onStop);
+        process.once('SIGINT', onStop);
+      });
+    },
+  },
+  'check-config': {
+    summary: 'Validate the configuration (every layer and flag), print a summary, exit non-zero when invalid.',
+    flags: () => [...configCommandFlags(), { name: 'keys', kind: 'bool', default: false, help: 'Print every configuration key with its help instead.' }],
+    run: async (given) => {
+      if (given.get('keys') === true) {
+        await writeStdout(formatKeyReference());
+        return 0;
+      }
+      let config: AgentConfig;
+      try {
+        config = configFromFlags(given);
+      } catch (err) {
+        return reportConfigError('check-config', err);
+      }
+      await writeStdout(summarize(config));
+      return 0;
+    },
+  },
+  decommission: {
+    summary: "Delete every group this box pushed from every Pushgateway (used when the package is purged).",
+    flags: () => [...configCommandFlags(), { name: 'timeout', kind: 'duration', default: '30s', help: 'Give up after this long.' }],
+    run: async (given) => {
+      let config: AgentConfig;
+      try {
+        config = configFromFlags(given);
+      } catch (err) {
+        return reportConfigError('decommission', err);
+      }
+      const failures = await decommission(config, parseGoDuration(String(given.get('timeout') ?? '30s')));
+      for (const f of failures) process.stderr.write(`edgepush decommission: ${f}\n`);
+      return failures.length ? 1 : 0;
+    },
+  },
   once: {
     summary: 'Collect host metrics once and print them in text exposition format on stdout.',
     flags: () => [...COMMON_FLAGS, ...hostFlagSpecs(COLLECTORS)],
@@ -45,6 +139,33 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+function summarize(c: AgentConfig): string {
+  const lines = [
+    `configuration OK`,
+    `files: ${c.files.length ? c.files.join(', ') : '(none: built-in defaults)'}`,
+    `instance: ${c.identity.instance} (from ${c.identity.from})`,
+    `labels: ${Object.entries(c.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') || '(none)'}`,
+    `interval: ${c.agent.intervalSeconds}s, source timeout: ${c.agent.timeoutSeconds}s, splay: ${c.agent.splay ? 'on' : 'off'}, state dir: ${c.agent.stateDir}`,
+    `source host: ${c.host.enabled ? `job=${c.host.job}, ${c.host.source.enabled.size} collectors (${[...c.host.source.enabled].sort().join(', ')})` : 'disabled'}`,
+    `source self: ${c.self.enabled ? `job=${c.self.job}` : 'disabled'}`,
+    ...c.exporters.map((e) => `source exporter.${e.name}: job=${e.job} url=${e.url} timeout=${e.timeoutSeconds}s`),
+    // Only the URL of a sink: its other settings may hold secrets.
+    ...c.sinks.map((s) => `sink ${s.name}: ${String((s.config as { url?: unknown }).url ?? '')}`),
+  ];
+  if (c.sinks.length === 0) lines.push('warning: no sink configured: nothing will be pushed');
+  return lines.join('\n') + '\n';
+}
+
+function formatKeyReference(): string {
+  const out: string[] = [];
+  for (const { section, keys } of describeKeys()) {
+    out.push(`[${section}]`);
+    for (const k of keys) out.push(`  ${k.key.endsWith('.') ? k.key + '<name>' : k.key}${k.default !== undefined ? ` = ${k.default}` : ''}\n      ${k.help}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
 function usage(): string {
   const cmds = Object.entries(COMMANDS)
     .map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`)
@@ -58,12 +179,12 @@ function writeStdout(text: string): Promise<void> {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const first = argv[0];
-  if (first === undefined || first === '--help' || first === 'help' || first === '-h') {
+  if (first === '--help' || first === 'help' || first === '-h') {
     process.stdout.write(usage());
-    return first === undefined ? 2 : 0;
+    return 0;
   }
-  const name = first.startsWith('-') ? 'run' : first;
-  const args = first.startsWith('-') ? argv : argv.slice(1);
+  const name = first === undefined || first.startsWith('-') ? 'run' : first;
+  const args = first === undefined || first.startsWith('-') ? argv : argv.slice(1);
   const command = COMMANDS[name];
   if (!command) {
     process.stderr.write(`edgepush: unknown command ${JSON.stringify(name)}\n\n${usage()}`);

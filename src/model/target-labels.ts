@@ -1,7 +1,8 @@
 /**
  * Target labels, as Prometheus applies them to a scrape with honor_labels
- * off: the target's label wins, and a sample's own label of that name is kept
- * as `exported_<name>` (so nothing is silently overwritten).
+ * off: the target's label wins, and a sample's own label of that name (even
+ * with the same value) is kept as `exported_<name>`, so nothing is silently
+ * overwritten and two samples never collapse into one series.
  */
 import type { Labels, MetricFamily, Sample } from './family.ts';
 
@@ -18,7 +19,7 @@ export function applyTargetLabels(families: readonly MetricFamily[], target: Lab
     let changed = add;
     if (!add) {
       for (const s of f.samples) {
-        if (names.some((n) => Object.hasOwn(s.labels, n) && s.labels[n] !== target[n])) {
+        if (names.some((n) => Object.hasOwn(s.labels, n))) {
           changed = true;
           break;
         }
@@ -37,7 +38,6 @@ function relabel(s: Sample, target: Labels, names: readonly string[], add: boole
       if (add) (labels ??= { ...s.labels })[n] = target[n]!;
       continue;
     }
-    if (own === target[n]) continue;
     labels ??= { ...s.labels };
     let exported = `exported_${n}`;
     while (Object.hasOwn(labels, exported)) exported = `exported_${exported}`;

@@ -1,0 +1,238 @@
+/**
+ * The cycle: every `interval`, collect every source concurrently (each within
+ * its timeout, each isolated), then hand the batch to every sink concurrently
+ * (each in its own runner, so a slow gateway delays nothing else).
+ *
+ * Cadence: cycles start at fixed points in time, epoch-aligned and offset by a
+ * stable per-box amount (splay) so a fleet spreads its pushes; a cycle whose
+ * start finds the previous collection still running is skipped and counted,
+ * never stacked. SIGHUP reloads (an invalid config is refused and the running
+ * one kept); SIGTERM/SIGINT let in-flight pushes finish within
+ * shutdown_timeout.
+ */
+import type { AgentConfig } from './config/config.ts';
+import { splayOffsetMs } from './config/identity.ts';
+import { createLogger, setLogLevel, type Logger } from './log.ts';
+import type { Labels } from './model/family.ts';
+import { SINK_KINDS } from './sinks/kinds.ts';
+import type { Batch, PushReport, Sink, SinkContext, SourceResult } from './sinks/sink.ts';
+import { SinkRunner } from './sinks/sink-runner.ts';
+import { StateLog } from './sinks/state-log.ts';
+import { buildSources } from './sources/build.ts';
+import { SelfMetrics } from './sources/self.ts';
+import { runSource, type Source } from './sources/source.ts';
+
+export interface AgentOptions {
+  config: AgentConfig;
+  /** Reads the configuration again (SIGHUP); throws to refuse the new one. */
+  reloadConfig?: () => AgentConfig;
+  log?: Logger;
+}
+
+export interface CycleOutcome {
+  cycle: number;
+  results: SourceResult[];
+  /** Milliseconds from cycle start to every source collected. */
+  collectMs: number;
+  /** Resolves with each sink's report once every sink has acknowledged this batch (or failed). */
+  pushed: Promise<Map<string, PushReport>>;
+}
+
+export function identityLabels(config: AgentConfig): Labels {
+  return { ...config.labels, instance: config.identity.instance };
+}
+
+export function createSink(config: AgentConfig, sinkConfig: AgentConfig['sinks'][number], ctx: SinkContext): Sink {
+  const kind = SINK_KINDS.find((k) => k.section === sinkConfig.kind);
+  if (!kind) throw new Error(`no sink kind ${sinkConfig.kind}`);
+  return kind.create(sinkConfig.name, sinkConfig.config, ctx);
+}
+
+export class Agent {
+  readonly metrics = new SelfMetrics();
+  private config: AgentConfig;
+  private readonly reloadConfig: (() => AgentConfig) | undefined;
+  private readonly log: Logger;
+  private readonly sourceStates: StateLog;
+  private sources: Source[] = [];
+  private runners = new Map<string, SinkRunner>();
+  private readonly shutdown = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private collecting: Promise<unknown> | undefined;
+  private cycleNo = 0;
+  private stopping = false;
+  private noSinkWarned = false;
+
+  constructor(options: AgentOptions) {
+    this.config = options.config;
+    this.reloadConfig = options.reloadConfig;
+    this.log = options.log ?? createLogger();
+    this.sourceStates = new StateLog(this.log);
+    this.apply(options.config);
+  }
+
+  get currentConfig(): AgentConfig {
+    return this.config;
+  }
+
+  /** The stable offset of this box's cycles within the interval. */
+  get splayMs(): number {
+    const intervalMs = this.config.agent.intervalSeconds * 1000;
+    if (!this.config.agent.splay) return 0;
+    const labels = identityLabels(this.config);
+    return splayOffsetMs(Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(','), intervalMs);
+  }
+
+  /** Runs a first cycle now, then one at every aligned tick. */
+  start(): void {
+    this.log.info('starting', { instance: this.config.identity.instance, interval: `${this.config.agent.intervalSeconds}s`, splay: `${this.splayMs}ms`, sources: this.sources.map((s) => s.id).join(','), sinks: [...this.runners.keys()].join(',') });
+    this.tick();
+  }
+
+  /** When the next cycle starts after `now`: a multiple of the interval plus the splay, so cadence never drifts. */
+  nextTickAt(now: number): number {
+    const intervalMs = this.config.agent.intervalSeconds * 1000;
+    const offset = this.splayMs;
+    return Math.floor((now - offset) / intervalMs) * intervalMs + offset + intervalMs;
+  }
+
+  private schedule(): void {
+    if (this.stopping) return;
+    clearTimeout(this.timer);
+    const at = this.nextTickAt(Date.now());
+    this.timer = setTimeout(() => this.tick(), Math.max(0, at - Date.now()));
+  }
+
+  private tick(): void {
+    if (this.stopping) return;
+    if (this.collecting) {
+      this.metrics.cyclesSkipped.inc();
+      this.log.warn('cycle skipped: the previous collection is still running', { cycle: this.cycleNo + 1 });
+    } else {
+      const run = this.runCycle().catch((err: unknown) => this.log.error('cycle failed', { err }));
+      this.collecting = run;
+      void run.finally(() => {
+        if (this.collecting === run) this.collecting = undefined;
+      });
+    }
+    this.schedule();
+  }
+
+  /** One cycle: collect everything, hand the batch to every sink. Exposed for tests and benchmarks. */
+  async runCycle(): Promise<CycleOutcome> {
+    const cycle = ++this.cycleNo;
+    const start = Date.now();
+    const t0 = performance.now();
+    const sources = this.sources;
+    const results = await Promise.all(sources.map((s) => runSource(s, this.shutdown.signal)));
+    const collectMs = performance.now() - t0;
+    this.metrics.cycles.inc();
+    this.metrics.cycleDuration.observe(collectMs / 1000);
+    for (const r of results) {
+      this.metrics.sourceUp.set({ source: r.source }, r.up ? 1 : 0);
+      this.metrics.sourceDuration.set({ source: r.source }, (r.families.find((f) => f.name === 'scrape_duration_seconds')?.samples[0]?.value ?? 0));
+      this.metrics.sourceCollections.inc({ source: r.source, result: r.up ? 'success' : 'failure' });
+      this.sourceStates.report(r.source, r.up ? undefined : r.error ?? 'failed', { source: r.source, job: r.job });
+    }
+    const batch: Batch = { cycle, identity: identityLabels(this.config), sources: results, deadlineMs: start + this.config.agent.intervalSeconds * 1000 };
+    if (this.runners.size === 0 && !this.noSinkWarned) {
+      this.log.warn('no sink configured ([pushgateway.<name>] or [remote_write.<name>]): collecting, pushing nowhere');
+      this.noSinkWarned = true;
+    }
+    const runners = [...this.runners.values()];
+    const pushed = Promise.all(runners.map(async (r) => [r.sink.name, await r.submit(batch)] as const)).then((entries) => new Map(entries));
+    this.log.debug('cycle collected', { cycle, collect_ms: Math.round(collectMs), sources: results.length, down: results.filter((r) => !r.up).length });
+    return { cycle, results, collectMs, pushed };
+  }
+
+  /** SIGHUP: loads the configuration again; a config that does not load is refused and the running one kept. */
+  reload(): boolean {
+    if (!this.reloadConfig) return false;
+    let next: AgentConfig;
+    try {
+      next = this.reloadConfig();
+    } catch (err) {
+      this.metrics.configReloads.inc({ result: 'failure' });
+      this.metrics.configLastReloadSuccessful.set(0);
+      this.log.error('configuration reload refused, keeping the running configuration', { err });
+      return false;
+    }
+    const intervalChanged = next.agent.intervalSeconds !== this.config.agent.intervalSeconds || next.agent.splay !== this.config.agent.splay || next.identity.instance !== this.config.identity.instance;
+    this.apply(next);
+    this.metrics.configReloads.inc({ result: 'success' });
+    this.metrics.configLastReloadSuccessful.set(1);
+    this.metrics.configLastReloadSuccessTimestamp.set(Date.now() / 1000);
+    this.log.info('configuration reloaded', { files: next.files.join(','), sources: this.sources.map((s) => s.id).join(','), sinks: [...this.runners.keys()].join(',') });
+    if (intervalChanged && this.timer) this.schedule();
+    return true;
+  }
+
+  private apply(config: AgentConfig): void {
+    const previous = this.sources;
+    this.config = config;
+    setLogLevel(config.agent.logLevel);
+    this.sources = buildSources(config, this.metrics);
+    for (const s of previous) void s.close?.().catch(() => undefined);
+
+    const next = new Map<string, SinkRunner>();
+    for (const sc of config.sinks) {
+      const existing = this.runners.get(sc.name);
+      if (existing && existing.fingerprint === sc.fingerprint) {
+        next.set(sc.name, existing);
+        continue;
+      }
+      const ctx: SinkContext = { log: this.log, registry: this.metrics.registry, stateDir: config.agent.stateDir };
+      next.set(sc.name, new SinkRunner(createSink(config, sc, ctx), sc.fingerprint, this.metrics, this.shutdown.signal));
+    }
+    for (const [name, runner] of this.runners) {
+      if (next.get(name) === runner) continue;
+      void runner.idle().then(() => runner.sink.close()).catch((err: unknown) => this.log.warn('closing a removed sink failed', { sink: name, err }));
+    }
+    this.runners = next;
+  }
+
+  /** Stops scheduling, lets the running collection and pushes finish within shutdown_timeout, then closes everything. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearTimeout(this.timer);
+    const graceMs = this.config.agent.shutdownTimeoutSeconds * 1000;
+    const grace = setTimeout(() => {
+      this.log.warn('shutdown deadline reached, abandoning in-flight work', { shutdown_timeout: `${this.config.agent.shutdownTimeoutSeconds}s` });
+      this.shutdown.abort(new Error('shutting down'));
+    }, graceMs);
+    try {
+      await this.collecting;
+      await Promise.all([...this.runners.values()].map((r) => r.idle()));
+    } finally {
+      clearTimeout(grace);
+      this.shutdown.abort(new Error('shut down'));
+      await Promise.allSettled([...this.runners.values()].map((r) => r.sink.close()));
+      await Promise.allSettled(this.sources.map((s) => s.close?.()));
+    }
+  }
+}
+
+/**
+ * Deletes everything this box pushed, on every sink that can (package purge).
+ * Returns the failures; bounded by `timeoutSeconds`.
+ */
+export async function decommission(config: AgentConfig, timeoutSeconds: number, log: Logger = createLogger()): Promise<string[]> {
+  const metrics = new SelfMetrics();
+  const jobs = [...(config.host.enabled ? [config.host.job] : []), ...(config.self.enabled ? [config.self.job] : []), ...config.exporters.map((e) => e.job)];
+  const signal = AbortSignal.timeout(timeoutSeconds * 1000);
+  const failures: string[] = [];
+  await Promise.all(
+    config.sinks.map(async (sc) => {
+      const sink = createSink(config, sc, { log, registry: metrics.registry, stateDir: config.agent.stateDir });
+      try {
+        if (sink.decommission) await sink.decommission(identityLabels(config), jobs, signal);
+      } catch (err) {
+        failures.push(`${sc.name}: ${(err as Error).message}`);
+      } finally {
+        await sink.close().catch(() => undefined);
+      }
+    }),
+  );
+  return failures;
+}

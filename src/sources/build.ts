@@ -1,0 +1,36 @@
+/** Turns the configuration's source sections into running sources. */
+import type { AgentConfig } from '../config/config.ts';
+import { COLLECTORS } from './host/registry.ts';
+import { HostSource } from './host/host-source.ts';
+import { createLogger } from '../log.ts';
+import { ExporterSource } from './exporter.ts';
+import { SelfSource, type SelfMetrics } from './self.ts';
+import { countSamples, type Collected, type Source } from './source.ts';
+
+/** The host collectors as one source; collectors are isolated inside it (node_scrape_collector_success). */
+class HostMetricsSource implements Source {
+  readonly id = 'host';
+  readonly job: string;
+  readonly timeoutSeconds: number;
+  private readonly host: HostSource;
+
+  constructor(config: AgentConfig['host']) {
+    this.job = config.job;
+    this.timeoutSeconds = config.timeoutSeconds;
+    // A collector gets a little less than the source, so a hung one is reported failed rather than the whole host.
+    this.host = new HostSource(COLLECTORS, { ...config.source, collectorTimeoutMs: Math.max(100, config.timeoutSeconds * 1000 - 250), log: createLogger({ source: 'host' }) });
+  }
+
+  async collect(): Promise<Collected> {
+    const families = await this.host.collect();
+    return { families, samplesScraped: countSamples(families) };
+  }
+}
+
+export function buildSources(config: AgentConfig, self: SelfMetrics): Source[] {
+  const sources: Source[] = [];
+  if (config.host.enabled) sources.push(new HostMetricsSource(config.host));
+  for (const e of config.exporters) sources.push(new ExporterSource(e));
+  if (config.self.enabled) sources.push(new SelfSource(self, config.self.job, config.agent.timeoutSeconds));
+  return sources;
+}

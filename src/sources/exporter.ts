@@ -1,0 +1,96 @@
+/**
+ * A local exporter, scraped like Prometheus does: keep-alive (one undici pool
+ * per exporter), gzip, a body size limit, Accept negotiation of the text
+ * format and OpenMetrics (converted), the strict parser (so duplicates and
+ * garbage are refused, never pushed), then metric_keep/metric_drop and the
+ * extra labels.
+ */
+import { promisify } from 'node:util';
+import { gunzip as gunzipCb } from 'node:zlib';
+import { request, type Dispatcher } from 'undici';
+import type { ExporterConfig } from '../config/config.ts';
+import type { MetricFamily } from '../model/family.ts';
+import { OPENMETRICS_CONTENT_TYPE, parseOpenMetrics } from '../model/openmetrics.ts';
+import { applyTargetLabels } from '../model/target-labels.ts';
+import { parseText } from '../model/text-parser.ts';
+import { authorizationHeader, createDispatcher } from '../sinks/http-client.ts';
+import { countSamples, type Collected, type Source } from './source.ts';
+
+const gunzip = promisify(gunzipCb);
+
+/** Text format first (no conversion needed), OpenMetrics accepted, like Prometheus' scrape Accept header. */
+export const SCRAPE_ACCEPT = 'text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.75,application/openmetrics-text;version=0.0.1;q=0.5,*/*;q=0.1';
+
+export class ExporterSource implements Source {
+  readonly id: string;
+  readonly job: string;
+  readonly timeoutSeconds: number;
+  private readonly config: ExporterConfig;
+  private readonly dispatcher: Dispatcher;
+  private readonly headers: Record<string, string>;
+
+  constructor(config: ExporterConfig) {
+    this.config = config;
+    this.id = `exporter.${config.name}`;
+    this.job = config.job;
+    this.timeoutSeconds = config.timeoutSeconds;
+    this.dispatcher = createDispatcher(config.http);
+    this.headers = {
+      accept: SCRAPE_ACCEPT,
+      'accept-encoding': 'gzip',
+      'user-agent': 'edgepush',
+      'x-prometheus-scrape-timeout-seconds': String(config.timeoutSeconds),
+    };
+    const auth = authorizationHeader(config.http);
+    if (auth) this.headers['authorization'] = auth;
+  }
+
+  async collect(signal: AbortSignal): Promise<Collected> {
+    const { text, contentType } = await this.fetch(signal);
+    const all = contentType.startsWith(OPENMETRICS_CONTENT_TYPE) ? parseOpenMetrics(text) : parseText(text);
+    return { families: this.filter(all), samplesScraped: countSamples(all) };
+  }
+
+  private filter(all: MetricFamily[]): MetricFamily[] {
+    const { metricKeep, metricDrop, labels } = this.config;
+    const kept = all.filter((f) => (!metricKeep || metricKeep.test(f.name)) && !(metricDrop && metricDrop.test(f.name)));
+    return applyTargetLabels(kept, labels, true);
+  }
+
+  private async fetch(signal: AbortSignal): Promise<{ text: string; contentType: string }> {
+    const limit = this.config.sizeLimitBytes;
+    const res = await request(this.config.url, { method: 'GET', headers: this.headers, dispatcher: this.dispatcher, signal });
+    try {
+      if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} from ${this.config.url}`);
+      const declared = Number(res.headers['content-length'] ?? NaN);
+      if (declared > limit) throw new Error(`body of ${declared} bytes exceeds size_limit ${limit}`);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > limit) throw new Error(`body exceeds size_limit ${limit} bytes`);
+        chunks.push(chunk as Buffer);
+      }
+      let body = Buffer.concat(chunks, size);
+      if (String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') {
+        try {
+          body = await gunzip(body, { maxOutputLength: limit });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          throw new Error(code === 'ERR_BUFFER_TOO_LARGE' ? `uncompressed body exceeds size_limit ${limit} bytes` : `invalid gzip body: ${(err as Error).message}`);
+        }
+      }
+      return { text: body.toString('utf8'), contentType: String(res.headers['content-type'] ?? 'text/plain') };
+    } finally {
+      // Stops a body we did not read to its end; the abort this raises on the stream is expected.
+      if (!res.body.readableEnded) {
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}

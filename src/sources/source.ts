@@ -1,0 +1,84 @@
+/**
+ * What the agent collects from: the host collectors, each local exporter, its
+ * own metrics. `runSource` gives every source the same treatment: a timeout,
+ * isolation (a failure is up=0 for that source only, and none of its samples),
+ * and the synthetic families Prometheus adds to a scrape.
+ */
+import { FamilySet, type MetricFamily } from '../model/family.ts';
+import type { SourceResult } from '../sinks/sink.ts';
+
+export interface Collected {
+  families: MetricFamily[];
+  /** Samples the source exposed before any filtering (scrape_samples_scraped). */
+  samplesScraped: number;
+}
+
+export interface Source {
+  /** `host`, `self`, `exporter.<name>`. */
+  readonly id: string;
+  readonly job: string;
+  readonly timeoutSeconds: number;
+  /** Throws when the collection fails; should stop work when `signal` aborts. */
+  collect(signal: AbortSignal): Promise<Collected>;
+  close?(): Promise<void>;
+}
+
+/** Names of the synthetic families; a source's own family of one of these names is dropped. */
+export const SYNTHETIC_NAMES: ReadonlySet<string> = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped']);
+
+export function countSamples(families: readonly MetricFamily[]): number {
+  let n = 0;
+  for (const f of families) n += f.samples.length;
+  return n;
+}
+
+export class SourceTimeoutError extends Error {
+  constructor(seconds: number) {
+    super(`timed out after ${seconds}s`);
+    this.name = 'SourceTimeoutError';
+  }
+}
+
+/** Collects one source within its timeout; never throws. */
+export async function runSource(source: Source, shutdown: AbortSignal): Promise<SourceResult> {
+  const timestampMs = Date.now();
+  const start = performance.now();
+  const controller = new AbortController();
+  const onShutdown = (): void => controller.abort(shutdown.reason);
+  shutdown.addEventListener('abort', onShutdown, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  let collected: Collected | undefined;
+  let error: string | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new SourceTimeoutError(source.timeoutSeconds);
+        controller.abort(err);
+        reject(err);
+      }, source.timeoutSeconds * 1000);
+    });
+    // The race abandons a source that ignores the signal; its late result is dropped.
+    collected = await Promise.race([source.collect(controller.signal), timeout]);
+  } catch (err) {
+    error = controller.signal.aborted && controller.signal.reason instanceof SourceTimeoutError ? controller.signal.reason.message : errorMessage(err);
+  } finally {
+    clearTimeout(timer);
+    shutdown.removeEventListener('abort', onShutdown);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const synthetic = new FamilySet();
+  synthetic.gauge('up', 'Whether the source was collected successfully (1) or not (0).', collected ? 1 : 0);
+  synthetic.gauge('scrape_duration_seconds', 'Duration of the collection of the source.', seconds);
+  synthetic.gauge('scrape_samples_scraped', 'Samples the source exposed, before filtering.', collected?.samplesScraped ?? 0);
+  const own = collected ? collected.families.filter((f) => !SYNTHETIC_NAMES.has(f.name)) : [];
+  const result: SourceResult = { source: source.id, job: source.job, up: collected !== undefined, families: [...own, ...synthetic.toArray()], timestampMs };
+  if (error !== undefined) result.error = error;
+  return result;
+}
+
+export function errorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  const code = (err as { code?: string }).code;
+  return `${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}${cause}`;
+}

@@ -1,0 +1,178 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createTcpServer, type Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Agent, decommission } from '../src/agent.ts';
+import { configFromText, type AgentConfig } from '../src/config/config.ts';
+import { parseText } from '../src/model/text-parser.ts';
+import { setLogSink } from '../src/log.ts';
+import { missingPeers, startPushgateway, type RunningServer } from './helpers/servers.ts';
+import { FIXTURE_PROC } from './helpers/fixtures.ts';
+
+const skip = missingPeers('pushgateway');
+let gw: RunningServer;
+let stateDir: string;
+const logLines: string[] = [];
+
+before(async () => {
+  if (skip) return;
+  setLogSink((l) => logLines.push(l));
+  gw = await startPushgateway();
+  stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-agent-state-'));
+});
+after(async () => {
+  await gw?.stop();
+});
+
+function config(extra: string, instance = 'box-1'): AgentConfig {
+  return configFromText(`
+[agent]
+interval = 5s
+timeout = 2s
+state_dir = ${stateDir}
+log_level = info
+[identity]
+instance = ${instance}
+[labels]
+site = lab/1
+[host]
+collector.disable-defaults = true
+collector.loadavg = true
+path.procfs = ${FIXTURE_PROC}
+${extra}`);
+}
+
+async function gatewayGroups(): Promise<Array<Record<string, string>>> {
+  const res = await fetch(`${gw.url}/api/v1/metrics`);
+  const body = (await res.json()) as { data: Array<{ labels: Record<string, string> }> };
+  return body.data.map((g) => g.labels);
+}
+
+async function gatewayText(): Promise<string> {
+  return (await fetch(`${gw.url}/metrics`)).text();
+}
+
+test('one cycle pushes every source as its own group, with up and no rejection', { skip }, async () => {
+  const agent = new Agent({ config: config(`[exporter.gw]\nurl = ${gw.url}/metrics\nmetric_keep = pushgateway_build_info\n[pushgateway.a]\nurl = ${gw.url}\n`, 'cycle-box') });
+  try {
+    const outcome = await agent.runCycle();
+    const reports = await outcome.pushed;
+    assert.deepEqual([...reports.values()].map((r) => r.error), [undefined]);
+    assert.ok(reports.get('pushgateway.a')!.bytesSent > 0);
+    const groups = (await gatewayGroups()).filter((g) => g['instance'] === 'cycle-box');
+    assert.deepEqual(groups.map((g) => g['job']).sort(), ['edgepush', 'gw', 'node']);
+    assert.ok(groups.every((g) => g['site'] === 'lab/1'));
+    const families = parseText(await gatewayText());
+    const load1 = families.find((f) => f.name === 'node_load1')!.samples.find((s) => s.labels['instance'] === 'cycle-box');
+    assert.equal(load1?.value, 0.21);
+    const up = families.find((f) => f.name === 'up')!.samples.filter((s) => s.labels['instance'] === 'cycle-box');
+    assert.deepEqual(up.map((s) => `${s.labels['job']}=${s.value}`).sort(), ['edgepush=1', 'gw=1', 'node=1']);
+    const failures = families.find((f) => f.name === 'push_failure_time_seconds')!.samples.filter((s) => s.labels['instance'] === 'cycle-box');
+    assert.ok(failures.every((s) => s.value === 0), 'the gateway rejected nothing');
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('reload: a removed exporter has its group deleted; an invalid config is refused and counted', { skip }, async () => {
+  let text = `[exporter.gone]\nurl = ${gw.url}/metrics\nmetric_keep = pushgateway_build_info\n[pushgateway.a]\nurl = ${gw.url}\n`;
+  const agent = new Agent({ config: config(text, 'reload-box'), reloadConfig: () => config(text, 'reload-box') });
+  try {
+    await (await agent.runCycle()).pushed;
+    assert.ok((await gatewayGroups()).some((g) => g['instance'] === 'reload-box' && g['job'] === 'gone'));
+
+    text = `[exporter.gone]\nurl = not-a-url\n[pushgateway.a]\nurl = ${gw.url}\n`;
+    assert.equal(agent.reload(), false);
+    assert.ok(logLines.some((l) => /configuration reload refused/.test(l) && /\[exporter.gone\] url/.test(l)));
+    const families = await agent.metrics.families();
+    assert.equal(families.find((f) => f.name === 'edgepush_config_last_reload_successful')?.samples[0]?.value, 0);
+    assert.equal(families.find((f) => f.name === 'edgepush_config_reloads_total')?.samples.find((s) => s.labels['result'] === 'failure')?.value, 1);
+    assert.equal(agent.currentConfig.exporters[0]?.name, 'gone', 'the running configuration is kept');
+
+    text = `[pushgateway.a]\nurl = ${gw.url}\n`;
+    assert.equal(agent.reload(), true);
+    const reports = await (await agent.runCycle()).pushed;
+    assert.equal(reports.get('pushgateway.a')?.ok, true);
+    const jobs = (await gatewayGroups()).filter((g) => g['instance'] === 'reload-box').map((g) => g['job']).sort();
+    assert.deepEqual(jobs, ['edgepush', 'node']);
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('a removed source is deleted even across a restart (state dir), and decommission deletes every group', { skip }, async () => {
+  const withExporter = config(`[exporter.old]\nurl = ${gw.url}/metrics\nmetric_keep = pushgateway_build_info\n[pushgateway.a]\nurl = ${gw.url}\n`, 'restart-box');
+  const first = new Agent({ config: withExporter });
+  await (await first.runCycle()).pushed;
+  await first.stop();
+  assert.ok((await gatewayGroups()).some((g) => g['instance'] === 'restart-box' && g['job'] === 'old'));
+
+  const second = new Agent({ config: config(`[pushgateway.a]\nurl = ${gw.url}\n`, 'restart-box') });
+  await (await second.runCycle()).pushed;
+  await second.stop();
+  assert.deepEqual((await gatewayGroups()).filter((g) => g['instance'] === 'restart-box').map((g) => g['job']).sort(), ['edgepush', 'node']);
+
+  const failures = await decommission(config(`[pushgateway.a]\nurl = ${gw.url}\n`, 'restart-box'), 10);
+  assert.deepEqual(failures, []);
+  assert.deepEqual((await gatewayGroups()).filter((g) => g['instance'] === 'restart-box'), []);
+});
+
+test('a gateway that never answers does not delay the other one, and fails within the cycle', { skip }, async () => {
+  const sockets: Socket[] = [];
+  const blackhole = createTcpServer((s) => sockets.push(s));
+  await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
+  const port = (blackhole.address() as { port: number }).port;
+  const agent = new Agent({ config: config(`[pushgateway.good]\nurl = ${gw.url}\n[pushgateway.hole]\nurl = http://127.0.0.1:${port}\ntimeout = 500ms\nretries = 1\nretry_backoff = 100ms\n`, 'hole-box') });
+  try {
+    const outcome = await agent.runCycle();
+    const t0 = performance.now();
+    const runners = outcome.pushed;
+    // The good gateway has the data long before the black hole times out.
+    await (async () => {
+      for (;;) {
+        if ((await gatewayGroups()).some((g) => g['instance'] === 'hole-box')) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const goodMs = performance.now() - t0;
+    const reports = await runners;
+    assert.ok(goodMs < 450, `good gateway acknowledged after ${goodMs} ms`);
+    assert.equal(reports.get('pushgateway.good')?.ok, true);
+    assert.equal(reports.get('pushgateway.hole')?.ok, false);
+    assert.match(reports.get('pushgateway.hole')?.error ?? '', /timed out/);
+    assert.equal(logLines.filter((l) => l.includes('sink=pushgateway.hole') && l.includes('msg=failing')).length, 1);
+    await (await agent.runCycle()).pushed;
+    assert.equal(logLines.filter((l) => l.includes('sink=pushgateway.hole') && l.includes('msg=failing')).length, 1, 'logged once per state change, not every cycle');
+  } finally {
+    await agent.stop();
+    for (const s of sockets) s.destroy();
+    blackhole.close();
+  }
+});
+
+test('cadence: ticks are aligned to the interval plus a stable per-box splay', () => {
+  const a = new Agent({ config: configFromText('[agent]\ninterval = 15s\n[identity]\ninstance = box-a\n[host]\nenabled = false\n') });
+  const b = new Agent({ config: configFromText('[agent]\ninterval = 15s\n[identity]\ninstance = box-b\n[host]\nenabled = false\n') });
+  const off = new Agent({ config: configFromText('[agent]\ninterval = 15s\nsplay = false\n[identity]\ninstance = box-a\n[host]\nenabled = false\n') });
+  assert.ok(a.splayMs >= 0 && a.splayMs < 15_000);
+  assert.notEqual(a.splayMs, b.splayMs);
+  assert.equal(off.splayMs, 0);
+  const now = 1_700_000_000_123;
+  const next = a.nextTickAt(now);
+  assert.ok(next > now && next <= now + 15_000);
+  assert.equal((next - a.splayMs) % 15_000, 0);
+  assert.equal(a.nextTickAt(next), next + 15_000, 'no drift: the tick after a tick is one interval later');
+  assert.equal(off.nextTickAt(now) % 15_000, 0);
+});
+
+test('secrets given as files never reach the logs', { skip }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-secret-'));
+  writeFileSync(path.join(dir, 'token'), 's3cr3t-token\n');
+  const agent = new Agent({ config: config(`[pushgateway.auth]\nurl = http://127.0.0.1:1\nbearer_token_file = ${dir}/token\nretries = 0\n`, 'secret-box') });
+  await (await agent.runCycle()).pushed;
+  await agent.stop();
+  assert.ok(logLines.some((l) => l.includes('sink=pushgateway.auth')));
+  assert.ok(!logLines.some((l) => l.includes('s3cr3t')));
+});

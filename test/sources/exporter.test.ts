@@ -1,0 +1,112 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { configFromText } from '../../src/config/config.ts';
+import { ExporterSource } from '../../src/sources/exporter.ts';
+import { runSource } from '../../src/sources/source.ts';
+import type { SourceResult } from '../../src/sinks/sink.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+const routes = new Map<string, Handler>();
+const server = createServer((req, res) => {
+  const h = routes.get(req.url ?? '');
+  if (h) h(req, res);
+  else res.writeHead(404).end('not found\n');
+});
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+after(() => new Promise<void>((r) => server.close(() => r())));
+
+const TEXT = '# HELP app_requests_total Requests.\n# TYPE app_requests_total counter\napp_requests_total{code="200",job="inner"} 5\n# TYPE go_goroutines gauge\ngo_goroutines 7\n# TYPE up gauge\nup 1\n';
+routes.set('/text', (_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(TEXT));
+routes.set('/gzip', (req, res) => {
+  assert.match(String(req.headers['accept-encoding']), /gzip/);
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-encoding': 'gzip' }).end(gzipSync(TEXT));
+});
+routes.set('/om', (req, res) => {
+  assert.match(String(req.headers['accept']), /application\/openmetrics-text/);
+  res.writeHead(200, { 'content-type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }).end('# TYPE hits counter\nhits_total 3\nhits_created 1\n# EOF\n');
+});
+routes.set('/garbage', (_req, res) => res.writeHead(200).end('<html>hello</html>\n'));
+routes.set('/dup', (_req, res) => res.writeHead(200).end('a 1\na 2\n'));
+routes.set('/huge', (_req, res) => res.writeHead(200).end('# TYPE a gauge\n' + 'a{x="' + 'y'.repeat(5000) + '"} 1\n'));
+routes.set('/bomb', (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('a 1\n' + '#'.repeat(200_000) + '\n')));
+routes.set('/500', (_req, res) => res.writeHead(500).end('boom\n'));
+routes.set('/slow', () => {
+  /* never answers */
+});
+
+function exporter(pathName: string, extra = ''): ExporterSource {
+  const config = configFromText(`[agent]\ninterval = 5s\ntimeout = 1s\n[exporter.x]\nurl = ${base}${pathName}\nsize_limit = 4KiB\n${extra}`);
+  return new ExporterSource(config.exporters[0]!);
+}
+
+async function scrape(pathName: string, extra = ''): Promise<SourceResult> {
+  const source = exporter(pathName, extra);
+  try {
+    return await runSource(source, new AbortController().signal);
+  } finally {
+    await source.close();
+  }
+}
+
+function value(r: SourceResult, name: string, labels: Record<string, string> = {}): number | undefined {
+  return r.families.find((f) => f.name === name)?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
+test('text format: families, synthetic up/duration/samples, exporter up dropped', async () => {
+  const r = await scrape('/text');
+  assert.equal(r.up, true, r.error);
+  assert.equal(value(r, 'up'), 1);
+  assert.equal(value(r, 'scrape_samples_scraped'), 3);
+  assert.ok(value(r, 'scrape_duration_seconds')! > 0);
+  assert.equal(value(r, 'app_requests_total', { code: '200' }), 5);
+  assert.equal(r.families.filter((f) => f.name === 'up').length, 1, "the exporter's own up is not pushed beside ours");
+});
+
+test('gzip bodies are decoded', async () => {
+  assert.equal(value(await scrape('/gzip'), 'go_goroutines'), 7);
+});
+
+test('OpenMetrics is negotiated and converted', async () => {
+  const r = await scrape('/om');
+  assert.equal(r.up, true, r.error);
+  assert.equal(value(r, 'hits_total'), 3);
+  assert.equal(r.families.find((f) => f.name === 'hits_total')?.type, 'counter');
+});
+
+test('metric_keep / metric_drop and extra labels (the exporter own label moves to exported_)', async () => {
+  const r = await scrape('/text', 'metric_drop = go_.*\nlabel.job2 = x\nlabel.code = edge\n');
+  assert.equal(value(r, 'go_goroutines'), undefined);
+  const s = r.families.find((f) => f.name === 'app_requests_total')!.samples[0]!;
+  assert.deepEqual(s.labels, { code: 'edge', exported_code: '200', job: 'inner', job2: 'x' });
+  assert.equal(value(r, 'scrape_samples_scraped'), 3, 'counted before filtering');
+  const kept = await scrape('/text', 'metric_keep = app_.*\n');
+  assert.deepEqual(kept.families.map((f) => f.name).sort(), ['app_requests_total', 'scrape_duration_seconds', 'scrape_samples_scraped', 'up']);
+});
+
+for (const [pathName, why] of [
+  ['/garbage', /invalid metric name|line 1/],
+  ['/dup', /duplicate series/],
+  ['/huge', /size_limit/],
+  ['/bomb', /size_limit/],
+  ['/500', /HTTP 500/],
+  ['/slow', /timed out after 1s/],
+  ['/nope', /HTTP 404/],
+] as const) {
+  test(`${pathName}: up=0, no samples of the exporter, a reason`, async () => {
+    const r = await scrape(pathName);
+    assert.equal(r.up, false);
+    assert.match(r.error ?? '', why);
+    assert.deepEqual(r.families.map((f) => f.name).sort(), ['scrape_duration_seconds', 'scrape_samples_scraped', 'up']);
+    assert.equal(value(r, 'up'), 0);
+  });
+}
+
+test('connection refused: up=0', async () => {
+  const config = configFromText('[agent]\ninterval = 5s\ntimeout = 1s\n[exporter.x]\nurl = http://127.0.0.1:1/metrics\n');
+  const r = await runSource(new ExporterSource(config.exporters[0]!), new AbortController().signal);
+  assert.equal(r.up, false);
+  assert.match(r.error ?? '', /ECONNREFUSED/);
+});

@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SelfMetrics } from '../../src/sources/self.ts';
+import { encodeText } from '../../src/model/text-encoder.ts';
+import { parseText } from '../../src/model/text-parser.ts';
+import { VERSION } from '../../src/version.ts';
+
+test('self metrics convert to families the strict parser accepts', async () => {
+  const m = new SelfMetrics();
+  m.cycleDuration.observe(0.02);
+  m.sinkPushes.inc({ sink: 'pushgateway.a', result: 'success' });
+  const families = await m.families();
+  const names = families.map((f) => f.name);
+  assert.ok(names.includes('edgepush_build_info'));
+  assert.ok(names.includes('process_resident_memory_bytes'));
+  assert.ok(!names.some((n) => n.startsWith('nodejs_')));
+  const text = encodeText(families);
+  const parsed = parseText(text);
+  assert.equal(parsed.length, families.filter((f) => f.samples.length > 0).length);
+  assert.match(text, new RegExp(`edgepush_build_info\\{commit="[^"]*",nodejs="${process.version}",version="${VERSION}"\\} 1`));
+  assert.match(text, /edgepush_cycle_duration_seconds_bucket\{le="0.025"\} 1/);
+  assert.match(text, /edgepush_cycle_duration_seconds_bucket\{le="\+Inf"\} 1/);
+});
