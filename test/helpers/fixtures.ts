@@ -1,5 +1,5 @@
 /** Locations of node_exporter's fixture tree (../shared beside the repository). */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,19 +14,23 @@ export const NODE_EXPORTER_FIXTURES = path.join(SHARED, 'fixtures', 'node_export
  * collectors depend on, so tests use a copy of the fixture directory (in the
  * temp dir, built once per archive version, shared by test processes) whose
  * sys/ is extracted from sys.ttar; everything else links to the shared tree.
+ * proc/self, a symlink to "10" in node_exporter's repository, was copied as a
+ * plain file holding "10": the copy's proc/ is a directory of links whose
+ * self is the symlink again (mountstats reads proc/self/mountstats).
  */
 function materializedE2ECwd(): string {
   const shared = path.join(NODE_EXPORTER_FIXTURES, 'collector', 'fixtures');
   const archive = path.join(shared, 'sys.ttar');
   if (!existsSync(archive)) return NODE_EXPORTER_FIXTURES;
   const st = statSync(archive);
-  const final = path.join(os.tmpdir(), `edgepush-ne-fixtures-${st.size}-${Math.floor(st.mtimeMs)}`);
+  const final = path.join(os.tmpdir(), `edgepush-ne-fixtures-v2-${st.size}-${Math.floor(st.mtimeMs)}`);
   if (existsSync(path.join(final, 'collector', 'fixtures', 'sys'))) return final;
   const work = mkdtempSync(`${final}.tmp-`);
   const fixtures = path.join(work, 'collector', 'fixtures');
   mkdirSync(fixtures, { recursive: true });
   for (const entry of readdirSync(shared)) {
-    if (entry !== 'sys') symlinkSync(path.join(shared, entry), path.join(fixtures, entry));
+    if (entry === 'proc') linkProcRestoringSelf(path.join(shared, entry), path.join(fixtures, entry));
+    else if (entry !== 'sys') symlinkSync(path.join(shared, entry), path.join(fixtures, entry));
   }
   extractTtar(archive, fixtures);
   try {
@@ -36,6 +40,15 @@ function materializedE2ECwd(): string {
     rmSync(work, { recursive: true, force: true });
   }
   return final;
+}
+
+function linkProcRestoringSelf(sharedProc: string, proc: string): void {
+  mkdirSync(proc);
+  for (const entry of readdirSync(sharedProc)) {
+    const source = path.join(sharedProc, entry);
+    if (entry === 'self' && lstatSync(source).isFile()) symlinkSync(readFileSync(source, 'utf8').trim(), path.join(proc, entry));
+    else symlinkSync(source, path.join(proc, entry));
+  }
 }
 
 /** The directory that holds `collector/`, from which node_exporter's e2e test runs. */

@@ -47,6 +47,7 @@ import { watchdog } from './watchdog.ts';
 import { xfrm } from './xfrm.ts';
 import { xfs } from './xfs.ts';
 import { zfs } from './zfs.ts';
+import { mountstats } from './mountstats.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -101,6 +102,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   xfrm,
   xfs,
   zfs,
+  mountstats,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {
