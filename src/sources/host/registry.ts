@@ -1,6 +1,7 @@
 import type { CollectorDefinition } from './collector.ts';
 import { arp } from './arp.ts';
 import { bonding } from './bonding.ts';
+import { btrfs } from './btrfs.ts';
 import { cgroups } from './cgroups.ts';
 import { conntrack } from './conntrack.ts';
 import { cpu } from './cpu.ts';
@@ -19,6 +20,7 @@ import { lnstat } from './lnstat.ts';
 import { loadavg } from './loadavg.ts';
 import { mdadm } from './mdadm.ts';
 import { meminfo } from './meminfo.ts';
+import { mountstats } from './mountstats.ts';
 import { netclass } from './netclass.ts';
 import { netdev } from './netdev.ts';
 import { netstat } from './netstat.ts';
@@ -31,6 +33,7 @@ import { pressure } from './pressure.ts';
 import { processes } from './processes.ts';
 import { rapl } from './rapl.ts';
 import { schedstat } from './schedstat.ts';
+import { selinux } from './selinux.ts';
 import { slabinfo } from './slabinfo.ts';
 import { sockstat } from './sockstat.ts';
 import { softnet } from './softnet.ts';
@@ -47,7 +50,6 @@ import { watchdog } from './watchdog.ts';
 import { xfrm } from './xfrm.ts';
 import { xfs } from './xfs.ts';
 import { zfs } from './zfs.ts';
-import { mountstats } from './mountstats.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -56,6 +58,7 @@ import { mountstats } from './mountstats.ts';
 export const COLLECTORS: readonly CollectorDefinition[] = [
   arp,
   bonding,
+  btrfs,
   cgroups,
   conntrack,
   cpu,
@@ -74,6 +77,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   loadavg,
   mdadm,
   meminfo,
+  mountstats,
   netclass,
   netdev,
   netstat,
@@ -86,6 +90,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   processes,
   rapl,
   schedstat,
+  selinux,
   slabinfo,
   sockstat,
   softnet,
@@ -102,7 +107,6 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   xfrm,
   xfs,
   zfs,
-  mountstats,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {
