@@ -31,6 +31,7 @@ import { os } from './os.ts';
 import { pcidevice } from './pcidevice.ts';
 import { pressure } from './pressure.ts';
 import { processes } from './processes.ts';
+import { powersupplyclass } from './powersupplyclass.ts';
 import { rapl } from './rapl.ts';
 import { schedstat } from './schedstat.ts';
 import { selinux } from './selinux.ts';
@@ -41,6 +42,7 @@ import { stat } from './stat.ts';
 import { sysctl } from './sysctl.ts';
 import { tapestats } from './tapestats.ts';
 import { textfile } from './textfile.ts';
+import { thermalZone } from './thermal_zone.ts';
 import { time } from './time.ts';
 import { timex } from './timex.ts';
 import { udpQueues } from './udp_queues.ts';
@@ -88,6 +90,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   pcidevice,
   pressure,
   processes,
+  powersupplyclass,
   rapl,
   schedstat,
   selinux,
@@ -98,6 +101,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   sysctl,
   tapestats,
   textfile,
+  thermalZone,
   time,
   timex,
   udpQueues,
