@@ -4,7 +4,7 @@
  * the "-" separator fourth from the end, then fstype, source and the
  * superblock options.
  */
-import { readText } from './read.ts';
+import { readParsed } from './read.ts';
 import { scanLines } from './text-lines.ts';
 
 export interface MountInfo {
@@ -57,11 +57,6 @@ export function parseMountInfo(text: string): MountInfo[] {
   return scanLines(text).map(parseMountInfoLine);
 }
 
-export async function readMountInfo(file: string): Promise<MountInfo[]> {
-  const text = await readText(file);
-  try {
-    return parseMountInfo(text);
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
+export function readMountInfo(file: string): Promise<MountInfo[]> {
+  return readParsed(file, parseMountInfo);
 }

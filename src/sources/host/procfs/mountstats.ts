@@ -5,7 +5,7 @@
  * (field counts per statvers and transport, what is an error) are
  * prometheus/procfs's, so a file procfs rejects is rejected here too.
  */
-import { fields, readText } from './read.ts';
+import { fields, readParsed } from './read.ts';
 import { scanLines } from './text-lines.ts';
 
 export interface NfsByteStats {
@@ -257,11 +257,6 @@ export function parseMountStats(text: string): MountStatsEntry[] {
   return mounts;
 }
 
-export async function readMountStats(file: string): Promise<MountStatsEntry[]> {
-  const text = await readText(file);
-  try {
-    return parseMountStats(text);
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
+export function readMountStats(file: string): Promise<MountStatsEntry[]> {
+  return readParsed(file, parseMountStats);
 }

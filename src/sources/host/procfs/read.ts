@@ -10,6 +10,16 @@ export async function readText(file: string): Promise<string> {
   return readFile(file, 'utf8');
 }
 
+/** Reads and parses a file; a parse error is rethrown with the file's path in front. */
+export async function readParsed<T>(file: string, parse: (text: string) => T): Promise<T> {
+  const text = await readText(file);
+  try {
+    return parse(text);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /** Reads a file, or returns undefined if it does not exist (ENOENT/ENOTDIR). */
 export async function readTextIfExists(file: string): Promise<string | undefined> {
   try {
