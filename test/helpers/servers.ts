@@ -18,6 +18,10 @@ export interface RunningServer {
   /** Output so far, for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** Stops the process but keeps its data (an outage). */
+  pause(): Promise<void>;
+  /** Starts it again on the same port with the same data, and waits until it is ready. */
+  resume(): Promise<void>;
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */
@@ -47,34 +51,48 @@ async function startServer(binary: string, args: (port: number, dataDir: string)
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const dataDir = mkdtempSync(path.join(os.tmpdir(), `edgepush-${name}-`));
-    const child = spawn(binary, args(port, dataDir), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
     const url = `http://127.0.0.1:${port}`;
+    let out = '';
     let exited = false;
-    child.on('exit', () => (exited = true));
-    const server: RunningServer = {
-      url,
-      port,
-      dataDir,
-      process: child,
-      output: () => out,
-      stop: async () => {
-        if (!exited) {
-          child.kill('SIGTERM');
-          await waitFor(`${name} to exit`, () => exited, { timeoutMs: 10_000 }).catch(() => child.kill('SIGKILL'));
-        }
-        rmSync(dataDir, { recursive: true, force: true });
-      },
+    const launch = (): ChildProcess => {
+      const child = spawn(binary, args(port, dataDir), { stdio: ['ignore', 'pipe', 'pipe'] });
+      exited = false;
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
+      child.on('exit', () => (exited = true));
+      return child;
     };
-    try {
-      await waitFor(`${name} on ${url}`, async () => {
+    const ready = (): Promise<boolean> =>
+      waitFor(`${name} on ${url}`, async () => {
         if (exited) throw new Error(`${name} exited: ${out.slice(-2000)}`);
         const res = await fetch(url + readyPath);
         await res.arrayBuffer();
         return res.ok;
       }, { timeoutMs: 30_000 });
+    const terminate = async (): Promise<void> => {
+      if (exited) return;
+      server.process.kill('SIGTERM');
+      await waitFor(`${name} to exit`, () => exited, { timeoutMs: 10_000 }).catch(() => server.process.kill('SIGKILL'));
+    };
+    const server: RunningServer = {
+      url,
+      port,
+      dataDir,
+      process: launch(),
+      output: () => out,
+      stop: async () => {
+        await terminate();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+      pause: terminate,
+      resume: async () => {
+        if (!exited) return;
+        server.process = launch();
+        await ready();
+      },
+    };
+    try {
+      await ready();
       return server;
     } catch (err) {
       lastErr = err;

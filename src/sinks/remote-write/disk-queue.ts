@@ -43,7 +43,7 @@ export interface DiskQueueOptions {
   maxBytes: number;
   /** Blocks older than this are dropped rather than sent; 0 keeps them forever. */
   maxAgeMs: number;
-  /** Size at which the writer starts a new chunk; default maxBytes/16 within [64 KiB, 64 MiB]. */
+  /** Size at which the writer starts a new chunk; default maxBytes/16 within [64 KiB, 64 MiB], at most maxBytes/4. */
   chunkBytes?: number;
   now?: () => number;
 }
@@ -156,7 +156,8 @@ export class DiskQueue {
     this.dir = options.dir;
     this.maxBytes = options.maxBytes;
     this.maxAgeMs = options.maxAgeMs;
-    this.chunkBytes = options.chunkBytes ?? Math.min(64 << 20, Math.max(64 << 10, Math.floor(options.maxBytes / 16)));
+    // Small enough that dropping the oldest chunk frees a fraction of the bound, large enough to keep files few.
+    this.chunkBytes = options.chunkBytes ?? Math.max(1, Math.min(64 << 20, Math.max(64 << 10, Math.floor(options.maxBytes / 16)), Math.floor(options.maxBytes / 4)));
     this.now = options.now ?? Date.now;
     if (!(this.maxBytes > 0)) throw new Error(`disk queue ${this.dir}: maxBytes must be positive, got ${this.maxBytes}`);
     if (!(this.chunkBytes > 0)) throw new Error(`disk queue ${this.dir}: chunkBytes must be positive, got ${this.chunkBytes}`);

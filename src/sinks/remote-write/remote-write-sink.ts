@@ -80,6 +80,8 @@ export class RemoteWriteSink {
   private readonly sender: Sender;
   private readonly staleness = new StalenessTracker();
   private readonly now: () => number;
+  private droppedLogged = 0;
+  private lastDropLogMs = Number.NEGATIVE_INFINITY;
 
   constructor(name: string, config: RemoteWriteConfig, options: RemoteWriteSinkOptions) {
     this.name = name;
@@ -122,11 +124,29 @@ export class RemoteWriteSink {
       }
       this.queue.append(blocks);
       this.sender.wake();
+      this.reportDrops();
       return { ok: true, bytesSent: bytes };
     } catch (err) {
       this.log.error('remote write could not queue a cycle', { err });
       return { ok: false, bytesSent: 0, error: `queueing to ${this.queue.dir}: ${(err as Error).message}` };
     }
+  }
+
+  /** Says so when the queue dropped data (full, expired, corrupt): at once, then at most once a minute. */
+  private reportDrops(): void {
+    const d = this.queue.stats().dropped;
+    const total = d.size.samples + d.age.samples + d.corrupt.samples;
+    const now = this.now();
+    if (total === this.droppedLogged || now - this.lastDropLogMs < 60_000) return;
+    this.log.warn('remote write queue dropped the oldest data', {
+      samples: total - this.droppedLogged,
+      queue_full_samples_total: d.size.samples,
+      too_old_samples_total: d.age.samples,
+      corrupt_samples_total: d.corrupt.samples,
+      pending_samples: this.queue.stats().pendingSamples,
+    });
+    this.droppedLogged = total;
+    this.lastDropLogMs = now;
   }
 
   /** This cycle's series plus stale markers for what went away (series, or whole removed sources). */
