@@ -27,31 +27,33 @@ import { netstat } from './netstat.ts';
 import { nfs } from './nfs.ts';
 import { nfsd } from './nfsd.ts';
 import { nvme } from './nvme.ts';
-import { os } from './os.ts';
+import { rapl } from './rapl.ts';
+import { sockstat } from './sockstat.ts';
+import { tapestats } from './tapestats.ts';
+import { textfile } from './textfile.ts';
+import { qdisc } from './qdisc.ts';
+import { wifi } from './wifi.ts';
 import { pcidevice } from './pcidevice.ts';
+import { udpQueues } from './udp_queues.ts';
+import { watchdog } from './watchdog.ts';
+import { xfs } from './xfs.ts';
+import { zfs } from './zfs.ts';
+import { os } from './os.ts';
 import { pressure } from './pressure.ts';
 import { processes } from './processes.ts';
 import { powersupplyclass } from './powersupplyclass.ts';
-import { rapl } from './rapl.ts';
 import { schedstat } from './schedstat.ts';
 import { selinux } from './selinux.ts';
 import { slabinfo } from './slabinfo.ts';
-import { sockstat } from './sockstat.ts';
 import { softnet } from './softnet.ts';
 import { stat } from './stat.ts';
 import { sysctl } from './sysctl.ts';
-import { tapestats } from './tapestats.ts';
-import { textfile } from './textfile.ts';
 import { thermalZone } from './thermal_zone.ts';
 import { time } from './time.ts';
 import { timex } from './timex.ts';
-import { udpQueues } from './udp_queues.ts';
 import { uname } from './uname.ts';
 import { vmstat } from './vmstat.ts';
-import { watchdog } from './watchdog.ts';
 import { xfrm } from './xfrm.ts';
-import { xfs } from './xfs.ts';
-import { zfs } from './zfs.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -86,31 +88,33 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   nfs,
   nfsd,
   nvme,
-  os,
+  rapl,
+  sockstat,
+  tapestats,
+  textfile,
+  qdisc,
+  wifi,
   pcidevice,
+  udpQueues,
+  watchdog,
+  xfs,
+  zfs,
+  os,
   pressure,
   processes,
   powersupplyclass,
-  rapl,
   schedstat,
   selinux,
   slabinfo,
-  sockstat,
   softnet,
   stat,
   sysctl,
-  tapestats,
-  textfile,
   thermalZone,
   time,
   timex,
-  udpQueues,
   uname,
   vmstat,
-  watchdog,
   xfrm,
-  xfs,
-  zfs,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {
