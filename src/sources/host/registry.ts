@@ -37,25 +37,14 @@ import { udpQueues } from './udp_queues.ts';
 import { watchdog } from './watchdog.ts';
 import { xfs } from './xfs.ts';
 import { zfs } from './zfs.ts';
-import { conntrack } from './conntrack.ts';
-import { cpu } from './cpu.ts';
 import { buddyinfo } from './buddyinfo.ts';
 import { cpuVulnerabilities } from './cpu_vulnerabilities.ts';
 import { interrupts } from './interrupts.ts';
 import { meminfoNuma } from './meminfo_numa.ts';
 import { softirqs } from './softirqs.ts';
 import { zoneinfo } from './zoneinfo.ts';
-import { cpufreq } from './cpufreq.ts';
-import { entropy } from './entropy.ts';
-import { filefd } from './filefd.ts';
-import { meminfo } from './meminfo.ts';
 import { os } from './os.ts';
 import { pcidevice } from './pcidevice.ts';
-import { udpQueues } from './udp_queues.ts';
-import { watchdog } from './watchdog.ts';
-import { xfs } from './xfs.ts';
-import { zfs } from './zfs.ts';
-import { os } from './os.ts';
 import { pressure } from './pressure.ts';
 import { processes } from './processes.ts';
 import { powersupplyclass } from './powersupplyclass.ts';
@@ -115,25 +104,14 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   watchdog,
   xfs,
   zfs,
-  conntrack,
-  cpu,
-  cpufreq,
   buddyinfo,
   cpuVulnerabilities,
   interrupts,
   meminfoNuma,
   softirqs,
   zoneinfo,
-  entropy,
-  filefd,
-  meminfo,
   os,
   pcidevice,
-  udpQueues,
-  watchdog,
-  xfs,
-  zfs,
-  os,
   pressure,
   processes,
   powersupplyclass,
