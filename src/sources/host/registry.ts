@@ -11,8 +11,10 @@ import { dmmultipath } from './dmmultipath.ts';
 import { drbd } from './drbd.ts';
 import { edac } from './edac.ts';
 import { entropy } from './entropy.ts';
+import { fibrechannel } from './fibrechannel.ts';
 import { filefd } from './filefd.ts';
 import { hwmon } from './hwmon.ts';
+import { infiniband } from './infiniband.ts';
 import { ipvs } from './ipvs.ts';
 import { kernelHung } from './kernel_hung.ts';
 import { ksmd } from './ksmd.ts';
@@ -78,8 +80,10 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   drbd,
   edac,
   entropy,
+  fibrechannel,
   filefd,
   hwmon,
+  infiniband,
   ipvs,
   kernelHung,
   ksmd,

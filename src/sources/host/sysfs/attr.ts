@@ -72,6 +72,11 @@ const GO_INT_RE = /^(0[xX]_?[0-9a-fA-F_]+|0[bB]_?[01_]+|0[oO]_?[0-7_]+|0[0-7_]*|
  * underscores between digits. Unsigned refuses any sign, as ParseUint does.
  */
 export function parseGoInt(text: string, where: string, unsigned = false): number {
+  return Number(parseGoBigInt(text, where, unsigned));
+}
+
+/** parseGoInt without the float conversion, for callers that must see exact 64-bit values (e.g. the all-ones "unsupported" marker). */
+export function parseGoBigInt(text: string, where: string, unsigned = false): bigint {
   const sign = unsigned ? '' : /^[+-]/.exec(text)?.[0] ?? '';
   const body = text.slice(sign.length);
   if (!GO_INT_RE.test(body) || body.endsWith('_') || body.includes('__')) {
@@ -79,11 +84,13 @@ export function parseGoInt(text: string, where: string, unsigned = false): numbe
   }
   const digits = body.replaceAll('_', '');
   let value: bigint;
-  if (/^0[xXbBoO]/.test(digits)) value = BigInt(digits.toLowerCase().replace(/^0o/, '0o'));
+  if (/^0[xXbBoO]/.test(digits)) value = BigInt(digits.toLowerCase());
   else if (digits.length > 1 && digits.startsWith('0')) value = BigInt(`0o${digits.slice(1)}`);
   else value = BigInt(digits);
   if (sign === '-') value = -value;
-  const [min, max] = unsigned ? [0n, 2n ** 64n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
+  const [min, max] = unsigned ? [0n, MAX_UINT64] : [-(2n ** 63n), 2n ** 63n - 1n];
   if (value < min || value > max) throw new Error(`${where}: value out of range: ${text}`);
-  return Number(value);
+  return value;
 }
+
+export const MAX_UINT64 = 2n ** 64n - 1n;
