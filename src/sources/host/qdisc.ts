@@ -5,7 +5,9 @@
  */
 import { FamilySet } from '../../model/family.ts';
 import { NoDataError, type CollectorDefinition } from './collector.ts';
-import { NETLINK_UNAVAILABLE } from './netlink/go-json.ts';
+import { netlinkUnavailable } from './netlink/go-json.ts';
+
+const UNAVAILABLE = netlinkUnavailable('an rtnetlink', 'qdisc');
 import { readQdiscFixture } from './netlink/qdisc.ts';
 
 const FIXTURES = 'collector.qdisc.fixtures';
@@ -15,7 +17,7 @@ const EXCLUDE = 'collector.qdisc.device-exclude';
 export const qdisc: CollectorDefinition = {
   name: 'qdisc',
   defaultEnabled: false,
-  description: `Exposes queuing discipline statistics. UNAVAILABLE on a live system: ${NETLINK_UNAVAILABLE}.`,
+  description: `Exposes queuing discipline statistics. UNAVAILABLE on a live system: ${UNAVAILABLE}.`,
   options: [
     { name: FIXTURES, kind: 'string', default: '', help: 'test fixtures to use for qdisc collector end-to-end testing (a directory holding results.json).' },
     { name: INCLUDE, kind: 'regex', default: '', help: 'Regexp of qdisc devices to include (mutually exclusive to device-exclude).' },
@@ -23,10 +25,10 @@ export const qdisc: CollectorDefinition = {
   ],
   create: ({ options, log }) => {
     const fixtures = options.string(FIXTURES);
-    if (fixtures === '') log.warn(`the qdisc collector is enabled but unavailable: ${NETLINK_UNAVAILABLE}`);
+    if (fixtures === '') log.warn(`the qdisc collector is enabled but unavailable: ${UNAVAILABLE}`);
     return {
       collect: async () => {
-        if (fixtures === '') throw new NoDataError(`qdisc statistics unavailable: ${NETLINK_UNAVAILABLE}`);
+        if (fixtures === '') throw new NoDataError(`qdisc statistics unavailable: ${UNAVAILABLE}`);
         const include = options.regex(INCLUDE);
         const exclude = options.regex(EXCLUDE);
         if (include && exclude) throw new Error('collector.qdisc.device-include and collector.qdisc.device-exclude are mutually exclusive');

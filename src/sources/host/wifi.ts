@@ -5,7 +5,9 @@
  */
 import { FamilySet } from '../../model/family.ts';
 import { NoDataError, type CollectorDefinition } from './collector.ts';
-import { NETLINK_UNAVAILABLE } from './netlink/go-json.ts';
+import { netlinkUnavailable } from './netlink/go-json.ts';
+
+const UNAVAILABLE = netlinkUnavailable('a generic netlink (nl80211)', 'wifi');
 import { readWifiBss, readWifiInterfaces, readWifiStations, type WifiStation } from './netlink/wifi.ts';
 
 const FIXTURES = 'collector.wifi.fixtures';
@@ -42,14 +44,14 @@ function addStation(out: FamilySet, device: string, s: WifiStation): void {
 export const wifi: CollectorDefinition = {
   name: 'wifi',
   defaultEnabled: false,
-  description: `Exposes WiFi device and station statistics. UNAVAILABLE on a live system: ${NETLINK_UNAVAILABLE}.`,
+  description: `Exposes WiFi device and station statistics. UNAVAILABLE on a live system: ${UNAVAILABLE}.`,
   options: [{ name: FIXTURES, kind: 'string', default: '', help: 'test fixtures to use for wifi collector metrics (a directory holding interfaces.json).' }],
   create: ({ options, log }) => {
     const dir = options.string(FIXTURES);
-    if (dir === '') log.warn(`the wifi collector is enabled but unavailable: ${NETLINK_UNAVAILABLE}`);
+    if (dir === '') log.warn(`the wifi collector is enabled but unavailable: ${UNAVAILABLE}`);
     return {
       collect: async () => {
-        if (dir === '') throw new NoDataError(`wifi statistics unavailable: ${NETLINK_UNAVAILABLE}`);
+        if (dir === '') throw new NoDataError(`wifi statistics unavailable: ${UNAVAILABLE}`);
         const out = new FamilySet();
         for (const ifi of await readWifiInterfaces(dir)) {
           if (ifi.name === '') continue;

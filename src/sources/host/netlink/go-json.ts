@@ -6,6 +6,15 @@
  */
 export type JsonObject = Record<string, unknown>;
 
+/** JSON.parse with the file named in the error. */
+export function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${where}: invalid JSON: ${(err as Error).message}`);
+  }
+}
+
 export function asObject(value: unknown, where: string): JsonObject {
   if (value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${where}: expected a JSON object`);
@@ -51,6 +60,7 @@ export const INT64 = { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGE
 export const UINT32 = { min: 0, max: 0xffffffff };
 export const UINT64 = { min: 0, max: Number.MAX_SAFE_INTEGER };
 
-/** Why qdisc and wifi have no live data: they need netlink sockets. */
-export const NETLINK_UNAVAILABLE =
-  'reading it needs a netlink socket (rtnetlink for qdisc, nl80211 for wifi), which Node.js cannot open without a native module and edgepush ships none; only the --collector.<name>.fixtures JSON files can be read';
+/** Why qdisc and wifi have no live data: node_exporter reads them over netlink. */
+export function netlinkUnavailable(protocol: string, collector: string): string {
+  return `reading it needs ${protocol} socket, which Node.js cannot open without a native module, and edgepush ships none; only node_exporter's JSON fixtures (--collector.${collector}.fixtures) can be read`;
+}

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { asArray, asObject, intField, stringField, UINT32, UINT64 } from './go-json.ts';
+import { asArray, asObject, intField, parseJson, stringField, UINT32, UINT64 } from './go-json.ts';
 
 /** One queueing discipline, as the qdisc library gives it (and node_exporter's fixtures spell it). */
 export interface QdiscInfo {
@@ -17,7 +17,7 @@ export interface QdiscInfo {
 }
 
 export function parseQdiscFixture(text: string, where: string): QdiscInfo[] {
-  return asArray(JSON.parse(text), where).map((item, i) => {
+  return asArray(parseJson(text, where), where).map((item, i) => {
     const o = asObject(item, `${where}[${i}]`);
     const w = `${where}[${i}]`;
     const u32 = (name: string): number => intField(o, name, w, UINT32.min, UINT32.max);

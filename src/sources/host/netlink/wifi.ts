@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isNotFound } from '../procfs/read.ts';
-import { asArray, asObject, bytesField, INT64, intField, stringField } from './go-json.ts';
+import { asArray, asObject, bytesField, INT64, intField, parseJson, stringField } from './go-json.ts';
 
 export interface WifiInterface {
   name: string;
@@ -39,7 +39,7 @@ export function formatMac(bytes: Buffer): string {
 }
 
 async function readJson(file: string): Promise<unknown> {
-  return JSON.parse(await readFile(file, 'utf8'));
+  return parseJson(await readFile(file, 'utf8'), file);
 }
 
 const int = (o: Record<string, unknown>, name: string, where: string): number => intField(o, name, where, INT64.min, INT64.max);
