@@ -1,10 +1,13 @@
 import type { CollectorDefinition } from './collector.ts';
 import { arp } from './arp.ts';
+import { bcache } from './bcache.ts';
 import { bonding } from './bonding.ts';
 import { btrfs } from './btrfs.ts';
+import { buddyinfo } from './buddyinfo.ts';
 import { cgroups } from './cgroups.ts';
 import { conntrack } from './conntrack.ts';
 import { cpu } from './cpu.ts';
+import { cpuVulnerabilities } from './cpu_vulnerabilities.ts';
 import { cpufreq } from './cpufreq.ts';
 import { dmi } from './dmi.ts';
 import { dmmultipath } from './dmmultipath.ts';
@@ -15,6 +18,7 @@ import { fibrechannel } from './fibrechannel.ts';
 import { filefd } from './filefd.ts';
 import { hwmon } from './hwmon.ts';
 import { infiniband } from './infiniband.ts';
+import { interrupts } from './interrupts.ts';
 import { ipvs } from './ipvs.ts';
 import { kernelHung } from './kernel_hung.ts';
 import { ksmd } from './ksmd.ts';
@@ -22,6 +26,7 @@ import { lnstat } from './lnstat.ts';
 import { loadavg } from './loadavg.ts';
 import { mdadm } from './mdadm.ts';
 import { meminfo } from './meminfo.ts';
+import { meminfoNuma } from './meminfo_numa.ts';
 import { mountstats } from './mountstats.ts';
 import { netclass } from './netclass.ts';
 import { netdev } from './netdev.ts';
@@ -29,39 +34,35 @@ import { netstat } from './netstat.ts';
 import { nfs } from './nfs.ts';
 import { nfsd } from './nfsd.ts';
 import { nvme } from './nvme.ts';
-import { rapl } from './rapl.ts';
-import { sockstat } from './sockstat.ts';
-import { tapestats } from './tapestats.ts';
-import { textfile } from './textfile.ts';
-import { qdisc } from './qdisc.ts';
-import { wifi } from './wifi.ts';
-import { udpQueues } from './udp_queues.ts';
-import { watchdog } from './watchdog.ts';
-import { xfs } from './xfs.ts';
-import { zfs } from './zfs.ts';
-import { buddyinfo } from './buddyinfo.ts';
-import { cpuVulnerabilities } from './cpu_vulnerabilities.ts';
-import { interrupts } from './interrupts.ts';
-import { meminfoNuma } from './meminfo_numa.ts';
-import { softirqs } from './softirqs.ts';
-import { zoneinfo } from './zoneinfo.ts';
 import { os } from './os.ts';
 import { pcidevice } from './pcidevice.ts';
+import { powersupplyclass } from './powersupplyclass.ts';
 import { pressure } from './pressure.ts';
 import { processes } from './processes.ts';
-import { powersupplyclass } from './powersupplyclass.ts';
+import { qdisc } from './qdisc.ts';
+import { rapl } from './rapl.ts';
 import { schedstat } from './schedstat.ts';
 import { selinux } from './selinux.ts';
 import { slabinfo } from './slabinfo.ts';
+import { sockstat } from './sockstat.ts';
+import { softirqs } from './softirqs.ts';
 import { softnet } from './softnet.ts';
 import { stat } from './stat.ts';
 import { sysctl } from './sysctl.ts';
+import { tapestats } from './tapestats.ts';
+import { textfile } from './textfile.ts';
 import { thermalZone } from './thermal_zone.ts';
 import { time } from './time.ts';
 import { timex } from './timex.ts';
+import { udpQueues } from './udp_queues.ts';
 import { uname } from './uname.ts';
 import { vmstat } from './vmstat.ts';
+import { watchdog } from './watchdog.ts';
+import { wifi } from './wifi.ts';
 import { xfrm } from './xfrm.ts';
+import { xfs } from './xfs.ts';
+import { zfs } from './zfs.ts';
+import { zoneinfo } from './zoneinfo.ts';
 
 /**
  * Every host collector, one file each. Keep this list sorted by name; a new
@@ -69,12 +70,15 @@ import { xfrm } from './xfrm.ts';
  */
 export const COLLECTORS: readonly CollectorDefinition[] = [
   arp,
+  bcache,
   bonding,
   btrfs,
+  buddyinfo,
   cgroups,
   conntrack,
   cpu,
   cpufreq,
+  cpuVulnerabilities,
   dmi,
   dmmultipath,
   drbd,
@@ -84,6 +88,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   filefd,
   hwmon,
   infiniband,
+  interrupts,
   ipvs,
   kernelHung,
   ksmd,
@@ -91,6 +96,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   loadavg,
   mdadm,
   meminfo,
+  meminfoNuma,
   mountstats,
   netclass,
   netdev,
@@ -98,39 +104,35 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   nfs,
   nfsd,
   nvme,
-  rapl,
-  sockstat,
-  tapestats,
-  textfile,
-  qdisc,
-  wifi,
-  udpQueues,
-  watchdog,
-  xfs,
-  zfs,
-  buddyinfo,
-  cpuVulnerabilities,
-  interrupts,
-  meminfoNuma,
-  softirqs,
-  zoneinfo,
   os,
   pcidevice,
+  powersupplyclass,
   pressure,
   processes,
-  powersupplyclass,
+  qdisc,
+  rapl,
   schedstat,
   selinux,
   slabinfo,
+  sockstat,
+  softirqs,
   softnet,
   stat,
   sysctl,
+  tapestats,
+  textfile,
   thermalZone,
   time,
   timex,
+  udpQueues,
   uname,
   vmstat,
+  watchdog,
+  wifi,
   xfrm,
+  xfs,
+  zfs,
+  zoneinfo,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function findCollector(name: string): CollectorDefinition | undefined {
