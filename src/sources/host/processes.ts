@@ -19,26 +19,39 @@ async function readLimit(procfs: string, rel: string, what: string): Promise<num
   }
 }
 
-async function countThreadStates(procfs: string, pid: number, stat: ProcStatSummary, states: Map<string, number>): Promise<void> {
+/** The states of a process's threads (each /proc/<pid>/task/<tid>/stat), the main thread taking the process state; [] when the task list is gone. */
+async function threadStatesOf(procfs: string, pid: number, stat: ProcStatSummary): Promise<string[]> {
   let tids: number[];
   try {
     tids = await listPids(path.join(procfs, String(pid), 'task'));
   } catch (err) {
-    if (isGoneError(err)) return;
+    if (isGoneError(err)) return [];
     throw new Error(`error reading task for pid ${pid}: ${(err as Error).message}`);
   }
-  for (const tid of tids) {
-    let state = stat.state;
-    if (tid !== pid) {
+  const states = await Promise.all(
+    tids.map(async (tid) => {
+      if (tid === pid) return stat.state;
       try {
-        state = (await readProcStat(path.join(procfs, String(pid), 'task', String(tid)))).state;
+        return (await readProcStat(path.join(procfs, String(pid), 'task', String(tid)))).state;
       } catch (err) {
-        if (isGoneError(err)) continue;
+        if (isGoneError(err)) return undefined;
         throw new Error(`error reading stat for pid ${pid} thread ${tid}: ${(err as Error).message}`);
       }
-    }
-    states.set(state, (states.get(state) ?? 0) + 1);
+    }),
+  );
+  return states.filter((s) => s !== undefined);
+}
+
+/** A process's stat and thread states, or undefined when it exited meanwhile. */
+async function readProcess(procfs: string, pid: number): Promise<{ stat: ProcStatSummary; threadStates: string[] } | undefined> {
+  let stat: ProcStatSummary;
+  try {
+    stat = await readProcStat(path.join(procfs, String(pid)));
+  } catch (err) {
+    if (isGoneError(err)) return undefined;
+    throw new Error(`error reading stat for pid ${pid}: ${(err as Error).message}`);
   }
+  return { stat, threadStates: await threadStatesOf(procfs, pid, stat) };
 }
 
 const increment = (m: Map<string, number>, k: string): void => void m.set(k, (m.get(k) ?? 0) + 1);
@@ -52,18 +65,14 @@ export const processes: CollectorDefinition = {
     let threads = 0;
     const procStates = new Map<string, number>();
     const threadStates = new Map<string, number>();
-    for (const pid of await listPids(paths.procfs)) {
-      let stat: ProcStatSummary;
-      try {
-        stat = await readProcStat(path.join(paths.procfs, String(pid)));
-      } catch (err) {
-        if (isGoneError(err)) continue;
-        throw new Error(`error reading stat for pid ${pid}: ${(err as Error).message}`);
-      }
+    // Concurrent reads: hundreds of small /proc files, each a few thread-pool round trips.
+    const processes = await Promise.all((await listPids(paths.procfs)).map((pid) => readProcess(paths.procfs, pid)));
+    for (const p of processes) {
+      if (!p) continue;
       pids++;
-      increment(procStates, stat.state);
-      threads += stat.numThreads;
-      await countThreadStates(paths.procfs, pid, stat, threadStates);
+      increment(procStates, p.stat.state);
+      threads += p.stat.numThreads;
+      for (const state of p.threadStates) increment(threadStates, state);
     }
     const maxThreads = await readLimit(paths.procfs, 'sys/kernel/threads-max', 'limit number of threads');
     const maxPids = await readLimit(paths.procfs, 'sys/kernel/pid_max', 'limit number of maximum pids allowed');
