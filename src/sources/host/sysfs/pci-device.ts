@@ -140,7 +140,5 @@ export async function readPciDevices(sysfs: string): Promise<PciDevice[]> {
     if (isNotFound(err)) throw new NoDataError(`${dir} does not exist`);
     throw err;
   }
-  const out: PciDevice[] = [];
-  for (const name of names) out.push(await readPciDevice(dir, name));
-  return out;
+  return Promise.all(names.map((name) => readPciDevice(dir, name)));
 }
