@@ -1,5 +1,5 @@
 /** Locations of node_exporter's fixture tree (../shared beside the repository). */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,8 @@ function materializedE2ECwd(): string {
   const final = path.join(os.tmpdir(), `edgepush-ne-fixtures-v2-${st.size}-${Math.floor(st.mtimeMs)}`);
   if (existsSync(path.join(final, 'collector', 'fixtures', 'sys'))) return final;
   const work = mkdtempSync(`${final}.tmp-`);
+  // mkdtemp makes it 0700; the packaged binary's tests read it as an unprivileged user.
+  chmodSync(work, 0o755);
   const fixtures = path.join(work, 'collector', 'fixtures');
   mkdirSync(fixtures, { recursive: true });
   for (const entry of readdirSync(shared)) {
