@@ -9,6 +9,7 @@ import { conntrack } from './conntrack.ts';
 import { cpu } from './cpu.ts';
 import { cpuVulnerabilities } from './cpu_vulnerabilities.ts';
 import { cpufreq } from './cpufreq.ts';
+import { diskstats } from './diskstats.ts';
 import { dmi } from './dmi.ts';
 import { dmmultipath } from './dmmultipath.ts';
 import { drbd } from './drbd.ts';
@@ -79,6 +80,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   cpu,
   cpufreq,
   cpuVulnerabilities,
+  diskstats,
   dmi,
   dmmultipath,
   drbd,
