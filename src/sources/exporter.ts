@@ -5,8 +5,7 @@
  * garbage are refused, never pushed), then metric_keep/metric_drop and the
  * extra labels.
  */
-import { promisify } from 'node:util';
-import { gunzip as gunzipCb } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { request, type Dispatcher } from 'undici';
 import type { ExporterConfig } from '../config/config.ts';
 import type { MetricFamily } from '../model/family.ts';
@@ -15,8 +14,6 @@ import { applyTargetLabels } from '../model/target-labels.ts';
 import { parseText } from '../model/text-parser.ts';
 import { authorizationHeader, createDispatcher } from '../sinks/http-client.ts';
 import { countSamples, type Collected, type Source } from './source.ts';
-
-const gunzip = promisify(gunzipCb);
 
 /** Text format first (no conversion needed), OpenMetrics accepted, like Prometheus' scrape Accept header. */
 export const SCRAPE_ACCEPT = 'text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.75,application/openmetrics-text;version=0.0.1;q=0.5,*/*;q=0.1';
@@ -74,7 +71,8 @@ export class ExporterSource implements Source {
       let body = Buffer.concat(chunks, size);
       if (String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') {
         try {
-          body = await gunzip(body, { maxOutputLength: limit });
+          // Synchronous: see the note on gzip in sinks/pushgateway.ts (thread-pool zlib fragments RSS).
+          body = gunzipSync(body, { maxOutputLength: limit });
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           throw new Error(code === 'ERR_BUFFER_TOO_LARGE' ? `uncompressed body exceeds size_limit ${limit} bytes` : `invalid gzip body: ${(err as Error).message}`);
