@@ -3,7 +3,7 @@ import type { Logger } from '../../log.ts';
 import type { Collector, CollectorContext, CollectorDefinition } from './collector.ts';
 import { readStat, type CpuTimes, CPU_MODES } from './procfs/stat.ts';
 import { readCpuInfo } from './procfs/cpuinfo.ts';
-import { readCpuOnline, readIsolatedCpus, readThermalThrottles } from './procfs/cpu-topology.ts';
+import { readCpuOnline, readIsolatedCpus, readThermalThrottles } from './sysfs/cpu-topology.ts';
 
 const OPT = {
   guest: 'collector.cpu.guest',

@@ -1,6 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
-import { readCpuVulnerabilities } from './procfs/vulnerabilities.ts';
+import { readCpuVulnerabilities } from './sysfs/vulnerabilities.ts';
 
 export const cpuVulnerabilities: CollectorDefinition = {
   name: 'cpu_vulnerabilities',

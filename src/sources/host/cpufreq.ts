@@ -1,6 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
-import { readSystemCpufreq } from './procfs/cpufreq.ts';
+import { readSystemCpufreq } from './sysfs/cpufreq.ts';
 
 // sysfs cpufreq values are kHz; the metrics are in hertz.
 const hz = (khz: number): number => khz * 1000.0;

@@ -1,6 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
-import { readNumaMemory } from './procfs/meminfo-numa.ts';
+import { readNumaMemory } from './sysfs/meminfo-numa.ts';
 
 export const meminfoNuma: CollectorDefinition = {
   name: 'meminfo_numa',

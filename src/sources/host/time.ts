@@ -1,6 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
-import { readClockSources } from './procfs/clocksource.ts';
+import { readClockSources } from './sysfs/clocksource.ts';
 import { localZone } from './procfs/timezone.ts';
 
 export const time: CollectorDefinition = {

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { assertMatchesE2E, fixtureText, makeTree, runCollectors, treeFlags } from '../../helpers/host.ts';
 import { parseCpuInfo, parseCpuInfoArm } from '../../../src/sources/host/procfs/cpuinfo.ts';
-import { readThermalThrottles, readCpuOnline } from '../../../src/sources/host/procfs/cpu-topology.ts';
+import { readThermalThrottles, readCpuOnline } from '../../../src/sources/host/sysfs/cpu-topology.ts';
 import { MonotonicCpuTimes } from '../../../src/sources/host/cpu.ts';
 import { HostSource } from '../../../src/sources/host/host-source.ts';
 import { COLLECTORS } from '../../../src/sources/host/registry.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { assertMatchesE2E, makeTree, runCollectors, treeFlags } from '../../helpers/host.ts';
-import { parseVulnerability } from '../../../src/sources/host/procfs/vulnerabilities.ts';
+import { parseVulnerability } from '../../../src/sources/host/sysfs/vulnerabilities.ts';
 
 test('cpu_vulnerabilities matches node_exporter on the fixtures', async () => {
   await assertMatchesE2E('cpu_vulnerabilities');

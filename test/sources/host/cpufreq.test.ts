@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertMatchesE2E, makeTree, runCollectors, treeFlags } from '../../helpers/host.ts';
-import { readSystemCpufreq } from '../../../src/sources/host/procfs/cpufreq.ts';
-import { parseCpuRange } from '../../../src/sources/host/procfs/cpu-range.ts';
+import { readSystemCpufreq } from '../../../src/sources/host/sysfs/cpufreq.ts';
+import { parseCpuRange } from '../../../src/sources/host/sysfs/cpu-range.ts';
 import { FIXTURE_SYS } from '../../helpers/fixtures.ts';
 
 const FREQ = 'sys/devices/system/cpu/cpu0/cpufreq';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertMatchesE2E, makeTree, runCollectors, treeFlags } from '../../helpers/host.ts';
-import { parseNodeMeminfo, parseNodeNumastat } from '../../../src/sources/host/procfs/meminfo-numa.ts';
+import { parseNodeMeminfo, parseNodeNumastat } from '../../../src/sources/host/sysfs/meminfo-numa.ts';
 
 test('meminfo_numa matches node_exporter on the fixtures', async () => {
   await assertMatchesE2E('meminfo_numa');

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readText, fields } from './read.ts';
-import { lines, parseHex, parseUint } from './numbers.ts';
+import { lines, parseHex } from './numbers.ts';
+import { parseUint } from '../sysfs/attr.ts';
 
 /** The per-CPU counters of /proc/net/stat/nf_conntrack that node_exporter exports, summed over CPUs. */
 export interface ConntrackStats {

@@ -1,5 +1,13 @@
 import path from 'node:path';
 import { readText, parseFloatField } from './read.ts';
+import { parseGoInt } from '../sysfs/attr.ts';
+
+/** What procfs reads with strconv.ParseUint(s, 0, 32): prefixes allowed, 32 bits. */
+function parseUint32(text: string, where: string): number {
+  const v = parseGoInt(text, where, true);
+  if (v > 0xffffffff) throw new Error(`${where}: value out of range: ${text}`);
+  return v;
+}
 
 /** The /proc/cpuinfo fields node_exporter's cpu collector uses, per logical CPU. */
 export interface CpuInfo {
@@ -20,16 +28,6 @@ export interface CpuInfo {
 
 function emptyInfo(processor: number): CpuInfo {
   return { processor, vendorId: '', cpuFamily: '', model: '', modelName: '', stepping: '', microcode: '', cpuMHz: 0, cacheSize: '', physicalId: '', coreId: '', flags: [], bugs: [] };
-}
-
-/** An unsigned integer the way Go's strconv.ParseUint(s, 0, 32) reads it (0x, 0o, 0b and leading-0 octal prefixes). */
-function parseUintBase0(text: string, where: string): number {
-  const m = /^(?:0[xX]([0-9a-fA-F]+)|0[oO]?([0-7]+)|0[bB]([01]+)|([1-9]\d*|0))$/.exec(text);
-  if (!m) throw new Error(`${where}: expected an unsigned integer, got ${JSON.stringify(text.slice(0, 40))}`);
-  if (m[1] !== undefined) return Number.parseInt(m[1], 16);
-  if (m[2] !== undefined) return Number.parseInt(m[2], 8);
-  if (m[3] !== undefined) return Number.parseInt(m[3], 2);
-  return Number(m[4]);
 }
 
 /** "key<TAB>: value" → [trimmed key, value as is]; lines without ": " give an undefined value. */
@@ -56,7 +54,7 @@ export function parseCpuInfoX86(text: string, file = '/proc/cpuinfo'): CpuInfo[]
     const [key, raw] = splitField(line);
     const value = (): string => requireValue(raw, key, file);
     if (key === 'processor') {
-      cpus.push(emptyInfo(parseUintBase0(value(), `${file} processor`)));
+      cpus.push(emptyInfo(parseUint32(value(), `${file} processor`)));
       continue;
     }
     const cpu = cpus.at(-1)!;
@@ -104,7 +102,7 @@ export function parseCpuInfoX86(text: string, file = '/proc/cpuinfo'): CpuInfo[]
       case 'clflush size':
       case 'cache_alignment':
         // Not exported, but procfs rejects garbled ones, so do we.
-        parseUintBase0(value(), `${file} processor ${cpu.processor} ${key}`);
+        parseUint32(value(), `${file} processor ${cpu.processor} ${key}`);
         break;
       case 'bogomips':
         parseFloatField(value(), `${file} processor ${cpu.processor} bogomips`);
@@ -129,13 +127,13 @@ export function parseCpuInfoArm(text: string, file = '/proc/cpuinfo'): CpuInfo[]
   let features: string | undefined;
   const [firstKey, firstValue] = splitField(firstLine);
   if (firstKey === 'Processor') common = { ...common, modelName: requireValue(firstValue, firstKey, file) };
-  else cpus.push({ ...common, processor: parseUintBase0(requireValue(firstValue, firstKey, file), `${file} processor`) });
+  else cpus.push({ ...common, processor: parseUint32(requireValue(firstValue, firstKey, file), `${file} processor`) });
   for (const line of lines.slice(first + 1)) {
     if (!line.includes(':')) continue;
     const [key, raw] = splitField(line);
     switch (key) {
       case 'processor':
-        cpus.push({ ...common, flags: [], bugs: [], processor: parseUintBase0(requireValue(raw, key, file), `${file} processor`) });
+        cpus.push({ ...common, flags: [], bugs: [], processor: parseUint32(requireValue(raw, key, file), `${file} processor`) });
         break;
       case 'BogoMIPS':
         if (cpus.length === 0) cpus.push({ ...common, flags: [], bugs: [], processor: 0 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readTextIfExists } from './read.ts';
-import { parseUint } from './numbers.ts';
+import { parseUint } from '../sysfs/attr.ts';
 
 export interface KernelRandom {
   entropyAvailable?: number;

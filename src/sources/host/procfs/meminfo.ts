@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readText, fields } from './read.ts';
-import { lines, parseUint } from './numbers.ts';
+import { lines } from './numbers.ts';
+import { parseUint } from '../sysfs/attr.ts';
 
 export interface MeminfoEntry {
   /** The key as the kernel writes it, without the colon: `Active(anon)`, `HugePages_Total`. */

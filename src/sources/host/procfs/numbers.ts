@@ -1,10 +1,4 @@
-/** Strict number parsers for kernel counters; each throws with the place it was reading. */
-
-/** An unsigned decimal integer, as Go's strconv.ParseUint(s, 10, 64) accepts it. */
-export function parseUint(text: string, where: string): number {
-  if (!/^\d+$/.test(text)) throw new Error(`${where}: expected an unsigned integer, got ${JSON.stringify(text.slice(0, 40))}`);
-  return Number(text);
-}
+/** Strict parsers for kernel counter files not covered by sysfs/attr.ts; each throws with the place it was reading. */
 
 /** An unsigned hexadecimal integer without prefix (/proc/net/softnet_stat, nf_conntrack stats). */
 export function parseHex(text: string, where: string): number {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readText, isNotFound } from './read.ts';
+import { readTextIfExists } from './read.ts';
 
 /**
  * Parses an os-release file (shell-like KEY=VALUE assignments, see
@@ -47,13 +47,8 @@ export const OS_RELEASE_FILES = ['etc/os-release', 'usr/lib/os-release'];
 export async function readOsRelease(rootfs: string): Promise<{ file: string; vars: Map<string, string> } | undefined> {
   for (const rel of OS_RELEASE_FILES) {
     const file = path.join(rootfs, rel);
-    let text: string;
-    try {
-      text = await readText(file);
-    } catch (err) {
-      if (isNotFound(err)) continue;
-      throw err;
-    }
+    const text = await readTextIfExists(file);
+    if (text === undefined) continue;
     return { file, vars: parseOsRelease(text, file) };
   }
   return undefined;

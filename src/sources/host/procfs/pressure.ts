@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readText } from './read.ts';
-import { lines, parseUint } from './numbers.ts';
+import { lines } from './numbers.ts';
+import { parseUint } from '../sysfs/attr.ts';
 
 export interface PsiLine {
   avg10: number;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { readText } from './read.ts';
+import { parseGoInt } from '../sysfs/attr.ts';
 
 /** The /proc/zoneinfo keys procfs reads, in the order of its Zoneinfo struct (node_exporter emits in that order). */
 export const ZONEINFO_KEYS = [
@@ -20,14 +21,6 @@ export interface Zone {
 
 const KNOWN = new Set<string>(ZONEINFO_KEYS);
 const NODE_ZONE = /(\d+), zone\s+(\w+)/;
-
-/** An int64 the way Go's strconv.ParseInt(s, 0, 64) reads it. */
-function parseInt64(text: string, where: string): number {
-  const m = /^([+-]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]?([0-7]+)|0[bB]([01]+)|([1-9]\d*|0))$/.exec(text);
-  if (!m) throw new Error(`${where}: expected an integer, got ${JSON.stringify(text.slice(0, 40))}`);
-  const magnitude = m[2] !== undefined ? Number.parseInt(m[2], 16) : m[3] !== undefined ? Number.parseInt(m[3], 8) : m[4] !== undefined ? Number.parseInt(m[4], 2) : Number(m[5]);
-  return m[1] === '-' ? -magnitude : magnitude;
-}
 
 /**
  * Parses /proc/zoneinfo into one entry per "Node N, zone NAME" block. The
@@ -52,7 +45,7 @@ export function parseZoneinfo(text: string, file = '/proc/zoneinfo'): Zone[] {
       if (parts.length < 2) continue;
       const key = parts[0]!;
       if (KNOWN.has(key)) {
-        zone.values[key as ZoneinfoKey] = parseInt64(parts[1]!, `${file} node ${zone.node} zone ${zone.zone} ${key}`);
+        zone.values[key as ZoneinfoKey] = parseGoInt(parts[1]!, `${file} node ${zone.node} zone ${zone.zone} ${key}`);
       } else if (key === 'protection:') {
         const list = line.split(':')[1]!.replace('(', '').replace(')', '').trim().split(', ');
         const values = list.map((v) => (/^[+-]?\d+$/.test(v) ? Number(v) : NaN));

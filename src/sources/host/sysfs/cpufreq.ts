@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
-import { listDir, readText, isNotFound } from './read.ts';
-import { parseUint } from './numbers.ts';
+import { listDir, readText, isNotFound } from '../procfs/read.ts';
+import { isNotExist, isPermission, readSysAttr, readUintAttr } from './attr.ts';
 import { parseCpuRange } from './cpu-range.ts';
 
 /** One CPU's /sys/devices/system/cpu/cpuN/cpufreq, frequencies in kHz as the kernel writes them. */
@@ -37,15 +37,10 @@ export async function listCpuDirs(sysfs: string): Promise<string[]> {
 
 /** A frequency file; absent or unreadable (cpuinfo_cur_freq is root-only) is undefined, garbled is an error. */
 async function readOptionalUint(file: string): Promise<number | undefined> {
-  let text: string;
-  try {
-    text = await readText(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (isNotFound(err) || code === 'EACCES' || code === 'EPERM') return undefined;
+  return readUintAttr(file).catch((err: unknown) => {
+    if (isNotExist(err) || isPermission(err)) return undefined;
     throw err;
-  }
-  return parseUint(text.trim(), file);
+  });
 }
 
 async function readCpufreqDir(cpu: string, dir: string): Promise<CpufreqStats> {
@@ -55,7 +50,7 @@ async function readCpufreqDir(cpu: string, dir: string): Promise<CpufreqStats> {
     if (v !== undefined) out[key] = v;
   }
   // These attributes always exist with a cpufreq driver; their absence is an error, as in procfs.
-  const str = async (file: string): Promise<string> => (await readText(path.join(dir, file))).trim();
+  const str = (file: string): Promise<string> => readSysAttr(path.join(dir, file));
   out.availableGovernors = await str('scaling_available_governors');
   out.driver = await str('scaling_driver');
   out.governor = await str('scaling_governor');
@@ -69,7 +64,7 @@ async function readCpufreqDir(cpu: string, dir: string): Promise<CpufreqStats> {
 export async function readSystemCpufreq(sysfs: string): Promise<CpufreqStats[]> {
   let cpuDirs = await listCpuDirs(sysfs);
   const offlineFile = path.join(sysfs, 'devices', 'system', 'cpu', 'offline');
-  const offline = new Set(parseCpuRange((await readText(offlineFile)).trim(), offlineFile));
+  const offline = new Set(parseCpuRange(await readSysAttr(offlineFile), offlineFile));
   cpuDirs = cpuDirs.filter((d) => !offline.has(Number(path.basename(d).slice(3))));
   if (cpuDirs.length === 0) throw new Error(`could not find any cpufreq files under ${sysfs}/devices/system/cpu`);
   const stats: CpufreqStats[] = [];

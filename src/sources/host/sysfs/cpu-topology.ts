@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { readText, isNotFound } from './read.ts';
+import { readTextIfExists } from '../procfs/read.ts';
 import { listCpuDirs } from './cpufreq.ts';
 import { parseCpuRange } from './cpu-range.ts';
-import { parseUint } from './numbers.ts';
+import { readSysAttr, readUintAttr } from './attr.ts';
 
 /** Thermal throttle counts: per physical package, and per core within a package. */
 export interface ThermalThrottles {
@@ -10,12 +10,9 @@ export interface ThermalThrottles {
   cores: Map<number, Map<number, number>>;
 }
 
+/** A count or id; node_exporter skips the CPU or count when it cannot read one, whatever the reason. */
 async function readUintOrUndefined(file: string): Promise<number | undefined> {
-  try {
-    return parseUint((await readText(file)).trim(), file);
-  } catch {
-    return undefined;
-  }
+  return readUintAttr(file).catch(() => undefined);
 }
 
 /**
@@ -48,13 +45,8 @@ export async function readThermalThrottles(sysfs: string): Promise<ThermalThrott
 /** CPUs listed in /sys/devices/system/cpu/isolated; undefined when the file does not exist. */
 export async function readIsolatedCpus(sysfs: string): Promise<number[] | undefined> {
   const file = path.join(sysfs, 'devices', 'system', 'cpu', 'isolated');
-  let text: string;
-  try {
-    text = await readText(file);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return undefined;
   return parseCpuRange(text, file);
 }
 
@@ -66,14 +58,12 @@ export async function readIsolatedCpus(sysfs: string): Promise<number[] | undefi
 export async function readCpuOnline(sysfs: string): Promise<Map<string, boolean> | undefined> {
   const dirs = await listCpuDirs(sysfs);
   if (dirs.length === 0) return undefined;
-  try {
-    await readText(path.join(dirs[0]!, 'online'));
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-  }
+  // Only absence stops here; an unreadable first `online` still lists every CPU (as offline where unreadable).
+  const firstOnline = await readTextIfExists(path.join(dirs[0]!, 'online')).catch(() => 'unreadable');
+  if (firstOnline === undefined) return undefined;
   const online = new Map<string, boolean>();
   for (const dir of dirs) {
-    const state = await readText(path.join(dir, 'online')).then((t) => t.trim(), () => '');
+    const state = await readSysAttr(path.join(dir, 'online')).catch(() => '');
     online.set(path.basename(dir).slice(3), state === '1');
   }
   return online;

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { listDir, readText, fields, parseFloatField } from './read.ts';
-import { lines } from './numbers.ts';
+import { listDir, readText, fields, parseFloatField } from '../procfs/read.ts';
+import { lines } from '../procfs/numbers.ts';
 
 export interface NumaMemoryField {
   /** Metric name suffix: "MemTotal", "Active_anon" (from "Active(anon)"), "numa_hit_total". */

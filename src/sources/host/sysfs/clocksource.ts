@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { listDir, readText } from './read.ts';
+import { listDir } from '../procfs/read.ts';
+import { readSysAttr } from './attr.ts';
 
 export interface ClockSource {
   /** The number in the directory name (clocksource0 → "0"). */
@@ -15,8 +16,8 @@ export async function readClockSources(sysfs: string): Promise<ClockSource[]> {
   return Promise.all(
     entries.map(async (entry) => {
       const base = path.join(dir, entry);
-      const [available, current] = await Promise.all([readText(path.join(base, 'available_clocksource')), readText(path.join(base, 'current_clocksource'))]);
-      return { name: entry.slice('clocksource'.length), available: available.trim().split(/\s+/).filter((s) => s !== ''), current: current.trim() };
+      const [available, current] = await Promise.all([readSysAttr(path.join(base, 'available_clocksource')), readSysAttr(path.join(base, 'current_clocksource'))]);
+      return { name: entry.slice('clocksource'.length), available: available.split(/\s+/).filter((s) => s !== ''), current };
     }),
   );
 }
