@@ -15,6 +15,12 @@ export class TextParseError extends Error {
 export interface ParseOptions {
   /** Reject samples that carry a timestamp (the Pushgateway does). */
   rejectTimestamps?: boolean;
+  /**
+   * Also accept what expfmt's parser (node_exporter's textfile collector)
+   * accepts although the Pushgateway refuses it: a family continued after
+   * another family's block, and a repeated series (the caller dedupes).
+   */
+  expfmtLenient?: boolean;
 }
 
 /**
@@ -46,7 +52,10 @@ export function parseText(text: string, options: ParseOptions = {}): MetricFamil
       const [, keyword, name, rest = ''] = m as unknown as [string, 'HELP' | 'TYPE', string, string | undefined];
       if (!METRIC_NAME_RE.test(name)) throw new TextParseError(lineNo, `invalid metric name ${JSON.stringify(name)} in ${keyword} line`);
       let family = families.get(name);
-      if (family && family !== current) throw new TextParseError(lineNo, `${keyword} for metric family ${name} after its samples were already given in an earlier block`);
+      if (family && family !== current) {
+        if (!options.expfmtLenient) throw new TextParseError(lineNo, `${keyword} for metric family ${name} after its samples were already given in an earlier block`);
+        current = family;
+      }
       if (!family) {
         family = { name, type: 'untyped', samples: [] };
         families.set(name, family);
@@ -75,16 +84,19 @@ export function parseText(text: string, options: ParseOptions = {}): MetricFamil
       family = current;
     } else {
       const owner = findOwner(families, sample.name);
-      if (owner) throw new TextParseError(lineNo, `sample ${sample.name} belongs to metric family ${owner.name}, whose block ended earlier`);
-      family = { name: sample.name, type: 'untyped', samples: [] };
-      families.set(sample.name, family);
+      if (owner && !options.expfmtLenient) throw new TextParseError(lineNo, `sample ${sample.name} belongs to metric family ${owner.name}, whose block ended earlier`);
+      if (owner) family = owner;
+      else {
+        family = { name: sample.name, type: 'untyped', samples: [] };
+        families.set(sample.name, family);
+      }
       current = family;
     }
     validateComplexSample(family, sample, lineNo);
     let seen = seenSeries.get(family.name);
     if (!seen) seenSeries.set(family.name, (seen = new Set()));
     const key = sample.name + '\u0002' + labelsKey(sample.labels);
-    if (seen.has(key)) throw new TextParseError(lineNo, `duplicate series ${sample.name}${formatLabelsForError(sample.labels)}`);
+    if (seen.has(key) && !options.expfmtLenient) throw new TextParseError(lineNo, `duplicate series ${sample.name}${formatLabelsForError(sample.labels)}`);
     seen.add(key);
     family.samples.push(sample);
   }

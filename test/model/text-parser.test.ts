@@ -76,3 +76,12 @@ test('rejectTimestamps refuses timestamped samples', () => {
   assert.throws(() => parseText('a 1 123\n', { rejectTimestamps: true }), /timestamp/);
   assert.equal(parseText('').length, 0);
 });
+
+test('expfmtLenient accepts a family continued after another block and repeated series, as expfmt does', () => {
+  const text = '# TYPE a gauge\na{x="1"} 1\nb 2\na{x="2"} 3\na{x="2"} 4\n# HELP b late help\n';
+  rejects(text, 4, /whose block ended earlier/);
+  const families = parseText(text, { expfmtLenient: true });
+  assert.deepEqual(families.map((f) => [f.name, f.type, f.samples.map((s) => s.value)]), [['a', 'gauge', [1, 3, 4]], ['b', 'untyped', [2]]]);
+  assert.equal(families[1]!.help, 'late help');
+  assert.throws(() => parseText('a 1\nb 1\n# TYPE a gauge\n', { expfmtLenient: true }), /TYPE line for a after its samples/);
+});

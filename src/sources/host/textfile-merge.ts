@@ -49,10 +49,10 @@ function normalizeFamily(family: MetricFamily, log: Logger): MetricFamily {
     const missing = [...allNames].filter((n) => !Object.hasOwn(s.labels, n));
     const filled: Record<string, string> = { ...s.labels };
     for (const n of missing) filled[n] = '';
-    // Filling in empty labels can make two series equal; the registry keeps the first.
+    // A repeated series, or two made equal by filling in empty labels: the registry keeps the first.
     const identity = labelsKey(filled);
     if (seen.has(identity)) {
-      log.warn('textfile series dropped: it repeats an earlier series of its family once missing labels are filled in', { metric: family.name, labels: filled });
+      log.warn('textfile series dropped: it repeats an earlier series of its family', { metric: family.name, labels: filled });
       continue;
     }
     seen.add(identity);

@@ -4,8 +4,9 @@
  * 1.12's rules: a file that fails to parse or carries client-side
  * timestamps is skipped whole and sets node_textfile_scrape_error to 1;
  * node_textfile_mtime_seconds gives each file read successfully. Files are
- * parsed by the project's one strict parser, which also refuses what the
- * Pushgateway would (duplicate series, a family split in two blocks).
+ * parsed by the project's one parser, in its expfmt-lenient mode so that a
+ * family continued after another one, or a repeated series (the first is
+ * kept), is accepted as node_exporter accepts it.
  */
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -107,7 +108,7 @@ async function readTextfile(file: string, log: Logger): Promise<TextfileResult> 
   try {
     let families: MetricFamily[];
     try {
-      const parsed = parseText(await handle.readFile('utf8'));
+      const parsed = parseText(await handle.readFile('utf8'), { expfmtLenient: true });
       if (parsed.some((f) => f.samples.some((s) => s.timestampMs !== undefined))) {
         return { error: new Error(`textfile ${JSON.stringify(file)} contains unsupported client-side timestamps, skipping entire file`) };
       }

@@ -85,3 +85,13 @@ test('a textfile directory given as a glob that matches a file (not a directory)
   assert.equal(byName.get('a')!.samples[0]!.value, 1);
   assert.equal(byName.get('b')!.samples[0]!.value, 2);
 });
+
+test('a file that continues a family after another one, or repeats a series, is read as node_exporter reads it', async () => {
+  const root = makeTree({ 'tf/a.prom': '# TYPE m gauge\nm{x="1"} 1\nother 5\nm{x="2"} 2\nm{x="1"} 9\n' });
+  const { collectTextfiles } = await import('../../../src/sources/host/textfile.ts');
+  const families = await collectTextfiles([`${root}/tf`], quiet);
+  const byName = new Map(families.map((f) => [f.name, f]));
+  assert.equal(byName.get('node_textfile_scrape_error')!.samples[0]!.value, 0);
+  assert.deepEqual(byName.get('m')!.samples.map((s) => [s.labels['x'], s.value]), [['1', 1], ['2', 2]]);
+  assert.equal(byName.get('other')!.samples[0]!.value, 5);
+});
