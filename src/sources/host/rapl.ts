@@ -1,14 +1,11 @@
 import { FamilySet } from '../../model/family.ts';
+import { sanitizeMetricName } from './metric-name.ts';
 import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
 import { isNotExist, isPermission } from './sysfs/attr.ts';
 import { readRaplZones, readZoneEnergyMicrojoules, type RaplZone } from './sysfs/powercap.ts';
 
 const ZONE_LABEL_OPTION = 'collector.rapl.enable-zone-label';
 
-/** node_exporter's SanitizeMetricName: runs of invalid characters (with surrounding underscores) become one "_". */
-function sanitizeMetricName(name: string): string {
-  return name.replace(/_*[^0-9A-Za-z_]+_*/g, '_');
-}
 
 export const rapl: CollectorDefinition = {
   name: 'rapl',

@@ -1,6 +1,7 @@
 import type { CollectorDefinition } from './collector.ts';
 import { arp } from './arp.ts';
 import { bcache } from './bcache.ts';
+import { bcachefs } from './bcachefs.ts';
 import { bonding } from './bonding.ts';
 import { btrfs } from './btrfs.ts';
 import { buddyinfo } from './buddyinfo.ts';
@@ -72,6 +73,7 @@ import { zoneinfo } from './zoneinfo.ts';
 export const COLLECTORS: readonly CollectorDefinition[] = [
   arp,
   bcache,
+  bcachefs,
   bonding,
   btrfs,
   buddyinfo,
