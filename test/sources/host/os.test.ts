@@ -8,11 +8,13 @@ test('os matches node_exporter on the fixtures (usr/lib/os-release under --path.
   await assertMatchesE2E('os');
 });
 
-test('parseOsRelease handles quoting, escapes and comments', () => {
-  const vars = parseOsRelease('# comment\nNAME="Debian \\"GNU\\"/Linux"\nID=debian\nPRETTY_NAME=\'a $b\'\n\nVERSION_ID="12"\n');
-  assert.deepEqual(Object.fromEntries(vars), { NAME: 'Debian "GNU"/Linux', ID: 'debian', PRETTY_NAME: 'a $b', VERSION_ID: '12' });
-  assert.throws(() => parseOsRelease('NAME="unterminated\n'), /unterminated double quote/);
-  assert.throws(() => parseOsRelease('just words\n'), /not a KEY=VALUE/);
+test('parseOsRelease reads values as go-envparse does: quotes, escapes, comments, export', () => {
+  const vars = parseOsRelease('# comment\nNAME="Debian \\"GNU\\"/Linux"\nexport ID=debian # trailing comment\nPRETTY_NAME=\'a $b\'\n\nVERSION_ID="12"\nMIXED=a"b c"\'d\'\nEMPTY=\nUNI="caf\\u00e9"\n');
+  assert.deepEqual(Object.fromEntries(vars), { NAME: 'Debian "GNU"/Linux', ID: 'debian', PRETTY_NAME: 'a $b', VERSION_ID: '12', MIXED: 'ab cd', EMPTY: '', UNI: 'café' });
+  assert.throws(() => parseOsRelease('NAME="unterminated\n'), /:1: unterminated double quote/);
+  assert.throws(() => parseOsRelease('ID=x\njust words\n'), /:2: missing = separator/);
+  assert.throws(() => parseOsRelease('1D=x\n'), /invalid key/);
+  assert.throws(() => parseOsRelease('ID="\\q"\n'), /invalid escape sequence/);
 });
 
 test('majorMinor keeps the leading major.minor of VERSION_ID', () => {

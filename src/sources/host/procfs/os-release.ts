@@ -1,43 +1,98 @@
 import path from 'node:path';
 import { readTextIfExists } from './read.ts';
+import { goTrimSpace } from '../sysfs/attr.ts';
 
 /**
- * Parses an os-release file (shell-like KEY=VALUE assignments, see
- * os-release(5)): double-quoted values honour backslash escapes of
- * \ " $ `, single-quoted values are literal, comments and blank lines are
- * skipped. A line that is not an assignment is an error, as it is for the
- * env parser node_exporter uses.
+ * Parses an os-release file the way node_exporter's env parser
+ * (hashicorp/go-envparse) does: `KEY=VALUE` lines, `export ` prefix
+ * allowed, `#` comment lines; values may mix unquoted, "double-quoted"
+ * (with \\ \" \/ \b \f \r \n \t \uXXXX escapes) and 'single-quoted'
+ * runs; an unquoted `#` starts a comment. Anything else (no `=`, a bad key,
+ * an unterminated quote, a control character) is an error naming the line.
  */
 export function parseOsRelease(text: string, file = 'os-release'): Map<string, string> {
   const vars = new Map<string, string>();
   text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
+    const where = `${file}:${i + 1}`;
+    const line = goTrimSpace(raw);
     if (line === '' || line.startsWith('#')) return;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m) throw new Error(`${file}:${i + 1}: not a KEY=VALUE assignment: ${JSON.stringify(line.slice(0, 60))}`);
-    vars.set(m[1]!, unquote(m[2]!, `${file}:${i + 1}`));
+    const eq = line.indexOf('=');
+    if (eq === -1) throw new Error(`${where}: missing = separator`);
+    let key = goTrimSpace(line.slice(0, eq));
+    if (key.length > EXPORT.length && key.startsWith(EXPORT)) key = key.slice(EXPORT.length);
+    if (!/^[A-Za-z_][A-Za-z0-9/_.]*$/.test(key)) throw new Error(`${where}: invalid key ${JSON.stringify(key)}`);
+    vars.set(key, parseValue(goTrimSpace(line.slice(eq + 1)), where));
   });
   return vars;
 }
 
-function unquote(value: string, where: string): string {
-  if (value.startsWith("'")) {
-    const end = value.indexOf("'", 1);
-    if (end === -1) throw new Error(`${where}: unterminated single quote`);
-    return value.slice(1, end);
-  }
-  if (value.startsWith('"')) {
-    let out = '';
-    for (let i = 1; i < value.length; i++) {
-      const c = value[i]!;
-      if (c === '"') return out;
-      if (c === '\\' && i + 1 < value.length && '\\"$`'.includes(value[i + 1]!)) out += value[++i];
-      else out += c;
+const EXPORT = 'export ';
+const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', r: '\r', n: '\n', t: '\t' };
+
+function parseValue(value: string, where: string): string {
+  let out = '';
+  // Length of `out` up to its last significant (non-blank or quoted) character: an unquoted # cuts there.
+  let significant = 0;
+  let mode: 'normal' | 'double' | 'single' = 'normal';
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    const code = c.charCodeAt(0);
+    if (code < 32) throw new Error(`${where}: 0x${code.toString(16).padStart(2, '0')} is an invalid value character`);
+    if (code > 127) {
+      out += c;
+      significant = out.length;
+      continue;
     }
-    throw new Error(`${where}: unterminated double quote`);
+    if (mode === 'normal') {
+      if (c === '"') mode = 'double';
+      else if (c === "'") mode = 'single';
+      else if (c === '#') return out.slice(0, significant);
+      else {
+        out += c;
+        if (c !== ' ') significant = out.length;
+      }
+    } else if (mode === 'single') {
+      if (c === "'") {
+        mode = 'normal';
+      } else {
+        out += c;
+        significant = out.length;
+      }
+    } else if (c === '"') {
+      mode = 'normal';
+    } else if (c !== '\\') {
+      out += c;
+      significant = out.length;
+    } else {
+      const e = value[++i];
+      if (e === undefined) throw new Error(`${where}: incomplete escape sequence`);
+      if (e === 'u') {
+        const unit = (at: number): number => {
+          const hex = value.slice(at, at + 4);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new Error(`${where}: invalid \\u escape ${JSON.stringify(hex)}`);
+          return Number.parseInt(hex, 16);
+        };
+        const first = unit(i + 1);
+        i += 4;
+        if (first >= 0xd800 && first <= 0xdfff) {
+          if (value[i + 1] !== '\\' || value[i + 2] !== 'u') throw new Error(`${where}: incomplete surrogate pair`);
+          const second = unit(i + 3);
+          i += 6;
+          out += first <= 0xdbff && second >= 0xdc00 && second <= 0xdfff ? String.fromCharCode(first, second) : '\ufffd';
+        } else {
+          out += String.fromCharCode(first);
+        }
+      } else if (e in ESCAPES) {
+        out += ESCAPES[e];
+      } else {
+        throw new Error(`${where}: invalid escape sequence ${JSON.stringify('\\' + e)}`);
+      }
+      significant = out.length;
+    }
   }
-  // Unquoted: up to an unescaped space or comment.
-  return value.replace(/\s+#.*$/, '').trim().replace(/\\(.)/g, '$1');
+  if (mode === 'double') throw new Error(`${where}: unterminated double quote`);
+  if (mode === 'single') throw new Error(`${where}: unterminated single quote`);
+  return out;
 }
 
 /** Candidate files, in node_exporter's order, relative to the root filesystem. */
