@@ -70,14 +70,29 @@ export interface RemoteWriteSinkOptions {
   now?: () => number;
 }
 
+/**
+ * Queue directories open in this process, each mapped to a promise that settles
+ * when its current holder has closed it. A reload that changes a sink creates
+ * the new one before the old one is closed; the new one waits its turn instead
+ * of opening the same files twice.
+ */
+const queueHolders = new Map<string, Promise<void>>();
+
+interface Opened {
+  queue: DiskQueue;
+  sender: Sender;
+}
+
 export class RemoteWriteSink {
   readonly name: string;
   /** Every batch matters (each carries its own timestamps), so batches queue rather than replace each other. */
   readonly coalesce = false;
   readonly config: RemoteWriteConfig;
+  readonly dir: string;
   private readonly log: Logger;
-  private readonly queue: DiskQueue;
-  private readonly sender: Sender;
+  private readonly ready: Promise<Opened>;
+  private opened: Opened | undefined;
+  private releaseDir: () => void = () => {};
   private readonly staleness = new StalenessTracker();
   private readonly now: () => number;
   private droppedLogged = 0;
@@ -88,11 +103,8 @@ export class RemoteWriteSink {
     this.config = config;
     this.log = options.log.child({ sink: name });
     this.now = options.now ?? Date.now;
-    const dir = config.queueDir ?? path.join(options.stateDir, 'remote-write', name.replace(/[^A-Za-z0-9_.-]/g, '_'));
-    this.queue = DiskQueue.open({ dir, maxBytes: config.queueMaxBytes, maxAgeMs: config.queueMaxAgeMs, now: this.now });
-    const recovered = this.queue.stats();
-    if (recovered.recoveredTruncatedBytes > 0) this.log.warn('remote write queue recovered from a crash; truncated a torn or corrupt tail', { dir, bytes: recovered.recoveredTruncatedBytes });
-    if (recovered.pendingSamples > 0) this.log.info('remote write queue has a backlog from a previous run', { dir, samples: recovered.pendingSamples });
+    this.dir = path.resolve(config.queueDir ?? path.join(options.stateDir, 'remote-write', name.replace(/[^A-Za-z0-9_.-]/g, '_')));
+    // Validates the URL and headers now, so a bad config fails at construction.
     const client = new RemoteWriteClient({
       url: config.url,
       timeoutMs: config.timeoutMs,
@@ -100,19 +112,41 @@ export class RemoteWriteSink {
       ...(config.authorization === undefined ? {} : { authorization: () => config.authorization }),
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
-    this.sender = new Sender(this.queue, client, {
-      backoff: config.backoff,
-      maxRetryAfterMs: config.maxRetryAfterMs,
-      maxSamplesPerSecond: config.maxSamplesPerSecond,
+    const previousHolder = queueHolders.get(this.dir) ?? Promise.resolve();
+    const closed = new Promise<void>((resolve) => (this.releaseDir = resolve));
+    const turn = previousHolder.then(() => closed);
+    queueHolders.set(this.dir, turn);
+    const release = this.releaseDir;
+    this.releaseDir = () => {
+      release();
+      if (queueHolders.get(this.dir) === turn) queueHolders.delete(this.dir);
+    };
+    this.ready = previousHolder.then(() => this.open(client));
+    // push() reports an open failure on every cycle; this only keeps it from being an unhandled rejection.
+    this.ready.catch((err: unknown) => this.log.error('remote write queue cannot be opened', { dir: this.dir, err }));
+  }
+
+  private open(client: RemoteWriteClient): Opened {
+    const queue = DiskQueue.open({ dir: this.dir, maxBytes: this.config.queueMaxBytes, maxAgeMs: this.config.queueMaxAgeMs, now: this.now });
+    const recovered = queue.stats();
+    if (recovered.recoveredTruncatedBytes > 0) this.log.warn('remote write queue recovered from a crash; truncated a torn or corrupt tail', { dir: this.dir, bytes: recovered.recoveredTruncatedBytes });
+    if (recovered.pendingSamples > 0) this.log.info('remote write queue has a backlog from a previous run', { dir: this.dir, samples: recovered.pendingSamples });
+    const sender = new Sender(queue, client, {
+      backoff: this.config.backoff,
+      maxRetryAfterMs: this.config.maxRetryAfterMs,
+      maxSamplesPerSecond: this.config.maxSamplesPerSecond,
       log: this.log,
       now: this.now,
     });
-    this.sender.start();
+    sender.start();
+    this.opened = { queue, sender };
+    return this.opened;
   }
 
   /** Queues one cycle durably; resolves once it is on disk (the receiver is the sender's business). */
   async push(batch: RemoteWriteBatch, _signal?: AbortSignal): Promise<RemoteWriteReport> {
     try {
+      const { queue, sender } = await this.ready;
       const series = this.toSeries(batch);
       const blocks: NewBlock[] = [];
       let bytes = 0;
@@ -122,19 +156,19 @@ export class RemoteWriteSink {
         bytes += body.length;
         blocks.push({ body, samples: countSamples(part), createdMs });
       }
-      this.queue.append(blocks);
-      this.sender.wake();
-      this.reportDrops();
+      queue.append(blocks);
+      sender.wake();
+      this.reportDrops(queue);
       return { ok: true, bytesSent: bytes };
     } catch (err) {
       this.log.error('remote write could not queue a cycle', { err });
-      return { ok: false, bytesSent: 0, error: `queueing to ${this.queue.dir}: ${(err as Error).message}` };
+      return { ok: false, bytesSent: 0, error: `queueing to ${this.dir}: ${(err as Error).message}` };
     }
   }
 
   /** Says so when the queue dropped data (full, expired, corrupt): at once, then at most once a minute. */
-  private reportDrops(): void {
-    const d = this.queue.stats().dropped;
+  private reportDrops(queue: DiskQueue): void {
+    const d = queue.stats().dropped;
     const total = d.size.samples + d.age.samples + d.corrupt.samples;
     const now = this.now();
     if (total === this.droppedLogged || now - this.lastDropLogMs < 60_000) return;
@@ -143,7 +177,7 @@ export class RemoteWriteSink {
       queue_full_samples_total: d.size.samples,
       too_old_samples_total: d.age.samples,
       corrupt_samples_total: d.corrupt.samples,
-      pending_samples: this.queue.stats().pendingSamples,
+      pending_samples: queue.stats().pendingSamples,
     });
     this.droppedLogged = total;
     this.lastDropLogMs = now;
@@ -167,12 +201,25 @@ export class RemoteWriteSink {
   }
 
   stats(): RemoteWriteStats {
-    return { queue: this.queue.stats(), sender: structuredClone(this.sender.counters) };
+    if (!this.opened) return { queue: emptyQueueStats(), sender: Sender.emptyCounters() };
+    return { queue: this.opened.queue.stats(), sender: structuredClone(this.opened.sender.counters) };
   }
 
   /** Stops sending (the request in flight gets until `deadlineMs`); pending data stays on disk for the next start. */
   async close(deadlineMs: number = this.now() + 5_000): Promise<void> {
-    await this.sender.stop(deadlineMs);
-    this.queue.close();
+    try {
+      const { queue, sender } = await this.ready;
+      await sender.stop(deadlineMs);
+      queue.close();
+    } catch {
+      // Never opened: nothing to flush.
+    } finally {
+      this.releaseDir();
+    }
   }
+}
+
+function emptyQueueStats(): QueueStats {
+  const zero = { blocks: 0, samples: 0, bytes: 0 };
+  return { diskBytes: 0, pendingBytes: 0, pendingBlocks: 0, pendingSamples: 0, oldestCreatedMs: undefined, dropped: { size: { ...zero }, age: { ...zero }, corrupt: { ...zero } }, recoveredTruncatedBytes: 0 };
 }

@@ -35,15 +35,11 @@ export interface SenderCounters {
 }
 
 export class Sender {
-  readonly counters: SenderCounters = {
-    requests: { ok: 0, retry: 0, reject: 0 },
-    samplesSent: 0,
-    samplesRetried: 0,
-    samplesRejected: 0,
-    lastSuccessMs: undefined,
-    consecutiveFailures: 0,
-    lastError: undefined,
-  };
+  static emptyCounters(): SenderCounters {
+    return { requests: { ok: 0, retry: 0, reject: 0 }, samplesSent: 0, samplesRetried: 0, samplesRejected: 0, lastSuccessMs: undefined, consecutiveFailures: 0, lastError: undefined };
+  }
+
+  readonly counters: SenderCounters = Sender.emptyCounters();
   private readonly queue: DiskQueue;
   private readonly client: RemoteWriteClient;
   private readonly options: SenderOptions;
@@ -66,10 +62,7 @@ export class Sender {
   }
 
   start(): void {
-    this.loop ??= this.run().catch((err: unknown) => {
-      // A disk error (full, read-only) stops this URL's sender; it must be loud, not silent.
-      this.options.log.error('remote write sender stopped', { err });
-    });
+    this.loop ??= this.run();
   }
 
   /** New blocks were appended. */
@@ -100,26 +93,40 @@ export class Sender {
 
   private async run(): Promise<void> {
     let attempt = 0;
+    let diskFailing = false;
     while (!this.stopping) {
-      this.queue.dropExpired();
-      const block = this.queue.peek();
-      if (!block) {
-        await new Promise<void>((resolve) => (this.wakeUp = resolve));
-        this.wakeUp = undefined;
-        continue;
+      try {
+        const next = await this.step(attempt);
+        if (next === 'stop') break;
+        attempt = next;
+        diskFailing = false;
+      } catch (err) {
+        // The queue's disk failed (full, read-only, I/O error): keep trying, loudly once.
+        if (!diskFailing) this.options.log.error('remote write queue read failed; retrying', { err });
+        diskFailing = true;
+        this.counters.lastError = (err as Error).message;
+        await this.sleep(backoffDelayMs(attempt++, this.options.backoff, this.options.random));
       }
-      await this.takeTokens(block.samples);
-      if (this.stopping) break;
-      const result = await this.client.send(block.body, this.stopController.signal);
-      if (this.stopping && result.outcome === 'retry') break;
-      const again = this.settle(block, result, attempt);
-      if (again === undefined) {
-        attempt = 0;
-        continue;
-      }
-      attempt++;
-      await this.sleep(again);
     }
+  }
+
+  /** Sends the oldest block once; returns the next attempt number (0 after a success or a drop). */
+  private async step(attempt: number): Promise<number | 'stop'> {
+    this.queue.dropExpired();
+    const block = this.queue.peek();
+    if (!block) {
+      await new Promise<void>((resolve) => (this.wakeUp = resolve));
+      this.wakeUp = undefined;
+      return attempt;
+    }
+    await this.takeTokens(block.samples);
+    if (this.stopping) return 'stop';
+    const result = await this.client.send(block.body, this.stopController.signal);
+    if (this.stopping && result.outcome === 'retry') return 'stop';
+    const again = this.settle(block, result, attempt);
+    if (again === undefined) return 0;
+    await this.sleep(again);
+    return attempt + 1;
   }
 
   /** Acts on a result; returns the delay before retrying the same block, or undefined to move on. */

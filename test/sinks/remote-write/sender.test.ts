@@ -144,3 +144,22 @@ test('an unreachable receiver is retried with backoff and the data waits on disk
   assert.equal(s.queue.pendingSamples, 1);
   assert.match(s.sender.lastError!, /ECONNREFUSED/);
 });
+
+test('a sink replaced by a reload waits for the old one to close, then takes over its queue', async (t) => {
+  const rx = await scriptedReceiver(t, []);
+  const url = rx.url;
+  await new Promise<void>((resolve) => rx.server.close(() => resolve()));
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-'));
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  const old = new RemoteWriteSink('remote_write.x', config(url), { log: createLogger(), stateDir });
+  assert.equal((await old.push(batch(1000))).ok, true);
+  const replacement = new RemoteWriteSink('remote_write.x', config(url), { log: createLogger(), stateDir });
+  let pushed = false;
+  const p = replacement.push(batch(2000)).then((r) => ((pushed = true), r));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(pushed, false, 'the replacement waits for the old sink');
+  await old.close();
+  assert.equal((await p).ok, true);
+  assert.equal(replacement.stats().queue.pendingSamples, 2, 'the old backlog plus the new cycle');
+  await replacement.close();
+});
