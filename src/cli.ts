@@ -68,7 +68,11 @@ const COMMANDS: Record<string, Command> = {
       agent.start();
       return new Promise<number>((resolve) => {
         const onHup = (): void => void agent.reload();
+        let stopping = false;
         const onStop = (signal: NodeJS.Signals): void => {
+          // A second signal (e.g. SIGINT to the terminal's group, then SIGTERM) must not cut the graceful stop short.
+          if (stopping) return;
+          stopping = true;
           log.info('stopping', { signal });
           process.off('SIGHUP', onHup);
           agent.stop().then(
@@ -80,8 +84,8 @@ const COMMANDS: Record<string, Command> = {
           );
         };
         process.on('SIGHUP', onHup);
-        process.once('SIGTERM', onStop);
-        process.once('SIGINT', onStop);
+        process.on('SIGTERM', onStop);
+        process.on('SIGINT', onStop);
       });
     },
   },
