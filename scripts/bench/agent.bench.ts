@@ -10,11 +10,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BAKED_NODE_FLAGS } from '../lib/build.ts';
 import { Agent } from '../../src/agent.ts';
 import { configFromText } from '../../src/config/config.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { startNodeExporter, startPushgateway } from '../../test/helpers/servers.ts';
 import { median, mib, percentile, ratio, table } from './stats.ts';
+
+// Measure with the V8 flags the packaged executable runs with (heap and semi-space limits).
+if (process.env['EDGEPUSH_BENCH_BAKED'] !== '1') {
+  const r = spawnSync(process.execPath, [...BAKED_NODE_FLAGS, '--expose-gc', fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, EDGEPUSH_BENCH_BAKED: '1' } });
+  process.exit(r.status ?? 1);
+}
 
 const CYCLES = Number(process.env['BENCH_AGENT_CYCLES'] ?? 100);
 const CURL_ROUNDS = Number(process.env['BENCH_CURL_ROUNDS'] ?? 10);
@@ -96,7 +104,7 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
     ['curl | curl loop (4 sources x 2 gateways, sequential)', f(median(curlTimes)), f(percentile(curlTimes, 90)), '1.00x'],
   ]);
   console.log(`edgepush CPU per cycle: ${((cpu.user + cpu.system) / 1000 / CYCLES).toFixed(1)} ms (user ${(cpu.user / 1000 / CYCLES).toFixed(1)}, system ${(cpu.system / 1000 / CYCLES).toFixed(1)}), ${((100 * (cpu.user + cpu.system)) / 1000 / wall).toFixed(0)}% of one core while cycling back to back`);
-  console.log(`edgepush RSS: ${rss.map(([i, b]) => `after ${i} cycles ${mib(b)}`).join(', ')} (after a full GC; from source under node, the packaged binary is measured by the build bench); V8 heap used ${heap.map(mib).join(' -> ')}, committed ${heapTotal.map(mib).join(' -> ')}`);
+  console.log(`edgepush RSS: ${rss.map(([i, b]) => `after ${i} cycles ${mib(b)}`).join(', ')} (after a full GC; from source under node with the executable's V8 flags ${BAKED_NODE_FLAGS.join(' ')}; the packaged binary is measured by the build bench); V8 heap used ${heap.map(mib).join(' -> ')}, committed ${heapTotal.map(mib).join(' -> ')}`);
   console.log(`bytes pushed per cycle (gzip, both gateways): ${(bytes / CYCLES / 1024).toFixed(1)} KiB; failed pushes: ${failures}; curl loop rounds with a failure: ${curlFailures}`);
 } finally {
   await Promise.all([...gateways, ...exporters].map((s) => s.stop()));

@@ -222,6 +222,6 @@ export class SectionReader {
 export function secretKeys(key: string, help: string): KeySpec[] {
   return [
     { key, kind: 'string', help: `${help} Prefer ${key}_file.`, secret: true },
-    { key: `${key}_file`, kind: 'path', help: `File holding the ${help.toLowerCase().replace(/\.$/, '')} (trailing newline ignored).` },
+    { key: `${key}_file`, kind: 'path', help: `File holding the ${key.replace(/_/g, ' ')} (trailing newline ignored): read at start and on reload, never logged.` },
   ];
 }
