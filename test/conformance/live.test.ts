@@ -27,6 +27,13 @@ export const KNOWN_1_5_DIFFERENCES: Record<string, string> = {
       'node_exporter 1.12 exports only the meminfo fields procfs names; 1.5 exported every key',
     ]),
   ),
+  // node_exporter 1.12 labels every filesystem series with device_error (the statfs error text, "" when fine); 1.5 did not.
+  ...Object.fromEntries(
+    ['avail_bytes', 'device_error', 'files', 'files_free', 'free_bytes', 'readonly', 'size_bytes'].map((k) => [
+      `node_filesystem_${k}`,
+      'the device_error label was added after 1.5; 1.12 has it (filesystem_common.go)',
+    ]),
+  ),
   node_disk_info: 'the rotational label (from /sys/block/<dev>/queue/rotational) was added after 1.5; 1.12 has it (e2e-output.txt)',
   node_network_info: 'the adminstate label (from the IFF_UP flag) was added after 1.5; 1.12 has it (e2e-output.txt)',
   // Not a 1.5/1.12 difference: Node.js cannot call adjtimex(2), so edgepush's timex reports no data (README, Host collectors).

@@ -18,6 +18,7 @@ import { edac } from './edac.ts';
 import { entropy } from './entropy.ts';
 import { fibrechannel } from './fibrechannel.ts';
 import { filefd } from './filefd.ts';
+import { filesystem } from './filesystem.ts';
 import { hwmon } from './hwmon.ts';
 import { infiniband } from './infiniband.ts';
 import { interrupts } from './interrupts.ts';
@@ -90,6 +91,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   entropy,
   fibrechannel,
   filefd,
+  filesystem,
   hwmon,
   infiniband,
   interrupts,

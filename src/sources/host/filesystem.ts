@@ -1,0 +1,125 @@
+import { FamilySet } from '../../model/family.ts';
+import type { Collector, CollectorContext, CollectorDefinition } from './collector.ts';
+import { DeviceFilter } from './options.ts';
+import { rootfsPath, stripRootfsPrefix } from './paths.ts';
+import type { MountInfo } from './procfs/mountinfo.ts';
+import { readHostMounts } from './procfs/host-mounts.ts';
+import { nodeStatfsFn, processStuckMounts, statWithTimeout, type StatfsFn, type StatOutcome, type StuckMounts } from './filesystem-statfs.ts';
+
+export const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
+export const DEFAULT_FS_TYPES_EXCLUDE =
+  '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$';
+
+interface MountLabels {
+  device: string;
+  mountpoint: string;
+  fstype: string;
+  major: string;
+  minor: string;
+  readOnly: boolean;
+}
+
+function filterOf({ options }: CollectorContext, kind: 'mount-points' | 'fs-types', defaultExclude: string): DeviceFilter {
+  const include = options.regex(`collector.filesystem.${kind}-include`);
+  const exclude = options.string(`collector.filesystem.${kind}-exclude`);
+  if (include) {
+    // An include replaces the default exclude; an exclude given as well is a conflict.
+    if (exclude !== defaultExclude && exclude !== '') throw new Error(`--collector.filesystem.${kind}-exclude and --collector.filesystem.${kind}-include are mutually exclusive`);
+    return new DeviceFilter(include, undefined);
+  }
+  return new DeviceFilter(undefined, options.regex(`collector.filesystem.${kind}-exclude`));
+}
+
+function labelsOf(m: MountInfo, ctx: CollectorContext): MountLabels {
+  const mm = /^(\d+):(\d+)/.exec(m.majorMinor);
+  if (!mm) throw new Error(`malformed mount point MajorMinorVer: ${JSON.stringify(m.majorMinor)}`);
+  // node_exporter undoes only these two of the kernel's octal escapes.
+  const mountPoint = m.mountPoint.replaceAll('\\040', ' ').replaceAll('\\011', '\t');
+  const readOnly = m.options.has('ro') || m.superOptions.has('ro') || m.superOptions.has('emergency_ro');
+  return { device: m.source, mountpoint: stripRootfsPrefix(ctx.paths, mountPoint), fstype: m.fsType, major: String(Number(mm[1])), minor: String(Number(mm[2])), readOnly };
+}
+
+/** Runs `fn` over `items` with at most `workers` in flight, keeping the order of results. */
+async function mapPool<T, R>(items: readonly T[], workers: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
+  return out;
+}
+
+export interface FilesystemSeams {
+  statfs?: StatfsFn;
+  stuck?: StuckMounts;
+}
+
+/** The filesystem collector; tests pass a fake statfs (e.g. one that never answers) and their own stuck-mount memory. */
+export function createFilesystemCollector(ctx: CollectorContext, seams: FilesystemSeams = {}): Collector {
+  const statfs = seams.statfs ?? nodeStatfsFn;
+  const stuck = seams.stuck ?? processStuckMounts;
+  const { options, log, paths } = ctx;
+  return {
+    async collect() {
+      const mountPoints = filterOf(ctx, 'mount-points', DEFAULT_MOUNT_POINTS_EXCLUDE);
+      const fsTypes = filterOf(ctx, 'fs-types', DEFAULT_FS_TYPES_EXCLUDE);
+      const timeoutMs = options.durationSeconds('collector.filesystem.mount-timeout') * 1000;
+      const workers = options.int('collector.filesystem.stat-workers');
+      const mounts = (await readHostMounts(paths)).map((m) => labelsOf(m, ctx)).filter((l) => !mountPoints.ignored(l.mountpoint) && !fsTypes.ignored(l.fstype));
+      const results = await mapPool(mounts, workers, async (l): Promise<[MountLabels, StatOutcome, boolean]> => {
+        if (stuck.has(l.mountpoint)) {
+          log.debug('Mount point is in an unresponsive state', { mountpoint: l.mountpoint });
+          return [l, { ok: false, error: 'mountpoint timeout', timedOut: true }, true];
+        }
+        const outcome = await statWithTimeout(statfs, rootfsPath(paths, l.mountpoint), l.mountpoint, timeoutMs, stuck, () =>
+          log.debug('Mount point has recovered, monitoring will resume', { mountpoint: l.mountpoint }),
+        );
+        if (!outcome.ok) log.debug(outcome.timedOut ? 'Mount point timed out, it is being labeled as stuck and will not be monitored' : 'Error on statfs() system call', { mountpoint: l.mountpoint, err: outcome.error });
+        return [l, outcome, false];
+      });
+
+      const out = new FamilySet();
+      const seen = new Set<string>();
+      for (const [l, outcome, wasStuck] of results) {
+        const deviceError = outcome.ok ? '' : outcome.error;
+        const labels = { device: l.device, mountpoint: l.mountpoint, fstype: l.fstype, device_error: deviceError };
+        const key = JSON.stringify([labels, l.major, l.minor]);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.gauge('node_filesystem_device_error', 'Whether an error occurred while getting statistics for the given device.', outcome.ok ? 0 : 1, labels);
+        // A mount already known to be stuck is not looked at again, not even its options (node_exporter reports 0).
+        out.gauge('node_filesystem_readonly', 'Filesystem read-only status.', l.readOnly && !wasStuck ? 1 : 0, labels);
+        if (!outcome.ok) continue;
+        const s = outcome.stats;
+        out.gauge('node_filesystem_size_bytes', 'Filesystem size in bytes.', s.blocks * s.bsize, labels);
+        out.gauge('node_filesystem_free_bytes', 'Filesystem free space in bytes.', s.bfree * s.bsize, labels);
+        out.gauge('node_filesystem_avail_bytes', 'Filesystem space available to non-root users in bytes.', s.bavail * s.bsize, labels);
+        out.gauge('node_filesystem_files', 'Filesystem total file nodes.', s.files, labels);
+        out.gauge('node_filesystem_files_free', 'Filesystem total free file nodes.', s.ffree, labels);
+        out.gauge('node_filesystem_mount_info', 'Filesystem mount information.', 1, { device: l.device, major: l.major, minor: l.minor, mountpoint: l.mountpoint });
+        // node_exporter 1.12 emits the macOS-only purgeable space as 0 on Linux too.
+        out.gauge('node_filesystem_purgeable_bytes', 'Filesystem space available including purgeable space (MacOS specific).', 0, labels);
+      }
+      return out.toArray();
+    },
+  };
+}
+
+export const filesystem: CollectorDefinition = {
+  name: 'filesystem',
+  defaultEnabled: true,
+  description: 'Exposes filesystem statistics, such as disk space used.',
+  options: [
+    { name: 'collector.filesystem.mount-points-exclude', kind: 'regex', default: DEFAULT_MOUNT_POINTS_EXCLUDE, help: 'Regexp of mount points to exclude for filesystem collector. (mutually exclusive to mount-points-include)' },
+    { name: 'collector.filesystem.mount-points-include', kind: 'regex', default: '', help: 'Regexp of mount points to include for filesystem collector. (mutually exclusive to mount-points-exclude)' },
+    { name: 'collector.filesystem.fs-types-exclude', kind: 'regex', default: DEFAULT_FS_TYPES_EXCLUDE, help: 'Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-include)' },
+    { name: 'collector.filesystem.fs-types-include', kind: 'regex', default: '', help: 'Regexp of filesystem types to include for filesystem collector. (mutually exclusive to fs-types-exclude)' },
+    { name: 'collector.filesystem.mount-timeout', kind: 'duration', default: '5s', help: 'how long to wait for a mount to respond before marking it as stale' },
+    { name: 'collector.filesystem.stat-workers', kind: 'int', default: 4, help: 'how many stat calls to process simultaneously' },
+  ],
+  create: (ctx) => createFilesystemCollector(ctx),
+};
