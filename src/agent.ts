@@ -62,6 +62,7 @@ export class Agent {
   private cycleNo = 0;
   private stopping = false;
   private noSinkWarned = false;
+  private firstCycleOffGrid = false;
 
   constructor(options: AgentOptions) {
     this.config = options.config;
@@ -86,6 +87,7 @@ export class Agent {
   /** Runs a first cycle now, then one at every aligned tick. */
   start(): void {
     this.log.info('starting', { instance: this.config.identity.instance, interval: `${this.config.agent.intervalSeconds}s`, splay: `${this.splayMs}ms`, sources: this.sources.map((s) => s.id).join(','), sinks: [...this.runners.keys()].join(',') });
+    this.firstCycleOffGrid = true;
     this.tick();
   }
 
@@ -106,8 +108,11 @@ export class Agent {
   private tick(): void {
     if (this.stopping) return;
     if (this.collecting) {
-      this.metrics.cyclesSkipped.inc();
-      this.log.warn('cycle skipped: the previous collection is still running', { cycle: this.cycleNo + 1 });
+      // The first cycle runs at start, off the grid: the first aligned tick may come while it still runs.
+      if (this.cycleNo > 1 || !this.firstCycleOffGrid) {
+        this.metrics.cyclesSkipped.inc();
+        this.log.warn('cycle skipped: the previous collection is still running', { cycle: this.cycleNo + 1 });
+      }
     } else {
       const run = this.runCycle().catch((err: unknown) => this.log.error('cycle failed', { err }));
       this.collecting = run;

@@ -1,0 +1,133 @@
+/**
+ * The Pushgateway sink's HTTP behaviour. A real Pushgateway cannot be made to
+ * answer 503 or 302 on demand, so those cases use a scripted local HTTP server;
+ * what the real gateway accepts is covered in test/agent.test.ts and
+ * test/integration/.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Registry } from 'prom-client';
+import { configFromText } from '../../src/config/config.ts';
+import { createLogger } from '../../src/log.ts';
+import type { Batch } from '../../src/sinks/sink.ts';
+import { PushgatewaySink, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
+import { FamilySet } from '../../src/model/family.ts';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+const seen: Seen[] = [];
+let script: number[] = [];
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
+    const status = script.shift() ?? 200;
+    res.writeHead(status, status === 302 ? { location: '/elsewhere' } : {}).end(status >= 400 ? `status ${status}\n` : '');
+  });
+});
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+after(() => new Promise<void>((r) => server.close(() => r())));
+
+function sink(extra = ''): PushgatewaySink {
+  const cfg = configFromText(`[pushgateway.t]\nurl = ${url}\nretry_backoff = 10ms\n${extra}`);
+  return new PushgatewaySink('pushgateway.t', cfg.sinks[0]!.config as PushgatewayConfig, {
+    log: createLogger(),
+    registry: new Registry(),
+    stateDir: mkdtempSync(path.join(os.tmpdir(), 'edgepush-pg-')),
+  });
+}
+
+function batch(): Batch {
+  const f = new FamilySet();
+  f.gauge('temp', 'Temperature.', 21.5, { instance: 'own', room: 'a/b' });
+  f.add('hits_total', 'Hits.', 'counter', 3, {}, 1_700_000_000_000);
+  return { cycle: 1, identity: { instance: 'box', site: 'x/y' }, sources: [{ source: 'exporter.app', job: 'app', up: true, families: f.toArray(), timestampMs: Date.now() }], deadlineMs: Date.now() + 5000 };
+}
+
+test('PUT per group, gzip, @base64 path, no timestamps, own clashing labels kept as exported_', async () => {
+  seen.length = 0;
+  const s = sink();
+  const report = await s.push(batch(), new AbortController().signal);
+  await s.close();
+  assert.equal(report.ok, true, report.error);
+  assert.equal(seen.length, 1);
+  const req = seen[0]!;
+  assert.equal(req.method, 'PUT');
+  assert.equal(req.url, `/metrics/job/app/instance/box/site@base64/${Buffer.from('x/y').toString('base64url')}`);
+  assert.equal(req.headers['content-encoding'], 'gzip');
+  assert.match(String(req.headers['content-type']), /^text\/plain; version=0.0.4/);
+  const text = gunzipSync(req.body).toString();
+  assert.equal(report.bytesSent, req.body.length);
+  assert.match(text, /^temp\{exported_instance="own",room="a\/b"\} 21.5$/m);
+  assert.match(text, /^hits_total 3$/m, 'no timestamp');
+});
+
+test('5xx and 429 are retried within the cycle; 4xx and 3xx are not', async () => {
+  seen.length = 0;
+  script = [503, 429, 200];
+  const s = sink('retries = 3\n');
+  assert.equal((await s.push(batch(), new AbortController().signal)).ok, true);
+  assert.equal(seen.length, 3);
+
+  seen.length = 0;
+  script = [400];
+  const r400 = await s.push(batch(), new AbortController().signal);
+  assert.equal(r400.ok, false);
+  assert.match(r400.error ?? '', /PUT \/metrics\/job\/app\/.*HTTP 400: status 400/);
+  assert.equal(seen.length, 1);
+
+  seen.length = 0;
+  script = [302];
+  const r302 = await s.push(batch(), new AbortController().signal);
+  assert.equal(r302.ok, false, 'a redirect is not a success');
+  assert.match(r302.error ?? '', /HTTP 302/);
+  assert.equal(seen.length, 1);
+
+  seen.length = 0;
+  script = [503, 503, 503, 503, 503];
+  const exhausted = await s.push(batch(), new AbortController().signal);
+  assert.equal(exhausted.ok, false);
+  assert.equal(seen.length, 4, 'one try and 3 retries');
+  await s.close();
+});
+
+test('retries stop at the deadline (the next cycle)', async () => {
+  seen.length = 0;
+  script = Array(50).fill(503);
+  const s = sink('retries = 20\nretry_backoff = 200ms\n');
+  const b = batch();
+  b.deadlineMs = Date.now() + 500;
+  const t0 = Date.now();
+  const r = await s.push(b, new AbortController().signal);
+  await s.close();
+  script = [];
+  assert.equal(r.ok, false);
+  assert.ok(Date.now() - t0 < 700, `took ${Date.now() - t0} ms`);
+  assert.ok(seen.length < 6, `${seen.length} attempts`);
+});
+
+test('basic auth and bearer token headers; gzip can be switched off', async () => {
+  seen.length = 0;
+  const basic = sink('username = agent\npassword = pw\ngzip = false\n');
+  await basic.push(batch(), new AbortController().signal);
+  await basic.close();
+  assert.equal(seen[0]!.headers['authorization'], `Basic ${Buffer.from('agent:pw').toString('base64')}`);
+  assert.equal(seen[0]!.headers['content-encoding'], undefined);
+  assert.match(seen[0]!.body.toString(), /^# HELP hits_total Hits\.$/m);
+  seen.length = 0;
+  const bearer = sink('bearer_token = tok\n');
+  await bearer.push(batch(), new AbortController().signal);
+  await bearer.close();
+  assert.equal(seen[0]!.headers['authorization'], 'Bearer tok');
+});
