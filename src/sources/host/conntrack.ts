@@ -20,9 +20,11 @@ export const conntrack: CollectorDefinition = {
   description: 'Shows conntrack statistics (does nothing if no /proc/sys/net/netfilter/ present).',
   create: stateless(async ({ paths }) => {
     const netfilter = path.join(paths.procfs, 'sys', 'net', 'netfilter');
-    const count = await orNoData(readUintFile(path.join(netfilter, 'nf_conntrack_count')));
-    const max = await orNoData(readUintFile(path.join(netfilter, 'nf_conntrack_max')));
-    const s = await orNoData(readConntrackStat(paths.procfs));
+    const [count, max, s] = await Promise.all([
+      orNoData(readUintFile(path.join(netfilter, 'nf_conntrack_count'))),
+      orNoData(readUintFile(path.join(netfilter, 'nf_conntrack_max'))),
+      orNoData(readConntrackStat(paths.procfs)),
+    ]);
     const out = new FamilySet();
     out.gauge('node_nf_conntrack_entries', 'Number of currently allocated flow entries for connection tracking.', count);
     out.gauge('node_nf_conntrack_entries_limit', 'Maximum size of connection tracking table.', max);

@@ -80,7 +80,7 @@ class CpuCollector implements Collector {
     const out = new FamilySet();
     if (this.infoEnabled) await this.addInfo(out);
 
-    const stat = await readStat(paths.procfs);
+    const [stat, throttles, online] = await Promise.all([readStat(paths.procfs), readThermalThrottles(paths.sysfs), readCpuOnline(paths.sysfs)]);
     const guest = this.ctx.options.bool(OPT.guest);
     for (const [cpuId, t] of this.times.update(stat.cpus)) {
       const cpu = String(cpuId);
@@ -97,7 +97,6 @@ class CpuCollector implements Collector {
       out.gauge('node_cpu_isolated', 'Whether each core is isolated, information from /sys/devices/system/cpu/isolated.', 1, { cpu: String(cpu) });
     }
 
-    const throttles = await readThermalThrottles(paths.sysfs);
     for (const [pkg, count] of throttles.packages) {
       out.counter('node_cpu_package_throttles_total', 'Number of times this CPU package has been throttled.', count, { package: String(pkg) });
     }
@@ -107,8 +106,8 @@ class CpuCollector implements Collector {
       }
     }
 
-    for (const [cpu, online] of (await readCpuOnline(paths.sysfs)) ?? []) {
-      out.gauge('node_cpu_online', 'CPUs that are online and being scheduled.', online ? 1 : 0, { cpu });
+    for (const [cpu, isOnline] of online ?? []) {
+      out.gauge('node_cpu_online', 'CPUs that are online and being scheduled.', isOnline ? 1 : 0, { cpu });
     }
     return out.toArray();
   }

@@ -23,11 +23,15 @@ export const pressure: CollectorDefinition = {
   create: stateless(async ({ paths, log }) => {
     const out = new FamilySet();
     let found = 0;
-    for (const resource of RESOURCES) {
+    // Read together, judged in node_exporter's order (the first error or missing line decides).
+    const results = await Promise.allSettled(RESOURCES.map((resource) => readPsi(paths.procfs, resource)));
+    for (const [i, resource] of RESOURCES.entries()) {
+      const result = results[i]!;
       let psi: PsiStats;
-      try {
-        psi = await readPsi(paths.procfs, resource);
-      } catch (err) {
+      if (result.status === 'fulfilled') {
+        psi = result.value;
+      } else {
+        const err: unknown = result.reason;
         // No PSI in this kernel (< 4.20, or < 6.1 for irq): skip the resource.
         if (isNotFound(err)) continue;
         // Built with CONFIG_PSI but booted without psi=1.

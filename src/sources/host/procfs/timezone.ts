@@ -99,17 +99,34 @@ export function zoneFile(tzEnv: string | undefined): string | undefined {
   return path.join(process.env['ZONEINFO'] ?? '/usr/share/zoneinfo', tz);
 }
 
+const zoneCache = new Map<string, TzInfo | null>();
+
+/**
+ * The parsed zone file, read once per process as Go loads time.Local once
+ * (and as the JavaScript runtime fixes its zone at start-up); null when it
+ * cannot be read or parsed, and the runtime's own name is used instead.
+ */
+function loadZone(file: string): TzInfo | undefined {
+  if (!zoneCache.has(file)) {
+    let info: TzInfo | null = null;
+    try {
+      info = parseTzif(readFileSync(file));
+    } catch {
+      info = null;
+    }
+    zoneCache.set(file, info);
+  }
+  return zoneCache.get(file) ?? undefined;
+}
+
 /** The current zone abbreviation and offset in seconds east of UTC. */
 export function localZone(now: Date, tzEnv = process.env['TZ']): { name: string; offsetSeconds: number } {
   const offsetSeconds = -now.getTimezoneOffset() * 60;
   const file = zoneFile(tzEnv);
-  if (file !== undefined) {
-    try {
-      const name = abbreviationAt(parseTzif(readFileSync(file)), Math.floor(now.getTime() / 1000), offsetSeconds);
-      if (name) return { name, offsetSeconds };
-    } catch {
-      // No readable zone file: fall through to what the JavaScript runtime knows.
-    }
+  const info = file === undefined ? undefined : loadZone(file);
+  if (info) {
+    const name = abbreviationAt(info, Math.floor(now.getTime() / 1000), offsetSeconds);
+    if (name) return { name, offsetSeconds };
   }
   if (offsetSeconds === 0 && file === undefined) return { name: 'UTC', offsetSeconds };
   const short = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(now).find((p) => p.type === 'timeZoneName')?.value;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readTextIfExists } from '../procfs/read.ts';
+import { listDir, readTextIfExists } from '../procfs/read.ts';
 import { listCpuDirs } from './cpufreq.ts';
 import { parseCpuRange } from './cpu-range.ts';
 import { readSysAttr, readUintAttr } from './attr.ts';
@@ -22,22 +22,28 @@ async function readUintOrUndefined(file: string): Promise<number | undefined> {
  * unreadable counts are left out rather than failing the collection.
  */
 export async function readThermalThrottles(sysfs: string): Promise<ThermalThrottles> {
+  const read = (dir: string, ...rel: string[]): Promise<number | undefined> => readUintOrUndefined(path.join(dir, ...rel));
+  // All files are read at once (a few hundred small reads on big machines), then folded in CPU order.
+  const perCpu = await Promise.all(
+    (await listCpuDirs(sysfs)).map(async (dir) => {
+      // Most virtual machines have no thermal_throttle: look before reading, failed opens are the slow part.
+      const throttled = (await listDir(dir)).includes('thermal_throttle');
+      const [pkg, core, coreCount, packageCount] = await Promise.all([
+        read(dir, 'topology', 'physical_package_id'),
+        read(dir, 'topology', 'core_id'),
+        throttled ? read(dir, 'thermal_throttle', 'core_throttle_count') : undefined,
+        throttled ? read(dir, 'thermal_throttle', 'package_throttle_count') : undefined,
+      ]);
+      return { pkg, core, coreCount, packageCount };
+    }),
+  );
   const out: ThermalThrottles = { packages: new Map(), cores: new Map() };
-  for (const dir of await listCpuDirs(sysfs)) {
-    const pkg = await readUintOrUndefined(path.join(dir, 'topology', 'physical_package_id'));
-    if (pkg === undefined) continue;
-    const core = await readUintOrUndefined(path.join(dir, 'topology', 'core_id'));
-    if (core === undefined) continue;
+  for (const { pkg, core, coreCount, packageCount } of perCpu) {
+    if (pkg === undefined || core === undefined) continue;
     let cores = out.cores.get(pkg);
     if (!cores) out.cores.set(pkg, (cores = new Map()));
-    if (!cores.has(core)) {
-      const count = await readUintOrUndefined(path.join(dir, 'thermal_throttle', 'core_throttle_count'));
-      if (count !== undefined) cores.set(core, count);
-    }
-    if (!out.packages.has(pkg)) {
-      const count = await readUintOrUndefined(path.join(dir, 'thermal_throttle', 'package_throttle_count'));
-      if (count !== undefined) out.packages.set(pkg, count);
-    }
+    if (!cores.has(core) && coreCount !== undefined) cores.set(core, coreCount);
+    if (!out.packages.has(pkg) && packageCount !== undefined) out.packages.set(pkg, packageCount);
   }
   return out;
 }
@@ -61,10 +67,6 @@ export async function readCpuOnline(sysfs: string): Promise<Map<string, boolean>
   // Only absence stops here; an unreadable first `online` still lists every CPU (as offline where unreadable).
   const firstOnline = await readTextIfExists(path.join(dirs[0]!, 'online')).catch(() => 'unreadable');
   if (firstOnline === undefined) return undefined;
-  const online = new Map<string, boolean>();
-  for (const dir of dirs) {
-    const state = await readSysAttr(path.join(dir, 'online')).catch(() => '');
-    online.set(path.basename(dir).slice(3), state === '1');
-  }
-  return online;
+  const states = await Promise.all(dirs.map((dir) => readSysAttr(path.join(dir, 'online')).catch(() => '')));
+  return new Map(dirs.map((dir, i) => [path.basename(dir).slice(3), states[i] === '1']));
 }
