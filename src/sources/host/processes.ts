@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
-import { isGoneError, listPids, readProcStat, type ProcStatSummary } from './procfs/processes.ts';
+import { listPids, readProcessStates } from './procfs/processes.ts';
 import { readText } from './procfs/read.ts';
 import { parseUint } from './procfs/text-lines.ts';
 
@@ -19,40 +19,8 @@ async function readLimit(procfs: string, rel: string, what: string): Promise<num
   }
 }
 
-/** The states of a process's threads (each /proc/<pid>/task/<tid>/stat), the main thread taking the process state; [] when the task list is gone. */
-async function threadStatesOf(procfs: string, pid: number, stat: ProcStatSummary): Promise<string[]> {
-  let tids: number[];
-  try {
-    tids = await listPids(path.join(procfs, String(pid), 'task'));
-  } catch (err) {
-    if (isGoneError(err)) return [];
-    throw new Error(`error reading task for pid ${pid}: ${(err as Error).message}`);
-  }
-  const states = await Promise.all(
-    tids.map(async (tid) => {
-      if (tid === pid) return stat.state;
-      try {
-        return (await readProcStat(path.join(procfs, String(pid), 'task', String(tid)))).state;
-      } catch (err) {
-        if (isGoneError(err)) return undefined;
-        throw new Error(`error reading stat for pid ${pid} thread ${tid}: ${(err as Error).message}`);
-      }
-    }),
-  );
-  return states.filter((s) => s !== undefined);
-}
-
-/** A process's stat and thread states, or undefined when it exited meanwhile. */
-async function readProcess(procfs: string, pid: number): Promise<{ stat: ProcStatSummary; threadStates: string[] } | undefined> {
-  let stat: ProcStatSummary;
-  try {
-    stat = await readProcStat(path.join(procfs, String(pid)));
-  } catch (err) {
-    if (isGoneError(err)) return undefined;
-    throw new Error(`error reading stat for pid ${pid}: ${(err as Error).message}`);
-  }
-  return { stat, threadStates: await threadStatesOf(procfs, pid, stat) };
-}
+/** Processes read between two yields to the event loop (each a few small synchronous reads). */
+const BATCH = 16;
 
 const increment = (m: Map<string, number>, k: string): void => void m.set(k, (m.get(k) ?? 0) + 1);
 
@@ -65,9 +33,10 @@ export const processes: CollectorDefinition = {
     let threads = 0;
     const procStates = new Map<string, number>();
     const threadStates = new Map<string, number>();
-    // Concurrent reads: hundreds of small /proc files, each a few thread-pool round trips.
-    const processes = await Promise.all((await listPids(paths.procfs)).map((pid) => readProcess(paths.procfs, pid)));
-    for (const p of processes) {
+    const pidList = listPids(paths.procfs);
+    for (let i = 0; i < pidList.length; i++) {
+      if (i > 0 && i % BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+      const p = readProcessStates(paths.procfs, pidList[i]!);
       if (!p) continue;
       pids++;
       increment(procStates, p.stat.state);
