@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fields } from './read.ts';
+import { parseUint } from '../sysfs/attr.ts';
 
 /** The totals of /proc/net/ip_vs_stats. */
 export interface IpvsStats {
@@ -28,11 +29,6 @@ export interface IpvsBackend {
 function parseHexUint(text: string, where: string): number {
   if (!/^[0-9a-fA-F]+$/.test(text)) throw new Error(`${where}: expected a hexadecimal number, got ${JSON.stringify(text)}`);
   return Number(BigInt(`0x${text}`));
-}
-
-function parseDecUint(text: string, where: string): number {
-  if (!/^\d+$/.test(text)) throw new Error(`${where}: expected an unsigned integer, got ${JSON.stringify(text)}`);
-  return Number(text);
 }
 
 /** Parses ip_vs_stats: two header lines, then the five hexadecimal totals. */
@@ -74,9 +70,9 @@ export function parseIpvsBackends(text: string): IpvsBackend[] {
         remoteAddress,
         remotePort,
         proto,
-        weight: parseDecUint(f[3]!, 'ip_vs weight'),
-        activeConn: parseDecUint(f[4]!, 'ip_vs ActiveConn'),
-        inactConn: parseDecUint(f[5]!, 'ip_vs InActConn'),
+        weight: parseUint(f[3]!, 'ip_vs weight'),
+        activeConn: parseUint(f[4]!, 'ip_vs ActiveConn'),
+        inactConn: parseUint(f[5]!, 'ip_vs InActConn'),
       });
     }
   }

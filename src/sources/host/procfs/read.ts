@@ -3,7 +3,7 @@
  * functions over a root path so they run the same on the live host and on
  * node_exporter's fixture tree.
  */
-import { readFile, readdir, readlink } from 'node:fs/promises';
+import { readFile, readdir, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export async function readText(file: string): Promise<string> {
@@ -79,4 +79,14 @@ export function isNotFound(err: unknown): boolean {
 /** Splits on runs of whitespace, dropping empty fields. */
 export function fields(line: string): string[] {
   return line.trim().split(/\s+/).filter((f) => f !== '');
+}
+
+/** Whether a path exists (following symlinks), as Go's `os.Stat(p) == nil`. */
+export async function pathExists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -94,3 +94,14 @@ export function parseGoBigInt(text: string, where: string, unsigned = false): bi
 }
 
 export const MAX_UINT64 = 2n ** 64n - 1n;
+
+const GO_FLOAT_RE = /^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|infinity|nan)$/i;
+
+/** Parses a decimal float as Go's strconv.ParseFloat does (including "inf" and "nan"; hex floats are not needed here). */
+export function parseGoFloat(text: string, where: string): number {
+  if (!GO_FLOAT_RE.test(text)) throw new Error(`${where}: invalid number ${JSON.stringify(text.slice(0, 40))}`);
+  const t = text.toLowerCase();
+  if (t.endsWith('nan')) return NaN;
+  if (t.endsWith('inf') || t.endsWith('infinity')) return t.startsWith('-') ? -Infinity : Infinity;
+  return Number(text);
+}

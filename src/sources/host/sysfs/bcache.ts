@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { isNotExist } from './attr.ts';
+import { isNotExist, parseGoFloat } from './attr.ts';
 import { readDirNames } from './dir.ts';
 
 export interface BcachePeriodStats {
@@ -46,22 +46,12 @@ export interface BcacheStats {
   caches: BcacheCache[];
 }
 
-const GO_FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|nan)$/i;
-
-function parseGoFloat(text: string): number {
-  if (!GO_FLOAT_RE.test(text)) throw new Error(`invalid number ${JSON.stringify(text)}`);
-  const t = text.toLowerCase().replace(/^\+/, '');
-  if (t.endsWith('nan')) return NaN;
-  if (t.endsWith('inf') || t.endsWith('infinity')) return t.startsWith('-') ? -Infinity : Infinity;
-  return Number(text);
-}
-
 /** bch_hprint's "<int>.<tenths*10.24>" mantissa: ".10" is 10/10.24, not a tenth. */
 export function parsePseudoFloat(text: string): number {
   const parts = text.split('.');
-  const intPart = parseGoFloat(parts[0]!);
+  const intPart = parseGoFloat(parts[0]!, 'bcache value');
   if (parts.length === 1) return intPart;
-  return intPart + parseGoFloat(parts[1]!) / 10.24;
+  return intPart + parseGoFloat(parts[1]!, 'bcache value') / 10.24;
 }
 
 const MULTIPLIERS: Record<string, number> = { k: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40, P: 2 ** 50, E: 2 ** 60, Z: 2 ** 70, Y: 2 ** 80 };
@@ -72,7 +62,7 @@ export function dehumanize(text: string): number {
   const last = text.charCodeAt(text.length - 1);
   let value: number;
   if (last > 57) value = parsePseudoFloat(text.slice(0, -1)) * (MULTIPLIERS[text.at(-1)!] ?? 0);
-  else value = parseGoFloat(text);
+  else value = parseGoFloat(text, 'bcache value');
   return value <= 0 || Number.isNaN(value) ? 0 : Math.trunc(value);
 }
 

@@ -1,6 +1,8 @@
 import path from 'node:path';
-import { readFile, readdir } from 'node:fs/promises';
-import { goTrimSpace, isNotExist } from './attr.ts';
+import { readFile } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { goTrimSpace, isNotExist, parseGoFloat, parseUint } from './attr.ts';
+import { readDirEntries } from './dir.ts';
 
 export interface BcachefsDevice {
   label: string;
@@ -30,7 +32,6 @@ export interface BcachefsStats {
 }
 
 const MULTIPLIERS: Record<string, number> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50, e: 2 ** 60 };
-const GO_FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** "48.9G" → bytes (powers of 1024, truncated), as procfs' parseHumanReadableBytes. */
 export function parseHumanBytes(text: string): number {
@@ -38,14 +39,8 @@ export function parseHumanBytes(text: string): number {
   if (s === '') throw new Error('empty string');
   const mul = MULTIPLIERS[s.at(-1)!.toLowerCase()];
   if (mul !== undefined) s = s.slice(0, -1).trim();
-  if (!GO_FLOAT_RE.test(s)) throw new Error(`invalid size ${JSON.stringify(text)}`);
-  const value = Number(s) * (mul ?? 1);
-  return value <= 0 ? 0 : Math.trunc(value);
-}
-
-function parseUint(text: string, where: string): number {
-  if (!/^\d+$/.test(text)) throw new Error(`${where}: expected an unsigned integer, got ${JSON.stringify(text)}`);
-  return Number(text);
+  const value = parseGoFloat(s, 'size') * (mul ?? 1);
+  return value <= 0 || Number.isNaN(value) ? 0 : Math.trunc(value);
 }
 
 /** A file's text, or undefined when it does not exist; other errors throw. */
@@ -161,10 +156,6 @@ export function parseIoErrors(text: string, where: string): Map<string, number> 
   return out;
 }
 
-async function sortedEntries(dir: string) {
-  return (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-
 async function readDevice(dir: string): Promise<BcachefsDevice> {
   const optional = async (name: string): Promise<string> => {
     try {
@@ -207,9 +198,9 @@ async function readFilesystem(dir: string, uuid: string): Promise<BcachefsStats>
   if (compression !== undefined) stats.compression = parseCompressionStats(compression);
   const errors = await readIfExists(path.join(dir, 'errors'));
   if (errors !== undefined) stats.errors = parseErrors(errors, path.join(dir, 'errors'));
-  let counterEntries: Awaited<ReturnType<typeof sortedEntries>> = [];
+  let counterEntries: Dirent[] = [];
   try {
-    counterEntries = await sortedEntries(path.join(dir, 'counters'));
+    counterEntries = await readDirEntries(path.join(dir, 'counters'));
   } catch (err) {
     if (!isNotExist(err)) throw err;
   }
@@ -222,7 +213,7 @@ async function readFilesystem(dir: string, uuid: string): Promise<BcachefsStats>
   const writes = await readIfExists(path.join(dir, 'btree_write_stats'));
   if (writes !== undefined) stats.btreeWrites = parseBtreeWriteStats(writes, path.join(dir, 'btree_write_stats'));
   // Only real directories, as Go's DirEntry.IsDir (a symlinked dev-N is skipped there too).
-  for (const e of await sortedEntries(dir)) {
+  for (const e of await readDirEntries(dir)) {
     if (e.isDirectory() && e.name.startsWith('dev-')) stats.devices.set(e.name.slice(4), await readDevice(path.join(dir, e.name)));
   }
   return stats;
@@ -232,7 +223,7 @@ async function readFilesystem(dir: string, uuid: string): Promise<BcachefsStats>
 export async function readBcachefsStats(sysfs: string): Promise<BcachefsStats[]> {
   const base = path.join(sysfs, 'fs', 'bcachefs');
   const out: BcachefsStats[] = [];
-  for (const e of await sortedEntries(base)) {
+  for (const e of await readDirEntries(base)) {
     if (!e.isDirectory()) continue;
     const dir = path.join(base, e.name);
     try {

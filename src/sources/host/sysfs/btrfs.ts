@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { goTrimSpace, isNotExist } from './attr.ts';
-import { readDirNames } from './dir.ts';
+import { readDirEntries, readDirNames } from './dir.ts';
 
 export interface BtrfsLayout {
   totalBytes: number;
@@ -78,7 +78,7 @@ class Reader {
     const reservedBytes = await sub.value('bytes_reserved');
     const layouts = new Map<string, BtrfsLayout>();
     try {
-      const entries = (await readdir(sub.dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+      const entries = await readDirEntries(sub.dir);
       for (const e of entries) {
         if (!e.isDirectory()) continue;
         layouts.set(e.name, {

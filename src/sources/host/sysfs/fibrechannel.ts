@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { readdir } from 'node:fs/promises';
 import { isErrno, isNotExist, MAX_UINT64, parseGoBigInt, readSysAttr } from './attr.ts';
-import { readDirNames } from './dir.ts';
+import { readDirEntries, readDirNames } from './dir.ts';
 
 /** The counters of /sys/class/fc_host/<host>/statistics; all-ones (unsupported by the HBA) stays a bigint marker. */
 export const FC_COUNTERS = [
@@ -59,7 +58,7 @@ async function readFcHost(dir: string, name: string): Promise<FcHost> {
   const statsDir = path.join(dir, 'statistics');
   let entries;
   try {
-    entries = (await readdir(statsDir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    entries = await readDirEntries(statsDir);
   } catch (err) {
     if (isNotExist(err)) return host;
     throw err;

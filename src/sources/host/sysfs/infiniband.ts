@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { isErrno, isNotExist, parseGoBigInt, readSysAttr } from './attr.ts';
-import { readDirNames } from './dir.ts';
+import { readFile } from 'node:fs/promises';
+import { pathExists } from '../procfs/read.ts';
+import { isErrno, isNotExist, parseGoBigInt, parseGoFloat, readSysAttr } from './attr.ts';
+import { readDirEntries, readDirNames } from './dir.ts';
 
 export interface InfinibandPort {
   port: number;
@@ -78,9 +79,8 @@ export function parseRate(text: string, where: string): number {
   const space = text.indexOf(' ');
   if (space < 0) throw new Error(`${where}: failed to split ${JSON.stringify(text)}`);
   const num = text.slice(0, space).trim();
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(num)) throw new Error(`${where}: failed to convert ${num} into uint`);
-  const bytes = Math.fround(Number(num)) * 125000000;
-  return bytes <= 0 ? 0 : Math.trunc(bytes);
+  const bytes = Math.fround(parseGoFloat(num, where)) * 125000000;
+  return bytes <= 0 || Number.isNaN(bytes) ? 0 : Math.trunc(bytes);
 }
 
 async function readPort(dir: string, port: string): Promise<InfinibandPort> {
@@ -91,28 +91,19 @@ async function readPort(dir: string, port: string): Promise<InfinibandPort> {
   const rate = parseRate(await readFile(path.join(dir, 'rate'), 'utf8'), path.join(dir, 'rate'));
   const counters = new Map<string, bigint>();
   const hwCounters = new Map<string, bigint>();
-  if (await exists(path.join(dir, 'counters'))) {
+  if (await pathExists(path.join(dir, 'counters'))) {
     await readCounterDir(path.join(dir, 'counters'), counters, ['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP', 'EINVAL']);
     await readCounterDir(path.join(dir, 'counters_ext'), counters, ['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP'], true);
   }
-  if (await exists(path.join(dir, 'hw_counters'))) await readCounterDir(path.join(dir, 'hw_counters'), hwCounters, ['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP']);
+  if (await pathExists(path.join(dir, 'hw_counters'))) await readCounterDir(path.join(dir, 'hw_counters'), hwCounters, ['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP']);
   return { port: Number(port), state, stateId, physState, physStateId, rate, counters, hwCounters };
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Reads the regular files of a counter directory, skipping unreadable ones and "N/A (no PMA)" values as procfs does. */
 async function readCounterDir(dir: string, into: Map<string, bigint>, skippable: string[], optional = false): Promise<void> {
   let entries;
   try {
-    entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    entries = await readDirEntries(dir);
   } catch (err) {
     if (optional && isNotExist(err)) return;
     throw err;
