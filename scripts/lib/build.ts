@@ -113,6 +113,8 @@ export function baseNodeBinary(arch: Arch, log: (line: string) => void): string 
   if (!out) throw new Error(`npm pack ${spec} printed no tarball name`);
   const tarball = path.join(dir, out);
   execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components=2', 'package/bin/node']);
+  // Node's licence (and its bundled components') ships in the packages' copyright file.
+  execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1', 'package/LICENSE']);
   rmSync(tarball);
   if (!existsSync(binary)) throw new Error(`${spec}: package/bin/node missing from ${tarball}`);
   return binary;
@@ -218,6 +220,23 @@ export function readBuildInfo(outDir: string = DIST_DIR): BuildInfo | undefined 
   } catch {
     return undefined;
   }
+}
+
+/** Node.js's LICENSE file, which covers the base binary of the executables. */
+export function nodeLicense(): string {
+  baseNodeBinary('x64', () => {});
+  return readFileSync(path.join(CACHE_DIR, 'node-base', process.versions.node, 'x64', 'LICENSE'), 'utf8');
+}
+
+/** True when dist/ holds executables built from the current tree for `arches`. */
+export function upToDate(arches: readonly Arch[] = ARCHES, outDir: string = DIST_DIR): boolean {
+  const info = readBuildInfo(outDir);
+  return (
+    info !== undefined &&
+    info.digest === buildInputsDigest() &&
+    info.version === packageVersion() &&
+    arches.every((a) => info.arches.includes(a) && existsSync(path.join(outDir, binaryName(a))))
+  );
 }
 
 /** Everything the executables are made from: a change to any of these means a rebuild. */

@@ -3,9 +3,12 @@
  * inputs: the first test file that needs them builds dist/ under a lock, the
  * others (and later runs) reuse it when dist/build-info.json still matches.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, globSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ARCHES, CACHE_DIR, DIST_DIR, binaryName, build, buildInputsDigest, packageVersion, readBuildInfo, type Arch } from '../../scripts/lib/build.ts';
+import { ARCHES, CACHE_DIR, DIST_DIR, binaryName, build, buildInputsDigest, packageVersion, upToDate, type Arch } from '../../scripts/lib/build.ts';
+import { buildPackages, debName, rpmName, type Compression, type Format } from '../../scripts/lib/package.ts';
+import { REPO_ROOT } from '../../scripts/lib/peers.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const LOCK = path.join(CACHE_DIR, 'build.lock');
@@ -45,20 +48,44 @@ export async function withLock<T>(lockFile: string, fn: () => Promise<T>): Promi
   }
 }
 
-function upToDate(): boolean {
-  const info = readBuildInfo();
-  return (
-    info !== undefined &&
-    info.digest === buildInputsDigest() &&
-    info.version === packageVersion() &&
-    ARCHES.every((a) => info.arches.includes(a) && existsSync(path.join(DIST_DIR, binaryName(a))))
-  );
-}
-
 /** dist/edgepush-linux-<arch> for every architecture, built from the current tree. */
 export async function ensureBinaries(): Promise<Record<Arch, string>> {
   await withLock(LOCK, async () => {
     if (!upToDate()) await build({ log: (line) => process.stderr.write(`# build: ${line}\n`) });
   });
   return Object.fromEntries(ARCHES.map((a) => [a, path.join(DIST_DIR, binaryName(a))])) as Record<Arch, string>;
+}
+
+const PACKAGING_INPUTS = ['packaging/**/*', 'scripts/lib/package.ts', 'scripts/lib/manpage.ts', 'README.md'];
+
+function packagingDigest(): string {
+  const hash = createHash('sha256').update(buildInputsDigest());
+  for (const f of PACKAGING_INPUTS.flatMap((p) => globSync(p, { cwd: REPO_ROOT })).sort()) {
+    const full = path.join(REPO_ROOT, f);
+    if (statSync(full).isFile()) hash.update(f).update('\0').update(readFileSync(full)).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * A package of the current tree, cached under .cache/test-packages/ until an
+ * input changes. `version` other than package.json's builds the executable
+ * again with that version (the upgrade tests install a newer package).
+ */
+export async function ensurePackage(format: Format, arch: Arch, options: { version?: string; compression?: Compression } = {}): Promise<string> {
+  const version = options.version ?? packageVersion();
+  const compression = options.compression ?? 'fast';
+  const dir = path.join(CACHE_DIR, 'test-packages', packagingDigest(), `${version}-${compression}`);
+  const file = path.join(dir, format === 'deb' ? debName(version, arch) : rpmName(version, arch));
+  await ensureBinaries();
+  await withLock(path.join(CACHE_DIR, 'package.lock'), async () => {
+    if (existsSync(file)) return;
+    let binDir = DIST_DIR;
+    if (version !== packageVersion()) {
+      binDir = path.join(CACHE_DIR, 'test-packages', packagingDigest(), `bin-${version}`);
+      if (!existsSync(path.join(binDir, binaryName(arch)))) await build({ arches: [arch], version, outDir: binDir, log: () => {} });
+    }
+    buildPackages({ arches: [arch], formats: [format], version, binDir, outDir: dir, compression, log: (line) => process.stderr.write(`# package: ${line}\n`) });
+  });
+  return file;
 }
