@@ -73,6 +73,7 @@ class CpuCollector implements Collector {
     this.bugsInclude = ctx.options.regex(OPT.bugsInclude);
     // An include filter implies --collector.cpu.info, as in node_exporter.
     this.infoEnabled = ctx.options.bool(OPT.info) || this.flagsInclude !== undefined || this.bugsInclude !== undefined;
+    if (this.infoEnabled && !ctx.options.bool(OPT.info)) ctx.log.info(`--${OPT.info} has been set to true because --${OPT.flagsInclude} or --${OPT.bugsInclude} is set`);
   }
 
   async collect() {
