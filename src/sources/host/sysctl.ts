@@ -6,6 +6,7 @@
  */
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
+import { sanitizeMetricName } from './metric-name.ts';
 import { readSysctlInts, readSysctlStrings } from './procfs/sysctl.ts';
 
 const INCLUDE = 'collector.sysctl.include';
@@ -23,11 +24,6 @@ export function parseSysctlSpec(include: string, numeric: boolean): SysctlSpec {
   const colon = include.indexOf(':');
   if (colon === -1) return { name: include, keys: [], numeric };
   return { name: include.slice(0, colon), keys: include.slice(colon + 1).split(','), numeric };
-}
-
-/** node_exporter's SanitizeMetricName: runs of invalid characters (with their surrounding underscores) become one `_`. */
-export function sanitizeMetricName(name: string): string {
-  return name.replace(/_*[^0-9A-Za-z_]+_*/g, '_');
 }
 
 async function collectOne(spec: SysctlSpec, paths: { procfs: string }, out: FamilySet): Promise<void> {

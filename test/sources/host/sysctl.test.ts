@@ -1,21 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertMatchesE2E, makeTree, runCollectors, treeFlags } from '../../helpers/host.ts';
-import { parseGoIntBase0 } from '../../../src/sources/host/procfs/sysctl.ts';
-import { parseSysctlSpec, sanitizeMetricName } from '../../../src/sources/host/sysctl.ts';
+import { parseSysctlSpec } from '../../../src/sources/host/sysctl.ts';
+import { sanitizeMetricName } from '../../../src/sources/host/metric-name.ts';
 
 test('sysctl matches node_exporter on the fixtures (plain, indexed, name:keys and info forms)', async () => {
   await assertMatchesE2E('sysctl');
 });
 
-test('include specs, metric names and Go base-0 integers', () => {
+test('include specs and metric names', () => {
   assert.deepEqual(parseSysctlSpec('fs.file-nr:total,current,max', true), { name: 'fs.file-nr', keys: ['total', 'current', 'max'], numeric: true });
   assert.equal(sanitizeMetricName('net.ipv4.tcp_rmem'), 'net_ipv4_tcp_rmem');
   assert.equal(sanitizeMetricName('fs.file-nr'), 'fs_file_nr');
-  assert.equal(parseGoIntBase0('0x10', 'x'), 16);
-  assert.equal(parseGoIntBase0('010', 'x'), 8);
-  assert.equal(parseGoIntBase0('-5', 'x'), -5);
-  assert.throws(() => parseGoIntBase0('1.5', 'x'), /not a valid int/);
 });
 
 test('values are read with one 128-byte read, as procfs SysReadFile does', async () => {
@@ -33,4 +29,10 @@ test('a garbled or mis-keyed sysctl fails only the sysctl collector', async () =
   assert.equal(run.success.get('loadavg'), 1);
   const keyed = makeTree({ 'proc/sys/fs/file-nr': '1 2 3\n' });
   assert.equal((await runCollectors(['sysctl'], [...treeFlags(keyed), '--collector.sysctl.include=fs.file-nr:a,b'])).success.get('sysctl'), 0);
+});
+
+test('numeric sysctls are parsed as procfs does (Go base-0 integers)', async () => {
+  const root = makeTree({ 'proc/sys/kernel/mixed': '0x10\t010\t-5\n' });
+  const run = await runCollectors(['sysctl'], [...treeFlags(root), '--collector.sysctl.include=kernel.mixed']);
+  assert.deepEqual(run.byName.get('node_sysctl_kernel_mixed')!.samples.map((s) => s.value), [16, 8, -5]);
 });

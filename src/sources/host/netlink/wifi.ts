@@ -42,6 +42,16 @@ async function readJson(file: string): Promise<unknown> {
   return parseJson(await readFile(file, 'utf8'), file);
 }
 
+/** A per-interface fixture file; undefined when the interface has none (node_exporter then skips it). */
+async function readJsonIfExists(file: string): Promise<unknown> {
+  try {
+    return await readJson(file);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 const int = (o: Record<string, unknown>, name: string, where: string): number => intField(o, name, where, INT64.min, INT64.max);
 
 export async function readWifiInterfaces(dir: string): Promise<WifiInterface[]> {
@@ -55,13 +65,8 @@ export async function readWifiInterfaces(dir: string): Promise<WifiInterface[]> 
 /** The interface's BSS, or undefined when it has none (no bss.json). */
 export async function readWifiBss(dir: string, device: string): Promise<WifiBss | undefined> {
   const file = path.join(dir, device, 'bss.json');
-  let json: unknown;
-  try {
-    json = await readJson(file);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  const json = await readJsonIfExists(file);
+  if (json === undefined) return undefined;
   const o = asObject(json, file);
   return { ssid: stringField(o, 'SSID', file), bssid: formatMac(bytesField(o, 'BSSID', file)), status: int(o, 'Status', file) };
 }
@@ -69,13 +74,8 @@ export async function readWifiBss(dir: string, device: string): Promise<WifiBss 
 /** The interface's stations, or undefined when it has no station information (no stationinfo.json). */
 export async function readWifiStations(dir: string, device: string): Promise<WifiStation[] | undefined> {
   const file = path.join(dir, device, 'stationinfo.json');
-  let json: unknown;
-  try {
-    json = await readJson(file);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  const json = await readJsonIfExists(file);
+  if (json === undefined) return undefined;
   return asArray(json, file).map((item, i) => {
     const w = `${file}[${i}]`;
     const o = asObject(item, w);

@@ -3,7 +3,8 @@ import { readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { NoDataError } from '../collector.ts';
 import { isNotFound } from '../procfs/read.ts';
-import { parseGoIntBase0, readSysFileOnce } from '../procfs/sysctl.ts';
+import { parseGoInt } from '../procfs/go-number.ts';
+import { readSysFileOnce } from '../procfs/sysctl.ts';
 
 export interface PciLocation {
   segment: number;
@@ -94,8 +95,8 @@ export async function readPciDevice(devicesDir: string, name: string): Promise<P
     const text = await readSysFileOnce(where).catch((err: Error) => {
       throw new Error(`failed to read ${where}: ${err.message}`);
     });
-    const v = parseGoIntBase0(text, where);
-    if (v > 0x7fffffff || v < -0x80000000) throw new Error(`${where}: value out of the int32 range`);
+    const v = parseGoInt(text);
+    if (v === undefined || v > 0x7fffffff || v < -0x80000000) throw new Error(`${where}: expected an int32 (0x... allowed), got ${JSON.stringify(text.slice(0, 40))}`);
     (dev as unknown as Record<string, number>)[key] = v >>> 0;
   }
 
