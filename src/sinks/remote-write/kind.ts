@@ -10,11 +10,8 @@ import { trackRemoteWrite } from './metrics.ts';
 import { PROTOCOL_HEADERS } from './client.ts';
 import { RemoteWriteSink, type RemoteWriteConfig } from './remote-write-sink.ts';
 
-export interface RemoteWriteKindConfig {
-  http: HttpClientConfig;
-  /** Everything but the connection settings, which come from `http`. */
-  sink: Omit<RemoteWriteConfig, 'authorization' | 'timeoutMs'>;
-}
+/** The sink's settings, its connection settings (auth, TLS, proxy, timeout) apart in `http`. */
+export type RemoteWriteKindConfig = Omit<RemoteWriteConfig, 'authorization' | 'timeoutMs'> & { http: HttpClientConfig };
 
 const KEYS: readonly KeySpec[] = [
   { key: 'url', kind: 'url', help: 'Remote-write endpoint, e.g. http://prometheus:9090/api/v1/write or http://victoria:8428/api/v1/write. Required.' },
@@ -58,19 +55,17 @@ export const remoteWriteKind: SinkKind<RemoteWriteKindConfig> = {
     const queueDir = r.string('queue_dir');
     const maxAge = r.raw('queue_max_age')!;
     return {
+      url: url.href,
+      headers: readHeaders(r),
+      ...(queueDir ? { queueDir } : {}),
+      queueMaxBytes: r.bytes('queue_max_size')!,
+      queueMaxAgeMs: maxAge.trim() === '0' ? 0 : r.duration('queue_max_age')! * 1000,
+      maxSamplesPerSend: maxSamples,
+      maxBytesPerSend: r.bytes('max_bytes_per_send')!,
+      backoff: { minMs: minBackoffMs, maxMs: maxBackoffMs },
+      maxRetryAfterMs: r.duration('max_retry_after')! * 1000,
+      maxSamplesPerSecond: r.int('max_samples_per_second', 0)!,
       http: readHttpClientConfig(r, 30),
-      sink: {
-        url: url.href,
-        headers: readHeaders(r),
-        ...(queueDir ? { queueDir } : {}),
-        queueMaxBytes: r.bytes('queue_max_size')!,
-        queueMaxAgeMs: maxAge.trim() === '0' ? 0 : r.duration('queue_max_age')! * 1000,
-        maxSamplesPerSend: maxSamples,
-        maxBytesPerSend: r.bytes('max_bytes_per_send')!,
-        backoff: { minMs: minBackoffMs, maxMs: maxBackoffMs },
-        maxRetryAfterMs: r.duration('max_retry_after')! * 1000,
-        maxSamplesPerSecond: r.int('max_samples_per_second', 0)!,
-      },
     };
   },
   create: (name, config, ctx) => new RemoteWriteAgentSink(name, config, ctx),
@@ -88,7 +83,8 @@ class RemoteWriteAgentSink implements Sink {
     this.name = name;
     this.dispatcher = createDispatcher(config.http);
     const authorization = authorizationHeader(config.http);
-    const sinkConfig: RemoteWriteConfig = { ...config.sink, timeoutMs: Math.ceil(config.http.timeoutSeconds * 1000), ...(authorization === undefined ? {} : { authorization }) };
+    const { http: _http, ...settings } = config;
+    const sinkConfig: RemoteWriteConfig = { ...settings, timeoutMs: Math.ceil(config.http.timeoutSeconds * 1000), ...(authorization === undefined ? {} : { authorization }) };
     this.inner = new RemoteWriteSink(name, sinkConfig, { log: ctx.log, stateDir: ctx.stateDir, dispatcher: this.dispatcher });
     this.untrack = trackRemoteWrite(ctx.registry, name, () => this.inner.stats());
   }

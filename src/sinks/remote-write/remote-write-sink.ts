@@ -5,6 +5,7 @@
  * the URL's disk queue; the sender drains the queue independently of the
  * cycle. A push therefore only waits for the local disk, never the receiver.
  */
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { Labels, MetricFamily } from '../../model/family.ts';
@@ -14,7 +15,7 @@ import { RemoteWriteClient } from './client.ts';
 import { DiskQueue, type NewBlock, type QueueStats } from './disk-queue.ts';
 import { encodeWriteRequest, type TimeSeries } from './protobuf.ts';
 import { Sender, type SenderCounters } from './sender.ts';
-import { countSamples, familiesToSeries, splitIntoBatches } from './series.ts';
+import { countSamples, familiesToSeries, splitIntoBatches, type LabelPairs } from './series.ts';
 import { snappyCompress } from './snappy.ts';
 import { StalenessTracker } from './staleness.ts';
 
@@ -78,6 +79,8 @@ export interface RemoteWriteSinkOptions {
  */
 const queueHolders = new Map<string, Promise<void>>();
 
+const LAST_SERIES_FILE = 'last-series.json';
+
 interface Opened {
   queue: DiskQueue;
   sender: Sender;
@@ -139,8 +142,34 @@ export class RemoteWriteSink {
       now: this.now,
     });
     sender.start();
+    this.restoreLastSeries();
     this.opened = { queue, sender };
     return this.opened;
+  }
+
+  /**
+   * The series each source sent last survive a graceful restart (and a reload
+   * that replaces this sink), so what disappeared meanwhile still gets its
+   * stale markers. Read once and deleted: after a crash there is none.
+   */
+  private restoreLastSeries(): void {
+    const file = path.join(this.dir, LAST_SERIES_FILE);
+    try {
+      this.staleness.restore(JSON.parse(readFileSync(file, 'utf8')) as Array<[string, LabelPairs[]]>);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn('remote write: ignoring unreadable last-series file', { file, err });
+    }
+    rmSync(file, { force: true });
+  }
+
+  private saveLastSeries(): void {
+    const file = path.join(this.dir, LAST_SERIES_FILE);
+    try {
+      writeFileSync(file + '.tmp', JSON.stringify(this.staleness.snapshot()));
+      renameSync(file + '.tmp', file);
+    } catch (err) {
+      this.log.warn('remote write: cannot save the last series for staleness after restart', { file, err });
+    }
   }
 
   /** Queues one cycle durably; resolves once it is on disk (the receiver is the sender's business). */
@@ -211,6 +240,7 @@ export class RemoteWriteSink {
       const { queue, sender } = await this.ready;
       await sender.stop(deadlineMs);
       queue.close();
+      this.saveLastSeries();
     } catch {
       // Never opened: nothing to flush.
     } finally {

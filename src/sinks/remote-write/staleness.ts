@@ -39,6 +39,19 @@ export class StalenessTracker {
   sources(): string[] {
     return [...this.last.keys()];
   }
+
+  /** What each source sent last, to carry over a restart. */
+  snapshot(): Array<[string, LabelPairs[]]> {
+    return [...this.last].map(([source, series]) => [source, [...series.values()]]);
+  }
+
+  restore(snapshot: ReadonlyArray<readonly [string, readonly LabelPairs[]]>): void {
+    for (const [source, series] of snapshot) {
+      const bySeries = new Map<string, LabelPairs>();
+      for (const labels of series) bySeries.set(seriesKey(labels), labels);
+      this.last.set(source, bySeries);
+    }
+  }
 }
 
 function staleMarker(labels: LabelPairs, atMs: number): TimeSeries {

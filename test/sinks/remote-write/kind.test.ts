@@ -29,7 +29,8 @@ timeout = 2s
   assert.deepEqual(c.sinks.map((s) => s.name), ['remote_write.prom', 'remote_write.vm']);
   const prom = c.sinks[0]!.config as RemoteWriteKindConfig;
   assert.equal(prom.http.timeoutSeconds, 2);
-  assert.deepEqual(prom.sink, {
+  const { http: _http, ...promSettings } = prom;
+  assert.deepEqual(promSettings, {
     url: 'https://prom.example/api/v1/write',
     headers: {},
     queueMaxBytes: 256 * 1024 * 1024,
@@ -43,10 +44,10 @@ timeout = 2s
   const vm = c.sinks[1]!.config as RemoteWriteKindConfig;
   assert.equal(vm.http.bearerToken, 'tok');
   assert.equal(vm.http.timeoutSeconds, 30);
-  assert.deepEqual(vm.sink.headers, { 'X-Scope-OrgID': 'tenant-1', 'X-Other': 'a: b' });
-  assert.equal(vm.sink.queueMaxBytes, 10 * 1024 * 1024);
-  assert.equal(vm.sink.queueMaxAgeMs, 0);
-  assert.equal(vm.sink.maxSamplesPerSecond, 0);
+  assert.deepEqual(vm.headers, { 'X-Scope-OrgID': 'tenant-1', 'X-Other': 'a: b' });
+  assert.equal(vm.queueMaxBytes, 10 * 1024 * 1024);
+  assert.equal(vm.queueMaxAgeMs, 0);
+  assert.equal(vm.maxSamplesPerSecond, 0);
 });
 
 test('bad remote_write keys are errors naming section and key', () => {

@@ -163,3 +163,30 @@ test('a sink replaced by a reload waits for the old one to close, then takes ove
   assert.equal(replacement.stats().queue.pendingSamples, 2, 'the old backlog plus the new cycle');
   await replacement.close();
 });
+
+test('after a graceful restart, series that went away meanwhile still get stale markers', async (t) => {
+  const rx = await scriptedReceiver(t, []);
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-'));
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  const first = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
+  await first.push({
+    identity: { instance: 'box-1' },
+    sources: [
+      { source: 'host', job: 'node', timestampMs: 1000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }, { name: 'm', labels: { a: '2' }, value: 2 }] }] },
+      { source: 'exporter.gone', job: 'gone', timestampMs: 1000, families: [{ name: 'g', type: 'gauge', samples: [{ name: 'g', labels: {}, value: 1 }] }] },
+    ],
+  });
+  await waitFor('first cycle sent', () => first.stats().sender.requests.ok === 1);
+  await first.close();
+  const second = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
+  t.after(() => second.close());
+  await second.push({ identity: { instance: 'box-1' }, sources: [{ source: 'host', job: 'node', timestampMs: 2000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }] }] }] });
+  await waitFor('second cycle sent', () => second.stats().sender.requests.ok === 1);
+  // Three series: m{a="1"} fresh, m{a="2"} and g stale.
+  assert.equal(second.stats().sender.samplesSent, 3);
+  const body = rx.received.at(-1)!.body;
+  const staleBits = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
+  let stale = 0;
+  for (let i = body.indexOf(staleBits); i !== -1; i = body.indexOf(staleBits, i + 1)) stale++;
+  assert.equal(stale, 2);
+});
