@@ -35,15 +35,20 @@ export const DMI_LABEL_FILES: Readonly<Record<string, string>> = {
 export async function readDmiId(sysfs: string): Promise<Map<string, string>> {
   const dir = path.join(sysfs, 'class', 'dmi', 'id');
   const values = new Map<string, string>();
-  for (const entry of await readDirEntries(dir)) {
-    if (!entry.isFile() || entry.name === 'modalias' || entry.name === 'uevent') continue;
-    try {
-      // Invalid UTF-8 becomes U+FFFD, as node_exporter's strings.ToValidUTF8 does.
-      values.set(entry.name, goTrimSpace(await readFile(path.join(dir, entry.name), 'utf8')));
-    } catch (err) {
-      if (isPermission(err)) continue;
-      throw err;
-    }
-  }
+  const names = (await readDirEntries(dir)).filter((e) => e.isFile() && e.name !== 'modalias' && e.name !== 'uevent').map((e) => e.name);
+  const texts = await Promise.all(
+    names.map(async (name) => {
+      try {
+        // Invalid UTF-8 becomes U+FFFD, as node_exporter's strings.ToValidUTF8 does.
+        return goTrimSpace(await readFile(path.join(dir, name), 'utf8'));
+      } catch (err) {
+        if (isPermission(err)) return undefined;
+        throw err;
+      }
+    }),
+  );
+  names.forEach((name, i) => {
+    if (texts[i] !== undefined) values.set(name, texts[i]);
+  });
   return values;
 }
