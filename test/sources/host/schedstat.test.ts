@@ -10,6 +10,7 @@ test('schedstat matches node_exporter on the fixtures', async () => {
 test('parseSchedstat takes the last three numbers of each cpu line and skips domains', () => {
   const text = 'version 15\ntimestamp 1\ncpu2 1 0 2 3 4 5 600 700 8\ndomain0 00000003 1 2 3\n';
   assert.deepEqual(parseSchedstat(text), [{ cpu: '2', runningNanoseconds: 600, waitingNanoseconds: 700, timeslices: 8 }]);
+  assert.equal(parseSchedstat('cpu0 1 0 2 3 4 5 600 700 8 99\n')[0]!.timeslices, 8, 'extra columns of newer kernels are ignored');
 });
 
 test('no /proc/schedstat (kernel without CONFIG_SCHEDSTATS) is no data, not an error', async () => {

@@ -11,11 +11,11 @@ export interface SchedstatCpu {
   timeslices: number;
 }
 
-const CPU_LINE = /^cpu(\d+)((?: \d+){9})\s*$/;
+const CPU_LINE = /^cpu(\d+)((?: \d+){9,})\s*$/;
 
 /**
- * Parses /proc/schedstat: of each `cpuN` line, the last three of its nine
- * numbers (time running, time waiting, timeslices). Domain and header lines
+ * Parses /proc/schedstat: of each `cpuN` line, its 7th to 9th numbers
+ * (time running, time waiting, timeslices); later kernels may append more. Domain and header lines
  * are skipped. Unlike procfs, which silently skips a cpu line it cannot
  * read, a garbled cpu line is an error here, so a broken file shows as a
  * failed collection instead of missing series.
