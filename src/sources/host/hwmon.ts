@@ -85,14 +85,16 @@ export const hwmon: CollectorDefinition = {
     }
     const out = new FamilySet();
     const emit: Emit = (name, help, value, labels, type = 'gauge') => out.add(name, help, type, value, labels);
-    for (const chip of list) {
-      if (chips.ignored(chip.chip)) continue;
-      let data: SensorData;
-      try {
-        data = await readSensorData(chip.dir);
-      } catch (err) {
-        throw new Error(`hwmon chip ${chip.chip} (${chip.dir}): ${(err as Error).message}`, { cause: err });
-      }
+    const wanted = list.filter((chip) => !chips.ignored(chip.chip));
+    const sensorData = await Promise.all(
+      wanted.map((chip) =>
+        readSensorData(chip.dir).catch((err: unknown) => {
+          throw new Error(`hwmon chip ${chip.chip} (${chip.dir}): ${(err as Error).message}`, { cause: err });
+        }),
+      ),
+    );
+    for (const [i, chip] of wanted.entries()) {
+      const data: SensorData = sensorData[i]!;
       if (chip.humanName) emit('node_hwmon_chip_names', 'Annotation metric for human-readable chip names', 1, { chip: chip.chip, chip_name: chip.humanName });
       for (const [sensor, values] of data) {
         // The sensor filters match "<chip>;<sensor>", as node_exporter's do.

@@ -1,4 +1,4 @@
-import { fields, readText } from './read.ts';
+import { fields, readParsed } from './read.ts';
 import path from 'node:path';
 
 export interface ArpEntry {
@@ -31,11 +31,6 @@ export function parseArp(text: string): ArpEntry[] {
   return entries;
 }
 
-export async function readArp(procfs: string): Promise<ArpEntry[]> {
-  const file = path.join(procfs, 'net', 'arp');
-  try {
-    return parseArp(await readText(file));
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
-  }
+export function readArp(procfs: string): Promise<ArpEntry[]> {
+  return readParsed(path.join(procfs, 'net', 'arp'), parseArp);
 }

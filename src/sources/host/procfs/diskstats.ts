@@ -1,4 +1,4 @@
-import { fields, readText } from './read.ts';
+import { fields, readParsed } from './read.ts';
 import path from 'node:path';
 
 /** One /proc/diskstats line: major, minor, name, then up to 17 counters (11 before Linux 4.18, 15 up to 5.4, 17 since). */
@@ -31,12 +31,6 @@ export function parseDiskstats(text: string): DiskStats[] {
   return out;
 }
 
-export async function readDiskstats(procfs: string): Promise<DiskStats[]> {
-  const file = path.join(procfs, 'diskstats');
-  const text = await readText(file);
-  try {
-    return parseDiskstats(text);
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
-  }
+export function readDiskstats(procfs: string): Promise<DiskStats[]> {
+  return readParsed(path.join(procfs, 'diskstats'), parseDiskstats);
 }

@@ -1,4 +1,4 @@
-import { fields, isNotFound, readText } from './read.ts';
+import { fields, readParsedIfExists } from './read.ts';
 import path from 'node:path';
 
 /** Totals over the sockets of /proc/net/udp or udp6, as procfs' NetIPSocketSummary. */
@@ -49,18 +49,6 @@ export function parseUdpSockets(text: string): UdpSummary {
 }
 
 /** Reads net/udp or net/udp6; undefined when the file is absent (that IP version is disabled). */
-export async function readUdpSummary(procfs: string, file: 'udp' | 'udp6'): Promise<UdpSummary | undefined> {
-  const full = path.join(procfs, 'net', file);
-  let text: string;
-  try {
-    text = await readText(full);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-  try {
-    return parseUdpSockets(text);
-  } catch (err) {
-    throw new Error(`${full}: ${(err as Error).message}`, { cause: err });
-  }
+export function readUdpSummary(procfs: string, file: 'udp' | 'udp6'): Promise<UdpSummary | undefined> {
+  return readParsedIfExists(path.join(procfs, 'net', file), parseUdpSockets);
 }

@@ -1,4 +1,4 @@
-import { fields, readText } from './read.ts';
+import { fields, readParsed } from './read.ts';
 import path from 'node:path';
 
 /** Counters of one device keyed by node_exporter's names (receive_bytes, transmit_colls...). */
@@ -37,12 +37,6 @@ export function parseNetDev(text: string): Map<string, DeviceCounters> {
   return out;
 }
 
-export async function readNetDev(procfs: string): Promise<Map<string, DeviceCounters>> {
-  const file = path.join(procfs, 'net', 'dev');
-  const text = await readText(file);
-  try {
-    return parseNetDev(text);
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
-  }
+export function readNetDev(procfs: string): Promise<Map<string, DeviceCounters>> {
+  return readParsed(path.join(procfs, 'net', 'dev'), parseNetDev);
 }

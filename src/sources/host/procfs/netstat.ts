@@ -1,4 +1,4 @@
-import { fields, isNotFound, readText } from './read.ts';
+import { fields, readParsed, readParsedIfExists } from './read.ts';
 import path from 'node:path';
 
 /** Counters by protocol then field name, as the text the kernel printed. */
@@ -42,29 +42,13 @@ export function parseSnmp6(text: string): NetStats {
   return stats;
 }
 
-async function parseFile(file: string, parse: (text: string) => NetStats): Promise<NetStats> {
-  const text = await readText(file);
-  try {
-    return parse(text);
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /**
  * net/netstat, net/snmp and net/snmp6 merged by protocol (snmp6 is absent
  * when IPv6 is disabled; the other two must exist).
  */
 export async function readNetStats(procfs: string): Promise<NetStats> {
-  const merged: NetStats = new Map();
-  const netstat = await parseFile(path.join(procfs, 'net', 'netstat'), parseNetStats);
-  const snmp = await parseFile(path.join(procfs, 'net', 'snmp'), parseNetStats);
-  let snmp6: NetStats = new Map();
-  try {
-    snmp6 = await parseFile(path.join(procfs, 'net', 'snmp6'), parseSnmp6);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  for (const part of [netstat, snmp, snmp6]) for (const [protocol, f] of part) merged.set(protocol, f);
-  return merged;
+  const netstat = await readParsed(path.join(procfs, 'net', 'netstat'), parseNetStats);
+  const snmp = await readParsed(path.join(procfs, 'net', 'snmp'), parseNetStats);
+  const snmp6 = (await readParsedIfExists(path.join(procfs, 'net', 'snmp6'), parseSnmp6)) ?? new Map();
+  return new Map([...netstat, ...snmp, ...snmp6]);
 }

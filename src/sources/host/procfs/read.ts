@@ -20,6 +20,16 @@ export async function readParsed<T>(file: string, parse: (text: string) => T): P
   }
 }
 
+/** readParsed for optional files: undefined when the file does not exist (ENOENT/ENOTDIR). */
+export async function readParsedIfExists<T>(file: string, parse: (text: string) => T): Promise<T | undefined> {
+  try {
+    return await readParsed(file, parse);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /** Reads a file, or returns undefined if it does not exist (ENOENT/ENOTDIR). */
 export async function readTextIfExists(file: string): Promise<string | undefined> {
   try {

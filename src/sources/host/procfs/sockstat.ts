@@ -1,4 +1,4 @@
-import { isNotFound, readText } from './read.ts';
+import { readParsedIfExists } from './read.ts';
 import path from 'node:path';
 
 /** One protocol line of /proc/net/sockstat{,6}; absent keys stay undefined. */
@@ -47,18 +47,6 @@ export function parseSockstat(text: string): Sockstat {
 }
 
 /** Reads net/sockstat or net/sockstat6; undefined when absent (IPv4/IPv6 disabled). */
-export async function readSockstat(procfs: string, file: 'sockstat' | 'sockstat6'): Promise<Sockstat | undefined> {
-  const full = path.join(procfs, 'net', file);
-  let text: string;
-  try {
-    text = await readText(full);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-  try {
-    return parseSockstat(text);
-  } catch (err) {
-    throw new Error(`${full}: ${(err as Error).message}`, { cause: err });
-  }
+export function readSockstat(procfs: string, file: 'sockstat' | 'sockstat6'): Promise<Sockstat | undefined> {
+  return readParsedIfExists(path.join(procfs, 'net', file), parseSockstat);
 }

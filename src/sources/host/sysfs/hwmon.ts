@@ -5,6 +5,7 @@
  * and its device/ directory.
  */
 import { lstat, open, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { pathExists } from '../procfs/read.ts';
 import path from 'node:path';
 
 export const SENSOR_TYPES = new Set(['vrm', 'beep_enable', 'update_interval', 'in', 'cpu', 'fan', 'pwm', 'temp', 'curr', 'power', 'energy', 'humidity', 'intrusion', 'freq']);
@@ -38,15 +39,6 @@ export interface HwmonChip {
 
 /** Sensor ("temp1") → property ("input", "" for the bare file) → raw value. */
 export type SensorData = Map<string, Map<string, string>>;
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function readName(dir: string): Promise<string | undefined> {
   try {
@@ -129,17 +121,17 @@ async function readSmall(file: string): Promise<string | undefined> {
 }
 
 async function collectSensorFiles(dir: string, data: SensorData): Promise<void> {
-  const files = await readdir(dir);
-  for (const file of files.sort()) {
-    const parsed = explodeSensorFilename(file);
-    if (!parsed || !SENSOR_TYPES.has(parsed.type)) continue;
-    const value = await readSmall(path.join(dir, file));
-    if (value === undefined) continue;
+  const files = (await readdir(dir)).sort().filter((f) => SENSOR_TYPES.has(explodeSensorFilename(f)?.type ?? ''));
+  const values = await Promise.all(files.map((f) => readSmall(path.join(dir, f))));
+  files.forEach((file, i) => {
+    const value = values[i];
+    if (value === undefined) return;
+    const parsed = explodeSensorFilename(file)!;
     const sensor = `${parsed.type}${parsed.num}`;
     let props = data.get(sensor);
     if (!props) data.set(sensor, (props = new Map()));
     props.set(parsed.property, value);
-  }
+  });
 }
 
 /** The sensor values of one chip (its directory, then device/ if present). Throws if the directory cannot be listed. */
@@ -147,6 +139,6 @@ export async function readSensorData(chipDir: string): Promise<SensorData> {
   const data: SensorData = new Map();
   await collectSensorFiles(chipDir, data);
   const device = path.join(chipDir, 'device');
-  if (await exists(device)) await collectSensorFiles(device, data);
+  if (await pathExists(device)) await collectSensorFiles(device, data);
   return data;
 }

@@ -1,13 +1,15 @@
 /** /sys/class/net/<iface>/* attributes, read the way prometheus/procfs' sysfs.NetClass does. */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseGoInt } from '../procfs/go-number.ts';
+import { errnoOf, sysReadFile } from './sysfs-file.ts';
 
 const NUMERIC = [
   'addr_assign_type', 'addr_len', 'carrier', 'carrier_changes', 'carrier_up_count', 'carrier_down_count', 'dev_id', 'dormant', 'flags',
   'ifindex', 'iflink', 'link_mode', 'mtu', 'name_assign_type', 'netdev_group', 'speed', 'tx_queue_len', 'type',
 ] as const;
 const TEXT = ['address', 'broadcast', 'duplex', 'ifalias', 'operstate', 'phys_port_id', 'phys_port_name', 'phys_switch_id'] as const;
+const KNOWN = new Set<string>([...NUMERIC, ...TEXT]);
 
 export type NetClassNumeric = (typeof NUMERIC)[number];
 export type NetClassText = (typeof TEXT)[number];
@@ -25,25 +27,28 @@ const IGNORABLE = new Set(['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP', 'EINVAL', 
 
 async function readIface(dir: string, name: string): Promise<NetClassIface> {
   const iface: NetClassIface = { name, numbers: {}, text: Object.fromEntries(TEXT.map((t) => [t, ''])) as Record<NetClassText, string> };
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const attr = entry.name;
-    const isNumeric = (NUMERIC as readonly string[]).includes(attr);
-    if (!isNumeric && !(TEXT as readonly string[]).includes(attr)) continue;
-    let value: string;
-    try {
-      value = (await readFile(path.join(dir, attr), 'utf8')).trim();
-    } catch (err) {
-      if (IGNORABLE.has((err as NodeJS.ErrnoException).code ?? '')) continue;
-      throw new Error(`failed to read ${path.join(dir, attr)}: ${(err as Error).message}`, { cause: err });
-    }
-    if (isNumeric) {
+  const attrs = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && KNOWN.has(e.name)).map((e) => e.name);
+  // Read concurrently: a collection is dominated by round trips to the threadpool, not by the reads.
+  const values = await Promise.all(
+    attrs.map(async (attr) => {
+      try {
+        return await sysReadFile(path.join(dir, attr));
+      } catch (err) {
+        if (IGNORABLE.has(errnoOf(err))) return undefined;
+        throw new Error(`failed to read ${path.join(dir, attr)}: ${(err as Error).message}`, { cause: err });
+      }
+    }),
+  );
+  attrs.forEach((attr, i) => {
+    const value = values[i];
+    if (value === undefined) return;
+    if ((NUMERIC as readonly string[]).includes(attr)) {
       const n = parseGoInt(value);
       if (n !== undefined) iface.numbers[attr as NetClassNumeric] = n;
     } else {
       iface.text[attr as NetClassText] = value;
     }
-  }
+  });
   return iface;
 }
 
@@ -54,10 +59,6 @@ async function readIface(dir: string, name: string): Promise<NetClassIface> {
 export async function readNetClass(sysfs: string, ignored: (name: string) => boolean = () => false): Promise<NetClassIface[]> {
   const classNet = path.join(sysfs, 'class', 'net');
   const entries = await readdir(classNet, { withFileTypes: true });
-  const out: NetClassIface[] = [];
-  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (entry.isFile() || ignored(entry.name)) continue;
-    out.push(await readIface(path.join(classNet, entry.name), entry.name));
-  }
-  return out;
+  const devices = entries.filter((e) => !e.isFile() && !ignored(e.name)).map((e) => e.name).sort();
+  return Promise.all(devices.map((name) => readIface(path.join(classNet, name), name)));
 }

@@ -5,7 +5,8 @@
  * socket, so sysfs is our window onto those counters.
  */
 import path from 'node:path';
-import { listDir, readAttr } from '../procfs/read.ts';
+import { listDir } from '../procfs/read.ts';
+import { sysReadFile } from './sysfs-file.ts';
 import type { DeviceCounters } from '../procfs/netdev.ts';
 
 /** sysfs attribute → node_exporter's key for the netlink field. */
@@ -27,18 +28,25 @@ const STATISTICS: ReadonlyArray<[string, string]> = [
  */
 export async function readLinkStatistics(sysfs: string): Promise<Map<string, DeviceCounters>> {
   const classNet = path.join(sysfs, 'class', 'net');
+  const devices = await listDir(classNet);
+  const all = await Promise.all(devices.map((device) => readDeviceStatistics(path.join(classNet, device, 'statistics'))));
   const out = new Map<string, DeviceCounters>();
-  for (const device of await listDir(classNet)) {
-    const dir = path.join(classNet, device, 'statistics');
-    const values = await Promise.all(STATISTICS.map(([attr]) => readAttr(path.join(dir, attr))));
-    if (values.every((v) => v === undefined)) continue;
-    const counters: DeviceCounters = new Map();
-    STATISTICS.forEach(([attr, key], i) => {
-      const v = values[i];
-      if (v !== undefined && !/^\d+$/.test(v)) throw new Error(`${path.join(dir, attr)}: expected a counter, got ${JSON.stringify(v.slice(0, 40))}`);
-      counters.set(key, v === undefined ? 0 : Number(v));
-    });
-    out.set(device, counters);
-  }
+  devices.forEach((device, i) => {
+    const counters = all[i];
+    if (counters) out.set(device, counters);
+  });
   return out;
+}
+
+/** undefined when the device has no statistics directory. */
+async function readDeviceStatistics(dir: string): Promise<DeviceCounters | undefined> {
+  const values = await Promise.all(STATISTICS.map(([attr]) => sysReadFile(path.join(dir, attr)).catch(() => undefined)));
+  if (values.every((v) => v === undefined)) return undefined;
+  const counters: DeviceCounters = new Map();
+  STATISTICS.forEach(([attr, key], i) => {
+    const v = values[i];
+    if (v !== undefined && !/^\d+$/.test(v)) throw new Error(`${path.join(dir, attr)}: expected a counter, got ${JSON.stringify(v.slice(0, 40))}`);
+    counters.set(key, v === undefined ? 0 : Number(v));
+  });
+  return counters;
 }
