@@ -7,6 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -130,4 +131,34 @@ test('basic auth and bearer token headers; gzip can be switched off', async () =
   await bearer.push(batch(), new AbortController().signal);
   await bearer.close();
   assert.equal(seen[0]!.headers['authorization'], 'Bearer tok');
+});
+
+test('proxy_url: requests go through the proxy (CONNECT)', async () => {
+  const tunnels: string[] = [];
+  const proxy = createServer();
+  proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    tunnels.push(req.url!);
+    const [host, port] = req.url!.split(':');
+    const upstream = connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  try {
+    seen.length = 0;
+    const s = sink(`proxy_url = http://127.0.0.1:${(proxy.address() as { port: number }).port}\n`);
+    const r = await s.push(batch(), new AbortController().signal);
+    await s.close();
+    assert.equal(r.ok, true, r.error);
+    assert.deepEqual(tunnels, [new URL(url).host]);
+    assert.equal(seen.length, 1);
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise<void>((r) => proxy.close(() => r()));
+  }
 });
