@@ -29,7 +29,8 @@ interface Command {
 
 /** Flags of the commands that read the configuration: where it is, and overrides of its keys. */
 function configCommandFlags(): FlagSpec[] {
-  return [...COMMON_FLAGS, ...CONFIG_FLAGS, ...hostFlagSpecs(COLLECTORS)];
+  const common = COMMON_FLAGS.map((f) => (f.name === 'log.level' ? { ...f, default: '', help: `Overrides [agent] log_level (default info): ${LOG_LEVELS.join(', ')}.` } : f));
+  return [...common, ...CONFIG_FLAGS, ...hostFlagSpecs(COLLECTORS)];
 }
 
 function configFromFlags(given: Map<string, unknown>): AgentConfig {

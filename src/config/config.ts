@@ -131,7 +131,7 @@ export const CONFIG_FLAGS: readonly FlagSpec[] = [
   { name: 'config.file', kind: 'string', default: DEFAULT_CONFIG_FILE, help: 'The configuration file; its conf.d/*.ini drop-ins are read after it.', placeholder: 'FILE' },
   { name: 'config.defaults', kind: 'string', default: DEFAULT_DEFAULTS_FILE, help: 'Vendor defaults, read before the configuration file (skipped when absent).', placeholder: 'FILE' },
   { name: 'config.dir', kind: 'string', default: '', help: 'Drop-in directory (default: conf.d beside --config.file).', placeholder: 'DIR' },
-  { name: 'interval', kind: 'duration', default: '15s', help: 'Overrides [agent] interval.' },
+  { name: 'interval', kind: 'duration', default: '', help: 'Overrides [agent] interval (default 15s).' },
   { name: 'instance', kind: 'string', default: '', help: 'Overrides the instance label (literal).' },
   { name: 'state.dir', kind: 'string', default: '', help: 'Overrides [agent] state_dir.', placeholder: 'DIR' },
 ];
