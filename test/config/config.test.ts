@@ -145,3 +145,15 @@ test('identity from a file or machine-id', () => {
   assert.equal(configFromText(`[identity]\ninstance_from = machine-id\nmachine_id_file = ${dir}/machine-id\n`).identity.instance, '0123456789abcdef');
   assert.equal(configFromText('').identity.instance, os.hostname());
 });
+
+test('enabled = false in a later layer switches off a section; list values with key[]', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'edgepush.ini');
+  mkdirSync(path.join(dir, 'conf.d'));
+  writeFileSync(file, '[exporter.app]\nurl = http://127.0.0.1:9/metrics\n[pushgateway.a]\nurl = http://a:9091\n[host]\ncollector.textfile.directory[] = /a\ncollector.textfile.directory[] = /b\n');
+  writeFileSync(path.join(dir, 'conf.d', 'off.ini'), '[exporter.app]\nenabled = false\n[pushgateway.a]\nenabled = no\n');
+  const c = loadConfig({ defaultsFile: path.join(dir, 'none.ini'), configFile: file });
+  assert.deepEqual(c.exporters, []);
+  assert.deepEqual(c.sinks, []);
+  assert.deepEqual(c.host.source.options?.get('collector.textfile.directory'), ['/a', '/b']);
+});
