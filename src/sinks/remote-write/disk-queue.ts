@@ -312,14 +312,33 @@ export class DiskQueue {
       }
       this.makeRoom(record.length);
       const fd = this.writerFdFor(record.length);
-      writeSync(fd, record);
       const chunk = this.chunks.at(-1)!;
+      this.writeAll(fd, record, chunk);
       this.records.push({ offset: chunk.offset + chunk.size, size: record.length, createdMs, samples: block.samples });
       this.pendingSamples += block.samples;
       chunk.size += record.length;
       wrote = true;
     }
     if (wrote) fdatasyncSync(this.writerFd!);
+  }
+
+  /**
+   * Writes the whole record, or on failure (disk full, I/O error) cuts the
+   * chunk back to its last complete record, so the next append does not land
+   * after half a record.
+   */
+  private writeAll(fd: number, record: Buffer, chunk: Chunk): void {
+    try {
+      let done = 0;
+      while (done < record.length) done += writeSync(fd, record, done, record.length - done);
+    } catch (err) {
+      try {
+        ftruncateSync(fd, chunk.size);
+      } catch {
+        // Recovery on the next start truncates the torn record anyway.
+      }
+      throw new Error(`disk queue ${this.dir}: appending to chunk ${chunkFileName(chunk.offset)}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   private makeRoom(bytes: number): void {
@@ -407,11 +426,17 @@ export class DiskQueue {
     }
   }
 
-  /** Acknowledges the block `peek` returned (sent, or dropped for good) and persists the reader position. */
+  /**
+   * Acknowledges the block `peek` returned (sent, or dropped for good) and
+   * persists the reader position. A block the size bound dropped meanwhile is
+   * already gone: its ack is a no-op.
+   */
   ack(block: QueuedBlock): void {
     this.assertOpen();
     const r = this.records[this.head];
-    if (!r || r.offset !== block.offset) throw new Error(`disk queue ${this.dir}: ack of block at ${block.offset} but the oldest pending is at ${r?.offset}`);
+    // The size bound may have dropped the block while it was in flight: nothing left to acknowledge.
+    if (!r || r.offset > block.offset) return;
+    if (r.offset !== block.offset) throw new Error(`disk queue ${this.dir}: ack of block at ${block.offset} but the oldest pending is at ${r.offset}`);
     this.head++;
     this.pendingSamples -= r.samples;
     this.afterReaderMoved();

@@ -75,6 +75,20 @@ test('the size bound drops the oldest chunks first and counts what it dropped', 
   q.close();
 });
 
+test('a block dropped by the size bound while in flight acknowledges as a no-op', (t) => {
+  const dir = tmpDir(t);
+  const q = DiskQueue.open({ dir, maxBytes: 1000, maxAgeMs: 0, chunkBytes: 250 });
+  q.append([block('first-' + 'x'.repeat(60))]);
+  const inFlight = q.peek()!;
+  for (let i = 0; i < 30; i++) q.append([block(`later-${String(i).padStart(2, '0')}-${'x'.repeat(60)}`)]);
+  assert.ok(q.stats().dropped.size.blocks > 0);
+  q.ack(inFlight);
+  const next = q.peek()!;
+  assert.match(next.body.toString(), /^later-/);
+  q.ack(next);
+  q.close();
+});
+
 test('the age bound drops expired blocks instead of sending them', (t) => {
   const dir = tmpDir(t);
   let now = 1_000_000;
