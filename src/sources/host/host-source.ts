@@ -1,4 +1,4 @@
-import { FamilySet, type MetricFamily } from '../../model/family.ts';
+import { FamilySet, labelsKey, type MetricFamily } from '../../model/family.ts';
 import { createLogger, type Logger } from '../../log.ts';
 import { NoDataError, type Collector, type CollectorDefinition, type HostPaths } from './collector.ts';
 import { OptionValues, type OptionValue } from './options.ts';
@@ -48,16 +48,20 @@ export class HostSource {
 
   async collect(): Promise<MetricFamily[]> {
     const results = await Promise.all(this.running.map((r) => this.runOne(r)));
-    const out = new FamilySet();
-    for (const r of results) {
-      if (r.families) {
-        try {
-          out.addFamilies(r.families);
-        } catch (err) {
-          r.success = false;
-          this.log.error('collector output conflicts with another collector', { collector: r.name, err });
-        }
+    const merged = new MergedFamilies();
+    // The textfile collector's families come from the user's files: merged last, so a
+    // family there that clashes with a collector's own can never displace it.
+    const order = [...results].sort((a, b) => Number(a.name === 'textfile') - Number(b.name === 'textfile'));
+    for (const r of order) {
+      const conflicts = r.families ? merged.add(r.families) : [];
+      if (conflicts.length > 0) {
+        r.success = false;
+        this.log.error('collector output conflicts with another collector; the conflicting part was dropped', { collector: r.name, conflicts: conflicts.slice(0, 5).join('; ') });
       }
+    }
+    const out = new FamilySet();
+    out.addFamilies(merged.families());
+    for (const r of results) {
       out.gauge('node_scrape_collector_duration_seconds', DURATION_HELP, r.seconds, { collector: r.name });
       out.gauge('node_scrape_collector_success', SUCCESS_HELP, r.success ? 1 : 0, { collector: r.name });
     }
@@ -81,6 +85,44 @@ export class HostSource {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/**
+ * Families of several collectors merged without ever producing an invalid
+ * exposition (which a Pushgateway would refuse whole): a family whose type
+ * differs from the one already merged, and a series already merged, are
+ * dropped and reported as conflicts.
+ */
+class MergedFamilies {
+  private readonly byName = new Map<string, { family: MetricFamily; series: Set<string> }>();
+
+  add(families: readonly MetricFamily[]): string[] {
+    const conflicts: string[] = [];
+    for (const f of families) {
+      let entry = this.byName.get(f.name);
+      if (!entry) {
+        entry = { family: { ...f, samples: [] }, series: new Set() };
+        this.byName.set(f.name, entry);
+      } else if (entry.family.type !== f.type) {
+        conflicts.push(`${f.name} is a ${f.type}, already merged as a ${entry.family.type}`);
+        continue;
+      }
+      for (const sample of f.samples) {
+        const key = sample.name + '\u0002' + labelsKey(sample.labels);
+        if (entry.series.has(key)) {
+          conflicts.push(`${sample.name}${JSON.stringify(sample.labels)} given twice`);
+          continue;
+        }
+        entry.series.add(key);
+        entry.family.samples.push(sample);
+      }
+    }
+    return conflicts;
+  }
+
+  families(): MetricFamily[] {
+    return [...this.byName.values()].map((e) => e.family);
   }
 }
 

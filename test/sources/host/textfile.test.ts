@@ -95,3 +95,19 @@ test('a file that continues a family after another one, or repeats a series, is 
   assert.deepEqual(byName.get('m')!.samples.map((s) => [s.labels['x'], s.value]), [['1', 1], ['2', 2]]);
   assert.equal(byName.get('other')!.samples[0]!.value, 5);
 });
+
+test('a textfile family that clashes with a collector never displaces it nor duplicates a series', async () => {
+  const { runCollectors, treeFlags } = await import('../../helpers/host.ts');
+  const root = makeTree({
+    'proc/loadavg': '0.25 0.5 0.75 1/2 3\n',
+    'tf/clash.prom': '# TYPE node_load1 gauge\nnode_load1 99\n# TYPE node_load5 counter\nnode_load5 98\nsite_ok 1\n',
+  });
+  const run = await runCollectors(['loadavg', 'textfile'], [...treeFlags(root), `--collector.textfile.directory=${root}/tf`]);
+  assert.equal(run.success.get('loadavg'), 1);
+  assert.equal(run.success.get('textfile'), 0, 'the clash is reported on the textfile collector');
+  assert.deepEqual(run.byName.get('node_load1')!.samples.map((s) => s.value), [0.25]);
+  assert.equal(run.byName.get('node_load5')!.type, 'gauge');
+  assert.deepEqual(run.byName.get('node_load5')!.samples.map((s) => s.value), [0.5]);
+  assert.equal(run.byName.get('site_ok')!.samples[0]!.value, 1, 'the rest of the textfile output is kept');
+  parseText(run.text); // a valid exposition: no duplicate series
+});
