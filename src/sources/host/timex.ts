@@ -12,7 +12,9 @@ import { NoDataError, stateless, type CollectorDefinition } from './collector.ts
  */
 export const timex: CollectorDefinition = {
   name: 'timex',
-  defaultEnabled: true,
+  // Off by default, unlike node_exporter: on it could only ever report
+  // success 0, firing collector-failure alerts on every box of a fleet.
+  defaultEnabled: false,
   description: 'Exposes selected adjtimex(2) system call stats (unavailable: Node.js cannot call adjtimex, see README).',
   create: stateless(async () => {
     throw new NoDataError('adjtimex(2) is not reachable from Node.js; timex metrics are not available');

@@ -4,7 +4,7 @@
  * strings.TrimSpace does (JS trim() also strips U+FEFF and other spaces that
  * Go keeps), integers parsed strictly so a garbled file fails loudly.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 
 const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0';
 const GO_TRIM_RE = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'g');
@@ -15,7 +15,8 @@ export function goTrimSpace(text: string): string {
 
 /** A sysfs attribute, trimmed; throws (with the path in the error) when unreadable. */
 export async function readSysAttr(file: string): Promise<string> {
-  return goTrimSpace(await readFile(file, 'utf8'));
+  // Synchronous on purpose: see the note in procfs/read.ts.
+  return goTrimSpace(readFileSync(file, 'utf8'));
 }
 
 /** Parses an unsigned decimal integer as Go's strconv.ParseUint(s, 10, 64) does. */

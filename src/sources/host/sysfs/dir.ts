@@ -1,14 +1,15 @@
-import { readdir } from 'node:fs/promises';
-import type { Dirent } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
+
+// Synchronous on purpose: see the note in procfs/read.ts.
 
 /** Entry names sorted as Go's os.ReadDir returns them; throws (ENOENT...) when the directory is absent. */
 export async function readDirNames(dir: string): Promise<string[]> {
-  return (await readdir(dir)).sort(compareBytes);
+  return readdirSync(dir).sort(compareBytes);
 }
 
 /** Entries with their types, sorted by name; throws when the directory is absent. */
 export async function readDirEntries(dir: string): Promise<Dirent[]> {
-  return (await readdir(dir, { withFileTypes: true })).sort((a, b) => compareBytes(a.name, b.name));
+  return readdirSync(dir, { withFileTypes: true }).sort((a, b) => compareBytes(a.name, b.name));
 }
 
 /** Byte-wise comparison (Go's string order), not locale order. */

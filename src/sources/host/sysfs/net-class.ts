@@ -1,5 +1,5 @@
 /** /sys/class/net/<iface>/* attributes, read the way prometheus/procfs' sysfs.NetClass does. */
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseGoInt } from '../procfs/go-number.ts';
 import { errnoOf, sysReadFile } from './sysfs-file.ts';
@@ -27,7 +27,7 @@ const IGNORABLE = new Set(['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP', 'EINVAL', 
 
 async function readIface(dir: string, name: string): Promise<NetClassIface> {
   const iface: NetClassIface = { name, numbers: {}, text: Object.fromEntries(TEXT.map((t) => [t, ''])) as Record<NetClassText, string> };
-  const attrs = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && KNOWN.has(e.name)).map((e) => e.name);
+  const attrs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && KNOWN.has(e.name)).map((e) => e.name);
   // Read concurrently: a collection is dominated by round trips to the threadpool, not by the reads.
   const values = await Promise.all(
     attrs.map(async (attr) => {
@@ -58,7 +58,7 @@ async function readIface(dir: string, name: string): Promise<NetClassIface> {
  */
 export async function readNetClass(sysfs: string, ignored: (name: string) => boolean = () => false): Promise<NetClassIface[]> {
   const classNet = path.join(sysfs, 'class', 'net');
-  const entries = await readdir(classNet, { withFileTypes: true });
+  const entries = readdirSync(classNet, { withFileTypes: true });
   const devices = entries.filter((e) => !e.isFile() && !ignored(e.name)).map((e) => e.name).sort();
   return Promise.all(devices.map((name) => readIface(path.join(classNet, name), name)));
 }
