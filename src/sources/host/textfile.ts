@@ -106,9 +106,15 @@ async function readTextfile(file: string, log: Logger): Promise<TextfileResult> 
     return { error: new Error(`failed to open textfile data file ${JSON.stringify(file)}: ${(err as Error).message}`) };
   }
   try {
+    let text: string;
+    try {
+      text = await handle.readFile('utf8');
+    } catch (err) {
+      return { error: new Error(`failed to read textfile data from ${JSON.stringify(file)}: ${(err as Error).message}`) };
+    }
     let families: MetricFamily[];
     try {
-      const parsed = parseText(await handle.readFile('utf8'), { expfmtLenient: true });
+      const parsed = parseText(text, { expfmtLenient: true });
       if (parsed.some((f) => f.samples.some((s) => s.timestampMs !== undefined))) {
         return { error: new Error(`textfile ${JSON.stringify(file)} contains unsupported client-side timestamps, skipping entire file`) };
       }
