@@ -27,9 +27,13 @@ export interface AgentOptions {
   /** Reads the configuration again (SIGHUP); throws to refuse the new one. */
   reloadConfig?: () => AgentConfig;
   log?: Logger;
+  /** Called after each scheduled cycle's collection (tests, benchmarks). */
+  onCycle?: (outcome: CycleOutcome) => void;
 }
 
 export interface CycleOutcome {
+  /** When the cycle started, ms since the epoch. */
+  startedMs: number;
   cycle: number;
   results: SourceResult[];
   /** Milliseconds from cycle start to every source collected. */
@@ -52,6 +56,7 @@ export class Agent {
   readonly metrics = new SelfMetrics();
   private config: AgentConfig;
   private readonly reloadConfig: (() => AgentConfig) | undefined;
+  private readonly onCycle: ((outcome: CycleOutcome) => void) | undefined;
   private readonly log: Logger;
   private readonly sourceStates: StateLog;
   private sources: Source[] = [];
@@ -67,6 +72,7 @@ export class Agent {
   constructor(options: AgentOptions) {
     this.config = options.config;
     this.reloadConfig = options.reloadConfig;
+    this.onCycle = options.onCycle;
     this.log = options.log ?? createLogger();
     this.sourceStates = new StateLog(this.log);
     this.apply(options.config);
@@ -114,7 +120,10 @@ export class Agent {
         this.log.warn('cycle skipped: the previous collection is still running', { cycle: this.cycleNo + 1 });
       }
     } else {
-      const run = this.runCycle().catch((err: unknown) => this.log.error('cycle failed', { err }));
+      const run = this.runCycle().then(
+        (outcome) => this.onCycle?.(outcome),
+        (err: unknown) => this.log.error('cycle failed', { err }),
+      );
       this.collecting = run;
       void run.finally(() => {
         if (this.collecting === run) this.collecting = undefined;
@@ -147,7 +156,7 @@ export class Agent {
     const runners = [...this.runners.values()];
     const pushed = Promise.all(runners.map(async (r) => [r.sink.name, await r.submit(batch)] as const)).then((entries) => new Map(entries));
     this.log.debug('cycle collected', { cycle, collect_ms: Math.round(collectMs), sources: results.length, down: results.filter((r) => !r.up).length });
-    return { cycle, results, collectMs, pushed };
+    return { startedMs: start, cycle, results, collectMs, pushed };
   }
 
   /** SIGHUP: loads the configuration again; a config that does not load is refused and the running one kept. */

@@ -176,3 +176,29 @@ test('secrets given as files never reach the logs', { skip }, async () => {
   assert.ok(logLines.some((l) => l.includes('sink=pushgateway.auth')));
   assert.ok(!logLines.some((l) => l.includes('s3cr3t')));
 });
+
+test('start(): cycles run at fixed aligned instants (interval + splay), not drifting with collection time', async () => {
+  const starts: number[] = [];
+  const cfg = configFromText(`[agent]\ninterval = 1s\ntimeout = 500ms\nstate_dir = ${stateDir ?? os.tmpdir()}\n[identity]\ninstance = cadence-box\n[host]\ncollector.disable-defaults = true\ncollector.loadavg = true\npath.procfs = ${FIXTURE_PROC}\n`);
+  let agent: Agent | undefined;
+  const enough = new Promise<void>((resolve) => {
+    agent = new Agent({
+      config: cfg,
+      onCycle: (o) => {
+        starts.push(o.startedMs);
+        if (starts.length === 4) resolve();
+      },
+    });
+  });
+  agent!.start();
+  await enough;
+  await agent!.stop();
+  const splay = agent!.splayMs;
+  assert.ok(splay > 0 && splay < 1000);
+  // The first cycle runs at start; the next ones on the grid.
+  for (const t of starts.slice(1)) {
+    const phase = (((t - splay) % 1000) + 1000) % 1000;
+    assert.ok(phase < 150 || phase > 990, `cycle at phase ${phase} ms off the grid`);
+  }
+  for (let i = 2; i < starts.length; i++) assert.ok(Math.abs(starts[i]! - starts[i - 1]! - 1000) < 150, `spacing ${starts[i]! - starts[i - 1]!} ms`);
+});
