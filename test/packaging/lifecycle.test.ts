@@ -1,0 +1,154 @@
+/**
+ * The package's real life on a booted systemd: a debootstrapped Debian root
+ * run with systemd-nspawn --boot, a real Pushgateway on the host's loopback.
+ * install → active, enabled, pushing; reboot → back and pushing; an edited
+ * edgepush.ini survives an upgrade to a newer version, which then runs;
+ * remove → stopped and disabled; purge → groups deleted at the gateway, files
+ * and user gone. Skipped, with the reason, where systemd cannot be booted.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { CACHE_DIR, packageVersion } from '../../scripts/lib/build.ts';
+import { missingPeers, startPushgateway, type RunningServer } from '../helpers/servers.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { ensurePackage } from './build-once.ts';
+import { BootedRoot, copyRoot, debianRootUnavailable, ensureDebianRoot, has } from './debian-root.ts';
+
+const NEXT_VERSION = bumpPatch(packageVersion());
+
+function bumpPatch(v: string): string {
+  const [major, minor, patch] = v.split('.');
+  return `${major}.${minor}.${Number(patch) + 1}`;
+}
+
+interface Group {
+  labels: Record<string, string>;
+  pushTime: number;
+}
+
+/** The Pushgateway's groups (its /api/v1/metrics), with their push_time_seconds. */
+async function groups(gateway: RunningServer): Promise<Group[]> {
+  const res = await fetch(`${gateway.url}/api/v1/metrics`);
+  const body = (await res.json()) as { data: Array<{ labels: Record<string, string>; push_time_seconds?: { metrics: Array<{ value: string }> } }> };
+  return body.data.map((g) => ({ labels: g.labels, pushTime: Number(g.push_time_seconds?.metrics[0]?.value ?? 0) }));
+}
+
+async function pushedAfter(gateway: RunningServer, instance: string, since: number, timeoutMs = 60_000): Promise<Group> {
+  return waitFor(
+    `a push from ${instance} after ${new Date(since * 1000).toISOString()}`,
+    async () => (await groups(gateway)).find((g) => g.labels['job'] === 'node' && g.labels['instance'] === instance && g.pushTime > since),
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+const skipReason =
+  debianRootUnavailable() ??
+  (has('systemd-nspawn') && has('unshare') && has('nsenter') ? undefined : 'systemd-nspawn, unshare and nsenter are needed (systemd-container, util-linux)') ??
+  missingPeers('pushgateway');
+
+let work: string;
+let container: BootedRoot | undefined;
+let gateway: RunningServer | undefined;
+let bootProblem: string | undefined;
+
+before(async () => {
+  if (skipReason) return;
+  const [pristine, deb, nextDeb] = await Promise.all([
+    ensureDebianRoot(),
+    ensurePackage('deb', 'x64'),
+    ensurePackage('deb', 'x64', { version: NEXT_VERSION }),
+  ]);
+  work = mkdtempSync(path.join(CACHE_DIR, 'lifecycle-'));
+  const root = path.join(work, 'root');
+  copyRoot(pristine, root);
+  copyFileSync(deb, path.join(root, 'root', 'edgepush-current.deb'));
+  copyFileSync(nextDeb, path.join(root, 'root', 'edgepush-next.deb'));
+  gateway = await startPushgateway();
+  container = new BootedRoot(root, `edgepush-t${process.pid}`);
+  try {
+    await container.boot();
+  } catch (err) {
+    // Nothing of ours runs yet: a root that cannot boot is this machine's limit.
+    bootProblem = `systemd-nspawn --boot of a Debian root does not work here: ${(err as Error).message.slice(0, 1500)}`;
+  }
+});
+
+after(async () => {
+  await container?.shutdown();
+  await gateway?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('install, reboot, upgrade keeping the config, remove, purge on a booted systemd', async (t) => {
+  if (skipReason || bootProblem) {
+    t.skip(skipReason ?? bootProblem);
+    return;
+  }
+  const c = container!;
+  const gw = gateway!;
+  const instance = c.machine;
+  const sh = (script: string): Promise<string> => c.must(['sh', '-c', script]);
+
+  // Points the agent at the test gateway before the package starts it.
+  await sh(`mkdir -p /etc/edgepush/conf.d && cat > /etc/edgepush/conf.d/50-test.ini <<'EOF'
+[agent]
+interval = 2s
+timeout = 1s
+[pushgateway.test]
+url = ${gw.url}
+timeout = 1s
+EOF`);
+
+  await t.test('install: started, enabled, pushing as the edgepush user', async () => {
+    const start = Date.now() / 1000;
+    await c.must(['dpkg', '-i', '/root/edgepush-current.deb']);
+    assert.equal((await c.exec(['systemctl', 'is-enabled', 'edgepush'])).stdout.trim(), 'enabled');
+    await waitFor('edgepush active', async () => (await c.exec(['systemctl', 'is-active', 'edgepush'])).stdout.trim() === 'active');
+    await pushedAfter(gw, instance, start);
+    assert.match(await sh('ps -o user= -C edgepush'), /^edgepush$/m);
+    assert.match(await sh('stat -c %U:%G:%a /var/lib/edgepush'), /^edgepush:edgepush:750$/m);
+  });
+
+  await t.test('reboot: back and pushing', async () => {
+    await c.reboot();
+    const booted = Date.now() / 1000;
+    await waitFor('edgepush active after reboot', async () => (await c.exec(['systemctl', 'is-active', 'edgepush'])).stdout.trim() === 'active');
+    await pushedAfter(gw, instance, booted);
+  });
+
+  await t.test('upgrade: the edited edgepush.ini is kept and the new binary runs', async () => {
+    await sh(`printf '\\n; edited by the admin\\n' >> /etc/edgepush/edgepush.ini`);
+    const pidBefore = (await sh('systemctl show -p MainPID --value edgepush')).trim();
+    const r = await c.exec(['dpkg', '-i', '/root/edgepush-next.deb']);
+    assert.equal(r.code, 0, `dpkg -i of the newer package (a conffile prompt would fail here):\n${r.stdout}${r.stderr}`);
+    assert.match(await sh('cat /etc/edgepush/edgepush.ini'), /; edited by the admin/);
+    assert.equal(await sh('ls /etc/edgepush/ | grep -c dpkg || true'), '0\n');
+    assert.match(await c.must(['edgepush', 'version']), new RegExp(`^edgepush ${NEXT_VERSION.replaceAll('.', '\\.')} `));
+    await waitFor('edgepush restarted on the new binary', async () => {
+      const pid = (await sh('systemctl show -p MainPID --value edgepush')).trim();
+      return pid !== '0' && pid !== pidBefore && (await c.exec(['systemctl', 'is-active', 'edgepush'])).stdout.trim() === 'active';
+    });
+    await pushedAfter(gw, instance, Date.now() / 1000);
+  });
+
+  await t.test('remove: stopped and disabled; configuration, state and user kept', async () => {
+    await c.must(['dpkg', '-r', 'edgepush']);
+    assert.notEqual((await c.exec(['systemctl', 'is-active', 'edgepush'])).stdout.trim(), 'active');
+    assert.notEqual((await c.exec(['systemctl', 'is-enabled', 'edgepush'])).stdout.trim(), 'enabled');
+    assert.equal((await c.exec(['test', '-e', '/usr/bin/edgepush'])).code, 1);
+    await c.must(['getent', 'passwd', 'edgepush']);
+    await c.must(['test', '-f', '/etc/edgepush/edgepush.ini']);
+    await c.must(['test', '-d', '/var/lib/edgepush']);
+  });
+
+  await t.test("purge: this box's groups deleted at the gateway, files and user gone", async () => {
+    assert.ok((await groups(gw)).some((g) => g.labels['instance'] === instance), 'groups present before purge');
+    await c.must(['dpkg', '-P', 'edgepush']);
+    const left = (await groups(gw)).filter((g) => g.labels['instance'] === instance);
+    assert.deepEqual(left, [], 'no group of this box left at the gateway');
+    for (const p of ['/etc/edgepush', '/var/lib/edgepush', '/usr/bin/edgepush']) assert.equal((await c.exec(['test', '-e', p])).code, 1, `${p} gone`);
+    assert.equal((await c.exec(['getent', 'passwd', 'edgepush'])).code, 2, 'user edgepush gone');
+  });
+});
