@@ -194,7 +194,7 @@ function buildRpm(work: string, arch: Arch, version: string, epoch: number, outD
   rmSync(work, { recursive: true, force: true });
   const stage = path.join(work, 'stage');
   stageCommon(stage, arch, version, binDir, epoch, 'usr/lib/systemd/system');
-  mkdirSync(path.join(stage, 'var/lib/edgepush'), { recursive: true });
+  mkdirSync(path.join(stage, 'var/lib/edgepush/textfile'), { recursive: true });
   clampTimes(stage, epoch);
   const defines: Record<string, string> = {
     _topdir: path.join(work, 'top'),

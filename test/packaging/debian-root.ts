@@ -149,6 +149,7 @@ export class BootedRoot {
         clearTimeout(timer);
         resolve({ code, stdout, stderr });
       });
+      child.stdin.on('error', () => undefined);
       child.stdin.end(options.input ?? '');
     });
   }

@@ -88,8 +88,9 @@ test('install, reboot, upgrade keeping the config, remove, purge on a booted sys
   }
   const c = container!;
   const gw = gateway!;
-  const instance = c.machine;
   const sh = (script: string): Promise<string> => c.must(['sh', '-c', script]);
+  // The agent's default identity: the root's hostname.
+  const instance = (await c.must(['hostname'])).trim();
 
   // Points the agent at the test gateway before the package starts it.
   await sh(`mkdir -p /etc/edgepush/conf.d && cat > /etc/edgepush/conf.d/50-test.ini <<'EOF'
@@ -107,8 +108,10 @@ EOF`);
     assert.equal((await c.exec(['systemctl', 'is-enabled', 'edgepush'])).stdout.trim(), 'enabled');
     await waitFor('edgepush active', async () => (await c.exec(['systemctl', 'is-active', 'edgepush'])).stdout.trim() === 'active');
     await pushedAfter(gw, instance, start);
-    assert.match(await sh('ps -o user= -C edgepush'), /^edgepush$/m);
-    assert.match(await sh('stat -c %U:%G:%a /var/lib/edgepush'), /^edgepush:edgepush:750$/m);
+    assert.match(await sh('ps -o user= -p "$(systemctl show -p MainPID --value edgepush)"'), /^edgepush$/m, 'the service runs as the edgepush user');
+    assert.match(await sh('stat -c %U:%G:%a /var/lib/edgepush /var/lib/edgepush/textfile'), /^edgepush:edgepush:750\nedgepush:edgepush:750\n$/);
+    const journal = await c.must(['journalctl', '-u', 'edgepush', '--no-pager', '-o', 'cat']);
+    assert.doesNotMatch(journal, /textfile.*ENOENT/, 'the textfile directory exists');
   });
 
   await t.test('reboot: back and pushing', async () => {

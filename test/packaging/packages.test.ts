@@ -133,6 +133,7 @@ describe('.rpm', () => {
     const flags = sh('rpm', ['-qp', '--qf', '[%{FILENAMES} %{FILEFLAGS:fflags} %{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME}\n]', rpm]);
     assert.match(flags, /^\/etc\/edgepush\/edgepush\.ini cn -rw-r----- root:edgepush$/m);
     assert.match(flags, /^\/var\/lib\/edgepush\s+drwxr-x--- edgepush:edgepush$/m);
+    assert.match(flags, /^\/var\/lib\/edgepush\/textfile\s+drwxr-x--- edgepush:edgepush$/m);
     assert.match(flags, /^\/usr\/bin\/edgepush\s+-rwxr-xr-x root:root$/m);
     const scripts = sh('rpm', ['-qp', '--scripts', rpm]);
     for (const s of ['preinstall', 'postinstall', 'preuninstall', 'postuninstall']) assert.match(scripts, new RegExp(`^${s} scriptlet`, 'm'));
