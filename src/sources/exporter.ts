@@ -43,7 +43,9 @@ export class ExporterSource implements Source {
   }
 
   async collect(signal: AbortSignal): Promise<Collected> {
-    const { text, contentType } = await this.fetch(signal);
+    const { text: body, contentType } = await this.fetch(signal);
+    // Prometheus accepts a last line without its newline; the strict parser (made to guard pushes) does not.
+    const text = body.length > 0 && !body.endsWith('\n') ? body + '\n' : body;
     const all = contentType.startsWith(OPENMETRICS_CONTENT_TYPE) ? parseOpenMetrics(text) : parseText(text);
     return { families: this.filter(all), samplesScraped: countSamples(all) };
   }

@@ -28,6 +28,7 @@ routes.set('/om', (req, res) => {
   assert.match(String(req.headers['accept']), /application\/openmetrics-text/);
   res.writeHead(200, { 'content-type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }).end('# TYPE hits counter\nhits_total 3\nhits_created 1\n# EOF\n');
 });
+routes.set('/no-final-newline', (_req, res) => res.writeHead(200).end('# TYPE a gauge\na 1'));
 routes.set('/garbage', (_req, res) => res.writeHead(200).end('<html>hello</html>\n'));
 routes.set('/dup', (_req, res) => res.writeHead(200).end('a 1\na 2\n'));
 routes.set('/huge', (_req, res) => res.writeHead(200).end('# TYPE a gauge\n' + 'a{x="' + 'y'.repeat(5000) + '"} 1\n'));
@@ -63,6 +64,12 @@ test('text format: families, synthetic up/duration/samples, exporter up dropped'
   assert.ok(value(r, 'scrape_duration_seconds')! > 0);
   assert.equal(value(r, 'app_requests_total', { code: '200' }), 5);
   assert.equal(r.families.filter((f) => f.name === 'up').length, 1, "the exporter's own up is not pushed beside ours");
+});
+
+test('a last line without its newline is accepted, as Prometheus does', async () => {
+  const r = await scrape('/no-final-newline');
+  assert.equal(r.up, true, r.error);
+  assert.equal(value(r, 'a'), 1);
 });
 
 test('gzip bodies are decoded', async () => {
