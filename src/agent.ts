@@ -229,18 +229,22 @@ export class Agent {
 
 /**
  * Deletes everything this box pushed, on every sink that can (package purge).
- * Returns the failures; bounded by `timeoutSeconds`.
+ * Returns the sinks done and the failures; bounded by `timeoutSeconds`.
  */
-export async function decommission(config: AgentConfig, timeoutSeconds: number, log: Logger = createLogger()): Promise<string[]> {
+export async function decommission(config: AgentConfig, timeoutSeconds: number, log: Logger = createLogger()): Promise<{ done: string[]; failures: string[] }> {
   const metrics = new SelfMetrics();
   const jobs = [...(config.host.enabled ? [config.host.job] : []), ...(config.self.enabled ? [config.self.job] : []), ...config.exporters.map((e) => e.job)];
   const signal = AbortSignal.timeout(timeoutSeconds * 1000);
   const failures: string[] = [];
+  const done: string[] = [];
   await Promise.all(
     config.sinks.map(async (sc) => {
       const sink = createSink(config, sc, { log, registry: metrics.registry, stateDir: config.agent.stateDir });
       try {
-        if (sink.decommission) await sink.decommission(identityLabels(config), jobs, signal);
+        if (sink.decommission) {
+          await sink.decommission(identityLabels(config), jobs, signal);
+          done.push(sc.name);
+        }
       } catch (err) {
         failures.push(`${sc.name}: ${(err as Error).message}`);
       } finally {
@@ -248,5 +252,5 @@ export async function decommission(config: AgentConfig, timeoutSeconds: number, 
       }
     }),
   );
-  return failures;
+  return { done: done.sort(), failures };
 }

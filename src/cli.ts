@@ -118,7 +118,8 @@ const COMMANDS: Record<string, Command> = {
       } catch (err) {
         return reportConfigError('decommission', err);
       }
-      const failures = await decommission(config, parseGoDuration(String(given.get('timeout') ?? '30s')));
+      const { done, failures } = await decommission(config, parseGoDuration(String(given.get('timeout') ?? '30s')));
+      for (const d of done) await writeStdout(`edgepush decommission: ${d}: every group of instance ${config.identity.instance} deleted\n`);
       for (const f of failures) process.stderr.write(`edgepush decommission: ${f}\n`);
       return failures.length ? 1 : 0;
     },
