@@ -1,10 +1,13 @@
 /**
- * `npm test`: type-check, then every test file under test/ (unit, conformance,
- * integration against real peers, packaging) in one node:test run.
+ * `npm test`: type-check, then every test file under test/: first unit,
+ * conformance and integration tests (against real peers) in one node:test
+ * run, then the packaging tests (binary builds, xz, qemu, systemd) in a
+ * second one, so their CPU-heavy builds don't starve the timing of
+ * integration tests on a 2-core machine. Closes with one "N passed, N failed" line.
  * Pass file paths or globs to run only those: `npm test -- test/model`.
  */
 import { spawnSync } from 'node:child_process';
-import { globSync } from 'node:fs';
+import { globSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './lib/peers.ts';
 
@@ -21,9 +24,30 @@ if (files.length === 0) {
   console.error(`no test files match ${patterns.join(' ')}`);
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--test', '--no-warnings', '--test-reporter=spec', `--test-concurrency=${process.env['EDGEPUSH_TEST_CONCURRENCY'] ?? 4}`, '--test-timeout=600000', ...files],
-  { cwd: REPO_ROOT, stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+mkdirSync(path.join(REPO_ROOT, '.cache'), { recursive: true });
+const isPackaging = (f: string): boolean => f.split(path.sep).includes('packaging') && f.startsWith('test');
+const phases = [files.filter((f) => !isPackaging(f)), files.filter(isPackaging)].filter((p) => p.length > 0);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let exitCode = 0;
+for (const phase of phases) {
+  // The spec reporter goes to the terminal; a TAP copy is counted for the closing line.
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--test', '--no-warnings',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=tap', '--test-reporter-destination=' + path.join(REPO_ROOT, '.cache', `test-phase.tap`),
+      `--test-concurrency=${process.env['EDGEPUSH_TEST_CONCURRENCY'] ?? 4}`, '--test-timeout=600000', ...phase,
+    ],
+    { cwd: REPO_ROOT, stdio: 'inherit' },
+  );
+  const tap = readFileSync(path.join(REPO_ROOT, '.cache', 'test-phase.tap'), 'utf8');
+  passed += Number(/^# pass (\d+)$/m.exec(tap)?.[1] ?? 0);
+  failed += Number(/^# fail (\d+)$/m.exec(tap)?.[1] ?? 0) + Number(/^# cancelled (\d+)$/m.exec(tap)?.[1] ?? 0);
+  skipped += Number(/^# skipped (\d+)$/m.exec(tap)?.[1] ?? 0);
+  if (result.status !== 0) exitCode = result.status ?? 1;
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(exitCode);
