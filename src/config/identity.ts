@@ -14,6 +14,7 @@ export const IDENTITY_KEYS: readonly KeySpec[] = [
   { key: 'instance_from', kind: 'string', help: `Where the instance label comes from: ${INSTANCE_SOURCES.join(', ')}. Default: literal when instance is set, else hostname.` },
   { key: 'instance', kind: 'label_value', help: 'The instance label, literally (implies instance_from = literal).' },
   { key: 'instance_file', kind: 'path', help: 'File whose first line is the instance label (instance_from = file).' },
+  { key: 'instance_file_variable', kind: 'string', help: 'Read instance_file as shell-style KEY=value lines and take this variable (e.g. NODE_NAME from the old push loop\'s environment file).' },
   { key: 'machine_id_file', kind: 'path', default: '/etc/machine-id', help: 'The machine-id file (instance_from = machine-id).' },
 ];
 
@@ -40,9 +41,11 @@ export function readIdentity(r: SectionReader): Identity {
     case 'machine-id':
       instance = firstLine(r, 'machine_id_file');
       break;
-    case 'file':
-      instance = firstLine(r, 'instance_file');
+    case 'file': {
+      const variable = r.string('instance_file_variable');
+      instance = variable ? shellVariable(r, 'instance_file', variable) : firstLine(r, 'instance_file');
       break;
+    }
   }
   if (instance === '') throw r.error(from === 'file' ? 'instance_file' : from === 'machine-id' ? 'machine_id_file' : 'instance_from', 'gives an empty instance label');
   return { instance, from };
@@ -55,6 +58,25 @@ function firstLine(r: SectionReader, key: string): string {
   } catch (err) {
     throw r.error(key, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+/** `NAME=value` (optionally `export`ed, optionally quoted) from a shell-style environment file. */
+function shellVariable(r: SectionReader, key: string, variable: string): string {
+  const file = r.requiredString(key);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw r.error(key, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  for (const line of text.split('\n')) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m || m[1] !== variable) continue;
+    const raw = m[2]!.trim();
+    const quoted = /^(["'])(.*)\1$/.exec(raw);
+    return quoted ? quoted[2]! : raw;
+  }
+  throw r.error('instance_file_variable', `${file} sets no variable ${variable}`);
 }
 
 /** A stable offset in [0, intervalMs) derived from the identity, so a fleet spreads its pushes. */

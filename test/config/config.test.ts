@@ -144,6 +144,9 @@ test('identity from a file or machine-id', () => {
   assert.equal(configFromText(`[identity]\ninstance_from = file\ninstance_file = ${dir}/node-name\n`).identity.instance, 'box-from-file');
   assert.equal(configFromText(`[identity]\ninstance_from = machine-id\nmachine_id_file = ${dir}/machine-id\n`).identity.instance, '0123456789abcdef');
   assert.equal(configFromText('').identity.instance, os.hostname());
+  writeFileSync(path.join(dir, 'push.env'), 'PUSH_INTERVAL=15\nexport NODE_NAME="box-from-env"\n');
+  assert.equal(configFromText(`[identity]\ninstance_from = file\ninstance_file = ${dir}/push.env\ninstance_file_variable = NODE_NAME\n`).identity.instance, 'box-from-env');
+  assert.throws(() => configFromText(`[identity]\ninstance_from = file\ninstance_file = ${dir}/push.env\ninstance_file_variable = NODE\n`), /\[identity\] instance_file_variable: .*sets no variable NODE/);
 });
 
 test('enabled = false in a later layer switches off a section; list values with key[]', () => {
