@@ -187,6 +187,8 @@ export class Agent {
     setLogLevel(config.agent.logLevel);
     this.sources = buildSources(config, this.metrics);
     for (const s of previous) void s.close?.().catch(() => undefined);
+    const current = new Set(this.sources.map((s) => s.id));
+    for (const s of previous) if (!current.has(s.id)) this.forgetSource(s.id);
 
     const next = new Map<string, SinkRunner>();
     for (const sc of config.sinks) {
@@ -200,9 +202,26 @@ export class Agent {
     }
     for (const [name, runner] of this.runners) {
       if (next.get(name) === runner) continue;
+      if (!next.has(name)) this.forgetSink(name);
       void runner.idle().then(() => runner.sink.close()).catch((err: unknown) => this.log.warn('closing a removed sink failed', { sink: name, err }));
     }
     this.runners = next;
+  }
+
+  /** A removed source's self-metric series go too, so they do not report its last state forever. */
+  private forgetSource(id: string): void {
+    this.metrics.sourceUp.remove({ source: id });
+    this.metrics.sourceDuration.remove({ source: id });
+    for (const result of ['success', 'failure']) this.metrics.sourceCollections.remove({ source: id, result });
+    this.sourceStates.forget(id);
+  }
+
+  private forgetSink(name: string): void {
+    for (const result of ['success', 'failure']) this.metrics.sinkPushes.remove({ sink: name, result });
+    this.metrics.sinkPushDuration.remove({ sink: name });
+    this.metrics.sinkBytes.remove({ sink: name });
+    this.metrics.sinkLastSuccess.remove({ sink: name });
+    this.metrics.sinkBatchesDropped.remove({ sink: name });
   }
 
   /** Stops scheduling, lets the running collection and pushes finish within shutdown_timeout, then closes everything. */

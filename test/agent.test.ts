@@ -98,6 +98,8 @@ test('reload: a removed exporter has its group deleted; an invalid config is ref
     assert.equal(reports.get('pushgateway.a')?.ok, true);
     const jobs = (await gatewayGroups()).filter((g) => g['instance'] === 'reload-box').map((g) => g['job']).sort();
     assert.deepEqual(jobs, ['edgepush', 'node']);
+    const up = (await agent.metrics.families()).find((f) => f.name === 'edgepush_source_up')!;
+    assert.deepEqual(up.samples.map((s) => s.labels['source']).sort(), ['host', 'self'], "the removed source's self metrics are gone");
   } finally {
     await agent.stop();
   }
