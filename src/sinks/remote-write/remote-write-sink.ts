@@ -1,7 +1,7 @@
 /**
  * The remote-write sink for one URL: every cycle's families become series
  * (with target labels, collection timestamps and stale markers), are cut into
- * request-sized batches, encoded and compressed once, and appended durably to
+ * request-sized batches per source, encoded and compressed once, and appended durably to
  * the URL's disk queue; the sender drains the queue independently of the
  * cycle. A push therefore only waits for the local disk, never the receiver.
  */
@@ -176,14 +176,14 @@ export class RemoteWriteSink {
   async push(batch: RemoteWriteBatch, _signal?: AbortSignal): Promise<RemoteWriteReport> {
     try {
       const { queue, sender } = await this.ready;
-      const series = this.toSeries(batch);
       const blocks: NewBlock[] = [];
       let bytes = 0;
-      const createdMs = Math.min(...batch.sources.map((s) => s.timestampMs), this.now());
-      for (const part of splitIntoBatches(series, { maxSamples: this.config.maxSamplesPerSend, maxBytes: this.config.maxBytesPerSend })) {
-        const body = snappyCompress(encodeWriteRequest(part));
-        bytes += body.length;
-        blocks.push({ body, samples: countSamples(part), createdMs });
+      for (const group of this.toSeries(batch)) {
+        for (const part of splitIntoBatches(group.series, { maxSamples: this.config.maxSamplesPerSend, maxBytes: this.config.maxBytesPerSend })) {
+          const body = snappyCompress(encodeWriteRequest(part));
+          bytes += body.length;
+          blocks.push({ body, samples: countSamples(part), createdMs: group.collectedAtMs });
+        }
       }
       queue.append(blocks);
       sender.wake();
@@ -212,21 +212,29 @@ export class RemoteWriteSink {
     this.lastDropLogMs = now;
   }
 
-  /** This cycle's series plus stale markers for what went away (series, or whole removed sources). */
-  private toSeries(batch: RemoteWriteBatch): TimeSeries[] {
-    const out: TimeSeries[] = [];
+  /**
+   * This cycle's series plus stale markers for what went away (series, or
+   * whole removed sources), one group per source: each source gets requests of
+   * its own, so a receiver refusing one source's samples (a 400 for an
+   * exporter's out-of-order timestamps) cannot take the others down with it.
+   */
+  private toSeries(batch: RemoteWriteBatch): Array<{ collectedAtMs: number; series: TimeSeries[] }> {
+    const groups: Array<{ collectedAtMs: number; series: TimeSeries[] }> = [];
     const present = new Set<string>();
     let latest = 0;
     for (const src of batch.sources) {
       present.add(src.source);
       latest = Math.max(latest, src.timestampMs);
       const series = familiesToSeries(src.families, { ...batch.identity, job: src.job }, src.timestampMs);
-      out.push(...series, ...this.staleness.observe(src.source, series, src.timestampMs));
+      groups.push({ collectedAtMs: src.timestampMs, series: [...series, ...this.staleness.observe(src.source, series, src.timestampMs)] });
     }
+    const removedAtMs = latest || this.now();
+    const removed: TimeSeries[] = [];
     for (const gone of this.staleness.sources()) {
-      if (!present.has(gone)) out.push(...this.staleness.forget(gone, latest || this.now()));
+      if (!present.has(gone)) removed.push(...this.staleness.forget(gone, removedAtMs));
     }
-    return out;
+    if (removed.length > 0) groups.push({ collectedAtMs: removedAtMs, series: removed });
+    return groups;
   }
 
   stats(): RemoteWriteStats {
