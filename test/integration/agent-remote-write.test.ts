@@ -105,6 +105,14 @@ test('host, exporter and self families arrive at both receivers with job, instan
     await waitFor(`${selector} in VictoriaMetrics`, async () => (await vmTimestamps(selector)).length > 0, { timeoutMs: 20_000 });
   }
   assert.equal(Number((await promQuery(prom.url, `node_load1{job="node",instance="${INSTANCE}"}`))[0]!.value[1]), 0.21);
+  // The sinks' own metrics travel with the agent's self metrics.
+  for (const sink of ['remote_write.prom', 'remote_write.vm']) {
+    await waitFor(`${sink} self metrics`, async () => {
+      const r = await promQuery(prom.url, `edgepush_remote_write_sent_samples_total{job="edgepush",instance="${INSTANCE}",sink="${sink}"} > 0`);
+      return r.length === 1;
+    }, { timeoutMs: 20_000 });
+  }
+  assert.equal((await promQuery(prom.url, `edgepush_remote_write_queue_samples{sink="remote_write.prom"}`)).length, 1);
   // Timestamps are the cycles' own: about one interval apart (after the first cycle, which runs at start
   // rather than on the box's cadence), never in the future.
   await waitFor('a few cycles', async () => (await promTimestamps(`up{job="node",instance="${INSTANCE}"}`)).length >= 4, { timeoutMs: 20_000 });
