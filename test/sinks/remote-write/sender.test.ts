@@ -192,3 +192,18 @@ test('after a graceful restart, series that went away meanwhile still get stale 
   };
   assert.deepEqual(rx.received.slice(-2).map((r) => staleIn(r.body)), [1, 1]);
 });
+
+test('max_samples_per_second bounds how fast a backlog drains', async (t) => {
+  const rx = await scriptedReceiver(t, []);
+  const { sink } = sinkFor(t, config(rx.url, { maxSamplesPerSecond: 20 }));
+  const tenSamples = (ts: number) => ({
+    identity: { instance: 'box-1' },
+    sources: [{ source: 'host', job: 'node', timestampMs: ts, families: [{ name: 'm', type: 'gauge' as const, samples: Array.from({ length: 10 }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }] }],
+  });
+  for (let c = 0; c < 4; c++) await sink.push(tenSamples(1000 + c));
+  await waitFor('all sent', () => sink.stats().sender.samplesSent === 40, { timeoutMs: 10_000 });
+  const at = rx.received.map((r) => r.at - rx.received[0]!.at);
+  // One second of burst (20 samples: two requests at once), then 10 samples every half second.
+  assert.ok(at[1]! < 300, `second request at ${at[1]} ms`);
+  assert.ok(at[2]! >= 400 && at[3]! >= 900, `later requests at ${at} ms`);
+});
