@@ -4,14 +4,16 @@
  * each exporter, for each gateway, one after the other):
  * - time from cycle start to every gateway acknowledged, host metrics + 3
  *   local exporters (Debian's node_exporter) fanned out to 2 Pushgateways;
- * - agent CPU time per cycle and RSS over 100 cycles (this process is the agent).
+ * - agent CPU time per cycle and RSS over 100 cycles (this process is the agent),
+ *   and the same for the packaged executable (dist/, `npm run build`) running
+ *   `edgepush run` with a 500 ms interval, when it has been built.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BAKED_NODE_FLAGS } from '../lib/build.ts';
+import { BAKED_NODE_FLAGS, binaryName, DIST_DIR } from '../lib/build.ts';
 import { Agent } from '../../src/agent.ts';
 import { configFromText } from '../../src/config/config.ts';
 import { setLogLevel } from '../../src/log.ts';
@@ -104,8 +106,58 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
     ['curl | curl loop (4 sources x 2 gateways, sequential)', f(median(curlTimes)), f(percentile(curlTimes, 90)), '1.00x'],
   ]);
   console.log(`edgepush CPU per cycle: ${((cpu.user + cpu.system) / 1000 / CYCLES).toFixed(1)} ms (user ${(cpu.user / 1000 / CYCLES).toFixed(1)}, system ${(cpu.system / 1000 / CYCLES).toFixed(1)}), ${((100 * (cpu.user + cpu.system)) / 1000 / wall).toFixed(0)}% of one core while cycling back to back`);
-  console.log(`edgepush RSS: ${rss.map(([i, b]) => `after ${i} cycles ${mib(b)}`).join(', ')} (after a full GC; from source under node with the executable's V8 flags ${BAKED_NODE_FLAGS.join(' ')}; the packaged binary is measured by the build bench); V8 heap used ${heap.map(mib).join(' -> ')}, committed ${heapTotal.map(mib).join(' -> ')}`);
+  console.log(`edgepush RSS: ${rss.map(([i, b]) => `after ${i} cycles ${mib(b)}`).join(', ')} (after a full GC; from source under node with the executable's V8 flags ${BAKED_NODE_FLAGS.join(' ')}); V8 heap used ${heap.map(mib).join(' -> ')}, committed ${heapTotal.map(mib).join(' -> ')}`);
   console.log(`bytes pushed per cycle (gzip, both gateways): ${(bytes / CYCLES / 1024).toFixed(1)} KiB; failed pushes: ${failures}; curl loop rounds with a failure: ${curlFailures}`);
+  await packagedExecutable(stateDir);
 } finally {
   await Promise.all([...gateways, ...exporters].map((s) => s.stop()));
+}
+
+function procStat(pid: number): { cpuSeconds: number; rss: number; anon: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024;
+  return { cpuSeconds: (Number(f[11]) + Number(f[12])) / 100, rss: kb('VmRSS'), anon: kb('RssAnon') };
+}
+
+/** The real product: the SEA executable, its own V8 flags, its own process, 100 cycles. */
+async function packagedExecutable(stateDir: string): Promise<void> {
+  const binary = path.join(DIST_DIR, binaryName('x64'));
+  if (process.arch !== 'x64' || !existsSync(binary)) {
+    console.log(`packaged executable: skipped (${binary} not built; run npm run build)`);
+    return;
+  }
+  const file = path.join(stateDir, 'bench.ini');
+  writeFileSync(
+    file,
+    `[agent]\ninterval = 500ms\ntimeout = 400ms\nsplay = false\nstate_dir = ${stateDir}\nlog_level = debug\n[identity]\ninstance = bench-binary\n` +
+      exporters.slice(0, 3).map((e, i) => `[exporter.exp${i}]\nurl = ${e.url}/metrics\n`).join('') +
+      gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join(''),
+  );
+  const child = spawn(binary, ['run', `--config.file=${file}`, '--config.defaults=/nonexistent'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let cycles = 0;
+  const marks = new Map<number, ReturnType<typeof procStat>>();
+  const done = new Promise<void>((resolve) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      for (const _ of d.matchAll(/msg="cycle collected"/g)) {
+        cycles++;
+        if ([10, 50, 100].includes(cycles)) marks.set(cycles, procStat(child.pid!));
+        if (cycles === 100) resolve();
+      }
+    });
+    child.on('exit', () => resolve());
+  });
+  await done;
+  child.kill('SIGTERM');
+  const a = marks.get(10);
+  const b = marks.get(100);
+  if (!a || !b) {
+    console.log(`packaged executable: exited after ${cycles} cycles`);
+    return;
+  }
+  console.log(
+    `packaged executable (${path.relative(process.cwd(), binary)}), same cycle every 500 ms: CPU ${(((b.cpuSeconds - a.cpuSeconds) / 90) * 1000).toFixed(1)} ms per cycle; ` +
+      `RSS ${[...marks].map(([i, m]) => `after ${i} cycles ${mib(m.rss)} (anonymous ${mib(m.anon)})`).join(', ')}; the rest is the executable's own file pages`,
+  );
 }
