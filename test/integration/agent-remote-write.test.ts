@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI } from '../helpers/cli.ts';
+import { CLI, runCli } from '../helpers/cli.ts';
 import { FIXTURE_PROC } from '../helpers/fixtures.ts';
 import { missingPeers, promQuery, startNodeExporter, startPrometheus, startVictoriaMetrics, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -167,4 +167,13 @@ test('a graceful stop leaves nothing behind but the queue files; no error logged
   await killAgent('SIGTERM');
   assert.equal(agent!.exitCode, 0, agentLog.slice(-2000));
   assert.doesNotMatch(agentLog, /level=error .*remote/);
+});
+
+test('decommission after the stop marks every series of the box stale', { skip }, async () => {
+  assert.ok(agent!.exitCode !== null, 'the agent was stopped by the previous test');
+  const up = `up{instance="${INSTANCE}"}`;
+  assert.ok((await promQuery(prom.url, up)).length >= 3, 'node, exp and edgepush up are visible before');
+  const r = await runCli(['decommission', `--config.file=${configFile}`, `--config.defaults=${dir}/none.ini`, '--timeout=10s']);
+  assert.equal(r.code, 0, r.stderr);
+  await waitFor('every series of the box stale', async () => (await promQuery(prom.url, `{instance="${INSTANCE}"}`)).length === 0, { timeoutMs: 10_000 });
 });

@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { KeySpec, SectionReader } from '../../config/schema.ts';
+import type { Labels } from '../../model/family.ts';
 import { authorizationHeader, createDispatcher, HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../http-client.ts';
 import type { Batch, PushReport, Sink, SinkContext, SinkKind } from '../sink.ts';
 import { trackRemoteWrite } from './metrics.ts';
@@ -91,6 +92,10 @@ class RemoteWriteAgentSink implements Sink {
 
   push(batch: Batch, signal: AbortSignal): Promise<PushReport> {
     return this.inner.push(batch, signal);
+  }
+
+  decommission(_identity: Labels, _jobs: readonly string[], signal: AbortSignal): Promise<void> {
+    return this.inner.decommission(signal);
   }
 
   async close(): Promise<void> {

@@ -195,6 +195,26 @@ export class RemoteWriteSink {
     }
   }
 
+  /**
+   * Decommission (package purge): every series this box sent last, as saved
+   * at the agent's graceful stop, gets its stale marker, and we wait (until
+   * `signal`) for the queue to drain so the box vanishes from queries at once.
+   */
+  async decommission(signal: AbortSignal): Promise<void> {
+    const { queue, sender } = await this.ready;
+    const atMs = this.now();
+    const stale = this.staleness.sources().flatMap((source) => this.staleness.forget(source, atMs));
+    const blocks = splitIntoBatches(stale, { maxSamples: this.config.maxSamplesPerSend, maxBytes: this.config.maxBytesPerSend }).map((part) => ({
+      body: snappyCompress(encodeWriteRequest(part)),
+      samples: countSamples(part),
+      createdMs: atMs,
+    }));
+    queue.append(blocks);
+    sender.wake();
+    while (queue.pendingBlocks > 0 && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (queue.pendingBlocks > 0) throw new Error(`${this.name}: ${queue.stats().pendingSamples} samples (stale markers and backlog) not delivered before the deadline: ${sender.counters.lastError ?? 'still sending'}`);
+  }
+
   /** Says so when the queue dropped data (full, expired, corrupt): at once, then at most once a minute. */
   private reportDrops(queue: DiskQueue): void {
     const d = queue.stats().dropped;

@@ -207,3 +207,23 @@ test('max_samples_per_second bounds how fast a backlog drains', async (t) => {
   assert.ok(at[1]! < 300, `second request at ${at[1]} ms`);
   assert.ok(at[2]! >= 400 && at[3]! >= 900, `later requests at ${at} ms`);
 });
+
+test('decommission sends stale markers for everything the box sent before its last stop, and waits for them', async (t) => {
+  const rx = await scriptedReceiver(t, []);
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-'));
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  const running = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
+  await running.push(batch(1000));
+  await waitFor('sent', () => running.stats().sender.requests.ok === 1);
+  await running.close();
+  const purge = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
+  await purge.decommission(AbortSignal.timeout(5000));
+  await purge.close();
+  assert.equal(rx.received.length, 2);
+  assert.ok(rx.received[1]!.body.includes(Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f])), 'a stale marker');
+  // Nothing left to mark on a second purge.
+  const again = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
+  await again.decommission(AbortSignal.timeout(5000));
+  await again.close();
+  assert.equal(rx.received.length, 2);
+});
