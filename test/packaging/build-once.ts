@@ -4,7 +4,7 @@
  * others (and later runs) reuse it when dist/build-info.json still matches.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, globSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, globSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ARCHES, CACHE_DIR, DIST_DIR, binaryName, build, buildInputsDigest, packageVersion, upToDate, type Arch } from '../../scripts/lib/build.ts';
 import { buildPackages, debName, rpmName, type Compression, type Format } from '../../scripts/lib/package.ts';
@@ -78,7 +78,13 @@ export async function ensurePackage(format: Format, arch: Arch, options: { versi
   const dir = path.join(CACHE_DIR, 'test-packages', packagingDigest(), `${version}-${compression}`);
   const file = path.join(dir, format === 'deb' ? debName(version, arch) : rpmName(version, arch));
   await ensureBinaries();
+  mkdirSync(path.join(CACHE_DIR, 'test-packages'), { recursive: true });
   await withLock(path.join(CACHE_DIR, 'package.lock'), async () => {
+    // Packages of earlier trees are of no further use (hundreds of MB each).
+    const digest = packagingDigest();
+    for (const old of readdirSync(path.join(CACHE_DIR, 'test-packages'), { withFileTypes: true })) {
+      if (old.isDirectory() && old.name !== digest) rmSync(path.join(CACHE_DIR, 'test-packages', old.name), { recursive: true, force: true });
+    }
     if (existsSync(file)) return;
     let binDir = DIST_DIR;
     if (version !== packageVersion()) {
