@@ -50,15 +50,13 @@ export async function runSource(source: Source, shutdown: AbortSignal): Promise<
   let collected: Collected | undefined;
   let error: string | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new SourceTimeoutError(source.timeoutSeconds);
-        controller.abort(err);
-        reject(err);
-      }, source.timeoutSeconds * 1000);
+    timer = setTimeout(() => controller.abort(new SourceTimeoutError(source.timeoutSeconds)), source.timeoutSeconds * 1000);
+    const aborted = new Promise<never>((_, reject) => {
+      if (controller.signal.aborted) reject(controller.signal.reason);
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
     });
-    // The race abandons a source that ignores the signal; its late result is dropped.
-    collected = await Promise.race([source.collect(controller.signal), timeout]);
+    // The race abandons a source that ignores the signal (timeout or shutdown); its late result is dropped.
+    collected = await Promise.race([source.collect(controller.signal), aborted]);
   } catch (err) {
     error = controller.signal.aborted && controller.signal.reason instanceof SourceTimeoutError ? controller.signal.reason.message : errorMessage(err);
   } finally {
