@@ -9,9 +9,9 @@
  *   call is made on it (node_exporter's stuckMounts), so collections never
  *   pile up blocked calls; when the call finally returns the mount is
  *   monitored again.
- * The statfs function is a parameter so tests can simulate a hang.
+ * The statfs function is a parameter so tests can simulate a hang; the
+ * agent's runs on worker threads (statfs-worker-pool.ts).
  */
-import { statfs as nodeStatfs } from 'node:fs/promises';
 
 export interface StatfsResult {
   bsize: number;
@@ -23,11 +23,6 @@ export interface StatfsResult {
 }
 
 export type StatfsFn = (path: string) => Promise<StatfsResult>;
-
-export const nodeStatfsFn: StatfsFn = async (p) => {
-  const s = await nodeStatfs(p, { bigint: true });
-  return { bsize: Number(s.bsize), blocks: Number(s.blocks), bfree: Number(s.bfree), bavail: Number(s.bavail), files: Number(s.files), ffree: Number(s.ffree) };
-};
 
 export type StatOutcome = { ok: true; stats: StatfsResult } | { ok: false; error: string; timedOut: boolean };
 
@@ -96,8 +91,8 @@ export async function statWithTimeout(statfs: StatfsFn, target: string, mountPoi
   const call = statfs(target);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
+    // Not unref'd: this timer is what keeps the process alive while the (unref'd) statfs worker works.
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    timer.unref();
   });
   try {
     const winner = await Promise.race([call.then((stats) => ({ stats }), (error: unknown) => ({ error })), deadline]);

@@ -4,7 +4,8 @@ import { DeviceFilter } from './options.ts';
 import { rootfsPath, stripRootfsPrefix } from './paths.ts';
 import type { MountInfo } from './procfs/mountinfo.ts';
 import { readHostMounts } from './procfs/host-mounts.ts';
-import { nodeStatfsFn, processStuckMounts, statWithTimeout, type StatfsFn, type StatOutcome, type StuckMounts } from './filesystem-statfs.ts';
+import { processStuckMounts, statWithTimeout, type StatfsFn, type StatOutcome, type StuckMounts } from './filesystem-statfs.ts';
+import { sharedStatfsPool } from './statfs-worker-pool.ts';
 
 export const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
 export const DEFAULT_FS_TYPES_EXCLUDE =
@@ -60,7 +61,7 @@ export interface FilesystemSeams {
 
 /** The filesystem collector; tests pass a fake statfs (e.g. one that never answers) and their own stuck-mount memory. */
 export function createFilesystemCollector(ctx: CollectorContext, seams: FilesystemSeams = {}): Collector {
-  const statfs = seams.statfs ?? nodeStatfsFn;
+  const statfs = seams.statfs ?? sharedStatfsPool().statfs;
   const stuck = seams.stuck ?? processStuckMounts;
   const { options, log, paths } = ctx;
   return {
