@@ -115,10 +115,12 @@ export class Agent {
     if (this.stopping) return;
     if (this.collecting) {
       // The first cycle runs at start, off the grid: the first aligned tick may come while it still runs.
+      // Only that first aligned tick is exempt: later ones during an overrunning first cycle count.
       if (this.cycleNo > 1 || !this.firstCycleOffGrid) {
         this.metrics.cyclesSkipped.inc();
         this.log.warn('cycle skipped: the previous collection is still running', { cycle: this.cycleNo + 1 });
       }
+      this.firstCycleOffGrid = false;
     } else {
       const run = this.runCycle().then(
         (outcome) => this.onCycle?.(outcome),

@@ -11,6 +11,7 @@ import { setLogSink } from '../src/log.ts';
 import { missingPeers, startPushgateway, type RunningServer } from './helpers/servers.ts';
 import { FIXTURE_PROC } from './helpers/fixtures.ts';
 import { runCli } from './helpers/cli.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const skip = missingPeers('pushgateway');
 let gw: RunningServer;
@@ -230,4 +231,57 @@ test('edgepush decommission (CLI) deletes every group of the box, including ones
   const down = await runCli(['decommission', `--config.file=${file}`, `--config.defaults=${dir}/none.ini`, '--timeout=5s']);
   assert.equal(down.code, 1);
   assert.match(down.stderr, /pushgateway.down: .*not deleted/);
+});
+
+test('a cycle whose collection overruns the interval is skipped and counted, never stacked', async () => {
+  // The configuration refuses a timeout >= interval; overruns can still come from a
+  // blocked event loop or a slow host, so the schedule itself is tested by setting
+  // a source's timeout past the interval after loading.
+  const sockets: Socket[] = [];
+  // Scrapes in flight: connections that carry a request and are still open
+  // (undici may also open idle spare connections, which carry none).
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const blackhole = createTcpServer((s) => {
+    sockets.push(s);
+    s.once('data', () => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      s.once('close', () => inFlight--);
+    });
+  });
+  await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
+  const port = (blackhole.address() as { port: number }).port;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-overrun-'));
+  const cfg = configFromText(`
+[agent]
+interval = 1s
+timeout = 500ms
+splay = false
+state_dir = ${dir}
+[identity]
+instance = overrun-box
+[host]
+enabled = false
+[self]
+enabled = false
+[exporter.slow]
+url = http://127.0.0.1:${port}/metrics
+`);
+  const exporter = cfg.exporters[0]!;
+  exporter.timeoutSeconds = 2.5;
+  exporter.http.timeoutSeconds = 2.5;
+  const cycles: number[] = [];
+  const agent = new Agent({ config: cfg, onCycle: (o) => cycles.push(o.cycle) });
+  const skipped = async (): Promise<number> => (await agent.metrics.cyclesSkipped.get()).values[0]?.value ?? 0;
+  try {
+    agent.start();
+    await waitFor('a skipped cycle', async () => (await skipped()) >= 2, { timeoutMs: 15_000 });
+    assert.equal(maxInFlight, 1, 'one scrape at a time: cycles never stack');
+    // Every collection took 2.5 s of 1 s ticks: far fewer cycles ran than ticks passed.
+    assert.ok(cycles.length <= 3, `cycles run: ${cycles.length}`);
+  } finally {
+    await agent.stop();
+    for (const s of sockets) s.destroy();
+    blackhole.close();
+  }
 });
