@@ -1,22 +1,10 @@
-import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { parseGoInt } from './go-number.ts';
-
-/** What procfs' SysReadFile returns: one read(2) of at most 128 bytes, trimmed (longer values are cut, as in node_exporter). */
-export async function readSysFileOnce(file: string): Promise<string> {
-  const handle = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(128);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-    return buf.subarray(0, bytesRead).toString('utf8').trim();
-  } finally {
-    await handle.close();
-  }
-}
+import { sysReadFile } from '../sysfs/sysfs-file.ts';
 
 /** The whitespace-separated values of sysctl `name` (dots are path separators under /proc/sys). */
 export async function readSysctlStrings(procfs: string, name: string): Promise<string[]> {
-  const text = await readSysFileOnce(path.join(procfs, 'sys', ...name.split('.')));
+  const text = await sysReadFile(path.join(procfs, 'sys', ...name.split('.')));
   return text.split(/\s+/).filter((f) => f !== '');
 }
 

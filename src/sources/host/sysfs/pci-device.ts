@@ -4,7 +4,7 @@ import path from 'node:path';
 import { NoDataError } from '../collector.ts';
 import { isNotFound } from '../procfs/read.ts';
 import { parseGoInt } from '../procfs/go-number.ts';
-import { readSysFileOnce } from '../procfs/sysctl.ts';
+import { sysReadFile } from './sysfs-file.ts';
 
 export interface PciLocation {
   segment: number;
@@ -58,7 +58,7 @@ export function parsePciLocation(text: string): PciLocation {
 
 async function readOptional(file: string): Promise<string | undefined> {
   try {
-    return await readSysFileOnce(file);
+    return await sysReadFile(file);
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw new Error(`failed to read ${file}: ${(err as Error).message}`);
@@ -92,7 +92,7 @@ export async function readPciDevice(devicesDir: string, name: string): Promise<P
   const ids: Array<[keyof PciDevice & string, string]> = [['class', 'class'], ['vendor', 'vendor'], ['device', 'device'], ['subsystemVendor', 'subsystem_vendor'], ['subsystemDevice', 'subsystem_device'], ['revision', 'revision']];
   for (const [key, file] of ids) {
     const where = path.join(dir, file);
-    const text = await readSysFileOnce(where).catch((err: Error) => {
+    const text = await sysReadFile(where).catch((err: Error) => {
       throw new Error(`failed to read ${where}: ${err.message}`);
     });
     const v = parseGoInt(text);
