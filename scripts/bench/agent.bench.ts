@@ -9,7 +9,7 @@
  *   `edgepush run` with a 500 ms interval, when it has been built.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { Agent } from '../../src/agent.ts';
 import { configFromText } from '../../src/config/config.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { startNodeExporter, startPushgateway } from '../../test/helpers/servers.ts';
+import { procCpuSeconds, procStatusBytes } from './proc-usage.ts';
 import { median, mib, percentile, ratio, table } from './stats.ts';
 
 // Measure with the V8 flags the packaged executable runs with (heap and semi-space limits).
@@ -114,11 +115,7 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
 }
 
 function procStat(pid: number): { cpuSeconds: number; rss: number; anon: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024;
-  return { cpuSeconds: (Number(f[11]) + Number(f[12])) / 100, rss: kb('VmRSS'), anon: kb('RssAnon') };
+  return { cpuSeconds: procCpuSeconds(pid), rss: procStatusBytes(pid, 'VmRSS'), anon: procStatusBytes(pid, 'RssAnon') };
 }
 
 /** The real product: the SEA executable, its own V8 flags, its own process, 100 cycles. */

@@ -7,7 +7,6 @@
  * Latency median/p90, CPU time per collection and RSS, as ratios to node_exporter.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COLLECTORS } from '../../src/sources/host/registry.ts';
 import { HostSource, resolveEnabled } from '../../src/sources/host/host-source.ts';
@@ -15,29 +14,11 @@ import { DEFAULT_HOST_PATHS } from '../../src/sources/host/collector.ts';
 import { encodeText } from '../../src/model/text-encoder.ts';
 import { startNodeExporter } from '../../test/helpers/servers.ts';
 import { REPO_ROOT } from '../lib/peers.ts';
+import { childrenCpuSeconds, procCpuSeconds, rssBytes, timeRounds } from './proc-usage.ts';
 import { median, ms, mib, percentile, ratio, table } from './stats.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 200);
 const CLI_ROUNDS = Number(process.env['BENCH_CLI_ROUNDS'] ?? 15);
-const TICK = 100; // USER_HZ
-
-function procCpuSeconds(pid: number | 'self'): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICK; // utime + stime
-}
-
-function childrenCpuSeconds(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[13]) + Number(f[14])) / TICK; // cutime + cstime
-}
-
-function rssBytes(pid: number | 'self'): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
 interface Figures {
   median: number;
   p90: number;
@@ -51,13 +32,8 @@ async function benchEdgepushInProcess(): Promise<Figures> {
   const source = new HostSource(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled });
   let series = 0;
   for (let i = 0; i < 10; i++) series = encodeText(await source.collect()).split('\n').filter((l) => l && !l.startsWith('#')).length; // warm up
-  const times: number[] = [];
   const cpu0 = process.cpuUsage();
-  for (let i = 0; i < ROUNDS; i++) {
-    const t0 = process.hrtime.bigint();
-    encodeText(await source.collect());
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
+  const times = await timeRounds(ROUNDS, async () => encodeText(await source.collect()));
   const cpu = process.cpuUsage(cpu0);
   return { median: median(times), p90: percentile(times, 90), cpu: (cpu.user + cpu.system) / 1e6 / ROUNDS, rss: rssBytes('self'), series };
 }
@@ -82,13 +58,8 @@ async function benchNodeExporter(): Promise<Figures> {
     const pid = node.process.pid!;
     let series = 0;
     for (let i = 0; i < 10; i++) series = (await (await fetch(node.url + '/metrics')).text()).split('\n').filter((l) => l && !l.startsWith('#')).length;
-    const times: number[] = [];
     const cpu0 = procCpuSeconds(pid);
-    for (let i = 0; i < ROUNDS; i++) {
-      const t0 = process.hrtime.bigint();
-      await (await fetch(node.url + '/metrics')).text();
-      times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    }
+    const times = await timeRounds(ROUNDS, async () => (await fetch(node.url + '/metrics')).text());
     return { median: median(times), p90: percentile(times, 90), cpu: (procCpuSeconds(pid) - cpu0) / ROUNDS, rss: rssBytes(pid), series };
   } finally {
     await node.stop();

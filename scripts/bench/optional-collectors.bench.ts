@@ -5,7 +5,6 @@
  * cost (node_exporter's Go/process metrics and HTTP; edgepush's encoding).
  * pcidevice and xfrm are edgepush-only here: Debian's 1.5.0 lacks them.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseFlags } from '../../src/config/flags.ts';
 import { COLLECTORS } from '../../src/sources/host/registry.ts';
@@ -14,6 +13,7 @@ import { HostSource } from '../../src/sources/host/host-source.ts';
 import { encodeText } from '../../src/model/text-encoder.ts';
 import { startNodeExporter } from '../../test/helpers/servers.ts';
 import { REPO_ROOT } from '../lib/peers.ts';
+import { procCpuSeconds, timeRounds } from './proc-usage.ts';
 import { median, ms, percentile, ratio, table } from './stats.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 100);
@@ -39,23 +39,12 @@ interface Figures {
   cpu: number;
 }
 
-function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
 async function edgepush(flags: string[]): Promise<Figures> {
   const given = parseFlags(['--collector.disable-defaults', ...flags], hostFlagSpecs(COLLECTORS)).given;
   const source = new HostSource(COLLECTORS, hostConfigFromFlags(COLLECTORS, given));
   for (let i = 0; i < 5; i++) encodeText(await source.collect());
-  const times: number[] = [];
   const cpu0 = process.cpuUsage();
-  for (let i = 0; i < ROUNDS; i++) {
-    const t0 = process.hrtime.bigint();
-    encodeText(await source.collect());
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
+  const times = await timeRounds(ROUNDS, async () => encodeText(await source.collect()));
   const cpu = process.cpuUsage(cpu0);
   return { median: median(times), p90: percentile(times, 90), cpu: (cpu.user + cpu.system) / 1e6 / ROUNDS };
 }
@@ -64,13 +53,8 @@ async function nodeExporter(flags: string[]): Promise<Figures> {
   const node = await startNodeExporter(['--collector.disable-defaults', ...flags]);
   try {
     for (let i = 0; i < 5; i++) await (await fetch(node.url + '/metrics')).text();
-    const times: number[] = [];
     const cpu0 = procCpuSeconds(node.process.pid!);
-    for (let i = 0; i < ROUNDS; i++) {
-      const t0 = process.hrtime.bigint();
-      await (await fetch(node.url + '/metrics')).text();
-      times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    }
+    const times = await timeRounds(ROUNDS, async () => (await fetch(node.url + '/metrics')).text());
     return { median: median(times), p90: percentile(times, 90), cpu: (procCpuSeconds(node.process.pid!) - cpu0) / ROUNDS };
   } finally {
     await node.stop();

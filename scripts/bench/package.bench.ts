@@ -13,6 +13,7 @@ import { ARCHES, BAKED_NODE_FLAGS, DIST_DIR, binaryName, build, upToDate } from 
 import { PACKAGING_DIR, buildPackages } from '../lib/package.ts';
 import { startPushgateway } from '../../test/helpers/servers.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
+import { procStatusBytes } from './proc-usage.ts';
 import { mib, table } from './stats.ts';
 
 const CYCLES = Number(process.env['BENCH_RSS_CYCLES'] ?? 8);
@@ -51,7 +52,7 @@ try {
     });
     let stderr = '';
     agent.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const statusKb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${agent.pid}/status`, 'utf8'))?.[1]) * 1024;
+    const statusKb = (field: string): number => procStatusBytes(agent.pid!, field);
     const rssOf = (): number => statusKb('VmRSS');
     const pushTime = async (): Promise<number> => {
       const body = (await (await fetch(`${gateway.url}/api/v1/metrics`)).json()) as { data: Array<{ labels: Record<string, string>; push_time_seconds?: { metrics: Array<{ value: string }> } }> };
