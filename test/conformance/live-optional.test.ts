@@ -11,13 +11,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseText } from '../../src/model/text-parser.ts';
 import type { MetricFamily } from '../../src/model/family.ts';
 import { parseFlags } from '../../src/config/flags.ts';
 import { COLLECTORS } from '../../src/sources/host/registry.ts';
 import { hostConfigFromFlags, hostFlagSpecs } from '../../src/sources/host/host-flags.ts';
 import { HostSource } from '../../src/sources/host/host-source.ts';
-import { missingPeers, startNodeExporter } from '../helpers/servers.ts';
+import { missingPeers } from '../helpers/servers.ts';
+import { labelNames, scrapeBoth } from './live-scrape.ts';
 import { ownerOf } from './family-owners.ts';
 
 const COMPARED = ['processes', 'sysctl', 'slabinfo', 'ksmd', 'lnstat', 'cgroups', 'drbd', 'textfile'];
@@ -34,10 +34,6 @@ const KNOWN_1_5_HELP_CHANGES: Array<[RegExp, string]> = [
 const MOVING = /^node_(processes_(pids|threads|state|threads_state)|slabinfo_(active_objects|objects)|lnstat_|cgroups_cgroups|ksmd_(full_scans|pages_|general_profit)|sysctl_fs_file_nr)/;
 
 const skip = missingPeers('nodeExporter');
-
-function labelNames(f: MetricFamily): string {
-  return [...new Set(f.samples.map((s) => Object.keys(s.labels).sort().join(',')))].sort().join(' | ');
-}
 
 function seriesValues(f: MetricFamily): Map<string, number> {
   return new Map(f.samples.map((s) => [JSON.stringify(Object.entries(s.labels).sort()), s.value]));
@@ -66,18 +62,8 @@ test('the optional collectors and textfile agree with the live node_exporter', {
     '--collector.sysctl.include-info=kernel.core_pattern',
     `--collector.textfile.directory=${dir}`,
   ];
-  const node = await startNodeExporter(flags);
-  let theirs: Map<string, MetricFamily>;
-  let ours: Map<string, MetricFamily>;
-  try {
-    const config = hostConfigFromFlags(COLLECTORS, parseFlags(flags, hostFlagSpecs(COLLECTORS)).given);
-    const source = new HostSource(COLLECTORS, config);
-    const [res, mine] = await Promise.all([fetch(node.url + '/metrics'), source.collect()]);
-    theirs = new Map(parseText(await res.text()).map((f) => [f.name, f]));
-    ours = new Map(mine.map((f) => [f.name, f]));
-  } finally {
-    await node.stop();
-  }
+  const config = hostConfigFromFlags(COLLECTORS, parseFlags(flags, hostFlagSpecs(COLLECTORS)).given);
+  const { theirs, ours } = await scrapeBoth(flags, new HostSource(COLLECTORS, config));
 
   const problems: string[] = [];
   let compared = 0;

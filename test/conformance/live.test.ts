@@ -7,12 +7,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseText } from '../../src/model/text-parser.ts';
 import type { MetricFamily } from '../../src/model/family.ts';
 import { COLLECTORS } from '../../src/sources/host/registry.ts';
 import { HostSource, resolveEnabled } from '../../src/sources/host/host-source.ts';
 import { DEFAULT_HOST_PATHS } from '../../src/sources/host/collector.ts';
-import { missingPeers, startNodeExporter } from '../helpers/servers.ts';
+import { missingPeers } from '../helpers/servers.ts';
+import { labelNames, scrapeBoth } from './live-scrape.ts';
 import { ownerOf } from './family-owners.ts';
 
 /**
@@ -52,29 +52,14 @@ const VOLATILE_LABELS = new Set<string>([]);
 const skip = missingPeers('nodeExporter');
 const implemented = new Set(COLLECTORS.map((c) => c.name));
 
-function labelNames(f: MetricFamily): string {
-  const sets = new Set(f.samples.map((s) => Object.keys(s.labels).sort().join(',')));
-  return [...sets].sort().join(' | ');
-}
-
 function value(f: MetricFamily | undefined, labels: Record<string, string> = {}): number | undefined {
   return f?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
 test('edgepush emits every family the live node_exporter emits from the implemented collectors, alike', { skip }, async () => {
   // Only collectors that node_exporter 1.5.0 runs by default and that we implement.
-  const node = await startNodeExporter();
-  let theirs: Map<string, MetricFamily>;
-  let ours: Map<string, MetricFamily>;
-  try {
-    const enabled = resolveEnabled(COLLECTORS, false, new Map());
-    const source = new HostSource(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled });
-    const [res, mine] = await Promise.all([fetch(node.url + '/metrics'), source.collect()]);
-    theirs = new Map(parseText(await res.text()).map((f) => [f.name, f]));
-    ours = new Map(mine.map((f) => [f.name, f]));
-  } finally {
-    await node.stop();
-  }
+  const enabled = resolveEnabled(COLLECTORS, false, new Map());
+  const { theirs, ours } = await scrapeBoth([], new HostSource(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled }));
 
   const problems: string[] = [];
   let compared = 0;
