@@ -1,7 +1,7 @@
 import { FamilySet } from '../../model/family.ts';
 import { sanitizeMetricName } from './metric-name.ts';
 import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
-import { isNotExist } from './sysfs/attr.ts';
+import { readOrNoData } from './no-data.ts';
 import { readBcachefsStats, type BcachefsStats } from './sysfs/bcachefs.ts';
 
 
@@ -40,13 +40,7 @@ export const bcachefs: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes bcachefs filesystem statistics from /sys/fs/bcachefs/.',
   create: stateless(async ({ paths }) => {
-    let filesystems: BcachefsStats[];
-    try {
-      filesystems = await readBcachefsStats(paths.sysfs);
-    } catch (err) {
-      if (isNotExist(err)) throw new NoDataError('bcachefs sysfs path does not exist');
-      throw new Error(`failed to retrieve bcachefs stats: ${(err as Error).message}`, { cause: err });
-    }
+    const filesystems: BcachefsStats[] = await readOrNoData(() => readBcachefsStats(paths.sysfs), { noData: 'bcachefs sysfs path does not exist', context: 'failed to retrieve bcachefs stats' });
     if (filesystems.length === 0) throw new NoDataError('no bcachefs filesystem');
     const out = new FamilySet();
     for (const s of filesystems) addFilesystem(out, s);

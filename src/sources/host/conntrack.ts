@@ -1,17 +1,13 @@
 import path from 'node:path';
 import { FamilySet } from '../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
+import { stateless, type CollectorDefinition } from './collector.ts';
+import { readOrNoData } from './no-data.ts';
 import { readConntrackStat, readUintFile } from './procfs/conntrack.ts';
 import { isNotFound } from './procfs/read.ts';
 
 /** A missing file means the nf_conntrack module is not loaded: no data rather than a failure. */
-async function orNoData<T>(read: Promise<T>): Promise<T> {
-  try {
-    return await read;
-  } catch (err) {
-    if (isNotFound(err)) throw new NoDataError(`conntrack probably not loaded: ${(err as Error).message}`);
-    throw new Error(`failed to retrieve conntrack stats: ${(err as Error).message}`, { cause: err });
-  }
+function orNoData<T>(read: () => Promise<T>): Promise<T> {
+  return readOrNoData(read, { absent: isNotFound, noData: (err) => `conntrack probably not loaded: ${err.message}`, context: 'failed to retrieve conntrack stats' });
 }
 
 export const conntrack: CollectorDefinition = {
@@ -21,9 +17,9 @@ export const conntrack: CollectorDefinition = {
   create: stateless(async ({ paths }) => {
     const netfilter = path.join(paths.procfs, 'sys', 'net', 'netfilter');
     const [count, max, s] = await Promise.all([
-      orNoData(readUintFile(path.join(netfilter, 'nf_conntrack_count'))),
-      orNoData(readUintFile(path.join(netfilter, 'nf_conntrack_max'))),
-      orNoData(readConntrackStat(paths.procfs)),
+      orNoData(() => readUintFile(path.join(netfilter, 'nf_conntrack_count'))),
+      orNoData(() => readUintFile(path.join(netfilter, 'nf_conntrack_max'))),
+      orNoData(() => readConntrackStat(paths.procfs)),
     ]);
     const out = new FamilySet();
     out.gauge('node_nf_conntrack_entries', 'Number of currently allocated flow entries for connection tracking.', count);

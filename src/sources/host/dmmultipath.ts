@@ -1,5 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
+import { stateless, type CollectorDefinition } from './collector.ts';
+import { readOrNoData } from './no-data.ts';
 import { isNotExist, isPermission } from './sysfs/attr.ts';
 import { readMultipathDevices, type MultipathDevice } from './sysfs/dm-multipath.ts';
 
@@ -13,13 +14,7 @@ export const dmmultipath: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes Device Mapper multipath device metrics from /sys/block/dm-*.',
   create: stateless(async ({ paths }) => {
-    let devices: MultipathDevice[];
-    try {
-      devices = await readMultipathDevices(paths.sysfs);
-    } catch (err) {
-      if (isNotExist(err) || isPermission(err)) throw new NoDataError(`could not read DM-multipath devices: ${(err as Error).message}`);
-      throw new Error(`failed to scan DM-multipath devices: ${(err as Error).message}`, { cause: err });
-    }
+    const devices: MultipathDevice[] = await readOrNoData(() => readMultipathDevices(paths.sysfs), { absent: (err) => isNotExist(err) || isPermission(err), noData: (err) => `could not read DM-multipath devices: ${err.message}`, context: 'failed to scan DM-multipath devices' });
     const out = new FamilySet();
     for (const dev of devices) {
       const labels = { device: dev.name, sysfs_name: dev.sysfsName };

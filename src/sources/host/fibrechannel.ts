@@ -1,6 +1,7 @@
 import { FamilySet } from '../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
-import { isNotExist, MAX_UINT64 } from './sysfs/attr.ts';
+import { stateless, type CollectorDefinition } from './collector.ts';
+import { readOrNoData } from './no-data.ts';
+import { MAX_UINT64 } from './sysfs/attr.ts';
 import { FC_COUNTERS, readFcHosts, type FcCounter, type FcHost } from './sysfs/fibrechannel.ts';
 
 /** Metric name suffix and HELP per counter file. */
@@ -26,13 +27,7 @@ export const fibrechannel: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes fibre channel information and statistics from /sys/class/fc_host/.',
   create: stateless(async ({ paths }) => {
-    let hosts: FcHost[];
-    try {
-      hosts = await readFcHosts(paths.sysfs);
-    } catch (err) {
-      if (isNotExist(err)) throw new NoDataError('fibrechannel statistics not found');
-      throw new Error(`error obtaining FibreChannel class info: ${(err as Error).message}`, { cause: err });
-    }
+    const hosts: FcHost[] = await readOrNoData(() => readFcHosts(paths.sysfs), { noData: 'fibrechannel statistics not found', context: 'error obtaining FibreChannel class info' });
     const out = new FamilySet();
     for (const host of hosts) {
       const a = host.attributes;

@@ -1,6 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
-import { isNotExist } from './sysfs/attr.ts';
+import { stateless, type CollectorDefinition } from './collector.ts';
+import { readOrNoData } from './no-data.ts';
 import { readInfinibandClass, type InfinibandDevice } from './sysfs/infiniband.ts';
 
 const INCLUDE = 'collector.infiniband.device-include';
@@ -82,13 +82,7 @@ export const infiniband: CollectorDefinition = {
     { name: EXCLUDE, kind: 'regex', default: '', help: 'Regexp of infiniband devices to exclude (mutually exclusive to device-include).' },
   ],
   create: stateless(async ({ paths, options }) => {
-    let devices: InfinibandDevice[];
-    try {
-      devices = await readInfinibandClass(paths.sysfs);
-    } catch (err) {
-      if (isNotExist(err)) throw new NoDataError('infiniband statistics not found');
-      throw new Error(`error obtaining InfiniBand class info: ${(err as Error).message}`, { cause: err });
-    }
+    const devices: InfinibandDevice[] = await readOrNoData(() => readInfinibandClass(paths.sysfs), { noData: 'infiniband statistics not found', context: 'error obtaining InfiniBand class info' });
     const include = options.regex(INCLUDE);
     const exclude = options.regex(EXCLUDE);
     const out = new FamilySet();

@@ -1,7 +1,7 @@
 import { FamilySet } from '../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
+import { stateless, type CollectorDefinition } from './collector.ts';
+import { readOrNoData } from './no-data.ts';
 import { readIpvsBackends, readIpvsStats, type IpvsBackend, type IpvsStats } from './procfs/ipvs.ts';
-import { isNotExist } from './sysfs/attr.ts';
 
 const LABELS_OPTION = 'collector.ipvs.backend-labels';
 const ALL_LABELS = ['local_address', 'local_port', 'remote_address', 'remote_port', 'proto', 'local_mark'] as const;
@@ -39,13 +39,7 @@ export const ipvs: CollectorDefinition = {
   options: [{ name: LABELS_OPTION, kind: 'string', default: ALL_LABELS.join(','), help: 'Comma separated list for IPVS backend stats labels.' }],
   create: stateless(async ({ paths, options }) => {
     const labelNames = parseBackendLabels(options.string(LABELS_OPTION));
-    let stats: IpvsStats;
-    try {
-      stats = await readIpvsStats(paths.procfs);
-    } catch (err) {
-      if (isNotExist(err)) throw new NoDataError('ipvs metrics are not available on this system');
-      throw new Error(`could not get IPVS stats: ${(err as Error).message}`, { cause: err });
-    }
+    const stats: IpvsStats = await readOrNoData(() => readIpvsStats(paths.procfs), { noData: 'ipvs metrics are not available on this system', context: 'could not get IPVS stats' });
     let backends: IpvsBackend[];
     try {
       backends = await readIpvsBackends(paths.procfs);

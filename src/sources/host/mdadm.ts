@@ -1,7 +1,7 @@
 import { FamilySet } from '../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
+import { stateless, type CollectorDefinition } from './collector.ts';
+import { readOrNoData } from './no-data.ts';
 import { readMdStat, type MdStat } from './procfs/mdstat.ts';
-import { isNotExist } from './sysfs/attr.ts';
 import { readMdraids, type Mdraid } from './sysfs/mdraid.ts';
 
 /** node_md_state's state label → the mdstat activity state it flags. */
@@ -13,13 +13,8 @@ const STATES: Array<[string, string]> = [
   ['check', 'checking'],
 ];
 
-async function orNoData<T>(read: () => Promise<T>, what: string): Promise<T> {
-  try {
-    return await read();
-  } catch (err) {
-    if (isNotExist(err)) throw new NoDataError(`not collecting ${what}: ${(err as Error).message}`);
-    throw new Error(`error parsing ${what}: ${(err as Error).message}`, { cause: err });
-  }
+function orNoData<T>(read: () => Promise<T>, what: string): Promise<T> {
+  return readOrNoData(read, { noData: (err) => `not collecting ${what}: ${err.message}`, context: `error parsing ${what}` });
 }
 
 export const mdadm: CollectorDefinition = {

@@ -1,6 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
-import { isNotExist } from './sysfs/attr.ts';
+import { stateless, type CollectorDefinition } from './collector.ts';
+import { readOrNoData } from './no-data.ts';
 import { readNvmeClass, type NvmeDevice } from './sysfs/nvme.ts';
 
 export const nvme: CollectorDefinition = {
@@ -8,13 +8,7 @@ export const nvme: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes NVMe info from /sys/class/nvme/',
   create: stateless(async ({ paths }) => {
-    let devices: NvmeDevice[];
-    try {
-      devices = await readNvmeClass(paths.sysfs);
-    } catch (err) {
-      if (isNotExist(err)) throw new NoDataError('nvme statistics not found');
-      throw new Error(`error obtaining NVMe class info: ${(err as Error).message}`, { cause: err });
-    }
+    const devices: NvmeDevice[] = await readOrNoData(() => readNvmeClass(paths.sysfs), { noData: 'nvme statistics not found', context: 'error obtaining NVMe class info' });
     const out = new FamilySet();
     for (const d of devices) {
       out.gauge('node_nvme_info', 'Non-numeric data from /sys/class/nvme/<device>, value is always 1.', 1, {

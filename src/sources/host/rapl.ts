@@ -1,6 +1,7 @@
 import { FamilySet } from '../../model/family.ts';
 import { sanitizeMetricName } from './metric-name.ts';
 import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
+import { readOrNoData } from './no-data.ts';
 import { isNotExist, isPermission } from './sysfs/attr.ts';
 import { readRaplZones, readZoneEnergyMicrojoules, type RaplZone } from './sysfs/powercap.ts';
 
@@ -13,13 +14,7 @@ export const rapl: CollectorDefinition = {
   description: 'Exposes various statistics from /sys/class/powercap.',
   options: [{ name: ZONE_LABEL_OPTION, kind: 'bool', default: false, help: 'Enables service unit metric unit_start_time_seconds' }],
   create: stateless(async ({ paths, options }) => {
-    let zones: RaplZone[];
-    try {
-      zones = await readRaplZones(paths.sysfs);
-    } catch (err) {
-      if (isNotExist(err) || isPermission(err)) throw new NoDataError(`no powercap files: ${(err as Error).message}`);
-      throw new Error(`failed to retrieve rapl stats: ${(err as Error).message}`, { cause: err });
-    }
+    const zones: RaplZone[] = await readOrNoData(() => readRaplZones(paths.sysfs), { absent: (err) => isNotExist(err) || isPermission(err), noData: (err) => `no powercap files: ${err.message}`, context: 'failed to retrieve rapl stats' });
     const zoneLabel = options.bool(ZONE_LABEL_OPTION);
     const out = new FamilySet();
     for (const zone of zones) {

@@ -1,5 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
+import { stateless, type CollectorDefinition } from './collector.ts';
+import { readOrNoData } from './no-data.ts';
 import { readSchedstat, type SchedstatCpu } from './procfs/schedstat.ts';
 import { isNotFound } from './procfs/read.ts';
 
@@ -10,13 +11,7 @@ export const schedstat: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes task scheduler statistics from /proc/schedstat.',
   create: stateless(async ({ paths }) => {
-    let cpus: SchedstatCpu[];
-    try {
-      cpus = await readSchedstat(paths.procfs);
-    } catch (err) {
-      if (isNotFound(err)) throw new NoDataError('schedstat file does not exist');
-      throw err;
-    }
+    const cpus: SchedstatCpu[] = await readOrNoData(() => readSchedstat(paths.procfs), { absent: isNotFound, noData: 'schedstat file does not exist' });
     const out = new FamilySet();
     for (const c of cpus) {
       const labels = { cpu: c.cpu };

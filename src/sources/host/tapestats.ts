@@ -1,6 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
-import { isNotExist } from './sysfs/attr.ts';
+import { stateless, type CollectorDefinition } from './collector.ts';
+import { readOrNoData } from './no-data.ts';
 import { readScsiTapes, type Tape } from './sysfs/scsi-tape.ts';
 
 const IGNORED_OPTION = 'collector.tapestats.ignored-devices';
@@ -12,13 +12,7 @@ export const tapestats: CollectorDefinition = {
   description: 'Exposes SCSI tape device statistics from /sys/class/scsi_tape.',
   options: [{ name: IGNORED_OPTION, kind: 'regex', default: '^$', help: 'Regexp of devices to ignore for tapestats.' }],
   create: stateless(async ({ paths, options }) => {
-    let tapes: Tape[];
-    try {
-      tapes = await readScsiTapes(paths.sysfs);
-    } catch (err) {
-      if (isNotExist(err)) throw new NoDataError('scsi_tape stats not found');
-      throw new Error(`error obtaining SCSITape class info: ${(err as Error).message}`, { cause: err });
-    }
+    const tapes: Tape[] = await readOrNoData(() => readScsiTapes(paths.sysfs), { noData: 'scsi_tape stats not found', context: 'error obtaining SCSITape class info' });
     const ignored = options.regex(IGNORED_OPTION);
     const out = new FamilySet();
     for (const { name, counters: c } of tapes) {

@@ -1,5 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
+import { stateless, type CollectorDefinition } from './collector.ts';
+import { readOrNoData } from './no-data.ts';
 import { isErrno } from './sysfs/attr.ts';
 import { readWatchdogClass, type Watchdog } from './sysfs/watchdog.ts';
 
@@ -18,14 +19,8 @@ export const watchdog: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes watchdog device stats from /sys/class/watchdog.',
   create: stateless(async ({ paths }) => {
-    let watchdogs: Watchdog[];
-    try {
-      watchdogs = await readWatchdogClass(paths.sysfs);
-    } catch (err) {
-      // os.ErrNotExist, os.ErrPermission and os.ErrInvalid in node_exporter.
-      if (isErrno(err, 'ENOENT', 'EACCES', 'EPERM', 'EINVAL')) throw new NoDataError(`could not read watchdog stats: ${(err as Error).message}`);
-      throw err;
-    }
+    // os.ErrNotExist, os.ErrPermission and os.ErrInvalid in node_exporter.
+    const watchdogs: Watchdog[] = await readOrNoData(() => readWatchdogClass(paths.sysfs), { absent: (err) => isErrno(err, 'ENOENT', 'EACCES', 'EPERM', 'EINVAL'), noData: (err) => `could not read watchdog stats: ${err.message}` });
     const out = new FamilySet();
     for (const wd of watchdogs) {
       for (const [key, name, file] of GAUGES) {
