@@ -127,7 +127,12 @@ const COMMANDS: Record<string, Command> = {
   once: {
     summary: 'Collect host metrics once and print them in text exposition format on stdout.',
     flags: () => [...COMMON_FLAGS, ...hostFlagSpecs(COLLECTORS)],
-    run: async (given) => {
+    run: async (given, positional) => {
+      // A stray word is most likely a flag missing its dashes: say so rather than ignore it.
+      if (positional.length > 0) {
+        process.stderr.write(`edgepush once: unexpected argument ${JSON.stringify(positional[0])} (flags are --long-names; see --help)\n`);
+        return 2;
+      }
       const config = hostConfigFromFlags(COLLECTORS, given as Map<string, never>);
       const source = new HostSource(COLLECTORS, config);
       const families = await source.collect();
