@@ -20,7 +20,7 @@ import { missingPeers } from '../helpers/servers.ts';
 import { labelNames, scrapeBoth } from './live-scrape.ts';
 import { ownerOf } from './family-owners.ts';
 
-const COMPARED = ['processes', 'sysctl', 'slabinfo', 'ksmd', 'lnstat', 'cgroups', 'drbd', 'textfile'];
+const COMPARED = ['processes', 'sysctl', 'slabinfo', 'ksmd', 'lnstat', 'cgroups', 'drbd', 'textfile', 'interrupts', 'buddyinfo', 'zoneinfo', 'meminfo_numa', 'mountstats'];
 
 /** Known, named differences between node_exporter 1.5.0 (the live peer) and 1.12 (the reference): family → why. Nothing of these is compared. */
 export const KNOWN_1_5_OPTIONAL_DIFFERENCES: Record<string, string> = {};
@@ -31,7 +31,7 @@ const KNOWN_1_5_HELP_CHANGES: Array<[RegExp, string]> = [
 ];
 
 /** Families whose values move between two reads a few milliseconds apart (only their shape is compared). */
-const MOVING = /^node_(processes_(pids|threads|state|threads_state)|slabinfo_(active_objects|objects)|lnstat_|cgroups_cgroups|ksmd_(full_scans|pages_|general_profit)|sysctl_fs_file_nr)/;
+const MOVING = /^node_(processes_(pids|threads|state|threads_state)|slabinfo_(active_objects|objects)|lnstat_|cgroups_cgroups|ksmd_(full_scans|pages_|general_profit)|sysctl_fs_file_nr|interrupts_total|buddyinfo_blocks|zoneinfo_|memory_numa_)/;
 
 const skip = missingPeers('nodeExporter');
 
