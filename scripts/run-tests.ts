@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { globSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from './lib/peers.ts';
+import { ensureAllPeers, REPO_ROOT } from './lib/peers.ts';
 
 // As root (CI, a fresh machine), install the Debian tools the packaging tests
 // need, so `npm ci && npm test` is the whole set-up; a no-op once installed.
@@ -17,6 +17,9 @@ if (process.getuid?.() === 0 && process.env['EDGEPUSH_SKIP_INSTALL'] !== '1') {
   const install = spawnSync('bash', [path.join(REPO_ROOT, 'scripts', 'install-test-deps.sh')], { stdio: 'inherit' });
   if (install.status !== 0) console.error('warning: scripts/install-test-deps.sh failed; tests that need those tools will say skipped');
 }
+
+// Fetch the Debian test peers once, before test files run in parallel.
+for (const r of ensureAllPeers()) if (r.error) console.error(`warning: test peer ${r.name} unavailable (its tests will say skipped): ${r.error}`);
 
 const tsc = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', REPO_ROOT], { stdio: 'inherit' });
 if (tsc.status !== 0) {
