@@ -1,5 +1,5 @@
 import { formatFloat } from './format-float.ts';
-import type { Labels, MetricFamily, Sample } from './family.ts';
+import type { MetricFamily, Sample } from './family.ts';
 
 /** Content type of the text exposition format we write. */
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -118,9 +118,4 @@ function innerRank(sample: Sample, family: MetricFamily, inner: string): number 
   const bound = sample.labels[inner];
   const v = bound === undefined ? NaN : Number(bound === '+Inf' ? Infinity : bound);
   return Number.isNaN(v) ? -Infinity : v === Infinity ? Number.MAX_VALUE / 2 : v;
-}
-
-export function labelsToString(labels: Labels): string {
-  const names = Object.keys(labels).sort(compareLabelNames);
-  return '{' + names.map((n) => `${n}="${escapeLabelValue(labels[n]!)}"`).join(',') + '}';
 }

@@ -25,15 +25,6 @@ export class OptionValues {
     for (const [k, v] of overrides) if (!this.values.has(k)) this.values.set(k, v);
   }
 
-  has(name: string): boolean {
-    return this.values.has(name);
-  }
-
-  set(name: string, value: OptionValue): void {
-    this.values.set(name, value);
-    this.regexCache.delete(name);
-  }
-
   string(name: string): string {
     const v = this.require(name);
     return Array.isArray(v) ? v.join(',') : String(v);
@@ -71,10 +62,6 @@ export class OptionValues {
     const re = src === '' ? undefined : new RegExp(src);
     this.regexCache.set(name, re);
     return re;
-  }
-
-  entries(): IterableIterator<[string, OptionValue]> {
-    return this.values.entries();
   }
 
   private require(name: string): OptionValue {

@@ -5,10 +5,6 @@ export function procPath(paths: HostPaths, ...parts: string[]): string {
   return path.join(paths.procfs, ...parts);
 }
 
-export function sysPath(paths: HostPaths, ...parts: string[]): string {
-  return path.join(paths.sysfs, ...parts);
-}
-
 /** A path of the host's root filesystem (for /etc/os-release, mount points...). */
 export function rootfsPath(paths: HostPaths, ...parts: string[]): string {
   return path.join(paths.rootfs, ...parts);

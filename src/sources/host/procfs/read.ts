@@ -3,9 +3,8 @@
  * functions over a root path so they run the same on the live host and on
  * node_exporter's fixture tree.
  */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 
 /*
  * Why synchronous reads behind async signatures: /proc and /sys files are
@@ -60,13 +59,6 @@ export async function readAttr(file: string): Promise<string | undefined> {
   }
 }
 
-/** Parses an unsigned/signed integer attribute strictly; throws with the file name when garbled. */
-export function parseIntStrict(text: string, where: string): number {
-  const t = text.trim();
-  if (!/^[+-]?\d+$/.test(t)) throw new Error(`${where}: expected an integer, got ${JSON.stringify(t.slice(0, 40))}`);
-  return Number(t);
-}
-
 /** Parses a float strictly (decimal or exponent form); throws with context when garbled. */
 export function parseFloatField(text: string, where: string): number {
   const t = text.trim();
@@ -81,14 +73,6 @@ export async function listDir(dir: string): Promise<string[]> {
   } catch (err) {
     if (isNotFound(err)) return [];
     throw err;
-  }
-}
-
-export async function readLinkBase(file: string): Promise<string | undefined> {
-  try {
-    return path.basename(readlinkSync(file));
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
-import { listDir, readText, isNotFound } from '../procfs/read.ts';
+import { listDir, isNotFound } from '../procfs/read.ts';
 import { isNotExist, isPermission, readSysAttr, readUintAttr } from './attr.ts';
 import { parseCpuRange } from './cpu-range.ts';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { isErrno, isNotExist, MAX_UINT64, parseGoBigInt, readSysAttr } from './attr.ts';
+import { isErrno, isNotExist, parseGoBigInt, readSysAttr } from './attr.ts';
 import { readDirEntries, readDirNames } from './dir.ts';
 
 /** The counters of /sys/class/fc_host/<host>/statistics; all-ones (unsupported by the HBA) stays a bigint marker. */
