@@ -7,10 +7,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -22,15 +20,8 @@ import { remoteWriteKind, type RemoteWriteKindConfig } from '../../src/sinks/rem
 import type { Batch, Sink } from '../../src/sinks/sink.ts';
 import { freePort, missingPeers, startVictoriaMetrics, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-function opensslMissing(): string | undefined {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'openssl not installed';
-  }
-}
+import { startConnectProxy } from '../helpers/proxy.ts';
+import { makeMutualTlsFiles, mutualTlsClient, opensslMissing, waitTlsReady } from '../helpers/tls.ts';
 
 const skip = missingPeers('prometheus', 'victoriametrics') ?? opensslMissing() ?? false;
 let dir: string;
@@ -42,28 +33,17 @@ let probe: UndiciAgent;
 before(async () => {
   if (skip) return;
   dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-tls-'));
-  const openssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=edgepush test CA');
-  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:receiver.test\n');
-  for (const name of ['server', 'client']) {
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', 'san.ext');
-  }
-  writeFileSync(path.join(dir, 'web.yml'), `tls_server_config:\n  cert_file: ${dir}/server.pem\n  key_file: ${dir}/server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${dir}/ca.pem\n`);
+  const webConfig = makeMutualTlsFiles(dir, 'receiver.test');
   writeFileSync(path.join(dir, 'prometheus.yml'), 'scrape_configs: []\n');
   const port = await freePort();
   promUrl = `https://127.0.0.1:${port}`;
   prometheus = spawn(
     ensurePeer('prometheus').prometheus,
-    [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/tsdb`, `--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${dir}/web.yml`, '--web.enable-remote-write-receiver'],
+    [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/tsdb`, `--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${webConfig}`, '--web.enable-remote-write-receiver'],
     { stdio: 'ignore' },
   );
-  probe = new UndiciAgent({ connect: { ca: readFileSync(`${dir}/ca.pem`), cert: readFileSync(`${dir}/client.pem`), key: readFileSync(`${dir}/client.key`) } });
-  await waitFor('TLS Prometheus', async () => {
-    const res = await request(`${promUrl}/-/ready`, { dispatcher: probe });
-    await res.body.dump();
-    return res.statusCode === 200;
-  }, { timeoutMs: 30_000 });
+  probe = mutualTlsClient(dir);
+  await waitTlsReady('TLS Prometheus', promUrl, probe, 30_000);
   vm = await startVictoriaMetrics(['-httpAuth.username=edge', '-httpAuth.password=s3cret-pw']);
   writeFileSync(path.join(dir, 'vm.password'), 's3cret-pw\n');
 });
@@ -144,34 +124,13 @@ test('basic auth to VictoriaMetrics with password_file; a wrong password is a 40
   assert.doesNotMatch(good.logs + bad.logs, /s3cret-pw|wrong-pw/);
 });
 
-/** A minimal CONNECT proxy (what undici's ProxyAgent speaks), counting the tunnels it opened. */
-async function connectProxy(): Promise<{ url: string; tunnels: string[]; server: Server }> {
-  const tunnels: string[] = [];
-  const server = createServer((_req, res) => res.writeHead(405).end());
-  server.on('connect', (req, client, head) => {
-    tunnels.push(req.url ?? '');
-    const [host, port] = (req.url ?? '').split(':');
-    const upstream = connect(Number(port), host!, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tunnels, server };
-}
-
 test('proxy_url: requests go through the proxy', { skip }, async () => {
-  const proxy = await connectProxy();
+  const proxy = await startConnectProxy();
   try {
     const r = await pushOnce(`url = ${vm!.url}/api/v1/write\nusername = edge\npassword_file = ${dir}/vm.password\nproxy_url = ${proxy.url}`, 'rw_proxy_ok');
     assert.equal(r.ok, 1, r.logs);
     assert.deepEqual(proxy.tunnels, [`127.0.0.1:${vm!.port}`]);
   } finally {
-    proxy.server.closeAllConnections();
-    await new Promise<void>((resolve) => proxy.server.close(() => resolve()));
+    await proxy.close();
   }
 });

@@ -5,12 +5,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { Agent as UndiciAgent, request } from 'undici';
 import { ensurePeer } from '../../scripts/lib/peers.ts';
 import { configFromText } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log.ts';
@@ -18,45 +17,22 @@ import { FamilySet } from '../../src/model/family.ts';
 import { PushgatewaySink, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
 import type { Batch } from '../../src/sinks/sink.ts';
 import { freePort, missingPeers } from '../helpers/servers.ts';
-import { waitFor } from '../helpers/wait.ts';
-
-function opensslMissing(): string | undefined {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'openssl not installed';
-  }
-}
+import { makeMutualTlsFiles, mutualTlsClient, opensslMissing, waitTlsReady } from '../helpers/tls.ts';
 
 const skip = missingPeers('pushgateway') ?? opensslMissing() ?? false;
 let dir: string;
 let gateway: ChildProcess | undefined;
 let url: string;
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
 before(async () => {
   if (skip) return;
   dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-tls-'));
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=edgepush test CA');
-  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:gateway.test\n');
-  for (const name of ['server', 'client']) {
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', 'san.ext');
-  }
-  writeFileSync(path.join(dir, 'web.yml'), `tls_server_config:\n  cert_file: ${dir}/server.pem\n  key_file: ${dir}/server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${dir}/ca.pem\n`);
+  const webConfig = makeMutualTlsFiles(dir, 'gateway.test');
   const port = await freePort();
   url = `https://127.0.0.1:${port}`;
-  gateway = spawn(ensurePeer('pushgateway').pushgateway, [`--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${dir}/web.yml`], { stdio: 'ignore' });
-  const probe = new UndiciAgent({ connect: { ca: readFileSync(`${dir}/ca.pem`), cert: readFileSync(`${dir}/client.pem`), key: readFileSync(`${dir}/client.key`) } });
-  await waitFor('TLS pushgateway', async () => {
-    const res = await request(`${url}/-/ready`, { dispatcher: probe });
-    await res.body.dump();
-    return res.statusCode === 200;
-  });
+  gateway = spawn(ensurePeer('pushgateway').pushgateway, [`--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${webConfig}`], { stdio: 'ignore' });
+  const probe = mutualTlsClient(dir);
+  await waitTlsReady('TLS pushgateway', url, probe);
   await probe.close();
 });
 

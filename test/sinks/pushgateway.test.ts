@@ -7,7 +7,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { createLogger } from '../../src/log.ts';
 import type { Batch } from '../../src/sinks/sink.ts';
 import { PushgatewaySink, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
 import { FamilySet } from '../../src/model/family.ts';
+import { startConnectProxy } from '../helpers/proxy.ts';
 
 interface Seen {
   method: string;
@@ -134,31 +134,17 @@ test('basic auth and bearer token headers; gzip can be switched off', async () =
 });
 
 test('proxy_url: requests go through the proxy (CONNECT)', async () => {
-  const tunnels: string[] = [];
-  const proxy = createServer();
-  proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-    tunnels.push(req.url!);
-    const [host, port] = req.url!.split(':');
-    const upstream = connect(Number(port), host, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const proxy = await startConnectProxy();
+  const { tunnels } = proxy;
   try {
     seen.length = 0;
-    const s = sink(`proxy_url = http://127.0.0.1:${(proxy.address() as { port: number }).port}\n`);
+    const s = sink(`proxy_url = ${proxy.url}\n`);
     const r = await s.push(batch(), new AbortController().signal);
     await s.close();
     assert.equal(r.ok, true, r.error);
     assert.deepEqual(tunnels, [new URL(url).host]);
     assert.equal(seen.length, 1);
   } finally {
-    proxy.closeAllConnections();
-    await new Promise<void>((r) => proxy.close(() => r()));
+    await proxy.close();
   }
 });
