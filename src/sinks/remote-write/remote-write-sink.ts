@@ -176,15 +176,8 @@ export class RemoteWriteSink {
   async push(batch: RemoteWriteBatch, _signal?: AbortSignal): Promise<RemoteWriteReport> {
     try {
       const { queue, sender } = await this.ready;
-      const blocks: NewBlock[] = [];
-      let bytes = 0;
-      for (const group of this.toSeries(batch)) {
-        for (const part of splitIntoBatches(group.series, { maxSamples: this.config.maxSamplesPerSend, maxBytes: this.config.maxBytesPerSend })) {
-          const body = snappyCompress(encodeWriteRequest(part));
-          bytes += body.length;
-          blocks.push({ body, samples: countSamples(part), createdMs: group.collectedAtMs });
-        }
-      }
+      const blocks = this.toSeries(batch).flatMap((group) => this.encodeBlocks(group.series, group.collectedAtMs));
+      const bytes = blocks.reduce((n, b) => n + b.body.length, 0);
       queue.append(blocks);
       sender.wake();
       this.reportDrops(queue);
@@ -204,15 +197,19 @@ export class RemoteWriteSink {
     const { queue, sender } = await this.ready;
     const atMs = this.now();
     const stale = this.staleness.sources().flatMap((source) => this.staleness.forget(source, atMs));
-    const blocks = splitIntoBatches(stale, { maxSamples: this.config.maxSamplesPerSend, maxBytes: this.config.maxBytesPerSend }).map((part) => ({
-      body: snappyCompress(encodeWriteRequest(part)),
-      samples: countSamples(part),
-      createdMs: atMs,
-    }));
-    queue.append(blocks);
+    queue.append(this.encodeBlocks(stale, atMs));
     sender.wake();
     while (queue.pendingBlocks > 0 && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 50));
     if (queue.pendingBlocks > 0) throw new Error(`${this.name}: ${queue.stats().pendingSamples} samples (stale markers and backlog) not delivered before the deadline: ${sender.counters.lastError ?? 'still sending'}`);
+  }
+
+  /** Request-sized, encoded and compressed queue blocks (encoded once here, sent as is by the sender). */
+  private encodeBlocks(series: readonly TimeSeries[], createdMs: number): NewBlock[] {
+    return splitIntoBatches(series, { maxSamples: this.config.maxSamplesPerSend, maxBytes: this.config.maxBytesPerSend }).map((part) => ({
+      body: snappyCompress(encodeWriteRequest(part)),
+      samples: countSamples(part),
+      createdMs,
+    }));
   }
 
   /** Says so when the queue dropped data (full, expired, corrupt): at once, then at most once a minute. */
