@@ -32,6 +32,12 @@ routes.set('/no-final-newline', (_req, res) => res.writeHead(200).end('# TYPE a 
 routes.set('/garbage', (_req, res) => res.writeHead(200).end('<html>hello</html>\n'));
 routes.set('/dup', (_req, res) => res.writeHead(200).end('a 1\na 2\n'));
 routes.set('/huge', (_req, res) => res.writeHead(200).end('# TYPE a gauge\n' + 'a{x="' + 'y'.repeat(5000) + '"} 1\n'));
+// No content-length: the limit must hold while streaming, not only against the declared length.
+routes.set('/huge-chunked', (_req, res) => {
+  res.writeHead(200, { 'transfer-encoding': 'chunked' });
+  for (let i = 0; i < 10; i++) res.write('# HELP a ' + 'y'.repeat(1000) + '\n');
+  res.end('a 1\n');
+});
 routes.set('/bomb', (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('a 1\n' + '#'.repeat(200_000) + '\n')));
 routes.set('/500', (_req, res) => res.writeHead(500).end('boom\n'));
 routes.set('/slow', () => {
@@ -97,6 +103,7 @@ for (const [pathName, why] of [
   ['/garbage', /invalid metric name|line 1/],
   ['/dup', /duplicate series/],
   ['/huge', /size_limit/],
+  ['/huge-chunked', /body exceeds size_limit/],
   ['/bomb', /size_limit/],
   ['/500', /HTTP 500/],
   ['/slow', /timed out after 1s/],
