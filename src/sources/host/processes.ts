@@ -8,7 +8,7 @@ import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
 import { listPids, readProcessStates } from './procfs/processes.ts';
 import { readText } from './procfs/read.ts';
-import { parseUint } from './procfs/text-lines.ts';
+import { parseUint } from './sysfs/attr.ts';
 
 async function readLimit(procfs: string, rel: string, what: string): Promise<number> {
   const file = path.join(procfs, rel);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readText } from './read.ts';
-import { parseSignedInt, scanLines } from './text-lines.ts';
+import { scanLines } from './text-lines.ts';
+import { parseInt64 } from '../sysfs/attr.ts';
 
 export interface CgroupSummary {
   subsysName: string;
@@ -18,9 +19,9 @@ export function parseCgroupSummaries(text: string): CgroupSummary[] {
     if (f.length < 4) throw new Error(`cgroups: 4+ fields required, found ${f.length} in ${JSON.stringify(line)}`);
     out.push({
       subsysName: f[0]!,
-      hierarchy: parseSignedInt(f[1]!, `cgroups ${f[0]} hierarchy`),
-      cgroups: parseSignedInt(f[2]!, `cgroups ${f[0]} num_cgroups`),
-      enabled: parseSignedInt(f[3]!, `cgroups ${f[0]} enabled`),
+      hierarchy: parseInt64(f[1]!, `cgroups ${f[0]} hierarchy`),
+      cgroups: parseInt64(f[2]!, `cgroups ${f[0]} num_cgroups`),
+      enabled: parseInt64(f[3]!, `cgroups ${f[0]} enabled`),
     });
   }
   return out;

@@ -7,7 +7,8 @@
  */
 import path from 'node:path';
 import { fields, readTextIfExists } from './read.ts';
-import { parseUint, scanLines } from './text-lines.ts';
+import { scanLines } from './text-lines.ts';
+import { parseUint } from '../sysfs/attr.ts';
 
 /** Procedure counters by procedure name, in the kernel's order. */
 export type ProcedureCounts = Record<string, number>;

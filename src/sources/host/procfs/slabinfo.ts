@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readText } from './read.ts';
-import { parseSignedInt, scanLines } from './text-lines.ts';
+import { scanLines } from './text-lines.ts';
+import { parseInt64 } from '../sysfs/attr.ts';
 
 export interface Slab {
   name: string;
@@ -18,7 +19,7 @@ export function parseSlabInfo(text: string): Slab[] {
     if (line.includes('slabinfo -') || line.includes('# name')) continue;
     const f = line.replace(/\s+/g, ' ').split(' ');
     if (f.length !== 16) throw new Error(`slabinfo: expected 16 fields, got ${f.length} in ${JSON.stringify(line.slice(0, 80))}`);
-    const int = (i: number, what: string): number => parseSignedInt(f[i]!, `slabinfo ${f[0]} ${what}`);
+    const int = (i: number, what: string): number => parseInt64(f[i]!, `slabinfo ${f[0]} ${what}`);
     // The tunables and slabdata columns are validated as procfs does, though not exported.
     for (const i of [8, 9, 10, 13, 14, 15]) int(i, `field ${i}`);
     slabs.push({ name: f[0]!, objActive: int(1, 'active_objs'), objNum: int(2, 'num_objs'), objSize: int(3, 'objsize'), objPerSlab: int(4, 'objperslab'), pagesPerSlab: int(5, 'pagesperslab') });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readText } from './read.ts';
-import { parseSignedInt, scanLines } from './text-lines.ts';
+import { scanLines } from './text-lines.ts';
+import { parseInt64 } from '../sysfs/attr.ts';
 
 /** Parses /proc/net/xfrm_stat: `XfrmInError 1` lines, into a map by counter name (unknown names kept too). */
 export function parseXfrmStat(text: string, where = 'xfrm_stat'): Map<string, number> {
@@ -8,7 +9,7 @@ export function parseXfrmStat(text: string, where = 'xfrm_stat'): Map<string, nu
   for (const line of scanLines(text)) {
     const f = line.trim().split(/\s+/).filter((x) => x !== '');
     if (f.length !== 2) throw new Error(`${where}: expected "name value", got ${JSON.stringify(line)}`);
-    out.set(f[0]!, parseSignedInt(f[1]!, `${where} ${f[0]}`));
+    out.set(f[0]!, parseInt64(f[1]!, `${where} ${f[0]}`));
   }
   return out;
 }

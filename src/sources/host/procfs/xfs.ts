@@ -7,7 +7,8 @@
  */
 import path from 'node:path';
 import { fields, listDir, readTextIfExists } from './read.ts';
-import { parseUint, scanLines } from './text-lines.ts';
+import { scanLines } from './text-lines.ts';
+import { parseUint } from '../sysfs/attr.ts';
 
 export interface XfsBTreeStats {
   lookups: number;

@@ -9,7 +9,8 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fields, isNotFound } from './read.ts';
-import { parseSignedInt, parseUint, scanLines } from './text-lines.ts';
+import { scanLines } from './text-lines.ts';
+import { parseInt64, parseUint } from '../sysfs/attr.ts';
 
 /** kstat data types (lib/libspl/include/sys/kstat.h) that carry a number node_exporter exposes. */
 const KSTAT_DATA_INT64 = '3';
@@ -72,7 +73,7 @@ export function parseKstatTable(text: string, file: string): KstatValue[] {
   const out: KstatValue[] = [];
   for (const { parts: [name, type, data] } of namedRows(text, file)) {
     if (type === KSTAT_DATA_UINT64) out.push({ name, value: parseUint(data, `${file} ${name}`) });
-    else if (type === KSTAT_DATA_INT64) out.push({ name, value: parseSignedInt(data, `${file} ${name}`) });
+    else if (type === KSTAT_DATA_INT64) out.push({ name, value: parseInt64(data, `${file} ${name}`) });
   }
   return out;
 }
