@@ -2,7 +2,8 @@ import path from 'node:path';
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
 import { readOrNoData } from './no-data.ts';
-import { readConntrackStat, readUintFile } from './procfs/conntrack.ts';
+import { readConntrackStat } from './procfs/conntrack.ts';
+import { readUintAttr } from './sysfs/attr.ts';
 import { isNotFound } from './procfs/read.ts';
 
 /** A missing file means the nf_conntrack module is not loaded: no data rather than a failure. */
@@ -17,8 +18,8 @@ export const conntrack: CollectorDefinition = {
   create: stateless(async ({ paths }) => {
     const netfilter = path.join(paths.procfs, 'sys', 'net', 'netfilter');
     const [count, max, s] = await Promise.all([
-      orNoData(() => readUintFile(path.join(netfilter, 'nf_conntrack_count'))),
-      orNoData(() => readUintFile(path.join(netfilter, 'nf_conntrack_max'))),
+      orNoData(() => readUintAttr(path.join(netfilter, 'nf_conntrack_count'))),
+      orNoData(() => readUintAttr(path.join(netfilter, 'nf_conntrack_max'))),
       orNoData(() => readConntrackStat(paths.procfs)),
     ]);
     const out = new FamilySet();

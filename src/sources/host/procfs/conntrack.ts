@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { readText, fields } from './read.ts';
 import { lines, parseHex } from './numbers.ts';
-import { parseUint } from '../sysfs/attr.ts';
 
 /** The per-CPU counters of /proc/net/stat/nf_conntrack that node_exporter exports, summed over CPUs. */
 export interface ConntrackStats {
@@ -33,9 +32,4 @@ export function parseConntrackStat(text: string, file = '/proc/net/stat/nf_connt
 export async function readConntrackStat(procfs: string): Promise<ConntrackStats> {
   const file = path.join(procfs, 'net', 'stat', 'nf_conntrack');
   return parseConntrackStat(await readText(file), file);
-}
-
-/** Reads a one-number file such as /proc/sys/net/netfilter/nf_conntrack_count. */
-export async function readUintFile(file: string): Promise<number> {
-  return parseUint((await readText(file)).trim(), file);
 }

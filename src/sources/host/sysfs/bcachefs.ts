@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { goTrimSpace, isNotExist, parseGoFloat, parseUint } from './attr.ts';
 import { readDirEntries } from './dir.ts';
+import { fields } from '../procfs/read.ts';
 
 export interface BcachefsDevice {
   label: string;
@@ -59,15 +60,11 @@ function lines(text: string): string[] {
   return l;
 }
 
-function fieldsOf(line: string): string[] {
-  return line.trim().split(/\s+/).filter((f) => f !== '');
-}
-
 /** compression_stats: a header, then "<algorithm> <compressed> <uncompressed> [<average extent>]". */
 export function parseCompressionStats(text: string): BcachefsStats['compression'] {
   const out: BcachefsStats['compression'] = new Map();
   for (const line of lines(text).slice(1)) {
-    const f = fieldsOf(line);
+    const f = fields(line);
     if (f.length < 3) continue;
     const entry = { compressedBytes: parseHumanBytes(f[1]!), uncompressedBytes: parseHumanBytes(f[2]!) };
     if (f.length >= 4) parseHumanBytes(f[3]!);
@@ -80,7 +77,7 @@ export function parseCompressionStats(text: string): BcachefsStats['compression'
 export function parseErrors(text: string, where: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of lines(text)) {
-    const f = fieldsOf(line);
+    const f = fields(line);
     if (f.length < 2) continue;
     const count = parseUint(f[1]!, where);
     if (f.length >= 3) parseUint(f[2]!, where);
@@ -93,7 +90,7 @@ export function parseErrors(text: string, where: string): Map<string, number> {
 export function parseBtreeWriteStats(text: string, where: string): BcachefsStats['btreeWrites'] {
   const out: BcachefsStats['btreeWrites'] = new Map();
   for (const line of lines(text).slice(1)) {
-    const f = fieldsOf(line);
+    const f = fields(line);
     if (f.length < 3) continue;
     out.set(f[0]!.replace(/:$/, ''), { count: parseUint(f[1]!, where), sizeBytes: parseHumanBytes(f[2]!) });
   }
