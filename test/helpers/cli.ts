@@ -1,5 +1,5 @@
 /** Runs the edgepush CLI from source, as `npm run edgepush` does. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from './fixtures.ts';
 
@@ -29,4 +29,15 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Starts the CLI without waiting for it (e.g. `run`): stdout is discarded,
+ * stderr (the logfmt log) goes to `onLog` so a test can assert on it, also
+ * across restarts.
+ */
+export function startCli(args: readonly string[], onLog: (text: string) => void): ChildProcess {
+  const child = spawn(process.execPath, ['--no-warnings', CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.setEncoding('utf8').on('data', onLog);
+  return child;
 }

@@ -6,11 +6,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI } from '../helpers/cli.ts';
+import { startCli } from '../helpers/cli.ts';
 import { FIXTURE_PROC } from '../helpers/fixtures.ts';
 import { missingPeers, promQuery, startNodeExporter, startPrometheus, startPushgateway, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -102,8 +102,7 @@ scrape_configs:
 `);
   configFile = path.join(dir, 'edgepush.ini');
   writeFileSync(configFile, configText(true));
-  agent = spawn(process.execPath, ['--no-warnings', CLI, 'run', `--config.file=${configFile}`, `--config.defaults=${dir}/none.ini`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  agent.stderr!.setEncoding('utf8').on('data', (d: string) => (agentLog += d));
+  agent = startCli(['run', `--config.file=${configFile}`, `--config.defaults=${dir}/none.ini`], (d) => (agentLog += d));
 });
 
 after(async () => {

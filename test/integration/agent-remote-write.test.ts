@@ -7,11 +7,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI, runCli } from '../helpers/cli.ts';
+import { runCli, startCli } from '../helpers/cli.ts';
 import { FIXTURE_PROC } from '../helpers/fixtures.ts';
 import { missingPeers, promQuery, startNodeExporter, startPrometheus, startVictoriaMetrics, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -27,9 +27,7 @@ let agent: ChildProcess | undefined;
 let agentLog = '';
 
 function startAgent(): ChildProcess {
-  const child = spawn(process.execPath, ['--no-warnings', CLI, 'run', `--config.file=${configFile}`, `--config.defaults=${dir}/none.ini`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (agentLog += d));
-  return child;
+  return startCli(['run', `--config.file=${configFile}`, `--config.defaults=${dir}/none.ini`], (d) => (agentLog += d));
 }
 
 async function killAgent(signal: NodeJS.Signals): Promise<void> {
