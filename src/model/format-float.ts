@@ -10,19 +10,20 @@ export function formatFloat(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
+  // Most samples land here: in [1e-4, 1e6) Go's shortest %g and JS's String()
+  // print the same digits, so the costlier exponent analysis below is skipped.
+  const magnitude = Math.abs(v);
+  if (magnitude >= 1e-4 && magnitude < 1e6) return String(v);
   // toExponential() without digits gives the shortest round-trip mantissa,
   // the same digits Go's shortest formatting picks.
   const exp = v.toExponential();
   const e = exp.indexOf('e');
   const exponent = Number(exp.slice(e + 1));
-  // Go's %g with shortest precision switches to exponent form outside [1e-4, 1e6).
-  if (exponent < -4 || exponent >= 6) {
-    const sign = exponent < 0 ? '-' : '+';
-    const digits = String(Math.abs(exponent)).padStart(2, '0');
-    return `${exp.slice(0, e)}e${sign}${digits}`;
-  }
-  // In this range JS prints the same shortest digits without an exponent.
-  return String(v);
+  // Outside [1e-4, 1e6) Go's %g with shortest precision uses the exponent
+  // form, with at least two exponent digits.
+  const sign = exponent < 0 ? '-' : '+';
+  const digits = String(Math.abs(exponent)).padStart(2, '0');
+  return `${exp.slice(0, e)}e${sign}${digits}`;
 }
 
 /** Parses a float as Prometheus' text format allows (incl. NaN, +Inf, -Inf, Inf). */
