@@ -121,6 +121,8 @@ export class PushgatewaySink implements Sink {
   private readonly authorization: string | undefined;
   /** Group paths pushed so far (and by earlier runs), to DELETE those no longer configured. */
   private known: Set<string> | undefined;
+  /** What the state file holds, so a cycle that changed no group writes nothing. */
+  private savedText: string | undefined;
   private stateWarned = false;
 
   constructor(name: string, config: PushgatewayConfig, ctx: SinkContext) {
@@ -298,11 +300,13 @@ export class PushgatewaySink implements Sink {
   private saveKnown(): void {
     if (!this.known) return;
     const text = JSON.stringify({ url: this.config.url, groups: [...this.known].sort() }) + '\n';
+    if (text === this.savedText) return;
     try {
       mkdirSync(path.dirname(this.stateFile), { recursive: true });
       const tmp = `${this.stateFile}.tmp`;
       writeFileSync(tmp, text);
       renameSync(tmp, this.stateFile);
+      this.savedText = text;
     } catch (err) {
       if (!this.stateWarned) this.log.warn('cannot save the list of pushed groups; removed sources will not be deleted after a restart', { file: this.stateFile, err });
       this.stateWarned = true;
