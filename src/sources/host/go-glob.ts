@@ -6,6 +6,7 @@
  */
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { compareBytes } from './sysfs/dir.ts';
 
 export class BadPatternError extends Error {
   constructor(pattern: string, why: string) {
@@ -122,7 +123,3 @@ async function globDir(dir: string, file: string): Promise<string[]> {
   }
 }
 
-/** Go's sort.Strings order (bytes of UTF-8), which differs from JS's UTF-16 order outside the BMP. */
-export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}

@@ -14,7 +14,8 @@ import type { MetricFamily } from '../../model/family.ts';
 import { parseText } from '../../model/text-parser.ts';
 import type { Logger } from '../../log.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
-import { BadPatternError, compareBytes, goGlob } from './go-glob.ts';
+import { BadPatternError, goGlob } from './go-glob.ts';
+import { compareBytes } from './sysfs/dir.ts';
 import { mergeTextfiles, normalizeFileFamilies, type TextfileFamilies } from './textfile-merge.ts';
 
 const DIRECTORY_OPTION = 'collector.textfile.directory';
