@@ -30,6 +30,21 @@ export function applyTargetLabels(families: readonly MetricFamily[], target: Lab
   });
 }
 
+/** A sample's labels with `target` set over them, its own clashing labels kept as `exported_<name>`. */
+export function withTargetLabels(labels: Labels, target: Labels): Record<string, string> {
+  const out: Record<string, string> = { ...labels };
+  for (const [n, v] of Object.entries(target)) {
+    const own = labels[n];
+    if (own !== undefined) {
+      let exported = `exported_${n}`;
+      while (Object.hasOwn(out, exported)) exported = `exported_${exported}`;
+      out[exported] = own;
+    }
+    out[n] = v;
+  }
+  return out;
+}
+
 function relabel(s: Sample, target: Labels, names: readonly string[], add: boolean): Sample {
   let labels: Record<string, string> | undefined;
   for (const n of names) {

@@ -4,26 +4,20 @@
  */
 import type { Labels, MetricFamily } from '../../model/family.ts';
 import { encodedSeriesSize, type TimeSeries } from './protobuf.ts';
+import { withTargetLabels } from '../../model/target-labels.ts';
 
 export type LabelPairs = Array<readonly [string, string]>;
 
 /**
  * Sorted label pairs for a sample. Target labels (job, instance, static labels)
  * win, as Prometheus applies them with honor_labels off: a sample's own label of
- * that name is kept as `exported_<name>`. Empty values are left out since
+ * that name is kept as `exported_<name>` (see model/target-labels.ts). Empty values are left out since
  * Prometheus treats them as absent.
  */
 export function seriesLabels(name: string, labels: Labels, target: Labels): LabelPairs {
-  const merged: Record<string, string> = { ...labels };
-  for (const [n, v] of Object.entries(target)) {
-    const own = merged[n];
-    if (own !== undefined && own !== v) {
-      let exported = `exported_${n}`;
-      while (Object.hasOwn(merged, exported)) exported = `exported_${exported}`;
-      merged[exported] = own;
-    }
-    merged[n] = v;
-  }
+  // The same rule as the Pushgateway path (applyTargetLabels): Prometheus keeps
+  // a sample's own clashing label as exported_<name> even when the values are equal.
+  const merged = withTargetLabels(labels, target);
   merged['__name__'] = name;
   const pairs: LabelPairs = [];
   for (const key of Object.keys(merged).sort(compareNames)) {

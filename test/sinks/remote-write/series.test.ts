@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricFamily } from '../../../src/model/family.ts';
 import { encodeWriteRequest, encodedSeriesSize } from '../../../src/sinks/remote-write/protobuf.ts';
-import { countSamples, familiesToSeries, splitIntoBatches } from '../../../src/sinks/remote-write/series.ts';
+import { countSamples, familiesToSeries, seriesLabels, splitIntoBatches } from '../../../src/sinks/remote-write/series.ts';
 import { StalenessTracker } from '../../../src/sinks/remote-write/staleness.ts';
 
 const families: MetricFamily[] = [
@@ -53,4 +53,10 @@ test('staleness: a series that disappears, and all series of a forgotten source,
   const gone = tracker.forget('app', 4);
   assert.deepEqual(gone.map((s) => s.labels), [a[0]!.labels]);
   assert.deepEqual(tracker.forget('app', 5), []);
+});
+
+test('a sample label equal to its target label is still kept as exported_*, as the Pushgateway path and Prometheus do', () => {
+  assert.deepEqual(seriesLabels('m', { job: 'app', path: '/' }, { job: 'app', instance: 'box' }), [
+    ['__name__', 'm'], ['exported_job', 'app'], ['instance', 'box'], ['job', 'app'], ['path', '/'],
+  ]);
 });
