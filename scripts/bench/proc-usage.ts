@@ -4,20 +4,20 @@ import { readFileSync } from 'node:fs';
 const USER_HZ = 100; // clock ticks of /proc/<pid>/stat's time fields on Linux
 
 /** The fields of /proc/<pid>/stat after "(comm)", which may itself hold spaces or parentheses. */
-function statFields(pid: number | 'self'): string[] {
+export function procStatFields(pid: number | 'self'): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** utime + stime of the process, in seconds. */
 export function procCpuSeconds(pid: number | 'self'): number {
-  const f = statFields(pid);
+  const f = procStatFields(pid);
   return (Number(f[11]) + Number(f[12])) / USER_HZ;
 }
 
 /** cutime + cstime of this process: the CPU of its children that were waited for, in seconds. */
 export function childrenCpuSeconds(): number {
-  const f = statFields('self');
+  const f = procStatFields('self');
   return (Number(f[13]) + Number(f[14])) / USER_HZ;
 }
 

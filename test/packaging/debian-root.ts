@@ -7,6 +7,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { procStatFields } from '../../scripts/bench/proc-usage.ts';
 import { CACHE_DIR } from '../../scripts/lib/build.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { withLock } from './build-once.ts';
@@ -66,8 +67,7 @@ function childPids(pid: number): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(procStatFields(Number(entry))[1]);
       if (ppid === pid) out.push(Number(entry));
     } catch {
       // exited meanwhile
