@@ -5,7 +5,7 @@
  * reproducible.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { build, bundle, gitCommit, packageVersion, readBuildInfo } from '../../scripts/lib/build.ts';
 import { runCli } from '../helpers/cli.ts';
+import { runProcess } from '../helpers/run.ts';
 import { FIXTURE_PROC, FIXTURE_SYS, FIXTURE_UDEV, FIXTURES } from '../helpers/fixtures.ts';
 import { ensureBinaries } from './build-once.ts';
 
@@ -37,23 +38,11 @@ interface Run {
  */
 function run(command: string, args: readonly string[], cwd: string, options: { unprivileged?: boolean } = {}): Promise<Run> {
   const asRoot = process.getuid?.() === 0 && options.unprivileged !== false;
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd,
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  return runProcess(command, args, {
+    cwd,
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+    timeoutMs: 60_000,
+    ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
   });
 }
 

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { procStatFields } from '../../scripts/bench/proc-usage.ts';
 import { CACHE_DIR } from '../../scripts/lib/build.ts';
+import { runProcess } from '../helpers/run.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { withLock } from './build-once.ts';
 
@@ -135,23 +136,7 @@ export class BootedRoot {
   exec(argv: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
     const pid = this.initPid();
     if (pid === undefined) return Promise.reject(new Error(`${this.machine} is not running`));
-    return new Promise((resolve, reject) => {
-      const child = spawn('nsenter', ['-t', String(pid), '-m', '-u', '-i', '-p', '-r', '-w', 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C', 'DEBIAN_FRONTEND=noninteractive', ...argv], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(options.input ?? '');
-    });
+    return runProcess('nsenter', ['-t', String(pid), '-m', '-u', '-i', '-p', '-r', '-w', 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C', 'DEBIAN_FRONTEND=noninteractive', ...argv], { timeoutMs: options.timeoutMs ?? 120_000, input: options.input ?? '' });
   }
 
   /** Runs a command that must succeed; its output otherwise in the error. */
