@@ -13,6 +13,7 @@ import { COMMIT, VERSION } from './version.ts';
 import { CONFIG_FLAGS, describeKeys, loadConfig, type AgentConfig } from './config/config.ts';
 import { ConfigError } from './config/schema.ts';
 import { Agent, decommission } from './agent.ts';
+import { monotonicMs, readBootId, RestartBackoff, serviceStateFile } from './restart-backoff.ts';
 import { isSea } from 'node:sea';
 import { pathToFileURL } from 'node:url';
 
@@ -59,35 +60,45 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Run the agent in the foreground (the default command): collect and push every interval.',
     flags: configCommandFlags,
     run: async (given) => {
-      let config: AgentConfig;
+      // Listening from the first moment: a SIGTERM that found the default action
+      // in a gap between stages would kill the process instead of stopping it.
+      const signals = listenForSignals();
       try {
-        config = configFromFlags(given);
-      } catch (err) {
-        return reportConfigError('run', err);
+        const restarts = serviceRestartBackoff();
+        if (restarts) {
+          const { failures, delayMs } = restarts.begin();
+          if (delayMs > 0) {
+            log.warn('the previous run failed soon after starting; waiting before starting again', { failures, wait: `${(delayMs / 1000).toFixed(1)}s` });
+            if ((await signals.stopOr(delayMs)) !== undefined) {
+              restarts.stopped();
+              return 0;
+            }
+          }
+        }
+        let config: AgentConfig;
+        try {
+          config = configFromFlags(given);
+        } catch (err) {
+          return reportConfigError('run', err);
+        }
+        const agent = new Agent({ config, reloadConfig: () => configFromFlags(given) });
+        signals.onReload(() => void agent.reload());
+        agent.start();
+        // A second signal (e.g. SIGINT to the terminal's group, then SIGTERM) must not cut the graceful stop short: it is ignored.
+        const signal = await signals.stopped;
+        log.info('stopping', { signal });
+        signals.onReload(() => {});
+        try {
+          await agent.stop();
+        } catch (err) {
+          log.error('unclean stop', { err });
+          return 1;
+        }
+        restarts?.stopped();
+        return 0;
+      } finally {
+        signals.dispose();
       }
-      const agent = new Agent({ config, reloadConfig: () => configFromFlags(given) });
-      agent.start();
-      return new Promise<number>((resolve) => {
-        const onHup = (): void => void agent.reload();
-        let stopping = false;
-        const onStop = (signal: NodeJS.Signals): void => {
-          // A second signal (e.g. SIGINT to the terminal's group, then SIGTERM) must not cut the graceful stop short.
-          if (stopping) return;
-          stopping = true;
-          log.info('stopping', { signal });
-          process.off('SIGHUP', onHup);
-          agent.stop().then(
-            () => resolve(0),
-            (err: unknown) => {
-              log.error('unclean stop', { err });
-              resolve(1);
-            },
-          );
-        };
-        process.on('SIGHUP', onHup);
-        process.on('SIGTERM', onStop);
-        process.on('SIGINT', onStop);
-      });
     },
   },
   'check-config': {
@@ -149,6 +160,49 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** The restart back-off when running as the systemd service (see restart-backoff.ts). */
+function serviceRestartBackoff(): RestartBackoff | undefined {
+  const stateFile = serviceStateFile();
+  return stateFile ? new RestartBackoff({ stateFile, bootId: readBootId, nowMs: monotonicMs, log }) : undefined;
+}
+
+interface RunSignals {
+  /** The first SIGTERM or SIGINT. */
+  stopped: Promise<NodeJS.Signals>;
+  /** Waits `ms`, or less when a stop signal comes first (then resolves to it). */
+  stopOr(ms: number): Promise<NodeJS.Signals | undefined>;
+  /** What SIGHUP does from now on (nothing until the agent runs: the configuration is read after any wait). */
+  onReload(fn: () => void): void;
+  dispose(): void;
+}
+
+function listenForSignals(): RunSignals {
+  let reload = (): void => {};
+  let resolveStop!: (signal: NodeJS.Signals) => void;
+  const stopped = new Promise<NodeJS.Signals>((resolve) => (resolveStop = resolve));
+  const onStop = (signal: NodeJS.Signals): void => resolveStop(signal);
+  const onHup = (): void => reload();
+  process.on('SIGTERM', onStop);
+  process.on('SIGINT', onStop);
+  process.on('SIGHUP', onHup);
+  return {
+    stopped,
+    stopOr: (ms) => {
+      let timer: NodeJS.Timeout | undefined;
+      const elapsed = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+      return Promise.race([stopped, elapsed]).finally(() => clearTimeout(timer));
+    },
+    onReload: (fn) => {
+      reload = fn;
+    },
+    dispose: () => {
+      process.off('SIGTERM', onStop);
+      process.off('SIGINT', onStop);
+      process.off('SIGHUP', onHup);
+    },
+  };
+}
 
 function summarize(c: AgentConfig): string {
   const lines = [

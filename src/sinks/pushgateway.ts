@@ -8,7 +8,7 @@
  * no longer configured are DELETEd (remembered across restarts in the state
  * directory).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Counter, type Registry } from 'prom-client';
@@ -22,6 +22,7 @@ import { authorizationHeader, createDispatcher, HTTP_CLIENT_KEYS, readHttpClient
 import { groupPath } from './pushgateway-path.ts';
 import type { Batch, PushReport, Sink, SinkContext, SinkKind, SourceResult } from './sink.ts';
 import { StateLog } from './state-log.ts';
+import { writeFileAtomic } from '../state-file.ts';
 
 export interface PushgatewayConfig {
   /** Base URL without trailing slash, e.g. http://gw:9091 or https://host/prefix. */
@@ -302,10 +303,7 @@ export class PushgatewaySink implements Sink {
     const text = JSON.stringify({ url: this.config.url, groups: [...this.known].sort() }) + '\n';
     if (text === this.savedText) return;
     try {
-      mkdirSync(path.dirname(this.stateFile), { recursive: true });
-      const tmp = `${this.stateFile}.tmp`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, this.stateFile);
+      writeFileAtomic(this.stateFile, text);
       this.savedText = text;
     } catch (err) {
       if (!this.stateWarned) this.log.warn('cannot save the list of pushed groups; removed sources will not be deleted after a restart', { file: this.stateFile, err });

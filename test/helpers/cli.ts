@@ -17,8 +17,8 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
  * stderr (the logfmt log) goes to `onLog` so a test can assert on it, also
  * across restarts.
  */
-export function startCli(args: readonly string[], onLog: (text: string) => void): ChildProcess {
-  const child = spawn(process.execPath, ['--no-warnings', CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+export function startCli(args: readonly string[], onLog: (text: string) => void, options: { env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  const child = spawn(process.execPath, ['--no-warnings', CLI, ...args], { cwd: REPO_ROOT, env: options.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr!.setEncoding('utf8').on('data', onLog);
   return child;
 }

@@ -81,7 +81,7 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('install, reboot, upgrade keeping the config, remove, purge on a booted systemd', async (t) => {
+test('install, reboot, crash loop, upgrade keeping the config, remove, purge on a booted systemd', async (t) => {
   if (skipReason || bootProblem) {
     t.skip(skipReason ?? bootProblem);
     return;
@@ -119,6 +119,25 @@ EOF`);
     const booted = Date.now() / 1000;
     await waitFor('edgepush active after reboot', async () => (await c.exec(['systemctl', 'is-active', 'edgepush'])).stdout.trim() === 'active');
     await pushedAfter(gw, instance, booted);
+  });
+
+  await t.test('crash loop: systemd restarts it and edgepush backs off, then it pushes again', async () => {
+    const mainPid = async (): Promise<string> => (await sh('systemctl show -p MainPID --value edgepush')).trim();
+    // Two crashes in a row, each soon after its start: the start after the second one waits.
+    for (let crash = 0; crash < 2; crash++) {
+      const before = await mainPid();
+      await c.must(['systemctl', 'kill', '-s', 'SIGKILL', 'edgepush']);
+      await waitFor(`restart after crash ${crash + 1}`, async () => {
+        const pid = await mainPid();
+        return pid !== '0' && pid !== before;
+      });
+    }
+    const journal = await waitFor('the back-off in the journal', async () => {
+      const text = await c.must(['journalctl', '-u', 'edgepush', '--no-pager', '-o', 'cat']);
+      return /msg="the previous run failed soon after starting; waiting before starting again" failures=[12] wait=\d/.test(text) ? text : false;
+    });
+    assert.doesNotMatch(journal, /cannot record this start/, 'the record is writable under the unit hardening');
+    await pushedAfter(gw, instance, Date.now() / 1000);
   });
 
   await t.test('upgrade: the edited edgepush.ini is kept and the new binary runs', async () => {

@@ -4,7 +4,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import { VERSION } from '../../version.ts';
-import { parseRetryAfterMs } from './backoff.ts';
+import { parseRetryAfterMs } from '../../backoff.ts';
 
 export interface RemoteWriteClientOptions {
   url: string;

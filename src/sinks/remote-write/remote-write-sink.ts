@@ -5,16 +5,17 @@
  * the URL's disk queue; the sender drains the queue independently of the
  * cycle. A push therefore only waits for the local disk, never the receiver.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { Labels, MetricFamily } from '../../model/family.ts';
 import type { Logger } from '../../log.ts';
-import type { BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from '../../backoff.ts';
 import { RemoteWriteClient } from './client.ts';
 import { DiskQueue, type NewBlock, type QueueStats } from './disk-queue.ts';
 import { encodeWriteRequest, type TimeSeries } from './protobuf.ts';
 import { Sender, type SenderCounters } from './sender.ts';
+import { writeFileAtomic } from '../../state-file.ts';
 import { countSamples, familiesToSeries, splitIntoBatches, type LabelPairs } from './series.ts';
 import { snappyCompress } from './snappy.ts';
 import { StalenessTracker } from './staleness.ts';
@@ -165,8 +166,7 @@ export class RemoteWriteSink {
   private saveLastSeries(): void {
     const file = path.join(this.dir, LAST_SERIES_FILE);
     try {
-      writeFileSync(file + '.tmp', JSON.stringify(this.staleness.snapshot()));
-      renameSync(file + '.tmp', file);
+      writeFileAtomic(file, JSON.stringify(this.staleness.snapshot()));
     } catch (err) {
       this.log.warn('remote write: cannot save the last series for staleness after restart', { file, err });
     }

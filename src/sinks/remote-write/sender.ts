@@ -5,7 +5,7 @@
  * retrying and dropping, counted and logged, what the receiver refuses.
  */
 import type { Logger } from '../../log.ts';
-import { backoffDelayMs, type BackoffOptions } from './backoff.ts';
+import { backoffDelayMs, type BackoffOptions } from '../../backoff.ts';
 import type { RemoteWriteClient, SendResult } from './client.ts';
 import type { DiskQueue, QueuedBlock } from './disk-queue.ts';
 

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../../src/log.ts';
-import { backoffDelayMs, parseRetryAfterMs } from '../../../src/sinks/remote-write/backoff.ts';
+import { backoffDelayMs, parseRetryAfterMs } from '../../../src/backoff.ts';
 import { RemoteWriteSink, type RemoteWriteConfig } from '../../../src/sinks/remote-write/remote-write-sink.ts';
 import { snappyUncompress } from '../../../src/sinks/remote-write/snappy.ts';
 import { waitFor } from '../../helpers/wait.ts';

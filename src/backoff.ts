@@ -1,6 +1,7 @@
 /**
- * When to try again after a failed send: exponential backoff with jitter, or
- * the receiver's Retry-After when it asks for longer.
+ * When to try again after a failure (a remote-write send, a start that
+ * crashed): exponential backoff with jitter, or the receiver's Retry-After
+ * when it asks for longer.
  */
 
 export interface BackoffOptions {
