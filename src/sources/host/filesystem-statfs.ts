@@ -1,17 +1,22 @@
 /**
  * statfs(2) with a deadline, for the filesystem collector. A dead NFS or
- * FUSE mount can block statfs for minutes or forever; a blocked call cannot
- * be cancelled (it occupies one of libuv's threadpool threads until the
- * kernel returns), so:
+ * FUSE mount can block statfs for minutes or forever, and a blocked call
+ * cannot be cancelled: it holds the thread it runs on until the kernel
+ * returns. So:
  * - each call is raced against --collector.filesystem.mount-timeout and, when
  *   it loses, the mount is reported with node_filesystem_device_error=1;
  * - the mount is remembered as stuck while that call is pending, and no new
  *   call is made on it (node_exporter's stuckMounts), so collections never
  *   pile up blocked calls; when the call finally returns the mount is
  *   monitored again.
- * The statfs function is a parameter so tests can simulate a hang; the
- * agent's runs on worker threads (statfs-worker-pool.ts).
+ * Which thread a call runs on is the collector's choice (filesystem.ts): mounts
+ * of local filesystem types use libuv's threadpool (threadpoolStatfs), mounts
+ * that may hang use the worker pool (statfs-worker-pool.ts), and StuckMounts
+ * counts the stuck threadpool calls so that the collector can stop using the
+ * threadpool before statfs pins all of its threads. The statfs function is a
+ * parameter so tests can simulate a hang.
  */
+import { statfs as nodeStatfs } from 'node:fs/promises';
 
 export interface StatfsResult {
   bsize: number;
@@ -22,7 +27,14 @@ export interface StatfsResult {
   ffree: number;
 }
 
-export type StatfsFn = (path: string) => Promise<StatfsResult>;
+/** `timeoutMs` is the caller's deadline for this call: the worker pool sizes its stall threshold from it. */
+export type StatfsFn = (path: string, timeoutMs?: number) => Promise<StatfsResult>;
+
+/** statfs on libuv's threadpool, converted as the worker pool converts it (bigint counts, then numbers). */
+export const threadpoolStatfs: StatfsFn = async (path) => {
+  const s = await nodeStatfs(path, { bigint: true });
+  return { bsize: Number(s.bsize), blocks: Number(s.blocks), bfree: Number(s.bfree), bavail: Number(s.bavail), files: Number(s.files), ffree: Number(s.ffree) };
+};
 
 export type StatOutcome = { ok: true; stats: StatfsResult } | { ok: false; error: string; timedOut: boolean };
 
@@ -59,7 +71,7 @@ export function goErrorText(err: unknown): string {
 
 /** Remembers mounts whose statfs is still pending after the timeout. One per process, like node_exporter's. */
 export class StuckMounts {
-  private readonly pending = new Map<string, Promise<unknown>>();
+  private readonly pending = new Map<string, { call: Promise<unknown>; onThreadpool: boolean }>();
 
   has(mountPoint: string): boolean {
     return this.pending.has(mountPoint);
@@ -69,11 +81,18 @@ export class StuckMounts {
     return this.pending.size;
   }
 
+  /** Stuck calls that are holding one of libuv's threadpool threads. */
+  get onThreadpool(): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (p.onThreadpool) n++;
+    return n;
+  }
+
   /** Marks the mount stuck until `call` settles. */
-  hold(mountPoint: string, call: Promise<unknown>, onRecover: () => void): void {
-    this.pending.set(mountPoint, call);
+  hold(mountPoint: string, call: Promise<unknown>, onRecover: () => void, onThreadpool = false): void {
+    this.pending.set(mountPoint, { call, onThreadpool });
     const release = (): void => {
-      if (this.pending.get(mountPoint) === call) this.pending.delete(mountPoint);
+      if (this.pending.get(mountPoint)?.call === call) this.pending.delete(mountPoint);
       onRecover();
     };
     call.then(release, release);
@@ -83,21 +102,69 @@ export class StuckMounts {
 export const processStuckMounts = new StuckMounts();
 
 /**
+ * Bounds on statfs's use of libuv's threadpool, which has 4 threads (the
+ * agent leaves UV_THREADPOOL_SIZE alone) shared with DNS lookups, zlib and
+ * every async file read. Local mounts use the threadpool while fewer than
+ * THREADPOOL_STUCK_LIMIT threadpool calls are stuck, with at most
+ * THREADPOOL_STATFS_LANES of them running at once; past the limit they move to
+ * worker threads too. So at worst (THREADPOOL_STUCK_LIMIT - 1) stuck calls plus
+ * THREADPOOL_STATFS_LANES running calls hang: 3 threads, and statfs can never
+ * pin all four; a limit of 1 would send local mounts to a worker (an isolate
+ * of ~8 MiB) after a single slow disk.
+ */
+export const THREADPOOL_STUCK_LIMIT = 2;
+export const THREADPOOL_STATFS_LANES = 2;
+
+/** At most `size` holders at a time; the others wait their turn in order. */
+export class Lanes {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  /** Resolves with the function that gives the lane back. */
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}
+
+/** Process-wide, like the threadpool it guards. */
+export const processThreadpoolLanes = new Lanes(THREADPOOL_STATFS_LANES);
+
+export interface StatCallOptions {
+  /** Called when a call that timed out finally returns. */
+  onRecover?: () => void;
+  /** Whether `statfs` runs on libuv's threadpool (counted in StuckMounts.onThreadpool while stuck). */
+  onThreadpool?: boolean;
+}
+
+/**
  * statfs of `target` (the mount point under --path.rootfs), keyed in
  * `stuck` by `mountPoint`. Never waits more than `timeoutMs`.
  */
-export async function statWithTimeout(statfs: StatfsFn, target: string, mountPoint: string, timeoutMs: number, stuck: StuckMounts, onRecover: () => void = () => {}): Promise<StatOutcome> {
+export async function statWithTimeout(statfs: StatfsFn, target: string, mountPoint: string, timeoutMs: number, stuck: StuckMounts, options: StatCallOptions = {}): Promise<StatOutcome> {
   if (stuck.has(mountPoint)) return { ok: false, error: MOUNT_TIMEOUT_ERROR, timedOut: true };
-  const call = statfs(target);
+  const call = statfs(target, timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
-    // Not unref'd: this timer is what keeps the process alive while the (unref'd) statfs worker works.
+    // Not unref'd: this timer is what keeps the process alive while an (unref'd) statfs worker works.
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
   try {
     const winner = await Promise.race([call.then((stats) => ({ stats }), (error: unknown) => ({ error })), deadline]);
     if (winner === 'timeout') {
-      stuck.hold(mountPoint, call, onRecover);
+      stuck.hold(mountPoint, call, options.onRecover ?? (() => {}), options.onThreadpool);
       return { ok: false, error: MOUNT_TIMEOUT_ERROR, timedOut: true };
     }
     if ('error' in winner) return { ok: false, error: goErrorText(winner.error), timedOut: false };

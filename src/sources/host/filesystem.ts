@@ -4,12 +4,34 @@ import { DeviceFilter } from './options.ts';
 import { rootfsPath, stripRootfsPrefix } from './paths.ts';
 import type { MountInfo } from './procfs/mountinfo.ts';
 import { readHostMounts } from './procfs/host-mounts.ts';
-import { processStuckMounts, statWithTimeout, type StatfsFn, type StatOutcome, type StuckMounts } from './filesystem-statfs.ts';
+import {
+  processStuckMounts,
+  processThreadpoolLanes,
+  statWithTimeout,
+  THREADPOOL_STUCK_LIMIT,
+  threadpoolStatfs,
+  type Lanes,
+  type StatfsFn,
+  type StatOutcome,
+  type StuckMounts,
+} from './filesystem-statfs.ts';
 import { sharedStatfsPool } from './statfs-worker-pool.ts';
 
 export const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
 export const DEFAULT_FS_TYPES_EXCLUDE =
   '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$';
+
+/**
+ * Filesystem types whose statfs can block for as long as something outside
+ * the kernel takes to answer, and forever when it is gone: network
+ * filesystems (the server), cluster filesystems (the lock manager), FUSE (the
+ * user-space daemon: fuse, fuseblk, fuse.<subtype>), host-shared folders of
+ * VMs (the hypervisor) and automount points (statfs triggers the mount). Their
+ * statfs runs on worker threads; every other type is local and uses libuv's
+ * threadpool, which costs no thread of its own.
+ */
+export const HANG_PRONE_FS_TYPES =
+  /^(nfs4?|cifs|smb3|smbfs|ncpfs?|afs|coda|ceph|glusterfs|lustre|gpfs|beegfs|orangefs|pvfs2|gfs2?|ocfs2|davfs|sshfs|9p|virtiofs|vboxsf|vmhgfs|autofs|fuse|fuseblk|fuse\..+)$/;
 
 interface MountLabels {
   device: string;
@@ -55,15 +77,40 @@ async function mapPool<T, R>(items: readonly T[], workers: number, fn: (item: T)
 }
 
 export interface FilesystemSeams {
+  /** statfs for both paths below, for tests that do not care which thread it runs on. */
   statfs?: StatfsFn;
+  /** statfs of local filesystem types on libuv's threadpool (default threadpoolStatfs). */
+  threadpoolStatfs?: StatfsFn;
+  /** statfs on worker threads, for HANG_PRONE_FS_TYPES and for local mounts once the threadpool has too many stuck calls (default: the process's worker pool). */
+  isolatedStatfs?: StatfsFn;
   stuck?: StuckMounts;
+  threadpoolLanes?: Lanes;
 }
 
-/** The filesystem collector; tests pass a fake statfs (e.g. one that never answers) and their own stuck-mount memory. */
+/** The filesystem collector; tests pass fake statfs functions (e.g. one that never answers) and their own stuck-mount memory. */
 export function createFilesystemCollector(ctx: CollectorContext, seams: FilesystemSeams = {}): Collector {
-  const statfs = seams.statfs ?? sharedStatfsPool().statfs;
+  const threadpool = seams.threadpoolStatfs ?? seams.statfs ?? threadpoolStatfs;
+  // Looked up per call: the pool (and its first worker) only comes into being for a mount that needs it.
+  const isolated: StatfsFn = seams.isolatedStatfs ?? seams.statfs ?? ((p, timeoutMs) => sharedStatfsPool().statfs(p, timeoutMs));
   const stuck = seams.stuck ?? processStuckMounts;
+  const lanes = seams.threadpoolLanes ?? processThreadpoolLanes;
   const { options, log, paths } = ctx;
+
+  async function statMount(l: MountLabels, timeoutMs: number): Promise<StatOutcome> {
+    const target = rootfsPath(paths, l.mountpoint);
+    const onRecover = (): void => log.debug('Mount point has recovered, monitoring will resume', { mountpoint: l.mountpoint });
+    if (!HANG_PRONE_FS_TYPES.test(l.fstype)) {
+      const release = await lanes.acquire();
+      try {
+        if (stuck.onThreadpool < THREADPOOL_STUCK_LIMIT) return await statWithTimeout(threadpool, target, l.mountpoint, timeoutMs, stuck, { onRecover, onThreadpool: true });
+        log.debug('Too many statfs calls stuck on the threadpool, using a worker thread', { mountpoint: l.mountpoint, stuck: stuck.onThreadpool });
+      } finally {
+        release();
+      }
+    }
+    return statWithTimeout(isolated, target, l.mountpoint, timeoutMs, stuck, { onRecover });
+  }
+
   return {
     async collect() {
       const mountPoints = filterOf(ctx, 'mount-points', DEFAULT_MOUNT_POINTS_EXCLUDE);
@@ -76,9 +123,7 @@ export function createFilesystemCollector(ctx: CollectorContext, seams: Filesyst
           log.debug('Mount point is in an unresponsive state', { mountpoint: l.mountpoint });
           return [l, { ok: false, error: 'mountpoint timeout', timedOut: true }, true];
         }
-        const outcome = await statWithTimeout(statfs, rootfsPath(paths, l.mountpoint), l.mountpoint, timeoutMs, stuck, () =>
-          log.debug('Mount point has recovered, monitoring will resume', { mountpoint: l.mountpoint }),
-        );
+        const outcome = await statMount(l, timeoutMs);
         if (!outcome.ok) log.debug(outcome.timedOut ? 'Mount point timed out, it is being labeled as stuck and will not be monitored' : 'Error on statfs() system call', { mountpoint: l.mountpoint, err: outcome.error });
         return [l, outcome, false];
       });

@@ -1,13 +1,22 @@
 /**
- * statfs(2) off the libuv threadpool. fs.statfs runs on one of libuv's four
- * threadpool threads; a call blocked on a dead NFS mount would hold that
- * thread until the kernel gives up, and a few such mounts would starve every
- * other file read of the agent. Here each call runs statfsSync on a worker
- * thread of its own: a blocked call pins only that thread (as a stuck
- * statfs pins an OS thread in node_exporter), and the worker is reused once
- * it answers. The workers are unref'd so a stuck one never keeps the process
- * alive; callers keep the event loop alive while they wait (statWithTimeout's
- * deadline timer).
+ * statfs(2) off the libuv threadpool, for the mounts that may hang (network
+ * and FUSE filesystems, see filesystem.ts). A call blocked on a dead mount
+ * holds its thread until the kernel gives up; on one of libuv's four
+ * threadpool threads a few such calls would starve every DNS lookup, zlib
+ * job and async file read of the agent. Here calls run statfsSync on worker
+ * threads instead, and the pool spends as few of them as it can, since each
+ * worker is a Node isolate of its own (~7-8 MiB resident):
+ * - calls are serialized on one healthy worker, one message in flight, so a
+ *   box whose remote mounts all answer has exactly one worker;
+ * - a worker whose call is not answered within the stall threshold is set
+ *   aside as stuck: it pins only itself (as a stuck statfs pins an OS thread
+ *   in node_exporter) and the queue moves on to a fresh worker, so each
+ *   stuck mount costs at most one worker;
+ * - a set-aside worker that answers after all becomes the healthy worker
+ *   again if the pool has none, and is terminated otherwise.
+ * Workers are created on first use and unref'd so a stuck one never keeps the
+ * process alive; callers keep the event loop alive while they wait
+ * (statWithTimeout's deadline timer).
  */
 import { Worker } from 'node:worker_threads';
 import type { StatfsFn, StatfsResult } from './filesystem-statfs.ts';
@@ -26,42 +35,138 @@ parentPort.on('message', ({ id, path }) => {
 });
 `;
 
+/**
+ * How long a call may go unanswered before its worker is set aside. A
+ * healthy NFS or FUSE statfs answers in milliseconds; a slow one that is set
+ * aside anyway costs one worker start, and the worker is reused or ended
+ * when it answers.
+ */
+export const DEFAULT_STALL_MS = 1000;
+
+/**
+ * A call's stall threshold is also at most this share of its own deadline:
+ * calls queued behind a stalling one wait out its stall threshold on their own
+ * deadline, and with the collector's default four stat-workers at most three
+ * are ahead of any call, so it keeps at least a quarter of its deadline to run.
+ */
+const STALL_SHARE_OF_DEADLINE = 1 / 4;
+
+/** The pool's protocol: `{ id, path }` in, `{ id, stats }` or `{ id, error: { code, message } }` out. */
 interface Reply {
   id: number;
   stats?: StatfsResult;
   error?: { code?: string; message: string };
 }
 
+interface Call {
+  id: number;
+  path: string;
+  stallMs: number;
+  resolve: (s: StatfsResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface WorkerState {
+  /** Whether the worker's thread has started: a new worker's boot time is not a stall. */
+  online: boolean;
+  /** The call in flight on this worker, if any (at most one). */
+  call?: Call;
+  stallTimer?: NodeJS.Timeout;
+}
+
+export interface StatfsWorkerPoolOptions {
+  /** See DEFAULT_STALL_MS. */
+  stallMs?: number;
+  /** Starts a worker speaking the pool's protocol; tests pass one whose statfs can hang on demand. */
+  spawnWorker?: () => Worker;
+}
+
 export class StatfsWorkerPool {
-  private readonly idle: Worker[] = [];
-  private readonly waiting = new Map<number, { resolve: (s: StatfsResult) => void; reject: (e: Error) => void; worker: Worker }>();
+  private readonly queue: Call[] = [];
+  private readonly workers = new Map<Worker, WorkerState>();
+  private readonly setAside = new Set<Worker>();
+  /** The worker queued calls go to; undefined until needed, or after it was set aside or died. */
+  private healthy: Worker | undefined;
   private nextId = 0;
   private created = 0;
+  private closed = false;
+  private readonly stallMs: number;
+  private readonly spawnWorker: () => Worker;
 
-  /** Workers started so far (idle, busy or stuck): for tests and diagnostics. */
+  constructor(options: StatfsWorkerPoolOptions = {}) {
+    this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
+    this.spawnWorker = options.spawnWorker ?? (() => new Worker(WORKER_SOURCE, { eval: true }));
+  }
+
+  /** Workers started so far (healthy, stuck or ended): for tests and diagnostics. */
   get workersCreated(): number {
     return this.created;
   }
 
-  readonly statfs: StatfsFn = (target) =>
+  /** Workers set aside with a call that has not answered. */
+  get workersStuck(): number {
+    return this.setAside.size;
+  }
+
+  readonly statfs: StatfsFn = (target, timeoutMs) =>
     new Promise<StatfsResult>((resolve, reject) => {
-      const worker = this.idle.pop() ?? this.spawn();
-      const id = this.nextId++;
-      this.waiting.set(id, { resolve, reject, worker });
-      worker.postMessage({ id, path: target });
+      const stallMs = Math.min(this.stallMs, (timeoutMs ?? Infinity) * STALL_SHARE_OF_DEADLINE);
+      this.queue.push({ id: this.nextId++, path: target, stallMs, resolve, reject });
+      this.dispatch();
     });
 
+  /** Ends every worker; calls in flight are rejected. For tests. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const call of this.queue.splice(0)) call.reject(new Error('statfs worker pool closed'));
+    const workers = [...this.workers.keys()];
+    for (const w of workers) this.fail(w, new Error('statfs worker pool closed'));
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  /** Sends the next queued call to the healthy worker, starting one if there is none, unless that worker is busy. */
+  private dispatch(): void {
+    if (this.queue.length === 0 || this.closed) return;
+    try {
+      this.healthy ??= this.spawn();
+    } catch (err) {
+      // No thread to run on (out of memory or threads): fail what is queued rather than leave it waiting.
+      for (const call of this.queue.splice(0)) call.reject(new Error(`cannot start a statfs worker: ${(err as Error).message}`));
+      return;
+    }
+    const state = this.workers.get(this.healthy)!;
+    if (state.call) return;
+    const call = this.queue.shift()!;
+    const worker = this.healthy;
+    state.call = call;
+    if (state.online) this.watchForStall(worker, state);
+    worker.postMessage({ id: call.id, path: call.path });
+  }
+
+  private watchForStall(worker: Worker, state: WorkerState): void {
+    if (!state.call) return;
+    state.stallTimer = setTimeout(() => this.setAsideStuck(worker), state.call.stallMs);
+    // A stall check alone must not keep the process alive (the caller's deadline does).
+    state.stallTimer.unref();
+  }
+
+  private setAsideStuck(worker: Worker): void {
+    if (worker !== this.healthy) return;
+    this.healthy = undefined;
+    this.setAside.add(worker);
+    this.dispatch();
+  }
+
   private spawn(): Worker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = this.spawnWorker();
     this.created++;
-    worker.on('message', (reply: Reply) => {
-      const call = this.waiting.get(reply.id);
-      if (!call) return;
-      this.waiting.delete(reply.id);
-      this.idle.push(worker);
-      if (reply.stats) call.resolve(reply.stats);
-      else call.reject(Object.assign(new Error(reply.error?.message ?? 'statfs failed'), { code: reply.error?.code }));
+    const state: WorkerState = { online: false };
+    this.workers.set(worker, state);
+    worker.once('online', () => {
+      state.online = true;
+      this.watchForStall(worker, state);
     });
+    worker.on('message', (reply: Reply) => this.answered(worker, reply));
     worker.on('error', (err) => this.fail(worker, err));
     worker.on('exit', (code) => this.fail(worker, new Error(`statfs worker exited with code ${code}`)));
     // After the listeners: attaching them refs the worker again.
@@ -69,21 +174,43 @@ export class StatfsWorkerPool {
     return worker;
   }
 
+  private answered(worker: Worker, reply: Reply): void {
+    const state = this.workers.get(worker);
+    const call = state?.call;
+    if (!state || !call || call.id !== reply.id) return;
+    clearTimeout(state.stallTimer);
+    state.call = undefined;
+    if (this.setAside.delete(worker)) {
+      // Back from a stall: one idle worker is all the pool needs.
+      if (this.healthy === undefined) this.healthy = worker;
+      else this.end(worker);
+    }
+    if (reply.stats) call.resolve(reply.stats);
+    else call.reject(Object.assign(new Error(reply.error?.message ?? 'statfs failed'), { code: reply.error?.code }));
+    this.dispatch();
+  }
+
+  private end(worker: Worker): void {
+    this.workers.delete(worker);
+    void worker.terminate();
+  }
+
   /** A worker that died takes its pending call with it; it is never reused. */
   private fail(worker: Worker, err: Error): void {
-    const i = this.idle.indexOf(worker);
-    if (i !== -1) this.idle.splice(i, 1);
-    for (const [id, call] of this.waiting) {
-      if (call.worker !== worker) continue;
-      this.waiting.delete(id);
-      call.reject(err);
-    }
+    const state = this.workers.get(worker);
+    if (!state) return;
+    this.workers.delete(worker);
+    this.setAside.delete(worker);
+    clearTimeout(state.stallTimer);
+    if (this.healthy === worker) this.healthy = undefined;
+    state.call?.reject(err);
+    this.dispatch();
   }
 }
 
 let shared: StatfsWorkerPool | undefined;
 
-/** The process-wide pool (created on first use). */
+/** The process-wide pool (created on first use; it starts no worker until its first call). */
 export function sharedStatfsPool(): StatfsWorkerPool {
   return (shared ??= new StatfsWorkerPool());
 }

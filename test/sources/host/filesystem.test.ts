@@ -4,11 +4,23 @@ import { statfsSync } from 'node:fs';
 import { createLogger } from '../../../src/log.ts';
 import type { MetricFamily } from '../../../src/model/family.ts';
 import type { CollectorContext, HostPaths } from '../../../src/sources/host/collector.ts';
-import { createFilesystemCollector, filesystem } from '../../../src/sources/host/filesystem.ts';
-import { StuckMounts, MOUNT_TIMEOUT_ERROR, type StatfsFn, type StatfsResult } from '../../../src/sources/host/filesystem-statfs.ts';
+import { createFilesystemCollector, filesystem, HANG_PRONE_FS_TYPES } from '../../../src/sources/host/filesystem.ts';
+import {
+  Lanes,
+  MOUNT_TIMEOUT_ERROR,
+  StuckMounts,
+  THREADPOOL_STATFS_LANES,
+  THREADPOOL_STUCK_LIMIT,
+  threadpoolStatfs,
+  type StatfsFn,
+  type StatfsResult,
+} from '../../../src/sources/host/filesystem-statfs.ts';
+import { StatfsWorkerPool } from '../../../src/sources/host/statfs-worker-pool.ts';
 import { OptionValues, type OptionValue } from '../../../src/sources/host/options.ts';
 import { FIXTURE_PATHS } from '../../helpers/fixtures.ts';
 import { fixtureText, makeTree, runCollectors, treeFlags } from '../../helpers/host.ts';
+import { waitFor } from '../../helpers/wait.ts';
+import { gatedWorkers } from './gated-statfs-workers.ts';
 
 const FAKE: StatfsResult = { bsize: 4096, blocks: 1000, bfree: 400, bavail: 300, files: 50, ffree: 20 };
 
@@ -38,7 +50,24 @@ function controllableStatfs(rootfs: string) {
     for (const r of hung.get(mp) ?? []) r(FAKE);
     hung.delete(mp);
   };
-  return { statfs, calls, hang: (mp: string) => hanging.add(mp), release };
+  /** Calls made and not answered yet. */
+  const pending = (): number => [...hung.values()].reduce((n, rs) => n + rs.length, 0);
+  return { statfs, calls, hang: (mp: string) => hanging.add(mp), release, pending };
+}
+
+/** A tree whose init mountinfo lists `mounts` ([mount point, fs type]), each an existing directory under the tree. */
+function mountTree(mounts: ReadonlyArray<readonly [string, string]>): { root: string; paths: HostPaths } {
+  const lines = mounts.map(([mp, type], i) => `${30 + i} 1 0:${40 + i} / ${mp} rw,relatime shared:1 - ${type} dev${i} rw\n`);
+  const files: Record<string, string> = { 'proc/1/mountinfo': lines.join('') };
+  for (const [mp] of mounts) files[`${mp.slice(1)}/.mount`.replace(/^\//, '')] = '';
+  const root = makeTree(files);
+  return { root, paths: { ...FIXTURE_PATHS, procfs: `${root}/proc`, rootfs: root } };
+}
+
+/** statfs that records which mount points it was asked for. */
+function recording(statfs: StatfsFn, rootfs: string): { statfs: StatfsFn; seen: string[] } {
+  const seen: string[] = [];
+  return { seen, statfs: (p, t) => (seen.push(p.slice(rootfs.length) || '/'), statfs(p, t)) };
 }
 
 test('mounts come from <procfs>/1/mountinfo with node_exporter\'s default pseudo-filesystem and mount point excludes', async () => {
@@ -125,4 +154,115 @@ test('a garbled mountinfo fails only the filesystem collector', async () => {
   assert.equal(run.success.get('filesystem'), 0);
   assert.equal(run.success.get('loadavg'), 1);
   assert.equal(run.byName.get('node_filesystem_device_error'), undefined);
+});
+
+test('network, cluster, FUSE and automount filesystem types are the hang-prone ones; disk and memory filesystems are not', () => {
+  for (const t of ['nfs', 'nfs4', 'cifs', 'smb3', 'ceph', 'glusterfs', '9p', 'lustre', 'gpfs', 'beegfs', 'davfs', 'afs', 'autofs', 'fuse', 'fuseblk', 'fuse.sshfs', 'fuse.gvfsd-fuse']) assert.ok(HANG_PRONE_FS_TYPES.test(t), t);
+  for (const t of ['ext4', 'xfs', 'btrfs', 'tmpfs', 'overlay', 'vfat', 'zfs', 'ramfs', 'nfsd', 'fusectl', 'ext2']) assert.ok(!HANG_PRONE_FS_TYPES.test(t), t);
+});
+
+test('a box with only local filesystems never starts a statfs worker', async () => {
+  const { root, paths } = mountTree([['/', 'ext4'], ['/data', 'xfs'], ['/srv', 'btrfs'], ['/run', 'tmpfs'], ['/boot/efi', 'vfat']]);
+  const pool = new StatfsWorkerPool();
+  try {
+    const families = await createFilesystemCollector(context(paths), { isolatedStatfs: pool.statfs, stuck: new StuckMounts(), threadpoolLanes: new Lanes(THREADPOOL_STATFS_LANES) }).collect();
+    assert.deepEqual(samplesOf(families, 'node_filesystem_device_error').map(([mp, v]) => [mp, v]), [['/', 0], ['/data', 0], ['/srv', 0], ['/run', 0], ['/boot/efi', 0]]);
+    const s = statfsSync(`${root}/data`);
+    assert.deepEqual(samplesOf(families, 'node_filesystem_size_bytes').find(([mp]) => mp === '/data'), ['/data', s.blocks * s.bsize, '']);
+    assert.equal(pool.workersCreated, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('several healthy network and FUSE mounts share one statfs worker; local mounts stay on the threadpool', async () => {
+  const { root, paths } = mountTree([['/', 'ext4'], ['/mnt/nfs', 'nfs4'], ['/mnt/smb', 'cifs'], ['/mnt/ssh', 'fuse.sshfs'], ['/mnt/ntfs', 'fuseblk'], ['/mnt/ceph', 'ceph']]);
+  const pool = new StatfsWorkerPool();
+  const local = recording(threadpoolStatfs, root);
+  try {
+    const families = await createFilesystemCollector(context(paths), { threadpoolStatfs: local.statfs, isolatedStatfs: pool.statfs, stuck: new StuckMounts(), threadpoolLanes: new Lanes(THREADPOOL_STATFS_LANES) }).collect();
+    assert.deepEqual(samplesOf(families, 'node_filesystem_device_error').map(([mp, v]) => [mp, v]), [['/', 0], ['/mnt/nfs', 0], ['/mnt/smb', 0], ['/mnt/ssh', 0], ['/mnt/ntfs', 0], ['/mnt/ceph', 0]]);
+    const s = statfsSync(`${root}/mnt/ssh`);
+    assert.deepEqual(samplesOf(families, 'node_filesystem_files').find(([mp]) => mp === '/mnt/ssh'), ['/mnt/ssh', s.files, '']);
+    assert.deepEqual(local.seen, ['/']);
+    assert.equal(pool.workersCreated, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a hung network mount costs one worker: the other mounts are served by a fresh one, the hung one is not called again until it answers', async () => {
+  const { root, paths } = mountTree([['/mnt/hang', 'nfs'], ['/mnt/a', 'nfs'], ['/mnt/b', 'cifs'], ['/mnt/c', 'fuse.sshfs']]);
+  const w = gatedWorkers();
+  const pool = new StatfsWorkerPool({ spawnWorker: w.spawnWorker });
+  const isolated = recording(pool.statfs, root);
+  const stuck = new StuckMounts();
+  const collector = createFilesystemCollector(context(paths, { 'collector.filesystem.mount-timeout': '800ms' }), { isolatedStatfs: isolated.statfs, stuck, threadpoolLanes: new Lanes(THREADPOOL_STATFS_LANES) });
+  const errors = (families: MetricFamily[]): Array<[string, string]> => samplesOf(families, 'node_filesystem_device_error').map(([mp, , e]) => [mp, e]);
+  try {
+    const first = await collector.collect();
+    assert.deepEqual(errors(first), [['/mnt/hang', MOUNT_TIMEOUT_ERROR], ['/mnt/a', ''], ['/mnt/b', ''], ['/mnt/c', '']]);
+    assert.deepEqual(samplesOf(first, 'node_filesystem_size_bytes').find(([mp]) => mp === '/mnt/a'), ['/mnt/a', `${root}/mnt/a`.length, '']);
+    assert.equal(pool.workersCreated, 2);
+    assert.equal(pool.workersStuck, 1);
+
+    const second = await collector.collect();
+    assert.deepEqual(errors(second), [['/mnt/hang', MOUNT_TIMEOUT_ERROR], ['/mnt/a', ''], ['/mnt/b', ''], ['/mnt/c', '']]);
+    assert.equal(isolated.seen.filter((mp) => mp === '/mnt/hang').length, 1, 'a stuck mount is not called again');
+    assert.equal(pool.workersCreated, 2, 'a stuck mount costs no further worker');
+
+    w.release();
+    await waitFor('the hung mount to recover', () => stuck.size === 0);
+    const third = await collector.collect();
+    assert.deepEqual(errors(third), [['/mnt/hang', ''], ['/mnt/a', ''], ['/mnt/b', ''], ['/mnt/c', '']]);
+    assert.equal(isolated.seen.filter((mp) => mp === '/mnt/hang').length, 2);
+    assert.equal(pool.workersCreated, 2);
+  } finally {
+    w.release();
+    await pool.close();
+  }
+});
+
+test(`once ${THREADPOOL_STUCK_LIMIT} threadpool statfs calls are stuck, local mounts go to worker threads too, and at most ${THREADPOOL_STATFS_LANES} run on the threadpool at once`, async () => {
+  const mounts = [['/h1', 'ext4'], ['/h2', 'xfs'], ['/h3', 'ext4'], ['/h4', 'btrfs'], ['/ok', 'tmpfs']] as const;
+  const { root, paths } = mountTree(mounts);
+  const local = controllableStatfs(root);
+  let mostPending = 0;
+  const threadpool: StatfsFn = (p) => {
+    const call = local.statfs(p);
+    mostPending = Math.max(mostPending, local.pending());
+    return call;
+  };
+  const isolated = controllableStatfs(root);
+  const stuck = new StuckMounts();
+  const collector = createFilesystemCollector(context(paths, { 'collector.filesystem.mount-timeout': '150ms' }), {
+    threadpoolStatfs: threadpool,
+    isolatedStatfs: isolated.statfs,
+    stuck,
+    threadpoolLanes: new Lanes(THREADPOOL_STATFS_LANES),
+  });
+  for (const [mp] of mounts.slice(0, 4)) local.hang(mp);
+
+  const first = await collector.collect();
+  // /h1 and /h2 hang on both lanes; when /h1 times out, one stuck call is under the limit, so /h3 may take its lane;
+  // once /h2 times out too, /h4 and /ok go to a worker.
+  assert.deepEqual([...local.calls.keys()].slice(0, 2), ['/h1', '/h2']);
+  assert.ok(!local.calls.has('/h4') && !local.calls.has('/ok'), `threadpool calls: ${[...local.calls.keys()]}`);
+  assert.ok(mostPending <= THREADPOOL_STUCK_LIMIT - 1 + THREADPOOL_STATFS_LANES && mostPending < 4, `at most 3 of libuv's 4 threads hung, got ${mostPending}`);
+  assert.ok(stuck.onThreadpool >= THREADPOOL_STUCK_LIMIT);
+  assert.ok(isolated.calls.has('/h4') && isolated.calls.has('/ok'));
+  assert.deepEqual(samplesOf(first, 'node_filesystem_device_error').map(([mp, v]) => [mp, v]), [['/h1', 1], ['/h2', 1], ['/h3', local.calls.has('/h3') ? 1 : 0], ['/h4', 0], ['/ok', 0]]);
+
+  for (const [mp] of mounts) local.release(mp);
+  await waitFor('the threadpool calls to return', () => stuck.size === 0);
+  const localBefore = new Map(local.calls);
+  const isolatedBefore = [...isolated.calls.values()].reduce((a, b) => a + b, 0);
+  const second = await collector.collect();
+  assert.deepEqual(samplesOf(second, 'node_filesystem_device_error').map(([mp, v]) => [mp, v]), mounts.map(([mp]) => [mp, 0]));
+  assert.deepEqual(
+    mounts.map(([mp]) => (local.calls.get(mp) ?? 0) - (localBefore.get(mp) ?? 0)),
+    [1, 1, 1, 1, 1],
+    'with no stuck calls left, every local mount is back on the threadpool',
+  );
+  assert.equal([...isolated.calls.values()].reduce((a, b) => a + b, 0), isolatedBefore);
 });
