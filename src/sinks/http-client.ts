@@ -5,7 +5,7 @@
  * the others' connections.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, ProxyAgent, type Dispatcher } from '../http.ts';
 import { secretKeys, type KeySpec, type SectionReader } from '../config/schema.ts';
 
 export interface HttpClientConfig {

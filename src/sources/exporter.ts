@@ -6,7 +6,7 @@
  * extra labels.
  */
 import { gunzipSync } from 'node:zlib';
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from '../http.ts';
 import type { ExporterConfig } from '../config/config.ts';
 import type { MetricFamily } from '../model/family.ts';
 import { OPENMETRICS_CONTENT_TYPE, parseOpenMetrics } from '../model/openmetrics.ts';

@@ -2,7 +2,7 @@
  * One remote-write POST and what it means for the block: delivered, worth
  * retrying (5xx, 429, network), or rejected for good (other 4xx).
  */
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from '../../http.ts';
 import { VERSION } from '../../version.ts';
 import { parseRetryAfterMs } from '../../backoff.ts';
 

@@ -1,0 +1,41 @@
+/**
+ * The parts of undici the agent uses (Agent, ProxyAgent, request), loaded
+ * from their own modules rather than undici's index. The index also loads
+ * fetch, WebSocket, EventSource, cookies, caches and mock agents, and its
+ * cookies module reads globalThis.Headers, which makes Node load its own
+ * internal copy of undici too: MiBs of resident heap for code the agent
+ * never runs (measured with `npm run bench -- package`).
+ */
+import type { Dispatcher } from 'undici';
+import AgentClass from 'undici/lib/dispatcher/agent.js';
+import DispatcherClass from 'undici/lib/dispatcher/dispatcher.js';
+import ProxyAgentClass from 'undici/lib/dispatcher/proxy-agent.js';
+import dispatcherApi from 'undici/lib/api/index.js';
+
+// What undici's index does for every dispatcher: request(), connect() ... as
+// methods (ProxyAgent itself calls connect() on its proxy client).
+Object.assign(DispatcherClass.prototype, dispatcherApi);
+
+export type { Dispatcher };
+export const Agent = AgentClass;
+export const ProxyAgent = ProxyAgentClass;
+
+export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
+  method?: Dispatcher.HttpMethod;
+  /** Default: one keep-alive Agent shared by the callers that give none. */
+  dispatcher?: Dispatcher;
+};
+
+let sharedAgent: Dispatcher | undefined;
+
+/** undici's request(url, options) for an absolute URL. */
+export function request(url: string, options: RequestOptions): Promise<Dispatcher.ResponseData> {
+  const { dispatcher = (sharedAgent ??= new Agent()), ...rest } = options;
+  const u = new URL(url);
+  return dispatcher.request({
+    ...rest,
+    origin: u.origin,
+    path: u.search ? `${u.pathname}${u.search}` : u.pathname,
+    method: rest.method ?? 'GET',
+  });
+}
