@@ -7,9 +7,8 @@
  * never runs (measured with `npm run bench -- package`).
  */
 import type { Dispatcher } from 'undici';
-import AgentClass from 'undici/lib/dispatcher/agent.js';
+import Agent from 'undici/lib/dispatcher/agent.js';
 import DispatcherClass from 'undici/lib/dispatcher/dispatcher.js';
-import ProxyAgentClass from 'undici/lib/dispatcher/proxy-agent.js';
 import dispatcherApi from 'undici/lib/api/index.js';
 
 // What undici's index does for every dispatcher: request(), connect() ... as
@@ -17,8 +16,8 @@ import dispatcherApi from 'undici/lib/api/index.js';
 Object.assign(DispatcherClass.prototype, dispatcherApi);
 
 export type { Dispatcher };
-export const Agent = AgentClass;
-export const ProxyAgent = ProxyAgentClass;
+export { Agent };
+export { default as ProxyAgent } from 'undici/lib/dispatcher/proxy-agent.js';
 
 export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
   method?: Dispatcher.HttpMethod;

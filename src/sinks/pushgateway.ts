@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Counter, type Registry } from 'prom-client';
+import { Counter } from '../prom.ts';
+import type { Registry } from 'prom-client';
 import { request, type Dispatcher } from '../http.ts';
 import type { KeySpec, SectionReader } from '../config/schema.ts';
 import type { Labels } from '../model/family.ts';

@@ -3,7 +3,7 @@
  * default collectors), kept in a prom-client registry that sinks may add to,
  * and pushed like any other source (job `edgepush` by default).
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from '../prom.ts';
 import { FamilySet, type MetricFamily, type MetricType } from '../model/family.ts';
 import { COMMIT, VERSION } from '../version.ts';
 import { countSamples, type Collected, type Source } from './source.ts';

@@ -3,7 +3,8 @@
  * registry is collected (the queue and sender keep plain counters; this is the
  * only place that knows about prom-client).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge } from '../../prom.ts';
+import type { Registry } from 'prom-client';
 import type { RemoteWriteStats } from './remote-write-sink.ts';
 
 type StatsSource = () => RemoteWriteStats;
