@@ -20,13 +20,18 @@ export type Arch = (typeof ARCHES)[number];
 
 /**
  * Node flags baked into the executable (the SEA's execArgv). A push agent
- * holds a few thousand series: a small young generation, a capped old
- * generation, one V8 worker thread and V8's memory-over-speed heuristics
- * (about 5 MB less anonymous memory, measured with scripts/bench) keep the
- * resident set small. --lite-mode would save 15 MB more but implies
- * --jitless, which removes WebAssembly, and undici's HTTP parser is WebAssembly.
+ * holds a few thousand series: a small young generation, one V8 worker thread
+ * and V8's memory-over-speed heuristics (about 5 MB less anonymous memory,
+ * measured with scripts/bench) keep the resident set small. The old
+ * generation's cap is only a ceiling (the steady heap is ~13 MiB whatever it
+ * is): it must leave room for exporters at their size limit, since hitting it
+ * kills the process. 64 MiB did not hold one exporter of 100,000 series
+ * (8.7 MiB of text, under the default 10 MiB size_limit); 512 holds three at
+ * once (test/packaging/binary.test.ts pushes two).
+ * --lite-mode would save 15 MB more but implies --jitless, which removes
+ * WebAssembly, and undici's HTTP parser is WebAssembly.
  */
-export const BAKED_NODE_FLAGS = ['--max-old-space-size=64', '--max-semi-space-size=1', '--v8-pool-size=1', '--optimize-for-size', '--no-warnings'];
+export const BAKED_NODE_FLAGS = ['--max-old-space-size=512', '--max-semi-space-size=1', '--v8-pool-size=1', '--optimize-for-size', '--no-warnings'];
 
 /** The fuse string postject flips in a Node binary to enable its SEA blob (fixed by Node). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';

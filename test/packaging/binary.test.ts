@@ -7,7 +7,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +20,8 @@ import { runCli } from '../helpers/cli.ts';
 import { runProcess } from '../helpers/run.ts';
 import { FIXTURE_PROC, FIXTURE_SYS, FIXTURE_UDEV, FIXTURES } from '../helpers/fixtures.ts';
 import { ensureBinaries } from './build-once.ts';
+import { missingPeers, startPushgateway } from '../helpers/servers.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const QEMU = '/usr/bin/qemu-aarch64-static';
 /** Debian's libc6/libstdc++6/libgcc-s1-arm64-cross packages install the arm64 runtime here. */
@@ -112,6 +118,44 @@ describe('self-contained executable', () => {
     const bad = await run(x64, ['no-such-command'], emptyDir);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown command "no-such-command"/);
+  });
+
+  test('two exporters near the default size limit at once are pushed: the baked V8 heap cap leaves room for them', async (t) => {
+    const missing = missingPeers('pushgateway');
+    if (missing) {
+      t.skip(missing);
+      return;
+    }
+    // ~8.7 MiB of text each (the default size_limit is 10 MiB), 100,000 series.
+    let body = '# HELP big_metric A large exporter.\n# TYPE big_metric gauge\n';
+    for (let i = 0; i < 100_000; i++) body += `big_metric{instance_id="i-${i.toString(16).padStart(8, '0')}",path="/var/lib/some/long/path/${i}",kind="k${i % 7}"} ${i * 1.5}\n`;
+    const exporter = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body));
+    exporter.listen(0, '127.0.0.1');
+    await once(exporter, 'listening');
+    const gateway = await startPushgateway();
+    const config = path.join(work, 'big.ini');
+    const port = (exporter.address() as AddressInfo).port;
+    writeFileSync(
+      config,
+      `[agent]\ninterval = 1h\nsplay = false\nstate_dir = ${work}/big-state\n[host]\nenabled = false\n` +
+        `[exporter.big1]\nurl = http://127.0.0.1:${port}/metrics\n[exporter.big2]\nurl = http://127.0.0.1:${port}/metrics\n` +
+        `[pushgateway.test]\nurl = ${gateway.url}\ntimeout = 60s\n`,
+    );
+    const agent = spawn(x64, ['run', `--config.file=${config}`, `--config.defaults=${work}/none.ini`], { cwd: emptyDir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    agent.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
+    try {
+      const outcome = await waitFor('both large groups at the gateway, or the agent gone', async () => {
+        if (agent.exitCode !== null || agent.signalCode !== null) return `died (${agent.exitCode ?? agent.signalCode})`;
+        const groups = ((await (await fetch(`${gateway.url}/api/v1/metrics`)).json()) as { data: Array<{ big_metric?: unknown }> }).data;
+        return groups.filter((g) => g.big_metric !== undefined).length === 2 ? 'pushed' : false;
+      }, { timeoutMs: 120_000, intervalMs: 500 });
+      assert.equal(outcome, 'pushed', log.slice(-2000));
+    } finally {
+      agent.kill('SIGTERM');
+      exporter.close();
+      await gateway.stop();
+    }
   });
 
   test('the arm64 executable runs under qemu-user and gives the same output', async (t) => {
