@@ -12,14 +12,16 @@
  * before doing anything. A run that lasts HEALTHY_RUN, a clean stop or a
  * reboot clears the count.
  *
- * Only under systemd (INVOCATION_ID and STATE_DIRECTORY set by the unit): a
- * person starting edgepush in a terminal never gets a surprise delay.
+ * Only under systemd (INVOCATION_ID set, the state directory from
+ * STATE_DIRECTORY): a person starting edgepush in a terminal never gets a
+ * surprise delay.
  * Times are CLOCK_MONOTONIC (process.hrtime), comparable between processes
  * of one boot and immune to the wall clock being set at boot.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { backoffDelayMs, type BackoffOptions } from './backoff.ts';
+import { DEFAULT_STATE_DIR } from './config/config.ts';
 import type { Logger } from './log.ts';
 import { writeFileAtomic } from './state-file.ts';
 
@@ -54,11 +56,12 @@ export interface StartDecision {
 }
 
 /** The unit's state file, when running as the systemd service; undefined otherwise. */
-export function serviceStateFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function serviceStateFile(env: NodeJS.ProcessEnv = process.env, defaultDirExists: () => boolean = () => existsSync(DEFAULT_STATE_DIR)): string | undefined {
+  if (!env['INVOCATION_ID']) return undefined;
   // STATE_DIRECTORY may list several directories separated by colons; the unit sets one.
-  const stateDir = env['STATE_DIRECTORY']?.split(':')[0];
-  if (!env['INVOCATION_ID'] || !stateDir) return undefined;
-  return path.join(stateDir, RESTART_STATE_FILE);
+  // systemd < 240 (RHEL 8) creates StateDirectory= but does not export it: the packaged path then.
+  const stateDir = env['STATE_DIRECTORY']?.split(':')[0] || (defaultDirExists() ? DEFAULT_STATE_DIR : undefined);
+  return stateDir ? path.join(stateDir, RESTART_STATE_FILE) : undefined;
 }
 
 export function readBootId(): string {

@@ -81,11 +81,14 @@ test('a damaged or unwritable record costs at most the back-off, never the start
   }
 });
 
-test('only the systemd service backs off: both INVOCATION_ID and STATE_DIRECTORY are needed', () => {
-  assert.equal(serviceStateFile({}), undefined);
-  assert.equal(serviceStateFile({ STATE_DIRECTORY: '/var/lib/edgepush' }), undefined);
-  assert.equal(serviceStateFile({ INVOCATION_ID: 'abc' }), undefined);
-  assert.equal(serviceStateFile({ INVOCATION_ID: 'abc', STATE_DIRECTORY: '/var/lib/edgepush:/var/lib/other' }), `/var/lib/edgepush/${RESTART_STATE_FILE}`);
+test('only the systemd service backs off: INVOCATION_ID, and the state directory systemd gives or the packaged one', () => {
+  const noDefault = (): boolean => false;
+  assert.equal(serviceStateFile({}, () => true), undefined);
+  assert.equal(serviceStateFile({ STATE_DIRECTORY: '/var/lib/edgepush' }, () => true), undefined);
+  assert.equal(serviceStateFile({ INVOCATION_ID: 'abc', STATE_DIRECTORY: '/var/lib/edgepush:/var/lib/other' }, noDefault), `/var/lib/edgepush/${RESTART_STATE_FILE}`);
+  // systemd 239 (RHEL 8) creates the StateDirectory= but does not export STATE_DIRECTORY.
+  assert.equal(serviceStateFile({ INVOCATION_ID: 'abc' }, () => true), `/var/lib/edgepush/${RESTART_STATE_FILE}`);
+  assert.equal(serviceStateFile({ INVOCATION_ID: 'abc' }, noDefault), undefined);
 });
 
 test('edgepush run under systemd: a crash-looping start waits, a stop during the wait is clean and clears the count', async () => {

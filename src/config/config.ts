@@ -17,6 +17,9 @@ import { ConfigError, parseBool, SectionReader, type KeySpec, type SectionValues
 import { HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../sinks/http-client.ts';
 import { SINK_KINDS } from '../sinks/kinds.ts';
 
+/** The packaged state directory (the unit's StateDirectory=edgepush). */
+export const DEFAULT_STATE_DIR = '/var/lib/edgepush';
+
 export interface AgentSettings {
   intervalSeconds: number;
   /** Default timeout of a source's collection. */
@@ -93,7 +96,7 @@ export const AGENT_KEYS: readonly KeySpec[] = [
   { key: 'timeout', kind: 'duration', default: '10s', help: 'Default collection timeout of a source; must be shorter than interval.' },
   { key: 'splay', kind: 'bool', default: 'true', help: 'Offset the cycles by a stable amount derived from the instance, so a fleet does not push in the same second.' },
   { key: 'shutdown_timeout', kind: 'duration', default: '5s', help: 'On SIGTERM/SIGINT, how long in-flight pushes may still take.' },
-  { key: 'state_dir', kind: 'path', default: '/var/lib/edgepush', help: 'Directory for durable state (pushed groups, remote-write queues).' },
+  { key: 'state_dir', kind: 'path', default: DEFAULT_STATE_DIR, help: 'Directory for durable state (pushed groups, remote-write queues).' },
   { key: 'log_level', kind: 'string', default: 'info', help: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ];
 
