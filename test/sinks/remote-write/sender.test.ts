@@ -11,7 +11,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../../src/log.ts';
-import { backoffDelayMs, parseRetryAfterMs } from '../../../src/backoff.ts';
 import { RemoteWriteSink, type RemoteWriteConfig } from '../../../src/sinks/remote-write/remote-write-sink.ts';
 import { snappyUncompress } from '../../../src/sinks/remote-write/snappy.ts';
 import { waitFor } from '../../helpers/wait.ts';
@@ -76,17 +75,6 @@ function sinkFor(t: { after(fn: () => Promise<void> | void): void }, cfg: Remote
 const batch = (ts: number, value = 1) => ({
   identity: { instance: 'box-1' },
   sources: [{ source: 'host', job: 'node', timestampMs: ts, families: [{ name: 'm', type: 'gauge' as const, samples: [{ name: 'm', labels: {}, value }] }] }],
-});
-
-test('backoff doubles up to its cap with jitter; Retry-After reads seconds and dates', () => {
-  const o = { minMs: 100, maxMs: 1000 };
-  assert.equal(backoffDelayMs(0, o, () => 0), 50);
-  assert.equal(backoffDelayMs(0, o, () => 1), 100);
-  assert.equal(backoffDelayMs(3, o, () => 1), 800);
-  assert.equal(backoffDelayMs(10, o, () => 1), 1000);
-  assert.equal(parseRetryAfterMs('7'), 7000);
-  assert.equal(parseRetryAfterMs(new Date(10_000).toUTCString(), 4_000), 6000);
-  assert.equal(parseRetryAfterMs('soon'), undefined);
 });
 
 test('sends the 1.0 headers, auth and custom headers; 5xx and 429 are retried (Retry-After honoured) until accepted, in order', async (t) => {
