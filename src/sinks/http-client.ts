@@ -4,6 +4,7 @@
  * sink: each gateway has its own keep-alive pool, so a slow one cannot starve
  * the others' connections.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, ProxyAgent, type Dispatcher } from '../http.ts';
 import { secretKeys, type KeySpec, type SectionReader } from '../config/schema.ts';
@@ -20,6 +21,13 @@ export interface HttpClientConfig {
   tlsServerName?: string;
   tlsInsecureSkipVerify: boolean;
   proxyUrl?: string;
+  /**
+   * What the TLS files held when the configuration was read. It is part of
+   * the sink's fingerprint, so a reload after a certificate rotation (same
+   * paths, new contents) rebuilds the sink with the new files instead of
+   * keeping the old ones in its running dispatcher.
+   */
+  tlsFilesSha256?: string;
 }
 
 export const HTTP_CLIENT_KEYS: readonly KeySpec[] = [
@@ -49,16 +57,18 @@ export function readHttpClientConfig(r: SectionReader, defaultTimeoutSeconds = 5
   if (username !== undefined) cfg.username = username;
   if (password !== undefined) cfg.password = password;
   if (bearerToken !== undefined) cfg.bearerToken = bearerToken;
+  const tlsFiles = createHash('sha256');
   for (const [key, field] of [['tls_ca_file', 'tlsCaFile'], ['tls_cert_file', 'tlsCertFile'], ['tls_key_file', 'tlsKeyFile']] as const) {
     const file = r.string(key);
     if (file === undefined || file === '') continue;
     try {
-      readFileSync(file);
+      tlsFiles.update(`${key}\0`).update(readFileSync(file));
     } catch (err) {
       throw r.error(key, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     cfg[field] = file;
   }
+  if (cfg.tlsCaFile || cfg.tlsCertFile) cfg.tlsFilesSha256 = tlsFiles.digest('hex');
   if ((cfg.tlsCertFile === undefined) !== (cfg.tlsKeyFile === undefined)) throw r.error(cfg.tlsCertFile ? 'tls_key_file' : 'tls_cert_file', 'tls_cert_file and tls_key_file go together');
   const serverName = r.string('tls_server_name');
   if (serverName) cfg.tlsServerName = serverName;

@@ -160,3 +160,20 @@ test('enabled = false in a later layer switches off a section; list values with 
   assert.deepEqual(c.sinks, []);
   assert.deepEqual(c.host.source.options?.get('collector.textfile.directory'), ['/a', '/b']);
 });
+
+test('a reload after a TLS file rotation (same paths, new contents) changes the sink fingerprint, so the sink is rebuilt', () => {
+  const dir = tmpDir();
+  const ca = path.join(dir, 'ca.pem');
+  const file = path.join(dir, 'edgepush.ini');
+  writeFileSync(file, `[pushgateway.a]\nurl = https://gw.example:9091\ntls_ca_file = ${ca}\n[pushgateway.b]\nurl = http://gw.example:9091\n`);
+  const fingerprints = (): string[] => loadConfig({ defaultsFile: path.join(dir, 'none.ini'), configFile: file }).sinks.map((s) => s.fingerprint);
+  writeFileSync(ca, 'first CA\n');
+  const [a1, b1] = fingerprints();
+  const [a2, b2] = fingerprints();
+  assert.equal(a2, a1, 'unchanged files: the running sink is kept');
+  writeFileSync(ca, 'rotated CA\n');
+  const [a3, b3] = fingerprints();
+  assert.notEqual(a3, a1, 'rotated CA: the sink is rebuilt');
+  assert.equal(b2, b1);
+  assert.equal(b3, b1, 'a sink without TLS files is not affected');
+});
