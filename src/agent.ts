@@ -187,8 +187,8 @@ export class Agent {
     const previous = this.sources;
     this.config = config;
     setLogLevel(config.agent.logLevel);
-    this.sources = buildSources(config, this.metrics);
-    for (const s of previous) void s.close?.().catch(() => undefined);
+    this.sources = buildSources(config, this.metrics, previous);
+    for (const s of previous) if (!this.sources.includes(s)) void s.close?.().catch(() => undefined);
     const current = new Set(this.sources.map((s) => s.id));
     for (const s of previous) if (!current.has(s.id)) this.forgetSource(s.id);
 

@@ -3,6 +3,7 @@
  * command-line flags. Everything is validated here, once, with errors naming
  * file, section and key; the rest of the agent trusts an AgentConfig.
  */
+import { configFingerprint } from './fingerprint.ts';
 import type { LogLevel } from '../log.ts';
 import { LOG_LEVELS } from '../log.ts';
 import { LABEL_NAME_RE } from '../model/family.ts';
@@ -214,7 +215,7 @@ function buildConfig(raw: RawConfig): AgentConfig {
     const reader = new SectionReader(name, values, [{ key: 'enabled', kind: 'bool', default: 'true', help: 'Push to this sink.' }, ...sinkKind.keys]);
     if (reader.bool('enabled') === false) continue;
     const config = sinkKind.parse(reader, name);
-    sinks.push({ kind, name, config, fingerprint: JSON.stringify(config, (_k, v: unknown) => (v instanceof RegExp ? v.source : v)) });
+    sinks.push({ kind, name, config, fingerprint: configFingerprint(config) });
   }
   exporters.sort((a, b) => (a.name < b.name ? -1 : 1));
   sinks.sort((a, b) => (a.name < b.name ? -1 : 1));

@@ -1,5 +1,6 @@
 /** Turns the configuration's source sections into running sources. */
 import type { AgentConfig } from '../config/config.ts';
+import { configFingerprint } from '../config/fingerprint.ts';
 import { COLLECTORS } from './host/registry.ts';
 import { HostSource } from './host/host-source.ts';
 import { createLogger } from '../log.ts';
@@ -27,10 +28,18 @@ class HostMetricsSource implements Source {
   }
 }
 
-export function buildSources(config: AgentConfig, self: SelfMetrics): Source[] {
+/**
+ * The sources of `config`. On a reload, `running` are the current ones: an
+ * exporter whose settings are unchanged is kept (with its keep-alive
+ * connections); the caller closes those not returned.
+ */
+export function buildSources(config: AgentConfig, self: SelfMetrics, running: readonly Source[] = []): Source[] {
   const sources: Source[] = [];
   if (config.host.enabled) sources.push(new HostMetricsSource(config.host));
-  for (const e of config.exporters) sources.push(new ExporterSource(e));
+  for (const e of config.exporters) {
+    const kept = running.find((s) => s.id === `exporter.${e.name}` && s.fingerprint !== undefined && s.fingerprint === configFingerprint(e));
+    sources.push(kept ?? new ExporterSource(e));
+  }
   if (config.self.enabled) sources.push(new SelfSource(self, config.self.job, config.agent.timeoutSeconds));
   return sources;
 }

@@ -8,6 +8,7 @@
 import { gunzipSync } from 'node:zlib';
 import { request, type Dispatcher } from '../http.ts';
 import type { ExporterConfig } from '../config/config.ts';
+import { configFingerprint } from '../config/fingerprint.ts';
 import type { MetricFamily } from '../model/family.ts';
 import { OPENMETRICS_CONTENT_TYPE, parseOpenMetrics } from '../model/openmetrics.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
@@ -22,6 +23,7 @@ export class ExporterSource implements Source {
   readonly id: string;
   readonly job: string;
   readonly timeoutSeconds: number;
+  readonly fingerprint: string;
   private readonly config: ExporterConfig;
   private readonly dispatcher: Dispatcher;
   private readonly headers: Record<string, string>;
@@ -31,6 +33,7 @@ export class ExporterSource implements Source {
     this.id = `exporter.${config.name}`;
     this.job = config.job;
     this.timeoutSeconds = config.timeoutSeconds;
+    this.fingerprint = configFingerprint(config);
     this.dispatcher = createDispatcher(config.http);
     this.headers = {
       accept: SCRAPE_ACCEPT,

@@ -18,6 +18,8 @@ export interface Source {
   readonly id: string;
   readonly job: string;
   readonly timeoutSeconds: number;
+  /** When set, a reload to a configuration with the same source and fingerprint keeps this one running. */
+  readonly fingerprint?: string;
   /** Throws when the collection fails; should stop work when `signal` aborts. */
   collect(signal: AbortSignal): Promise<Collected>;
   close?(): Promise<void>;
