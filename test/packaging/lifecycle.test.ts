@@ -81,7 +81,7 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('install, reboot, crash loop, upgrade keeping the config, remove, purge on a booted systemd', async (t) => {
+test('install, reboot, crash loop, upgrade keeping the config, broken config, remove, purge on a booted systemd', async (t) => {
   if (skipReason || bootProblem) {
     t.skip(skipReason ?? bootProblem);
     return;
@@ -152,6 +152,20 @@ EOF`);
       const pid = (await sh('systemctl show -p MainPID --value edgepush')).trim();
       return pid !== '0' && pid !== pidBefore && (await c.exec(['systemctl', 'is-active', 'edgepush'])).stdout.trim() === 'active';
     });
+    await pushedAfter(gw, instance, Date.now() / 1000);
+  });
+
+  await t.test('a configuration that does not load: reinstalling succeeds and dpkg stays consistent; fixed and restarted, it pushes', async () => {
+    await sh(`printf '[agent]\\ninterval = soon\\n' > /etc/edgepush/conf.d/60-broken.ini`);
+    // The same version again: the maintainer scripts run a second time (idempotent) and the restart fails.
+    const r = await c.exec(['dpkg', '-i', '/root/edgepush-next.deb']);
+    assert.equal(r.code, 0, `reinstall with a broken configuration must not fail the transaction:\n${r.stdout}${r.stderr}`);
+    assert.equal(await sh("dpkg-query -W -f='${Status}' edgepush"), 'install ok installed');
+    await waitFor('the configuration error in the journal', async () =>
+      /invalid configuration: \/etc\/edgepush\/conf\.d\/60-broken\.ini: \[agent\] interval/.test(await c.must(['journalctl', '-u', 'edgepush', '--no-pager', '-o', 'cat'])),
+    );
+    await c.must(['rm', '/etc/edgepush/conf.d/60-broken.ini']);
+    await c.must(['systemctl', 'restart', 'edgepush']);
     await pushedAfter(gw, instance, Date.now() / 1000);
   });
 
