@@ -4,7 +4,9 @@
  * fetch, WebSocket, EventSource, cookies, caches and mock agents, and its
  * cookies module reads globalThis.Headers, which makes Node load its own
  * internal copy of undici too: MiBs of resident heap for code the agent
- * never runs (measured with `npm run bench -- package`).
+ * never runs (measured with `npm run bench -- package`). These are undici's
+ * internal paths: package-lock.json pins the version, and test/http.test.ts
+ * and the sink tests fail if an upgrade moves them.
  */
 import type { Dispatcher } from 'undici';
 import Agent from 'undici/lib/dispatcher/agent.js';
