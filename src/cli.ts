@@ -46,13 +46,18 @@ function configFromFlags(given: Map<string, unknown>): AgentConfig {
   });
 }
 
-/** Prints a configuration error without a stack: it already names file, section and key. */
-function reportConfigError(command: string, err: unknown): number {
-  if (err instanceof ConfigError) {
+/**
+ * The configuration, or undefined after printing why it does not load (without
+ * a stack: the error already names file, section and key).
+ */
+function loadConfigOrReport(command: string, given: Map<string, unknown>): AgentConfig | undefined {
+  try {
+    return configFromFlags(given);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`edgepush ${command}: invalid configuration: ${err.message}\n`);
-    return 1;
+    return undefined;
   }
-  throw err;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -75,12 +80,8 @@ const COMMANDS: Record<string, Command> = {
             }
           }
         }
-        let config: AgentConfig;
-        try {
-          config = configFromFlags(given);
-        } catch (err) {
-          return reportConfigError('run', err);
-        }
+        const config = loadConfigOrReport('run', given);
+        if (!config) return 1;
         const agent = new Agent({ config, reloadConfig: () => configFromFlags(given) });
         signals.onReload(() => void agent.reload());
         agent.start();
@@ -109,12 +110,8 @@ const COMMANDS: Record<string, Command> = {
         await writeStdout(formatKeyReference());
         return 0;
       }
-      let config: AgentConfig;
-      try {
-        config = configFromFlags(given);
-      } catch (err) {
-        return reportConfigError('check-config', err);
-      }
+      const config = loadConfigOrReport('check-config', given);
+      if (!config) return 1;
       await writeStdout(summarize(config));
       return 0;
     },
@@ -123,12 +120,8 @@ const COMMANDS: Record<string, Command> = {
     summary: "Delete every group this box pushed from every Pushgateway (used when the package is purged).",
     flags: () => [...configCommandFlags(), { name: 'timeout', kind: 'duration', default: '30s', help: 'Give up after this long.' }],
     run: async (given) => {
-      let config: AgentConfig;
-      try {
-        config = configFromFlags(given);
-      } catch (err) {
-        return reportConfigError('decommission', err);
-      }
+      const config = loadConfigOrReport('decommission', given);
+      if (!config) return 1;
       const { done, failures } = await decommission(config, parseGoDuration(String(given.get('timeout') ?? '30s')));
       for (const d of done) await writeStdout(`edgepush decommission: ${d}: every group of instance ${config.identity.instance} deleted\n`);
       for (const f of failures) process.stderr.write(`edgepush decommission: ${f}\n`);

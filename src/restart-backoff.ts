@@ -86,7 +86,6 @@ export class RestartBackoff {
 
   /** Decides this start's wait from the previous run's record, and records this run as started. */
   begin(): StartDecision {
-    const { log, stateFile } = this.deps;
     const bootId = this.deps.bootId();
     const now = this.deps.nowMs();
     const previous = this.read();
@@ -94,11 +93,7 @@ export class RestartBackoff {
     const failures = crashedSoon ? previous.failures + 1 : 0;
     const delayMs = failures === 0 ? 0 : backoffDelayMs(failures - 1, RESTART_BACKOFF, this.deps.random);
     this.current = { bootId, startedMs: now + delayMs, failures, stopped: false };
-    try {
-      writeFileAtomic(stateFile, JSON.stringify(this.current) + '\n');
-    } catch (err) {
-      log.warn('cannot record this start; restarts after a crash will not back off', { file: stateFile, err });
-    }
+    this.save('cannot record this start; restarts after a crash will not back off');
     return { failures, delayMs };
   }
 
@@ -106,10 +101,14 @@ export class RestartBackoff {
   stopped(): void {
     if (!this.current) return;
     this.current.stopped = true;
+    this.save('cannot record the clean stop');
+  }
+
+  private save(failureMessage: string): void {
     try {
       writeFileAtomic(this.deps.stateFile, JSON.stringify(this.current) + '\n');
     } catch (err) {
-      this.deps.log.warn('cannot record the clean stop', { file: this.deps.stateFile, err });
+      this.deps.log.warn(failureMessage, { file: this.deps.stateFile, err });
     }
   }
 

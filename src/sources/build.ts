@@ -37,7 +37,8 @@ export function buildSources(config: AgentConfig, self: SelfMetrics, running: re
   const sources: Source[] = [];
   if (config.host.enabled) sources.push(new HostMetricsSource(config.host));
   for (const e of config.exporters) {
-    const kept = running.find((s) => s.id === `exporter.${e.name}` && s.fingerprint !== undefined && s.fingerprint === configFingerprint(e));
+    const fingerprint = configFingerprint(e);
+    const kept = running.find((s) => s.id === `exporter.${e.name}` && s.fingerprint === fingerprint);
     sources.push(kept ?? new ExporterSource(e));
   }
   if (config.self.enabled) sources.push(new SelfSource(self, config.self.job, config.agent.timeoutSeconds));
