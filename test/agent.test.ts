@@ -151,7 +151,8 @@ test('a gateway that never answers does not delay the other one, and fails withi
     assert.match(reports.get('pushgateway.hole')?.error ?? '', /timed out/);
     assert.equal(logLines.filter((l) => l.includes('sink=pushgateway.hole') && l.includes('msg=failing')).length, 1);
     await (await agent.runCycle()).pushed;
-    assert.equal(logLines.filter((l) => l.includes('sink=pushgateway.hole') && l.includes('msg=failing')).length, 1, 'logged once per state change, not every cycle');
+    const failing = logLines.filter((l) => l.includes('sink=pushgateway.hole') && l.includes('msg=failing'));
+    assert.equal(failing.length, 1, `logged once per state change, not every cycle:\n${failing.join('\n')}`);
   } finally {
     await agent.stop();
     for (const s of sockets) s.destroy();

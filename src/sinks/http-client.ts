@@ -96,3 +96,18 @@ export function createDispatcher(cfg: HttpClientConfig): Dispatcher {
   if (cfg.proxyUrl) return new ProxyAgent({ uri: cfg.proxyUrl, requestTls: tls, ...common });
   return new Agent({ connect: tls, ...common });
 }
+
+/** undici's own timers, set by createDispatcher to the same timeout as the request's AbortSignal. */
+const DISPATCHER_TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * Whether a request ended on its time limit. The dispatcher's timers and the
+ * request's AbortSignal.timeout are armed with the same value and race, so
+ * either may fire first; a sink that names them differently logs a black-hole
+ * gateway as a new failure every other cycle.
+ */
+export function isRequestTimeout(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; cause?: { code?: string; name?: string } } | undefined;
+  if (!e) return false;
+  return e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError' || DISPATCHER_TIMEOUT_CODES.has(e.code ?? '') || DISPATCHER_TIMEOUT_CODES.has(e.cause?.code ?? '');
+}

@@ -5,6 +5,7 @@
 import { request, type Dispatcher } from '../../http.ts';
 import { VERSION } from '../../version.ts';
 import { parseRetryAfterMs } from '../../backoff.ts';
+import { isRequestTimeout } from '../http-client.ts';
 
 export interface RemoteWriteClientOptions {
   url: string;
@@ -77,7 +78,7 @@ export class RemoteWriteClient {
       }
       return { outcome: 'reject', status, reason };
     } catch (err) {
-      if (timeout.aborted && !signal?.aborted) return { outcome: 'retry', reason: `timed out after ${this.options.timeoutMs} ms` };
+      if ((timeout.aborted || isRequestTimeout(err)) && !signal?.aborted) return { outcome: 'retry', reason: `timed out after ${this.options.timeoutMs} ms` };
       const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
       const code = e.code ?? e.cause?.code;
       return { outcome: 'retry', reason: `${code ? code + ': ' : ''}${e.cause?.message ?? e.message}` };
