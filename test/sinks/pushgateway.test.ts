@@ -114,7 +114,8 @@ test('retries stop at the deadline (the next cycle)', async () => {
   await s.close();
   script = [];
   assert.equal(r.ok, false);
-  assert.ok(Date.now() - t0 < 700, `took ${Date.now() - t0} ms`);
+  // 20 retries from 200 ms doubling would take hours; the deadline ends them (with room for a loaded machine).
+  assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
   assert.ok(seen.length < 6, `${seen.length} attempts`);
 });
 

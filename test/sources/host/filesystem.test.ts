@@ -96,19 +96,20 @@ test('mounts come from <procfs>/1/mountinfo with node_exporter\'s default pseudo
 test('a hung statfs is abandoned after mount-timeout, reported as device_error, and not called again while stuck', async () => {
   const fake = controllableStatfs(FIXTURE_PATHS.rootfs);
   const stuck = new StuckMounts();
-  const collector = createFilesystemCollector(context(FIXTURE_PATHS, { 'collector.filesystem.mount-timeout': '150ms' }), { statfs: fake.statfs, stuck });
+  const collector = createFilesystemCollector(context(FIXTURE_PATHS, { 'collector.filesystem.mount-timeout': '500ms' }), { statfs: fake.statfs, stuck });
   fake.hang('/run/user/1000/gvfs');
 
   const started = Date.now();
   const first = await collector.collect();
-  assert.ok(Date.now() - started < 2000, 'the collection must not wait for the hung mount');
+  assert.ok(Date.now() - started < 2500, 'the collection must not wait for the hung mount');
   assert.deepEqual(samplesOf(first, 'node_filesystem_device_error').find(([mp]) => mp === '/run/user/1000/gvfs'), ['/run/user/1000/gvfs', 1, MOUNT_TIMEOUT_ERROR]);
   assert.equal(samplesOf(first, 'node_filesystem_size_bytes').find(([mp]) => mp === '/run/user/1000/gvfs'), undefined);
   assert.ok(samplesOf(first, 'node_filesystem_size_bytes').some(([mp]) => mp === '/'), 'other mounts are still measured');
 
   const again = Date.now();
   const second = await collector.collect();
-  assert.ok(Date.now() - again < 100, 'a known stuck mount costs no waiting');
+  // Under the mount timeout: a stuck mount is not waited for again (with room for a loaded machine).
+  assert.ok(Date.now() - again < 500, 'a known stuck mount costs no waiting');
   assert.equal(fake.calls.get('/run/user/1000/gvfs'), 1, 'no second statfs on a stuck mount');
   assert.deepEqual(samplesOf(second, 'node_filesystem_device_error').find(([mp]) => mp === '/run/user/1000/gvfs'), ['/run/user/1000/gvfs', 1, MOUNT_TIMEOUT_ERROR]);
 
