@@ -36,7 +36,8 @@ test('isRequestTimeout: the dispatcher timer and the request signal, whichever f
   const slowDispatcher = createDispatcher({ timeoutSeconds: 30, tlsInsecureSkipVerify: false });
   try {
     const byDispatcher = await failure(request(hole.url, { dispatcher: quickDispatcher, signal: AbortSignal.timeout(30_000) }));
-    assert.equal((byDispatcher as { code?: string }).code, 'UND_ERR_HEADERS_TIMEOUT', String(byDispatcher));
+    // Headers, or connect on a machine so loaded that the connect timer runs before the connection's callback.
+    assert.match((byDispatcher as { code?: string }).code ?? '', /^UND_ERR_(HEADERS|CONNECT)_TIMEOUT$/, String(byDispatcher));
     assert.ok(isRequestTimeout(byDispatcher));
     const bySignal = await failure(request(hole.url, { dispatcher: slowDispatcher, signal: AbortSignal.timeout(100) }));
     assert.ok(isRequestTimeout(bySignal), String(bySignal));
