@@ -173,5 +173,9 @@ test('decommission after the stop marks every series of the box stale', { skip }
   assert.ok((await promQuery(prom.url, up)).length >= 3, 'node, exp and edgepush up are visible before');
   const r = await runCli(['decommission', `--config.file=${configFile}`, `--config.defaults=${dir}/none.ini`, '--timeout=10s']);
   assert.equal(r.code, 0, r.stderr);
-  await waitFor('every series of the box stale', async () => (await promQuery(prom.url, `{instance="${INSTANCE}"}`)).length === 0, { timeoutMs: 10_000 });
+  let left: string[] = [];
+  await waitFor('every series of the box stale', async () => {
+    left = (await promQuery(prom.url, `{instance="${INSTANCE}"}`)).map((r) => JSON.stringify(r));
+    return left.length === 0;
+  }, { timeoutMs: 10_000 }).catch((err: Error) => assert.fail(`${err.message}; still there: ${left.length} series, e.g. ${left.slice(0, 5).join(', ')}\n${r.stderr}`));
 });

@@ -5,7 +5,7 @@
  * the URL's disk queue; the sender drains the queue independently of the
  * cycle. A push therefore only waits for the local disk, never the receiver.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { Labels, MetricFamily } from '../../model/family.ts';
@@ -149,9 +149,12 @@ export class RemoteWriteSink {
   }
 
   /**
-   * The series each source sent last survive a graceful restart (and a reload
-   * that replaces this sink), so what disappeared meanwhile still gets its
-   * stale markers. Read once and deleted: after a crash there is none.
+   * The series each source sent last survive a restart, graceful or not (and
+   * a reload that replaces this sink), so what disappeared meanwhile still
+   * gets its stale markers instead of lingering as a ghost for Prometheus'
+   * 5-minute lookback. The file is rewritten whenever the set of series
+   * changes (rarely: a new mount, interface or exporter series) and at close,
+   * so after a kill -9 or a power loss it is at most one cycle behind.
    */
   private restoreLastSeries(): void {
     const file = path.join(this.dir, LAST_SERIES_FILE);
@@ -160,7 +163,6 @@ export class RemoteWriteSink {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn('remote write: ignoring unreadable last-series file', { file, err });
     }
-    rmSync(file, { force: true });
   }
 
   private saveLastSeries(): void {
@@ -179,6 +181,8 @@ export class RemoteWriteSink {
       const blocks = this.toSeries(batch).flatMap((group) => this.encodeBlocks(group.series, group.collectedAtMs));
       const bytes = blocks.reduce((n, b) => n + b.body.length, 0);
       queue.append(blocks);
+      // After the append: the file never names series whose samples are not queued.
+      if (this.staleness.takeChanged()) this.saveLastSeries();
       sender.wake();
       this.reportDrops(queue);
       return { ok: true, bytesSent: bytes };
@@ -198,6 +202,7 @@ export class RemoteWriteSink {
     const atMs = this.now();
     const stale = this.staleness.sources().flatMap((source) => this.staleness.forget(source, atMs));
     queue.append(this.encodeBlocks(stale, atMs));
+    if (this.staleness.takeChanged()) this.saveLastSeries();
     sender.wake();
     while (queue.pendingBlocks > 0 && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 50));
     if (queue.pendingBlocks > 0) throw new Error(`${this.name}: ${queue.stats().pendingSamples} samples (stale markers and backlog) not delivered before the deadline: ${sender.counters.lastError ?? 'still sending'}`);

@@ -10,6 +10,8 @@ import { seriesKey, type LabelPairs } from './series.ts';
 export class StalenessTracker {
   /** source key → series key → labels of the series it sent last. */
   private readonly last = new Map<string, Map<string, LabelPairs>>();
+  /** Whether the set of series changed since takeChanged() was last called. */
+  private changed = false;
 
   /**
    * Records what `source` sent this cycle and returns stale markers for the
@@ -20,11 +22,16 @@ export class StalenessTracker {
     for (const ts of current) now.set(seriesKey(ts.labels as LabelPairs), ts.labels as LabelPairs);
     const previous = this.last.get(source);
     this.last.set(source, now);
-    if (!previous) return [];
+    if (!previous) {
+      this.changed = true;
+      return [];
+    }
     const stale: TimeSeries[] = [];
     for (const [key, labels] of previous) {
       if (!now.has(key)) stale.push(staleMarker(labels, atMs));
     }
+    // Same size and nothing gone means the same set.
+    if (stale.length > 0 || now.size !== previous.size) this.changed = true;
     return stale;
   }
 
@@ -33,7 +40,15 @@ export class StalenessTracker {
     const previous = this.last.get(source);
     this.last.delete(source);
     if (!previous) return [];
+    this.changed = true;
     return [...previous.values()].map((labels) => staleMarker(labels, atMs));
+  }
+
+  /** True once after the set of series changed (a series or a source came or went). */
+  takeChanged(): boolean {
+    const changed = this.changed;
+    this.changed = false;
+    return changed;
   }
 
   sources(): string[] {

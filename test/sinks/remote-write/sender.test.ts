@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +70,15 @@ function sinkFor(t: { after(fn: () => Promise<void> | void): void }, cfg: Remote
     rmSync(stateDir, { recursive: true, force: true });
   });
   return { sink, logs };
+}
+
+/** Prometheus' stale marker NaN (0x7ff0000000000002) as it sits little endian in an encoded sample. */
+const STALE_NAN_BYTES = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
+
+function staleMarkersIn(body: Buffer): number {
+  let n = 0;
+  for (let i = body.indexOf(STALE_NAN_BYTES); i !== -1; i = body.indexOf(STALE_NAN_BYTES, i + 1)) n++;
+  return n;
 }
 
 const batch = (ts: number, value = 1) => ({
@@ -172,13 +181,36 @@ test('after a graceful restart, series that went away meanwhile still get stale 
   // Three series: m{a="1"} fresh and m{a="2"} stale (the host's request), g stale (the removed source's).
   await waitFor('second cycle sent', () => second.stats().sender.samplesSent === 3);
   assert.equal(second.stats().sender.requests.ok, 2);
-  const staleBits = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
-  const staleIn = (body: Buffer): number => {
-    let n = 0;
-    for (let i = body.indexOf(staleBits); i !== -1; i = body.indexOf(staleBits, i + 1)) n++;
-    return n;
-  };
-  assert.deepEqual(rx.received.slice(-2).map((r) => staleIn(r.body)), [1, 1]);
+  assert.deepEqual(rx.received.slice(-2).map((r) => staleMarkersIn(r.body)), [1, 1]);
+});
+
+test('after a crash (the disk as the kill left it), series that went away meanwhile still get stale markers', async (t) => {
+  const rx = await scriptedReceiver(t, []);
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-'));
+  const afterCrash = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-'));
+  t.after(() => {
+    rmSync(stateDir, { recursive: true, force: true });
+    rmSync(afterCrash, { recursive: true, force: true });
+  });
+  const crashed = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
+  t.after(() => crashed.close());
+  await crashed.push({
+    identity: { instance: 'box-1' },
+    sources: [
+      { source: 'host', job: 'node', timestampMs: 1000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }, { name: 'm', labels: { a: '2' }, value: 2 }] }] },
+      { source: 'exporter.gone', job: 'gone', timestampMs: 1000, families: [{ name: 'g', type: 'gauge', samples: [{ name: 'g', labels: {}, value: 1 }] }] },
+    ],
+  });
+  await crashed.push({ identity: { instance: 'box-1' }, sources: [{ source: 'host', job: 'node', timestampMs: 2000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }, { name: 'm', labels: { a: '2' }, value: 2 }] }] }, { source: 'exporter.gone', job: 'gone', timestampMs: 2000, families: [{ name: 'g', type: 'gauge', samples: [{ name: 'g', labels: {}, value: 1 }] }] }] });
+  await waitFor('both cycles sent', () => crashed.stats().sender.samplesSent === 6);
+  // The state directory as a kill -9 leaves it: no close(), nothing saved at exit.
+  cpSync(stateDir, afterCrash, { recursive: true });
+  const restarted = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir: afterCrash });
+  t.after(() => restarted.close());
+  await restarted.push({ identity: { instance: 'box-1' }, sources: [{ source: 'host', job: 'node', timestampMs: 3000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }] }] }] });
+  // m{a="1"} fresh, m{a="2"} stale (the host's request) and g stale (the removed source's).
+  await waitFor('the restarted cycle sent', () => restarted.stats().sender.samplesSent === 3);
+  assert.deepEqual(rx.received.slice(-2).map((r) => staleMarkersIn(r.body)), [1, 1]);
 });
 
 test('max_samples_per_second bounds how fast a backlog drains', async (t) => {
@@ -208,7 +240,7 @@ test('decommission sends stale markers for everything the box sent before its la
   await purge.decommission(AbortSignal.timeout(5000));
   await purge.close();
   assert.equal(rx.received.length, 2);
-  assert.ok(rx.received[1]!.body.includes(Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f])), 'a stale marker');
+  assert.equal(staleMarkersIn(rx.received[1]!.body), 1, 'a stale marker');
   // Nothing left to mark on a second purge.
   const again = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
   await again.decommission(AbortSignal.timeout(5000));
