@@ -152,7 +152,7 @@ export class Agent {
     }
     const batch: Batch = { cycle, identity: identityLabels(this.config), sources: results, deadlineMs: start + this.config.agent.intervalSeconds * 1000 };
     if (this.runners.size === 0 && !this.noSinkWarned) {
-      this.log.warn('no sink configured ([pushgateway.<name>] or [remote_write.<name>]): collecting, pushing nowhere');
+      this.log.warn('no sink configured ([pushgateway.<name>], [remote_write.<name>] or [listener.<name>]): collecting, pushing nowhere');
       this.noSinkWarned = true;
     }
     const runners = [...this.runners.values()];

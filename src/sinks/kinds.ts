@@ -5,13 +5,14 @@
 import type { SinkKind } from './sink.ts';
 import { pushgatewayKind } from './pushgateway.ts';
 import { remoteWriteKind } from './remote-write/kind.ts';
+import { listenerKind } from './listener.ts';
 
 /** Keeps each kind's config type checked where it is defined, and erases it here. */
 function erase<C>(kind: SinkKind<C>): SinkKind<unknown> {
   return kind as unknown as SinkKind<unknown>;
 }
 
-export const SINK_KINDS: readonly SinkKind<unknown>[] = [erase(pushgatewayKind), erase(remoteWriteKind)];
+export const SINK_KINDS: readonly SinkKind<unknown>[] = [erase(pushgatewayKind), erase(remoteWriteKind), erase(listenerKind)];
 
 export function findSinkKind(section: string): SinkKind<unknown> | undefined {
   return SINK_KINDS.find((k) => k.section === section);

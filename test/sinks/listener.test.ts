@@ -1,0 +1,163 @@
+/**
+ * The listener sink in process: what /metrics serves after a push, HTTP
+ * behaviour, bind failures and close. A real Prometheus scraping it through
+ * the CLI agent is in test/integration/agent-listener.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request as httpRequest } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { gunzipSync } from 'node:zlib';
+import { Registry } from 'prom-client';
+import { ConfigError } from '../../src/config/schema.ts';
+import { configFromText } from '../../src/config/config.ts';
+import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../src/log.ts';
+import { FamilySet } from '../../src/model/family.ts';
+import { parseText } from '../../src/model/text-parser.ts';
+import { ListenerSink, parseListenAddress, type ListenerConfig } from '../../src/sinks/listener.ts';
+import type { Batch, SourceResult } from '../../src/sinks/sink.ts';
+
+function source(id: string, job: string, build: (f: FamilySet) => void): SourceResult {
+  const f = new FamilySet();
+  build(f);
+  f.gauge('up', 'Whether the source was collected.', 1);
+  return { source: id, job, up: true, families: f.toArray(), timestampMs: 1_700_000_000_000 };
+}
+
+function batch(sources: SourceResult[]): Batch {
+  return { cycle: 1, identity: { instance: 'box-1', site: 'lab' }, sources, deadlineMs: Date.now() + 10_000 };
+}
+
+function newSink(t: { after(fn: () => Promise<void>): void }, config: ListenerConfig = { host: '127.0.0.1', port: 0 }): { sink: ListenerSink; registry: Registry; logs: string[] } {
+  const registry = new Registry();
+  const logs: string[] = [];
+  const previousSink = setLogSink((line) => logs.push(line));
+  const previousLevel = getLogLevel();
+  setLogLevel('info');
+  const sink = new ListenerSink('listener.local', config, { log: createLogger(), registry, stateDir: os.tmpdir() });
+  t.after(async () => {
+    await sink.close();
+    setLogSink(previousSink);
+    setLogLevel(previousLevel);
+  });
+  return { sink, registry, logs };
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+function get(port: number, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('parseListenAddress: host:port, [v6]:port, :port; anything else says what is wrong', () => {
+  assert.deepEqual(parseListenAddress('127.0.0.1:9100'), { host: '127.0.0.1', port: 9100 });
+  assert.deepEqual(parseListenAddress('[::1]:9100'), { host: '::1', port: 9100 });
+  assert.deepEqual(parseListenAddress(':9100'), { host: undefined, port: 9100 });
+  assert.deepEqual(parseListenAddress('box.example:0'), { host: 'box.example', port: 0 });
+  assert.throws(() => parseListenAddress('9100'), /not host:port/);
+  assert.throws(() => parseListenAddress('::1:9100'), /not host:port/);
+  assert.throws(() => parseListenAddress('127.0.0.1:70000'), /port 70000 is out of range/);
+});
+
+test('[listener.<name>] is a sink; a bad or missing address names file, section and key', () => {
+  const ok = configFromText('[listener.local]\naddress = 127.0.0.1:9100\n');
+  assert.deepEqual(ok.sinks.map((s) => [s.kind, s.name, s.config]), [['listener', 'listener.local', { host: '127.0.0.1', port: 9100 }]]);
+  assert.throws(() => configFromText('[listener.local]\naddress = 9100\n', 'edgepush.ini'), (err: unknown) => err instanceof ConfigError && err.message.startsWith('edgepush.ini: [listener.local] address: "9100" is not host:port'));
+  assert.throws(() => configFromText('[listener.local]\n', 'edgepush.ini'), (err: unknown) => err instanceof ConfigError && /\[listener\.local\] address: is required/.test(err.message));
+  assert.throws(() => configFromText('[listener.local]\naddress = :9100\nadress = x\n', 'edgepush.ini'), (err: unknown) => err instanceof ConfigError && /\[listener\.local\] adress/.test(err.message));
+});
+
+test('/metrics serves the last cycle: every source merged, with its job and the box identity, as a Pushgateway shows its groups', async (t) => {
+  const { sink, registry, logs } = newSink(t);
+  const before = await sink.push(batch([source('host', 'node', (f) => f.gauge('node_load1', '1m load average.', 0.5))]));
+  assert.equal(before.ok, true);
+  const port = sink.address()!.port;
+  assert.ok(logs.some((l) => l.includes('msg=listening') && l.includes(`address=127.0.0.1:${port}`)), logs.join('\n'));
+
+  const report = await sink.push(
+    batch([
+      source('host', 'node', (f) => f.gauge('node_load1', '1m load average.', 0.25)),
+      // An exporter's own `job` label is kept aside as exported_job, as Prometheus does on a scrape.
+      source('exporter.app', 'app', (f) => f.counter('app_requests_total', 'Requests.', 7, { job: 'inner' })),
+      source('exporter.other', 'other', (f) => f.gauge('app_requests_total', 'Not a counter here.', 1)),
+    ]),
+  );
+  assert.equal(report.ok, true);
+  const reply = await get(port, '/metrics');
+  assert.equal(reply.status, 200);
+  assert.equal(reply.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+  const text = reply.body.toString();
+  const families = parseText(text);
+  const series = (name: string) => families.find((f) => f.name === name)?.samples.map((s) => ({ ...s.labels, value: String(s.value) }));
+  assert.deepEqual(series('up'), [
+    { instance: 'box-1', job: 'app', site: 'lab', value: '1' },
+    { instance: 'box-1', job: 'node', site: 'lab', value: '1' },
+    { instance: 'box-1', job: 'other', site: 'lab', value: '1' },
+  ]);
+  assert.deepEqual(series('node_load1'), [{ instance: 'box-1', job: 'node', site: 'lab', value: '0.25' }], 'the latest cycle only');
+  assert.deepEqual(series('app_requests_total'), [{ exported_job: 'inner', instance: 'box-1', job: 'app', site: 'lab', value: '7' }], "the other source's gauge of that name is left out");
+  assert.doesNotMatch(text, / 1700000000000\n/, 'no timestamps: the scrape stamps them');
+  assert.ok(logs.some((l) => l.includes('msg=failing') && l.includes('app_requests_total (gauge in exporter.other, counter in exporter.app)')), logs.join('\n'));
+
+  const gzipped = await get(port, '/metrics', { headers: { 'accept-encoding': 'gzip, deflate' } });
+  assert.equal(gzipped.headers['content-encoding'], 'gzip');
+  assert.equal(gunzipSync(gzipped.body).toString(), text);
+  const head = await get(port, '/metrics', { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers['content-length'], String(Buffer.byteLength(text)));
+  assert.equal(head.body.length, 0);
+
+  assert.equal((await get(port, '/-/healthy')).status, 200);
+  assert.equal((await get(port, '/nothing')).status, 404);
+  const post = await get(port, '/metrics', { method: 'POST' });
+  assert.equal(post.status, 405);
+  assert.equal(post.headers['allow'], 'GET, HEAD');
+  const counted = (await registry.getSingleMetric('edgepush_listener_requests_total')!.get()).values.map((v) => [v.labels['code'], v.value]);
+  assert.deepEqual(counted.sort(), [['200', 4], ['404', 1], ['405', 1]]);
+});
+
+test('a port in use fails only this sink, logged once, and is bound at a later cycle once free', async (t) => {
+  const squatter = createServer();
+  squatter.listen(0, '127.0.0.1');
+  await once(squatter, 'listening');
+  const port = (squatter.address() as AddressInfo).port;
+  const { sink, logs } = newSink(t, { host: '127.0.0.1', port });
+  const b = batch([source('host', 'node', (f) => f.gauge('node_load1', '1m load average.', 1))]);
+  const first = await sink.push(b);
+  assert.equal(first.ok, false);
+  assert.equal(first.error, `cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+  assert.equal((await sink.push(b)).ok, false);
+  assert.equal(logs.filter((l) => l.includes('msg=failing') && l.includes('EADDRINUSE')).length, 1, 'logged once per state change');
+  await new Promise<void>((resolve) => squatter.close(() => resolve()));
+  assert.equal((await sink.push(b)).ok, true);
+  assert.equal((await get(port, '/metrics')).status, 200);
+  assert.ok(logs.some((l) => l.includes('msg=recovered')));
+});
+
+test('nothing is bound before the first cycle; after close the port is free', async (t) => {
+  const { sink } = newSink(t);
+  assert.equal(sink.address(), undefined, 'nothing is bound before the first push');
+  await sink.push(batch([]));
+  const port = sink.address()!.port;
+  assert.equal((await get(port, '/metrics')).status, 200);
+  await sink.close();
+  await assert.rejects(get(port, '/metrics'), /ECONNREFUSED/);
+  const again = createServer();
+  again.listen(port, '127.0.0.1');
+  await once(again, 'listening');
+  again.close();
+});
