@@ -57,24 +57,40 @@ export function readHttpClientConfig(r: SectionReader, defaultTimeoutSeconds = 5
   if (username !== undefined) cfg.username = username;
   if (password !== undefined) cfg.password = password;
   if (bearerToken !== undefined) cfg.bearerToken = bearerToken;
-  const tlsFiles = createHash('sha256');
-  for (const [key, field] of [['tls_ca_file', 'tlsCaFile'], ['tls_cert_file', 'tlsCertFile'], ['tls_key_file', 'tlsKeyFile']] as const) {
-    const file = r.string(key);
-    if (file === undefined || file === '') continue;
-    try {
-      tlsFiles.update(`${key}\0`).update(readFileSync(file));
-    } catch (err) {
-      throw r.error(key, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    cfg[field] = file;
-  }
-  if (cfg.tlsCaFile || cfg.tlsCertFile) cfg.tlsFilesSha256 = tlsFiles.digest('hex');
+  const tls = readTlsFiles(r, ['tls_ca_file', 'tls_cert_file', 'tls_key_file']);
+  if (tls.files['tls_ca_file']) cfg.tlsCaFile = tls.files['tls_ca_file'];
+  if (tls.files['tls_cert_file']) cfg.tlsCertFile = tls.files['tls_cert_file'];
+  if (tls.files['tls_key_file']) cfg.tlsKeyFile = tls.files['tls_key_file'];
+  if (tls.sha256) cfg.tlsFilesSha256 = tls.sha256;
   if ((cfg.tlsCertFile === undefined) !== (cfg.tlsKeyFile === undefined)) throw r.error(cfg.tlsCertFile ? 'tls_key_file' : 'tls_cert_file', 'tls_cert_file and tls_key_file go together');
   const serverName = r.string('tls_server_name');
   if (serverName) cfg.tlsServerName = serverName;
   const proxy = r.url('proxy_url');
   if (proxy) cfg.proxyUrl = proxy.href;
   return cfg;
+}
+
+/**
+ * The TLS files a section names, checked readable now (so a bad path is a
+ * config error naming the key), with one digest of their contents. The
+ * digest goes into the sink's fingerprint: a reload after a certificate
+ * rotation (same paths, new contents) rebuilds the sink, instead of keeping
+ * the old files in a running dispatcher or server.
+ */
+export function readTlsFiles(r: SectionReader, keys: readonly string[]): { files: Record<string, string>; sha256?: string } {
+  const files: Record<string, string> = {};
+  const digest = createHash('sha256');
+  for (const key of keys) {
+    const file = r.string(key);
+    if (file === undefined || file === '') continue;
+    try {
+      digest.update(`${key}\0`).update(readFileSync(file));
+    } catch (err) {
+      throw r.error(key, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    files[key] = file;
+  }
+  return Object.keys(files).length ? { files, sha256: digest.digest('hex') } : { files };
 }
 
 /** Authorization header value, or undefined. */

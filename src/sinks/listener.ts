@@ -12,29 +12,50 @@
  * timestamps. The port is bound at the first push, so `edgepush decommission`
  * and the like never open it; a bind failure (address in use, a port below
  * 1024 without the capability) fails only this sink and is retried every
- * cycle.
+ * cycle. For a port others can reach: HTTPS (tls_cert_file/tls_key_file) and
+ * basic auth (username/password), as node_exporter's web config offers.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import type { Registry } from 'prom-client';
-import type { KeySpec, SectionReader } from '../config/schema.ts';
+import { secretKeys, type KeySpec, type SectionReader } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../model/family.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
 import { encodeText, TEXT_CONTENT_TYPE } from '../model/text-encoder.ts';
 import { Counter } from '../prom.ts';
+import { readTlsFiles } from './http-client.ts';
 import type { Batch, PushReport, Sink, SinkContext, SinkKind } from './sink.ts';
 import { StateLog } from './state-log.ts';
 
-export interface ListenerConfig {
+export interface ListenerAddress {
   /** Host to bind; undefined binds every interface. */
   host: string | undefined;
   port: number;
 }
 
+export interface ListenerConfig extends ListenerAddress {
+  /** HTTPS with this certificate chain and key (PEM) when set. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Digest of the TLS files' contents: part of the fingerprint, so a reload after a rotation rebuilds the server. */
+  tlsFilesSha256?: string;
+  /** Basic auth every request must carry when set. */
+  username?: string;
+  password?: string;
+}
+
 const KEYS: readonly KeySpec[] = [
   { key: 'address', kind: 'string', help: 'host:port to serve /metrics on, e.g. 127.0.0.1:9100, [::1]:9100, or :9100 for every interface. Required.' },
+  { key: 'tls_cert_file', kind: 'path', help: 'Serve HTTPS with this certificate (PEM, the chain after the leaf); with tls_key_file.' },
+  { key: 'tls_key_file', kind: 'path', help: 'Private key (PEM) of tls_cert_file.' },
+  { key: 'username', kind: 'string', help: 'Require basic auth with this user name (and password) on every request.' },
+  ...secretKeys('password', 'Basic auth password required with username.'),
 ];
 
 const MAX_CONNECTIONS = 32;
@@ -42,7 +63,7 @@ const MAX_CONNECTIONS = 32;
 const ADDRESS_RE = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/;
 
 /** Parses `host:port`, `[v6]:port` or `:port`; throws a message saying what is wrong. */
-export function parseListenAddress(address: string): ListenerConfig {
+export function parseListenAddress(address: string): ListenerAddress {
   const m = ADDRESS_RE.exec(address.trim());
   if (!m) throw new Error(`"${address}" is not host:port ([v6]:port for IPv6, :port for every interface)`);
   const port = Number(m[3]);
@@ -57,11 +78,29 @@ export const listenerKind: SinkKind<ListenerConfig> = {
   parse(r: SectionReader): ListenerConfig {
     const address = r.string('address');
     if (!address) throw r.error('address', 'is required, e.g. 127.0.0.1:9100');
+    let config: ListenerConfig;
     try {
-      return parseListenAddress(address);
+      config = parseListenAddress(address);
     } catch (err) {
       throw r.error('address', (err as Error).message);
     }
+    const tls = readTlsFiles(r, ['tls_cert_file', 'tls_key_file']);
+    const cert = tls.files['tls_cert_file'];
+    const key = tls.files['tls_key_file'];
+    if ((cert === undefined) !== (key === undefined)) throw r.error(cert ? 'tls_key_file' : 'tls_cert_file', 'tls_cert_file and tls_key_file go together');
+    if (cert && key) {
+      try {
+        createSecureContext({ cert: readFileSync(cert), key: readFileSync(key) });
+      } catch (err) {
+        throw r.error('tls_cert_file', `${cert} and ${key} do not make a usable certificate: ${(err as Error).message}`);
+      }
+      Object.assign(config, { tlsCertFile: cert, tlsKeyFile: key, tlsFilesSha256: tls.sha256 });
+    }
+    const username = r.string('username');
+    const password = r.secret('password');
+    if ((username === undefined) !== (password === undefined)) throw r.error(username === undefined ? 'username' : 'password', 'username and password go together');
+    if (username !== undefined && password !== undefined) Object.assign(config, { username, password });
+    return config;
   },
   create: (name, config, ctx) => new ListenerSink(name, config, ctx),
 };
@@ -147,7 +186,10 @@ export class ListenerSink implements Sink {
   private listen(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('closed'));
     this.listening ??= new Promise<void>((resolve, reject) => {
-      const server = createServer((req, res) => this.serve(req, res));
+      const handler = (req: IncomingMessage, res: ServerResponse): void => this.serve(req, res);
+      const { tlsCertFile, tlsKeyFile } = this.config;
+      // The files are read at bind time: a reload after a rotation builds a new sink (fingerprint), which reads them again.
+      const server = tlsCertFile && tlsKeyFile ? createTlsServer({ cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) }, handler) : createServer(handler);
       // A scraper needs one or two; a connection flood must not grow the agent's memory.
       server.maxConnections = MAX_CONNECTIONS;
       server.once('error', (err) => {
@@ -159,7 +201,7 @@ export class ListenerSink implements Sink {
         server.on('error', (err) => this.log.error('listener error', { err }));
         this.server = server;
         const a = this.address();
-        this.log.info('listening', { address: a ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : this.describeAddress() });
+        this.log.info('listening', { address: a ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : this.describeAddress(), tls: Boolean(tlsCertFile), basic_auth: this.config.username !== undefined });
         resolve();
       });
     });
@@ -169,7 +211,10 @@ export class ListenerSink implements Sink {
   private serve(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://listener');
     let code: number;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
+    if (!this.authorized(req)) {
+      code = 401;
+      res.writeHead(code, { 'www-authenticate': 'Basic realm="edgepush"', 'content-type': 'text/plain; charset=utf-8' }).end('Unauthorized\n');
+    } else if (req.method !== 'GET' && req.method !== 'HEAD') {
       code = 405;
       res.writeHead(code, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed\n');
     } else if (url.pathname === '/metrics') {
@@ -185,6 +230,17 @@ export class ListenerSink implements Sink {
       res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
     }
     this.requests.inc({ sink: this.name, code: String(code) });
+  }
+
+  /** Basic auth, when configured; compared in constant time, as digests so lengths do not leak either. */
+  private authorized(req: IncomingMessage): boolean {
+    const { username, password } = this.config;
+    if (username === undefined || password === undefined) return true;
+    const m = /^Basic +([A-Za-z0-9+/=]+)$/.exec(req.headers.authorization ?? '');
+    if (!m) return false;
+    const given = createHash('sha256').update(Buffer.from(m[1]!, 'base64')).digest();
+    const expected = createHash('sha256').update(`${username}:${password}`).digest();
+    return timingSafeEqual(given, expected);
   }
 
   private serveMetrics(req: IncomingMessage, res: ServerResponse): number {

@@ -5,19 +5,26 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../../src/config/schema.ts';
-import { configFromText } from '../../src/config/config.ts';
+import { configFromText, loadConfig } from '../../src/config/config.ts';
+import { Agent } from '../../src/agent.ts';
 import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../src/log.ts';
 import { FamilySet } from '../../src/model/family.ts';
 import { parseText } from '../../src/model/text-parser.ts';
 import { ListenerSink, parseListenAddress, type ListenerConfig } from '../../src/sinks/listener.ts';
 import type { Batch, SourceResult } from '../../src/sinks/sink.ts';
+import { freePort } from '../helpers/servers.ts';
+import { makeMutualTlsFiles, opensslMissing } from '../helpers/tls.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 function source(id: string, job: string, build: (f: FamilySet) => void): SourceResult {
   const f = new FamilySet();
@@ -51,9 +58,11 @@ interface Reply {
   body: Buffer;
 }
 
-function get(port: number, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+function get(port: number, path: string, options: { method?: string; headers?: Record<string, string>; ca?: Buffer } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (res) => {
+    const common = { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false };
+    const send = options.ca ? (cb: (res: IncomingMessage) => void) => httpsRequest({ ...common, ca: options.ca }, cb) : (cb: (res: IncomingMessage) => void) => httpRequest(common, cb);
+    const req = send((res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -160,4 +169,70 @@ test('nothing is bound before the first cycle; after close the port is free', as
   again.listen(port, '127.0.0.1');
   await once(again, 'listening');
   again.close();
+});
+
+test('HTTPS and basic auth: a configuration error names the key; without the right credentials every path is 401', { skip: opensslMissing() }, async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-listener-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  makeMutualTlsFiles(dir, 'box.example');
+  writeFileSync(path.join(dir, 'password'), 's3cret\n');
+  writeFileSync(path.join(dir, 'garbage.pem'), 'not a certificate\n');
+  const section = (keys: string) => `[listener.lan]\naddress = 127.0.0.1:0\n${keys}`;
+  const configError = (keys: string, pattern: RegExp) => assert.throws(() => configFromText(section(keys), 'edgepush.ini'), (err: unknown) => err instanceof ConfigError && pattern.test(err.message), pattern.source);
+  configError(`tls_cert_file = ${dir}/server.pem\n`, /\[listener\.lan\] tls_key_file: tls_cert_file and tls_key_file go together/);
+  configError(`tls_cert_file = ${dir}/missing.pem\ntls_key_file = ${dir}/server.key\n`, /\[listener\.lan\] tls_cert_file: cannot read .*missing\.pem: ENOENT/);
+  configError(`tls_cert_file = ${dir}/garbage.pem\ntls_key_file = ${dir}/server.key\n`, /\[listener\.lan\] tls_cert_file: .* do not make a usable certificate/);
+  configError('username = scraper\n', /\[listener\.lan\] password: username and password go together/);
+
+  const config = configFromText(section(`tls_cert_file = ${dir}/server.pem\ntls_key_file = ${dir}/server.key\nusername = scraper\npassword_file = ${dir}/password\n`)).sinks[0]!.config as ListenerConfig;
+  assert.equal(config.password, 's3cret');
+  assert.match(config.tlsFilesSha256 ?? '', /^[0-9a-f]{64}$/);
+  const { sink } = newSink(t, config);
+  assert.equal((await sink.push(batch([source('host', 'node', (f) => f.gauge('node_load1', '1m load average.', 1))]))).ok, true);
+  const port = sink.address()!.port;
+  const ca = readFileSync(path.join(dir, 'ca.pem'));
+  const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+
+  const anonymous = await get(port, '/metrics', { ca });
+  assert.equal(anonymous.status, 401);
+  assert.equal(anonymous.headers['www-authenticate'], 'Basic realm="edgepush"');
+  assert.equal((await get(port, '/-/healthy', { ca })).status, 401);
+  assert.equal((await get(port, '/metrics', { ca, headers: basic('scraper', 'wrong') })).status, 401);
+  assert.equal((await get(port, '/metrics', { ca, headers: basic('someone', 's3cret') })).status, 401);
+  const ok = await get(port, '/metrics', { ca, headers: basic('scraper', 's3cret') });
+  assert.equal(ok.status, 200);
+  assert.match(ok.body.toString(), /^node_load1\{instance="box-1",job="node",site="lab"\} 1$/m);
+  await assert.rejects(get(port, '/metrics', { headers: basic('scraper', 's3cret') }), 'plain HTTP gets no answer from the HTTPS port');
+});
+
+test('a reload after a certificate rotation (same paths, new contents) serves the new certificate on the same port', { skip: opensslMissing() }, async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-listener-rotate-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const generation of ['old', 'new']) {
+    mkdirSync(path.join(dir, generation));
+    makeMutualTlsFiles(path.join(dir, generation), 'box.example');
+  }
+  const install = (generation: string) => {
+    copyFileSync(path.join(dir, generation, 'server.pem'), path.join(dir, 'listener.pem'));
+    copyFileSync(path.join(dir, generation, 'server.key'), path.join(dir, 'listener.key'));
+  };
+  install('old');
+  const port = await freePort();
+  const configFile = path.join(dir, 'edgepush.ini');
+  writeFileSync(configFile, `[agent]\nstate_dir = ${dir}/state\n[identity]\ninstance = box-1\n[host]\nenabled = false\n[listener.lan]\naddress = 127.0.0.1:${port}\ntls_cert_file = ${dir}/listener.pem\ntls_key_file = ${dir}/listener.key\n`);
+  const load = () => loadConfig({ defaultsFile: path.join(dir, 'none.ini'), configFile });
+  const agent = new Agent({ config: load(), reloadConfig: load });
+  t.after(() => agent.stop());
+  const servedBy = async (generation: string) => {
+    const ca = readFileSync(path.join(dir, generation, 'ca.pem'));
+    await waitFor(`the ${generation} certificate served`, async () => {
+      await (await agent.runCycle()).pushed;
+      return (await get(port, '/metrics', { ca }).catch(() => undefined))?.status === 200;
+    }, { timeoutMs: 10_000 });
+  };
+  await servedBy('old');
+  install('new');
+  assert.equal(agent.reload(), true);
+  await servedBy('new');
+  await assert.rejects(get(port, '/metrics', { ca: readFileSync(path.join(dir, 'old', 'ca.pem')) }), /certificate/, 'the old certificate is gone');
 });
