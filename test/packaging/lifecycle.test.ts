@@ -11,7 +11,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { CACHE_DIR, packageVersion } from '../../scripts/lib/build.ts';
-import { missingPeers, startPushgateway, type RunningServer } from '../helpers/servers.ts';
+import { freePort, missingPeers, startPushgateway, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { ensurePackage } from './build-once.ts';
 import { BootedRoot, copyRoot, debianRootUnavailable, ensureDebianRoot, has } from './debian-root.ts';
@@ -92,7 +92,9 @@ test('install, reboot, crash loop, upgrade keeping the config, broken config, re
   // The agent's default identity: the root's hostname.
   const instance = (await c.must(['hostname'])).trim();
 
-  // Points the agent at the test gateway before the package starts it.
+  // Points the agent at the test gateway before the package starts it, and opens a listener
+  // (the container shares the host's network, so the test reaches it on loopback).
+  const listenerPort = await freePort();
   await sh(`mkdir -p /etc/edgepush/conf.d && cat > /etc/edgepush/conf.d/50-test.ini <<'EOF'
 [agent]
 interval = 2s
@@ -100,6 +102,8 @@ timeout = 1s
 [pushgateway.test]
 url = ${gw.url}
 timeout = 1s
+[listener.test]
+address = 127.0.0.1:${listenerPort}
 EOF`);
 
   await t.test('install: started, enabled, pushing as the edgepush user', async () => {
@@ -112,6 +116,12 @@ EOF`);
     assert.match(await sh('stat -c %U:%G:%a /var/lib/edgepush /var/lib/edgepush/textfile'), /^edgepush:edgepush:750\nedgepush:edgepush:750\n$/);
     const journal = await c.must(['journalctl', '-u', 'edgepush', '--no-pager', '-o', 'cat']);
     assert.doesNotMatch(journal, /textfile.*ENOENT/, 'the textfile directory exists');
+    // The unit's hardening (system call filter, address families, no capabilities) lets it serve a port.
+    const served = await waitFor('the listener serving under the unit', async () => {
+      const res = await fetch(`http://127.0.0.1:${listenerPort}/metrics`).catch(() => undefined);
+      return res?.status === 200 ? res.text() : undefined;
+    });
+    assert.match(served, new RegExp(`^up\\{instance="${instance}",job="node"\\} 1$`, 'm'));
   });
 
   await t.test('reboot: back and pushing', async () => {
