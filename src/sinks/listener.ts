@@ -159,7 +159,9 @@ export class ListenerSink implements Sink {
       this.states.report('listen', undefined);
       return { ok: true, bytesSent: 0 };
     } catch (err) {
-      const error = `cannot listen on ${this.describeAddress()}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      const e = err as NodeJS.ErrnoException;
+      // A bind error is best said by its code (EADDRINUSE, EACCES); others (an unreadable certificate) by their message.
+      const error = `cannot listen on ${this.describeAddress()}: ${e.syscall === 'listen' || e.syscall === 'bind' ? e.code : e.message}`;
       this.states.report('listen', error);
       return { ok: false, bytesSent: 0, error };
     }
@@ -185,27 +187,37 @@ export class ListenerSink implements Sink {
   /** Binds once; a failed bind is forgotten so the next push tries again. */
   private listen(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('closed'));
-    this.listening ??= new Promise<void>((resolve, reject) => {
+    this.listening ??= this.bind().catch((err: unknown) => {
+      this.listening = undefined;
+      throw err;
+    });
+    return this.listening;
+  }
+
+  private bind(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const handler = (req: IncomingMessage, res: ServerResponse): void => this.serve(req, res);
       const { tlsCertFile, tlsKeyFile } = this.config;
       // The files are read at bind time: a reload after a rotation builds a new sink (fingerprint), which reads them again.
       const server = tlsCertFile && tlsKeyFile ? createTlsServer({ cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) }, handler) : createServer(handler);
       // A scraper needs one or two; a connection flood must not grow the agent's memory.
       server.maxConnections = MAX_CONNECTIONS;
-      server.once('error', (err) => {
-        this.listening = undefined;
-        reject(err);
-      });
+      server.once('error', reject);
       server.listen({ host: this.config.host, port: this.config.port }, () => {
-        server.removeAllListeners('error');
+        server.removeListener('error', reject);
         server.on('error', (err) => this.log.error('listener error', { err }));
+        if (this.closed) {
+          // close() ran while the bind was under way: nothing may keep the port.
+          server.close();
+          reject(new Error('closed'));
+          return;
+        }
         this.server = server;
         const a = this.address();
         this.log.info('listening', { address: a ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : this.describeAddress(), tls: Boolean(tlsCertFile), basic_auth: this.config.username !== undefined });
         resolve();
       });
     });
-    return this.listening;
   }
 
   private serve(req: IncomingMessage, res: ServerResponse): void {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -235,4 +235,21 @@ test('a reload after a certificate rotation (same paths, new contents) serves th
   assert.equal(agent.reload(), true);
   await servedBy('new');
   await assert.rejects(get(port, '/metrics', { ca: readFileSync(path.join(dir, 'old', 'ca.pem')) }), /certificate/, 'the old certificate is gone');
+});
+
+test('a certificate unreadable at bind time fails only this sink, says which file, and the next cycle binds once it is back', { skip: opensslMissing() }, async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-listener-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  makeMutualTlsFiles(dir, 'box.example');
+  const config = configFromText(`[listener.lan]\naddress = 127.0.0.1:0\ntls_cert_file = ${dir}/server.pem\ntls_key_file = ${dir}/server.key\n`).sinks[0]!.config as ListenerConfig;
+  const { sink } = newSink(t, config);
+  renameSync(path.join(dir, 'server.pem'), path.join(dir, 'away.pem'));
+  const b = batch([source('host', 'node', (f) => f.gauge('node_load1', '1m load average.', 1))]);
+  const failed = await sink.push(b);
+  assert.equal(failed.ok, false);
+  assert.match(failed.error ?? '', /^cannot listen on 127\.0\.0\.1:0: ENOENT: .*server\.pem/);
+  renameSync(path.join(dir, 'away.pem'), path.join(dir, 'server.pem'));
+  assert.equal((await sink.push(b)).ok, true);
+  const ok = await get(sink.address()!.port, '/metrics', { ca: readFileSync(path.join(dir, 'ca.pem')) });
+  assert.equal(ok.status, 200);
 });
