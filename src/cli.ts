@@ -13,6 +13,7 @@ import { COMMIT, VERSION } from './version.ts';
 import { CONFIG_FLAGS, describeKeys, loadConfig, type AgentConfig } from './config/config.ts';
 import { ConfigError } from './config/schema.ts';
 import { Agent, decommission } from './agent.ts';
+import { findSinkKind } from './sinks/kinds.ts';
 import { monotonicMs, readBootId, RestartBackoff, serviceStateFile } from './restart-backoff.ts';
 import { isSea } from 'node:sea';
 import { pathToFileURL } from 'node:url';
@@ -207,8 +208,8 @@ function summarize(c: AgentConfig): string {
     `source host: ${c.host.enabled ? `job=${c.host.job}, ${c.host.source.enabled.size} collectors (${[...c.host.source.enabled].sort().join(', ')})` : 'disabled'}`,
     `source self: ${c.self.enabled ? `job=${c.self.job}` : 'disabled'}`,
     ...c.exporters.map((e) => `source exporter.${e.name}: job=${e.job} url=${e.url} timeout=${e.timeoutSeconds}s`),
-    // Only the URL of a sink: its other settings may hold secrets.
-    ...c.sinks.map((s) => `sink ${s.name}: ${String((s.config as { url?: unknown }).url ?? '')}`),
+    // Only where a sink sends or serves: its other settings may hold secrets.
+    ...c.sinks.map((s) => `sink ${s.name}: ${findSinkKind(s.kind)?.describe(s.config) ?? ''}`),
   ];
   if (c.sinks.length === 0) lines.push('warning: no sink configured: nothing will be pushed');
   return lines.join('\n') + '\n';

@@ -72,6 +72,11 @@ export function parseListenAddress(address: string): ListenerAddress {
   return { host: host === '' ? undefined : host, port };
 }
 
+/** `host:port`, `[v6]:port` or `:port`: the form parseListenAddress reads. */
+export function formatAddress({ host, port }: ListenerAddress): string {
+  return `${host === undefined ? '' : host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 export const listenerKind: SinkKind<ListenerConfig> = {
   section: 'listener',
   keys: KEYS,
@@ -103,6 +108,7 @@ export const listenerKind: SinkKind<ListenerConfig> = {
     return config;
   },
   create: (name, config, ctx) => new ListenerSink(name, config, ctx),
+  describe: (config) => `serving ${config.tlsCertFile ? 'https' : 'http'}://${formatAddress(config)}/metrics${config.username === undefined ? '' : ' (basic auth)'}`,
 };
 
 const requestCounters = new WeakMap<Registry, Counter<'sink' | 'code'>>();
@@ -161,7 +167,7 @@ export class ListenerSink implements Sink {
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       // A bind error is best said by its code (EADDRINUSE, EACCES); others (an unreadable certificate) by their message.
-      const error = `cannot listen on ${this.describeAddress()}: ${e.syscall === 'listen' || e.syscall === 'bind' ? e.code : e.message}`;
+      const error = `cannot listen on ${formatAddress(this.config)}: ${e.syscall === 'listen' || e.syscall === 'bind' ? e.code : e.message}`;
       this.states.report('listen', error);
       return { ok: false, bytesSent: 0, error };
     }
@@ -177,11 +183,6 @@ export class ListenerSink implements Sink {
       server.close(() => resolve());
       server.closeAllConnections();
     });
-  }
-
-  private describeAddress(): string {
-    const { host, port } = this.config;
-    return `${host === undefined ? '' : host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
   /** Binds once; a failed bind is forgotten so the next push tries again. */
@@ -214,7 +215,7 @@ export class ListenerSink implements Sink {
         }
         this.server = server;
         const a = this.address();
-        this.log.info('listening', { address: a ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : this.describeAddress(), tls: Boolean(tlsCertFile), basic_auth: this.config.username !== undefined });
+        this.log.info('listening', { address: formatAddress(a ? { host: a.address, port: a.port } : this.config), tls: Boolean(tlsCertFile), basic_auth: this.config.username !== undefined });
         resolve();
       });
     });

@@ -66,6 +66,7 @@ export const pushgatewayKind: SinkKind<PushgatewayConfig> = {
     };
   },
   create: (name, config, ctx) => new PushgatewaySink(name, config, ctx),
+  describe: (config) => config.url,
 };
 
 interface GroupOutcome {

@@ -23,13 +23,14 @@ test('the shipped defaults.ini and example edgepush.ini load', () => {
 test('check-config: exit 0 with a summary, exit 1 naming file, section and key', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-check-'));
   const good = path.join(dir, 'good.ini');
-  writeFileSync(good, '[identity]\ninstance = box-9\n[pushgateway.main]\nurl = http://127.0.0.1:9091\npassword = hunter2\nusername = u\n');
+  writeFileSync(good, '[identity]\ninstance = box-9\n[pushgateway.main]\nurl = http://127.0.0.1:9091\npassword = hunter2\nusername = u\n[listener.lan]\naddress = [::1]:9100\nusername = scraper\npassword = swordfish\n');
   const ok = await runCli(['check-config', `--config.file=${good}`, `--config.defaults=${DEFAULTS}`]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /configuration OK/);
   assert.match(ok.stdout, /instance: box-9/);
   assert.match(ok.stdout, /sink pushgateway.main: http:\/\/127.0.0.1:9091/);
-  assert.doesNotMatch(ok.stdout, /hunter2/);
+  assert.match(ok.stdout, /sink listener.lan: serving http:\/\/\[::1\]:9100\/metrics \(basic auth\)/);
+  assert.doesNotMatch(ok.stdout, /hunter2|swordfish/);
 
   const bad = path.join(dir, 'bad.ini');
   writeFileSync(bad, '[exporter.app]\nurl = http://127.0.0.1:9100/metrics\ntimeout = 1 minute\n');

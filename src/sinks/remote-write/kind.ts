@@ -70,6 +70,7 @@ export const remoteWriteKind: SinkKind<RemoteWriteKindConfig> = {
     };
   },
   create: (name, config, ctx) => new RemoteWriteAgentSink(name, config, ctx),
+  describe: (config) => config.url,
 };
 
 /** The sink as the agent sees it: the remote-write sink plus its dispatcher and self metrics. */
