@@ -122,7 +122,7 @@ function requestCounter(registry: Registry): Counter<'sink' | 'code'> {
   return c;
 }
 
-/** What the last cycle looks like on the wire, encoded once per cycle, not per request. */
+/** What the last cycle looks like on the wire: encoded at its first request, then reused until the next cycle. */
 interface Exposition {
   text: Buffer;
   gzip?: Buffer;
@@ -138,8 +138,10 @@ export class ListenerSink implements Sink {
   private readonly requests: Counter<'sink' | 'code'>;
   private server: Server | undefined;
   private listening: Promise<void> | undefined;
-  /** Set by every push before the port is bound, so a request always finds a cycle. */
-  private exposition: Exposition = { text: Buffer.alloc(0) };
+  /** The last cycle, set by every push before the port is bound, so a request always finds one. */
+  private batch: Batch | undefined;
+  /** Its encoding, made by the first request after the push: a listener nobody scrapes costs nothing per cycle. */
+  private exposition: Exposition | undefined;
   private closed = false;
 
   constructor(name: string, config: ListenerConfig, ctx: SinkContext) {
@@ -157,9 +159,8 @@ export class ListenerSink implements Sink {
   }
 
   async push(batch: Batch): Promise<PushReport> {
-    const { families, conflicts } = mergeSources(batch);
-    this.states.report('conflict', conflicts.length ? `families left out, their type differs from another source's: ${conflicts.join('; ')}` : undefined);
-    this.exposition = { text: Buffer.from(encodeText(families)) };
+    this.batch = batch;
+    this.exposition = undefined;
     try {
       await this.listen();
       this.states.report('listen', undefined);
@@ -245,6 +246,12 @@ export class ListenerSink implements Sink {
     this.requests.inc({ sink: this.name, code: String(code) });
   }
 
+  private encode(): Exposition {
+    const { families, conflicts } = mergeSources(this.batch ?? { identity: {}, sources: [] });
+    this.states.report('conflict', conflicts.length ? `families left out, their type differs from another source's: ${conflicts.join('; ')}` : undefined);
+    return { text: Buffer.from(encodeText(families)) };
+  }
+
   /** Basic auth, when configured; compared in constant time, as digests so lengths do not leak either. */
   private authorized(req: IncomingMessage): boolean {
     const { username, password } = this.config;
@@ -257,7 +264,7 @@ export class ListenerSink implements Sink {
   }
 
   private serveMetrics(req: IncomingMessage, res: ServerResponse): number {
-    const exposition = this.exposition;
+    const exposition = (this.exposition ??= this.encode());
     const headers: Record<string, string> = { 'content-type': TEXT_CONTENT_TYPE, vary: 'Accept-Encoding' };
     let body = exposition.text;
     if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
@@ -277,7 +284,7 @@ export class ListenerSink implements Sink {
  * another source already gave under that name cannot share the exposition: it
  * is left out and named (the Pushgateway refuses such a push the same way).
  */
-export function mergeSources(batch: Batch): { families: MetricFamily[]; conflicts: string[] } {
+export function mergeSources(batch: Pick<Batch, 'identity' | 'sources'>): { families: MetricFamily[]; conflicts: string[] } {
   const byName = new Map<string, { family: MetricFamily; source: string }>();
   const conflicts: string[] = [];
   for (const src of batch.sources) {
