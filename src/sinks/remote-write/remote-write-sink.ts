@@ -81,6 +81,13 @@ export interface RemoteWriteSinkOptions {
 const queueHolders = new Map<string, Promise<void>>();
 
 const LAST_SERIES_FILE = 'last-series.json';
+/**
+ * The last-series file is rewritten at most this often: an exporter whose
+ * series churn every cycle would otherwise rewrite a file of its whole
+ * series set every 15 s, wearing the flash of small boxes. A crash then
+ * forgets at most this much churn.
+ */
+const LAST_SERIES_SAVE_INTERVAL_MS = 60_000;
 
 interface Opened {
   queue: DiskQueue;
@@ -100,6 +107,9 @@ export class RemoteWriteSink {
   private readonly staleness = new StalenessTracker();
   private readonly now: () => number;
   private droppedLogged = 0;
+  /** The set of last series changed since the file was written. */
+  private lastSeriesDirty = false;
+  private lastSeriesSavedMs = Number.NEGATIVE_INFINITY;
   private lastDropLogMs = Number.NEGATIVE_INFINITY;
 
   constructor(name: string, config: RemoteWriteConfig, options: RemoteWriteSinkOptions) {
@@ -152,9 +162,10 @@ export class RemoteWriteSink {
    * The series each source sent last survive a restart, graceful or not (and
    * a reload that replaces this sink), so what disappeared meanwhile still
    * gets its stale markers instead of lingering as a ghost for Prometheus'
-   * 5-minute lookback. The file is rewritten whenever the set of series
-   * changes (rarely: a new mount, interface or exporter series) and at close,
-   * so after a kill -9 or a power loss it is at most one cycle behind.
+   * 5-minute lookback. The file is rewritten when the set of series changes
+   * (rarely: a new mount, interface or exporter series), at most once a
+   * minute, and at close, so after a kill -9 or a power loss it misses at
+   * most the last minute's changes.
    */
   private restoreLastSeries(): void {
     const file = path.join(this.dir, LAST_SERIES_FILE);
@@ -165,11 +176,20 @@ export class RemoteWriteSink {
     }
   }
 
+  private saveLastSeriesIfChanged(): void {
+    if (this.staleness.takeChanged()) this.lastSeriesDirty = true;
+    if (this.lastSeriesDirty && this.now() - this.lastSeriesSavedMs >= LAST_SERIES_SAVE_INTERVAL_MS) this.saveLastSeries();
+  }
+
   private saveLastSeries(): void {
     const file = path.join(this.dir, LAST_SERIES_FILE);
+    this.staleness.takeChanged();
+    this.lastSeriesDirty = false;
+    this.lastSeriesSavedMs = this.now();
     try {
       writeFileAtomic(file, JSON.stringify(this.staleness.snapshot()));
     } catch (err) {
+      this.lastSeriesDirty = true;
       this.log.warn('remote write: cannot save the last series for staleness after restart', { file, err });
     }
   }
@@ -182,7 +202,7 @@ export class RemoteWriteSink {
       const bytes = blocks.reduce((n, b) => n + b.body.length, 0);
       queue.append(blocks);
       // After the append: the file never names series whose samples are not queued.
-      if (this.staleness.takeChanged()) this.saveLastSeries();
+      this.saveLastSeriesIfChanged();
       sender.wake();
       this.reportDrops(queue);
       return { ok: true, bytesSent: bytes };
@@ -202,7 +222,7 @@ export class RemoteWriteSink {
     const atMs = this.now();
     const stale = this.staleness.sources().flatMap((source) => this.staleness.forget(source, atMs));
     queue.append(this.encodeBlocks(stale, atMs));
-    if (this.staleness.takeChanged()) this.saveLastSeries();
+    this.saveLastSeries();
     sender.wake();
     while (queue.pendingBlocks > 0 && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 50));
     if (queue.pendingBlocks > 0) throw new Error(`${this.name}: ${queue.stats().pendingSamples} samples (stale markers and backlog) not delivered before the deadline: ${sender.counters.lastError ?? 'still sending'}`);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -211,6 +211,31 @@ test('after a crash (the disk as the kill left it), series that went away meanwh
   // m{a="1"} fresh, m{a="2"} stale (the host's request) and g stale (the removed source's).
   await waitFor('the restarted cycle sent', () => restarted.stats().sender.samplesSent === 3);
   assert.deepEqual(rx.received.slice(-2).map((r) => staleMarkersIn(r.body)), [1, 1]);
+});
+
+test('the last-series file follows changes of the series set at most once a minute, and at close', async (t) => {
+  const rx = await scriptedReceiver(t, []);
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-'));
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  let nowMs = 1_000_000;
+  const sink = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir, now: () => nowMs });
+  t.after(() => sink.close());
+  const file = path.join(sink.dir, 'last-series.json');
+  const saved = () => (JSON.parse(readFileSync(file, 'utf8')) as Array<[string, Array<Array<[string, string]> | Record<string, string>>]>).map(([source, series]) => [source, series.length]);
+  const cycle = (series: number) => sink.push({ identity: { instance: 'box-1' }, sources: [{ source: 'host', job: 'node', timestampMs: nowMs, families: [{ name: 'm', type: 'gauge', samples: Array.from({ length: series }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }] }] });
+  await cycle(2);
+  assert.deepEqual(saved(), [['host', 2]], 'the first set is written at once');
+  nowMs += 15_000;
+  await cycle(3);
+  assert.deepEqual(saved(), [['host', 2]], 'a change within the minute waits');
+  nowMs += 15_000;
+  await cycle(3);
+  nowMs += 30_000;
+  await cycle(3);
+  assert.deepEqual(saved(), [['host', 3]], 'a minute after the last write, the pending change is written');
+  await cycle(4);
+  await sink.close();
+  assert.deepEqual(saved(), [['host', 4]], 'close writes what is pending');
 });
 
 test('max_samples_per_second bounds how fast a backlog drains', async (t) => {
