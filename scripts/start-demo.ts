@@ -3,7 +3,8 @@
  * one local exporter (a tiny demo app served by this script) to a real
  * Pushgateway on 127.0.0.1:9091 — the one already listening there, or
  * Debian's prometheus-pushgateway started here (fetched by scripts/lib/peers.ts,
- * no root needed). Ctrl-C stops everything it started.
+ * no root needed), and served on a local /metrics (the listener sink) on a free
+ * port. Ctrl-C stops everything it started.
  * Extra arguments go to `edgepush run`, e.g. `npm start -- --log.level=debug`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +17,17 @@ import { ensurePeer, REPO_ROOT } from './lib/peers.ts';
 const GATEWAY_PORT = Number(process.env['EDGEPUSH_DEMO_GATEWAY_PORT'] ?? 9091);
 const GATEWAY = `http://127.0.0.1:${GATEWAY_PORT}`;
 const children: ChildProcess[] = [];
+
+/** EDGEPUSH_DEMO_LISTENER_PORT, or a port the kernel gives as free (the agent binds it a moment later). */
+async function listenerPort(): Promise<number> {
+  const given = process.env['EDGEPUSH_DEMO_LISTENER_PORT'];
+  if (given) return Number(given);
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-demo-'));
 
 async function isPushgateway(url: string): Promise<boolean> {
@@ -79,6 +91,7 @@ const gateway = await ensureGateway().catch((err: unknown) => {
   process.exit(1);
 });
 const exporterUrl = await startDemoExporter();
+const LISTENER = `127.0.0.1:${await listenerPort()}`;
 const instance = os.hostname();
 const stateDir = path.join(workDir, 'state');
 mkdirSync(stateDir);
@@ -104,6 +117,9 @@ url = ${exporterUrl}
 
 [pushgateway.local]
 url = ${GATEWAY}
+
+[listener.local]
+address = ${LISTENER}
 `,
 );
 
@@ -118,6 +134,8 @@ edgepush is running from source (pid ${agent.pid}), pushing every 5 s to the Pus
                                                job=node (host), job=demo-app (the local exporter), job=edgepush (the agent itself),
                                                each with instance="${instance}" and site="demo"
     curl -s ${GATEWAY}/metrics | grep 'instance="${instance}"' | grep -E '^(up|node_load1|demo_app)'
+    curl -s http://${LISTENER}/metrics | grep -E '^(up|node_load1|demo_app)'
+                                               the same cycle served by edgepush itself (the listener sink)
     ${configFile}
                                                the demo configuration: edit it, then \`kill -HUP ${agent.pid}\` to reload
 

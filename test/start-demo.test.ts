@@ -9,10 +9,11 @@ import { waitFor } from './helpers/wait.ts';
 
 const skip = missingPeers('pushgateway');
 
-test('npm start pushes host metrics and the demo exporter to a Pushgateway it starts, and says where to look', { skip }, async () => {
+test('npm start pushes host metrics and the demo exporter to a Pushgateway it starts, serves them on its listener, and says where to look', { skip }, async () => {
   const port = await freePort();
+  const listenerPort = await freePort();
   const child = spawn(process.execPath, ['--no-warnings', path.join(REPO_ROOT, 'scripts', 'start-demo.ts')], {
-    env: { ...process.env, EDGEPUSH_DEMO_GATEWAY_PORT: String(port) },
+    env: { ...process.env, EDGEPUSH_DEMO_GATEWAY_PORT: String(port), EDGEPUSH_DEMO_LISTENER_PORT: String(listenerPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -32,6 +33,9 @@ test('npm start pushes host metrics and the demo exporter to a Pushgateway it st
     assert.match(text, /demo_app_requests_total\{instance="[^"]+",job="demo-app",path="\/api\/orders",site="demo"\} \d+/);
     assert.match(text, /node_load1\{instance="[^"]+",job="node",site="demo"\}/);
     assert.match(out, new RegExp(`http://127.0.0.1:${port}/`));
+    const served = await (await fetch(`http://127.0.0.1:${listenerPort}/metrics`)).text();
+    assert.match(served, new RegExp(`^up\\{instance="${instance}",job="demo-app",site="demo"\\} 1$`, 'm'));
+    assert.match(out, new RegExp(`curl -s http://127.0.0.1:${listenerPort}/metrics`));
     assert.match(out, /kill -HUP \d+/);
   } finally {
     child.kill('SIGINT');
