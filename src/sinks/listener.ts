@@ -59,6 +59,7 @@ const KEYS: readonly KeySpec[] = [
 ];
 
 const MAX_CONNECTIONS = 32;
+const REQUEST_TIMEOUT_MS = 10_000;
 
 const ADDRESS_RE = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/;
 
@@ -202,8 +203,11 @@ export class ListenerSink implements Sink {
       const { tlsCertFile, tlsKeyFile } = this.config;
       // The files are read at bind time: a reload after a rotation builds a new sink (fingerprint), which reads them again.
       const server = tlsCertFile && tlsKeyFile ? createTlsServer({ cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) }, handler) : createServer(handler);
-      // A scraper needs one or two; a connection flood must not grow the agent's memory.
+      // A scraper needs one or two; a connection flood must not grow the agent's memory,
+      // and a client that sends its request slowly must not hold one of them for long.
       server.maxConnections = MAX_CONNECTIONS;
+      server.headersTimeout = REQUEST_TIMEOUT_MS;
+      server.requestTimeout = REQUEST_TIMEOUT_MS;
       server.once('error', reject);
       server.listen({ host: this.config.host, port: this.config.port }, () => {
         server.removeListener('error', reject);
