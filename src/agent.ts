@@ -151,7 +151,8 @@ export class Agent {
       this.sourceStates.report(r.source, r.up ? undefined : r.error ?? 'failed', { source: r.source, job: r.job });
     }
     const batch: Batch = { cycle, identity: identityLabels(this.config), sources: results, deadlineMs: start + this.config.agent.intervalSeconds * 1000 };
-    if (this.runners.size === 0 && !this.noSinkWarned) {
+    // With [remote_config], the sinks may come with the first fetch, a moment after the first cycle.
+    if (this.runners.size === 0 && !this.noSinkWarned && !this.config.remoteConfig) {
       this.log.warn('no sink configured ([pushgateway.<name>], [remote_write.<name>] or [listener.<name>]): collecting, pushing nowhere');
       this.noSinkWarned = true;
     }

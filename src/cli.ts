@@ -14,6 +14,8 @@ import { CONFIG_FLAGS, describeKeys, loadConfig, type AgentConfig } from './conf
 import { ConfigError } from './config/schema.ts';
 import { Agent, decommission } from './agent.ts';
 import { findSinkKind } from './sinks/kinds.ts';
+import { RemoteConfigFetcher } from './config/remote-config.ts';
+import { configFingerprint } from './config/fingerprint.ts';
 import { monotonicMs, readBootId, RestartBackoff, serviceStateFile } from './restart-backoff.ts';
 import { isSea } from 'node:sea';
 import { pathToFileURL } from 'node:url';
@@ -35,7 +37,8 @@ function configCommandFlags(): FlagSpec[] {
   return [...common, ...CONFIG_FLAGS, ...hostFlagSpecs(COLLECTORS)];
 }
 
-function configFromFlags(given: Map<string, unknown>): AgentConfig {
+/** `remoteLayerText`: check this fetched layer instead of the cached one (throws on its errors). */
+function configFromFlags(given: Map<string, unknown>, remoteLayerText?: string): AgentConfig {
   const configFile = given.get('config.file') as string | undefined;
   const defaultsFile = given.get('config.defaults') as string | undefined;
   const confDir = given.get('config.dir') as string | undefined;
@@ -43,6 +46,7 @@ function configFromFlags(given: Map<string, unknown>): AgentConfig {
     ...(configFile !== undefined ? { configFile } : {}),
     ...(defaultsFile !== undefined ? { defaultsFile } : {}),
     ...(confDir ? { confDir } : {}),
+    ...(remoteLayerText !== undefined ? { remoteLayerText } : {}),
     flags: given,
   });
 }
@@ -51,6 +55,53 @@ function configFromFlags(given: Map<string, unknown>): AgentConfig {
  * The configuration, or undefined after printing why it does not load (without
  * a stack: the error already names file, section and key).
  */
+/**
+ * The [remote_config] fetcher of a running agent, kept in step with its
+ * configuration: started, replaced or stopped as reloads change the section.
+ */
+class RemoteConfigRunner {
+  private fetcher: RemoteConfigFetcher | undefined;
+  private readonly given: Map<string, unknown>;
+  private readonly agent: Agent;
+  private reportedLayerError: string | undefined;
+
+  constructor(given: Map<string, unknown>, agent: Agent) {
+    this.given = given;
+    this.agent = agent;
+  }
+
+  sync(): void {
+    const config = this.agent.currentConfig;
+    if (config.remoteLayerError !== this.reportedLayerError && config.remoteLayerError) {
+      log.error('the cached remote configuration does not load; running on the local files until the URL serves one that does', { err: config.remoteLayerError });
+    }
+    this.reportedLayerError = config.remoteLayerError;
+    const settings = config.remoteConfig;
+    if (this.fetcher && (!settings || this.fetcher.fingerprint !== configFingerprint(settings))) {
+      void this.fetcher.stop();
+      this.fetcher = undefined;
+    }
+    if (settings && !this.fetcher) {
+      this.fetcher = new RemoteConfigFetcher({
+        settings,
+        validate: (text) => void configFromFlags(this.given, text),
+        apply: () => {
+          this.agent.reload();
+          this.sync();
+        },
+        log,
+        registry: this.agent.metrics.registry,
+      });
+      this.fetcher.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.fetcher?.stop();
+    this.fetcher = undefined;
+  }
+}
+
 function loadConfigOrReport(command: string, given: Map<string, unknown>): AgentConfig | undefined {
   try {
     return configFromFlags(given);
@@ -84,12 +135,18 @@ const COMMANDS: Record<string, Command> = {
         const config = loadConfigOrReport('run', given);
         if (!config) return 1;
         const agent = new Agent({ config, reloadConfig: () => configFromFlags(given) });
-        signals.onReload(() => void agent.reload());
+        const remote = new RemoteConfigRunner(given, agent);
+        signals.onReload(() => {
+          agent.reload();
+          remote.sync();
+        });
         agent.start();
+        remote.sync();
         // A second signal (e.g. SIGINT to the terminal's group, then SIGTERM) must not cut the graceful stop short: it is ignored.
         const signal = await signals.stopped;
         log.info('stopping', { signal });
         signals.onReload(() => {});
+        await remote.stop();
         try {
           await agent.stop();
         } catch (err) {
@@ -208,10 +265,13 @@ function summarize(c: AgentConfig): string {
     `source host: ${c.host.enabled ? `job=${c.host.job}, ${c.host.source.enabled.size} collectors (${[...c.host.source.enabled].sort().join(', ')})` : 'disabled'}`,
     `source self: ${c.self.enabled ? `job=${c.self.job}` : 'disabled'}`,
     ...c.exporters.map((e) => `source exporter.${e.name}: job=${e.job} url=${e.url} timeout=${e.timeoutSeconds}s`),
+    ...(c.remoteConfig
+      ? [`remote config: ${c.remoteConfig.url} every ${c.remoteConfig.intervalSeconds}s; cached layer ${c.remoteLayerError ? `left out (it does not load: ${c.remoteLayerError})` : c.files.some((f) => f.startsWith(c.remoteConfig!.url)) ? 'in use' : 'none yet'}`]
+      : []),
     // Only where a sink sends or serves: its other settings may hold secrets.
     ...c.sinks.map((s) => `sink ${s.name}: ${findSinkKind(s.kind)?.describe(s.config) ?? ''}`),
   ];
-  if (c.sinks.length === 0) lines.push('warning: no sink configured: nothing will be pushed');
+  if (c.sinks.length === 0) lines.push(c.remoteConfig ? 'no sink configured yet: they may come with the remote configuration' : 'warning: no sink configured: nothing will be pushed');
   return lines.join('\n') + '\n';
 }
 

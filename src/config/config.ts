@@ -13,6 +13,8 @@ import type { HostSourceConfig } from '../sources/host/host-source.ts';
 import type { OptionValue } from '../sources/host/options.ts';
 import { convertFlagValue, FlagError, type FlagSpec } from './flags.ts';
 import { readIdentity, IDENTITY_KEYS, type Identity } from './identity.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseIniLayer, readLayers, DEFAULT_CONFIG_FILE, DEFAULT_DEFAULTS_FILE, type RawConfig } from './layers.ts';
 import { ConfigError, parseBool, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
 import { HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../sinks/http-client.ts';
@@ -71,9 +73,26 @@ export interface SinkConfig {
   fingerprint: string;
 }
 
+/** [remote_config]: a configuration layer fetched from a URL (src/config/remote-config.ts). */
+export interface RemoteConfigSettings {
+  /** With `{instance}` replaced by the box's instance. */
+  url: string;
+  intervalSeconds: number;
+  http: HttpClientConfig;
+  /** The last fetched layer that was valid: read at start (offline starts) and on reload. */
+  cacheFile: string;
+}
+
 export interface AgentConfig {
   /** Files read, in order (for logs and check-config). */
   files: string[];
+  remoteConfig?: RemoteConfigSettings;
+  /**
+   * Why the cached remote layer was left out: the configuration built with it
+   * did not load (e.g. after an upgrade that changed a key), so the agent runs
+   * on its local files until the URL serves a layer that loads.
+   */
+  remoteLayerError?: string;
   agent: AgentSettings;
   identity: Identity;
   /** Static labels of every series of this box ([labels]). */
@@ -88,6 +107,11 @@ export interface ConfigSources {
   defaultsFile?: string;
   configFile?: string;
   confDir?: string;
+  /**
+   * A fetched remote layer to check instead of the cached one: loadConfig then
+   * throws on its errors instead of leaving it out (the fetcher's validation).
+   */
+  remoteLayerText?: string;
   /** Flags that override file values: host flags (path.*, collector.*) and the agent's. */
   flags?: ReadonlyMap<string, unknown>;
 }
@@ -123,7 +147,21 @@ export const EXPORTER_KEYS: readonly KeySpec[] = [
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: undefined, help: 'Timeout of the whole scrape; default [agent] timeout.' } : k)),
 ];
 
-const FIXED_SECTIONS = new Set(['agent', 'identity', 'labels', 'host', 'self']);
+export const REMOTE_CONFIG_KEYS: readonly KeySpec[] = [
+  { key: 'url', kind: 'string', help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. Sets in between defaults.ini and edgepush.ini, so local files override it.' },
+  { key: 'interval', kind: 'duration', default: '5m', help: 'How often the URL is fetched (with 10% jitter).' },
+  ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '10s' } : k)),
+];
+
+const REMOTE_CACHE_FILE = 'remote-config.ini';
+/** What a fetched layer may not set: how the box finds its configuration, who it is, where its state is. */
+const LOCAL_ONLY: ReadonlyArray<readonly [string, string | undefined]> = [
+  ['remote_config', undefined],
+  ['identity', undefined],
+  ['agent', 'state_dir'],
+];
+
+const FIXED_SECTIONS = new Set(['agent', 'identity', 'labels', 'host', 'self', 'remote_config']);
 const RESERVED_LABELS = new Set(['job', 'instance']);
 
 function namedKinds(): Set<string> {
@@ -145,20 +183,53 @@ const FLAG_ORIGIN = 'command line';
 /** Reads, merges and validates every layer. Throws ConfigError. */
 export function loadConfig(sources: ConfigSources = {}): AgentConfig {
   const flags = sources.flags ?? new Map<string, unknown>();
-  const { raw, files } = readLayers(
-    {
-      defaultsFile: sources.defaultsFile ?? DEFAULT_DEFAULTS_FILE,
-      configFile: sources.configFile ?? DEFAULT_CONFIG_FILE,
-      configFileRequired: sources.configFile !== undefined && sources.configFile !== DEFAULT_CONFIG_FILE,
-      ...(sources.confDir ? { confDir: sources.confDir } : {}),
-    },
-    namedKinds(),
-    FIXED_SECTIONS,
-  );
-  applyFlags(raw, flags);
-  const config = buildConfig(raw);
-  config.files = files;
-  return config;
+  const locations = {
+    defaultsFile: sources.defaultsFile ?? DEFAULT_DEFAULTS_FILE,
+    configFile: sources.configFile ?? DEFAULT_CONFIG_FILE,
+    configFileRequired: sources.configFile !== undefined && sources.configFile !== DEFAULT_CONFIG_FILE,
+    ...(sources.confDir ? { confDir: sources.confDir } : {}),
+  };
+  const build = (remoteLayer?: { raw: RawConfig; origin: string }): AgentConfig => {
+    const { raw, files } = readLayers(locations, namedKinds(), FIXED_SECTIONS, remoteLayer);
+    applyFlags(raw, flags);
+    const config = buildConfig(raw);
+    config.files = files;
+    return config;
+  };
+  // The local files alone say whether, and from where, a remote layer comes.
+  const local = build();
+  const remote = local.remoteConfig;
+  if (!remote) {
+    if (sources.remoteLayerText !== undefined) throw new ConfigError('remote configuration', 'remote_config', 'url', 'is not set');
+    return local;
+  }
+  if (sources.remoteLayerText !== undefined) return build(parseRemoteLayer(sources.remoteLayerText, remote.url));
+  let text: string;
+  try {
+    text = readFileSync(remote.cacheFile, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') local.remoteLayerError = `cannot read ${remote.cacheFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    return local;
+  }
+  try {
+    return build(parseRemoteLayer(text, `${remote.url} (cached in ${remote.cacheFile})`));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    local.remoteLayerError = err.message;
+    return local;
+  }
+}
+
+/** A fetched layer, refused when it sets what must stay local. */
+function parseRemoteLayer(text: string, origin: string): { raw: RawConfig; origin: string } {
+  const raw = parseIniLayer(text, origin, namedKinds(), FIXED_SECTIONS);
+  for (const [sectionName, key] of LOCAL_ONLY) {
+    const values = raw.get(sectionName);
+    if (!values) continue;
+    if (key === undefined) throw new ConfigError(origin, sectionName, undefined, 'cannot come from the remote configuration: set it in the local files');
+    if (values.has(key)) throw new ConfigError(origin, sectionName, key, 'cannot come from the remote configuration: set it in the local files');
+  }
+  return { raw, origin };
 }
 
 /** Builds a config from INI text alone, on top of the built-in defaults (tests). */
@@ -220,7 +291,23 @@ function buildConfig(raw: RawConfig): AgentConfig {
   exporters.sort((a, b) => (a.name < b.name ? -1 : 1));
   sinks.sort((a, b) => (a.name < b.name ? -1 : 1));
   checkUniqueJobs(raw, host, self, exporters);
-  return { files: [], agent, identity, labels, host, self, exporters, sinks };
+  const config: AgentConfig = { files: [], agent, identity, labels, host, self, exporters, sinks };
+  const remoteConfig = readRemoteConfig(new SectionReader('remote_config', section(raw, 'remote_config'), REMOTE_CONFIG_KEYS), identity.instance, agent.stateDir);
+  if (remoteConfig) config.remoteConfig = remoteConfig;
+  return config;
+}
+
+function readRemoteConfig(r: SectionReader, instance: string, stateDir: string): RemoteConfigSettings | undefined {
+  const template = r.string('url');
+  if (!template) return undefined;
+  let url: URL;
+  try {
+    url = new URL(template.replaceAll('{instance}', encodeURIComponent(instance)));
+  } catch {
+    throw r.error('url', `${JSON.stringify(template)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw r.error('url', `must be http or https, got ${url.protocol}`);
+  return { url: url.href, intervalSeconds: r.duration('interval')!, http: readHttpClientConfig(r, 10), cacheFile: path.join(stateDir, REMOTE_CACHE_FILE) };
 }
 
 function readAgent(r: SectionReader): AgentSettings {
@@ -326,6 +413,7 @@ export function describeKeys(): Array<{ section: string; keys: readonly KeySpec[
     { section: 'labels', keys: [{ key: '<name>', kind: 'label_value', help: 'A static label added to every series of this box (e.g. site, customer).' }] },
     { section: 'host', keys: [...HOST_FIXED_KEYS, { key: 'path.* / collector.*', kind: 'string', help: "node_exporter's flags, by the same names (see edgepush run --help)." }] },
     { section: 'self', keys: SELF_KEYS },
+    { section: 'remote_config', keys: REMOTE_CONFIG_KEYS },
     { section: 'exporter.<name>', keys: EXPORTER_KEYS },
     ...SINK_KINDS.map((k) => ({ section: `${k.section}.<name>`, keys: k.keys })),
   ];

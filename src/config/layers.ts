@@ -1,6 +1,7 @@
 /**
  * The configuration layers, later wins key by key:
  *   built-in defaults < defaults.ini (vendor, /usr/lib/edgepush) <
+ *   the remote layer ([remote_config], cached in the state directory) <
  *   edgepush.ini (/etc/edgepush, the admin's) < conf.d/*.ini (sorted) < flags.
  * This module only reads and merges INI text (the `ini` package); typing and
  * validation happen in config.ts, with the origin of every value kept for errors.
@@ -89,8 +90,8 @@ export interface LoadedLayers {
   files: string[];
 }
 
-/** Reads every file layer that exists, in order, and merges them. */
-export function readLayers(loc: ConfigLocations, namedKinds: ReadonlySet<string>, fixedSections: ReadonlySet<string>): LoadedLayers {
+/** Reads every file layer that exists, in order, and merges them; `remote` (a fetched layer) goes between the defaults and the admin's file. */
+export function readLayers(loc: ConfigLocations, namedKinds: ReadonlySet<string>, fixedSections: ReadonlySet<string>, remote?: { raw: RawConfig; origin: string }): LoadedLayers {
   const raw: RawConfig = new Map();
   const files: string[] = [];
   const readLayer = (file: string, required: boolean): void => {
@@ -106,6 +107,10 @@ export function readLayers(loc: ConfigLocations, namedKinds: ReadonlySet<string>
     files.push(file);
   };
   readLayer(loc.defaultsFile, false);
+  if (remote) {
+    mergeLayer(raw, remote.raw);
+    files.push(remote.origin);
+  }
   readLayer(loc.configFile, loc.configFileRequired);
   const confDir = loc.confDir ?? path.join(path.dirname(loc.configFile), 'conf.d');
   let dropIns: string[] = [];

@@ -1,0 +1,188 @@
+/**
+ * [remote_config]: a fleet changes its targets and gateways without a new
+ * package and without configuration management on the boxes. Every interval
+ * (with jitter, so a fleet does not ask in the same second) the URL is
+ * fetched; a layer that differs from the cached one is validated exactly as
+ * a reload would load it, then cached in the state directory and applied by
+ * a reload. A layer that does not load is refused and logged, and the
+ * running configuration stays; a URL that is down changes nothing. The cache
+ * makes a box that starts offline run on the last layer it got.
+ */
+import { readFileSync } from 'node:fs';
+import type { Registry } from 'prom-client';
+import { request, type Dispatcher } from '../http.ts';
+import type { Logger } from '../log.ts';
+import { Counter, Gauge } from '../prom.ts';
+import { authorizationHeader, createDispatcher, isRequestTimeout } from '../sinks/http-client.ts';
+import { StateLog } from '../sinks/state-log.ts';
+import { writeFileAtomic } from '../state-file.ts';
+import { VERSION } from '../version.ts';
+import type { RemoteConfigSettings } from './config.ts';
+import { configFingerprint } from './fingerprint.ts';
+
+/** A configuration layer is a few KB; anything this large is not one. */
+const MAX_LAYER_BYTES = 1024 * 1024;
+const JITTER = 0.1;
+
+export type FetchResult = 'applied' | 'unchanged' | 'refused' | 'failed';
+
+export interface RemoteConfigOptions {
+  settings: RemoteConfigSettings;
+  /** Throws (a ConfigError naming the key) when the configuration with this layer does not load. */
+  validate: (text: string) => void;
+  /** Applies the cached layer: the agent's reload. */
+  apply: () => void;
+  log: Logger;
+  registry: Registry;
+  random?: () => number;
+}
+
+interface Metrics {
+  fetches: Counter<'result'>;
+  lastSuccess: Gauge;
+}
+
+const metricsByRegistry = new WeakMap<Registry, Metrics>();
+
+function metricsFor(registry: Registry): Metrics {
+  let m = metricsByRegistry.get(registry);
+  if (!m) {
+    m = {
+      fetches: new Counter({ name: 'edgepush_remote_config_fetches_total', help: 'Fetches of the remote configuration, by result (applied, unchanged, refused, failed).', labelNames: ['result'], registers: [registry] }),
+      lastSuccess: new Gauge({ name: 'edgepush_remote_config_last_success_timestamp_seconds', help: 'When the remote configuration was last fetched and found loadable (applied or unchanged).', registers: [registry] }),
+    };
+    metricsByRegistry.set(registry, m);
+  }
+  return m;
+}
+
+export class RemoteConfigFetcher {
+  /** Equal for equal settings: a reload keeps a fetcher whose settings did not change. */
+  readonly fingerprint: string;
+  private readonly options: RemoteConfigOptions;
+  private readonly dispatcher: Dispatcher;
+  private readonly states: StateLog;
+  private readonly metrics: Metrics;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private etag: string | undefined;
+  private stopped = false;
+  private running: Promise<FetchResult> | undefined;
+
+  constructor(options: RemoteConfigOptions) {
+    this.options = options;
+    this.fingerprint = configFingerprint(options.settings);
+    this.dispatcher = createDispatcher(options.settings.http);
+    this.log = options.log.child({ remote_config: options.settings.url });
+    this.states = new StateLog(this.log);
+    this.metrics = metricsFor(options.registry);
+  }
+
+  /** Fetches now, then every interval. */
+  start(): void {
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    await this.dispatcher.close();
+  }
+
+  /** One fetch; what it led to. */
+  async fetchOnce(): Promise<FetchResult> {
+    const result = await this.fetchLayer().then(
+      (r) => r,
+      (err: unknown) => {
+        this.states.report('fetch', `cannot fetch the remote configuration: ${describe(err)}`);
+        return 'failed' as const;
+      },
+    );
+    this.metrics.fetches.inc({ result });
+    if (result === 'applied' || result === 'unchanged') this.metrics.lastSuccess.set(Date.now() / 1000);
+    return result;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.fetchOnce();
+      void this.running.finally(() => {
+        this.running = undefined;
+        const base = this.options.settings.intervalSeconds * 1000;
+        this.schedule(base * (1 - JITTER + 2 * JITTER * (this.options.random ?? Math.random)()));
+      });
+    }, delayMs);
+    // The agent's own timers keep the process alive; this one must not hold a stop up.
+    this.timer.unref();
+  }
+
+  private async fetchLayer(): Promise<FetchResult> {
+    const { settings } = this.options;
+    const headers: Record<string, string> = { accept: 'text/plain, */*', 'user-agent': `edgepush/${VERSION}` };
+    const auth = authorizationHeader(settings.http);
+    if (auth) headers['authorization'] = auth;
+    if (this.etag) headers['if-none-match'] = this.etag;
+    const res = await request(settings.url, { headers, dispatcher: this.dispatcher, signal: AbortSignal.timeout(settings.http.timeoutSeconds * 1000) });
+    if (res.statusCode === 304) {
+      await res.body.dump();
+      this.states.report('fetch', undefined);
+      return 'unchanged';
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new Error(`HTTP ${res.statusCode}`);
+    }
+    const declared = Number(res.headers['content-length'] ?? 0);
+    if (declared > MAX_LAYER_BYTES) {
+      res.body.destroy();
+      throw new Error(`body of ${declared} bytes, over the ${MAX_LAYER_BYTES}-byte limit`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_LAYER_BYTES) {
+        res.body.destroy();
+        throw new Error(`body over the ${MAX_LAYER_BYTES}-byte limit`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    this.states.report('fetch', undefined);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const etag = res.headers['etag'];
+    if (text === this.cached()) {
+      if (typeof etag === 'string') this.etag = etag;
+      this.states.report('refused', undefined);
+      return 'unchanged';
+    }
+    try {
+      this.options.validate(text);
+    } catch (err) {
+      // Not cached, and the ETag not kept: the same layer is fetched (and refused) again, so the log says when it is fixed.
+      this.states.report('refused', `remote configuration refused, keeping the running one: ${(err as Error).message}`);
+      return 'refused';
+    }
+    this.states.report('refused', undefined);
+    writeFileAtomic(settings.cacheFile, text);
+    if (typeof etag === 'string') this.etag = etag;
+    this.log.info('remote configuration changed; reloading');
+    this.options.apply();
+    return 'applied';
+  }
+
+  private cached(): string | undefined {
+    try {
+      return readFileSync(this.options.settings.cacheFile, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  if (isRequestTimeout(err)) return 'request timed out';
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  return e.code ?? e.cause?.code ?? e.message ?? String(err);
+}

@@ -1,0 +1,142 @@
+/**
+ * [remote_config]: where the fetched layer sits among the files, what it may
+ * not set, the fallback when the cached layer no longer loads, and the
+ * fetcher against a local HTTP server whose answers the test scripts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { loadConfig, type AgentConfig } from '../../src/config/config.ts';
+import { RemoteConfigFetcher } from '../../src/config/remote-config.ts';
+import { ConfigError } from '../../src/config/schema.ts';
+import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../src/log.ts';
+
+interface Box {
+  configFile: string;
+  cacheFile: string;
+  load: (remoteLayerText?: string) => AgentConfig;
+}
+
+/** A box whose edgepush.ini points at `url` and also holds `localExtra`. */
+function box(t: { after(fn: () => void): void }, url: string, localExtra = ''): Box {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-remote-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'state'));
+  const configFile = path.join(dir, 'edgepush.ini');
+  writeFileSync(configFile, `[agent]\nstate_dir = ${dir}/state\n[identity]\ninstance = box/7\n[remote_config]\nurl = ${url}\ninterval = 1m\n${localExtra}`);
+  return {
+    configFile,
+    cacheFile: path.join(dir, 'state', 'remote-config.ini'),
+    load: (remoteLayerText) => loadConfig({ defaultsFile: path.join(dir, 'none.ini'), configFile, ...(remoteLayerText === undefined ? {} : { remoteLayerText }) }),
+  };
+}
+
+test('the cached layer sits between the vendor defaults and the local files; {instance} is filled in', (t) => {
+  const b = box(t, 'https://config.example/edgepush/{instance}.ini', '[host]\ncollector.cpu = false\n');
+  writeFileSync(b.cacheFile, '[agent]\ninterval = 30s\n[host]\ncollector.cpu = true\ncollector.loadavg = false\n[pushgateway.central]\nurl = http://gw.example:9091\n');
+  const c = b.load();
+  assert.equal(c.remoteConfig?.url, 'https://config.example/edgepush/box%2F7.ini');
+  assert.equal(c.agent.intervalSeconds, 30, 'the remote layer sets what the local files do not');
+  assert.deepEqual(c.sinks.map((s) => s.name), ['pushgateway.central']);
+  assert.equal(c.host.source.enabled.has('cpu'), false, 'a local file overrides the remote layer');
+  assert.equal(c.host.source.enabled.has('loadavg'), false);
+  assert.deepEqual(c.files, [`https://config.example/edgepush/box%2F7.ini (cached in ${b.cacheFile})`, b.configFile]);
+  assert.equal(c.remoteLayerError, undefined);
+});
+
+test('a layer that sets what must stay local is refused, naming the URL, section and key', (t) => {
+  const b = box(t, 'http://127.0.0.1:1/layer.ini');
+  for (const [text, where] of [
+    ['[identity]\ninstance = someone-else\n', /\[identity\]: cannot come from the remote configuration/],
+    ['[remote_config]\nurl = http://elsewhere.example/\n', /\[remote_config\]: cannot come from the remote configuration/],
+    ['[agent]\nstate_dir = /tmp/x\n', /\[agent\] state_dir: cannot come from the remote configuration/],
+    ['[pushgateway.central]\nurl = ftp://gw.example\n', /\[pushgateway\.central\] url/],
+  ] as const) {
+    assert.throws(() => b.load(text), (err: unknown) => err instanceof ConfigError && err.message.startsWith('http://127.0.0.1:1/layer.ini: ') && where.test(err.message), text);
+  }
+});
+
+test('a cached layer that no longer loads is left out: the agent runs on its local files and says why', (t) => {
+  const b = box(t, 'http://127.0.0.1:1/layer.ini', '[pushgateway.local]\nurl = http://127.0.0.1:9091\n');
+  writeFileSync(b.cacheFile, '[pushgateway.central]\nurl = http://gw.example:9091\nkey_from_an_older_version = 1\n');
+  const c = b.load();
+  assert.deepEqual(c.sinks.map((s) => s.name), ['pushgateway.local']);
+  assert.match(c.remoteLayerError ?? '', /\[pushgateway\.central\] key_from_an_older_version/);
+  assert.deepEqual(c.files, [b.configFile]);
+});
+
+interface Served {
+  status: number;
+  body: string;
+  etag?: string;
+}
+
+async function layerServer(t: { after(fn: () => Promise<void>): void }): Promise<{ url: string; serve: (s: Served) => void; requests: IncomingHttpHeaders[] }> {
+  let current: Served = { status: 404, body: '' };
+  const requests: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.headers);
+    if (current.etag && req.headers['if-none-match'] === current.etag) return void res.writeHead(304).end();
+    res.writeHead(current.status, current.etag ? { etag: current.etag } : {}).end(current.body);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/layer.ini`, serve: (s) => (current = s), requests };
+}
+
+test('the fetcher applies a new loadable layer once, keeps the running one on a refused or failed fetch, and honours ETags', async (t) => {
+  const logs: string[] = [];
+  const previousSink = setLogSink((line) => logs.push(line));
+  const previousLevel = getLogLevel();
+  setLogLevel('info');
+  t.after(() => {
+    setLogSink(previousSink);
+    setLogLevel(previousLevel);
+  });
+  const srv = await layerServer(t);
+  const b = box(t, srv.url);
+  let applied = 0;
+  const registry = new Registry();
+  const fetcher = new RemoteConfigFetcher({ settings: b.load().remoteConfig!, validate: (text) => void b.load(text), apply: () => applied++, log: createLogger(), registry });
+  t.after(() => fetcher.stop());
+  const good = '[pushgateway.central]\nurl = http://gw.example:9091\n';
+
+  srv.serve({ status: 200, body: good });
+  assert.equal(await fetcher.fetchOnce(), 'applied');
+  assert.equal(readFileSync(b.cacheFile, 'utf8'), good);
+  assert.equal(applied, 1);
+  assert.deepEqual(b.load().sinks.map((s) => s.name), ['pushgateway.central'], 'a reload now reads the cached layer');
+  assert.equal(await fetcher.fetchOnce(), 'unchanged', 'the same layer again is not applied again');
+  assert.equal(applied, 1);
+
+  srv.serve({ status: 200, body: '[pushgateway.central]\nurl = not a url\n' });
+  assert.equal(await fetcher.fetchOnce(), 'refused');
+  assert.equal(await fetcher.fetchOnce(), 'refused');
+  assert.equal(readFileSync(b.cacheFile, 'utf8'), good, 'a refused layer is not cached');
+  assert.equal(applied, 1);
+  assert.equal(logs.filter((l) => l.includes('msg=failing') && l.includes('remote configuration refused, keeping the running one') && l.includes('[pushgateway.central] url')).length, 1, logs.join('\n'));
+
+  srv.serve({ status: 503, body: 'maintenance' });
+  assert.equal(await fetcher.fetchOnce(), 'failed');
+  srv.serve({ status: 200, body: 'x'.repeat(2 * 1024 * 1024) });
+  assert.equal(await fetcher.fetchOnce(), 'failed', 'a body over 1 MiB is not a configuration layer');
+  assert.ok(logs.some((l) => l.includes('cannot fetch the remote configuration') && l.includes('HTTP 503')), logs.join('\n'));
+
+  const next = '[pushgateway.central]\nurl = http://gw-2.example:9091\n';
+  srv.serve({ status: 200, body: next, etag: '"v2"' });
+  assert.equal(await fetcher.fetchOnce(), 'applied');
+  assert.equal(applied, 2);
+  assert.equal(await fetcher.fetchOnce(), 'unchanged');
+  assert.equal(srv.requests.at(-1)?.['if-none-match'], '"v2"', 'the ETag is sent back');
+  assert.ok(logs.some((l) => l.includes('msg=recovered')), 'the recovery is logged');
+
+  const fetches = (await registry.getSingleMetric('edgepush_remote_config_fetches_total')!.get()).values.map((v) => [v.labels['result'], v.value]);
+  assert.deepEqual(fetches.sort(), [['applied', 2], ['failed', 2], ['refused', 2], ['unchanged', 2]]);
+});
