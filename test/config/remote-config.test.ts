@@ -16,6 +16,7 @@ import { loadConfig, type AgentConfig } from '../../src/config/config.ts';
 import { RemoteConfigFetcher } from '../../src/config/remote-config.ts';
 import { ConfigError } from '../../src/config/schema.ts';
 import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../src/log.ts';
+import { runCli } from '../helpers/cli.ts';
 
 interface Box {
   configFile: string;
@@ -139,4 +140,22 @@ test('the fetcher applies a new loadable layer once, keeps the running one on a 
 
   const fetches = (await registry.getSingleMetric('edgepush_remote_config_fetches_total')!.get()).values.map((v) => [v.labels['result'], v.value]);
   assert.deepEqual(fetches.sort(), [['applied', 2], ['failed', 2], ['refused', 2], ['unchanged', 2]]);
+});
+
+test('check-config says where the remote layer comes from and whether the cached one is in use, left out or not there yet', async (t) => {
+  const b = box(t, 'http://127.0.0.1:1/{instance}.ini');
+  const check = async () => {
+    const r = await runCli(['check-config', `--config.file=${b.configFile}`, `--config.defaults=${path.join(path.dirname(b.configFile), 'none.ini')}`]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  const none = await check();
+  assert.match(none, /^remote config: http:\/\/127\.0\.0\.1:1\/box%2F7\.ini every 60s; cached layer none yet$/m);
+  assert.match(none, /^no sink configured yet: they may come with the remote configuration$/m);
+  writeFileSync(b.cacheFile, '[pushgateway.central]\nurl = http://gw.example:9091\n');
+  const inUse = await check();
+  assert.match(inUse, /cached layer in use$/m);
+  assert.match(inUse, /^sink pushgateway\.central: http:\/\/gw\.example:9091$/m);
+  writeFileSync(b.cacheFile, '[pushgateway.central]\nurl = ftp://gw.example\n');
+  assert.match(await check(), /cached layer left out \(it does not load: .*\[pushgateway\.central\] url/m);
 });
