@@ -8,6 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { CACHE_DIR, packageVersion } from '../../scripts/lib/build.ts';
@@ -51,6 +53,8 @@ const skipReason =
 let work: string;
 let container: BootedRoot | undefined;
 let gateway: RunningServer | undefined;
+/** Serves the [remote_config] layer: a static label, so its arrival shows in the gateway's groups. */
+let layerServer: Server | undefined;
 let bootProblem: string | undefined;
 
 before(async () => {
@@ -66,6 +70,8 @@ before(async () => {
   copyFileSync(deb, path.join(root, 'root', 'edgepush-current.deb'));
   copyFileSync(nextDeb, path.join(root, 'root', 'edgepush-next.deb'));
   gateway = await startPushgateway();
+  layerServer = createServer((_req, res) => res.writeHead(200).end('[labels]\nfleet = remote\n'));
+  await new Promise<void>((resolve) => layerServer!.listen(0, '127.0.0.1', resolve));
   container = new BootedRoot(root, `edgepush-t${process.pid}`);
   try {
     await container.boot();
@@ -78,6 +84,7 @@ before(async () => {
 after(async () => {
   await container?.shutdown();
   await gateway?.stop();
+  layerServer?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -104,6 +111,9 @@ url = ${gw.url}
 timeout = 1s
 [listener.test]
 address = 127.0.0.1:${listenerPort}
+[remote_config]
+url = http://127.0.0.1:${(layerServer!.address() as AddressInfo).port}/edgepush.ini
+interval = 2s
 EOF`);
 
   await t.test('install: started, enabled, pushing as the edgepush user', async () => {
@@ -121,7 +131,10 @@ EOF`);
       const res = await fetch(`http://127.0.0.1:${listenerPort}/metrics`).catch(() => undefined);
       return res?.status === 200 ? res.text() : undefined;
     });
-    assert.match(served, new RegExp(`^up\\{instance="${instance}",job="node"\\} 1$`, 'm'));
+    assert.match(served, new RegExp(`^up\\{[^}]*instance="${instance}",job="node"[^}]*\\} 1$`, 'm'));
+    // The remote layer, fetched, cached in the state directory and applied under the unit's hardening.
+    await waitFor('the remote layer applied', async () => (await groups(gw)).some((g) => g.labels['instance'] === instance && g.labels['fleet'] === 'remote'));
+    assert.match(await sh('stat -c %U /var/lib/edgepush/remote-config.ini'), /^edgepush$/m);
   });
 
   await t.test('reboot: back and pushing', async () => {
