@@ -152,11 +152,7 @@ export class RemoteConfigFetcher {
     this.states.report('fetch', undefined);
     const text = Buffer.concat(chunks).toString('utf8');
     const etag = res.headers['etag'];
-    if (text === this.cached()) {
-      if (typeof etag === 'string') this.etag = etag;
-      this.states.report('refused', undefined);
-      return 'unchanged';
-    }
+    // Validated even when it is the cached layer: one that stopped loading (an upgrade) must say so, not count as fine.
     try {
       this.options.validate(text);
     } catch (err) {
@@ -165,8 +161,9 @@ export class RemoteConfigFetcher {
       return 'refused';
     }
     this.states.report('refused', undefined);
-    writeFileAtomic(settings.cacheFile, text);
     if (typeof etag === 'string') this.etag = etag;
+    if (text === this.cached()) return 'unchanged';
+    writeFileAtomic(settings.cacheFile, text);
     this.log.info('remote configuration changed; reloading');
     this.options.apply();
     return 'applied';
