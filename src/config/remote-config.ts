@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import { request, type Dispatcher } from '../http.ts';
 import type { Logger } from '../log.ts';
-import { Counter, Gauge } from '../prom.ts';
+import { Counter, Gauge, perRegistry } from '../prom.ts';
 import { authorizationHeader, createDispatcher, isRequestTimeout } from '../sinks/http-client.ts';
 import { StateLog } from '../sinks/state-log.ts';
 import { writeFileAtomic } from '../state-file.ts';
@@ -42,19 +42,12 @@ interface Metrics {
   lastSuccess: Gauge;
 }
 
-const metricsByRegistry = new WeakMap<Registry, Metrics>();
-
-function metricsFor(registry: Registry): Metrics {
-  let m = metricsByRegistry.get(registry);
-  if (!m) {
-    m = {
-      fetches: new Counter({ name: 'edgepush_remote_config_fetches_total', help: 'Fetches of the remote configuration, by result (applied, unchanged, refused, failed).', labelNames: ['result'], registers: [registry] }),
-      lastSuccess: new Gauge({ name: 'edgepush_remote_config_last_success_timestamp_seconds', help: 'When the remote configuration was last fetched and found loadable (applied or unchanged).', registers: [registry] }),
-    };
-    metricsByRegistry.set(registry, m);
-  }
-  return m;
-}
+const metricsFor = perRegistry(
+  (registry): Metrics => ({
+    fetches: new Counter({ name: 'edgepush_remote_config_fetches_total', help: 'Fetches of the remote configuration, by result (applied, unchanged, refused, failed).', labelNames: ['result'], registers: [registry] }),
+    lastSuccess: new Gauge({ name: 'edgepush_remote_config_last_success_timestamp_seconds', help: 'When the remote configuration was last fetched and found loadable (applied or unchanged).', registers: [registry] }),
+  }),
+);
 
 export class RemoteConfigFetcher {
   /** Equal for equal settings: a reload keeps a fetcher whose settings did not change. */

@@ -22,13 +22,12 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { gzipSync } from 'node:zlib';
-import type { Registry } from 'prom-client';
 import { secretKeys, type KeySpec, type SectionReader } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { MetricFamily } from '../model/family.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
 import { encodeText, TEXT_CONTENT_TYPE } from '../model/text-encoder.ts';
-import { Counter } from '../prom.ts';
+import { Counter, perRegistry } from '../prom.ts';
 import { readTlsFiles } from './http-client.ts';
 import type { Batch, PushReport, Sink, SinkContext, SinkKind } from './sink.ts';
 import { StateLog } from './state-log.ts';
@@ -112,16 +111,9 @@ export const listenerKind: SinkKind<ListenerConfig> = {
   describe: (config) => `serving ${config.tlsCertFile ? 'https' : 'http'}://${formatAddress(config)}/metrics${config.username === undefined ? '' : ' (basic auth)'}`,
 };
 
-const requestCounters = new WeakMap<Registry, Counter<'sink' | 'code'>>();
-
-function requestCounter(registry: Registry): Counter<'sink' | 'code'> {
-  let c = requestCounters.get(registry);
-  if (!c) {
-    c = new Counter({ name: 'edgepush_listener_requests_total', help: 'HTTP requests to listener sinks, by status code.', labelNames: ['sink', 'code'], registers: [registry] });
-    requestCounters.set(registry, c);
-  }
-  return c;
-}
+const requestCounter = perRegistry(
+  (registry): Counter<'sink' | 'code'> => new Counter({ name: 'edgepush_listener_requests_total', help: 'HTTP requests to listener sinks, by status code.', labelNames: ['sink', 'code'], registers: [registry] }),
+);
 
 /** What the last cycle looks like on the wire: encoded at its first request, then reused until the next cycle. */
 interface Exposition {

@@ -11,8 +11,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Counter } from '../prom.ts';
-import type { Registry } from 'prom-client';
+import { Counter, perRegistry } from '../prom.ts';
 import { request, type Dispatcher } from '../http.ts';
 import type { KeySpec, SectionReader } from '../config/schema.ts';
 import type { Labels } from '../model/family.ts';
@@ -97,20 +96,13 @@ interface Metrics {
   deletes: Counter<'sink'>;
 }
 
-const metricsByRegistry = new WeakMap<Registry, Metrics>();
-
-function metricsFor(registry: Registry): Metrics {
-  let m = metricsByRegistry.get(registry);
-  if (!m) {
-    m = {
-      requests: new Counter({ name: 'edgepush_pushgateway_requests_total', help: 'HTTP requests to Pushgateways, by method and status code (0: no response).', labelNames: ['sink', 'method', 'code'], registers: [registry] }),
-      retries: new Counter({ name: 'edgepush_pushgateway_retries_total', help: 'Requests to Pushgateways that were retried.', labelNames: ['sink'], registers: [registry] }),
-      deletes: new Counter({ name: 'edgepush_pushgateway_group_deletes_total', help: 'Groups deleted from Pushgateways because their source was removed.', labelNames: ['sink'], registers: [registry] }),
-    };
-    metricsByRegistry.set(registry, m);
-  }
-  return m;
-}
+const metricsFor = perRegistry(
+  (registry): Metrics => ({
+    requests: new Counter({ name: 'edgepush_pushgateway_requests_total', help: 'HTTP requests to Pushgateways, by method and status code (0: no response).', labelNames: ['sink', 'method', 'code'], registers: [registry] }),
+    retries: new Counter({ name: 'edgepush_pushgateway_retries_total', help: 'Requests to Pushgateways that were retried.', labelNames: ['sink'], registers: [registry] }),
+    deletes: new Counter({ name: 'edgepush_pushgateway_group_deletes_total', help: 'Groups deleted from Pushgateways because their source was removed.', labelNames: ['sink'], registers: [registry] }),
+  }),
+);
 
 export class PushgatewaySink implements Sink {
   readonly name: string;
