@@ -60,6 +60,8 @@ export class RemoteConfigFetcher {
   private timer: NodeJS.Timeout | undefined;
   private etag: string | undefined;
   private stopped = false;
+  /** Aborts the fetch in flight on stop: a SIGTERM must not wait out a slow config server. */
+  private readonly aborter = new AbortController();
   private running: Promise<FetchResult> | undefined;
 
   constructor(options: RemoteConfigOptions) {
@@ -79,6 +81,7 @@ export class RemoteConfigFetcher {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.aborter.abort();
     await this.running?.catch(() => undefined);
     await this.dispatcher.close();
   }
@@ -88,7 +91,7 @@ export class RemoteConfigFetcher {
     const result = await this.fetchLayer().then(
       (r) => r,
       (err: unknown) => {
-        this.states.report('fetch', `cannot fetch the remote configuration: ${describe(err)}`);
+        if (!this.stopped) this.states.report('fetch', `cannot fetch the remote configuration: ${describe(err)}`);
         return 'failed' as const;
       },
     );
@@ -117,7 +120,7 @@ export class RemoteConfigFetcher {
     const auth = authorizationHeader(settings.http);
     if (auth) headers['authorization'] = auth;
     if (this.etag) headers['if-none-match'] = this.etag;
-    const res = await request(settings.url, { headers, dispatcher: this.dispatcher, signal: AbortSignal.timeout(settings.http.timeoutSeconds * 1000) });
+    const res = await request(settings.url, { headers, dispatcher: this.dispatcher, signal: AbortSignal.any([this.aborter.signal, AbortSignal.timeout(settings.http.timeoutSeconds * 1000)]) });
     if (res.statusCode === 304) {
       await res.body.dump();
       this.states.report('fetch', undefined);
@@ -154,9 +157,21 @@ export class RemoteConfigFetcher {
       return 'refused';
     }
     this.states.report('refused', undefined);
-    if (typeof etag === 'string') this.etag = etag;
-    if (text === this.cached()) return 'unchanged';
-    writeFileAtomic(settings.cacheFile, text);
+    // The ETag is kept only for a layer that is cached: a 304 must never stand for one that is not.
+    const keepEtag = (): void => void (typeof etag === 'string' && (this.etag = etag));
+    if (text === this.cached()) {
+      keepEtag();
+      return 'unchanged';
+    }
+    try {
+      writeFileAtomic(settings.cacheFile, text);
+    } catch (err) {
+      // A reload reads the cache: a layer that cannot be cached cannot be applied either.
+      this.states.report('cache', `cannot cache the remote configuration in ${settings.cacheFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return 'failed';
+    }
+    this.states.report('cache', undefined);
+    keepEtag();
     this.log.info('remote configuration changed; reloading');
     this.options.apply();
     return 'applied';

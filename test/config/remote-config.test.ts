@@ -17,6 +17,7 @@ import { RemoteConfigFetcher } from '../../src/config/remote-config.ts';
 import { ConfigError } from '../../src/config/schema.ts';
 import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../src/log.ts';
 import { runCli } from '../helpers/cli.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 interface Box {
   configFile: string;
@@ -158,4 +159,26 @@ test('check-config says where the remote layer comes from and whether the cached
   assert.match(inUse, /^sink pushgateway\.central: http:\/\/gw\.example:9091$/m);
   writeFileSync(b.cacheFile, '[pushgateway.central]\nurl = ftp://gw.example\n');
   assert.match(await check(), /cached layer left out \(it does not load: .*\[pushgateway\.central\] url/m);
+});
+
+test('stopping the agent aborts a fetch in flight instead of waiting out the timeout, and logs no failure', async (t) => {
+  const logs: string[] = [];
+  const previousSink = setLogSink((line) => logs.push(line));
+  t.after(() => setLogSink(previousSink));
+  let seen = 0;
+  const silent = createServer(() => void seen++);
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  t.after(() => {
+    silent.closeAllConnections();
+    silent.close();
+  });
+  const b = box(t, `http://127.0.0.1:${(silent.address() as AddressInfo).port}/layer.ini`, '[remote_config]\ntimeout = 60s\n');
+  const fetcher = new RemoteConfigFetcher({ settings: b.load().remoteConfig!, validate: () => undefined, apply: () => undefined, log: createLogger(), registry: new Registry() });
+  fetcher.start();
+  await waitFor('the fetch in flight', () => seen === 1);
+  const stopping = Date.now();
+  await fetcher.stop();
+  assert.ok(Date.now() - stopping < 5_000, `stop took ${Date.now() - stopping} ms with a 60 s fetch timeout`);
+  assert.deepEqual(logs.filter((l) => l.includes('msg=failing')), []);
 });
