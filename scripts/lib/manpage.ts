@@ -32,7 +32,8 @@ const FILES: Array<[string, string]> = [
   ['/usr/lib/edgepush/defaults.ini', 'Vendor defaults, replaced on upgrade. Do not edit.'],
   ['/etc/edgepush/edgepush.ini', "The box's configuration (a conffile: kept on upgrade)."],
   ['/etc/edgepush/conf.d/*.ini', 'Drop-in files, read in sorted order after edgepush.ini; later wins.'],
-  ['/var/lib/edgepush', 'State directory.'],
+  ['/var/lib/edgepush', 'State directory: pushed groups, remote-write queues, the restart record.'],
+  ['/var/lib/edgepush/remote-config.ini', 'The last layer fetched from [remote_config] url that loaded; read at start and on reload, below edgepush.ini.'],
   ['/usr/share/edgepush/alerts', 'Prometheus alerting rules for the pushed metrics.'],
   ['/usr/share/doc/edgepush/examples/edgepush.ini', 'Documented example configuration.'],
 ];
