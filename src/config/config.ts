@@ -148,7 +148,7 @@ export const EXPORTER_KEYS: readonly KeySpec[] = [
 ];
 
 export const REMOTE_CONFIG_KEYS: readonly KeySpec[] = [
-  { key: 'url', kind: 'string', help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. Sets in between defaults.ini and edgepush.ini, so local files override it.' },
+  { key: 'url', kind: 'string', help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. The layer sits between defaults.ini and edgepush.ini, so the local files override it.' },
   { key: 'interval', kind: 'duration', default: '5m', help: 'How often the URL is fetched (with 10% jitter).' },
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '10s' } : k)),
 ];
