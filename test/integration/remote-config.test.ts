@@ -81,6 +81,7 @@ test('the gateway comes from the served layer; a change of the layer is applied 
   // The self source removed by the new layer: its group is deleted from the gateway.
   await waitFor('the edgepush group deleted', async () => !(await pushTimes()).has('edgepush'), { timeoutMs: 20_000, intervalMs: 200 });
   assert.match(agentLog, /msg="remote configuration changed; reloading"/);
+  assert.doesNotMatch(agentLog, /no sink configured/, 'no warning while the sinks are still to come with the first fetch');
 });
 
 test('a layer that does not load is refused, logged, and the agent keeps pushing', { skip }, async () => {

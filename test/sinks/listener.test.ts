@@ -253,3 +253,16 @@ test('a certificate unreadable at bind time fails only this sink, says which fil
   const ok = await get(sink.address()!.port, '/metrics', { ca: readFileSync(path.join(dir, 'ca.pem')) });
   assert.equal(ok.status, 200);
 });
+
+test('a cycle is encoded at its first request, not at the push: a listener nobody scrapes costs nothing per cycle', async (t) => {
+  const { sink, logs } = newSink(t);
+  const conflicting = batch([
+    source('exporter.a', 'a', (f) => f.counter('x_total', 'X.', 1)),
+    source('exporter.b', 'b', (f) => f.gauge('x_total', 'X.', 1)),
+  ]);
+  assert.equal((await sink.push(conflicting)).ok, true);
+  assert.equal((await sink.push(conflicting)).ok, true);
+  assert.deepEqual(logs.filter((l) => l.includes('x_total')), [], 'nothing merged or encoded yet');
+  assert.equal((await get(sink.address()!.port, '/metrics')).status, 200);
+  assert.equal(logs.filter((l) => l.includes('msg=failing') && l.includes('x_total')).length, 1);
+});
