@@ -52,10 +52,6 @@ function configFromFlags(given: Map<string, unknown>, remoteLayerText?: string):
 }
 
 /**
- * The configuration, or undefined after printing why it does not load (without
- * a stack: the error already names file, section and key).
- */
-/**
  * The [remote_config] fetcher of a running agent, kept in step with its
  * configuration: started, replaced or stopped as reloads change the section.
  */
@@ -68,6 +64,12 @@ class RemoteConfigRunner {
   constructor(given: Map<string, unknown>, agent: Agent) {
     this.given = given;
     this.agent = agent;
+  }
+
+  /** SIGHUP and a new remote layer alike: the agent reloads, then the fetcher follows its settings. */
+  reload(): void {
+    this.agent.reload();
+    this.sync();
   }
 
   sync(): void {
@@ -85,10 +87,7 @@ class RemoteConfigRunner {
       this.fetcher = new RemoteConfigFetcher({
         settings,
         validate: (text) => void configFromFlags(this.given, text),
-        apply: () => {
-          this.agent.reload();
-          this.sync();
-        },
+        apply: () => this.reload(),
         log,
         registry: this.agent.metrics.registry,
       });
@@ -102,6 +101,10 @@ class RemoteConfigRunner {
   }
 }
 
+/**
+ * The configuration, or undefined after printing why it does not load (without
+ * a stack: the error already names file, section and key).
+ */
 function loadConfigOrReport(command: string, given: Map<string, unknown>): AgentConfig | undefined {
   try {
     return configFromFlags(given);
@@ -136,10 +139,7 @@ const COMMANDS: Record<string, Command> = {
         if (!config) return 1;
         const agent = new Agent({ config, reloadConfig: () => configFromFlags(given) });
         const remote = new RemoteConfigRunner(given, agent);
-        signals.onReload(() => {
-          agent.reload();
-          remote.sync();
-        });
+        signals.onReload(() => remote.reload());
         agent.start();
         remote.sync();
         // A second signal (e.g. SIGINT to the terminal's group, then SIGTERM) must not cut the graceful stop short: it is ignored.

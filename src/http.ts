@@ -29,6 +29,24 @@ export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' |
 
 let sharedAgent: Dispatcher | undefined;
 
+/**
+ * A response body, refused past `limit` bytes (as declared by
+ * content-length, or as counted) without reading the rest; `limitName`
+ * names the limit in the error (e.g. the config key).
+ */
+export async function readBodyLimited(res: Dispatcher.ResponseData, limit: number, limitName: string): Promise<Buffer> {
+  const declared = Number(res.headers['content-length'] ?? NaN);
+  if (declared > limit) throw new Error(`body of ${declared} bytes exceeds ${limitName} ${limit}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Error(`body exceeds ${limitName} ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
 /** undici's request(url, options) for an absolute URL. */
 export function request(url: string, options: RequestOptions): Promise<Dispatcher.ResponseData> {
   const { dispatcher = (sharedAgent ??= new Agent()), ...rest } = options;

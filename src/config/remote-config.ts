@@ -10,10 +10,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
-import { request, type Dispatcher } from '../http.ts';
+import { readBodyLimited, request, type Dispatcher } from '../http.ts';
 import type { Logger } from '../log.ts';
 import { Counter, Gauge, perRegistry } from '../prom.ts';
-import { authorizationHeader, createDispatcher, isRequestTimeout } from '../sinks/http-client.ts';
+import { authorizationHeader, createDispatcher, describeRequestError } from '../sinks/http-client.ts';
 import { StateLog } from '../sinks/state-log.ts';
 import { writeFileAtomic } from '../state-file.ts';
 import { VERSION } from '../version.ts';
@@ -91,7 +91,7 @@ export class RemoteConfigFetcher {
     const result = await this.fetchLayer().then(
       (r) => r,
       (err: unknown) => {
-        if (!this.stopped) this.states.report('fetch', `cannot fetch the remote configuration: ${describe(err)}`);
+        if (!this.stopped) this.states.report('fetch', `cannot fetch the remote configuration: ${describeRequestError(err)}`);
         return 'failed' as const;
       },
     );
@@ -130,23 +130,18 @@ export class RemoteConfigFetcher {
       await res.body.dump();
       throw new Error(`HTTP ${res.statusCode}`);
     }
-    const declared = Number(res.headers['content-length'] ?? 0);
-    if (declared > MAX_LAYER_BYTES) {
-      res.body.destroy();
-      throw new Error(`body of ${declared} bytes, over the ${MAX_LAYER_BYTES}-byte limit`);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_LAYER_BYTES) {
+    let body: Buffer;
+    try {
+      body = await readBodyLimited(res, MAX_LAYER_BYTES, 'the layer size limit of');
+    } finally {
+      if (!res.body.readableEnded) {
+        // A body refused part way: the abort this raises on the stream is expected.
+        res.body.on('error', () => undefined);
         res.body.destroy();
-        throw new Error(`body over the ${MAX_LAYER_BYTES}-byte limit`);
       }
-      chunks.push(chunk as Buffer);
     }
     this.states.report('fetch', undefined);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = body.toString('utf8');
     const etag = res.headers['etag'];
     // Validated even when it is the cached layer: one that stopped loading (an upgrade) must say so, not count as fine.
     try {
@@ -184,10 +179,4 @@ export class RemoteConfigFetcher {
       return undefined;
     }
   }
-}
-
-function describe(err: unknown): string {
-  if (isRequestTimeout(err)) return 'request timed out';
-  const e = err as { code?: string; message?: string; cause?: { code?: string } };
-  return e.code ?? e.cause?.code ?? e.message ?? String(err);
 }

@@ -113,6 +113,13 @@ export function createDispatcher(cfg: HttpClientConfig): Dispatcher {
   return new Agent({ connect: tls, ...common });
 }
 
+/** A failed request in a few words for logs: timeouts as one text whichever timer fired, else the error code. */
+export function describeRequestError(err: unknown): string {
+  const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string } };
+  if (e.name === 'AbortError' || isRequestTimeout(err)) return 'request timed out';
+  return e.code ?? e.cause?.code ?? e.message ?? String(err);
+}
+
 /** undici's own timers, set by createDispatcher to the same timeout as the request's AbortSignal. */
 const DISPATCHER_TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 

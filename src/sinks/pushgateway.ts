@@ -18,7 +18,7 @@ import type { Labels } from '../model/family.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
 import { encodeText, TEXT_CONTENT_TYPE } from '../model/text-encoder.ts';
 import type { Logger } from '../log.ts';
-import { authorizationHeader, createDispatcher, isRequestTimeout, HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from './http-client.ts';
+import { authorizationHeader, createDispatcher, describeRequestError, HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from './http-client.ts';
 import { groupPath } from './pushgateway-path.ts';
 import type { Batch, PushReport, Sink, SinkContext, SinkKind, SourceResult } from './sink.ts';
 import { StateLog } from './state-log.ts';
@@ -308,10 +308,8 @@ export class PushgatewaySink implements Sink {
 
 function describe(method: string, p: string, err: unknown): string {
   if (err instanceof HttpError) return `${method} ${p}: ${err.message}`;
-  const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string; message?: string; name?: string } };
-  if (e.name === 'AbortError' || isRequestTimeout(err)) return 'request timed out';
   // Network errors are the same for every group: no path, so they collapse into one log line.
-  return e.code ?? e.cause?.code ?? e.message ?? String(err);
+  return describeRequestError(err);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -6,7 +6,7 @@
  * extra labels.
  */
 import { gunzipSync } from 'node:zlib';
-import { request, type Dispatcher } from '../http.ts';
+import { readBodyLimited, request, type Dispatcher } from '../http.ts';
 import type { ExporterConfig } from '../config/config.ts';
 import { configFingerprint } from '../config/fingerprint.ts';
 import type { MetricFamily } from '../model/family.ts';
@@ -64,16 +64,7 @@ export class ExporterSource implements Source {
     const res = await request(this.config.url, { method: 'GET', headers: this.headers, dispatcher: this.dispatcher, signal });
     try {
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} from ${this.config.url}`);
-      const declared = Number(res.headers['content-length'] ?? NaN);
-      if (declared > limit) throw new Error(`body of ${declared} bytes exceeds size_limit ${limit}`);
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > limit) throw new Error(`body exceeds size_limit ${limit} bytes`);
-        chunks.push(chunk as Buffer);
-      }
-      let body = Buffer.concat(chunks, size);
+      let body = await readBodyLimited(res, limit, 'size_limit');
       if (String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') {
         try {
           // Synchronous: see the note on gzip in sinks/pushgateway.ts (thread-pool zlib fragments RSS).

@@ -107,8 +107,8 @@ export class RemoteWriteSink {
   private readonly staleness = new StalenessTracker();
   private readonly now: () => number;
   private droppedLogged = 0;
-  /** The set of last series changed since the file was written. */
-  private lastSeriesDirty = false;
+  /** The tracker's version the last-series file holds (-1: none written by this sink). */
+  private lastSeriesSavedVersion = -1;
   private lastSeriesSavedMs = Number.NEGATIVE_INFINITY;
   private lastDropLogMs = Number.NEGATIVE_INFINITY;
 
@@ -171,25 +171,23 @@ export class RemoteWriteSink {
     const file = path.join(this.dir, LAST_SERIES_FILE);
     try {
       this.staleness.restore(JSON.parse(readFileSync(file, 'utf8')) as Array<[string, LabelPairs[]]>);
+      this.lastSeriesSavedVersion = this.staleness.version;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn('remote write: ignoring unreadable last-series file', { file, err });
     }
   }
 
   private saveLastSeriesIfChanged(): void {
-    if (this.staleness.takeChanged()) this.lastSeriesDirty = true;
-    if (this.lastSeriesDirty && this.now() - this.lastSeriesSavedMs >= LAST_SERIES_SAVE_INTERVAL_MS) this.saveLastSeries();
+    if (this.staleness.version !== this.lastSeriesSavedVersion && this.now() - this.lastSeriesSavedMs >= LAST_SERIES_SAVE_INTERVAL_MS) this.saveLastSeries();
   }
 
   private saveLastSeries(): void {
     const file = path.join(this.dir, LAST_SERIES_FILE);
-    this.staleness.takeChanged();
-    this.lastSeriesDirty = false;
     this.lastSeriesSavedMs = this.now();
     try {
       writeFileAtomic(file, JSON.stringify(this.staleness.snapshot()));
+      this.lastSeriesSavedVersion = this.staleness.version;
     } catch (err) {
-      this.lastSeriesDirty = true;
       this.log.warn('remote write: cannot save the last series for staleness after restart', { file, err });
     }
   }

@@ -10,8 +10,8 @@ import { seriesKey, type LabelPairs } from './series.ts';
 export class StalenessTracker {
   /** source key → series key → labels of the series it sent last. */
   private readonly last = new Map<string, Map<string, LabelPairs>>();
-  /** Whether the set of series changed since takeChanged() was last called. */
-  private changed = false;
+  /** Counts the changes of the set of series (a series or a source came or went): whoever saves the set compares versions. */
+  private changes = 0;
 
   /**
    * Records what `source` sent this cycle and returns stale markers for the
@@ -23,7 +23,7 @@ export class StalenessTracker {
     const previous = this.last.get(source);
     this.last.set(source, now);
     if (!previous) {
-      this.changed = true;
+      this.changes++;
       return [];
     }
     const stale: TimeSeries[] = [];
@@ -31,7 +31,7 @@ export class StalenessTracker {
       if (!now.has(key)) stale.push(staleMarker(labels, atMs));
     }
     // Same size and nothing gone means the same set.
-    if (stale.length > 0 || now.size !== previous.size) this.changed = true;
+    if (stale.length > 0 || now.size !== previous.size) this.changes++;
     return stale;
   }
 
@@ -40,15 +40,12 @@ export class StalenessTracker {
     const previous = this.last.get(source);
     this.last.delete(source);
     if (!previous) return [];
-    this.changed = true;
+    this.changes++;
     return [...previous.values()].map((labels) => staleMarker(labels, atMs));
   }
 
-  /** True once after the set of series changed (a series or a source came or went). */
-  takeChanged(): boolean {
-    const changed = this.changed;
-    this.changed = false;
-    return changed;
+  get version(): number {
+    return this.changes;
   }
 
   sources(): string[] {
