@@ -45,6 +45,20 @@ async function pushedAfter(gateway: RunningServer, instance: string, since: numb
   );
 }
 
+/**
+ * The memory limit the kernel enforces on the service's cgroup, read inside
+ * the container: memory.max (cgroup v2) or memory.limit_in_bytes (v1); empty
+ * when neither file of the service can be seen there.
+ */
+const ENFORCED_MEMORY_LIMIT = `
+pid=$(systemctl show -p MainPID --value edgepush)
+v2=$(awk -F: '$1 == "0" { print $3 }' /proc/$pid/cgroup)
+v1=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/$pid/cgroup)
+for f in /sys/fs/cgroup$v2/memory.max /sys/fs/cgroup/memory$v1/memory.limit_in_bytes /sys/fs/cgroup/memory/system.slice/edgepush.service/memory.limit_in_bytes; do
+  [ -n "$v2$v1" ] && [ -r "$f" ] && { cat "$f"; exit 0; }
+done
+exit 0`;
+
 const skipReason =
   debianRootUnavailable() ??
   (has('systemd-nspawn') && has('unshare') && has('nsenter') ? undefined : 'systemd-nspawn, unshare and nsenter are needed (systemd-container, util-linux)') ??
@@ -135,6 +149,13 @@ EOF`);
     // The remote layer, fetched, cached in the state directory and applied under the unit's hardening.
     await waitFor('the remote layer applied', async () => (await groups(gw)).some((g) => g.labels['instance'] === instance && g.labels['fleet'] === 'remote'));
     assert.match(await sh('stat -c %U /var/lib/edgepush/remote-config.ini'), /^edgepush$/m);
+    // The unit's memory budget is in force, and the agent ran all of the above inside it.
+    assert.equal((await c.must(['systemctl', 'show', '-p', 'MemoryMax', '--value', 'edgepush'])).trim(), String(192 * 1024 * 1024));
+    const enforced = (await sh(ENFORCED_MEMORY_LIMIT)).trim();
+    if (enforced === '') t.diagnostic('no memory cgroup file of the service is visible inside this container; the unit property is checked, not its enforcement');
+    else assert.equal(enforced, String(192 * 1024 * 1024), 'the memory cgroup of the service carries MemoryMax');
+    assert.equal((await c.must(['systemctl', 'show', '-p', 'NRestarts', '--value', 'edgepush'])).trim(), '0', 'never restarted (no OOM kill) while pushing');
+    assert.doesNotMatch(await c.must(['journalctl', '-u', 'edgepush', '--no-pager', '-o', 'cat']), /oom-kill|out of memory/i);
   });
 
   await t.test('reboot: back and pushing', async () => {
