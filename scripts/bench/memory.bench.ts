@@ -1,0 +1,249 @@
+/**
+ * The memory a box must give the agent, measured the way the box sees it: the
+ * x64 executable started from a cold page cache (its pages evicted, as after
+ * a boot) inside a memory cgroup, as systemd charges a service, so the page
+ * cache it reads counts against it. By bisection, the smallest limit at which
+ * it runs normally: every cycle pushed, no OOM kill, CPU at most 1.25x the
+ * same run without a limit. At the disk's usual readahead (128 KB) and a large
+ * one (8 MB, as some virtual disks, eMMC and RAID devices have), beside
+ * node_exporter 1.5.0 measured the same way in the same run (scraped at the
+ * same interval). For the unlimited run: RSS, anonymous, file-backed, the
+ * cgroup's peak, and the working set over 10 s (clear_refs, then the pages
+ * referenced) per mapping.
+ *
+ * The agent runs what the budget is for: default host collectors, self, one
+ * Pushgateway, one remote-write URL (VictoriaMetrics), three small local
+ * exporters. Needs root (cgroups, readahead, page cache eviction).
+ *   BENCH_MEMORY_SECONDS=40 (per run), BENCH_MEMORY_INTERVAL=2 (seconds),
+ *   BENCH_MEMORY_READAHEAD=128,8192 (KB), BENCH_MEMORY_RESOLUTION=4 (MiB)
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ensurePeer } from '../lib/peers.ts';
+import { DIST_DIR, binaryName, build, upToDate } from '../lib/build.ts';
+import { PACKAGING_DIR } from '../lib/package.ts';
+import { freePort, startPushgateway, startVictoriaMetrics } from '../../test/helpers/servers.ts';
+import { MemoryCgroup, evictFromPageCache, memoryCgroupSupport, readaheadFileOf, type CgroupUsage } from './cgroup.ts';
+import { procCpuSeconds, procStatusBytes } from './proc-usage.ts';
+import { mib, ratio, table } from './stats.ts';
+
+const SECONDS = Number(process.env['BENCH_MEMORY_SECONDS'] ?? 40);
+const INTERVAL = Number(process.env['BENCH_MEMORY_INTERVAL'] ?? 2);
+const READAHEADS_KB = (process.env['BENCH_MEMORY_READAHEAD'] ?? '128,8192').split(',').map(Number);
+const RESOLUTION = Number(process.env['BENCH_MEMORY_RESOLUTION'] ?? 4) * 1024 * 1024;
+const LOWEST = 8 * 1024 * 1024;
+const HIGHEST = 512 * 1024 * 1024;
+const CPU_TOLERANCE = 1.25;
+const MiB = 1024 * 1024;
+
+const support = memoryCgroupSupport();
+if (typeof support === 'string') {
+  console.log(`skipped: ${support}`);
+  process.exit(0);
+}
+
+/** One measured process: how to start it, and how the bench knows it worked this cycle. */
+interface Subject {
+  name: string;
+  binary: string;
+  args: string[];
+  /** Called every interval while it runs; true when that interval's work was done. */
+  cycleDone(child: ChildProcess): Promise<boolean>;
+}
+
+interface Run {
+  limit: number | undefined;
+  cycles: number;
+  expected: number;
+  cpuSeconds: number;
+  usage: CgroupUsage;
+  exited: boolean;
+  rss?: { rss: number; anon: number; file: number };
+  workingSet?: Map<string, number>;
+}
+
+/** Starts the subject cold in a cgroup with `limit`, runs it SECONDS, and says what it did. */
+async function runOnce(subject: Subject, limit: number | undefined, withWorkingSet = false): Promise<Run> {
+  evictFromPageCache(subject.binary);
+  const cgroup = new MemoryCgroup(support as Exclude<typeof support, string>, limit);
+  const child = cgroup.spawn(subject.binary, subject.args);
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  child.stderr!.resume();
+  const expected = Math.floor(SECONDS / INTERVAL);
+  let cycles = 0;
+  let cpuSeconds = 0;
+  let rss: Run['rss'];
+  let workingSet: Run['workingSet'];
+  try {
+    const start = performance.now();
+    for (let i = 1; i <= expected; i++) {
+      const due = start + i * INTERVAL * 1000;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+      if (exited) break;
+      if (await subject.cycleDone(child).catch(() => false)) cycles++;
+      if (withWorkingSet && i === Math.floor(expected / 2)) writeFileSync(`/proc/${child.pid}/clear_refs`, '1');
+      if (withWorkingSet && i === Math.floor(expected / 2) + Math.ceil(10 / INTERVAL)) workingSet = referencedByMapping(child.pid!);
+    }
+    if (!exited) {
+      cpuSeconds = procCpuSeconds(child.pid!);
+      rss = { rss: procStatusBytes(child.pid!, 'VmRSS'), anon: procStatusBytes(child.pid!, 'RssAnon'), file: procStatusBytes(child.pid!, 'RssFile') };
+    }
+    const usage = cgroup.usage();
+    return { limit, cycles, expected, cpuSeconds, usage, exited, ...(rss ? { rss } : {}), ...(workingSet ? { workingSet } : {}) };
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((resolve) => (exited ? resolve(undefined) : child.once('exit', resolve)));
+    cgroup.remove();
+  }
+}
+
+/** Referenced bytes per mapping (the executable, [heap], anonymous, other files) from /proc/<pid>/smaps. */
+function referencedByMapping(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let name = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      name = head[1] === '' ? '[anonymous]' : head[1]!;
+      continue;
+    }
+    const ref = /^Referenced:\s+(\d+) kB/.exec(line);
+    if (ref) out.set(name, (out.get(name) ?? 0) + Number(ref[1]) * 1024);
+  }
+  return out;
+}
+
+function normal(run: Run, baseline: Run): boolean {
+  return !run.exited && run.usage.oomKills === 0 && run.cycles >= run.expected - 1 && run.cpuSeconds <= baseline.cpuSeconds * CPU_TOLERANCE;
+}
+
+/** The smallest limit (to RESOLUTION) at which the subject runs normally, with the runs that showed it. */
+async function smallestLimit(subject: Subject, baseline: Run): Promise<{ limit: number | undefined; runs: Run[] }> {
+  const runs: Run[] = [];
+  let lo = LOWEST;
+  let hi = HIGHEST;
+  const top = await runOnce(subject, hi);
+  runs.push(top);
+  if (!normal(top, baseline)) return { limit: undefined, runs };
+  while (hi - lo > RESOLUTION) {
+    const mid = Math.round((lo + hi) / 2 / MiB) * MiB;
+    const run = await runOnce(subject, mid);
+    runs.push(run);
+    if (normal(run, baseline)) hi = mid;
+    else lo = mid;
+  }
+  return { limit: hi, runs };
+}
+
+function describeRun(run: Run, baseline: Run): string {
+  const limit = run.limit === undefined ? 'none' : mib(run.limit);
+  const verdict = normal(run, baseline) ? 'normal' : run.exited || run.usage.oomKills ? 'OOM-killed' : run.cycles < run.expected - 1 ? 'missed cycles' : 'CPU > 1.25x';
+  return `  limit ${limit}: ${run.cycles}/${run.expected} cycles, CPU ${run.cpuSeconds.toFixed(2)} s (${ratio(run.cpuSeconds, baseline.cpuSeconds)}), cgroup peak ${mib(run.usage.peakBytes)}, major faults ${run.usage.majorFaults}: ${verdict}`;
+}
+
+async function exporterServer(i: number): Promise<Server> {
+  const body = Array.from({ length: 40 }, (_, j) => `# HELP demo_${i}_metric_${j} A small exporter's metric.\n# TYPE demo_${i}_metric_${j} gauge\ndemo_${i}_metric_${j}{path="/api/${j}"} ${j}\n`).join('');
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+if (!upToDate(['x64'])) await build({ arches: ['x64'], log: () => {} });
+const agentBinary = path.join(DIST_DIR, binaryName('x64'));
+const nodeExporterBinary = ensurePeer('nodeExporter')['node-exporter'];
+const readahead = readaheadFileOf(agentBinary);
+const work = mkdtempSync(path.join(os.tmpdir(), 'edgepush-bench-memory-'));
+const gateway = await startPushgateway();
+const receiver = await startVictoriaMetrics();
+const exporters = await Promise.all([1, 2, 3].map(exporterServer));
+const originalReadahead = readahead ? readFileSync(readahead, 'utf8').trim() : undefined;
+try {
+  const config = path.join(work, 'edgepush.ini');
+  writeFileSync(
+    config,
+    [
+      `[agent]\ninterval = ${INTERVAL}s\ntimeout = ${Math.max(1, INTERVAL - 1)}s\nstate_dir = ${path.join(work, 'state')}\nlog_level = warn`,
+      `[identity]\ninstance = bench-memory`,
+      `[host]\ncollector.textfile.directory = ${work}`,
+      `[pushgateway.bench]\nurl = ${gateway.url}`,
+      `[remote_write.bench]\nurl = ${receiver.url}/api/v1/write`,
+      ...exporters.map((s, i) => `[exporter.app${i + 1}]\nurl = http://127.0.0.1:${(s.address() as AddressInfo).port}/metrics`),
+    ].join('\n') + '\n',
+  );
+  let lastPush = 0;
+  const agent: Subject = {
+    name: 'edgepush run (x64 executable)',
+    binary: agentBinary,
+    args: ['run', `--config.file=${config}`, `--config.defaults=${path.join(PACKAGING_DIR, 'defaults.ini')}`],
+    // A cycle counts when the host group's push time moved since the last look.
+    async cycleDone() {
+      const body = (await (await fetch(`${gateway.url}/api/v1/metrics`)).json()) as { data: Array<{ labels: Record<string, string>; push_time_seconds?: { metrics: Array<{ value: string }> } }> };
+      const t = Number(body.data.find((g) => g.labels['job'] === 'node' && g.labels['instance'] === 'bench-memory')?.push_time_seconds?.metrics[0]?.value ?? 0);
+      const moved = t > lastPush;
+      lastPush = Math.max(lastPush, t);
+      return moved;
+    },
+  };
+  const nePort = await freePort();
+  const nodeExporter: Subject = {
+    name: 'node_exporter 1.5.0',
+    binary: nodeExporterBinary,
+    args: [`--web.listen-address=127.0.0.1:${nePort}`],
+    async cycleDone() {
+      const res = await fetch(`http://127.0.0.1:${nePort}/metrics`, { signal: AbortSignal.timeout(INTERVAL * 1000) });
+      await res.arrayBuffer();
+      return res.ok;
+    },
+  };
+
+  console.log(`cgroup ${support.version} under ${support.parent}; ${SECONDS} s per run, every ${INTERVAL} s; limits bisected from ${mib(LOWEST)} to ${mib(HIGHEST)} to ${mib(RESOLUTION)}`);
+  const summary: string[][] = [['readahead', 'process', 'smallest normal limit', 'vs node_exporter', 'unlimited: cgroup peak', 'RSS', 'anonymous', 'file-backed', 'CPU / cycle']];
+  for (const kb of READAHEADS_KB) {
+    if (readahead) writeFileSync(readahead, String(kb));
+    else if (kb !== READAHEADS_KB[0]) {
+      console.log(`readahead ${kb} KB: skipped, the executable's file system has no block device queue to set`);
+      continue;
+    }
+    const label = readahead ? `${kb} KB` : 'the disk\'s';
+    const limits: Array<number | undefined> = [];
+    for (const subject of [agent, nodeExporter]) {
+      const baseline = await runOnce(subject, undefined, true);
+      console.log(`${subject.name}, readahead ${label}:`);
+      console.log(describeRun(baseline, baseline));
+      const { limit, runs } = await smallestLimit(subject, baseline);
+      for (const r of runs) console.log(describeRun(r, baseline));
+      limits.push(limit);
+      const perCycle = baseline.cycles ? (baseline.cpuSeconds / baseline.cycles) * 1000 : NaN;
+      summary.push([
+        label,
+        subject.name,
+        limit === undefined ? `> ${mib(HIGHEST)}` : mib(limit),
+        subject === nodeExporter ? '1.00x' : '',
+        mib(baseline.usage.peakBytes),
+        mib(baseline.rss?.rss ?? NaN),
+        mib(baseline.rss?.anon ?? NaN),
+        mib(baseline.rss?.file ?? NaN),
+        `${perCycle.toFixed(1)} ms`,
+      ]);
+      if (baseline.workingSet) {
+        const top = [...baseline.workingSet].filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]).slice(0, 6);
+        console.log(`  working set over 10 s: ${top.map(([n, b]) => `${path.basename(n) || n} ${mib(b)}`).join(', ')}`);
+      }
+    }
+    // The agent's row gets its ratio once node_exporter's limit is known.
+    const agentRow = summary[summary.length - 2]!;
+    agentRow[3] = limits[0] !== undefined && limits[1] !== undefined ? ratio(limits[0], limits[1]) : 'n/a';
+  }
+  table(summary);
+} finally {
+  if (readahead && originalReadahead !== undefined) writeFileSync(readahead, originalReadahead);
+  for (const s of exporters) s.close();
+  await gateway.stop();
+  await receiver.stop();
+  rmSync(work, { recursive: true, force: true });
+}
