@@ -16,7 +16,7 @@ import { readIdentity, IDENTITY_KEYS, type Identity } from './identity.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseIniLayer, readLayers, DEFAULT_CONFIG_FILE, DEFAULT_DEFAULTS_FILE, type RawConfig } from './layers.ts';
-import { ConfigError, parseBool, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
+import { ConfigError, parseBool, parseUrl, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
 import { HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../sinks/http-client.ts';
 import { SINK_KINDS } from '../sinks/kinds.ts';
 
@@ -302,11 +302,11 @@ function readRemoteConfig(r: SectionReader, instance: string, stateDir: string):
   if (!template) return undefined;
   let url: URL;
   try {
-    url = new URL(template.replaceAll('{instance}', encodeURIComponent(instance)));
-  } catch {
-    throw r.error('url', `${JSON.stringify(template)} is not a URL`);
+    // Checked once {instance} is in: an instance may hold anything, and the URL is logged and printed.
+    url = parseUrl(template.replaceAll('{instance}', encodeURIComponent(instance)));
+  } catch (err) {
+    throw r.error('url', (err as Error).message);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw r.error('url', `must be http or https, got ${url.protocol}`);
   return { url: url.href, intervalSeconds: r.duration('interval')!, http: readHttpClientConfig(r, 10), cacheFile: path.join(stateDir, REMOTE_CACHE_FILE) };
 }
 

@@ -57,6 +57,30 @@ export function parseBool(text: string): boolean {
   throw new Error(`expected true or false, got ${JSON.stringify(text)}`);
 }
 
+/**
+ * A URL of one of `protocols`. Credentials in it (`user:password@`) are
+ * refused: URLs are logged and printed, so no message here quotes them.
+ */
+export function parseUrl(text: string, protocols: readonly string[] = ['http:', 'https:']): URL {
+  let u: URL;
+  try {
+    u = new URL(text.trim());
+  } catch {
+    throw new Error(`invalid URL ${JSON.stringify(redactUrlCredentials(text))}`);
+  }
+  if (u.username || u.password) throw new Error('a URL must not hold credentials (user:password@): URLs are logged and printed; credentials go in username and password_file, or bearer_token_file');
+  if (!protocols.includes(u.protocol)) throw new Error(`URL ${JSON.stringify(redactUrlCredentials(text))} must use ${protocols.join(' or ')}`);
+  return u;
+}
+
+/**
+ * `http://user:password@host/` → `http://***@host/`, for one URL's text
+ * quoted in a message, valid or not (`http:user:pw@host` parses as the same).
+ */
+export function redactUrlCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:[/\\]*)?[^/?#\\]*@/i, '$1***@');
+}
+
 /** Reads the keys of one section by kind, remembering which keys were read. */
 export class SectionReader {
   readonly section: string;
@@ -142,17 +166,7 @@ export class SectionReader {
   }
 
   url(key: string, protocols: readonly string[] = ['http:', 'https:']): URL | undefined {
-    return this.convert(key, (t) => {
-      let u: URL;
-      try {
-        u = new URL(t.trim());
-      } catch {
-        throw new Error(`invalid URL ${JSON.stringify(t)}`);
-      }
-      if (!protocols.includes(u.protocol)) throw new Error(`URL ${JSON.stringify(t)} must use ${protocols.join(' or ')}`);
-      if (u.username || u.password) throw new Error('put credentials in username/password(_file), not in the URL');
-      return u;
-    });
+    return this.convert(key, (t) => parseUrl(t, protocols));
   }
 
   /** A regular expression anchored at both ends, as Prometheus' relabelling regexes are. */

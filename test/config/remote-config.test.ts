@@ -16,7 +16,7 @@ import { loadConfig, type AgentConfig } from '../../src/config/config.ts';
 import { RemoteConfigFetcher } from '../../src/config/remote-config.ts';
 import { ConfigError } from '../../src/config/schema.ts';
 import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../src/log.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, startCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 interface Box {
@@ -159,6 +159,29 @@ test('check-config says where the remote layer comes from and whether the cached
   assert.match(inUse, /^sink pushgateway\.central: http:\/\/gw\.example:9091$/m);
   writeFileSync(b.cacheFile, '[pushgateway.central]\nurl = ftp://gw.example\n');
   assert.match(await check(), /cached layer left out \(it does not load: .*\[pushgateway\.central\] url/m);
+});
+
+test('a remote_config URL with credentials is refused by check-config and run, and neither prints nor logs them', async (t) => {
+  let requests = 0;
+  const down = createServer((_req, res) => void (requests++, res.writeHead(503).end()));
+  down.listen(0, '127.0.0.1');
+  await once(down, 'listening');
+  t.after(() => new Promise<void>((resolve) => down.close(() => resolve())));
+  const b = box(t, `http://fleet:pa55word@127.0.0.1:${(down.address() as AddressInfo).port}/{instance}.ini`, '[agent]\nlog_level = debug\n');
+  const args = [`--config.file=${b.configFile}`, `--config.defaults=${path.join(path.dirname(b.configFile), 'none.ini')}`];
+  const check = await runCli(['check-config', ...args]);
+  assert.equal(check.code, 1, check.stdout);
+  assert.match(check.stderr, /\[remote_config\] url: a URL must not hold credentials/);
+  assert.doesNotMatch(check.stdout + check.stderr, /pa55word/);
+
+  let log = '';
+  const agent = startCli(['run', ...args], (d) => (log += d));
+  t.after(() => void (agent.exitCode === null && agent.kill('SIGKILL')));
+  // Today's agent would run and log its fetches: stop at the first sign of either outcome.
+  await waitFor('the agent to exit or log the URL', () => agent.exitCode !== null || log.includes('pa55word'), { timeoutMs: 30_000 });
+  assert.doesNotMatch(log, /pa55word/);
+  assert.notEqual(agent.exitCode, 0);
+  assert.equal(requests, 0, 'nothing fetched');
 });
 
 test('stopping the agent aborts a fetch in flight instead of waiting out the timeout, and logs no failure', async (t) => {
