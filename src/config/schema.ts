@@ -18,6 +18,13 @@ export interface KeySpec {
   help: string;
   /** Secrets are never logged nor printed by check-config. */
   secret?: boolean;
+  /**
+   * The key says where, how or whether a section's requests go or are trusted
+   * (URL, address, auth, TLS, proxy, headers, enabled). A remote configuration
+   * layer may not change such a key in a section whose connection the local
+   * files configure (config.ts); a key of kind `path` it may never set.
+   */
+  connection?: boolean;
 }
 
 /** Where a value came from: a file path, or "command line" / "built-in default". */
@@ -55,6 +62,11 @@ export function parseBool(text: string): boolean {
   if (['true', 'yes', 'on', '1'].includes(t)) return true;
   if (['false', 'no', 'off', '0'].includes(t)) return false;
   throw new Error(`expected true or false, got ${JSON.stringify(text)}`);
+}
+
+/** The spec of `key`: its own, or the dynamic one whose prefix it starts with. */
+export function findKeySpec(specs: readonly KeySpec[], key: string): KeySpec | undefined {
+  return specs.find((s) => s.key === key) ?? specs.find((s) => s.key.endsWith('.') && key.startsWith(s.key));
 }
 
 /**
@@ -223,7 +235,7 @@ export class SectionReader {
   }
 
   private specFor(key: string): KeySpec | undefined {
-    return this.specs.find((s) => s.key === key) ?? this.specs.find((s) => s.key.endsWith('.') && key.startsWith(s.key));
+    return findKeySpec(this.specs, key);
   }
 
   private anyOrigin(): string {
@@ -235,7 +247,7 @@ export class SectionReader {
 /** Key specs for a secret given inline or as `<key>_file`. */
 export function secretKeys(key: string, help: string): KeySpec[] {
   return [
-    { key, kind: 'string', help: `${help} Prefer ${key}_file.`, secret: true },
-    { key: `${key}_file`, kind: 'path', help: `File holding the ${key.replace(/_/g, ' ')} (trailing newline ignored): read at start and on reload, never logged.` },
+    { key, kind: 'string', help: `${help} Prefer ${key}_file.`, secret: true, connection: true },
+    { key: `${key}_file`, kind: 'path', connection: true, help: `File holding the ${key.replace(/_/g, ' ')} (trailing newline ignored): read at start and on reload, never logged.` },
   ];
 }
