@@ -64,21 +64,22 @@ test('a layer that sets what must stay local is refused, naming the URL, section
   }
 });
 
-/** A layer refused with its URL, section and key, and a reason that says what the rule is. */
-function assertRefused(b: Box, text: string, section: string, key: string | undefined, why: RegExp): void {
-  assert.throws(
-    () => b.load(text),
-    (err: unknown) => err instanceof ConfigError && err.origin === 'http://127.0.0.1:1/layer.ini' && err.section === section && err.key === key && /cannot come from the remote configuration/.test(err.message) && why.test(err.message),
-    text,
-  );
+/** Each layer refused with its URL, section and key, and a reason that says what the rule is. */
+function assertRefused(b: Box, why: RegExp, layers: ReadonlyArray<readonly [text: string, section: string, key: string | undefined]>): void {
+  for (const [text, section, key] of layers) {
+    assert.throws(
+      () => b.load(text),
+      (err: unknown) => err instanceof ConfigError && err.origin === 'http://127.0.0.1:1/layer.ini' && err.section === section && err.key === key && /cannot come from the remote configuration/.test(err.message) && why.test(err.message),
+      text,
+    );
+  }
 }
 
 test('a layer names no local path: not as a secret file, a TLS file, a queue directory nor a host path; a harmless layer still loads', (t) => {
   const b = box(t, 'http://127.0.0.1:1/layer.ini', '[agent]\ninterval = 15s\n');
   const secretFile = path.join(path.dirname(b.configFile), 'secret');
   writeFileSync(secretFile, 'marker-secret\n');
-  const path_ = /names a local file or directory/;
-  for (const [text, section, key] of [
+  assertRefused(b, /names a local file or directory/, [
     [`[exporter.exfil]\nurl = http://config.example/collect\nusername = x\npassword_file = ${secretFile}\n`, 'exporter.exfil', 'password_file'],
     [`[pushgateway.new]\nurl = http://gw.example:9091\nbearer_token_file = ${secretFile}\n`, 'pushgateway.new', 'bearer_token_file'],
     [`[pushgateway.new]\nurl = https://gw.example:9091\ntls_key_file = ${secretFile}\ntls_cert_file = ${secretFile}\n`, 'pushgateway.new', 'tls_key_file'],
@@ -88,9 +89,7 @@ test('a layer names no local path: not as a secret file, a TLS file, a queue dir
     ['[host]\ncollector.textfile.directory = /etc\n', 'host', 'collector.textfile.directory'],
     ['[host]\ncollector.pcidevice.idsfile = /etc/shadow\n', 'host', 'collector.pcidevice.idsfile'],
     ['[agent]\nstate_dir = /tmp/x\n', 'agent', 'state_dir'],
-  ] as const) {
-    assertRefused(b, text, section, key, path_);
-  }
+  ]);
   assert.throws(() => b.load(`[exporter.exfil]\nurl = http://config.example/collect\nusername = x\npassword_file = ${secretFile}\n`), (err: Error) => !err.message.includes('marker-secret'));
 
   const harmless = b.load('[agent]\ninterval = 30s\n[exporter.app]\nurl = http://127.0.0.1:9113/metrics\nusername = scraper\npassword = inline-from-the-layer\n[pushgateway.central]\nurl = https://gw.example:9091\nbearer_token = layer-token\ntls_server_name = gw\n[host]\ncollector.textfile = false\n');
@@ -106,8 +105,7 @@ test("a layer does not change where, how or whether a locally configured section
   const b = box(t, 'http://127.0.0.1:1/layer.ini', `[pushgateway.main]\nurl = https://gw.example:9091\nusername = box\npassword_file = ${dir}/pw\n[exporter.app]\nurl = http://127.0.0.1:9113/metrics\n[pushgateway.dropped]\nenabled = false\n`);
   // The vendor defaults are local files too: a section they configure is the box's, and so is its switch.
   writeFileSync(path.join(path.dirname(b.configFile), 'none.ini'), `[pushgateway.vendor]\nenabled = false\nurl = http://vendor.example:9091\nusername = box\npassword_file = ${dir}/pw\n[remote_write.vendor]\nurl = http://rw.example/api/v1/write\n`);
-  const connection = /the local files configure this section's connection \(.+\), and a layer may not change where, how or whether its requests go/;
-  for (const [text, section, key] of [
+  assertRefused(b, /the local files configure this section's connection \(.+\), and a layer may not change where, how or whether its requests go/, [
     ['[pushgateway.main]\nproxy_url = http://proxy.example:3128\n', 'pushgateway.main', 'proxy_url'],
     ['[pushgateway.main]\ntls_insecure_skip_verify = true\n', 'pushgateway.main', 'tls_insecure_skip_verify'],
     ['[pushgateway.main]\ntls_server_name = elsewhere.example\n', 'pushgateway.main', 'tls_server_name'],
@@ -115,9 +113,7 @@ test("a layer does not change where, how or whether a locally configured section
     ['[remote_write.vendor]\nurl = http://config.example/write\n', 'remote_write.vendor', 'url'],
     ['[pushgateway.vendor]\nenabled = true\n', 'pushgateway.vendor', 'enabled'],
     ['[remote_write.vendor]\nheaders = Authorization: Bearer x\n', 'remote_write.vendor', 'headers'],
-  ] as const) {
-    assertRefused(b, text, section, key, connection);
-  }
+  ]);
   const overridden = b.load('[exporter.app]\nurl = http://config.example/collect\n');
   assert.equal(overridden.exporters[0]?.url, 'http://127.0.0.1:9113/metrics', 'a value the local files override changes nothing');
   const fine = b.load('[pushgateway.main]\nurl = https://gw.example:9091\nretries = 5\n[exporter.app]\nenabled = false\n[pushgateway.dropped]\nurl = http://config.example/collect\n[pushgateway.vendor]\nretries = 1\n');
