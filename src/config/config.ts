@@ -15,10 +15,10 @@ import { convertFlagValue, FlagError, type FlagSpec } from './flags.ts';
 import { readIdentity, IDENTITY_KEYS, type Identity } from './identity.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseIniLayer, readLayers, DEFAULT_CONFIG_FILE, DEFAULT_DEFAULTS_FILE, type RawConfig } from './layers.ts';
-import { ConfigError, parseBool, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
+import { parseIniLayer, readLayers, DEFAULT_CONFIG_FILE, DEFAULT_DEFAULTS_FILE, type LoadedLayers, type RawConfig } from './layers.ts';
+import { ConfigError, findKeySpec, parseBool, parseUrl, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
 import { HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../sinks/http-client.ts';
-import { SINK_KINDS } from '../sinks/kinds.ts';
+import { findSinkKind, SINK_KINDS } from '../sinks/kinds.ts';
 
 /** The packaged state directory (the unit's StateDirectory=edgepush). */
 export const DEFAULT_STATE_DIR = '/var/lib/edgepush';
@@ -137,8 +137,8 @@ export const SELF_KEYS: readonly KeySpec[] = [
 ];
 
 export const EXPORTER_KEYS: readonly KeySpec[] = [
-  { key: 'enabled', kind: 'bool', default: 'true', help: 'Scrape this exporter.' },
-  { key: 'url', kind: 'url', help: 'The metrics URL, e.g. http://127.0.0.1:9113/metrics. Required.' },
+  { key: 'enabled', kind: 'bool', default: 'true', connection: true, help: 'Scrape this exporter.' },
+  { key: 'url', kind: 'url', connection: true, help: 'The metrics URL, e.g. http://127.0.0.1:9113/metrics. Required.' },
   { key: 'job', kind: 'label_value', help: 'The job label; default the section name.' },
   { key: 'size_limit', kind: 'bytes', default: '10MiB', help: 'Largest body accepted (compressed and uncompressed); larger means up=0.' },
   { key: 'metric_keep', kind: 'regex', help: 'Keep only the families whose name matches (anchored regex).' },
@@ -148,21 +148,37 @@ export const EXPORTER_KEYS: readonly KeySpec[] = [
 ];
 
 export const REMOTE_CONFIG_KEYS: readonly KeySpec[] = [
-  { key: 'url', kind: 'string', help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. The layer sits between defaults.ini and edgepush.ini, so the local files override it.' },
+  { key: 'url', kind: 'string', connection: true, help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. The layer sits between defaults.ini and edgepush.ini, so the local files override it.' },
   { key: 'interval', kind: 'duration', default: '5m', help: 'How often the URL is fetched (with 10% jitter).' },
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '10s' } : k)),
 ];
 
 const REMOTE_CACHE_FILE = 'remote-config.ini';
-/** What a fetched layer may not set: how the box finds its configuration, who it is, where its state is. */
-const LOCAL_ONLY: ReadonlyArray<readonly [string, string | undefined]> = [
-  ['remote_config', undefined],
-  ['identity', undefined],
-  ['agent', 'state_dir'],
-];
+/** Sections a remote layer may not set at all: how the box finds its configuration and who it is. */
+const LOCAL_ONLY_SECTIONS = new Set(['remote_config', 'identity']);
 
 const FIXED_SECTIONS = new Set(['agent', 'identity', 'labels', 'host', 'self', 'remote_config']);
 const RESERVED_LABELS = new Set(['job', 'instance']);
+
+const SINK_ENABLED_KEY: KeySpec = { key: 'enabled', kind: 'bool', default: 'true', connection: true, help: 'Push to this sink.' };
+
+/** [host]: its own keys, and node_exporter's flags by name. */
+function hostKeys(flagSpecs: readonly FlagSpec[] = hostFlagSpecs(COLLECTORS)): KeySpec[] {
+  return [...HOST_FIXED_KEYS, ...flagSpecs.map((f): KeySpec => ({ key: f.name, kind: f.path ? 'path' : 'string', help: f.help }))];
+}
+
+/** The keys of a section, by its name (`agent`, `exporter.nginx`); none for the free-form [labels] and unknown kinds. */
+function sectionKeys(name: string): readonly KeySpec[] {
+  const dot = name.indexOf('.');
+  if (dot === -1) {
+    const fixed: Record<string, () => readonly KeySpec[]> = { agent: () => AGENT_KEYS, identity: () => IDENTITY_KEYS, host: () => hostKeys(), self: () => SELF_KEYS, remote_config: () => REMOTE_CONFIG_KEYS };
+    return fixed[name]?.() ?? [];
+  }
+  const kind = name.slice(0, dot);
+  if (kind === 'exporter') return EXPORTER_KEYS;
+  const sinkKind = findSinkKind(kind);
+  return sinkKind ? [SINK_ENABLED_KEY, ...sinkKind.keys] : [];
+}
 
 function namedKinds(): Set<string> {
   return new Set(['exporter', ...SINK_KINDS.map((k) => k.section)]);
@@ -189,21 +205,31 @@ export function loadConfig(sources: ConfigSources = {}): AgentConfig {
     configFileRequired: sources.configFile !== undefined && sources.configFile !== DEFAULT_CONFIG_FILE,
     ...(sources.confDir ? { confDir: sources.confDir } : {}),
   };
-  const build = (remoteLayer?: { raw: RawConfig; origin: string }): AgentConfig => {
-    const { raw, files } = readLayers(locations, namedKinds(), FIXED_SECTIONS, remoteLayer);
-    applyFlags(raw, flags);
+  const read = (remoteLayer?: RemoteLayer): LoadedLayers => {
+    const layers = readLayers(locations, namedKinds(), FIXED_SECTIONS, remoteLayer);
+    applyFlags(layers.raw, flags);
+    return layers;
+  };
+  const build = ({ raw, files }: LoadedLayers): AgentConfig => {
     const config = buildConfig(raw);
     config.files = files;
     return config;
   };
   // The local files alone say whether, and from where, a remote layer comes.
-  const local = build();
+  const localLayers = read();
+  const local = build(localLayers);
   const remote = local.remoteConfig;
   if (!remote) {
     if (sources.remoteLayerText !== undefined) throw new ConfigError('remote configuration', 'remote_config', 'url', 'is not set');
     return local;
   }
-  if (sources.remoteLayerText !== undefined) return build(parseRemoteLayer(sources.remoteLayerText, remote.url));
+  // Checked before the configuration is built: building reads the files it names.
+  const withRemote = (remoteLayer: RemoteLayer): AgentConfig => {
+    const layers = read(remoteLayer);
+    checkRemoteLayer(remoteLayer, localLayers.raw, layers.raw);
+    return build(layers);
+  };
+  if (sources.remoteLayerText !== undefined) return withRemote(parseRemoteLayer(sources.remoteLayerText, remote.url));
   let text: string;
   try {
     text = readFileSync(remote.cacheFile, 'utf8');
@@ -212,7 +238,7 @@ export function loadConfig(sources: ConfigSources = {}): AgentConfig {
     return local;
   }
   try {
-    return build(parseRemoteLayer(text, `${remote.url} (cached in ${remote.cacheFile})`));
+    return withRemote(parseRemoteLayer(text, `${remote.url} (cached in ${remote.cacheFile})`));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     local.remoteLayerError = err.message;
@@ -220,16 +246,56 @@ export function loadConfig(sources: ConfigSources = {}): AgentConfig {
   }
 }
 
-/** A fetched layer, refused when it sets what must stay local. */
-function parseRemoteLayer(text: string, origin: string): { raw: RawConfig; origin: string } {
-  const raw = parseIniLayer(text, origin, namedKinds(), FIXED_SECTIONS);
-  for (const [sectionName, key] of LOCAL_ONLY) {
-    const values = raw.get(sectionName);
-    if (!values) continue;
-    if (key === undefined) throw new ConfigError(origin, sectionName, undefined, 'cannot come from the remote configuration: set it in the local files');
-    if (values.has(key)) throw new ConfigError(origin, sectionName, key, 'cannot come from the remote configuration: set it in the local files');
+interface RemoteLayer {
+  raw: RawConfig;
+  origin: string;
+}
+
+function parseRemoteLayer(text: string, origin: string): RemoteLayer {
+  return { raw: parseIniLayer(text, origin, namedKinds(), FIXED_SECTIONS), origin };
+}
+
+/**
+ * What a remote layer may not do, whoever signed it: make the agent read a
+ * local path it would not read otherwise, write outside its state directory,
+ * or send a local secret anywhere, or through anything, the local files did
+ * not. So it names no path (a key of kind `path`: it would be read or
+ * written), sets nothing in the sections that say how the box finds its
+ * configuration and who it is, and changes no `connection` key (URL, auth,
+ * TLS, proxy, headers, enabled) of a section whose connection the local files
+ * configure: their password, client certificate or CA would then go where
+ * the layer says. A section the layer configures alone is its own: inline
+ * credentials given in the layer are fine there.
+ */
+function checkRemoteLayer(remote: RemoteLayer, local: RawConfig, merged: RawConfig): void {
+  for (const [name, values] of remote.raw) {
+    const refuse = (key: string | undefined, why: string): ConfigError => new ConfigError(remote.origin, name, key, `cannot come from the remote configuration: ${why}`);
+    if (LOCAL_ONLY_SECTIONS.has(name)) throw refuse(undefined, 'how the box finds its configuration and who it is are set in the local files');
+    const specs = sectionKeys(name);
+    for (const key of values.keys()) {
+      if (findKeySpec(specs, key)?.kind === 'path') throw refuse(key, 'it names a local file or directory; set it in the local files');
+    }
+    const localConnection = [...section(local, name)].find(([key]) => findKeySpec(specs, key)?.connection);
+    if (!localConnection || !sectionEnabled(merged, name)) continue;
+    for (const key of values.keys()) {
+      const spec = findKeySpec(specs, key);
+      if (!spec?.connection) continue;
+      const effective = (raw: RawConfig): string => JSON.stringify(raw.get(name)?.get(key)?.value ?? spec.default);
+      if (effective(merged) !== effective(local)) {
+        throw refuse(key, `the local files configure this section's connection (${localConnection[1].origin}), and a layer may not change where, how or whether its requests go; set it there`);
+      }
+    }
   }
-  return { raw, origin };
+}
+
+/** A disabled section reads no file and sends nothing. */
+function sectionEnabled(raw: RawConfig, name: string): boolean {
+  const enabled = raw.get(name)?.get('enabled')?.value;
+  try {
+    return typeof enabled !== 'string' || parseBool(enabled);
+  } catch {
+    return true; // not a bool: building the configuration says so
+  }
 }
 
 /** Builds a config from INI text alone, on top of the built-in defaults (tests). */
@@ -283,7 +349,7 @@ function buildConfig(raw: RawConfig): AgentConfig {
     }
     const sinkKind = SINK_KINDS.find((k) => k.section === kind);
     if (!sinkKind) continue; // layers.ts only lets known kinds through
-    const reader = new SectionReader(name, values, [{ key: 'enabled', kind: 'bool', default: 'true', help: 'Push to this sink.' }, ...sinkKind.keys]);
+    const reader = new SectionReader(name, values, sectionKeys(name));
     if (reader.bool('enabled') === false) continue;
     const config = sinkKind.parse(reader, name);
     sinks.push({ kind, name, config, fingerprint: configFingerprint(config) });
@@ -302,11 +368,11 @@ function readRemoteConfig(r: SectionReader, instance: string, stateDir: string):
   if (!template) return undefined;
   let url: URL;
   try {
-    url = new URL(template.replaceAll('{instance}', encodeURIComponent(instance)));
-  } catch {
-    throw r.error('url', `${JSON.stringify(template)} is not a URL`);
+    // Checked once {instance} is in: an instance may hold anything, and the URL is logged and printed.
+    url = parseUrl(template.replaceAll('{instance}', encodeURIComponent(instance)));
+  } catch (err) {
+    throw r.error('url', (err as Error).message);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw r.error('url', `must be http or https, got ${url.protocol}`);
   return { url: url.href, intervalSeconds: r.duration('interval')!, http: readHttpClientConfig(r, 10), cacheFile: path.join(stateDir, REMOTE_CACHE_FILE) };
 }
 
@@ -339,8 +405,7 @@ function readLabels(values: SectionValues): Record<string, string> {
 
 function readHost(values: SectionValues, agent: AgentSettings): HostConfig {
   const flagSpecs = hostFlagSpecs(COLLECTORS);
-  const keys: KeySpec[] = [...HOST_FIXED_KEYS, ...flagSpecs.map((f): KeySpec => ({ key: f.name, kind: 'string', help: f.help }))];
-  const r = new SectionReader('host', values, keys);
+  const r = new SectionReader('host', values, hostKeys(flagSpecs));
   const given = new Map<string, OptionValue>();
   const byName = new Map(flagSpecs.map((f) => [f.name, f]));
   for (const key of r.givenKeys()) {

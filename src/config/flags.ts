@@ -13,6 +13,8 @@ export interface FlagSpec {
   help: string;
   /** Placeholder shown in --help. */
   placeholder?: string;
+  /** Names a file or directory of this host: a remote configuration layer may not set it. */
+  path?: boolean;
 }
 
 export class FlagError extends Error {

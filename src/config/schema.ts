@@ -18,6 +18,13 @@ export interface KeySpec {
   help: string;
   /** Secrets are never logged nor printed by check-config. */
   secret?: boolean;
+  /**
+   * The key says where, how or whether a section's requests go or are trusted
+   * (URL, address, auth, TLS, proxy, headers, enabled). A remote configuration
+   * layer may not change such a key in a section whose connection the local
+   * files configure (config.ts); a key of kind `path` it may never set.
+   */
+  connection?: boolean;
 }
 
 /** Where a value came from: a file path, or "command line" / "built-in default". */
@@ -55,6 +62,35 @@ export function parseBool(text: string): boolean {
   if (['true', 'yes', 'on', '1'].includes(t)) return true;
   if (['false', 'no', 'off', '0'].includes(t)) return false;
   throw new Error(`expected true or false, got ${JSON.stringify(text)}`);
+}
+
+/** The spec of `key`: its own, or the dynamic one whose prefix it starts with. */
+export function findKeySpec(specs: readonly KeySpec[], key: string): KeySpec | undefined {
+  return specs.find((s) => s.key === key) ?? specs.find((s) => s.key.endsWith('.') && key.startsWith(s.key));
+}
+
+/**
+ * A URL of one of `protocols`. Credentials in it (`user:password@`) are
+ * refused: URLs are logged and printed, so no message here quotes them.
+ */
+export function parseUrl(text: string, protocols: readonly string[] = ['http:', 'https:']): URL {
+  let u: URL;
+  try {
+    u = new URL(text.trim());
+  } catch {
+    throw new Error(`invalid URL ${JSON.stringify(redactUrlCredentials(text))}`);
+  }
+  if (u.username || u.password) throw new Error('a URL must not hold credentials (user:password@): URLs are logged and printed; credentials go in username and password_file, or bearer_token_file');
+  if (!protocols.includes(u.protocol)) throw new Error(`URL ${JSON.stringify(redactUrlCredentials(text))} must use ${protocols.join(' or ')}`);
+  return u;
+}
+
+/**
+ * `http://user:password@host/` → `http://***@host/`, for one URL's text
+ * quoted in a message, valid or not (`http:user:pw@host` parses as the same).
+ */
+export function redactUrlCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:[/\\]*)?[^/?#\\]*@/i, '$1***@');
 }
 
 /** Reads the keys of one section by kind, remembering which keys were read. */
@@ -142,17 +178,7 @@ export class SectionReader {
   }
 
   url(key: string, protocols: readonly string[] = ['http:', 'https:']): URL | undefined {
-    return this.convert(key, (t) => {
-      let u: URL;
-      try {
-        u = new URL(t.trim());
-      } catch {
-        throw new Error(`invalid URL ${JSON.stringify(t)}`);
-      }
-      if (!protocols.includes(u.protocol)) throw new Error(`URL ${JSON.stringify(t)} must use ${protocols.join(' or ')}`);
-      if (u.username || u.password) throw new Error('put credentials in username/password(_file), not in the URL');
-      return u;
-    });
+    return this.convert(key, (t) => parseUrl(t, protocols));
   }
 
   /** A regular expression anchored at both ends, as Prometheus' relabelling regexes are. */
@@ -209,7 +235,7 @@ export class SectionReader {
   }
 
   private specFor(key: string): KeySpec | undefined {
-    return this.specs.find((s) => s.key === key) ?? this.specs.find((s) => s.key.endsWith('.') && key.startsWith(s.key));
+    return findKeySpec(this.specs, key);
   }
 
   private anyOrigin(): string {
@@ -221,7 +247,7 @@ export class SectionReader {
 /** Key specs for a secret given inline or as `<key>_file`. */
 export function secretKeys(key: string, help: string): KeySpec[] {
   return [
-    { key, kind: 'string', help: `${help} Prefer ${key}_file.`, secret: true },
-    { key: `${key}_file`, kind: 'path', help: `File holding the ${key.replace(/_/g, ' ')} (trailing newline ignored): read at start and on reload, never logged.` },
+    { key, kind: 'string', help: `${help} Prefer ${key}_file.`, secret: true, connection: true },
+    { key: `${key}_file`, kind: 'path', connection: true, help: `File holding the ${key.replace(/_/g, ' ')} (trailing newline ignored): read at start and on reload, never logged.` },
   ];
 }

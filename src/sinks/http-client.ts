@@ -32,15 +32,15 @@ export interface HttpClientConfig {
 
 export const HTTP_CLIENT_KEYS: readonly KeySpec[] = [
   { key: 'timeout', kind: 'duration', default: '5s', help: 'Timeout of one HTTP request (connect, headers and body).' },
-  { key: 'username', kind: 'string', help: 'Basic auth user name.' },
+  { key: 'username', kind: 'string', connection: true, help: 'Basic auth user name.' },
   ...secretKeys('password', 'Basic auth password.'),
   ...secretKeys('bearer_token', 'Bearer token sent in the Authorization header.'),
-  { key: 'tls_ca_file', kind: 'path', help: 'CA certificate(s) (PEM) to verify the server with, instead of the system ones.' },
-  { key: 'tls_cert_file', kind: 'path', help: 'Client certificate (PEM) for mutual TLS.' },
-  { key: 'tls_key_file', kind: 'path', help: 'Client private key (PEM) for mutual TLS.' },
-  { key: 'tls_server_name', kind: 'string', help: 'Server name to verify the certificate against (SNI).' },
-  { key: 'tls_insecure_skip_verify', kind: 'bool', default: 'false', help: 'Do not verify the server certificate. For tests only.' },
-  { key: 'proxy_url', kind: 'url', help: 'HTTP(S) proxy to go through (CONNECT for https).' },
+  { key: 'tls_ca_file', kind: 'path', connection: true, help: 'CA certificate(s) (PEM) to verify the server with, instead of the system ones.' },
+  { key: 'tls_cert_file', kind: 'path', connection: true, help: 'Client certificate (PEM) for mutual TLS.' },
+  { key: 'tls_key_file', kind: 'path', connection: true, help: 'Client private key (PEM) for mutual TLS.' },
+  { key: 'tls_server_name', kind: 'string', connection: true, help: 'Server name to verify the certificate against (SNI).' },
+  { key: 'tls_insecure_skip_verify', kind: 'bool', connection: true, default: 'false', help: 'Do not verify the server certificate. For tests only.' },
+  { key: 'proxy_url', kind: 'url', connection: true, help: 'HTTP(S) proxy to go through (CONNECT for https).' },
 ];
 
 /** `defaultTimeoutSeconds` applies when the section's keys have no timeout default of their own. */

@@ -50,10 +50,10 @@ export interface ListenerConfig extends ListenerAddress {
 }
 
 const KEYS: readonly KeySpec[] = [
-  { key: 'address', kind: 'string', help: 'host:port to serve /metrics on, e.g. 127.0.0.1:9100, [::1]:9100, or :9100 for every interface. Required.' },
-  { key: 'tls_cert_file', kind: 'path', help: 'Serve HTTPS with this certificate (PEM, the chain after the leaf); with tls_key_file.' },
-  { key: 'tls_key_file', kind: 'path', help: 'Private key (PEM) of tls_cert_file.' },
-  { key: 'username', kind: 'string', help: 'Require basic auth with this user name (and password) on every request.' },
+  { key: 'address', kind: 'string', connection: true, help: 'host:port to serve /metrics on, e.g. 127.0.0.1:9100, [::1]:9100, or :9100 for every interface. Required.' },
+  { key: 'tls_cert_file', kind: 'path', connection: true, help: 'Serve HTTPS with this certificate (PEM, the chain after the leaf); with tls_key_file.' },
+  { key: 'tls_key_file', kind: 'path', connection: true, help: 'Private key (PEM) of tls_cert_file.' },
+  { key: 'username', kind: 'string', connection: true, help: 'Require basic auth with this user name (and password) on every request.' },
   ...secretKeys('password', 'Basic auth password required with username.'),
 ];
 

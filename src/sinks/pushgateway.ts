@@ -38,7 +38,7 @@ export interface PushgatewayConfig {
 }
 
 const KEYS: readonly KeySpec[] = [
-  { key: 'url', kind: 'url', help: 'Base URL of the Pushgateway, e.g. http://pushgateway.example:9091. Required.' },
+  { key: 'url', kind: 'url', connection: true, help: 'Base URL of the Pushgateway, e.g. http://pushgateway.example:9091. Required.' },
   { key: 'gzip', kind: 'bool', default: 'true', help: 'Compress bodies with gzip (the Pushgateway accepts Content-Encoding: gzip).' },
   { key: 'retries', kind: 'int', default: '2', help: 'Retries of a failed request (network error, 5xx, 429) within the cycle.' },
   { key: 'retry_backoff', kind: 'duration', default: '500ms', help: 'First retry delay; doubled each retry, with jitter, never past the next cycle.' },

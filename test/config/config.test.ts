@@ -110,6 +110,25 @@ test('secrets never appear in error messages', () => {
   );
 });
 
+test('credentials in a URL are refused under every URL key, and no error quotes them', () => {
+  const held = /must not hold credentials/;
+  const cases: Array<[string, string, string, RegExp]> = [
+    ['[pushgateway.main]\nurl = http://user:s3cret@gw.example:9091\n', 'pushgateway.main', 'url', held],
+    ['[exporter.a]\nurl = http://127.0.0.1:9113/metrics\nproxy_url = http://user:s3cret@proxy.example:3128\n', 'exporter.a', 'proxy_url', held],
+    ['[remote_write.rw]\nurl = http://:s3cret@rw.example/api/v1/write\n', 'remote_write.rw', 'url', held],
+    ['[remote_config]\nurl = https://user:s3cret@config.example/{instance}.ini\n', 'remote_config', 'url', held],
+    ['[pushgateway.main]\nurl = ftp://user:s3cret@gw.example\n', 'pushgateway.main', 'url', held],
+    ['[pushgateway.main]\nurl = "http://user:s3cret@[gw.example/"\n', 'pushgateway.main', 'url', /invalid URL "http:\/\/\*\*\*@\[gw\.example\/"/],
+    ['[remote_config]\nurl = "http://user:s3 cret@/{instance}"\n', 'remote_config', 'url', /invalid URL/],
+  ];
+  for (const [text, section, key, pattern] of cases) {
+    assertConfigError(`[identity]\ninstance = box\n${text}`, section, key, pattern);
+    assert.throws(() => configFromText(`[identity]\ninstance = box\n${text}`), (err: Error) => !err.message.includes('s3') && !err.message.includes('cret'), text);
+  }
+  // {instance} is filled in before the check: an instance does not turn into a user name either.
+  assertConfigError('[identity]\ninstance = box\n[remote_config]\nurl = http://{instance}@config.example/\n', 'remote_config', 'url', held);
+});
+
 test('layers: defaults < config file < conf.d (sorted) < flags, errors name the file', () => {
   const dir = tmpDir();
   const defaults = path.join(dir, 'defaults.ini');

@@ -16,7 +16,7 @@ import { loadConfig, type AgentConfig } from '../../src/config/config.ts';
 import { RemoteConfigFetcher } from '../../src/config/remote-config.ts';
 import { ConfigError } from '../../src/config/schema.ts';
 import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../src/log.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, startCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 interface Box {
@@ -62,6 +62,71 @@ test('a layer that sets what must stay local is refused, naming the URL, section
   ] as const) {
     assert.throws(() => b.load(text), (err: unknown) => err instanceof ConfigError && err.message.startsWith('http://127.0.0.1:1/layer.ini: ') && where.test(err.message), text);
   }
+});
+
+/** Each layer refused with its URL, section and key, and a reason that says what the rule is. */
+function assertRefused(b: Box, why: RegExp, layers: ReadonlyArray<readonly [text: string, section: string, key: string | undefined]>): void {
+  for (const [text, section, key] of layers) {
+    assert.throws(
+      () => b.load(text),
+      (err: unknown) => err instanceof ConfigError && err.origin === 'http://127.0.0.1:1/layer.ini' && err.section === section && err.key === key && /cannot come from the remote configuration/.test(err.message) && why.test(err.message),
+      text,
+    );
+  }
+}
+
+test('a layer names no local path: not as a secret file, a TLS file, a queue directory nor a host path; a harmless layer still loads', (t) => {
+  const b = box(t, 'http://127.0.0.1:1/layer.ini', '[agent]\ninterval = 15s\n');
+  const secretFile = path.join(path.dirname(b.configFile), 'secret');
+  writeFileSync(secretFile, 'marker-secret\n');
+  assertRefused(b, /names a local file or directory/, [
+    [`[exporter.exfil]\nurl = http://config.example/collect\nusername = x\npassword_file = ${secretFile}\n`, 'exporter.exfil', 'password_file'],
+    [`[pushgateway.new]\nurl = http://gw.example:9091\nbearer_token_file = ${secretFile}\n`, 'pushgateway.new', 'bearer_token_file'],
+    [`[pushgateway.new]\nurl = https://gw.example:9091\ntls_key_file = ${secretFile}\ntls_cert_file = ${secretFile}\n`, 'pushgateway.new', 'tls_key_file'],
+    ['[remote_write.x]\nurl = http://rw.example/api/v1/write\nqueue_dir = /tmp/someone-elses\n', 'remote_write.x', 'queue_dir'],
+    [`[listener.l]\naddress = 127.0.0.1:9100\ntls_cert_file = ${secretFile}\ntls_key_file = ${secretFile}\n`, 'listener.l', 'tls_cert_file'],
+    ['[host]\npath.procfs = /tmp/fake-proc\n', 'host', 'path.procfs'],
+    ['[host]\ncollector.textfile.directory = /etc\n', 'host', 'collector.textfile.directory'],
+    ['[host]\ncollector.pcidevice.idsfile = /etc/shadow\n', 'host', 'collector.pcidevice.idsfile'],
+    ['[agent]\nstate_dir = /tmp/x\n', 'agent', 'state_dir'],
+  ]);
+  assert.throws(() => b.load(`[exporter.exfil]\nurl = http://config.example/collect\nusername = x\npassword_file = ${secretFile}\n`), (err: Error) => !err.message.includes('marker-secret'));
+
+  const harmless = b.load('[agent]\ninterval = 30s\n[exporter.app]\nurl = http://127.0.0.1:9113/metrics\nusername = scraper\npassword = inline-from-the-layer\n[pushgateway.central]\nurl = https://gw.example:9091\nbearer_token = layer-token\ntls_server_name = gw\n[host]\ncollector.textfile = false\n');
+  assert.equal(harmless.agent.intervalSeconds, 15, 'the local file still wins');
+  assert.equal(harmless.exporters[0]?.http.password, 'inline-from-the-layer', "a section the layer configures alone may carry the layer's own credentials");
+  assert.deepEqual(harmless.sinks.map((s) => s.name), ['pushgateway.central']);
+});
+
+test("a layer does not change where, how or whether a locally configured section's requests go", (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-remote-local-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'pw'), 'local-password\n');
+  const b = box(t, 'http://127.0.0.1:1/layer.ini', `[pushgateway.main]\nurl = https://gw.example:9091\nusername = box\npassword_file = ${dir}/pw\n[exporter.app]\nurl = http://127.0.0.1:9113/metrics\n[pushgateway.dropped]\nenabled = false\n`);
+  // The vendor defaults are local files too: a section they configure is the box's, and so is its switch.
+  writeFileSync(path.join(path.dirname(b.configFile), 'none.ini'), `[pushgateway.vendor]\nenabled = false\nurl = http://vendor.example:9091\nusername = box\npassword_file = ${dir}/pw\n[remote_write.vendor]\nurl = http://rw.example/api/v1/write\n`);
+  assertRefused(b, /the local files configure this section's connection \(.+\), and a layer may not change where, how or whether its requests go/, [
+    ['[pushgateway.main]\nproxy_url = http://proxy.example:3128\n', 'pushgateway.main', 'proxy_url'],
+    ['[pushgateway.main]\ntls_insecure_skip_verify = true\n', 'pushgateway.main', 'tls_insecure_skip_verify'],
+    ['[pushgateway.main]\ntls_server_name = elsewhere.example\n', 'pushgateway.main', 'tls_server_name'],
+    ['[exporter.app]\nbearer_token = from-the-layer\n', 'exporter.app', 'bearer_token'],
+    ['[remote_write.vendor]\nurl = http://config.example/write\n', 'remote_write.vendor', 'url'],
+    ['[pushgateway.vendor]\nenabled = true\n', 'pushgateway.vendor', 'enabled'],
+    ['[remote_write.vendor]\nheaders = Authorization: Bearer x\n', 'remote_write.vendor', 'headers'],
+  ]);
+  const overridden = b.load('[exporter.app]\nurl = http://config.example/collect\n');
+  assert.equal(overridden.exporters[0]?.url, 'http://127.0.0.1:9113/metrics', 'a value the local files override changes nothing');
+  const fine = b.load('[pushgateway.main]\nurl = https://gw.example:9091\nretries = 5\n[exporter.app]\nenabled = false\n[pushgateway.dropped]\nurl = http://config.example/collect\n[pushgateway.vendor]\nretries = 1\n');
+  assert.deepEqual(fine.sinks.map((s) => s.name), ['pushgateway.main', 'remote_write.vendor'], 'restating a local value, switching a section off, or configuring a section the local files switch off is no change');
+  assert.deepEqual(fine.exporters, []);
+});
+
+test('a cached layer that breaks the rule is left out: the agent runs on its local files and says why', (t) => {
+  const b = box(t, 'http://127.0.0.1:1/layer.ini', '[pushgateway.local]\nurl = http://127.0.0.1:9091\n');
+  writeFileSync(b.cacheFile, '[pushgateway.local]\nproxy_url = http://proxy.example:3128\n');
+  const c = b.load();
+  assert.equal((c.sinks[0]!.config as { http: { proxyUrl?: string } }).http.proxyUrl, undefined);
+  assert.match(c.remoteLayerError ?? '', /\[pushgateway\.local\] proxy_url: cannot come from the remote configuration/);
 });
 
 test('a cached layer that no longer loads is left out: the agent runs on its local files and says why', (t) => {
@@ -159,6 +224,29 @@ test('check-config says where the remote layer comes from and whether the cached
   assert.match(inUse, /^sink pushgateway\.central: http:\/\/gw\.example:9091$/m);
   writeFileSync(b.cacheFile, '[pushgateway.central]\nurl = ftp://gw.example\n');
   assert.match(await check(), /cached layer left out \(it does not load: .*\[pushgateway\.central\] url/m);
+});
+
+test('a remote_config URL with credentials is refused by check-config and run, and neither prints nor logs them', async (t) => {
+  let requests = 0;
+  const down = createServer((_req, res) => void (requests++, res.writeHead(503).end()));
+  down.listen(0, '127.0.0.1');
+  await once(down, 'listening');
+  t.after(() => new Promise<void>((resolve) => down.close(() => resolve())));
+  const b = box(t, `http://fleet:pa55word@127.0.0.1:${(down.address() as AddressInfo).port}/{instance}.ini`, '[agent]\nlog_level = debug\n');
+  const args = [`--config.file=${b.configFile}`, `--config.defaults=${path.join(path.dirname(b.configFile), 'none.ini')}`];
+  const check = await runCli(['check-config', ...args]);
+  assert.equal(check.code, 1, check.stdout);
+  assert.match(check.stderr, /\[remote_config\] url: a URL must not hold credentials/);
+  assert.doesNotMatch(check.stdout + check.stderr, /pa55word/);
+
+  let log = '';
+  const agent = startCli(['run', ...args], (d) => (log += d));
+  t.after(() => void (agent.exitCode === null && agent.kill('SIGKILL')));
+  // Today's agent would run and log its fetches: stop at the first sign of either outcome.
+  await waitFor('the agent to exit or log the URL', () => agent.exitCode !== null || log.includes('pa55word'), { timeoutMs: 30_000 });
+  assert.doesNotMatch(log, /pa55word/);
+  assert.notEqual(agent.exitCode, 0);
+  assert.equal(requests, 0, 'nothing fetched');
 });
 
 test('stopping the agent aborts a fetch in flight instead of waiting out the timeout, and logs no failure', async (t) => {

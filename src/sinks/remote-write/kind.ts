@@ -15,8 +15,8 @@ import { RemoteWriteSink, type RemoteWriteConfig } from './remote-write-sink.ts'
 export type RemoteWriteKindConfig = Omit<RemoteWriteConfig, 'authorization' | 'timeoutMs'> & { http: HttpClientConfig };
 
 const KEYS: readonly KeySpec[] = [
-  { key: 'url', kind: 'url', help: 'Remote-write endpoint, e.g. http://prometheus:9090/api/v1/write or http://victoria:8428/api/v1/write. Required.' },
-  { key: 'headers', kind: 'string', help: 'Extra HTTP header as "Name: value"; repeat as headers[] = ... (e.g. X-Scope-OrgID for Mimir).' },
+  { key: 'url', kind: 'url', connection: true, help: 'Remote-write endpoint, e.g. http://prometheus:9090/api/v1/write or http://victoria:8428/api/v1/write. Required.' },
+  { key: 'headers', kind: 'string', connection: true, help: 'Extra HTTP header as "Name: value"; repeat as headers[] = ... (e.g. X-Scope-OrgID for Mimir).' },
   { key: 'queue_dir', kind: 'path', help: 'Directory of this URL\'s disk queue (default: <state_dir>/remote-write/<name>).' },
   { key: 'queue_max_size', kind: 'bytes', default: '256MiB', help: 'Bound on the disk queue; the oldest data is dropped first (and counted) beyond it.' },
   { key: 'queue_max_age', kind: 'duration', default: '7d', help: 'Data older than this is dropped (and counted) instead of sent; 0 keeps it until the size bound drops it.' },

@@ -7,10 +7,10 @@ import { resolveEnabled } from './host-source.ts';
 import type { OptionValue } from './options.ts';
 
 export const PATH_FLAGS: readonly FlagSpec[] = [
-  { name: 'path.procfs', kind: 'string', default: DEFAULT_HOST_PATHS.procfs, help: 'procfs mountpoint.', placeholder: 'DIR' },
-  { name: 'path.sysfs', kind: 'string', default: DEFAULT_HOST_PATHS.sysfs, help: 'sysfs mountpoint.', placeholder: 'DIR' },
-  { name: 'path.rootfs', kind: 'string', default: DEFAULT_HOST_PATHS.rootfs, help: 'rootfs mountpoint.', placeholder: 'DIR' },
-  { name: 'path.udev.data', kind: 'string', default: DEFAULT_HOST_PATHS.udevData, help: 'udev data path.', placeholder: 'DIR' },
+  { name: 'path.procfs', kind: 'string', default: DEFAULT_HOST_PATHS.procfs, help: 'procfs mountpoint.', placeholder: 'DIR', path: true },
+  { name: 'path.sysfs', kind: 'string', default: DEFAULT_HOST_PATHS.sysfs, help: 'sysfs mountpoint.', placeholder: 'DIR', path: true },
+  { name: 'path.rootfs', kind: 'string', default: DEFAULT_HOST_PATHS.rootfs, help: 'rootfs mountpoint.', placeholder: 'DIR', path: true },
+  { name: 'path.udev.data', kind: 'string', default: DEFAULT_HOST_PATHS.udevData, help: 'udev data path.', placeholder: 'DIR', path: true },
 ];
 
 export function hostFlagSpecs(collectors: readonly CollectorDefinition[]): FlagSpec[] {
@@ -19,7 +19,7 @@ export function hostFlagSpecs(collectors: readonly CollectorDefinition[]): FlagS
   for (const c of collectors) {
     specs.push({ name: `collector.${c.name}`, kind: 'bool', default: c.defaultEnabled, help: `Enable the ${c.name} collector. ${c.description}` });
   }
-  for (const c of collectors) for (const o of c.options ?? []) specs.push({ name: o.name, kind: o.kind, default: o.default, help: o.help });
+  for (const c of collectors) for (const o of c.options ?? []) specs.push({ name: o.name, kind: o.kind, default: o.default, help: o.help, ...(o.path ? { path: true } : {}) });
   return specs;
 }
 

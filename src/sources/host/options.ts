@@ -11,6 +11,8 @@ export interface OptionSpec {
   /** Default as node_exporter's flag default (string form for string/regex, etc.). */
   default: string | boolean | number | string[];
   help: string;
+  /** Names a file or directory of this host: a remote configuration layer may not set it. */
+  path?: boolean;
 }
 
 export type OptionValue = string | boolean | number | string[];

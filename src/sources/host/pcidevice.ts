@@ -70,7 +70,7 @@ export const pcidevice: CollectorDefinition = {
   defaultEnabled: false,
   description: 'Exposes PCI devices and their link, power and SR-IOV state from /sys/bus/pci/devices.',
   options: [
-    { name: IDS_FILE, kind: 'string', default: '', help: 'Path to pci.ids file to use for PCI device identification (default: /usr/share/misc/pci.ids, then /usr/share/hwdata/pci.ids).' },
+    { name: IDS_FILE, kind: 'string', default: '', path: true, help: 'Path to pci.ids file to use for PCI device identification (default: /usr/share/misc/pci.ids, then /usr/share/hwdata/pci.ids).' },
     { name: NAMES, kind: 'bool', default: false, help: 'Enable PCI device name resolution (requires pci.ids file).' },
   ],
   create: ({ paths, options }) => {

@@ -24,7 +24,7 @@ export const textfile: CollectorDefinition = {
   name: 'textfile',
   defaultEnabled: true,
   description: 'Exposes metrics from *.prom files in the textfile directories.',
-  options: [{ name: DIRECTORY_OPTION, kind: 'strings', default: [], help: 'Directory to read text files with metrics from, supports glob matching.' }],
+  options: [{ name: DIRECTORY_OPTION, kind: 'strings', default: [], path: true, help: 'Directory to read text files with metrics from, supports glob matching.' }],
   create: stateless(({ options, log }) => collectTextfiles(options.strings(DIRECTORY_OPTION), log)),
 };
 

@@ -45,7 +45,7 @@ export const wifi: CollectorDefinition = {
   name: 'wifi',
   defaultEnabled: false,
   description: `Exposes WiFi device and station statistics. UNAVAILABLE on a live system: ${UNAVAILABLE}.`,
-  options: [{ name: FIXTURES, kind: 'string', default: '', help: 'test fixtures to use for wifi collector metrics (a directory holding interfaces.json).' }],
+  options: [{ name: FIXTURES, kind: 'string', default: '', path: true, help: 'test fixtures to use for wifi collector metrics (a directory holding interfaces.json).' }],
   create: ({ options, log }) => {
     const dir = options.string(FIXTURES);
     if (dir === '') log.warn(`the wifi collector is enabled but unavailable: ${UNAVAILABLE}`);
