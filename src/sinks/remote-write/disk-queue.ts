@@ -5,7 +5,7 @@
  *   <dir>/0000000000000000, 0000000000a00000, ...   chunk files, named by the
  *       offset of their first byte in the queue's endless byte stream (hex)
  *   <dir>/meta.json   {"version":1,"readerOffset":N}, replaced atomically
- *   <dir>/lock        the pid of the process using the queue
+ *   <dir>/lock        who uses the queue (queue-lock.ts)
  *
  * A record is `u32 length | u32 crc32(payload) | payload`, the payload being
  * `u8 version | f64 createdMs | u32 samples | body` (little endian).
@@ -26,16 +26,16 @@
  * few kilobytes, and a synchronous sequence is what makes the crash semantics
  * above easy to see.
  */
-import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { QueueLock } from './queue-lock.ts';
 
 const RECORD_HEADER = 8;
 const PAYLOAD_HEADER = 13;
 const RECORD_VERSION = 1;
 const CHUNK_NAME_RE = /^[0-9a-f]{16}$/;
 const META_FILE = 'meta.json';
-const LOCK_FILE = 'lock';
 /** Sanity bound for a length field read from disk (a garbled length must not allocate gigabytes). */
 const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
@@ -133,15 +133,6 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function emptyDrops(): QueueStats['dropped'] {
   return { size: { blocks: 0, samples: 0, bytes: 0 }, age: { blocks: 0, samples: 0, bytes: 0 }, corrupt: { blocks: 0, samples: 0, bytes: 0 } };
 }
@@ -162,6 +153,7 @@ export class DiskQueue {
   private readonly dropped = emptyDrops();
   private recoveredTruncatedBytes = 0;
   private closed = false;
+  private lock: QueueLock | undefined;
 
   private constructor(options: DiskQueueOptions) {
     this.dir = options.dir;
@@ -177,13 +169,19 @@ export class DiskQueue {
   /** Opens (creating if needed) the queue in `options.dir`, recovering from whatever a crash left there. */
   static open(options: DiskQueueOptions): DiskQueue {
     const q = new DiskQueue(options);
-    q.recover();
+    mkdirSync(q.dir, { recursive: true });
+    q.lock = QueueLock.acquire(q.dir);
+    try {
+      q.recover();
+    } catch (err) {
+      // A queue that failed to open (read-only or full disk) must not keep the directory locked for its next try.
+      q.close();
+      throw err;
+    }
     return q;
   }
 
   private recover(): void {
-    mkdirSync(this.dir, { recursive: true });
-    this.lock();
     rmSync(path.join(this.dir, META_FILE + '.tmp'), { force: true });
     const names = readdirSync(this.dir).filter((n) => CHUNK_NAME_RE.test(n)).sort();
     const readerOffset = this.readMeta();
@@ -229,28 +227,6 @@ export class DiskQueue {
     for (const r of this.records) this.pendingSamples += r.samples;
     if (this.recoveredTruncatedBytes > 0) fsyncDir(this.dir);
     this.writeMeta();
-  }
-
-  /**
-   * Two processes appending to one queue would interleave records; a lock file
-   * holding a live pid other than ours refuses the second. A pid that is gone
-   * (kill -9, power loss) or is ours (a restart that got the same pid) is taken over.
-   */
-  private lock(): void {
-    const file = path.join(this.dir, LOCK_FILE);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-      }
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new Error(`disk queue ${this.dir} is in use by process ${pid} (${file}); is another edgepush running with the same state directory?`);
-      }
-      rmSync(file, { force: true });
-    }
   }
 
   private readMeta(): number {
@@ -511,14 +487,17 @@ export class DiskQueue {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.writerFd !== undefined) {
-      fsyncSync(this.writerFd);
-      closeSync(this.writerFd);
+    try {
+      if (this.writerFd !== undefined) {
+        fsyncSync(this.writerFd);
+        closeSync(this.writerFd);
+      }
+      if (this.readerFd) closeSync(this.readerFd.fd);
+    } finally {
+      this.writerFd = undefined;
+      this.readerFd = undefined;
+      this.lock?.release();
     }
-    if (this.readerFd) closeSync(this.readerFd.fd);
-    this.writerFd = undefined;
-    this.readerFd = undefined;
-    rmSync(path.join(this.dir, LOCK_FILE), { force: true });
   }
 
   private assertOpen(): void {
