@@ -29,6 +29,7 @@
 import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { createLogger, type Logger } from '../../log.ts';
 import { QueueLock } from './queue-lock.ts';
 
 const RECORD_HEADER = 8;
@@ -36,6 +37,8 @@ const PAYLOAD_HEADER = 13;
 const RECORD_VERSION = 1;
 const CHUNK_NAME_RE = /^[0-9a-f]{16}$/;
 const META_FILE = 'meta.json';
+/** Smallest chunk size the queue shrinks to after a full disk. */
+const MIN_CHUNK_ON_FULL_DISK = 4096;
 /** Sanity bound for a length field read from disk (a garbled length must not allocate gigabytes). */
 const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
@@ -48,6 +51,7 @@ export interface DiskQueueOptions {
   /** Size at which the writer starts a new chunk; default maxBytes/16 within [64 KiB, 64 MiB], at most maxBytes/4. */
   chunkBytes?: number;
   now?: () => number;
+  log?: Logger;
 }
 
 export interface NewBlock {
@@ -64,7 +68,7 @@ export interface QueuedBlock {
   body: Buffer;
 }
 
-export type DropReason = 'size' | 'age' | 'corrupt';
+export type DropReason = 'size' | 'age' | 'corrupt' | 'disk_full';
 
 export interface QueueStats {
   /** Total size of the chunk files. */
@@ -78,6 +82,8 @@ export interface QueueStats {
   dropped: Record<DropReason, { blocks: number; samples: number; bytes: number }>;
   /** Bytes discarded by recovery (a torn tail or a corrupt record and everything after it). */
   recoveredTruncatedBytes: number;
+  /** The filesystem was full at the last append (before the size bound was reached). */
+  diskFull: boolean;
 }
 
 interface RecordInfo {
@@ -124,6 +130,11 @@ function parseRecord(data: Buffer, pos: number): { size: number; createdMs: numb
   return { size: RECORD_HEADER + payloadLength, createdMs, samples: payload.readUInt32LE(9) };
 }
 
+function isDiskFull(err: unknown): boolean {
+  const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
@@ -134,15 +145,20 @@ function fsyncDir(dir: string): void {
 }
 
 function emptyDrops(): QueueStats['dropped'] {
-  return { size: { blocks: 0, samples: 0, bytes: 0 }, age: { blocks: 0, samples: 0, bytes: 0 }, corrupt: { blocks: 0, samples: 0, bytes: 0 } };
+  return { size: { blocks: 0, samples: 0, bytes: 0 }, age: { blocks: 0, samples: 0, bytes: 0 }, corrupt: { blocks: 0, samples: 0, bytes: 0 }, disk_full: { blocks: 0, samples: 0, bytes: 0 } };
+}
+
+export function emptyQueueStats(): QueueStats {
+  return { diskBytes: 0, pendingBytes: 0, pendingBlocks: 0, pendingSamples: 0, oldestCreatedMs: undefined, dropped: emptyDrops(), recoveredTruncatedBytes: 0, diskFull: false };
 }
 
 export class DiskQueue {
   readonly dir: string;
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
-  private readonly chunkBytes: number;
+  private chunkBytes: number;
   private readonly now: () => number;
+  private readonly log: Logger;
   private chunks: Chunk[] = [];
   /** Pending records, oldest first, from index `head`. */
   private records: RecordInfo[] = [];
@@ -153,6 +169,8 @@ export class DiskQueue {
   private readonly dropped = emptyDrops();
   private recoveredTruncatedBytes = 0;
   private closed = false;
+  /** Size of the chunk files when the filesystem was last found full; undefined when it has room. */
+  private fullAtBytes: number | undefined;
   private lock: QueueLock | undefined;
 
   private constructor(options: DiskQueueOptions) {
@@ -162,6 +180,7 @@ export class DiskQueue {
     // Small enough that dropping the oldest chunk frees a fraction of the bound, large enough to keep files few.
     this.chunkBytes = options.chunkBytes ?? Math.max(1, Math.min(64 << 20, Math.max(64 << 10, Math.floor(options.maxBytes / 16)), Math.floor(options.maxBytes / 4)));
     this.now = options.now ?? Date.now;
+    this.log = (options.log ?? createLogger()).child({ queue: this.dir });
     if (!(this.maxBytes > 0)) throw new Error(`disk queue ${this.dir}: maxBytes must be positive, got ${this.maxBytes}`);
     if (!(this.chunkBytes > 0)) throw new Error(`disk queue ${this.dir}: chunkBytes must be positive, got ${this.chunkBytes}`);
   }
@@ -287,15 +306,60 @@ export class DiskQueue {
         continue;
       }
       this.makeRoom(record.length);
-      const fd = this.writerFdFor(record.length);
-      const chunk = this.chunks.at(-1)!;
-      this.writeAll(fd, record, chunk);
+      const chunk = this.writeRecord(record);
       this.records.push({ offset: chunk.offset + chunk.size, size: record.length, createdMs, samples: block.samples });
       this.pendingSamples += block.samples;
       chunk.size += record.length;
       wrote = true;
     }
     if (wrote) fdatasyncSync(this.writerFd!);
+    this.noteRoomAgain();
+  }
+
+  /**
+   * Writes one record to the writer's chunk and returns that chunk. A
+   * filesystem full before the size bound is reached is the same promise
+   * broken (the newest data must get in): the oldest chunk is dropped, counted
+   * as disk_full, and the write tried again until it fits or nothing older is left.
+   */
+  private writeRecord(record: Buffer): Chunk {
+    for (;;) {
+      const fd = this.writerFdFor(record.length);
+      const chunk = this.chunks.at(-1)!;
+      try {
+        this.writeAll(fd, record, chunk);
+        return chunk;
+      } catch (err) {
+        const older = this.diskBytes();
+        if (!isDiskFull(err) || older === 0) throw err;
+        this.noteDiskFull(older);
+        // What fits is now known: smaller chunks make the next drops lose less than the whole backlog.
+        this.chunkBytes = Math.min(this.chunkBytes, Math.max(MIN_CHUNK_ON_FULL_DISK, Math.floor(older / 16)));
+        this.dropOldestChunk('disk_full');
+        this.compact();
+        this.writeMeta();
+      }
+    }
+  }
+
+  /** Logs when the filesystem starts being full, not at every drop while it stays so. */
+  private noteDiskFull(bytes: number): void {
+    if (this.fullAtBytes === undefined) this.log.warn('remote write queue: filesystem full before queue_max_size; dropping the oldest data to make room', { queue_bytes: bytes });
+    this.fullAtBytes = bytes;
+  }
+
+  /**
+   * A full filesystem stays "full" while the queue hovers just under the size
+   * that filled it (each drop frees one chunk, which the next appends fill
+   * again); it has room again once the queue outgrows that size or the backlog
+   * drains to half of it.
+   */
+  private noteRoomAgain(): void {
+    if (this.fullAtBytes === undefined) return;
+    const bytes = this.diskBytes();
+    if (bytes <= this.fullAtBytes && bytes >= this.fullAtBytes / 2) return;
+    this.fullAtBytes = undefined;
+    this.log.info('remote write queue: filesystem has room again', { queue_bytes: bytes, disk_full_dropped_samples_total: this.dropped.disk_full.samples });
   }
 
   /**
@@ -320,28 +384,33 @@ export class DiskQueue {
   private makeRoom(bytes: number): void {
     let droppedAny = false;
     while (this.chunks.length > 0 && this.diskBytes() + bytes > this.maxBytes) {
-      if (this.chunks.length === 1) this.rotate();
-      const oldest = this.chunks.shift()!;
-      const end = oldest.offset + oldest.size;
-      let blocks = 0;
-      let samples = 0;
-      let size = 0;
-      while (this.head < this.records.length && this.records[this.head]!.offset < end) {
-        const r = this.records[this.head++]!;
-        blocks++;
-        samples += r.samples;
-        size += r.size;
-      }
-      this.pendingSamples -= samples;
-      if (blocks > 0) this.countDrop('size', blocks, samples, size);
-      this.closeReaderIf(oldest.offset);
-      rmSync(path.join(this.dir, chunkFileName(oldest.offset)), { force: true });
+      this.dropOldestChunk('size');
       droppedAny = true;
     }
     if (droppedAny) {
       this.compact();
       this.writeMeta();
     }
+  }
+
+  /** Deletes the oldest chunk (the writer moves to a new one first if it is the only one), counting its pending blocks. */
+  private dropOldestChunk(reason: DropReason): void {
+    if (this.chunks.length === 1) this.rotate();
+    const oldest = this.chunks.shift()!;
+    const end = oldest.offset + oldest.size;
+    let blocks = 0;
+    let samples = 0;
+    let size = 0;
+    while (this.head < this.records.length && this.records[this.head]!.offset < end) {
+      const r = this.records[this.head++]!;
+      blocks++;
+      samples += r.samples;
+      size += r.size;
+    }
+    this.pendingSamples -= samples;
+    if (blocks > 0) this.countDrop(reason, blocks, samples, size);
+    this.closeReaderIf(oldest.offset);
+    rmSync(path.join(this.dir, chunkFileName(oldest.offset)), { force: true });
   }
 
   /** Closes the current chunk so the next append starts a new one. */
@@ -477,6 +546,7 @@ export class DiskQueue {
       oldestCreatedMs: this.records[this.head]?.createdMs,
       dropped: structuredClone(this.dropped),
       recoveredTruncatedBytes: this.recoveredTruncatedBytes,
+      diskFull: this.fullAtBytes !== undefined,
     };
   }
 

@@ -4,6 +4,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import os from 'node:os';
 import path from 'node:path';
 import { DiskQueue, type DiskQueueOptions } from '../../../src/sinks/remote-write/disk-queue.ts';
+import { mountSkip, mountTmpfs } from '../../helpers/mount.ts';
 
 function tmpDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-queue-'));
@@ -218,4 +219,28 @@ test('fuzz: random truncation and corruption of chunk and metadata files never b
   }
   // The damage must actually have hit pending data in a fair share of cases, or the fuzz proves nothing.
   assert.ok(lossy > seeds / 10, `only ${lossy} of ${seeds} cases lost data`);
+});
+
+test('a filesystem full before the size bound drops the oldest chunk, counted as disk_full, so the newest blocks still get in', { skip: mountSkip }, (t) => {
+  const dir = mountTmpfs(t, '256k');
+  const logs: Array<[string, string]> = [];
+  const log = { debug() {}, info: (m: string) => logs.push(['info', m]), warn: (m: string) => logs.push(['warn', m]), error: (m: string) => logs.push(['error', m]), child: () => log };
+  const q = DiskQueue.open({ dir, maxBytes: 64 << 20, maxAgeMs: 0, chunkBytes: 32 << 10, log });
+  const bodies = Array.from({ length: 150 }, (_, i) => `${String(i).padStart(3, '0')}-${'x'.repeat(4000)}`);
+  // 150 blocks of 4 KB, well under the 64 MiB bound, on a 256 KiB filesystem.
+  for (const body of bodies) q.append([block(body, 2)]);
+  const s = q.stats();
+  assert.ok(s.dropped.disk_full.blocks > 0, JSON.stringify(s.dropped));
+  assert.equal(s.dropped.disk_full.samples, s.dropped.disk_full.blocks * 2);
+  assert.equal(s.dropped.size.blocks, 0);
+  assert.equal(s.diskFull, true);
+  const left = drain(q);
+  // Oldest first: what is left is the newest blocks, contiguous up to the last one appended.
+  assert.deepEqual(left, bodies.slice(bodies.length - left.length));
+  assert.equal(left.length + s.dropped.disk_full.blocks, bodies.length);
+  assert.deepEqual(logs.filter(([, m]) => /filesystem full/.test(m)).map(([level]) => level), ['warn'], 'logged once, not per append');
+  q.append([block('after')]);
+  assert.equal(q.stats().diskFull, false);
+  assert.ok(logs.some(([level, m]) => level === 'info' && /room again/.test(m)));
+  q.close();
 });
