@@ -320,7 +320,7 @@ export class RemoteWriteSink {
     return { queue: this.opened.queue.stats(), sender: structuredClone(this.opened.sender.counters), ...health };
   }
 
-  /** Stops sending (the request in flight gets until `deadlineMs`); pending data stays on disk for the next start. */
+  /** Stops sending (the request in flight gets until `deadlineMs`, 5 s by default); pending data stays on disk for the next start. */
   async close(deadlineMs: number = this.now() + 5_000): Promise<void> {
     this.closing = true;
     try {

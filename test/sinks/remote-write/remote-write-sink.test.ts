@@ -1,12 +1,20 @@
 /**
  * The sink's recovery from queue faults, against a real VictoriaMetrics: a
  * queue that cannot be opened is tried again every cycle, counted, and
- * delivers once the fault is gone, without a restart.
+ * delivers once the fault is gone, without a restart. And its close within
+ * the agent's shutdown budget.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../../src/log.ts';
 import { RemoteWriteSink, type RemoteWriteConfig, type RemoteWriteBatch } from '../../../src/sinks/remote-write/remote-write-sink.ts';
+import { startCli } from '../../helpers/cli.ts';
+import { FIXTURE_PROC } from '../../helpers/fixtures.ts';
 import { mountSkip, mountTmpfs, remount } from '../../helpers/mount.ts';
 import { missingPeers, startVictoriaMetrics, victoriaMetricsRaw } from '../../helpers/servers.ts';
 import { waitFor } from '../../helpers/wait.ts';
@@ -64,4 +72,54 @@ test('a queue that cannot be opened at start (read-only state directory) is retr
   assert.equal(sink.stats().queueOk, true);
   assert.ok(logs.some((l) => l.includes('queueing again')), logs.join(''));
   await waitFor('the cycle in VictoriaMetrics', async () => (await victoriaMetricsRaw(vm, 'rw_fault_cycle{instance="box-ro"}')).some((s) => s.value === n), { timeoutMs: 30_000, intervalMs: 200 });
+});
+
+test('with a receiver that never answers, the agent stops within shutdown_timeout, the request in flight included', async (t) => {
+  const sockets: Socket[] = [];
+  let requests = 0;
+  // Accepts and reads, never answers.
+  const stall = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('data', () => requests++);
+  });
+  stall.listen(0, '127.0.0.1');
+  await once(stall, 'listening');
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    stall.close();
+  });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-stop-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const configFile = path.join(dir, 'edgepush.ini');
+  writeFileSync(
+    configFile,
+    `
+[agent]
+interval = 1s
+timeout = 500ms
+state_dir = ${dir}/state
+shutdown_timeout = 1s
+[host]
+collector.disable-defaults = true
+collector.loadavg = true
+path.procfs = ${FIXTURE_PROC}
+[remote_write.stall]
+url = http://127.0.0.1:${(stall.address() as AddressInfo).port}/api/v1/write
+timeout = 5m
+`,
+  );
+  let log = '';
+  const agent = startCli(['run', `--config.file=${configFile}`, `--config.defaults=${dir}/none.ini`], (d) => (log += d));
+  const exited = once(agent, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  t.after(() => {
+    if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
+  });
+  await waitFor('a request in flight to the stalled receiver', () => requests > 0 || (agent.exitCode !== null && Promise.reject(new Error(log))), { timeoutMs: 30_000 });
+  const stopAt = Date.now();
+  agent.kill('SIGTERM');
+  const [code] = await exited;
+  const tookMs = Date.now() - stopAt;
+  assert.equal(code, 0, log);
+  // shutdown_timeout (1 s) plus a generous margin, and below the sink's own 5 s close deadline that used to come on top.
+  assert.ok(tookMs < 4_500, `stopped after ${tookMs} ms:\n${log}`);
 });
