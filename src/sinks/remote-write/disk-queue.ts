@@ -130,6 +130,17 @@ function parseRecord(data: Buffer, pos: number): { size: number; createdMs: numb
   return { size: RECORD_HEADER + payloadLength, createdMs, samples: payload.readUInt32LE(9) };
 }
 
+/** Where the record that spans `pos` starts, scanning from the chunk's start; undefined when `pos` is a record boundary or a damaged record comes first. */
+function recordStartSpanning(data: Buffer, pos: number): number | undefined {
+  for (let at = 0; at < pos; ) {
+    const rec = parseRecord(data, at);
+    if (!rec) return undefined;
+    if (at + rec.size > pos) return at;
+    at += rec.size;
+  }
+  return undefined;
+}
+
 function isDiskFull(err: unknown): boolean {
   const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOSPC' || code === 'EDQUOT';
@@ -203,7 +214,14 @@ export class DiskQueue {
   private recover(): void {
     rmSync(path.join(this.dir, META_FILE + '.tmp'), { force: true });
     const names = readdirSync(this.dir).filter((n) => CHUNK_NAME_RE.test(n)).sort();
-    const readerOffset = this.readMeta();
+    let readerOffset = this.readMeta();
+    // The written range as found, before recovery cuts anything: a reader beyond it is not one this queue wrote.
+    const foundEnd = Math.max(0, ...names.map((n) => parseInt(n, 16) + statSync(path.join(this.dir, n)).size));
+    if (names.length > 0 && readerOffset > foundEnd) {
+      const oldest = parseInt(names[0]!, 16);
+      this.log.warn('remote write queue: meta.json puts the reader beyond the written data; sending again from the oldest record kept', { reader_offset: readerOffset, written_end: foundEnd, from: oldest });
+      readerOffset = oldest;
+    }
     let expected: number | undefined;
     let untrusted = false;
     for (const name of names) {
@@ -219,6 +237,13 @@ export class DiskQueue {
       const data = readFileSync(file);
       // Records before the reader position were already delivered; start at it when it falls in this chunk.
       let pos = readerOffset > offset && readerOffset < offset + data.length ? readerOffset - offset : 0;
+      const spanning = pos > 0 && !parseRecord(data, pos) ? recordStartSpanning(data, pos) : undefined;
+      if (spanning !== undefined) {
+        // Not a damaged record at the reader but a reader in the middle of a good one: resend that record rather than cut the chunk there.
+        this.log.warn('remote write queue: meta.json puts the reader inside a record; sending again from that record\'s start', { reader_offset: readerOffset, from: offset + spanning });
+        readerOffset = offset + spanning;
+        pos = spanning;
+      }
       while (pos < data.length) {
         const rec = parseRecord(data, pos);
         if (!rec) break;

@@ -244,3 +244,31 @@ test('a filesystem full before the size bound drops the oldest chunk, counted as
   assert.ok(logs.some(([level, m]) => level === 'info' && /room again/.test(m)));
   q.close();
 });
+
+test('a meta.json with a valid but wrong reader offset is repaired and logged, losing nothing', async (t) => {
+  for (const damage of ['inside a record', 'beyond the written data'] as const) {
+    await t.test(damage, (t) => {
+      const dir = tmpDir(t);
+      const warnings: string[] = [];
+      const log = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {}, child: () => log };
+      const opts: DiskQueueOptions = { dir, maxBytes: 1 << 20, maxAgeMs: 0, log };
+      const bodies = ['one', 'two', 'three', 'four', 'five'].map((s) => s.repeat(20));
+      const q = DiskQueue.open(opts);
+      q.append(bodies.map((b) => block(b)));
+      for (let i = 0; i < 2; i++) q.ack(q.peek()!);
+      const reader = q.peek()!.offset;
+      q.close();
+      writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ version: 1, readerOffset: damage === 'inside a record' ? reader + 5 : 1e12 }));
+      const r = DiskQueue.open(opts);
+      // Inside a record: back to that record's start. Beyond the end: nothing says what was sent, so all that is kept.
+      assert.deepEqual(drain(r), damage === 'inside a record' ? bodies.slice(2) : bodies);
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0]!, /meta\.json/);
+      r.close();
+      // The repaired position is persisted: acknowledged blocks stay acknowledged.
+      const again = DiskQueue.open(opts);
+      assert.equal(again.stats().pendingBlocks, 0);
+      again.close();
+    });
+  }
+});
