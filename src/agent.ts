@@ -233,6 +233,8 @@ export class Agent {
     this.stopping = true;
     clearTimeout(this.timer);
     const graceMs = this.config.agent.shutdownTimeoutSeconds * 1000;
+    // One budget for everything: closing the sinks (a remote-write request in flight) takes what is left of it.
+    const deadlineMs = Date.now() + graceMs;
     const grace = setTimeout(() => {
       this.log.warn('shutdown deadline reached, abandoning in-flight work', { shutdown_timeout: `${this.config.agent.shutdownTimeoutSeconds}s` });
       this.shutdown.abort(new Error('shutting down'));
@@ -243,7 +245,7 @@ export class Agent {
     } finally {
       clearTimeout(grace);
       this.shutdown.abort(new Error('shut down'));
-      await Promise.allSettled([...this.runners.values()].map((r) => r.sink.close()));
+      await Promise.allSettled([...this.runners.values()].map((r) => r.sink.close(deadlineMs)));
       await Promise.allSettled(this.sources.map((s) => s.close?.()));
     }
   }

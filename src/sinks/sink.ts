@@ -75,8 +75,12 @@ export interface Sink {
    * DELETEs every group of `identity`. `jobs` are the jobs of the configured sources.
    */
   decommission?(identity: Labels, jobs: readonly string[], signal: AbortSignal): Promise<void>;
-  /** Releases connections and flushes state; called on shutdown and when a reload removes or changes the sink. */
-  close(): Promise<void>;
+  /**
+   * Releases connections and flushes state; called on shutdown and when a
+   * reload removes or changes the sink. On shutdown `deadlineMs` is the end of
+   * the agent's shutdown_timeout: work still in flight then is abandoned.
+   */
+  close(deadlineMs?: number): Promise<void>;
 }
 
 /** What the agent gives every sink at construction. */

@@ -139,6 +139,15 @@ export async function startVictoriaMetrics(extraArgs: string[] = []): Promise<Ru
   return startServer(bin, (port, dataDir) => [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${path.join(dataDir, 'data')}`, ...extraArgs], '/health', 'victoria-metrics');
 }
 
+/** Raw samples of one series from VictoriaMetrics' export API. */
+export async function victoriaMetricsRaw(vm: RunningServer, selector: string): Promise<Array<{ ts: number; value: number }>> {
+  const res = await fetch(`${vm.url}/api/v1/export?match[]=${encodeURIComponent(selector)}`);
+  const lines = (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { timestamps: number[]; values: number[] });
+  if (lines.length > 1) throw new Error(`${selector} matched ${lines.length} series`);
+  const l = lines[0];
+  return l ? l.timestamps.map((ts, i) => ({ ts, value: l.values[i]! })) : [];
+}
+
 /** Runs a PromQL instant query against Prometheus or VictoriaMetrics. */
 export async function promQuery(baseUrl: string, query: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
   const res = await fetch(`${baseUrl}/api/v1/query?query=${encodeURIComponent(query)}`);

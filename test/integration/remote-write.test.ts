@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger, setLogSink } from '../../src/log.ts';
 import type { MetricFamily } from '../../src/model/family.ts';
 import { RemoteWriteSink, type RemoteWriteConfig } from '../../src/sinks/remote-write/remote-write-sink.ts';
-import { missingPeers, promQuery, startPrometheus, startVictoriaMetrics, type RunningServer } from '../helpers/servers.ts';
+import { missingPeers, promQuery, startPrometheus, startVictoriaMetrics, victoriaMetricsRaw, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const skip = missingPeers('prometheus', 'victoriametrics');
@@ -40,15 +40,6 @@ async function promRaw(selector: string): Promise<Array<{ ts: number; value: num
   const series = body.data.result;
   if (series.length > 1) throw new Error(`${selector} matched ${series.length} series`);
   return (series[0]?.values ?? []).map(([t, v]) => ({ ts: Math.round(t * 1000), value: Number(v) }));
-}
-
-/** Raw samples of one series from VictoriaMetrics' export API. */
-async function vmRaw(vm: RunningServer, selector: string): Promise<Array<{ ts: number; value: number }>> {
-  const res = await fetch(`${vm.url}/api/v1/export?match[]=${encodeURIComponent(selector)}`);
-  const lines = (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { timestamps: number[]; values: number[] });
-  if (lines.length > 1) throw new Error(`${selector} matched ${lines.length} series`);
-  const l = lines[0];
-  return l ? l.timestamps.map((ts, i) => ({ ts, value: l.values[i]! })) : [];
 }
 
 interface Driver {
@@ -231,7 +222,7 @@ test('VictoriaMetrics: original timestamps, and every sample of an outage arrive
   t.after(() => vm.stop());
   const driver = await startDriver({ url: `${vm.url}/api/v1/write`, stateDir: tmp(t), intervalMs: 200, series: 3 });
   t.after(() => driver.stop());
-  await waitFor('first cycles in VictoriaMetrics', async () => (await vmRaw(vm, 'rw_drill{series="0"}')).length >= 2, { timeoutMs: 20_000 });
+  await waitFor('first cycles in VictoriaMetrics', async () => (await victoriaMetricsRaw(vm, 'rw_drill{series="0"}')).length >= 2, { timeoutMs: 20_000 });
   await vm.pause();
   const n = driver.queued.length;
   await waitFor('cycles queued during the outage', () => driver.queued.length >= n + 5, { timeoutMs: 20_000 });
@@ -242,14 +233,14 @@ test('VictoriaMetrics: original timestamps, and every sample of an outage arrive
   const selectors = [0, 1, 2].map((i) => `rw_drill{series="${i}",job="drill_a",instance="driver"}`);
   for (const selector of selectors) {
     await waitFor(`${selector} complete`, async () => {
-      const got = new Set((await vmRaw(vm, selector)).map((s) => s.ts));
+      const got = new Set((await victoriaMetricsRaw(vm, selector)).map((s) => s.ts));
       return expected.every((ts) => got.has(ts));
     }, { timeoutMs: 30_000, intervalMs: 200 });
   }
   await driver.stop();
   const queued = driver.queued;
   for (const selector of selectors) {
-    const got = await vmRaw(vm, selector);
+    const got = await victoriaMetricsRaw(vm, selector);
     assertExactly(got, expected, queued.map((q) => q.ts), selector);
     assert.deepEqual(got.map((s) => s.value), queued.slice(0, got.length).map((q) => q.cycle), `${selector} values`);
   }

@@ -5,7 +5,7 @@
  *   <dir>/0000000000000000, 0000000000a00000, ...   chunk files, named by the
  *       offset of their first byte in the queue's endless byte stream (hex)
  *   <dir>/meta.json   {"version":1,"readerOffset":N}, replaced atomically
- *   <dir>/lock        the pid of the process using the queue
+ *   <dir>/lock        who uses the queue (queue-lock.ts)
  *
  * A record is `u32 length | u32 crc32(payload) | payload`, the payload being
  * `u8 version | f64 createdMs | u32 samples | body` (little endian).
@@ -26,16 +26,19 @@
  * few kilobytes, and a synchronous sequence is what makes the crash semantics
  * above easy to see.
  */
-import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { createLogger, type Logger } from '../../log.ts';
+import { QueueLock } from './queue-lock.ts';
 
 const RECORD_HEADER = 8;
 const PAYLOAD_HEADER = 13;
 const RECORD_VERSION = 1;
 const CHUNK_NAME_RE = /^[0-9a-f]{16}$/;
 const META_FILE = 'meta.json';
-const LOCK_FILE = 'lock';
+/** Smallest chunk size the queue shrinks to after a full disk. */
+const MIN_CHUNK_ON_FULL_DISK = 4096;
 /** Sanity bound for a length field read from disk (a garbled length must not allocate gigabytes). */
 const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
@@ -48,6 +51,7 @@ export interface DiskQueueOptions {
   /** Size at which the writer starts a new chunk; default maxBytes/16 within [64 KiB, 64 MiB], at most maxBytes/4. */
   chunkBytes?: number;
   now?: () => number;
+  log?: Logger;
 }
 
 export interface NewBlock {
@@ -64,7 +68,7 @@ export interface QueuedBlock {
   body: Buffer;
 }
 
-export type DropReason = 'size' | 'age' | 'corrupt';
+export type DropReason = 'size' | 'age' | 'corrupt' | 'disk_full';
 
 export interface QueueStats {
   /** Total size of the chunk files. */
@@ -78,6 +82,8 @@ export interface QueueStats {
   dropped: Record<DropReason, { blocks: number; samples: number; bytes: number }>;
   /** Bytes discarded by recovery (a torn tail or a corrupt record and everything after it). */
   recoveredTruncatedBytes: number;
+  /** The filesystem was full at the last append (before the size bound was reached). */
+  diskFull: boolean;
 }
 
 interface RecordInfo {
@@ -124,6 +130,22 @@ function parseRecord(data: Buffer, pos: number): { size: number; createdMs: numb
   return { size: RECORD_HEADER + payloadLength, createdMs, samples: payload.readUInt32LE(9) };
 }
 
+/** Where the record that spans `pos` starts, scanning from the chunk's start; undefined when `pos` is a record boundary or a damaged record comes first. */
+function recordStartSpanning(data: Buffer, pos: number): number | undefined {
+  for (let at = 0; at < pos; ) {
+    const rec = parseRecord(data, at);
+    if (!rec) return undefined;
+    if (at + rec.size > pos) return at;
+    at += rec.size;
+  }
+  return undefined;
+}
+
+function isDiskFull(err: unknown): boolean {
+  const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
@@ -133,25 +155,21 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function emptyDrops(): QueueStats['dropped'] {
+  return { size: { blocks: 0, samples: 0, bytes: 0 }, age: { blocks: 0, samples: 0, bytes: 0 }, corrupt: { blocks: 0, samples: 0, bytes: 0 }, disk_full: { blocks: 0, samples: 0, bytes: 0 } };
 }
 
-function emptyDrops(): QueueStats['dropped'] {
-  return { size: { blocks: 0, samples: 0, bytes: 0 }, age: { blocks: 0, samples: 0, bytes: 0 }, corrupt: { blocks: 0, samples: 0, bytes: 0 } };
+export function emptyQueueStats(): QueueStats {
+  return { diskBytes: 0, pendingBytes: 0, pendingBlocks: 0, pendingSamples: 0, oldestCreatedMs: undefined, dropped: emptyDrops(), recoveredTruncatedBytes: 0, diskFull: false };
 }
 
 export class DiskQueue {
   readonly dir: string;
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
-  private readonly chunkBytes: number;
+  private chunkBytes: number;
   private readonly now: () => number;
+  private readonly log: Logger;
   private chunks: Chunk[] = [];
   /** Pending records, oldest first, from index `head`. */
   private records: RecordInfo[] = [];
@@ -162,6 +180,9 @@ export class DiskQueue {
   private readonly dropped = emptyDrops();
   private recoveredTruncatedBytes = 0;
   private closed = false;
+  /** Size of the chunk files when the filesystem was last found full; undefined when it has room. */
+  private fullAtBytes: number | undefined;
+  private lock: QueueLock | undefined;
 
   private constructor(options: DiskQueueOptions) {
     this.dir = options.dir;
@@ -170,6 +191,7 @@ export class DiskQueue {
     // Small enough that dropping the oldest chunk frees a fraction of the bound, large enough to keep files few.
     this.chunkBytes = options.chunkBytes ?? Math.max(1, Math.min(64 << 20, Math.max(64 << 10, Math.floor(options.maxBytes / 16)), Math.floor(options.maxBytes / 4)));
     this.now = options.now ?? Date.now;
+    this.log = (options.log ?? createLogger()).child({ queue: this.dir });
     if (!(this.maxBytes > 0)) throw new Error(`disk queue ${this.dir}: maxBytes must be positive, got ${this.maxBytes}`);
     if (!(this.chunkBytes > 0)) throw new Error(`disk queue ${this.dir}: chunkBytes must be positive, got ${this.chunkBytes}`);
   }
@@ -177,16 +199,29 @@ export class DiskQueue {
   /** Opens (creating if needed) the queue in `options.dir`, recovering from whatever a crash left there. */
   static open(options: DiskQueueOptions): DiskQueue {
     const q = new DiskQueue(options);
-    q.recover();
+    mkdirSync(q.dir, { recursive: true });
+    q.lock = QueueLock.acquire(q.dir);
+    try {
+      q.recover();
+    } catch (err) {
+      // A queue that failed to open (read-only or full disk) must not keep the directory locked for its next try.
+      q.close();
+      throw err;
+    }
     return q;
   }
 
   private recover(): void {
-    mkdirSync(this.dir, { recursive: true });
-    this.lock();
     rmSync(path.join(this.dir, META_FILE + '.tmp'), { force: true });
     const names = readdirSync(this.dir).filter((n) => CHUNK_NAME_RE.test(n)).sort();
-    const readerOffset = this.readMeta();
+    let readerOffset = this.readMeta();
+    // The written range as found, before recovery cuts anything: a reader beyond it is not one this queue wrote.
+    const foundEnd = Math.max(0, ...names.map((n) => parseInt(n, 16) + statSync(path.join(this.dir, n)).size));
+    if (names.length > 0 && readerOffset > foundEnd) {
+      const oldest = parseInt(names[0]!, 16);
+      this.log.warn('remote write queue: meta.json puts the reader beyond the written data; sending again from the oldest record kept', { reader_offset: readerOffset, written_end: foundEnd, from: oldest });
+      readerOffset = oldest;
+    }
     let expected: number | undefined;
     let untrusted = false;
     for (const name of names) {
@@ -202,6 +237,13 @@ export class DiskQueue {
       const data = readFileSync(file);
       // Records before the reader position were already delivered; start at it when it falls in this chunk.
       let pos = readerOffset > offset && readerOffset < offset + data.length ? readerOffset - offset : 0;
+      const spanning = pos > 0 && !parseRecord(data, pos) ? recordStartSpanning(data, pos) : undefined;
+      if (spanning !== undefined) {
+        // Not a damaged record at the reader but a reader in the middle of a good one: resend that record rather than cut the chunk there.
+        this.log.warn('remote write queue: meta.json puts the reader inside a record; sending again from that record\'s start', { reader_offset: readerOffset, from: offset + spanning });
+        readerOffset = offset + spanning;
+        pos = spanning;
+      }
       while (pos < data.length) {
         const rec = parseRecord(data, pos);
         if (!rec) break;
@@ -229,28 +271,6 @@ export class DiskQueue {
     for (const r of this.records) this.pendingSamples += r.samples;
     if (this.recoveredTruncatedBytes > 0) fsyncDir(this.dir);
     this.writeMeta();
-  }
-
-  /**
-   * Two processes appending to one queue would interleave records; a lock file
-   * holding a live pid other than ours refuses the second. A pid that is gone
-   * (kill -9, power loss) or is ours (a restart that got the same pid) is taken over.
-   */
-  private lock(): void {
-    const file = path.join(this.dir, LOCK_FILE);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-      }
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new Error(`disk queue ${this.dir} is in use by process ${pid} (${file}); is another edgepush running with the same state directory?`);
-      }
-      rmSync(file, { force: true });
-    }
   }
 
   private readMeta(): number {
@@ -311,15 +331,60 @@ export class DiskQueue {
         continue;
       }
       this.makeRoom(record.length);
-      const fd = this.writerFdFor(record.length);
-      const chunk = this.chunks.at(-1)!;
-      this.writeAll(fd, record, chunk);
+      const chunk = this.writeRecord(record);
       this.records.push({ offset: chunk.offset + chunk.size, size: record.length, createdMs, samples: block.samples });
       this.pendingSamples += block.samples;
       chunk.size += record.length;
       wrote = true;
     }
     if (wrote) fdatasyncSync(this.writerFd!);
+    this.noteRoomAgain();
+  }
+
+  /**
+   * Writes one record to the writer's chunk and returns that chunk. A
+   * filesystem full before the size bound is reached is the same promise
+   * broken (the newest data must get in): the oldest chunk is dropped, counted
+   * as disk_full, and the write tried again until it fits or nothing older is left.
+   */
+  private writeRecord(record: Buffer): Chunk {
+    for (;;) {
+      const fd = this.writerFdFor(record.length);
+      const chunk = this.chunks.at(-1)!;
+      try {
+        this.writeAll(fd, record, chunk);
+        return chunk;
+      } catch (err) {
+        const older = this.diskBytes();
+        if (!isDiskFull(err) || older === 0) throw err;
+        this.noteDiskFull(older);
+        // What fits is now known: smaller chunks make the next drops lose less than the whole backlog.
+        this.chunkBytes = Math.min(this.chunkBytes, Math.max(MIN_CHUNK_ON_FULL_DISK, Math.floor(older / 16)));
+        this.dropOldestChunk('disk_full');
+        this.compact();
+        this.writeMeta();
+      }
+    }
+  }
+
+  /** Logs when the filesystem starts being full, not at every drop while it stays so. */
+  private noteDiskFull(bytes: number): void {
+    if (this.fullAtBytes === undefined) this.log.warn('remote write queue: filesystem full before queue_max_size; dropping the oldest data to make room', { queue_bytes: bytes });
+    this.fullAtBytes = bytes;
+  }
+
+  /**
+   * A full filesystem stays "full" while the queue hovers just under the size
+   * that filled it (each drop frees one chunk, which the next appends fill
+   * again); it has room again once the queue outgrows that size or the backlog
+   * drains to half of it.
+   */
+  private noteRoomAgain(): void {
+    if (this.fullAtBytes === undefined) return;
+    const bytes = this.diskBytes();
+    if (bytes <= this.fullAtBytes && bytes >= this.fullAtBytes / 2) return;
+    this.fullAtBytes = undefined;
+    this.log.info('remote write queue: filesystem has room again', { queue_bytes: bytes, disk_full_dropped_samples_total: this.dropped.disk_full.samples });
   }
 
   /**
@@ -344,28 +409,33 @@ export class DiskQueue {
   private makeRoom(bytes: number): void {
     let droppedAny = false;
     while (this.chunks.length > 0 && this.diskBytes() + bytes > this.maxBytes) {
-      if (this.chunks.length === 1) this.rotate();
-      const oldest = this.chunks.shift()!;
-      const end = oldest.offset + oldest.size;
-      let blocks = 0;
-      let samples = 0;
-      let size = 0;
-      while (this.head < this.records.length && this.records[this.head]!.offset < end) {
-        const r = this.records[this.head++]!;
-        blocks++;
-        samples += r.samples;
-        size += r.size;
-      }
-      this.pendingSamples -= samples;
-      if (blocks > 0) this.countDrop('size', blocks, samples, size);
-      this.closeReaderIf(oldest.offset);
-      rmSync(path.join(this.dir, chunkFileName(oldest.offset)), { force: true });
+      this.dropOldestChunk('size');
       droppedAny = true;
     }
     if (droppedAny) {
       this.compact();
       this.writeMeta();
     }
+  }
+
+  /** Deletes the oldest chunk (the writer moves to a new one first if it is the only one), counting its pending blocks. */
+  private dropOldestChunk(reason: DropReason): void {
+    if (this.chunks.length === 1) this.rotate();
+    const oldest = this.chunks.shift()!;
+    const end = oldest.offset + oldest.size;
+    let blocks = 0;
+    let samples = 0;
+    let size = 0;
+    while (this.head < this.records.length && this.records[this.head]!.offset < end) {
+      const r = this.records[this.head++]!;
+      blocks++;
+      samples += r.samples;
+      size += r.size;
+    }
+    this.pendingSamples -= samples;
+    if (blocks > 0) this.countDrop(reason, blocks, samples, size);
+    this.closeReaderIf(oldest.offset);
+    rmSync(path.join(this.dir, chunkFileName(oldest.offset)), { force: true });
   }
 
   /** Closes the current chunk so the next append starts a new one. */
@@ -501,6 +571,7 @@ export class DiskQueue {
       oldestCreatedMs: this.records[this.head]?.createdMs,
       dropped: structuredClone(this.dropped),
       recoveredTruncatedBytes: this.recoveredTruncatedBytes,
+      diskFull: this.fullAtBytes !== undefined,
     };
   }
 
@@ -511,14 +582,17 @@ export class DiskQueue {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.writerFd !== undefined) {
-      fsyncSync(this.writerFd);
-      closeSync(this.writerFd);
+    try {
+      if (this.writerFd !== undefined) {
+        fsyncSync(this.writerFd);
+        closeSync(this.writerFd);
+      }
+      if (this.readerFd) closeSync(this.readerFd.fd);
+    } finally {
+      this.writerFd = undefined;
+      this.readerFd = undefined;
+      this.lock?.release();
     }
-    if (this.readerFd) closeSync(this.readerFd.fd);
-    this.writerFd = undefined;
-    this.readerFd = undefined;
-    rmSync(path.join(this.dir, LOCK_FILE), { force: true });
   }
 
   private assertOpen(): void {

@@ -99,9 +99,9 @@ class RemoteWriteAgentSink implements Sink {
     return this.inner.decommission(signal);
   }
 
-  async close(): Promise<void> {
+  async close(deadlineMs?: number): Promise<void> {
     this.untrack();
-    await this.inner.close();
+    await this.inner.close(deadlineMs);
     await this.dispatcher.close();
   }
 }

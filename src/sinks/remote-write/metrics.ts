@@ -74,10 +74,13 @@ function register(registry: Registry, tracked: Map<string, StatsSource>): void {
   }));
   counter('edgepush_remote_write_sent_samples_total', 'Samples the receiver accepted.', undefined, (s) => ({ '': s.sender.samplesSent }));
   counter('edgepush_remote_write_retried_samples_total', 'Samples in requests that failed and were sent again.', undefined, (s) => ({ '': s.sender.samplesRetried }));
-  counter('edgepush_remote_write_dropped_samples_total', 'Samples given up on, by reason: rejected (4xx), queue_full, too_old, corrupt.', 'reason', (s) => ({
+  counter('edgepush_remote_write_dropped_samples_total', 'Samples given up on, by reason: rejected (4xx), queue_full, too_old, corrupt, disk_full (filesystem full before queue_max_size).', 'reason', (s) => ({
     rejected: s.sender.samplesRejected,
     queue_full: s.queue.dropped.size.samples,
     too_old: s.queue.dropped.age.samples,
     corrupt: s.queue.dropped.corrupt.samples,
+    disk_full: s.queue.dropped.disk_full.samples,
   }));
+  gauge('edgepush_remote_write_queue_ok', '1 when the last cycle was queued; 0 while the queue cannot be opened or appended to (cycles are lost).', (s) => (s.queueOk ? 1 : 0));
+  counter('edgepush_remote_write_queue_open_failures_total', 'Failed attempts to open the disk queue (held by another process, directory unwritable, disk full); retried every cycle.', undefined, (s) => ({ '': s.queueOpenFailures }));
 }

@@ -12,7 +12,7 @@ import type { Labels, MetricFamily } from '../../model/family.ts';
 import type { Logger } from '../../log.ts';
 import type { BackoffOptions } from '../../backoff.ts';
 import { RemoteWriteClient } from './client.ts';
-import { DiskQueue, type NewBlock, type QueueStats } from './disk-queue.ts';
+import { DiskQueue, emptyQueueStats, type NewBlock, type QueueStats } from './disk-queue.ts';
 import { encodeWriteRequest, type TimeSeries } from './protobuf.ts';
 import { Sender, type SenderCounters } from './sender.ts';
 import { writeFileAtomic } from '../../state-file.ts';
@@ -63,6 +63,10 @@ export interface RemoteWriteReport {
 export interface RemoteWriteStats {
   queue: QueueStats;
   sender: SenderCounters;
+  /** Whether the last attempt to open the queue and append a cycle to it succeeded (true before the first). */
+  queueOk: boolean;
+  /** Attempts to open the queue that failed (lock held, directory unwritable, disk full). */
+  queueOpenFailures: number;
 }
 
 export interface RemoteWriteSinkOptions {
@@ -101,8 +105,14 @@ export class RemoteWriteSink {
   readonly config: RemoteWriteConfig;
   readonly dir: string;
   private readonly log: Logger;
-  private readonly ready: Promise<Opened>;
+  private readonly client: RemoteWriteClient;
+  /** Settles when the sink this one replaces (same directory) has closed its queue. */
+  private readonly previousHolderClosed: Promise<void>;
   private opened: Opened | undefined;
+  private closing = false;
+  /** Why the queue could not be opened or appended to last; undefined while it works. */
+  private failure: string | undefined;
+  private openFailures = 0;
   private releaseDir: () => void = () => {};
   private readonly staleness = new StalenessTracker();
   private readonly now: () => number;
@@ -119,7 +129,7 @@ export class RemoteWriteSink {
     this.now = options.now ?? Date.now;
     this.dir = path.resolve(config.queueDir ?? path.join(options.stateDir, 'remote-write', name.replace(/[^A-Za-z0-9_.-]/g, '_')));
     // Validates the URL and headers now, so a bad config fails at construction.
-    const client = new RemoteWriteClient({
+    this.client = new RemoteWriteClient({
       url: config.url,
       timeoutMs: config.timeoutMs,
       headers: config.headers,
@@ -135,17 +145,33 @@ export class RemoteWriteSink {
       release();
       if (queueHolders.get(this.dir) === turn) queueHolders.delete(this.dir);
     };
-    this.ready = previousHolder.then(() => this.open(client));
-    // push() reports an open failure on every cycle; this only keeps it from being an unhandled rejection.
-    this.ready.catch((err: unknown) => this.log.error('remote write queue cannot be opened', { dir: this.dir, err }));
+    this.previousHolderClosed = previousHolder;
   }
 
-  private open(client: RemoteWriteClient): Opened {
-    const queue = DiskQueue.open({ dir: this.dir, maxBytes: this.config.queueMaxBytes, maxAgeMs: this.config.queueMaxAgeMs, now: this.now });
+  /**
+   * The open queue and its sender. A queue that cannot be opened (held by a
+   * live process, directory read-only, disk full) is tried again at the next
+   * call, i.e. every cycle, so the sink recovers by itself once the cause is
+   * gone; each failed attempt is counted.
+   */
+  private async ready(): Promise<Opened> {
+    await this.previousHolderClosed;
+    if (this.opened) return this.opened;
+    if (this.closing) throw new Error(`remote write sink ${this.name} is closed`);
+    try {
+      return this.open();
+    } catch (err) {
+      this.openFailures++;
+      throw err;
+    }
+  }
+
+  private open(): Opened {
+    const queue = DiskQueue.open({ dir: this.dir, maxBytes: this.config.queueMaxBytes, maxAgeMs: this.config.queueMaxAgeMs, now: this.now, log: this.log });
     const recovered = queue.stats();
     if (recovered.recoveredTruncatedBytes > 0) this.log.warn('remote write queue recovered from a crash; truncated a torn or corrupt tail', { dir: this.dir, bytes: recovered.recoveredTruncatedBytes });
     if (recovered.pendingSamples > 0) this.log.info('remote write queue has a backlog from a previous run', { dir: this.dir, samples: recovered.pendingSamples });
-    const sender = new Sender(queue, client, {
+    const sender = new Sender(queue, this.client, {
       backoff: this.config.backoff,
       maxRetryAfterMs: this.config.maxRetryAfterMs,
       maxSamplesPerSecond: this.config.maxSamplesPerSecond,
@@ -195,7 +221,7 @@ export class RemoteWriteSink {
   /** Queues one cycle durably; resolves once it is on disk (the receiver is the sender's business). */
   async push(batch: RemoteWriteBatch, _signal?: AbortSignal): Promise<RemoteWriteReport> {
     try {
-      const { queue, sender } = await this.ready;
+      const { queue, sender } = await this.ready();
       const blocks = this.toSeries(batch).flatMap((group) => this.encodeBlocks(group.series, group.collectedAtMs));
       const bytes = blocks.reduce((n, b) => n + b.body.length, 0);
       queue.append(blocks);
@@ -203,11 +229,21 @@ export class RemoteWriteSink {
       this.saveLastSeriesIfChanged();
       sender.wake();
       this.reportDrops(queue);
+      this.setFailure(undefined);
       return { ok: true, bytesSent: bytes };
     } catch (err) {
-      this.log.error('remote write could not queue a cycle', { err });
+      this.setFailure(err as Error);
       return { ok: false, bytesSent: 0, error: `queueing to ${this.dir}: ${(err as Error).message}` };
     }
+  }
+
+  /** Logs when queueing starts failing, fails differently, or works again: not every cycle of a long fault. */
+  private setFailure(err: Error | undefined): void {
+    const message = err?.message;
+    if (message === this.failure) return;
+    if (err) this.log.error('remote write could not queue a cycle; trying again every cycle', { dir: this.dir, err });
+    else this.log.info('remote write queueing again', { dir: this.dir, failed_opens: this.openFailures });
+    this.failure = message;
   }
 
   /**
@@ -216,7 +252,7 @@ export class RemoteWriteSink {
    * `signal`) for the queue to drain so the box vanishes from queries at once.
    */
   async decommission(signal: AbortSignal): Promise<void> {
-    const { queue, sender } = await this.ready;
+    const { queue, sender } = await this.ready();
     const atMs = this.now();
     const stale = this.staleness.sources().flatMap((source) => this.staleness.forget(source, atMs));
     queue.append(this.encodeBlocks(stale, atMs));
@@ -238,7 +274,7 @@ export class RemoteWriteSink {
   /** Says so when the queue dropped data (full, expired, corrupt): at once, then at most once a minute. */
   private reportDrops(queue: DiskQueue): void {
     const d = queue.stats().dropped;
-    const total = d.size.samples + d.age.samples + d.corrupt.samples;
+    const total = d.size.samples + d.age.samples + d.corrupt.samples + d.disk_full.samples;
     const now = this.now();
     if (total === this.droppedLogged || now - this.lastDropLogMs < 60_000) return;
     this.log.warn('remote write queue dropped the oldest data', {
@@ -246,6 +282,7 @@ export class RemoteWriteSink {
       queue_full_samples_total: d.size.samples,
       too_old_samples_total: d.age.samples,
       corrupt_samples_total: d.corrupt.samples,
+      disk_full_samples_total: d.disk_full.samples,
       pending_samples: queue.stats().pendingSamples,
     });
     this.droppedLogged = total;
@@ -278,26 +315,23 @@ export class RemoteWriteSink {
   }
 
   stats(): RemoteWriteStats {
-    if (!this.opened) return { queue: emptyQueueStats(), sender: Sender.emptyCounters() };
-    return { queue: this.opened.queue.stats(), sender: structuredClone(this.opened.sender.counters) };
+    const health = { queueOk: this.failure === undefined, queueOpenFailures: this.openFailures };
+    if (!this.opened) return { queue: emptyQueueStats(), sender: Sender.emptyCounters(), ...health };
+    return { queue: this.opened.queue.stats(), sender: structuredClone(this.opened.sender.counters), ...health };
   }
 
-  /** Stops sending (the request in flight gets until `deadlineMs`); pending data stays on disk for the next start. */
+  /** Stops sending (the request in flight gets until `deadlineMs`, 5 s by default); pending data stays on disk for the next start. */
   async close(deadlineMs: number = this.now() + 5_000): Promise<void> {
+    this.closing = true;
     try {
-      const { queue, sender } = await this.ready;
+      await this.previousHolderClosed;
+      if (!this.opened) return;
+      const { queue, sender } = this.opened;
       await sender.stop(deadlineMs);
       queue.close();
       this.saveLastSeries();
-    } catch {
-      // Never opened: nothing to flush.
     } finally {
       this.releaseDir();
     }
   }
-}
-
-function emptyQueueStats(): QueueStats {
-  const zero = { blocks: 0, samples: 0, bytes: 0 };
-  return { diskBytes: 0, pendingBytes: 0, pendingBlocks: 0, pendingSamples: 0, oldestCreatedMs: undefined, dropped: { size: { ...zero }, age: { ...zero }, corrupt: { ...zero } }, recoveredTruncatedBytes: 0 };
 }

@@ -4,6 +4,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import os from 'node:os';
 import path from 'node:path';
 import { DiskQueue, type DiskQueueOptions } from '../../../src/sinks/remote-write/disk-queue.ts';
+import { mountSkip, mountTmpfs } from '../../helpers/mount.ts';
 
 function tmpDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-queue-'));
@@ -120,21 +121,6 @@ test('a torn tail (a crash mid-append) is truncated on open; everything before i
   r.close();
 });
 
-test('a queue in use by another live process is refused; a dead holder is taken over', (t) => {
-  const dir = tmpDir(t);
-  const opts: DiskQueueOptions = { dir, maxBytes: 1 << 20, maxAgeMs: 0 };
-  DiskQueue.open(opts).close();
-  // Our parent is alive and is not us.
-  writeFileSync(path.join(dir, 'lock'), `${process.ppid}\n`);
-  assert.throws(() => DiskQueue.open(opts), new RegExp(`in use by process ${process.ppid}`));
-  // A pid that cannot be running (beyond pid_max).
-  writeFileSync(path.join(dir, 'lock'), '2147483646\n');
-  const q = DiskQueue.open(opts);
-  assert.equal(readFileSync(path.join(dir, 'lock'), 'utf8'), `${process.pid}\n`);
-  q.close();
-  assert.ok(!readdirSync(dir).includes('lock'));
-});
-
 /** mulberry32: a small seeded generator so every fuzz case can be replayed from its seed. */
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -233,4 +219,56 @@ test('fuzz: random truncation and corruption of chunk and metadata files never b
   }
   // The damage must actually have hit pending data in a fair share of cases, or the fuzz proves nothing.
   assert.ok(lossy > seeds / 10, `only ${lossy} of ${seeds} cases lost data`);
+});
+
+test('a filesystem full before the size bound drops the oldest chunk, counted as disk_full, so the newest blocks still get in', { skip: mountSkip }, (t) => {
+  const dir = mountTmpfs(t, '256k');
+  const logs: Array<[string, string]> = [];
+  const log = { debug() {}, info: (m: string) => logs.push(['info', m]), warn: (m: string) => logs.push(['warn', m]), error: (m: string) => logs.push(['error', m]), child: () => log };
+  const q = DiskQueue.open({ dir, maxBytes: 64 << 20, maxAgeMs: 0, chunkBytes: 32 << 10, log });
+  const bodies = Array.from({ length: 150 }, (_, i) => `${String(i).padStart(3, '0')}-${'x'.repeat(4000)}`);
+  // 150 blocks of 4 KB, well under the 64 MiB bound, on a 256 KiB filesystem.
+  for (const body of bodies) q.append([block(body, 2)]);
+  const s = q.stats();
+  assert.ok(s.dropped.disk_full.blocks > 0, JSON.stringify(s.dropped));
+  assert.equal(s.dropped.disk_full.samples, s.dropped.disk_full.blocks * 2);
+  assert.equal(s.dropped.size.blocks, 0);
+  assert.equal(s.diskFull, true);
+  const left = drain(q);
+  // Oldest first: what is left is the newest blocks, contiguous up to the last one appended.
+  assert.deepEqual(left, bodies.slice(bodies.length - left.length));
+  assert.equal(left.length + s.dropped.disk_full.blocks, bodies.length);
+  assert.deepEqual(logs.filter(([, m]) => /filesystem full/.test(m)).map(([level]) => level), ['warn'], 'logged once, not per append');
+  q.append([block('after')]);
+  assert.equal(q.stats().diskFull, false);
+  assert.ok(logs.some(([level, m]) => level === 'info' && /room again/.test(m)));
+  q.close();
+});
+
+test('a meta.json with a valid but wrong reader offset is repaired and logged, losing nothing', async (t) => {
+  for (const damage of ['inside a record', 'beyond the written data'] as const) {
+    await t.test(damage, (t) => {
+      const dir = tmpDir(t);
+      const warnings: string[] = [];
+      const log = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {}, child: () => log };
+      const opts: DiskQueueOptions = { dir, maxBytes: 1 << 20, maxAgeMs: 0, log };
+      const bodies = ['one', 'two', 'three', 'four', 'five'].map((s) => s.repeat(20));
+      const q = DiskQueue.open(opts);
+      q.append(bodies.map((b) => block(b)));
+      for (let i = 0; i < 2; i++) q.ack(q.peek()!);
+      const reader = q.peek()!.offset;
+      q.close();
+      writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ version: 1, readerOffset: damage === 'inside a record' ? reader + 5 : 1e12 }));
+      const r = DiskQueue.open(opts);
+      // Inside a record: back to that record's start. Beyond the end: nothing says what was sent, so all that is kept.
+      assert.deepEqual(drain(r), damage === 'inside a record' ? bodies.slice(2) : bodies);
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0]!, /meta\.json/);
+      r.close();
+      // The repaired position is persisted: acknowledged blocks stay acknowledged.
+      const again = DiskQueue.open(opts);
+      assert.equal(again.stats().pendingBlocks, 0);
+      again.close();
+    });
+  }
 });

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { trackRemoteWrite } from '../../../src/sinks/remote-write/metrics.ts';
 import type { RemoteWriteStats } from '../../../src/sinks/remote-write/remote-write-sink.ts';
 
-function stats(over: { pending?: number; sent?: number } = {}): RemoteWriteStats {
+function stats(over: { pending?: number; sent?: number; queueOk?: boolean } = {}): RemoteWriteStats {
   const zero = { blocks: 0, samples: 0, bytes: 0 };
   return {
     queue: {
@@ -13,10 +13,13 @@ function stats(over: { pending?: number; sent?: number } = {}): RemoteWriteStats
       pendingBlocks: 2,
       pendingSamples: over.pending ?? 50,
       oldestCreatedMs: Date.now() - 30_000,
-      dropped: { size: { blocks: 1, samples: 7, bytes: 100 }, age: zero, corrupt: zero },
+      dropped: { size: { blocks: 1, samples: 7, bytes: 100 }, age: zero, corrupt: zero, disk_full: { blocks: 2, samples: 11, bytes: 300 } },
       recoveredTruncatedBytes: 0,
+      diskFull: true,
     },
     sender: { requests: { ok: 3, retry: 2, reject: 1 }, samplesSent: over.sent ?? 300, samplesRetried: 20, samplesRejected: 5, lastSuccessMs: 1_700_000_000_000, consecutiveFailures: 0, lastError: undefined },
+    queueOk: over.queueOk ?? true,
+    queueOpenFailures: over.queueOk === false ? 4 : 0,
   };
 }
 
@@ -24,7 +27,7 @@ test('self metrics report each remote-write sink by name, read at collection tim
   const registry = new Registry();
   let current = stats();
   const untrackA = trackRemoteWrite(registry, 'remote_write.a', () => current);
-  trackRemoteWrite(registry, 'remote_write.b', () => stats({ pending: 0, sent: 9 }));
+  trackRemoteWrite(registry, 'remote_write.b', () => stats({ pending: 0, sent: 9, queueOk: false }));
   let text = await registry.metrics();
   for (const line of [
     'edgepush_remote_write_queue_bytes{sink="remote_write.a"} 4096',
@@ -38,6 +41,10 @@ test('self metrics report each remote-write sink by name, read at collection tim
     'edgepush_remote_write_dropped_samples_total{sink="remote_write.a",reason="queue_full"} 7',
     'edgepush_remote_write_dropped_samples_total{sink="remote_write.a",reason="rejected"} 5',
     'edgepush_remote_write_last_success_timestamp_seconds{sink="remote_write.a"} 1700000000',
+    'edgepush_remote_write_dropped_samples_total{sink="remote_write.a",reason="disk_full"} 11',
+    'edgepush_remote_write_queue_ok{sink="remote_write.a"} 1',
+    'edgepush_remote_write_queue_ok{sink="remote_write.b"} 0',
+    'edgepush_remote_write_queue_open_failures_total{sink="remote_write.b"} 4',
   ]) {
     assert.ok(text.includes(line), `missing ${line} in\n${text}`);
   }
