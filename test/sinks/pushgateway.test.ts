@@ -24,16 +24,19 @@ interface Seen {
   url: string;
   headers: IncomingMessage['headers'];
   body: Buffer;
+  atMs: number;
 }
 const seen: Seen[] = [];
 let script: number[] = [];
+/** Sent with every 429. */
+let retryAfter: string | undefined;
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
+    seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks), atMs: Date.now() });
     const status = script.shift() ?? 200;
-    res.writeHead(status, status === 302 ? { location: '/elsewhere' } : {}).end(status >= 400 ? `status ${status}\n` : '');
+    res.writeHead(status, status === 302 ? { location: '/elsewhere' } : status === 429 && retryAfter ? { 'retry-after': retryAfter } : {}).end(status >= 400 ? `status ${status}\n` : '');
   });
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -117,6 +120,35 @@ test('retries stop at the deadline (the next cycle)', async () => {
   // 20 retries from 200 ms doubling would take hours; the deadline ends them (with room for a loaded machine).
   assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
   assert.ok(seen.length < 6, `${seen.length} attempts`);
+});
+
+test("429 with Retry-After: waits as long as asked when the cycle has the time, gives up at once when it has not", async () => {
+  const s = sink('retries = 3\n');
+  try {
+    seen.length = 0;
+    script = [429, 200];
+    retryAfter = '1';
+    const waited = await s.push(batch(), new AbortController().signal);
+    assert.equal(waited.ok, true, waited.error);
+    assert.equal(seen.length, 2);
+    // A lower bound only: the 10 ms backoff alone would retry at once.
+    assert.ok(seen[1]!.atMs - seen[0]!.atMs >= 900, `retried after ${seen[1]!.atMs - seen[0]!.atMs} ms`);
+
+    seen.length = 0;
+    script = [429, 200];
+    retryAfter = '60';
+    const b = batch();
+    b.deadlineMs = Date.now() + 3000;
+    const refused = await s.push(b, new AbortController().signal);
+    assert.equal(refused.ok, false);
+    assert.match(refused.error ?? '', /HTTP 429/);
+    assert.equal(seen.length, 1, 'no retry that the gateway asked not to make');
+    assert.ok(Date.now() < b.deadlineMs, 'no waiting for a retry that cannot happen');
+  } finally {
+    retryAfter = undefined;
+    script = [];
+    await s.close();
+  }
 });
 
 test('basic auth and bearer token headers; gzip can be switched off', async () => {
