@@ -122,7 +122,7 @@ function startMonitor(): void {
       const seenAt = cycle;
       const where = await placement();
       for (const [instance, urlsSeen] of where) {
-        if (urlsSeen.length < 2) {
+        if (urlsSeen.length < 2 || !boxes.some((b) => b.instance === instance)) {
           overlaps.delete(instance);
           continue;
         }
@@ -231,4 +231,20 @@ test('each box on exactly its rendezvous gateway; Prometheus sees it once; a kil
   await waitForPrometheusOnce();
 
   assert.ok(longestOverlapCycles <= 1, `a box was on two gateways for more than one interval: ${overlapDetail}`);
+});
+
+test('decommission deletes the box\'s groups from every gateway of the tier, also copies it does not remember', { skip }, async () => {
+  const identity = { instance: 'retired', site: 'lab' };
+  const stateDir = path.join(dir, 'retired');
+  const sink = sinkFor('retired', stateDir, urls(3));
+  const box: Box = { instance: 'retired', stateDir, sink };
+  assert.equal((await sink.push(batchFor(box, Date.now() + 10_000), new AbortController().signal)).ok, true);
+  // A copy on another gateway that this box's state does not know (e.g. pushed before its state directory was wiped).
+  const elsewhere = urls(3).find((u) => u !== preferred(box, 3))!;
+  const put = await fetch(`${elsewhere}/metrics/job/old/instance/retired/site/lab`, { method: 'PUT', body: 'retired_leftover 1\n' });
+  assert.ok(put.ok, `PUT: ${put.status}`);
+  assert.equal((await placement()).get('retired')?.length, 2);
+  await sink.decommission(identity, JOBS, AbortSignal.timeout(30_000));
+  await sink.close();
+  assert.equal((await placement()).get('retired'), undefined, 'no group of the box left on any gateway');
 });
