@@ -159,6 +159,14 @@ export class Tier {
     return [...this.groups.keys()].filter((url) => url !== this.activeUrl && this.groupsOn(url).size > 0).sort();
   }
 
+  /** Takes in the groups another writer of the state file remembered (a sink rebuilt by a reload overlaps its predecessor's last push). */
+  adopt(saved: SavedTier, nowMs: number): void {
+    for (const [url, g] of Object.entries(saved.gateways)) {
+      for (const group of g.groups) this.pushed(url, group);
+      if (g.groups.length && !this.order.includes(url) && !this.leftMs.has(url)) this.leftMs.set(url, g.leftMs ?? nowMs);
+    }
+  }
+
   /** Forgets gateways that left the tier more than GIVE_UP_MS ago; returns them (for a log line). */
   giveUp(nowMs: number): string[] {
     const gone = [...this.leftMs].filter(([, since]) => nowMs - since >= GIVE_UP_MS).map(([url]) => url);

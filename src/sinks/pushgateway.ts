@@ -184,6 +184,7 @@ export class PushgatewaySink implements Sink {
 
   async push(batch: Batch, signal: AbortSignal): Promise<PushReport> {
     const tier = this.loadTier(batch.identity);
+    this.adoptOtherWriter(tier);
     const deadlineMs = batch.deadlineMs;
     if (tier.probeTargets().length) {
       await Promise.all(tier.probeTargets().map(async (url) => tier.recordProbe(url, await this.healthy(url, deadlineMs, signal), Date.now())));
@@ -416,9 +417,32 @@ export class PushgatewaySink implements Sink {
     return this.tier;
   }
 
+  /**
+   * A reload rebuilds a changed sink while the old one may still be pushing: both
+   * write this file. What the other one wrote since we last read or wrote it is
+   * merged in, so no gateway's groups are forgotten (a needless DELETE is harmless).
+   */
+  private adoptOtherWriter(tier: Tier): void {
+    let text: string;
+    try {
+      text = readFileSync(this.stateFile, 'utf8');
+    } catch {
+      return;
+    }
+    if (text === this.savedText) return;
+    try {
+      const saved = parseSavedTier(JSON.parse(text));
+      if (saved) tier.adopt(saved, Date.now());
+    } catch {
+      // Unreadable: ours replaces it.
+    }
+  }
+
   private readState(): ReturnType<typeof parseSavedTier> {
     try {
-      const saved = parseSavedTier(JSON.parse(readFileSync(this.stateFile, 'utf8')));
+      const text = readFileSync(this.stateFile, 'utf8');
+      this.savedText = text;
+      const saved = parseSavedTier(JSON.parse(text));
       if (!saved) this.log.warn('ignoring a state file of an unknown format', { file: this.stateFile });
       return saved;
     } catch (err) {
@@ -429,6 +453,7 @@ export class PushgatewaySink implements Sink {
 
   private saveTier(): void {
     if (!this.tier) return;
+    this.adoptOtherWriter(this.tier);
     const text = JSON.stringify(this.tier.save()) + '\n';
     if (text === this.savedText) return;
     try {

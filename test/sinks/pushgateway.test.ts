@@ -181,3 +181,29 @@ test('proxy_url: requests go through the proxy (CONNECT)', async () => {
     await proxy.close();
   }
 });
+
+test('a sink rebuilt for a changed tier deletes its groups on the old gateway, also those its predecessor pushed after the rebuild', async () => {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-pg-'));
+  const other = url.replace('127.0.0.1', 'localhost');
+  const make = (gateway: string): PushgatewaySink => {
+    const cfg = configFromText(`[pushgateway.t]\nurl[] = ${gateway}\n`);
+    return new PushgatewaySink('pushgateway.t', cfg.sinks[0]!.config as PushgatewayConfig, { log: createLogger(), registry: new Registry(), stateDir });
+  };
+  const deletesOnOld = (): number => seen.filter((r) => r.method === 'DELETE' && r.headers.host?.startsWith('127.0.0.1')).length;
+  const old = make(url);
+  const rebuilt = make(other);
+  try {
+    assert.equal((await old.push(batch(), new AbortController().signal)).ok, true);
+    seen.length = 0;
+    assert.equal((await rebuilt.push(batch(), new AbortController().signal)).ok, true);
+    assert.equal(deletesOnOld(), 1, 'the group left on the old gateway is deleted');
+    // The old sink's last, overlapping push lands on the old gateway again.
+    assert.equal((await old.push(batch(), new AbortController().signal)).ok, true);
+    await old.close();
+    seen.length = 0;
+    assert.equal((await rebuilt.push(batch(), new AbortController().signal)).ok, true);
+    assert.equal(deletesOnOld(), 1, 'and so is the copy the old sink pushed meanwhile');
+  } finally {
+    await rebuilt.close();
+  }
+});
