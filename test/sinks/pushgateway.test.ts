@@ -15,7 +15,8 @@ import { Registry } from 'prom-client';
 import { configFromText } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Batch } from '../../src/sinks/sink.ts';
-import { PushgatewaySink, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
+import { PushgatewaySink, pushgatewayKind, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
+import { identityKey, rendezvousOrder } from '../../src/sinks/rendezvous.ts';
 import { FamilySet } from '../../src/model/family.ts';
 import { startConnectProxy } from '../helpers/proxy.ts';
 
@@ -206,4 +207,15 @@ test('a sink rebuilt for a changed tier deletes its groups on the old gateway, a
   } finally {
     await rebuilt.close();
   }
+});
+
+test("url[] lines make a tier: check-config names the box's own gateway and its failover order; a gateway listed twice is an error", async () => {
+  const cfg = configFromText('[pushgateway.t]\nurl[] = http://gw1:9091/\nurl[] = http://gw2:9091\n');
+  const config = cfg.sinks[0]!.config as PushgatewayConfig;
+  assert.deepEqual(config.urls, ['http://gw1:9091', 'http://gw2:9091']);
+  const text = pushgatewayKind.describe(config, { instance: 'box' });
+  const [first, second] = rendezvousOrder(config.urls, identityKey({ instance: 'box' }));
+  assert.equal(text, `tier of 2: pushes to ${first} (failover order: ${second})`);
+  assert.equal(pushgatewayKind.describe(configFromText(`[pushgateway.t]\nurl = ${url}\n`).sinks[0]!.config as PushgatewayConfig, { instance: 'box' }), url);
+  assert.throws(() => configFromText('[pushgateway.t]\nurl[] = http://gw1:9091\nurl[] = http://gw1:9091/\n'), /\[pushgateway\.t\] url: http:\/\/gw1:9091 is listed twice/);
 });
