@@ -12,7 +12,7 @@ import { LOG_LEVELS, setLogLevel, type LogLevel, log } from './log.ts';
 import { COMMIT, VERSION } from './version.ts';
 import { CONFIG_FLAGS, describeKeys, loadConfig, type AgentConfig } from './config/config.ts';
 import { ConfigError } from './config/schema.ts';
-import { Agent, decommission } from './agent.ts';
+import { Agent, decommission, identityLabels } from './agent.ts';
 import { findSinkKind } from './sinks/kinds.ts';
 import { RemoteConfigFetcher } from './config/remote-config.ts';
 import { configFingerprint } from './config/fingerprint.ts';
@@ -269,7 +269,7 @@ function summarize(c: AgentConfig): string {
       ? [`remote config: ${c.remoteConfig.url} every ${c.remoteConfig.intervalSeconds}s; cached layer ${c.remoteLayerError ? `left out (it does not load: ${c.remoteLayerError})` : c.files.some((f) => f.startsWith(c.remoteConfig!.url)) ? 'in use' : 'none yet'}`]
       : []),
     // Only where a sink sends or serves: its other settings may hold secrets.
-    ...c.sinks.map((s) => `sink ${s.name}: ${findSinkKind(s.kind)?.describe(s.config) ?? ''}`),
+    ...c.sinks.map((s) => `sink ${s.name}: ${findSinkKind(s.kind)?.describe(s.config, identityLabels(c)) ?? ''}`),
   ];
   if (c.sinks.length === 0) lines.push(c.remoteConfig ? 'no sink configured yet: they may come with the remote configuration' : 'warning: no sink configured: nothing will be pushed');
   return lines.join('\n') + '\n';

@@ -219,6 +219,12 @@ export class SectionReader {
     return out;
   }
 
+  /** A list of URLs (`key[] = ...` lines, or one value), each checked as url() checks one; empty values are skipped. */
+  urls(key: string, protocols?: readonly string[]): URL[] {
+    const origin = this.values.get(key)?.origin ?? 'built-in default';
+    return (this.list(key) ?? []).flatMap((item) => new SectionReader(this.section, new Map([[key, { value: item, origin }]]), this.specs).url(key, protocols) ?? []);
+  }
+
   /** Keys actually given (not defaults), for sections whose keys are validated elsewhere. */
   givenKeys(): string[] {
     return [...this.values.keys()];

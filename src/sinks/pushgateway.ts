@@ -4,15 +4,20 @@
  * a push replaces the group (removed series vanish) and families of different
  * exporters never collide. Bodies are the project's text encoding (families
  * merged, no timestamps), gzip-compressed. Each request has a timeout and a
- * few retries with backoff, all within the cycle's deadline; groups that are
- * no longer configured are DELETEd (remembered across restarts in the state
- * directory).
+ * few retries with backoff (or the gateway's Retry-After), all within the
+ * cycle's deadline; groups that are no longer configured are DELETEd
+ * (remembered across restarts in the state directory).
+ *
+ * A sink may name several gateways: a sharded tier. The box pushes to one of
+ * them, chosen by rendezvous hashing of its identity, fails over and back by
+ * the rules of pushgateway-tier.ts, and deletes what it left behind.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Counter, perRegistry } from '../prom.ts';
+import { Counter, Gauge, perRegistry } from '../prom.ts';
 import { request, type Dispatcher } from '../http.ts';
+import { parseRetryAfterMs } from '../backoff.ts';
 import type { KeySpec, SectionReader } from '../config/schema.ts';
 import type { Labels } from '../model/family.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
@@ -20,13 +25,15 @@ import { encodeText, TEXT_CONTENT_TYPE } from '../model/text-encoder.ts';
 import type { Logger } from '../log.ts';
 import { authorizationHeader, createDispatcher, describeRequestError, HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from './http-client.ts';
 import { groupPath } from './pushgateway-path.ts';
+import { parseSavedTier, Tier, type GatewayHealth, type Move } from './pushgateway-tier.ts';
+import { identityKey, rendezvousOrder } from './rendezvous.ts';
 import type { Batch, PushReport, Sink, SinkContext, SinkKind, SourceResult } from './sink.ts';
 import { StateLog } from './state-log.ts';
 import { writeFileAtomic } from '../state-file.ts';
 
 export interface PushgatewayConfig {
-  /** Base URL without trailing slash, e.g. http://gw:9091 or https://host/prefix. */
-  url: string;
+  /** Base URLs without trailing slash, e.g. http://gw:9091 or https://host/prefix: one gateway, or the gateways of a sharded tier. */
+  urls: string[];
   http: HttpClientConfig;
   /** Extra attempts after a failed one (network error, 5xx, 429). */
   retries: number;
@@ -35,13 +42,19 @@ export interface PushgatewayConfig {
   gzip: boolean;
   /** Extra grouping labels for this gateway only. */
   grouping: Record<string, string>;
+  /** A tier's box moves to its next gateway after its own failed this long. */
+  failoverAfterSeconds: number;
+  /** ... and returns once its preferred one has been healthy this long. */
+  failbackAfterSeconds: number;
 }
 
 const KEYS: readonly KeySpec[] = [
-  { key: 'url', kind: 'url', connection: true, help: 'Base URL of the Pushgateway, e.g. http://pushgateway.example:9091. Required.' },
+  { key: 'url', kind: 'url', connection: true, help: 'Base URL of the Pushgateway, e.g. http://pushgateway.example:9091; or one `url[] = ...` line per gateway of a sharded tier (each box pushes to one of them). Required.' },
   { key: 'gzip', kind: 'bool', default: 'true', help: 'Compress bodies with gzip (the Pushgateway accepts Content-Encoding: gzip).' },
   { key: 'retries', kind: 'int', default: '2', help: 'Retries of a failed request (network error, 5xx, 429) within the cycle.' },
-  { key: 'retry_backoff', kind: 'duration', default: '500ms', help: 'First retry delay; doubled each retry, with jitter, never past the next cycle.' },
+  { key: 'retry_backoff', kind: 'duration', default: '500ms', help: 'First retry delay; doubled each retry, with jitter, never past the next cycle. A 429 with Retry-After waits that long if the cycle has the time.' },
+  { key: 'failover_after', kind: 'duration', default: '1m', help: 'Tier: move to the next gateway after the own one failed (connection errors, timeouts, 5xx) this long.' },
+  { key: 'failback_after', kind: 'duration', default: '5m', help: 'Tier: return to the preferred gateway once it has answered every health probe for this long.' },
   { key: 'grouping.', kind: 'label_value', help: 'grouping.<name> = <value>: an extra grouping label on this gateway only.' },
   ...HTTP_CLIENT_KEYS,
 ];
@@ -50,37 +63,51 @@ export const pushgatewayKind: SinkKind<PushgatewayConfig> = {
   section: 'pushgateway',
   keys: KEYS,
   parse(r: SectionReader): PushgatewayConfig {
-    const url = r.url('url');
-    if (!url) throw r.error('url', 'is required');
-    if (url.search || url.hash) throw r.error('url', 'must not have a query or fragment');
+    const urls = r.urls('url');
+    if (urls.length === 0) throw r.error('url', 'is required');
+    for (const url of urls) if (url.search || url.hash) throw r.error('url', 'must not have a query or fragment');
+    const bases = urls.map((url) => url.href.replace(/\/+$/, ''));
+    const twice = bases.find((b, i) => bases.indexOf(b) !== i);
+    if (twice) throw r.error('url', `${twice} is listed twice`);
     const grouping = r.prefixed('grouping.');
     for (const name of ['job', 'instance']) if (name in grouping) throw r.error(`grouping.${name}`, `${name} is set by edgepush itself`);
     return {
-      url: url.href.replace(/\/+$/, ''),
+      urls: bases,
       http: readHttpClientConfig(r),
       retries: r.int('retries')!,
       retryBackoffSeconds: r.duration('retry_backoff')!,
       gzip: r.bool('gzip')!,
       grouping,
+      failoverAfterSeconds: r.duration('failover_after')!,
+      failbackAfterSeconds: r.duration('failback_after')!,
     };
   },
   create: (name, config, ctx) => new PushgatewaySink(name, config, ctx),
-  describe: (config) => config.url,
+  describe: (config, identity) => {
+    if (config.urls.length === 1) return config.urls[0]!;
+    const order = rendezvousOrder(config.urls, identityKey(identity));
+    return `tier of ${order.length}: pushes to ${order[0]} (failover order: ${order.slice(1).join(', ')})`;
+  },
 };
 
 interface GroupOutcome {
   ok: boolean;
   bytes: number;
+  /** What the request says about the gateway: 4xx answers are 'ok' (the gateway works; the group is wrong). */
+  health: GatewayHealth;
   /** Collapses equal failures of many groups into one log line (e.g. connection refused). */
   error?: string;
 }
 
 class HttpError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** The gateway's Retry-After (429, 503), ms. */
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, message: string, retryAfterMs: number | undefined) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -90,10 +117,25 @@ function retryable(err: unknown): boolean {
   return !(err instanceof Error && err.name === 'AbortError' && !(err.cause instanceof Error && err.cause.name === 'TimeoutError'));
 }
 
+/** Whether a failure says the gateway is down (connection, timeout, 5xx) rather than our request wrong (4xx) or our own shutdown. */
+function healthOf(err: unknown): GatewayHealth {
+  if (err instanceof HttpError) return err.status >= 500 ? 'down' : 'ok';
+  return retryable(err) ? 'down' : 'unknown';
+}
+
+/** The tier's verdict on one gateway this cycle: any answer proves it alive. */
+function overallHealth(outcomes: readonly GroupOutcome[]): GatewayHealth {
+  if (outcomes.some((o) => o.health === 'ok')) return 'ok';
+  return outcomes.some((o) => o.health === 'down') ? 'down' : 'unknown';
+}
+
 interface Metrics {
   requests: Counter<'sink' | 'method' | 'code'>;
   retries: Counter<'sink'>;
   deletes: Counter<'sink'>;
+  active: Gauge<'sink' | 'url'>;
+  moves: Counter<'sink' | 'from' | 'to' | 'reason'>;
+  cleanups: Counter<'sink' | 'url' | 'result'>;
 }
 
 const metricsFor = perRegistry(
@@ -101,6 +143,9 @@ const metricsFor = perRegistry(
     requests: new Counter({ name: 'edgepush_pushgateway_requests_total', help: 'HTTP requests to Pushgateways, by method and status code (0: no response).', labelNames: ['sink', 'method', 'code'], registers: [registry] }),
     retries: new Counter({ name: 'edgepush_pushgateway_retries_total', help: 'Requests to Pushgateways that were retried.', labelNames: ['sink'], registers: [registry] }),
     deletes: new Counter({ name: 'edgepush_pushgateway_group_deletes_total', help: 'Groups deleted from Pushgateways because their source was removed.', labelNames: ['sink'], registers: [registry] }),
+    active: new Gauge({ name: 'edgepush_pushgateway_active', help: '1 for the gateway of its tier this box pushes to, 0 for the others.', labelNames: ['sink', 'url'], registers: [registry] }),
+    moves: new Counter({ name: 'edgepush_pushgateway_moves_total', help: 'Moves of this box from one gateway of a tier to another (failover, failback, tier change).', labelNames: ['sink', 'from', 'to', 'reason'], registers: [registry] }),
+    cleanups: new Counter({ name: 'edgepush_pushgateway_cleanups_total', help: "Attempts to delete this box's groups from a gateway it left, by result.", labelNames: ['sink', 'url', 'result'], registers: [registry] }),
   }),
 );
 
@@ -114,8 +159,9 @@ export class PushgatewaySink implements Sink {
   private readonly metrics: Metrics;
   private readonly stateFile: string;
   private readonly authorization: string | undefined;
-  /** Group paths pushed so far (and by earlier runs), to DELETE those no longer configured. */
-  private known: Set<string> | undefined;
+  /** Where this box pushes and the groups it pushed where (also by earlier runs): undefined until the first batch gives the identity. */
+  private tier: Tier | undefined;
+  private tierIdentity: string | undefined;
   /** What the state file holds, so a cycle that changed no group writes nothing. */
   private savedText: string | undefined;
   private stateWarned = false;
@@ -137,55 +183,122 @@ export class PushgatewaySink implements Sink {
   }
 
   async push(batch: Batch, signal: AbortSignal): Promise<PushReport> {
-    const known = this.loadKnown();
+    const tier = this.loadTier(batch.identity);
+    this.adoptOtherWriter(tier);
+    const deadlineMs = batch.deadlineMs;
+    if (tier.probeTargets().length) {
+      await Promise.all(tier.probeTargets().map(async (url) => tier.recordProbe(url, await this.healthy(url, deadlineMs, signal), Date.now())));
+      this.moved(tier.failback(Date.now()));
+    }
+    let outcomes = await this.pushTo(tier.active, batch, signal);
+    const failover = tier.recordPush(overallHealth(outcomes), Date.now());
+    if (failover) {
+      this.moved(failover);
+      outcomes = await this.pushTo(tier.active, batch, signal);
+      tier.recordPush(overallHealth(outcomes), Date.now());
+    }
+    await this.cleanUp(tier, deadlineMs, signal);
+    this.saveTier();
+    const errors = [...new Set(outcomes.filter((o) => !o.ok).map((o) => o.error ?? 'failed'))].sort();
+    this.states.report(`push ${tier.active}`, errors.length ? errors.join('; ') : undefined, { url: tier.active, groups: outcomes.length, failed: outcomes.filter((o) => !o.ok).length });
+    const report: PushReport = { ok: errors.length === 0, bytesSent: outcomes.reduce((n, o) => n + o.bytes, 0) };
+    if (errors.length) report.error = errors.join('; ');
+    return report;
+  }
+
+  /** Every group of the batch to one gateway, and DELETEs there of the groups of removed sources. */
+  private async pushTo(url: string, batch: Batch, signal: AbortSignal): Promise<GroupOutcome[]> {
+    const tier = this.tier!;
     const current = new Set<string>();
     const outcomes = await Promise.all(
       batch.sources.map(async (source) => {
         const grouping = this.grouping(batch.identity, source.job);
         const p = groupPath(grouping);
         current.add(p);
-        const outcome = await this.pushGroup(p, grouping, source, batch.deadlineMs, signal);
-        if (outcome.ok) known.add(p);
+        const outcome = await this.pushGroup(url, p, grouping, source, batch.deadlineMs, signal);
+        if (outcome.ok) tier.pushed(url, p);
         return outcome;
       }),
     );
-    const removed = [...known].filter((p) => !current.has(p));
+    const removed = [...tier.groupsOn(url)].filter((p) => !current.has(p));
     const deletions = await Promise.all(
       removed.map(async (p) => {
-        const outcome = await this.send('DELETE', p, undefined, batch.deadlineMs, signal);
+        const outcome = await this.send('DELETE', url, p, undefined, batch.deadlineMs, signal);
         if (outcome.ok) {
-          known.delete(p);
+          tier.deleted(url, p);
           this.metrics.deletes.inc({ sink: this.name });
-          this.log.info('deleted group of a removed source', { group: p });
+          this.log.info('deleted group of a removed source', { url, group: p });
         }
         return outcome;
       }),
     );
-    this.saveKnown();
-    const all = [...outcomes, ...deletions];
-    const errors = [...new Set(all.filter((o) => !o.ok).map((o) => o.error ?? 'failed'))].sort();
-    this.states.report('push', errors.length ? errors.join('; ') : undefined, { groups: all.length, failed: all.filter((o) => !o.ok).length });
-    const report: PushReport = { ok: errors.length === 0, bytesSent: all.reduce((n, o) => n + o.bytes, 0) };
-    if (errors.length) report.error = errors.join('; ');
-    return report;
+    return [...outcomes, ...deletions];
   }
 
-  private pushGroup(p: string, grouping: Labels, source: SourceResult, deadlineMs: number, signal: AbortSignal): Promise<GroupOutcome> {
+  /** DELETEs this box's groups from every gateway it left; logged once per change, counted every attempt. */
+  private async cleanUp(tier: Tier, deadlineMs: number, signal: AbortSignal): Promise<void> {
+    for (const url of tier.giveUp(Date.now())) this.log.warn('giving up deleting groups on a gateway that left the tier a day ago', { url });
+    await Promise.all(
+      tier.cleanupTargets().map(async (url) => {
+        const groups = [...tier.groupsOn(url)];
+        const outcomes = await Promise.all(
+          groups.map(async (p) => {
+            const outcome = await this.send('DELETE', url, p, undefined, deadlineMs, signal);
+            if (outcome.ok) tier.deleted(url, p);
+            return outcome;
+          }),
+        );
+        const failed = outcomes.filter((o) => !o.ok);
+        this.metrics.cleanups.inc({ sink: this.name, url, result: failed.length ? 'failure' : 'success' });
+        this.states.report(`cleanup ${url}`, failed[0]?.error, { url, groups: groups.length, failed: failed.length });
+        if (!failed.length) this.log.info('deleted the groups this box left on a gateway', { url, groups: groups.length });
+      }),
+    );
+  }
+
+  private moved(move: Move | undefined): void {
+    if (!move) return;
+    this.metrics.moves.inc({ sink: this.name, ...move });
+    const fields = { from: move.from, to: move.to, reason: move.reason };
+    if (move.reason === 'failover') this.log.warn('moving to the next gateway of the tier', fields);
+    else this.log.info('moving to the preferred gateway of the tier', fields);
+    this.showActive();
+  }
+
+  private showActive(): void {
+    for (const url of this.config.urls) this.metrics.active.set({ sink: this.name, url }, url === this.tier?.active ? 1 : 0);
+  }
+
+  /** A cheap health check of a gateway the box would rather use: GET /-/healthy, no retries. */
+  private async healthy(url: string, deadlineMs: number, signal: AbortSignal): Promise<boolean> {
+    const remaining = deadlineMs - Date.now();
+    if (remaining <= 0) return false;
+    try {
+      await this.request('GET', url, '/-/healthy', undefined, Math.min(remaining, this.config.http.timeoutSeconds * 1000), signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private pushGroup(url: string, p: string, grouping: Labels, source: SourceResult, deadlineMs: number, signal: AbortSignal): Promise<GroupOutcome> {
     const families = applyTargetLabels(source.families, grouping, false);
     const text = encodeText(families);
     // Synchronous on purpose: a group is tens of KB (well under a millisecond), and zlib on libuv's
     // thread pool fragments malloc arenas per thread, growing RSS by hundreds of MB over time.
     const body = this.config.gzip ? gzipSync(text, { level: 6 }) : Buffer.from(text);
-    return this.send('PUT', p, body, deadlineMs, signal);
+    return this.send('PUT', url, p, body, deadlineMs, signal);
   }
 
   /** One request with bounded retries, never past the deadline. */
-  private async send(method: 'PUT' | 'DELETE', p: string, body: Buffer | undefined, deadlineMs: number, signal: AbortSignal): Promise<GroupOutcome> {
+  private async send(method: 'PUT' | 'DELETE', url: string, p: string, body: Buffer | undefined, deadlineMs: number, signal: AbortSignal): Promise<GroupOutcome> {
     let bytes = 0;
     let lastErr: unknown;
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
       if (attempt > 0) {
-        const delay = this.config.retryBackoffSeconds * 1000 * 2 ** (attempt - 1) * (0.5 + Math.random());
+        const backoff = this.config.retryBackoffSeconds * 1000 * 2 ** (attempt - 1) * (0.5 + Math.random());
+        // The gateway's own Retry-After wins when longer; past the cycle's budget, the next cycle pushes anyway.
+        const delay = Math.max(backoff, lastErr instanceof HttpError ? (lastErr.retryAfterMs ?? 0) : 0);
         if (Date.now() + delay >= deadlineMs || signal.aborted) break;
         this.metrics.retries.inc({ sink: this.name });
         await sleep(delay, signal);
@@ -194,17 +307,17 @@ export class PushgatewaySink implements Sink {
       if (remaining <= 0 || signal.aborted) break;
       try {
         bytes += body?.length ?? 0;
-        await this.request(method, p, body, Math.min(remaining, this.config.http.timeoutSeconds * 1000), signal);
-        return { ok: true, bytes };
+        await this.request(method, url, p, body, Math.min(remaining, this.config.http.timeoutSeconds * 1000), signal);
+        return { ok: true, bytes, health: 'ok' };
       } catch (err) {
         lastErr = err;
         if (!retryable(err)) break;
       }
     }
-    return { ok: false, bytes, error: describe(method, p, lastErr ?? new Error('no time left before the next cycle')) };
+    return { ok: false, bytes, health: lastErr === undefined ? 'unknown' : healthOf(lastErr), error: describe(method, p, lastErr ?? new Error('no time left before the next cycle')) };
   }
 
-  private async request(method: 'PUT' | 'DELETE', p: string, body: Buffer | undefined, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  private async request(method: 'PUT' | 'DELETE' | 'GET', url: string, p: string, body: Buffer | undefined, timeoutMs: number, signal: AbortSignal): Promise<void> {
     const headers: Record<string, string> = {};
     if (body) {
       headers['content-type'] = TEXT_CONTENT_TYPE;
@@ -213,7 +326,7 @@ export class PushgatewaySink implements Sink {
     if (this.authorization) headers['authorization'] = this.authorization;
     let code = 0;
     try {
-      const res = await request(this.config.url + p, {
+      const res = await request(url + p, {
         method,
         headers,
         body: body ?? null,
@@ -223,37 +336,45 @@ export class PushgatewaySink implements Sink {
       });
       code = res.statusCode;
       const text = await res.body.text();
-      if (code < 200 || code >= 300) throw new HttpError(code, `HTTP ${code}${text ? `: ${text.trim().slice(0, 300)}` : ''}`);
+      if (code < 200 || code >= 300) throw new HttpError(code, `HTTP ${code}${text ? `: ${text.trim().slice(0, 300)}` : ''}`, parseRetryAfterMs(res.headers['retry-after']));
     } finally {
       this.metrics.requests.inc({ sink: this.name, method, code: String(code) });
     }
   }
 
+  /** Every group of this box on every gateway of the tier and every gateway it remembers groups on. */
   async decommission(identity: Labels, jobs: readonly string[], signal: AbortSignal): Promise<void> {
-    const groups = new Set<string>(this.loadKnown());
-    for (const job of jobs) groups.add(groupPath(this.grouping(identity, job)));
-    for (const g of await this.discoverGroups(identity, signal)) groups.add(g);
+    const tier = this.loadTier(identity);
     const deadline = Date.now() + 60_000;
     const failures: string[] = [];
+    let total = 0;
     await Promise.all(
-      [...groups].map(async (p) => {
-        const outcome = await this.send('DELETE', p, undefined, deadline, signal);
-        if (outcome.ok) {
-          this.known?.delete(p);
-          this.log.info('deleted group', { group: p });
-        } else failures.push(outcome.error ?? p);
+      tier.allGateways().map(async (url) => {
+        const groups = new Set<string>(tier.groupsOn(url));
+        for (const job of jobs) groups.add(groupPath(this.grouping(identity, job)));
+        for (const g of await this.discoverGroups(url, identity, signal)) groups.add(g);
+        total += groups.size;
+        await Promise.all(
+          [...groups].map(async (p) => {
+            const outcome = await this.send('DELETE', url, p, undefined, deadline, signal);
+            if (outcome.ok) {
+              tier.deleted(url, p);
+              this.log.info('deleted group', { url, group: p });
+            } else failures.push(`${url}: ${outcome.error ?? p}`);
+          }),
+        );
       }),
     );
-    this.saveKnown();
-    if (failures.length) throw new Error(`${this.name}: ${failures.length} of ${groups.size} groups not deleted: ${failures[0]}`);
+    this.saveTier();
+    if (failures.length) throw new Error(`${this.name}: ${failures.length} of ${total} groups not deleted: ${failures[0]}`);
   }
 
-  /** Groups on the gateway whose labels include this box's identity (Pushgateway's /api/v1/metrics). */
-  private async discoverGroups(identity: Labels, signal: AbortSignal): Promise<string[]> {
+  /** Groups on a gateway whose labels include this box's identity (Pushgateway's /api/v1/metrics). */
+  private async discoverGroups(url: string, identity: Labels, signal: AbortSignal): Promise<string[]> {
     try {
       const headers: Record<string, string> = {};
       if (this.authorization) headers['authorization'] = this.authorization;
-      const res = await request(this.config.url + '/api/v1/metrics', {
+      const res = await request(url + '/api/v1/metrics', {
         headers,
         dispatcher: this.dispatcher,
         signal: AbortSignal.any([signal, AbortSignal.timeout(this.config.http.timeoutSeconds * 1000)]),
@@ -269,38 +390,77 @@ export class PushgatewaySink implements Sink {
         .filter((labels) => labels['job'] && Object.entries(wanted).every(([k, v]) => (labels[k] ?? '') === v))
         .map((labels) => groupPath(labels));
     } catch (err) {
-      this.log.warn('cannot list the groups on the gateway; deleting the known ones only', { err });
+      this.log.warn('cannot list the groups on the gateway; deleting the known ones only', { url, err });
       return [];
     }
   }
 
   async close(): Promise<void> {
-    this.saveKnown();
+    this.saveTier();
+    for (const url of this.config.urls) this.metrics.active.remove({ sink: this.name, url });
     await this.dispatcher.close();
   }
 
-  private loadKnown(): Set<string> {
-    if (this.known) return this.known;
-    this.known = new Set();
-    try {
-      const parsed = JSON.parse(readFileSync(this.stateFile, 'utf8')) as { url?: string; groups?: unknown };
-      // Groups pushed to another URL under the same sink name are not this gateway's to delete.
-      if (parsed.url === this.config.url && Array.isArray(parsed.groups)) for (const g of parsed.groups) if (typeof g === 'string') this.known.add(g);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn('ignoring unreadable state file', { file: this.stateFile, err });
-    }
-    return this.known;
+  /**
+   * The tier for this identity: restored from the state file on first use (so a
+   * restart or a rebuilt sink knows where it pushed and what to clean up); a
+   * changed identity re-ranks the gateways, as a changed tier does.
+   */
+  private loadTier(identity: Labels): Tier {
+    const key = identityKey(identity);
+    if (this.tier && this.tierIdentity === key) return this.tier;
+    const saved = this.tier ? this.tier.save() : this.readState();
+    this.tier = new Tier(rendezvousOrder(this.config.urls, key), { failoverAfterMs: this.config.failoverAfterSeconds * 1000, failbackAfterMs: this.config.failbackAfterSeconds * 1000 }, saved, Date.now());
+    this.tierIdentity = key;
+    this.moved(this.tier.initialMove);
+    this.showActive();
+    return this.tier;
   }
 
-  private saveKnown(): void {
-    if (!this.known) return;
-    const text = JSON.stringify({ url: this.config.url, groups: [...this.known].sort() }) + '\n';
+  /**
+   * A reload rebuilds a changed sink while the old one may still be pushing: both
+   * write this file. What the other one wrote since we last read or wrote it is
+   * merged in, so no gateway's groups are forgotten (a needless DELETE is harmless).
+   */
+  private adoptOtherWriter(tier: Tier): void {
+    let text: string;
+    try {
+      text = readFileSync(this.stateFile, 'utf8');
+    } catch {
+      return;
+    }
+    if (text === this.savedText) return;
+    try {
+      const saved = parseSavedTier(JSON.parse(text));
+      if (saved) tier.adopt(saved, Date.now());
+    } catch {
+      // Unreadable: ours replaces it.
+    }
+  }
+
+  private readState(): ReturnType<typeof parseSavedTier> {
+    try {
+      const text = readFileSync(this.stateFile, 'utf8');
+      this.savedText = text;
+      const saved = parseSavedTier(JSON.parse(text));
+      if (!saved) this.log.warn('ignoring a state file of an unknown format', { file: this.stateFile });
+      return saved;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn('ignoring unreadable state file', { file: this.stateFile, err });
+      return undefined;
+    }
+  }
+
+  private saveTier(): void {
+    if (!this.tier) return;
+    this.adoptOtherWriter(this.tier);
+    const text = JSON.stringify(this.tier.save()) + '\n';
     if (text === this.savedText) return;
     try {
       writeFileAtomic(this.stateFile, text);
       this.savedText = text;
     } catch (err) {
-      if (!this.stateWarned) this.log.warn('cannot save the list of pushed groups; removed sources will not be deleted after a restart', { file: this.stateFile, err });
+      if (!this.stateWarned) this.log.warn('cannot save the list of pushed groups; removed sources and left gateways will not be cleaned up after a restart', { file: this.stateFile, err });
       this.stateWarned = true;
     }
   }

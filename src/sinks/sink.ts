@@ -104,6 +104,6 @@ export interface SinkKind<C = unknown> {
   parse(reader: SectionReader, name: string): C;
   /** `name` is the full section name, e.g. `pushgateway.main`. */
   create(name: string, config: C, ctx: SinkContext): Sink;
-  /** Where it sends or serves, for `check-config`: never a secret. */
-  describe(config: C): string;
+  /** Where it sends or serves, for `check-config` (`identity`: the box's, which picks its gateway of a tier): never a secret. */
+  describe(config: C, identity: Labels): string;
 }

@@ -64,7 +64,7 @@ gzip = false
   assert.equal(c.sinks.length, 1);
   const pg = c.sinks[0]!.config as PushgatewayConfig;
   assert.equal(c.sinks[0]!.name, 'pushgateway.main');
-  assert.equal(pg.url, 'http://gw.example:9091');
+  assert.deepEqual(pg.urls, ['http://gw.example:9091']);
   assert.equal(pg.http.password, 'secret');
   assert.equal(pg.gzip, false);
   assert.deepEqual(pg.grouping, { region: 'eu' });

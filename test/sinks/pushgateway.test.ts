@@ -15,7 +15,8 @@ import { Registry } from 'prom-client';
 import { configFromText } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Batch } from '../../src/sinks/sink.ts';
-import { PushgatewaySink, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
+import { PushgatewaySink, pushgatewayKind, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
+import { identityKey, rendezvousOrder } from '../../src/sinks/rendezvous.ts';
 import { FamilySet } from '../../src/model/family.ts';
 import { startConnectProxy } from '../helpers/proxy.ts';
 
@@ -24,16 +25,19 @@ interface Seen {
   url: string;
   headers: IncomingMessage['headers'];
   body: Buffer;
+  atMs: number;
 }
 const seen: Seen[] = [];
 let script: number[] = [];
+/** Sent with every 429. */
+let retryAfter: string | undefined;
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
+    seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks), atMs: Date.now() });
     const status = script.shift() ?? 200;
-    res.writeHead(status, status === 302 ? { location: '/elsewhere' } : {}).end(status >= 400 ? `status ${status}\n` : '');
+    res.writeHead(status, status === 302 ? { location: '/elsewhere' } : status === 429 && retryAfter ? { 'retry-after': retryAfter } : {}).end(status >= 400 ? `status ${status}\n` : '');
   });
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -119,6 +123,35 @@ test('retries stop at the deadline (the next cycle)', async () => {
   assert.ok(seen.length < 6, `${seen.length} attempts`);
 });
 
+test("429 with Retry-After: waits as long as asked when the cycle has the time, gives up at once when it has not", async () => {
+  const s = sink('retries = 3\n');
+  try {
+    seen.length = 0;
+    script = [429, 200];
+    retryAfter = '1';
+    const waited = await s.push(batch(), new AbortController().signal);
+    assert.equal(waited.ok, true, waited.error);
+    assert.equal(seen.length, 2);
+    // A lower bound only: the 10 ms backoff alone would retry at once.
+    assert.ok(seen[1]!.atMs - seen[0]!.atMs >= 900, `retried after ${seen[1]!.atMs - seen[0]!.atMs} ms`);
+
+    seen.length = 0;
+    script = [429, 200];
+    retryAfter = '60';
+    const b = batch();
+    b.deadlineMs = Date.now() + 3000;
+    const refused = await s.push(b, new AbortController().signal);
+    assert.equal(refused.ok, false);
+    assert.match(refused.error ?? '', /HTTP 429/);
+    assert.equal(seen.length, 1, 'no retry that the gateway asked not to make');
+    assert.ok(Date.now() < b.deadlineMs, 'no waiting for a retry that cannot happen');
+  } finally {
+    retryAfter = undefined;
+    script = [];
+    await s.close();
+  }
+});
+
 test('basic auth and bearer token headers; gzip can be switched off', async () => {
   seen.length = 0;
   const basic = sink('username = agent\npassword = pw\ngzip = false\n');
@@ -148,4 +181,41 @@ test('proxy_url: requests go through the proxy (CONNECT)', async () => {
   } finally {
     await proxy.close();
   }
+});
+
+test('a sink rebuilt for a changed tier deletes its groups on the old gateway, also those its predecessor pushed after the rebuild', async () => {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-pg-'));
+  const other = url.replace('127.0.0.1', 'localhost');
+  const make = (gateway: string): PushgatewaySink => {
+    const cfg = configFromText(`[pushgateway.t]\nurl[] = ${gateway}\n`);
+    return new PushgatewaySink('pushgateway.t', cfg.sinks[0]!.config as PushgatewayConfig, { log: createLogger(), registry: new Registry(), stateDir });
+  };
+  const deletesOnOld = (): number => seen.filter((r) => r.method === 'DELETE' && r.headers.host?.startsWith('127.0.0.1')).length;
+  const old = make(url);
+  const rebuilt = make(other);
+  try {
+    assert.equal((await old.push(batch(), new AbortController().signal)).ok, true);
+    seen.length = 0;
+    assert.equal((await rebuilt.push(batch(), new AbortController().signal)).ok, true);
+    assert.equal(deletesOnOld(), 1, 'the group left on the old gateway is deleted');
+    // The old sink's last, overlapping push lands on the old gateway again.
+    assert.equal((await old.push(batch(), new AbortController().signal)).ok, true);
+    await old.close();
+    seen.length = 0;
+    assert.equal((await rebuilt.push(batch(), new AbortController().signal)).ok, true);
+    assert.equal(deletesOnOld(), 1, 'and so is the copy the old sink pushed meanwhile');
+  } finally {
+    await rebuilt.close();
+  }
+});
+
+test("url[] lines make a tier: check-config names the box's own gateway and its failover order; a gateway listed twice is an error", async () => {
+  const cfg = configFromText('[pushgateway.t]\nurl[] = http://gw1:9091/\nurl[] = http://gw2:9091\n');
+  const config = cfg.sinks[0]!.config as PushgatewayConfig;
+  assert.deepEqual(config.urls, ['http://gw1:9091', 'http://gw2:9091']);
+  const text = pushgatewayKind.describe(config, { instance: 'box' });
+  const [first, second] = rendezvousOrder(config.urls, identityKey({ instance: 'box' }));
+  assert.equal(text, `tier of 2: pushes to ${first} (failover order: ${second})`);
+  assert.equal(pushgatewayKind.describe(configFromText(`[pushgateway.t]\nurl = ${url}\n`).sinks[0]!.config as PushgatewayConfig, { instance: 'box' }), url);
+  assert.throws(() => configFromText('[pushgateway.t]\nurl[] = http://gw1:9091\nurl[] = http://gw1:9091/\n'), /\[pushgateway\.t\] url: http:\/\/gw1:9091 is listed twice/);
 });

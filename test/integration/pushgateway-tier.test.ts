@@ -1,0 +1,250 @@
+/**
+ * A sharded Pushgateway tier against the real things: four Debian
+ * Pushgateways (three in the tier, the fourth added later), a real Prometheus
+ * scraping all of them with honor_labels, and twenty boxes: the sink's real
+ * code, each box with its own identity and state directory, pushing every
+ * second. A monitor polls every gateway's /api/v1/metrics throughout and
+ * records any box seen on two gateways, in cycles.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { configFromText } from '../../src/config/config.ts';
+import { createLogger } from '../../src/log.ts';
+import { FamilySet } from '../../src/model/family.ts';
+import { PushgatewaySink, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
+import { identityKey, rendezvousOrder } from '../../src/sinks/rendezvous.ts';
+import type { Batch } from '../../src/sinks/sink.ts';
+import { missingPeers, promQuery, startPrometheus, startPushgateway, type RunningServer } from '../helpers/servers.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const skip = missingPeers('pushgateway', 'prometheus');
+const BOXES = 20;
+const INTERVAL_MS = 1000;
+const JOBS = ['node', 'app'];
+/** Generous: the machine is shared and loaded; the assertions are on outcomes and on cycles, not on speed. */
+const SETTLE = { timeoutMs: 60_000, intervalMs: 200 };
+
+interface Box {
+  instance: string;
+  stateDir: string;
+  sink: PushgatewaySink;
+}
+
+let dir: string;
+let gateways: RunningServer[] = [];
+let prom: RunningServer;
+let boxes: Box[] = [];
+let cycle = 0;
+let running = false;
+let loop: Promise<void> | undefined;
+let monitor: Promise<void> | undefined;
+/** For every box seen on two gateways: the cycle it was first and last seen so, in the current episode. */
+const overlaps = new Map<string, { first: number; last: number }>();
+let longestOverlapCycles = 0;
+let overlapDetail = '';
+
+function sinkFor(instance: string, stateDir: string, urls: readonly string[]): PushgatewaySink {
+  const text = `[pushgateway.tier]\n${urls.map((u) => `url[] = ${u}`).join('\n')}\nfailover_after = 2s\nfailback_after = 2s\ntimeout = 1s\nretries = 1\nretry_backoff = 100ms\n`;
+  const config = configFromText(text).sinks[0]!.config as PushgatewayConfig;
+  return new PushgatewaySink('pushgateway.tier', config, { log: createLogger(), registry: new Registry(), stateDir });
+}
+
+function batchFor(box: Box, deadlineMs: number): Batch {
+  const now = Date.now();
+  return {
+    cycle,
+    identity: { instance: box.instance, site: 'lab' },
+    deadlineMs,
+    sources: JOBS.map((job) => {
+      const f = new FamilySet();
+      f.gauge('up', 'Whether the source was collected.', 1);
+      f.gauge('tier_test_box', 'One per box and job.', 1);
+      return { source: job, job, up: true, families: f.toArray(), timestampMs: now };
+    }),
+  };
+}
+
+function urls(n: number): string[] {
+  return gateways.slice(0, n).map((g) => g.url);
+}
+
+function preferred(box: Box, n: number): string {
+  return rendezvousOrder(urls(n), identityKey({ instance: box.instance, site: 'lab' }))[0]!;
+}
+
+/** Cycles like the agent's: every box pushes, then the rest of the interval passes. */
+function startPushing(): void {
+  running = true;
+  loop = (async () => {
+    while (running) {
+      const start = Date.now();
+      cycle++;
+      await Promise.all(boxes.map((b) => b.sink.push(batchFor(b, start + INTERVAL_MS), new AbortController().signal)));
+      const rest = start + INTERVAL_MS - Date.now();
+      if (rest > 0 && running) await new Promise((r) => setTimeout(r, rest));
+    }
+  })();
+}
+
+async function stopPushing(): Promise<void> {
+  running = false;
+  await loop;
+}
+
+/** instance → the gateways holding any of its groups (unreachable gateways hold nothing visible). */
+async function placement(): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  await Promise.all(
+    gateways.map(async (g) => {
+      let body: { data?: Array<{ labels?: Record<string, string> }> };
+      try {
+        const res = await fetch(`${g.url}/api/v1/metrics`);
+        body = (await res.json()) as typeof body;
+      } catch {
+        return;
+      }
+      for (const instance of new Set((body.data ?? []).map((d) => d.labels?.['instance'] ?? ''))) {
+        if (!instance) continue;
+        out.set(instance, [...(out.get(instance) ?? []), g.url].sort());
+      }
+    }),
+  );
+  return out;
+}
+
+function startMonitor(): void {
+  monitor = (async () => {
+    while (running || loop === undefined) {
+      const seenAt = cycle;
+      const where = await placement();
+      for (const [instance, urlsSeen] of where) {
+        if (urlsSeen.length < 2 || !boxes.some((b) => b.instance === instance)) {
+          overlaps.delete(instance);
+          continue;
+        }
+        const o = overlaps.get(instance) ?? { first: seenAt, last: seenAt };
+        o.last = cycle;
+        overlaps.set(instance, o);
+        if (o.last - o.first > longestOverlapCycles) {
+          longestOverlapCycles = o.last - o.first;
+          overlapDetail = `${instance} on ${urlsSeen.join(' and ')} from cycle ${o.first} to ${o.last}`;
+        }
+      }
+      for (const instance of overlaps.keys()) if (!where.has(instance) || where.get(instance)!.length < 2) overlaps.delete(instance);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+}
+
+/** Waits until every box is on exactly its expected gateway (and nowhere else). */
+async function waitForPlacement(what: string, expected: (box: Box) => string): Promise<void> {
+  let last = '';
+  await waitFor(
+    what,
+    async () => {
+      const where = await placement();
+      const wrong = boxes.filter((b) => (where.get(b.instance) ?? []).join(' ') !== expected(b));
+      last = wrong.map((b) => `${b.instance}: ${where.get(b.instance)?.join(' ') ?? 'nowhere'} (want ${expected(b)})`).join('; ');
+      return wrong.length === 0;
+    },
+    SETTLE,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}: ${last}`);
+  });
+}
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-tier-'));
+  // Persistence, so a gateway that comes back still holds the copies it had: the box must delete them.
+  gateways = await Promise.all([0, 1, 2, 3].map((i) => startPushgateway([`--persistence.file=${path.join(dir, `gw${i}.db`)}`, '--persistence.interval=1s'])));
+  const targets = gateways.map((g, i) => `      - targets: ['127.0.0.1:${g.port}']\n        labels: {gateway: gw${i}}`).join('\n');
+  prom = await startPrometheus(`global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: gateways\n    honor_labels: true\n    static_configs:\n${targets}\n`);
+  boxes = Array.from({ length: BOXES }, (_, i) => {
+    const stateDir = path.join(dir, `box${i}`);
+    return { instance: `box-${i}`, stateDir, sink: sinkFor(`box-${i}`, stateDir, urls(3)) };
+  });
+  startPushing();
+  startMonitor();
+});
+
+after(async () => {
+  if (skip) return;
+  await stopPushing();
+  await monitor;
+  await Promise.all(boxes.map((b) => b.sink.close()));
+  await Promise.all([...gateways, prom].map((s) => s?.stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Prometheus, scraping every gateway, sees each box's series exactly once. */
+async function waitForPrometheusOnce(): Promise<void> {
+  await waitFor(
+    'Prometheus to see every box once',
+    async () => {
+      const r = await promQuery(prom.url, 'count by (instance, job) (tier_test_box)');
+      return r.length === BOXES * JOBS.length && r.every((s) => s.value[1] === '1');
+    },
+    SETTLE,
+  );
+}
+
+test('each box on exactly its rendezvous gateway; Prometheus sees it once; a killed gateway fails over, comes back, and a fourth gateway moves about a quarter', { skip }, async () => {
+  await waitForPlacement('every box on its first gateway', (b) => preferred(b, 3));
+  const spread = new Set(boxes.map((b) => preferred(b, 3)));
+  assert.equal(spread.size, 3, 'twenty boxes use all three gateways');
+  await waitForPrometheusOnce();
+
+  // Kill the gateway with the most boxes: its boxes go to their second choice, the others stay.
+  const load = (url: string): number => boxes.filter((b) => preferred(b, 3) === url).length;
+  const victim = gateways.slice(0, 3).sort((a, b) => load(b.url) - load(a.url))[0]!;
+  const second = (b: Box): string => rendezvousOrder(urls(3), identityKey({ instance: b.instance, site: 'lab' })).filter((u) => u !== victim.url)[0]!;
+  await victim.pause();
+  const killedAt = cycle;
+  await waitForPlacement("the killed gateway's boxes on their next gateway", (b) => (preferred(b, 3) === victim.url ? second(b) : preferred(b, 3)));
+  // failover_after (2 s) plus one interval, in cycles of at least a second each; one more for the poll.
+  assert.ok(cycle - killedAt <= 4, `failover took ${cycle - killedAt} cycles`);
+
+  // It comes back (with its persisted copies): they are deleted at once, and after failback_after the boxes return.
+  await victim.resume();
+  await waitForPlacement('the boxes back on their first gateway, nothing left behind', (b) => preferred(b, 3));
+  await waitForPrometheusOnce();
+
+  // A fourth gateway, by rebuilding every sink with the new tier (what a reload does): only its boxes move.
+  await stopPushing();
+  await Promise.all(
+    boxes.map(async (b) => {
+      await b.sink.close();
+      b.sink = sinkFor(b.instance, b.stateDir, urls(4));
+    }),
+  );
+  const movers = boxes.filter((b) => preferred(b, 4) !== preferred(b, 3));
+  for (const b of movers) assert.equal(preferred(b, 4), gateways[3]!.url);
+  // Expected 5 of 20; deterministic for these identities, the band allows for the hash's spread.
+  assert.ok(movers.length >= 2 && movers.length <= 9, `${movers.length} of ${BOXES} boxes move`);
+  startPushing();
+  await waitForPlacement('the movers on the fourth gateway, their old copies deleted', (b) => preferred(b, 4));
+  await waitForPrometheusOnce();
+
+  assert.ok(longestOverlapCycles <= 1, `a box was on two gateways for more than one interval: ${overlapDetail}`);
+});
+
+test('decommission deletes the box\'s groups from every gateway of the tier, also copies it does not remember', { skip }, async () => {
+  const identity = { instance: 'retired', site: 'lab' };
+  const stateDir = path.join(dir, 'retired');
+  const sink = sinkFor('retired', stateDir, urls(3));
+  const box: Box = { instance: 'retired', stateDir, sink };
+  assert.equal((await sink.push(batchFor(box, Date.now() + 10_000), new AbortController().signal)).ok, true);
+  // A copy on another gateway that this box's state does not know (e.g. pushed before its state directory was wiped).
+  const elsewhere = urls(3).find((u) => u !== preferred(box, 3))!;
+  const put = await fetch(`${elsewhere}/metrics/job/old/instance/retired/site/lab`, { method: 'PUT', body: 'retired_leftover 1\n' });
+  assert.ok(put.ok, `PUT: ${put.status}`);
+  assert.equal((await placement()).get('retired')?.length, 2);
+  await sink.decommission(identity, JOBS, AbortSignal.timeout(30_000));
+  await sink.close();
+  assert.equal((await placement()).get('retired'), undefined, 'no group of the box left on any gateway');
+});
