@@ -11,7 +11,7 @@ import { HostSource } from './sources/host/host-source.ts';
 import { LOG_LEVELS, setLogLevel, type LogLevel, log } from './log.ts';
 import { COMMIT, VERSION } from './version.ts';
 import { CONFIG_FLAGS, describeKeys, loadConfig, type AgentConfig } from './config/config.ts';
-import { ConfigError } from './config/schema.ts';
+import { ConfigError, describeRange } from './config/schema.ts';
 import { Agent, decommission } from './agent.ts';
 import { findSinkKind } from './sinks/kinds.ts';
 import { RemoteConfigFetcher } from './config/remote-config.ts';
@@ -279,7 +279,10 @@ function formatKeyReference(): string {
   const out: string[] = [];
   for (const { section, keys } of describeKeys()) {
     out.push(`[${section}]`);
-    for (const k of keys) out.push(`  ${k.key.endsWith('.') ? k.key + '<name>' : k.key}${k.default !== undefined ? ` = ${k.default}` : ''}\n      ${k.help}`);
+    for (const k of keys) {
+      const range = describeRange(k);
+      out.push(`  ${k.key.endsWith('.') ? k.key + '<name>' : k.key}${k.default !== undefined ? ` = ${k.default}` : ''}${range === undefined ? '' : ` (${range})`}\n      ${k.help}`);
+    }
     out.push('');
   }
   return out.join('\n');

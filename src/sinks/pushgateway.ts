@@ -23,6 +23,7 @@ import { groupPath } from './pushgateway-path.ts';
 import type { Batch, PushReport, Sink, SinkContext, SinkKind, SourceResult } from './sink.ts';
 import { StateLog } from './state-log.ts';
 import { writeFileAtomic } from '../state-file.ts';
+import { startTimer } from '../timer.ts';
 
 export interface PushgatewayConfig {
   /** Base URL without trailing slash, e.g. http://gw:9091 or https://host/prefix. */
@@ -40,8 +41,8 @@ export interface PushgatewayConfig {
 const KEYS: readonly KeySpec[] = [
   { key: 'url', kind: 'url', help: 'Base URL of the Pushgateway, e.g. http://pushgateway.example:9091. Required.' },
   { key: 'gzip', kind: 'bool', default: 'true', help: 'Compress bodies with gzip (the Pushgateway accepts Content-Encoding: gzip).' },
-  { key: 'retries', kind: 'int', default: '2', help: 'Retries of a failed request (network error, 5xx, 429) within the cycle.' },
-  { key: 'retry_backoff', kind: 'duration', default: '500ms', help: 'First retry delay; doubled each retry, with jitter, never past the next cycle.' },
+  { key: 'retries', kind: 'int', default: '2', min: '0', max: '20', help: 'Retries of a failed request (network error, 5xx, 429) within the cycle.' },
+  { key: 'retry_backoff', kind: 'duration', default: '500ms', min: '10ms', max: '1m', help: 'First retry delay; doubled each retry, with jitter, never past the next cycle.' },
   { key: 'grouping.', kind: 'label_value', help: 'grouping.<name> = <value>: an extra grouping label on this gateway only.' },
   ...HTTP_CLIENT_KEYS,
 ];
@@ -314,9 +315,9 @@ function describe(method: string, p: string, err: unknown): string {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
+    const timer = startTimer(done, ms);
     function done(): void {
-      clearTimeout(timer);
+      timer.clear();
       signal.removeEventListener('abort', done);
       resolve();
     }

@@ -113,7 +113,7 @@ timeout = 1s
 address = 127.0.0.1:${listenerPort}
 [remote_config]
 url = http://127.0.0.1:${(layerServer!.address() as AddressInfo).port}/edgepush.ini
-interval = 2s
+interval = 10s
 EOF`);
 
   await t.test('install: started, enabled, pushing as the edgepush user', async () => {
