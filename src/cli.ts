@@ -176,7 +176,7 @@ const COMMANDS: Record<string, Command> = {
   },
   decommission: {
     summary: "Delete every group this box pushed from every Pushgateway (used when the package is purged).",
-    flags: () => [...configCommandFlags(), { name: 'timeout', kind: 'duration', default: '30s', help: 'Give up after this long.' }],
+    flags: () => [...configCommandFlags(), { name: 'timeout', kind: 'duration', default: '30s', min: '1s', max: '1h', help: 'Give up after this long.' }],
     run: async (given) => {
       const config = loadConfigOrReport('decommission', given);
       if (!config) return 1;

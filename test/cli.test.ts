@@ -34,6 +34,10 @@ test('check-config and run refuse interval = 30d, naming the file, section, key 
   const flag = await runCli(['check-config', ...box('').flags, '--interval=30d']);
   assert.equal(flag.code, 1);
   assert.match(flag.stderr, /command line: \[agent\] interval: must be between 1s and 1h/);
+  // A command's own duration flag has its range too: AbortSignal.timeout would fire at once past 2^31-1 ms.
+  const decommission = await runCli(['decommission', ...box('').flags, '--timeout=30d']);
+  assert.equal(decommission.code, 2);
+  assert.match(decommission.stderr, /flag --timeout: must be between 1s and 1h, got "30d"/);
 });
 
 test('a reload to interval = 30d is refused and the agent keeps running on its configuration', async () => {
