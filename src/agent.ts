@@ -21,6 +21,7 @@ import { StateLog } from './sinks/state-log.ts';
 import { buildSources } from './sources/build.ts';
 import { SelfMetrics } from './sources/self.ts';
 import { runSource, type Source } from './sources/source.ts';
+import { startTimer, type Timer } from './timer.ts';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -62,7 +63,7 @@ export class Agent {
   private sources: Source[] = [];
   private runners = new Map<string, SinkRunner>();
   private readonly shutdown = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private collecting: Promise<unknown> | undefined;
   private cycleNo = 0;
   private stopping = false;
@@ -106,9 +107,9 @@ export class Agent {
 
   private schedule(): void {
     if (this.stopping) return;
-    clearTimeout(this.timer);
+    this.timer?.clear();
     const at = this.nextTickAt(Date.now());
-    this.timer = setTimeout(() => this.tick(), Math.max(0, at - Date.now()));
+    this.timer = startTimer(() => this.tick(), at - Date.now());
   }
 
   private tick(): void {
@@ -231,11 +232,11 @@ export class Agent {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    clearTimeout(this.timer);
+    this.timer?.clear();
     const graceMs = this.config.agent.shutdownTimeoutSeconds * 1000;
     // One budget for everything: closing the sinks (a remote-write request in flight) takes what is left of it.
     const deadlineMs = Date.now() + graceMs;
-    const grace = setTimeout(() => {
+    const grace = startTimer(() => {
       this.log.warn('shutdown deadline reached, abandoning in-flight work', { shutdown_timeout: `${this.config.agent.shutdownTimeoutSeconds}s` });
       this.shutdown.abort(new Error('shutting down'));
     }, graceMs);
@@ -243,7 +244,7 @@ export class Agent {
       await this.collecting;
       await Promise.all([...this.runners.values()].map((r) => r.idle()));
     } finally {
-      clearTimeout(grace);
+      grace.clear();
       this.shutdown.abort(new Error('shut down'));
       await Promise.allSettled([...this.runners.values()].map((r) => r.sink.close(deadlineMs)));
       await Promise.allSettled(this.sources.map((s) => s.close?.()));

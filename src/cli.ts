@@ -11,7 +11,7 @@ import { HostSource } from './sources/host/host-source.ts';
 import { LOG_LEVELS, setLogLevel, type LogLevel, log } from './log.ts';
 import { COMMIT, VERSION } from './version.ts';
 import { CONFIG_FLAGS, describeKeys, loadConfig, type AgentConfig } from './config/config.ts';
-import { ConfigError } from './config/schema.ts';
+import { ConfigError, describeRange } from './config/schema.ts';
 import { Agent, decommission, identityLabels } from './agent.ts';
 import { findSinkKind } from './sinks/kinds.ts';
 import { RemoteConfigFetcher } from './config/remote-config.ts';
@@ -176,7 +176,7 @@ const COMMANDS: Record<string, Command> = {
   },
   decommission: {
     summary: "Delete every group this box pushed from every Pushgateway (used when the package is purged).",
-    flags: () => [...configCommandFlags(), { name: 'timeout', kind: 'duration', default: '30s', help: 'Give up after this long.' }],
+    flags: () => [...configCommandFlags(), { name: 'timeout', kind: 'duration', default: '30s', min: '1s', max: '1h', help: 'Give up after this long.' }],
     run: async (given) => {
       const config = loadConfigOrReport('decommission', given);
       if (!config) return 1;
@@ -279,7 +279,10 @@ function formatKeyReference(): string {
   const out: string[] = [];
   for (const { section, keys } of describeKeys()) {
     out.push(`[${section}]`);
-    for (const k of keys) out.push(`  ${k.key.endsWith('.') ? k.key + '<name>' : k.key}${k.default !== undefined ? ` = ${k.default}` : ''}\n      ${k.help}`);
+    for (const k of keys) {
+      const range = describeRange(k);
+      out.push(`  ${k.key.endsWith('.') ? k.key + '<name>' : k.key}${k.default !== undefined ? ` = ${k.default}` : ''}${range === undefined ? '' : ` (${range})`}\n      ${k.help}`);
+    }
     out.push('');
   }
   return out.join('\n');

@@ -15,6 +15,7 @@ import { convertFlagValue, FlagError, type FlagSpec } from './flags.ts';
 import { readIdentity, IDENTITY_KEYS, type Identity } from './identity.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { quoteInput } from '../quote.ts';
 import { parseIniLayer, readLayers, DEFAULT_CONFIG_FILE, DEFAULT_DEFAULTS_FILE, type LoadedLayers, type RawConfig } from './layers.ts';
 import { ConfigError, findKeySpec, parseBool, parseUrl, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
 import { HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../sinks/http-client.ts';
@@ -117,10 +118,10 @@ export interface ConfigSources {
 }
 
 export const AGENT_KEYS: readonly KeySpec[] = [
-  { key: 'interval', kind: 'duration', default: '15s', help: 'Time between two cycles (collect everything, push everywhere).' },
-  { key: 'timeout', kind: 'duration', default: '10s', help: 'Default collection timeout of a source; must be shorter than interval.' },
+  { key: 'interval', kind: 'duration', default: '15s', min: '1s', max: '1h', help: 'Time between two cycles (collect everything, push everywhere). At most an hour: rarer pushes leave dashboards and absence alerts blind.' },
+  { key: 'timeout', kind: 'duration', default: '10s', min: '100ms', max: '1h', help: 'Default collection timeout of a source; must be shorter than interval.' },
   { key: 'splay', kind: 'bool', default: 'true', help: 'Offset the cycles by a stable amount derived from the instance, so a fleet does not push in the same second.' },
-  { key: 'shutdown_timeout', kind: 'duration', default: '5s', help: 'On SIGTERM/SIGINT, how long in-flight pushes may still take.' },
+  { key: 'shutdown_timeout', kind: 'duration', default: '5s', min: '100ms', max: '10m', help: 'On SIGTERM/SIGINT, how long in-flight pushes may still take.' },
   { key: 'state_dir', kind: 'path', default: DEFAULT_STATE_DIR, help: 'Directory for durable state (pushed groups, remote-write queues).' },
   { key: 'log_level', kind: 'string', default: 'info', help: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ];
@@ -128,7 +129,7 @@ export const AGENT_KEYS: readonly KeySpec[] = [
 export const HOST_FIXED_KEYS: readonly KeySpec[] = [
   { key: 'enabled', kind: 'bool', default: 'true', help: 'Collect the host metrics (node_exporter format).' },
   { key: 'job', kind: 'label_value', default: 'node', help: 'The job label of the host metrics.' },
-  { key: 'timeout', kind: 'duration', help: 'Collection timeout; default [agent] timeout.' },
+  { key: 'timeout', kind: 'duration', min: '100ms', max: '1h', help: 'Collection timeout; default [agent] timeout.' },
 ];
 
 export const SELF_KEYS: readonly KeySpec[] = [
@@ -140,7 +141,7 @@ export const EXPORTER_KEYS: readonly KeySpec[] = [
   { key: 'enabled', kind: 'bool', default: 'true', connection: true, help: 'Scrape this exporter.' },
   { key: 'url', kind: 'url', connection: true, help: 'The metrics URL, e.g. http://127.0.0.1:9113/metrics. Required.' },
   { key: 'job', kind: 'label_value', help: 'The job label; default the section name.' },
-  { key: 'size_limit', kind: 'bytes', default: '10MiB', help: 'Largest body accepted (compressed and uncompressed); larger means up=0.' },
+  { key: 'size_limit', kind: 'bytes', default: '10MiB', min: '1KiB', max: '100MiB', help: 'Largest body accepted (compressed and uncompressed); larger means up=0. At most 100MiB: a body is parsed in memory, at many times its size.' },
   { key: 'metric_keep', kind: 'regex', help: 'Keep only the families whose name matches (anchored regex).' },
   { key: 'metric_drop', kind: 'regex', help: 'Drop the families whose name matches (anchored regex); applied after metric_keep.' },
   { key: 'label.', kind: 'label_value', help: 'label.<name> = <value>: a label added to every sample of this exporter.' },
@@ -149,7 +150,7 @@ export const EXPORTER_KEYS: readonly KeySpec[] = [
 
 export const REMOTE_CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'url', kind: 'string', connection: true, help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. The layer sits between defaults.ini and edgepush.ini, so the local files override it.' },
-  { key: 'interval', kind: 'duration', default: '5m', help: 'How often the URL is fetched (with 10% jitter).' },
+  { key: 'interval', kind: 'duration', default: '5m', min: '1s', max: '24h', help: 'How often the URL is fetched (with 10% jitter). At least 1s (a fleet asking that often is a load on the config server, not a faster roll-out; minutes are usual).' },
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '10s' } : k)),
 ];
 
@@ -378,7 +379,7 @@ function readRemoteConfig(r: SectionReader, instance: string, stateDir: string):
 
 function readAgent(r: SectionReader): AgentSettings {
   const level = r.string('log_level')!;
-  if (!(LOG_LEVELS as string[]).includes(level)) throw r.error('log_level', `must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  if (!(LOG_LEVELS as string[]).includes(level)) throw r.error('log_level', `must be one of ${LOG_LEVELS.join(', ')}, got ${quoteInput(level)}`);
   const settings: AgentSettings = {
     intervalSeconds: r.duration('interval')!,
     timeoutSeconds: r.duration('timeout')!,
@@ -395,7 +396,7 @@ function readLabels(values: SectionValues): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const [key, v] of values) {
     const err = (message: string): ConfigError => new ConfigError(v.origin, 'labels', key, message);
-    if (!LABEL_NAME_RE.test(key) || key.startsWith('__')) throw err(`${JSON.stringify(key)} is not a valid label name`);
+    if (!LABEL_NAME_RE.test(key) || key.startsWith('__')) throw err(`${quoteInput(key)} is not a valid label name`);
     if (RESERVED_LABELS.has(key)) throw err(`${key} is set by edgepush itself (see [identity] and each source's job)`);
     if (Array.isArray(v.value)) throw err('a label takes one value, not a list');
     labels[key] = v.value;
@@ -461,7 +462,7 @@ function checkUniqueJobs(raw: RawConfig, host: HostConfig, self: SelfConfig, exp
     if (prev !== undefined) {
       const values = raw.get(sectionName);
       const origin = values?.get('job')?.origin ?? [...(values?.values() ?? [])][0]?.origin ?? 'built-in default';
-      throw new ConfigError(origin, sectionName, 'job', `job ${JSON.stringify(job)} is already used by [${prev}]; every source needs its own job`);
+      throw new ConfigError(origin, sectionName, 'job', `job ${quoteInput(job)} is already used by [${prev}]; every source needs its own job`);
     }
     owners.set(job, sectionName);
   };

@@ -4,7 +4,8 @@
  * repeatable flags accumulating. Unknown flags are errors.
  */
 import type { OptionKind, OptionValue } from '../sources/host/options.ts';
-import { parseGoDuration } from '../sources/host/options.ts';
+import { quoteInput } from '../quote.ts';
+import { describeRange, parseInRange, regexErrorReason } from './schema.ts';
 
 export interface FlagSpec {
   name: string;
@@ -15,6 +16,9 @@ export interface FlagSpec {
   placeholder?: string;
   /** Names a file or directory of this host: a remote configuration layer may not set it. */
   path?: boolean;
+  /** Range of a duration or int flag, as KeySpec declares one. */
+  min?: string;
+  max?: string;
 }
 
 export class FlagError extends Error {
@@ -62,7 +66,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
     if (spec.kind === 'bool') {
       if (inline === undefined) given.set(name, true);
       else if (inline === 'true' || inline === 'false') given.set(name, inline === 'true');
-      else throw new FlagError(`flag --${name} expects true or false, got ${JSON.stringify(inline)}`);
+      else throw new FlagError(`flag --${name} expects true or false, got ${quoteInput(inline)}`);
       continue;
     }
     if (inline === undefined) {
@@ -78,26 +82,23 @@ export function convertFlagValue(spec: FlagSpec, raw: string, previous: OptionVa
   switch (spec.kind) {
     case 'strings':
       return [...((previous as string[] | undefined) ?? []), raw];
-    case 'int': {
-      if (!/^-?\d+$/.test(raw)) throw new FlagError(`flag --${spec.name} expects an integer, got ${JSON.stringify(raw)}`);
-      return Number(raw);
-    }
+    case 'int':
+    case 'duration':
+      try {
+        const value = parseInRange(spec.kind, raw, spec);
+        return spec.kind === 'int' ? value : raw;
+      } catch (err) {
+        throw new FlagError(`flag --${spec.name}: ${(err as Error).message}`);
+      }
     case 'regex':
       try {
         new RegExp(raw);
       } catch (err) {
-        throw new FlagError(`flag --${spec.name}: invalid regular expression ${JSON.stringify(raw)}: ${(err as Error).message}`);
-      }
-      return raw;
-    case 'duration':
-      try {
-        parseGoDuration(raw);
-      } catch (err) {
-        throw new FlagError(`flag --${spec.name}: ${(err as Error).message}`);
+        throw new FlagError(`flag --${spec.name}: invalid regular expression ${quoteInput(raw)}: ${regexErrorReason(err)}`);
       }
       return raw;
     case 'bool':
-      if (raw !== 'true' && raw !== 'false') throw new FlagError(`flag --${spec.name} expects true or false, got ${JSON.stringify(raw)}`);
+      if (raw !== 'true' && raw !== 'false') throw new FlagError(`flag --${spec.name} expects true or false, got ${quoteInput(raw)}`);
       return raw === 'true';
     default:
       return raw;
@@ -115,7 +116,8 @@ export function formatFlagHelp(specs: readonly FlagSpec[]): string {
     const head = s.kind === 'bool' ? `  --[no-]${s.name}` : `  --${s.name}=${s.placeholder ?? placeholderFor(s.kind)}`;
     const def = s.kind === 'bool' ? (s.default ? ' (default: on)' : '') : Array.isArray(s.default) ? (s.default.length ? ` (default: ${s.default.join(', ')})` : '') : s.default === '' ? '' : ` (default: ${JSON.stringify(s.default)})`;
     lines.push(head);
-    lines.push(`      ${s.help}${def}${s.kind === 'strings' ? ' Repeatable.' : ''}`);
+    const range = describeRange(s);
+    lines.push(`      ${s.help}${def}${range === undefined ? '' : ` (${range})`}${s.kind === 'strings' ? ' Repeatable.' : ''}`);
   }
   return lines.join('\n');
 }

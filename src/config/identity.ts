@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { displayName, quoteInput } from '../quote.ts';
 import type { KeySpec, SectionReader } from './schema.ts';
 
 export const INSTANCE_SOURCES = ['hostname', 'machine-id', 'file', 'literal'] as const;
@@ -27,7 +28,7 @@ export interface Identity {
 export function readIdentity(r: SectionReader): Identity {
   const literal = r.string('instance');
   const fromRaw = r.string('instance_from') ?? (literal !== undefined ? 'literal' : 'hostname');
-  if (!(INSTANCE_SOURCES as readonly string[]).includes(fromRaw)) throw r.error('instance_from', `must be one of ${INSTANCE_SOURCES.join(', ')}, got ${JSON.stringify(fromRaw)}`);
+  if (!(INSTANCE_SOURCES as readonly string[]).includes(fromRaw)) throw r.error('instance_from', `must be one of ${INSTANCE_SOURCES.join(', ')}, got ${quoteInput(fromRaw)}`);
   const from = fromRaw as InstanceSource;
   if (literal !== undefined && from !== 'literal') throw r.error('instance', `a literal instance conflicts with instance_from = ${from}`);
   let instance: string;
@@ -56,7 +57,7 @@ function firstLine(r: SectionReader, key: string): string {
   try {
     return (readFileSync(file, 'utf8').split('\n')[0] ?? '').trim();
   } catch (err) {
-    throw r.error(key, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw r.error(key, `cannot read ${displayName(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
@@ -67,7 +68,7 @@ function shellVariable(r: SectionReader, key: string, variable: string): string 
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw r.error(key, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw r.error(key, `cannot read ${displayName(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   for (const line of text.split('\n')) {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
@@ -76,7 +77,7 @@ function shellVariable(r: SectionReader, key: string, variable: string): string 
     const quoted = /^(["'])(.*)\1$/.exec(raw);
     return quoted ? quoted[2]! : raw;
   }
-  throw r.error('instance_file_variable', `${file} sets no variable ${variable}`);
+  throw r.error('instance_file_variable', `${displayName(file)} sets no variable ${displayName(variable)}`);
 }
 
 /** A stable offset in [0, intervalMs) derived from the identity, so a fleet spreads its pushes. */

@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ini from 'ini';
+import { quoteInput } from '../quote.ts';
 import { ConfigError, type SectionValues } from './schema.ts';
 
 export const DEFAULT_DEFAULTS_FILE = '/usr/lib/edgepush/defaults.ini';
@@ -29,8 +30,37 @@ export interface ConfigLocations {
 
 const SECTION_NAME_RE = /^[A-Za-z0-9_-]+$/;
 
+/**
+ * Names a plain object cannot hold as data: the `ini` package silently drops
+ * `__proto__` sections and keys, so they are refused (the rest alike, so no
+ * later lookup on a plain object can be fooled by them).
+ */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype', 'hasOwnProperty']);
+// The `ini` package's own line grammar, so the names checked are the names it parses.
+const INI_LINE_RE = /^\[([^\]]*)\]\s*$|^([^=]+)(=(.*))?$/;
+
+/** Refuses a reserved name as a section name, a part of one, or a key (`key[]` included). */
+function refuseReservedNames(text: string, origin: string): void {
+  if (![...RESERVED_NAMES].some((name) => text.includes(name))) return;
+  let section = '';
+  for (const line of text.split(/[\r\n]+/)) {
+    if (/^\s*([;#]|$)/.test(line)) continue;
+    const m = INI_LINE_RE.exec(line);
+    if (!m) continue;
+    if (m[1] !== undefined) {
+      section = ini.unsafe(m[1]);
+      const reserved = section.split('.').find((part) => RESERVED_NAMES.has(part));
+      if (reserved !== undefined) throw new ConfigError(origin, section, undefined, `${quoteInput(reserved)} is a reserved name and cannot name a section`);
+      continue;
+    }
+    const key = ini.unsafe(m[2]!).replace(/\[\]$/, '');
+    if (RESERVED_NAMES.has(key)) throw new ConfigError(origin, section, key, 'is a reserved name and cannot be a key');
+  }
+}
+
 /** Parses one INI text into sections; `origin` names the file in errors. */
 export function parseIniLayer(text: string, origin: string, namedKinds: ReadonlySet<string>, fixedSections: ReadonlySet<string>): RawConfig {
+  refuseReservedNames(text, origin);
   let parsed: Record<string, unknown>;
   try {
     parsed = ini.parse(text) as Record<string, unknown>;
@@ -39,12 +69,12 @@ export function parseIniLayer(text: string, origin: string, namedKinds: Readonly
   }
   const out: RawConfig = new Map();
   for (const [top, value] of Object.entries(parsed)) {
-    if (!isObject(value)) throw new ConfigError(origin, '(top)', top, 'key outside of any section: put it under a [section]');
+    if (!isObject(value)) throw new ConfigError(origin, '', top, 'key outside of any section: put it under a [section]');
     if (namedKinds.has(top)) {
       for (const [name, section] of Object.entries(value)) {
         if (!isObject(section)) throw new ConfigError(origin, top, name, `[${top}] needs a name: write [${top}.<name>]`);
         const full = `${top}.${name}`;
-        if (!SECTION_NAME_RE.test(name)) throw new ConfigError(origin, full, undefined, `section name ${JSON.stringify(name)} may only contain letters, digits, "_" and "-"`);
+        if (!SECTION_NAME_RE.test(name)) throw new ConfigError(origin, full, undefined, `section name ${quoteInput(name)} may only contain letters, digits, "_" and "-"`);
         out.set(full, toValues(section, origin, full));
       }
     } else if (fixedSections.has(top)) {

@@ -16,6 +16,7 @@ import { Counter, Gauge, perRegistry } from '../prom.ts';
 import { authorizationHeader, createDispatcher, describeRequestError } from '../sinks/http-client.ts';
 import { StateLog } from '../sinks/state-log.ts';
 import { writeFileAtomic } from '../state-file.ts';
+import { startTimer, type Timer } from '../timer.ts';
 import { VERSION } from '../version.ts';
 import type { RemoteConfigSettings } from './config.ts';
 import { configFingerprint } from './fingerprint.ts';
@@ -57,7 +58,7 @@ export class RemoteConfigFetcher {
   private readonly states: StateLog;
   private readonly metrics: Metrics;
   private readonly log: Logger;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private etag: string | undefined;
   private stopped = false;
   /** Aborts the fetch in flight on stop: a SIGTERM must not wait out a slow config server. */
@@ -80,7 +81,7 @@ export class RemoteConfigFetcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timer?.clear();
     this.aborter.abort();
     await this.running?.catch(() => undefined);
     await this.dispatcher.close();
@@ -102,16 +103,19 @@ export class RemoteConfigFetcher {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.fetchOnce();
-      void this.running.finally(() => {
-        this.running = undefined;
-        const base = this.options.settings.intervalSeconds * 1000;
-        this.schedule(base * (1 - JITTER + 2 * JITTER * (this.options.random ?? Math.random)()));
-      });
-    }, delayMs);
     // The agent's own timers keep the process alive; this one must not hold a stop up.
-    this.timer.unref();
+    this.timer = startTimer(
+      () => {
+        this.running = this.fetchOnce();
+        void this.running.finally(() => {
+          this.running = undefined;
+          const base = this.options.settings.intervalSeconds * 1000;
+          this.schedule(base * (1 - JITTER + 2 * JITTER * (this.options.random ?? Math.random)()));
+        });
+      },
+      delayMs,
+      { unref: true },
+    );
   }
 
   private async fetchLayer(): Promise<FetchResult> {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseGoDuration } from '../sources/host/options.ts';
 import { LABEL_NAME_RE } from '../model/family.ts';
+import { displayName, quoteInput } from '../quote.ts';
 
 export type ValueKind = 'string' | 'url' | 'duration' | 'bool' | 'int' | 'bytes' | 'regex' | 'path' | 'label_value';
 
@@ -15,6 +16,15 @@ export interface KeySpec {
   kind: ValueKind;
   /** Built-in default (string form); absent means "not set". */
   default?: string;
+  /**
+   * Smallest and largest value of a duration, size or count, written in the
+   * key's own unit ('1s', '1MiB', '10'): checked when the key is read, shown
+   * by check-config --keys. Every key of those kinds declares both.
+   */
+  min?: string;
+  max?: string;
+  /** 0 is accepted besides min..max and switches the feature off (the help says how). */
+  zeroDisables?: boolean;
   help: string;
   /** Secrets are never logged nor printed by check-config. */
   secret?: boolean;
@@ -40,7 +50,9 @@ export class ConfigError extends Error {
   readonly section: string;
   readonly key: string | undefined;
   constructor(origin: string, section: string, key: string | undefined, message: string) {
-    super(`${origin}: [${section}]${key === undefined ? '' : ` ${key}`}: ${message}`);
+    // Names come from the input too: escaped like any quoted value. A whole-file error has no section.
+    const where = [section === '' ? '' : `[${displayName(section)}]`, key === undefined ? '' : displayName(key)].filter(Boolean).join(' ');
+    super(`${displayName(origin)}: ${where === '' ? '' : `${where}: `}${message}`);
     this.name = 'ConfigError';
     this.origin = origin;
     this.section = section;
@@ -53,15 +65,60 @@ const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 
 export function parseBytes(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = m ? BYTE_UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new Error(`invalid size ${JSON.stringify(text)} (use e.g. 1048576, 512KiB, 10MiB, 1GB)`);
-  return Math.round(Number(m[1]) * unit);
+  if (!m || unit === undefined) throw new Error(`invalid size ${quoteInput(text)} (use e.g. 1048576, 512KiB, 10MiB, 1GB)`);
+  return checkSafe(Math.round(Number(m[1]) * unit), text);
+}
+
+export function parseInteger(text: string): number {
+  if (!/^-?\d+$/.test(text.trim())) throw new Error(`expected an integer, got ${quoteInput(text)}`);
+  return checkSafe(Number(text), text);
+}
+
+/** A digit string too long for a double would become Infinity (or lose its value): refused, whatever the range. */
+export function checkSafe(n: number, text: string): number {
+  if (!Number.isSafeInteger(Math.round(n))) throw new Error(`${quoteInput(text)} is too large`);
+  return n;
+}
+
+export type RangedKind = 'duration' | 'bytes' | 'int';
+
+/** The allowed values of a duration, size or count, as KeySpec (and host options) declare them. */
+export interface ValueRange {
+  min?: string;
+  max?: string;
+  zeroDisables?: boolean;
+}
+
+const RANGED_PARSERS: Record<RangedKind, (text: string) => number> = { duration: parseGoDuration, bytes: parseBytes, int: parseInteger };
+
+/**
+ * Parses a duration (seconds), size (bytes) or count and checks it against
+ * its range. A duration without a declared minimum must still be positive.
+ */
+export function parseInRange(kind: RangedKind, text: string, range: ValueRange): number {
+  const parse = RANGED_PARSERS[kind];
+  const value = parse(text);
+  if (value === 0 && range.zeroDisables) return 0;
+  const min = range.min === undefined ? undefined : parse(range.min);
+  const max = range.max === undefined ? undefined : parse(range.max);
+  if ((min !== undefined && value < min) || (max !== undefined && value > max) || (min === undefined && kind === 'duration' && !(value > 0))) {
+    throw new Error(`must be ${describeRange(range) ?? 'a positive duration'}, got ${quoteInput(text)}`);
+  }
+  return value;
+}
+
+/** "between 1s and 1h", "0 or between 1m and 1y", "at least 1"; undefined for no range. */
+export function describeRange(range: ValueRange): string | undefined {
+  const { min, max } = range;
+  const bounds = min !== undefined && max !== undefined ? `between ${min} and ${max}` : min !== undefined ? `at least ${min}` : max !== undefined ? `at most ${max}` : undefined;
+  return bounds !== undefined && range.zeroDisables ? `0 or ${bounds}` : bounds;
 }
 
 export function parseBool(text: string): boolean {
   const t = text.trim().toLowerCase();
   if (['true', 'yes', 'on', '1'].includes(t)) return true;
   if (['false', 'no', 'off', '0'].includes(t)) return false;
-  throw new Error(`expected true or false, got ${JSON.stringify(text)}`);
+  throw new Error(`expected true or false, got ${quoteInput(text)}`);
 }
 
 /** The spec of `key`: its own, or the dynamic one whose prefix it starts with. */
@@ -78,10 +135,10 @@ export function parseUrl(text: string, protocols: readonly string[] = ['http:', 
   try {
     u = new URL(text.trim());
   } catch {
-    throw new Error(`invalid URL ${JSON.stringify(redactUrlCredentials(text))}`);
+    throw new Error(`invalid URL ${quoteInput(redactUrlCredentials(text))}`);
   }
   if (u.username || u.password) throw new Error('a URL must not hold credentials (user:password@): URLs are logged and printed; credentials go in username and password_file, or bearer_token_file');
-  if (!protocols.includes(u.protocol)) throw new Error(`URL ${JSON.stringify(redactUrlCredentials(text))} must use ${protocols.join(' or ')}`);
+  if (!protocols.includes(u.protocol)) throw new Error(`URL ${quoteInput(redactUrlCredentials(text))} must use ${protocols.join(' or ')}`);
   return u;
 }
 
@@ -108,7 +165,7 @@ export class SectionReader {
       if (!spec) throw this.error(key, `unknown key (known keys: ${specs.map((s) => (s.key.endsWith('.') ? s.key + '<name>' : s.key)).join(', ')})`);
       if (spec.key.endsWith('.')) {
         const rest = key.slice(spec.key.length);
-        if (!LABEL_NAME_RE.test(rest) || rest.startsWith('__')) throw this.error(key, `${JSON.stringify(rest)} is not a valid label name`);
+        if (!LABEL_NAME_RE.test(rest) || rest.startsWith('__')) throw this.error(key, `${quoteInput(rest)} is not a valid label name`);
       }
     }
   }
@@ -155,26 +212,21 @@ export class SectionReader {
     return this.convert(key, parseBool);
   }
 
-  int(key: string, min = 0): number | undefined {
-    return this.convert(key, (t) => {
-      if (!/^-?\d+$/.test(t.trim())) throw new Error(`expected an integer, got ${JSON.stringify(t)}`);
-      const n = Number(t);
-      if (n < min) throw new Error(`must be at least ${min}, got ${n}`);
-      return n;
-    });
+  /** Within the key's declared range; `min` is an extra lower bound (prefer declaring it in the KeySpec). */
+  int(key: string, min?: number): number | undefined {
+    const n = this.ranged(key, 'int');
+    if (n !== undefined && min !== undefined && n < min) throw this.error(key, `must be at least ${min}, got ${n}`);
+    return n;
   }
 
-  /** Seconds; must be positive. */
+  /** Seconds, within the key's declared range (positive when it declares none). */
   duration(key: string): number | undefined {
-    return this.convert(key, (t) => {
-      const s = parseGoDuration(t);
-      if (!(s > 0)) throw new Error(`must be a positive duration, got ${JSON.stringify(t)}`);
-      return s;
-    });
+    return this.ranged(key, 'duration');
   }
 
+  /** Bytes, within the key's declared range. */
   bytes(key: string): number | undefined {
-    return this.convert(key, parseBytes);
+    return this.ranged(key, 'bytes');
   }
 
   url(key: string, protocols: readonly string[] = ['http:', 'https:']): URL | undefined {
@@ -187,7 +239,7 @@ export class SectionReader {
       try {
         return new RegExp(`^(?:${t})$`);
       } catch (err) {
-        throw new Error(`invalid regular expression ${JSON.stringify(t)}: ${(err as Error).message}`);
+        throw new Error(`invalid regular expression ${quoteInput(t)}: ${regexErrorReason(err)}`);
       }
     });
   }
@@ -204,7 +256,7 @@ export class SectionReader {
     try {
       return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
-      throw this.error(`${key}_file`, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw this.error(`${key}_file`, `cannot read ${displayName(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
 
@@ -230,6 +282,11 @@ export class SectionReader {
     return [...this.values.keys()];
   }
 
+  private ranged(key: string, kind: RangedKind): number | undefined {
+    const spec = this.specFor(key);
+    return this.convert(key, (t) => parseInRange(kind, t, spec ?? {}));
+  }
+
   private convert<T>(key: string, fn: (text: string) => T): T | undefined {
     const raw = this.raw(key);
     if (raw === undefined || raw === '') return undefined;
@@ -248,6 +305,11 @@ export class SectionReader {
     for (const v of this.values.values()) return v.origin;
     return 'built-in default';
   }
+}
+
+/** Why V8 refused a pattern, without the pattern it quotes raw (and unbounded) in its message. */
+export function regexErrorReason(err: unknown): string {
+  return (err as Error).message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, '');
 }
 
 /** Key specs for a secret given inline or as `<key>_file`. */

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, ProxyAgent, type Dispatcher } from '../http.ts';
 import { secretKeys, type KeySpec, type SectionReader } from '../config/schema.ts';
+import { displayName } from '../quote.ts';
 
 export interface HttpClientConfig {
   /** Per-request timeout, seconds. */
@@ -31,7 +32,7 @@ export interface HttpClientConfig {
 }
 
 export const HTTP_CLIENT_KEYS: readonly KeySpec[] = [
-  { key: 'timeout', kind: 'duration', default: '5s', help: 'Timeout of one HTTP request (connect, headers and body).' },
+  { key: 'timeout', kind: 'duration', default: '5s', min: '100ms', max: '5m', help: 'Timeout of one HTTP request (connect, headers and body).' },
   { key: 'username', kind: 'string', connection: true, help: 'Basic auth user name.' },
   ...secretKeys('password', 'Basic auth password.'),
   ...secretKeys('bearer_token', 'Bearer token sent in the Authorization header.'),
@@ -86,7 +87,7 @@ export function readTlsFiles(r: SectionReader, keys: readonly string[]): { files
     try {
       digest.update(`${key}\0`).update(readFileSync(file));
     } catch (err) {
-      throw r.error(key, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw r.error(key, `cannot read ${displayName(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     files[key] = file;
   }

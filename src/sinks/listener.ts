@@ -24,6 +24,7 @@ import { createSecureContext } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { secretKeys, type KeySpec, type SectionReader } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
+import { displayName, quoteInput } from '../quote.ts';
 import type { MetricFamily } from '../model/family.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
 import { encodeText, TEXT_CONTENT_TYPE } from '../model/text-encoder.ts';
@@ -65,7 +66,7 @@ const ADDRESS_RE = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/;
 /** Parses `host:port`, `[v6]:port` or `:port`; throws a message saying what is wrong. */
 export function parseListenAddress(address: string): ListenerAddress {
   const m = ADDRESS_RE.exec(address.trim());
-  if (!m) throw new Error(`"${address}" is not host:port ([v6]:port for IPv6, :port for every interface)`);
+  if (!m) throw new Error(`${quoteInput(address)} is not host:port ([v6]:port for IPv6, :port for every interface)`);
   const port = Number(m[3]);
   if (port > 65535) throw new Error(`port ${port} is out of range`);
   const host = m[1] ?? m[2];
@@ -97,7 +98,7 @@ export const listenerKind: SinkKind<ListenerConfig> = {
       try {
         createSecureContext({ cert: readFileSync(cert), key: readFileSync(key) });
       } catch (err) {
-        throw r.error('tls_cert_file', `${cert} and ${key} do not make a usable certificate: ${(err as Error).message}`);
+        throw r.error('tls_cert_file', `${displayName(cert)} and ${displayName(key)} do not make a usable certificate: ${(err as Error).message}`);
       }
       Object.assign(config, { tlsCertFile: cert, tlsKeyFile: key, tlsFilesSha256: tls.sha256 });
     }

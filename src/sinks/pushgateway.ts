@@ -30,6 +30,7 @@ import { identityKey, rendezvousOrder } from './rendezvous.ts';
 import type { Batch, PushReport, Sink, SinkContext, SinkKind, SourceResult } from './sink.ts';
 import { StateLog } from './state-log.ts';
 import { writeFileAtomic } from '../state-file.ts';
+import { startTimer } from '../timer.ts';
 
 export interface PushgatewayConfig {
   /** Base URLs without trailing slash, e.g. http://gw:9091 or https://host/prefix: one gateway, or the gateways of a sharded tier. */
@@ -51,10 +52,10 @@ export interface PushgatewayConfig {
 const KEYS: readonly KeySpec[] = [
   { key: 'url', kind: 'url', connection: true, help: 'Base URL of the Pushgateway, e.g. http://pushgateway.example:9091; or one `url[] = ...` line per gateway of a sharded tier (each box pushes to one of them). Required.' },
   { key: 'gzip', kind: 'bool', default: 'true', help: 'Compress bodies with gzip (the Pushgateway accepts Content-Encoding: gzip).' },
-  { key: 'retries', kind: 'int', default: '2', help: 'Retries of a failed request (network error, 5xx, 429) within the cycle.' },
-  { key: 'retry_backoff', kind: 'duration', default: '500ms', help: 'First retry delay; doubled each retry, with jitter, never past the next cycle. A 429 with Retry-After waits that long if the cycle has the time.' },
-  { key: 'failover_after', kind: 'duration', default: '1m', help: 'Tier: move to the next gateway after the own one failed (connection errors, timeouts, 5xx) this long.' },
-  { key: 'failback_after', kind: 'duration', default: '5m', help: 'Tier: return to the preferred gateway once it has answered every health probe for this long.' },
+  { key: 'retries', kind: 'int', default: '2', min: '0', max: '20', help: 'Retries of a failed request (network error, 5xx, 429) within the cycle.' },
+  { key: 'retry_backoff', kind: 'duration', default: '500ms', min: '10ms', max: '1m', help: 'First retry delay; doubled each retry, with jitter, never past the next cycle. A 429 with Retry-After waits that long if the cycle has the time.' },
+  { key: 'failover_after', kind: 'duration', default: '1m', min: '1s', max: '24h', help: 'Tier: move to the next gateway after the own one failed (connection errors, timeouts, 5xx) this long.' },
+  { key: 'failback_after', kind: 'duration', default: '5m', min: '1s', max: '24h', help: 'Tier: return to the preferred gateway once it has answered every health probe for this long.' },
   { key: 'grouping.', kind: 'label_value', help: 'grouping.<name> = <value>: an extra grouping label on this gateway only.' },
   ...HTTP_CLIENT_KEYS,
 ];
@@ -474,9 +475,9 @@ function describe(method: string, p: string, err: unknown): string {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
+    const timer = startTimer(done, ms);
     function done(): void {
-      clearTimeout(timer);
+      timer.clear();
       signal.removeEventListener('abort', done);
       resolve();
     }

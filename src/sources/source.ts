@@ -6,6 +6,7 @@
  */
 import { FamilySet, type MetricFamily } from '../model/family.ts';
 import type { SourceResult } from '../sinks/sink.ts';
+import { startTimer, type Timer } from '../timer.ts';
 
 export interface Collected {
   families: MetricFamily[];
@@ -48,11 +49,11 @@ export async function runSource(source: Source, shutdown: AbortSignal): Promise<
   const controller = new AbortController();
   const onShutdown = (): void => controller.abort(shutdown.reason);
   shutdown.addEventListener('abort', onShutdown, { once: true });
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   let collected: Collected | undefined;
   let error: string | undefined;
   try {
-    timer = setTimeout(() => controller.abort(new SourceTimeoutError(source.timeoutSeconds)), source.timeoutSeconds * 1000);
+    timer = startTimer(() => controller.abort(new SourceTimeoutError(source.timeoutSeconds)), source.timeoutSeconds * 1000);
     const aborted = new Promise<never>((_, reject) => {
       if (controller.signal.aborted) reject(controller.signal.reason);
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
@@ -62,7 +63,7 @@ export async function runSource(source: Source, shutdown: AbortSignal): Promise<
   } catch (err) {
     error = controller.signal.aborted && controller.signal.reason instanceof SourceTimeoutError ? controller.signal.reason.message : errorMessage(err);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
     shutdown.removeEventListener('abort', onShutdown);
   }
   const seconds = (performance.now() - start) / 1000;

@@ -47,8 +47,8 @@ before(async () => {
     configFile,
     `
 [agent]
-interval = 500ms
-timeout = 400ms
+interval = 1s
+timeout = 700ms
 state_dir = ${dir}/state
 log_level = info
 [identity]
@@ -117,7 +117,7 @@ test('host, exporter and self families arrive at both receivers with job, instan
   const ts = await promTimestamps(`up{job="node",instance="${INSTANCE}"}`);
   for (let i = 2; i < ts.length; i++) {
     const gap = ts[i]! - ts[i - 1]!;
-    assert.ok(gap >= 300 && gap <= 1200, `gap ${gap} ms between cycles`);
+    assert.ok(gap >= 600 && gap <= 2400, `gap ${gap} ms between cycles`);
   }
   assert.ok(ts.at(-1)! <= Date.now());
 });

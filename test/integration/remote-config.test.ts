@@ -90,7 +90,7 @@ test('the gateway comes from the served layer; a change of the layer is applied 
   await pushedAfter('node', 0);
   await pushedAfter('edgepush', 0);
   layer += '[self]\nenabled = false\n';
-  // The self source removed by the new layer: its group is deleted from the gateway.
+  // The self source removed by the new layer : its group is deleted from the gateway.
   await waitFor('the edgepush group deleted', async () => !(await pushTimes()).has('edgepush'), { timeoutMs: 20_000, intervalMs: 200 });
   assert.match(agentLog, /msg="remote configuration changed; reloading"/);
   assert.doesNotMatch(agentLog, /no sink configured/, 'no warning while the sinks are still to come with the first fetch');

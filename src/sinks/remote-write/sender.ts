@@ -8,6 +8,7 @@ import type { Logger } from '../../log.ts';
 import { backoffDelayMs, type BackoffOptions } from '../../backoff.ts';
 import type { RemoteWriteClient, SendResult } from './client.ts';
 import type { DiskQueue, QueuedBlock } from './disk-queue.ts';
+import { startTimer, type Timer } from '../../timer.ts';
 
 export interface SenderOptions {
   backoff: BackoffOptions;
@@ -78,11 +79,11 @@ export class Sender {
     this.stopping = true;
     this.signalStopped();
     this.wake();
-    const timer = setTimeout(() => this.stopController.abort(), Math.max(0, deadlineMs - this.now()));
+    const timer = startTimer(() => this.stopController.abort(), deadlineMs - this.now());
     try {
       await this.loop;
     } finally {
-      clearTimeout(timer);
+      timer.clear();
       this.stopController.abort();
     }
   }
@@ -176,8 +177,8 @@ export class Sender {
   /** Sleeps, cut short by stop (not by new data: a backoff is a backoff). */
   private sleep(ms: number): Promise<void> {
     if (this.stopping || ms <= 0) return Promise.resolve();
-    let timer: NodeJS.Timeout | undefined;
-    const elapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-    return Promise.race([elapsed, this.stopped]).finally(() => clearTimeout(timer));
+    let timer: Timer | undefined;
+    const elapsed = new Promise<void>((resolve) => (timer = startTimer(resolve, ms)));
+    return Promise.race([elapsed, this.stopped]).finally(() => timer?.clear());
   }
 }

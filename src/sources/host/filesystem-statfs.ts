@@ -17,6 +17,7 @@
  * parameter so tests can simulate a hang.
  */
 import { statfs as nodeStatfs } from 'node:fs/promises';
+import { startTimer, type Timer } from '../../timer.ts';
 
 export interface StatfsResult {
   bsize: number;
@@ -156,10 +157,10 @@ export interface StatCallOptions {
 export async function statWithTimeout(statfs: StatfsFn, target: string, mountPoint: string, timeoutMs: number, stuck: StuckMounts, options: StatCallOptions = {}): Promise<StatOutcome> {
   if (stuck.has(mountPoint)) return { ok: false, error: MOUNT_TIMEOUT_ERROR, timedOut: true };
   const call = statfs(target, timeoutMs);
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
     // Not unref'd: this timer is what keeps the process alive while an (unref'd) statfs worker works.
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    timer = startTimer(() => resolve('timeout'), timeoutMs);
   });
   try {
     const winner = await Promise.race([call.then((stats) => ({ stats }), (error: unknown) => ({ error })), deadline]);
@@ -170,6 +171,6 @@ export async function statWithTimeout(statfs: StatfsFn, target: string, mountPoi
     if ('error' in winner) return { ok: false, error: goErrorText(winner.error), timedOut: false };
     return { ok: true, stats: winner.stats };
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 }

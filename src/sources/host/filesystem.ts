@@ -164,8 +164,8 @@ export const filesystem: CollectorDefinition = {
     { name: 'collector.filesystem.mount-points-include', kind: 'regex', default: '', help: 'Regexp of mount points to include for filesystem collector. (mutually exclusive to mount-points-exclude)' },
     { name: 'collector.filesystem.fs-types-exclude', kind: 'regex', default: DEFAULT_FS_TYPES_EXCLUDE, help: 'Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-include)' },
     { name: 'collector.filesystem.fs-types-include', kind: 'regex', default: '', help: 'Regexp of filesystem types to include for filesystem collector. (mutually exclusive to fs-types-exclude)' },
-    { name: 'collector.filesystem.mount-timeout', kind: 'duration', default: '5s', help: 'how long to wait for a mount to respond before marking it as stale' },
-    { name: 'collector.filesystem.stat-workers', kind: 'int', default: 4, help: 'how many stat calls to process simultaneously' },
+    { name: 'collector.filesystem.mount-timeout', kind: 'duration', default: '5s', min: '10ms', max: '5m', help: 'how long to wait for a mount to respond before marking it as stale' },
+    { name: 'collector.filesystem.stat-workers', kind: 'int', default: 4, min: '1', max: '64', help: 'how many stat calls to process simultaneously' },
   ],
   create: (ctx) => createFilesystemCollector(ctx),
 };

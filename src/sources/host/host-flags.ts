@@ -19,7 +19,7 @@ export function hostFlagSpecs(collectors: readonly CollectorDefinition[]): FlagS
   for (const c of collectors) {
     specs.push({ name: `collector.${c.name}`, kind: 'bool', default: c.defaultEnabled, help: `Enable the ${c.name} collector. ${c.description}` });
   }
-  for (const c of collectors) for (const o of c.options ?? []) specs.push({ name: o.name, kind: o.kind, default: o.default, help: o.help, ...(o.path ? { path: true } : {}) });
+  for (const c of collectors) for (const o of c.options ?? []) specs.push({ ...o });
   return specs;
 }
 

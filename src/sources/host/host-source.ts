@@ -2,6 +2,7 @@ import { FamilySet, labelsKey, type MetricFamily } from '../../model/family.ts';
 import { createLogger, type Logger } from '../../log.ts';
 import { NoDataError, type Collector, type CollectorDefinition, type HostPaths } from './collector.ts';
 import { OptionValues, type OptionValue } from './options.ts';
+import { startTimer, type Timer } from '../../timer.ts';
 
 export interface HostSourceConfig {
   paths: HostPaths;
@@ -70,11 +71,10 @@ export class HostSource {
 
   private async runOne(r: RunningCollector): Promise<{ name: string; families?: MetricFamily[]; success: boolean; seconds: number }> {
     const start = process.hrtime.bigint();
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
-        timer.unref();
+        timer = startTimer(() => reject(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs, { unref: true });
       });
       const families = await Promise.race([r.collector.collect(), timeout]);
       return { name: r.name, families, success: true, seconds: elapsed(start) };
@@ -83,7 +83,7 @@ export class HostSource {
       else this.log.error('collector failed', { collector: r.name, err });
       return { name: r.name, success: false, seconds: elapsed(start) };
     } finally {
-      clearTimeout(timer);
+      timer?.clear();
     }
   }
 }

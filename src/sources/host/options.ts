@@ -2,6 +2,8 @@
  * Options of host collectors, declared by each collector with node_exporter's
  * flag names (without the leading dashes), e.g. `collector.netdev.device-include`.
  */
+import { quoteInput } from '../../quote.ts';
+
 export type OptionKind = 'string' | 'bool' | 'int' | 'regex' | 'strings' | 'duration';
 
 export interface OptionSpec {
@@ -13,6 +15,9 @@ export interface OptionSpec {
   help: string;
   /** Names a file or directory of this host: a remote configuration layer may not set it. */
   path?: boolean;
+  /** Range of a duration or int option, as KeySpec declares one (e.g. '100ms', '1m'). */
+  min?: string;
+  max?: string;
 }
 
 export type OptionValue = string | boolean | number | string[];
@@ -78,15 +83,19 @@ const DURATION_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6
 /** Parses Go/Prometheus durations such as "1m30s", "500ms", "15s", "2h". */
 export function parseGoDuration(text: string): number {
   const t = text.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d|w|y)/gy;
   let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(t); m; m = re.exec(t)) {
-    total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
-    consumed = re.lastIndex;
+  if (/^\d+(\.\d+)?$/.test(t)) total = Number(t);
+  else {
+    const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d|w|y)/gy;
+    let consumed = 0;
+    for (let m = re.exec(t); m; m = re.exec(t)) {
+      total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
+      consumed = re.lastIndex;
+    }
+    if (consumed === 0 || consumed !== t.length) throw new Error(`invalid duration ${quoteInput(text)} (use e.g. 500ms, 15s, 1m30s)`);
   }
-  if (consumed === 0 || consumed !== t.length) throw new Error(`invalid duration ${JSON.stringify(text)} (use e.g. 500ms, 15s, 1m30s)`);
+  // A long enough digit string is Infinity, which printed as "Infinitys" and made timers fire at once.
+  if (!Number.isFinite(total)) throw new Error(`duration ${quoteInput(text)} is too large`);
   return total;
 }
 

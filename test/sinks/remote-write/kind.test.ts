@@ -63,7 +63,7 @@ test('bad remote_write keys are errors naming section and key', () => {
   bad('url = http://x/\nheaders[] = nocolon', 'headers', /Name: value/);
   bad('url = http://x/\nheaders[] = Content-Encoding: gzip', 'headers', /set by edgepush/);
   bad('url = http://x/\nmin_backoff = 10s\nmax_backoff = 1s', 'max_backoff', /min_backoff/);
-  bad('url = http://x/\nmax_samples_per_send = 0', 'max_samples_per_send', /at least 1/);
+  bad('url = http://x/\nmax_samples_per_send = 0', 'max_samples_per_send', /between 1 and/);
   bad('url = http://x/\nqueue_max_size = lots', 'queue_max_size', /invalid size/);
   bad('url = http://x/\nqueue_max_sise = 1MiB', 'queue_max_sise', /unknown key/);
 });
