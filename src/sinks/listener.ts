@@ -198,17 +198,18 @@ export class ListenerSink implements Sink {
 
   private bind(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const handler = (req: IncomingMessage, res: ServerResponse): void => this.serve(req, res);
       const { tlsCertFile, tlsKeyFile } = this.config;
       // Host is checked in answer(), after auth and counted, rather than by Node before any of it.
       const options: ServerOptions = { connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS, requireHostHeader: false };
       // The files are read at bind time: a reload after a rotation builds a new sink (fingerprint), which reads them again.
       const server = tlsCertFile && tlsKeyFile
-        ? createTlsServer({ ...options, cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile), handshakeTimeout: REQUEST_TIMEOUT_MS }, handler)
-        : createServer(options, handler);
+        ? createTlsServer({ ...options, cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile), handshakeTimeout: REQUEST_TIMEOUT_MS })
+        : createServer(options);
       // A scraper needs one or two connections; a connection flood must not grow the agent's memory,
       // and a client that sends its request slowly, or does not read the answer, must not hold one for long.
       const connections = new ConnectionCap(server, MAX_CONNECTIONS, this.log);
+      // After the cap's own listener, so a request is known to it while it is answered.
+      server.on('request', (req: IncomingMessage, res: ServerResponse) => this.serve(req, res));
       server.headersTimeout = REQUEST_TIMEOUT_MS;
       server.requestTimeout = REQUEST_TIMEOUT_MS;
       server.timeout = REQUEST_TIMEOUT_MS;
