@@ -17,9 +17,10 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createSecureContext } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { secretKeys, type KeySpec, type SectionReader } from '../config/schema.ts';
@@ -30,6 +31,7 @@ import { applyTargetLabels } from '../model/target-labels.ts';
 import { encodeText, TEXT_CONTENT_TYPE } from '../model/text-encoder.ts';
 import { Counter, perRegistry } from '../prom.ts';
 import { readTlsFiles } from './http-client.ts';
+import { ConnectionCap } from './listener-connections.ts';
 import type { Batch, PushReport, Sink, SinkContext, SinkKind } from './sink.ts';
 import { StateLog } from './state-log.ts';
 
@@ -60,6 +62,11 @@ const KEYS: readonly KeySpec[] = [
 
 const MAX_CONNECTIONS = 32;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** How often the server enforces its request timeouts: Node's default (30 s) would let a 10 s timeout run 40 s. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+/** What a malformed request is answered, by the parser's error code (400 for the rest). */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = { HPE_HEADER_OVERFLOW: 431, ERR_HTTP_REQUEST_TIMEOUT: 408 };
 
 const ADDRESS_RE = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/;
 
@@ -192,15 +199,22 @@ export class ListenerSink implements Sink {
 
   private bind(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const handler = (req: IncomingMessage, res: ServerResponse): void => this.serve(req, res);
       const { tlsCertFile, tlsKeyFile } = this.config;
+      // Host is checked in answer(), after auth and counted, rather than by Node before any of it.
+      const options: ServerOptions = { connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS, requireHostHeader: false };
       // The files are read at bind time: a reload after a rotation builds a new sink (fingerprint), which reads them again.
-      const server = tlsCertFile && tlsKeyFile ? createTlsServer({ cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) }, handler) : createServer(handler);
-      // A scraper needs one or two; a connection flood must not grow the agent's memory,
-      // and a client that sends its request slowly must not hold one of them for long.
-      server.maxConnections = MAX_CONNECTIONS;
+      const server = tlsCertFile && tlsKeyFile
+        ? createTlsServer({ ...options, cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile), handshakeTimeout: REQUEST_TIMEOUT_MS })
+        : createServer(options);
+      // A scraper needs one or two connections; a connection flood must not grow the agent's memory,
+      // and a client that sends its request slowly, or does not read the answer, must not hold one for long.
+      const connections = new ConnectionCap(server, MAX_CONNECTIONS, this.log);
+      // After the cap's own listener, so a request is known to it while it is answered.
+      server.on('request', (req: IncomingMessage, res: ServerResponse) => this.serve(req, res));
       server.headersTimeout = REQUEST_TIMEOUT_MS;
       server.requestTimeout = REQUEST_TIMEOUT_MS;
+      server.timeout = REQUEST_TIMEOUT_MS;
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.refuse(err, socket, connections));
       server.once('error', reject);
       server.listen({ host: this.config.host, port: this.config.port }, () => {
         server.removeListener('error', reject);
@@ -219,28 +233,50 @@ export class ListenerSink implements Sink {
     });
   }
 
+  /** Answers one request; nothing in it may throw into the server, where it would end the process. */
   private serve(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://listener');
     let code: number;
-    if (!this.authorized(req)) {
-      code = 401;
-      res.writeHead(code, { 'www-authenticate': 'Basic realm="edgepush"', 'content-type': 'text/plain; charset=utf-8' }).end('Unauthorized\n');
-    } else if (req.method !== 'GET' && req.method !== 'HEAD') {
-      code = 405;
-      res.writeHead(code, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed\n');
-    } else if (url.pathname === '/metrics') {
-      code = this.serveMetrics(req, res);
-    } else if (url.pathname === '/-/healthy' || url.pathname === '/-/ready') {
-      code = 200;
-      res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' }).end('OK\n');
-    } else if (url.pathname === '/') {
-      code = 200;
-      res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' }).end('edgepush: the latest cycle is at /metrics\n');
-    } else {
-      code = 404;
-      res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
+    try {
+      code = this.answer(req, res);
+    } catch (err) {
+      code = 500;
+      this.log.error('listener request failed', { err, method: req.method, path: req.url?.slice(0, 200) });
+      if (res.headersSent) res.destroy();
+      else res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal error\n');
     }
     this.requests.inc({ sink: this.name, code: String(code) });
+  }
+
+  /** Auth first: nothing of an unauthenticated request is looked at beyond its Authorization header. */
+  private answer(req: IncomingMessage, res: ServerResponse): number {
+    const text = (code: number, body: string, headers: Record<string, string> = {}): number => {
+      res.writeHead(code, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end(body);
+      return code;
+    };
+    if (!this.authorized(req)) return text(401, 'Unauthorized\n', { 'www-authenticate': 'Basic realm="edgepush"' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'Method not allowed\n', { allow: 'GET, HEAD' });
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) return text(400, 'Missing Host header\n');
+    const path = requestPath(req.url ?? '');
+    if (path === undefined) return text(400, 'Bad request target\n');
+    if (path === '/metrics') return this.serveMetrics(req, res);
+    if (path === '/-/healthy' || path === '/-/ready') return text(200, 'OK\n');
+    if (path === '/') return text(200, 'edgepush: the latest cycle is at /metrics\n');
+    return text(404, 'Not found\n');
+  }
+
+  /**
+   * What the HTTP parser refused (a malformed request line or header, headers too large or too
+   * slow): answered with its status and closed, unless a response is already being written on
+   * that connection, or the client is gone. Counted with the requests.
+   */
+  private refuse(err: NodeJS.ErrnoException, socket: Duplex, connections: ConnectionCap): void {
+    if (err.code !== 'ECONNRESET' && socket.writable && !connections.responding(socket)) {
+      const code = CLIENT_ERROR_STATUS[err.code ?? ''] ?? 400;
+      socket.write(`HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      this.requests.inc({ sink: this.name, code: String(code) });
+    }
+    this.log.debug('malformed request refused', { err: err.code ?? err.message });
+    socket.destroy();
   }
 
   private encode(): Exposition {
@@ -273,6 +309,20 @@ export class ListenerSink implements Sink {
     res.end(req.method === 'HEAD' ? undefined : body);
     return 200;
   }
+}
+
+/**
+ * The path of a request-target without its query, as sent (no percent-decoding, which could
+ * throw, nor dot-segment removal: a scraper asks for /metrics as it is): the origin form
+ * (`/metrics?x`) or the absolute form HTTP/1.1 servers must accept (`http://box:9100/metrics`,
+ * host ignored as the Host header is). Undefined for anything else (`*`, `host:port`, an
+ * unparsable URL such as `http://[`), which is answered 400. Never throws.
+ */
+export function requestPath(target: string): string | undefined {
+  if (target.startsWith('/')) return /^[^?#]*/.exec(target)![0];
+  const absolute = /^https?:\/\/[^/?#]*(\/[^?#]*)?/i.exec(target);
+  if (!absolute || !URL.canParse(target)) return undefined;
+  return absolute[1] ?? '/';
 }
 
 /**

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startCli } from '../helpers/cli.ts';
 import { FIXTURE_PROC } from '../helpers/fixtures.ts';
+import { rawExchange } from '../helpers/raw-http.ts';
 import { missingPeers, promQuery, startNodeExporter, startPrometheus, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -20,6 +21,8 @@ let prom: RunningServer;
 let exporter: RunningServer;
 let agent: ChildProcess | undefined;
 let agentLog = '';
+/** Where the agent's listener is bound, from its log. */
+let address: string;
 let dir: string;
 let configFile: string;
 
@@ -58,7 +61,7 @@ before(async () => {
   writeFileSync(configFile, configText(true));
   agent = startCli(['run', `--config.file=${configFile}`, `--config.defaults=${dir}/none.ini`], (d) => (agentLog += d));
   // Port 0: the agent says where it listens.
-  const address = await waitFor('the listener address in the log', () => /msg=listening sink=listener\.local address=(\S+)/.exec(agentLog)?.[1], { timeoutMs: 20_000 });
+  address = await waitFor('the listener address in the log', () => /msg=listening sink=listener\.local address=(\S+)/.exec(agentLog)?.[1], { timeoutMs: 20_000 });
   prom = await startPrometheus(`global:
   scrape_interval: 1s
 scrape_configs:
@@ -92,6 +95,18 @@ test('a source removed by a reload vanishes from the scrape, so Prometheus marks
   agent!.kill('SIGHUP');
   await waitFor('exporter series gone', async () => (await count(`{job="exp",instance="${INSTANCE}"}`)) === 0, { timeoutMs: 20_000, intervalMs: 200 });
   assert.equal(await count(`up{job="node",instance="${INSTANCE}"} == 1`), 1, 'the host stays');
+});
+
+test('requests that once stopped the agent (`http://[` as request-target) get a 400; the agent keeps cycling and Prometheus keeps scraping it', { skip }, async () => {
+  const port = Number(/:(\d+)$/.exec(address)![1]);
+  for (const request of ['GET http://[ HTTP/1.1\r\nhost: x\r\n\r\n', 'HEAD http://[ HTTP/1.1\r\nhost: x\r\n\r\n', 'GET /\0 HTTP/1.1\r\nhost: x\r\n\r\n', 'get / HTTP/1.1\r\nhost: x\r\n\r\n']) {
+    assert.equal(await rawExchange({ port }, [request]), 400, JSON.stringify(request));
+    assert.equal(agent!.exitCode, null, agentLog.slice(-2000));
+  }
+  // Counted by the agent, served with its own metrics at the next cycle, stored at the next scrape.
+  await waitFor('the bad requests counted in Prometheus', async () => (await count(`edgepush_listener_requests_total{job="edgepush",instance="${INSTANCE}",sink="listener.local",code="400"} >= 4`)) === 1, { timeoutMs: 20_000, intervalMs: 200 });
+  assert.equal(await count(`up{job="node",instance="${INSTANCE}"} == 1`), 1);
+  assert.equal(agent!.exitCode, null);
 });
 
 test('SIGTERM stops the agent and closes the port; nothing logged at error level', { skip }, async () => {
