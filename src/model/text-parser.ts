@@ -68,9 +68,10 @@ interface FamilyState {
   keep: boolean;
   typed: boolean;
   sampled: boolean;
-  /** Series keys, of kept families only. */
-  seen: Set<string> | undefined;
 }
+
+/** Shared by every sample without labels: a parsed sample is what memory is spent on. */
+const NO_LABELS: Labels = Object.freeze({});
 
 /** Longest name quoted in an error: a valid name has no character to escape, but may be megabytes long. */
 const MAX_NAME_IN_ERROR = 64;
@@ -89,6 +90,8 @@ export class TextParser implements LineSink {
   private readonly options: ParseOptions;
   /** The kept families; a dropped family lives only while it is the current block. */
   private readonly families = new Map<string, FamilyState>();
+  /** Keys of the kept series: one set for all families (a sample name belongs to one family). */
+  private readonly seen = new Set<string>();
   private current: FamilyState | undefined;
   private kept = 0;
 
@@ -148,20 +151,22 @@ export class TextParser implements LineSink {
       this.current = state = owner ?? this.addFamily(sample.name);
     }
     this.samplesScraped++;
+    // One copy of the name for the family's plain samples, not one per line.
+    if (sample.name === state.family.name) sample.name = state.family.name;
     validateComplexSample(state.family, sample, lineNo);
     state.sampled = true;
     if (!state.keep) return;
-    const key = sample.name + '\u0002' + labelsKey(sample.labels);
-    if (state.seen!.has(key) && !this.options.expfmtLenient) throw new TextParseError(lineNo, `duplicate series ${formatSeriesForError(sample)}`);
+    const key = sample.labels === NO_LABELS ? sample.name : sample.name + '\u0002' + labelsKey(sample.labels);
+    if (this.seen.has(key) && !this.options.expfmtLenient) throw new TextParseError(lineNo, `duplicate series ${formatSeriesForError(sample)}`);
     const limits = this.options.limits;
     if (limits) checkSampleLimits(sample, ++this.kept, limits);
-    state.seen!.add(key);
+    this.seen.add(key);
     state.family.samples.push(sample);
   }
 
   private addFamily(name: string, byMetadata = false): FamilyState {
     const keep = this.options.keepFamily?.(name) ?? true;
-    const state: FamilyState = { family: { name, type: 'untyped', samples: [] }, keep, typed: false, sampled: false, seen: keep ? new Set() : undefined };
+    const state: FamilyState = { family: { name, type: 'untyped', samples: [] }, keep, typed: false, sampled: false };
     if (!keep) return state;
     // A family started by a sample is bounded by the sample count; one started by HELP/TYPE costs memory all the same.
     const limit = this.options.limits?.sampleLimit;
@@ -229,7 +234,7 @@ function parseSampleLine(line: string, lineNo: number): Sample {
   const name = line.slice(0, pos);
   if (!METRIC_NAME_RE.test(name)) throw new TextParseError(lineNo, `invalid metric name at start of ${quoteExcerpt(line, 40)}`);
   const shown = shortName(name);
-  const labels: Record<string, string> = {};
+  let labels: Record<string, string> | undefined;
   let afterBlank = pos;
   while (line[afterBlank] === ' ' || line[afterBlank] === '\t') afterBlank++;
   if (line[afterBlank] === '{') {
@@ -245,7 +250,7 @@ function parseSampleLine(line: string, lineNo: number): Sample {
       const labelName = line.slice(start, pos);
       if (!LABEL_NAME_RE.test(labelName)) throw new TextParseError(lineNo, `invalid label name ${quoteExcerpt(labelName || line.slice(start, start + 10))} in ${shown}`);
       const label = shortName(labelName);
-      if (labelName === '__name__' || Object.hasOwn(labels, labelName)) throw new TextParseError(lineNo, `duplicate or reserved label name ${label} in ${shown}`);
+      if (labelName === '__name__' || (labels !== undefined && Object.hasOwn(labels, labelName))) throw new TextParseError(lineNo, `duplicate or reserved label name ${label} in ${shown}`);
       while (line[pos] === ' ' || line[pos] === '\t') pos++;
       if (line[pos] !== '=') throw new TextParseError(lineNo, `expected "=" after label name ${label} in ${shown}`);
       pos++;
@@ -278,7 +283,7 @@ function parseSampleLine(line: string, lineNo: number): Sample {
         }
         pos++;
       }
-      labels[labelName] = value;
+      (labels ??= {})[labelName] = value;
       while (line[pos] === ' ' || line[pos] === '\t') pos++;
       if (line[pos] === ',') {
         pos++;
@@ -298,7 +303,7 @@ function parseSampleLine(line: string, lineNo: number): Sample {
   if (fields.length > 2) throw new TextParseError(lineNo, `unexpected text after the value of ${shown}: ${quoteExcerpt(fields.slice(2).join(' '))}`);
   const value = parseFloatStrict(fields[0]!);
   if (value === undefined) throw new TextParseError(lineNo, `invalid value ${quoteExcerpt(fields[0]!)} for ${shown}`);
-  const sample: Sample = { name, labels, value };
+  const sample: Sample = { name, labels: labels ?? NO_LABELS, value };
   if (fields.length === 2) {
     if (!/^-?\d+$/.test(fields[1]!)) throw new TextParseError(lineNo, `invalid timestamp ${quoteExcerpt(fields[1]!)} for ${shown}`);
     sample.timestampMs = Number(fields[1]);
