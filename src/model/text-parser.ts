@@ -1,28 +1,22 @@
 import { quoteExcerpt } from '../excerpt.ts';
+import { ReasonedError } from '../reasoned-error.ts';
 import { belongsToFamily, LABEL_NAME_RE, METRIC_NAME_RE, METRIC_TYPES, labelsKey } from './family.ts';
 import type { Labels, MetricFamily, MetricType, Sample } from './family.ts';
 import { parseFloatStrict } from './format-float.ts';
 
-/** A text-format error, with the 1-based line it was found on. */
-export class TextParseError extends Error {
+/** A text-format error, with the 1-based line it was found on; reason `parse` (syntax), `invalid_utf8` or `line_length`. */
+export class TextParseError extends ReasonedError {
   readonly line: number;
-  /** The kind of failure, as counted: `parse` (syntax), `invalid_utf8`, `line_length`. */
-  readonly reason: string;
   constructor(line: number, message: string, reason = 'parse') {
-    super(`line ${line}: ${message}`);
-    this.name = 'TextParseError';
+    super(reason, `line ${line}: ${message}`);
     this.line = line;
-    this.reason = reason;
   }
 }
 
-/** More of something than a configured limit allows; `reason` is the limit's config key. */
-export class LimitExceededError extends Error {
-  readonly reason: string;
+/** More of something than a configured limit allows; the reason is the limit's config key. */
+export class LimitExceededError extends ReasonedError {
   constructor(key: string, message: string) {
-    super(`${key} exceeded: ${message}`);
-    this.name = 'LimitExceededError';
-    this.reason = key;
+    super(key, `${key} exceeded: ${message}`);
   }
 }
 

@@ -15,6 +15,7 @@ import { ExpositionReader } from '../model/exposition-reader.ts';
 import { OPENMETRICS_CONTENT_TYPE } from '../model/openmetrics.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
 import type { Counter } from '../prom.ts';
+import { ReasonedError } from '../reasoned-error.ts';
 import { authorizationHeader, createDispatcher } from '../sinks/http-client.ts';
 import type { SelfMetrics } from './self.ts';
 import { SourceTimeoutError, type Collected, type Source } from './source.ts';
@@ -25,16 +26,6 @@ import { SourceTimeoutError, type Collected, type Source } from './source.ts';
  * at a few KB), far below what would strain the memory budget.
  */
 export const MAX_LINE_BYTES = 1024 * 1024;
-
-/** A scrape failure before parsing, with its reason as counted. */
-class ScrapeError extends Error {
-  readonly reason: string;
-  constructor(reason: string, message: string) {
-    super(message);
-    this.name = 'ScrapeError';
-    this.reason = reason;
-  }
-}
 
 /** Text format first (no conversion needed), OpenMetrics accepted, like Prometheus' scrape Accept header. */
 export const SCRAPE_ACCEPT = 'text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.75,application/openmetrics-text;version=0.0.1;q=0.5,*/*;q=0.1';
@@ -84,7 +75,7 @@ export class ExporterSource implements Source {
   private async scrape(signal: AbortSignal): Promise<Collected> {
     const res = await request(this.config.url, { method: 'GET', headers: this.headers, dispatcher: this.dispatcher, signal });
     try {
-      if (res.statusCode !== 200) throw new ScrapeError('http_status', `HTTP ${res.statusCode} from ${this.config.url}`);
+      if (res.statusCode !== 200) throw new ReasonedError('http_status', `HTTP ${res.statusCode} from ${this.config.url}`);
       const contentType = String(res.headers['content-type'] ?? 'text/plain');
       const reader = new ExpositionReader({
         format: contentType.startsWith(OPENMETRICS_CONTENT_TYPE) ? 'openmetrics' : 'text',
@@ -125,8 +116,8 @@ async function* gunzipped(compressed: AsyncIterable<Buffer>, limit: number): Asy
     body = gunzipSync(Buffer.concat(chunks), { maxOutputLength: limit });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw new ScrapeError('size_limit', `uncompressed body exceeds size_limit ${limit} bytes`);
-    throw new ScrapeError('gzip', `invalid gzip body: ${(err as Error).message}`);
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new ReasonedError('size_limit', `uncompressed body exceeds size_limit ${limit} bytes`);
+    throw new ReasonedError('gzip', `invalid gzip body: ${(err as Error).message}`);
   }
   yield body;
 }
@@ -134,6 +125,5 @@ async function* gunzipped(compressed: AsyncIterable<Buffer>, limit: number): Asy
 /** Why a scrape failed, as counted; undefined when the agent itself stopped it (shutdown). */
 function failureReason(err: unknown, signal: AbortSignal): string | undefined {
   if (signal.aborted) return signal.reason instanceof SourceTimeoutError ? 'timeout' : undefined;
-  const reason = (err as { reason?: unknown } | undefined)?.reason;
-  return typeof reason === 'string' ? reason : 'request';
+  return err instanceof ReasonedError ? err.reason : 'request';
 }
