@@ -92,12 +92,13 @@ function peakRssBytes(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
-function startAgent(instance: string, exporters: string): { agent: ChildProcess; log: () => string } {
+/** Interval and timeout are generous: the outcome is asserted, not the speed (the machine may be busy). */
+function startAgent(instance: string, exporters: string, intervalSeconds: number): { agent: ChildProcess; log: () => string } {
   const configFile = path.join(dir, `${instance}.ini`);
   writeFileSync(configFile, `
 [agent]
-interval = 2s
-timeout = 1500ms
+interval = ${intervalSeconds}s
+timeout = ${intervalSeconds - 1}s
 state_dir = ${dir}/state-${instance}
 log_level = info
 [identity]
@@ -122,7 +123,7 @@ async function stopAgent(agent: ChildProcess): Promise<void> {
   await exited;
 }
 
-test('hostile exporters are refused inside the memory budget while host and self keep pushing every cycle', { skip, timeout: 180_000 }, async () => {
+test('hostile exporters are refused inside the memory budget while host and self keep pushing every cycle', { skip, timeout: 300_000 }, async () => {
   const instance = 'hostile-box';
   const { agent, log } = startAgent(instance, `
 [exporter.million]
@@ -131,12 +132,12 @@ url = ${hostileUrl}/million
 url = ${hostileUrl}/long-line
 [exporter.uuids]
 url = ${hostileUrl}/uuids
-`);
+`, 5);
   try {
     await waitFor('the hostile exporters pushed with up=0', async () => {
       const all = await groups();
       return ['million', 'long-line', 'uuids'].every((job) => familyValues(groupOf(all, instance, job), 'up')[0]?.value === 0);
-    }, { timeoutMs: 60_000, intervalMs: 200 });
+    }, { timeoutMs: 120_000, intervalMs: 200 });
 
     // Host and self groups are pushed again and again: consecutive cycles, none starved.
     const pushTimes = (all: Group[], job: string): number => familyValues(groupOf(all, instance, job), 'push_time_seconds')[0]?.value ?? 0;
@@ -145,23 +146,27 @@ url = ${hostileUrl}/uuids
       const all = await groups();
       for (const job of ['node', 'edgepush'] as const) if (pushTimes(all, job) > 0) seen[job].add(pushTimes(all, job));
       return seen.node.size >= 5 && seen.edgepush.size >= 5;
-    }, { timeoutMs: 60_000, intervalMs: 200 });
-    const all = await groups();
+    }, { timeoutMs: 120_000, intervalMs: 200 });
+    let all = await groups();
     assert.equal(familyValues(groupOf(all, instance, 'node'), 'up')[0]?.value, 1);
     assert.ok(familyValues(groupOf(all, instance, 'node'), 'node_load1').length === 1, 'host samples pushed');
     assert.equal(familyValues(groupOf(all, instance, 'million'), 'a0').length, 0, 'nothing of a refused scrape is pushed');
 
-    const failures = familyValues(groupOf(all, instance, 'edgepush'), 'edgepush_exporter_scrape_failures_total');
-    const failed = (exporter: string, reason: string): boolean => failures.some((f) => f.labels['exporter'] === exporter && f.labels['reason'] === reason && f.value >= 1);
-    assert.ok(failed('million', 'sample_limit'), JSON.stringify(failures));
-    assert.ok(failed('uuids', 'sample_limit'), JSON.stringify(failures));
-    assert.ok(failed('long-line', 'line_length'), JSON.stringify(failures));
+    const failures = (exporter: string, reason: string): number =>
+      familyValues(groupOf(all, instance, 'edgepush'), 'edgepush_exporter_scrape_failures_total').find((f) => f.labels['exporter'] === exporter && f.labels['reason'] === reason)?.value ?? 0;
+    const expected = { million: 'sample_limit', uuids: 'sample_limit', 'long-line': 'line_length' };
+    await waitFor('each failure counted with its reason', async () => {
+      all = await groups();
+      return Object.entries(expected).every(([exporter, reason]) => failures(exporter, reason) >= 1);
+    }, { timeoutMs: 60_000, intervalMs: 200 });
 
     const text = log();
     assert.doesNotMatch(text, /cycle skipped|no time left/);
     for (const line of text.split('\n')) assert.ok(line.length < 1024, `log line of ${line.length} characters: ${line.slice(0, 200)}`);
-    for (const source of ['exporter.million', 'exporter.uuids', 'exporter.long-line']) {
-      assert.equal(text.match(new RegExp(`msg=failing source=${source} `, 'g'))?.length, 1, `${source}'s failure logged once:\n${text}`);
+    for (const [exporter, reason] of Object.entries(expected)) {
+      const logged = text.match(new RegExp(`msg=failing source=exporter.${exporter} `, 'g'))?.length ?? 0;
+      // Once per change of state: only a scrape timing out in between (a very busy machine) changes it.
+      assert.ok(logged >= 1 && logged <= 1 + 2 * failures(exporter, 'timeout'), `${exporter}'s ${reason} failure logged ${logged} times:\n${text}`);
     }
 
     const peak = peakRssBytes(agent.pid!);
@@ -172,18 +177,18 @@ url = ${hostileUrl}/uuids
   }
 });
 
-test('with sample_limit raised, the 100k-series exporter is pushed', { skip, timeout: 180_000 }, async () => {
+test('with sample_limit raised, the 100k-series exporter is pushed', { skip, timeout: 300_000 }, async () => {
   const instance = 'raised-box';
   const { agent } = startAgent(instance, `
 [exporter.uuids]
 url = ${hostileUrl}/uuids
 sample_limit = 200000
-`);
+`, 10);
   try {
     const group = await waitFor('the uuids group with up=1', async () => {
       const g = groupOf(await groups(), instance, 'uuids');
       return familyValues(g, 'up')[0]?.value === 1 ? g : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+    }, { timeoutMs: 120_000, intervalMs: 500 });
     assert.equal(familyValues(group, 'app_sessions').length, 100_000);
     console.log(`agent peak RSS pushing 100k series: ${(peakRssBytes(agent.pid!) / 1024 / 1024).toFixed(1)} MiB`);
   } finally {
