@@ -1,4 +1,4 @@
-import { quoteExcerpt } from '../excerpt.ts';
+import { cutExcerpt, quoteExcerpt } from '../excerpt.ts';
 import { ReasonedError } from '../reasoned-error.ts';
 import { belongsToFamily, LABEL_NAME_RE, METRIC_NAME_RE, METRIC_TYPES, labelsKey } from './family.ts';
 import type { Labels, MetricFamily, MetricType, Sample } from './family.ts';
@@ -324,7 +324,7 @@ function unescapeHelp(text: string, lineNo: number): string {
 
 /** A metric or label name, already valid (nothing to escape), cut if it is very long. */
 function shortName(name: string): string {
-  return name.length <= MAX_NAME_IN_ERROR ? name : `${name.slice(0, MAX_NAME_IN_ERROR)}... (${name.length} characters)`;
+  return cutExcerpt(name, MAX_NAME_IN_ERROR);
 }
 
 /** A series as in an error: its name and up to a few labels, each value a bounded excerpt. */
