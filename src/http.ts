@@ -12,6 +12,7 @@ import type { Dispatcher } from 'undici';
 import Agent from 'undici/lib/dispatcher/agent.js';
 import DispatcherClass from 'undici/lib/dispatcher/dispatcher.js';
 import dispatcherApi from 'undici/lib/api/index.js';
+import { ReasonedError } from './reasoned-error.ts';
 
 // What undici's index does for every dispatcher: request(), connect() ... as
 // methods (ProxyAgent itself calls connect() on its proxy client).
@@ -30,21 +31,26 @@ export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' |
 let sharedAgent: Dispatcher | undefined;
 
 /**
- * A response body, refused past `limit` bytes (as declared by
- * content-length, or as counted) without reading the rest; `limitName`
- * names the limit in the error (e.g. the config key).
+ * A response body's chunks as they arrive, refused past `limit` bytes (as
+ * declared by content-length, or as counted) without reading the rest;
+ * `limitName` names the limit in the error and is its reason (e.g. the config key).
  */
-export async function readBodyLimited(res: Dispatcher.ResponseData, limit: number, limitName: string): Promise<Buffer> {
+export async function* limitedBody(res: Dispatcher.ResponseData, limit: number, limitName: string): AsyncGenerator<Buffer> {
   const declared = Number(res.headers['content-length'] ?? NaN);
-  if (declared > limit) throw new Error(`body of ${declared} bytes exceeds ${limitName} ${limit}`);
-  const chunks: Buffer[] = [];
+  if (declared > limit) throw new ReasonedError(limitName, `body of ${declared} bytes exceeds ${limitName} ${limit}`);
   let size = 0;
   for await (const chunk of res.body) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new Error(`body exceeds ${limitName} ${limit} bytes`);
-    chunks.push(chunk as Buffer);
+    if (size > limit) throw new ReasonedError(limitName, `body exceeds ${limitName} ${limit} bytes`);
+    yield chunk as Buffer;
   }
-  return Buffer.concat(chunks, size);
+}
+
+/** The whole body under a limit, as limitedBody. */
+export async function readBodyLimited(res: Dispatcher.ResponseData, limit: number, limitName: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of limitedBody(res, limit, limitName)) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
 
 /** undici's request(url, options) for an absolute URL. */

@@ -2,6 +2,8 @@
  * logfmt lines on stderr (journald keeps them), quiet by default: only
  * warnings and errors unless the level is lowered.
  */
+import { quoteInput } from './quote.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 export const LOG_LEVELS = Object.keys(RANK) as LogLevel[];
@@ -41,7 +43,7 @@ export function formatLogfmtValue(value: unknown): string {
   else if (value === undefined) s = '';
   else if (typeof value === 'object' && value !== null) s = JSON.stringify(value);
   else s = String(value);
-  return s === '' || /[\s"=\\]/.test(s) || /[^\x20-\x7e]/.test(s) ? JSON.stringify(s) : s;
+  return s === '' || /[\s"=\\]/.test(s) || /[^\x20-\x7e]/.test(s) ? quoteInput(s, Infinity) : s;
 }
 
 export function createLogger(base: LogFields = {}): Logger {

@@ -7,6 +7,7 @@ import { configFingerprint } from './fingerprint.ts';
 import type { LogLevel } from '../log.ts';
 import { LOG_LEVELS } from '../log.ts';
 import { LABEL_NAME_RE } from '../model/family.ts';
+import type { ParseLimits } from '../model/text-parser.ts';
 import { COLLECTORS } from '../sources/host/registry.ts';
 import { hostConfigFromFlags, hostFlagSpecs } from '../sources/host/host-flags.ts';
 import type { HostSourceConfig } from '../sources/host/host-source.ts';
@@ -56,6 +57,8 @@ export interface ExporterConfig {
   /** The whole scrape, seconds. */
   timeoutSeconds: number;
   sizeLimitBytes: number;
+  /** sample_limit and the label limits (0: none). */
+  limits: Required<ParseLimits>;
   /** Anchored; applied to family names. */
   metricKeep?: RegExp;
   metricDrop?: RegExp;
@@ -142,6 +145,10 @@ export const EXPORTER_KEYS: readonly KeySpec[] = [
   { key: 'url', kind: 'url', connection: true, help: 'The metrics URL, e.g. http://127.0.0.1:9113/metrics. Required.' },
   { key: 'job', kind: 'label_value', help: 'The job label; default the section name.' },
   { key: 'size_limit', kind: 'bytes', default: '10MiB', min: '1KiB', max: '100MiB', help: 'Largest body accepted (compressed and uncompressed); larger means up=0. At most 100MiB: a body is parsed in memory, at many times its size.' },
+  { key: 'sample_limit', kind: 'int', default: '50000', min: '1', max: '10000000', zeroDisables: true, help: 'More samples than this (after metric_keep/metric_drop) fails the scrape (up=0) as soon as the parse gets there; 0: no limit.' },
+  { key: 'label_limit', kind: 'int', default: '0', min: '1', max: '1000', zeroDisables: true, help: 'More labels than this on one sample fails the scrape; 0: no limit.' },
+  { key: 'label_name_length_limit', kind: 'int', default: '0', min: '1', max: '65536', zeroDisables: true, help: 'A label name longer than this many bytes fails the scrape; 0: no limit.' },
+  { key: 'label_value_length_limit', kind: 'int', default: '0', min: '1', max: '1048576', zeroDisables: true, help: 'A label value longer than this many bytes fails the scrape; 0: no limit.' },
   { key: 'metric_keep', kind: 'regex', help: 'Keep only the families whose name matches (anchored regex).' },
   { key: 'metric_drop', kind: 'regex', help: 'Drop the families whose name matches (anchored regex); applied after metric_keep.' },
   { key: 'label.', kind: 'label_value', help: 'label.<name> = <value>: a label added to every sample of this exporter.' },
@@ -439,6 +446,7 @@ function readExporter(r: SectionReader, name: string, agent: AgentSettings): Exp
     url: url.href,
     timeoutSeconds: http.timeoutSeconds,
     sizeLimitBytes: r.bytes('size_limit')!,
+    limits: { sampleLimit: r.int('sample_limit')!, labelLimit: r.int('label_limit')!, labelNameLengthLimit: r.int('label_name_length_limit')!, labelValueLengthLimit: r.int('label_value_length_limit')! },
     labels,
     http,
   };

@@ -39,7 +39,7 @@ export function buildSources(config: AgentConfig, self: SelfMetrics, running: re
   for (const e of config.exporters) {
     const fingerprint = configFingerprint(e);
     const kept = running.find((s) => s.id === `exporter.${e.name}` && s.fingerprint === fingerprint);
-    sources.push(kept ?? new ExporterSource(e));
+    sources.push(kept ?? new ExporterSource(e, self));
   }
   if (config.self.enabled) sources.push(new SelfSource(self, config.self.job, config.agent.timeoutSeconds));
   return sources;

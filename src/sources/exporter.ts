@@ -2,19 +2,30 @@
  * A local exporter, scraped like Prometheus does: keep-alive (one undici pool
  * per exporter), gzip, a body size limit, Accept negotiation of the text
  * format and OpenMetrics (converted), the strict parser (so duplicates and
- * garbage are refused, never pushed), then metric_keep/metric_drop and the
- * extra labels.
+ * garbage are refused, never pushed) fed as the body arrives, metric_keep/
+ * metric_drop and Prometheus' sample and label limits applied while parsing
+ * (a body past a limit is refused before it is all read), then the extra
+ * labels.
  */
 import { gunzipSync } from 'node:zlib';
-import { readBodyLimited, request, type Dispatcher } from '../http.ts';
+import { limitedBody, request, type Dispatcher } from '../http.ts';
 import type { ExporterConfig } from '../config/config.ts';
 import { configFingerprint } from '../config/fingerprint.ts';
-import type { MetricFamily } from '../model/family.ts';
-import { OPENMETRICS_CONTENT_TYPE, parseOpenMetrics } from '../model/openmetrics.ts';
+import { ExpositionReader } from '../model/exposition-reader.ts';
+import { OPENMETRICS_CONTENT_TYPE } from '../model/openmetrics.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
-import { parseText } from '../model/text-parser.ts';
+import type { Counter } from '../prom.ts';
+import { ReasonedError } from '../reasoned-error.ts';
 import { authorizationHeader, createDispatcher } from '../sinks/http-client.ts';
-import { countSamples, type Collected, type Source } from './source.ts';
+import type { SelfMetrics } from './self.ts';
+import { SourceTimeoutError, type Collected, type Source } from './source.ts';
+
+/**
+ * Longest line of a body: a longer one fails the scrape as soon as this much
+ * of it arrived. Far above any real line (Prometheus users cap label values
+ * at a few KB), far below what would strain the memory budget.
+ */
+export const MAX_LINE_BYTES = 1024 * 1024;
 
 /** Text format first (no conversion needed), OpenMetrics accepted, like Prometheus' scrape Accept header. */
 export const SCRAPE_ACCEPT = 'text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.75,application/openmetrics-text;version=0.0.1;q=0.5,*/*;q=0.1';
@@ -27,9 +38,14 @@ export class ExporterSource implements Source {
   private readonly config: ExporterConfig;
   private readonly dispatcher: Dispatcher;
   private readonly headers: Record<string, string>;
+  private readonly failures: Counter<'exporter' | 'reason'> | undefined;
+  private readonly keepFamily: (name: string) => boolean;
 
-  constructor(config: ExporterConfig) {
+  constructor(config: ExporterConfig, metrics?: SelfMetrics) {
     this.config = config;
+    this.failures = metrics?.exporterScrapeFailures;
+    const { metricKeep, metricDrop } = config;
+    this.keepFamily = (name) => (!metricKeep || metricKeep.test(name)) && !(metricDrop && metricDrop.test(name));
     this.id = `exporter.${config.name}`;
     this.job = config.job;
     this.timeoutSeconds = config.timeoutSeconds;
@@ -46,35 +62,33 @@ export class ExporterSource implements Source {
   }
 
   async collect(signal: AbortSignal): Promise<Collected> {
-    const { text: body, contentType } = await this.fetch(signal);
-    // Prometheus accepts a last line without its newline; the strict parser (made to guard pushes) does not.
-    const text = body.length > 0 && !body.endsWith('\n') ? body + '\n' : body;
-    const all = contentType.startsWith(OPENMETRICS_CONTENT_TYPE) ? parseOpenMetrics(text) : parseText(text);
-    return { families: this.filter(all), samplesScraped: countSamples(all) };
+    try {
+      return await this.scrape(signal);
+    } catch (err) {
+      const reason = failureReason(err, signal);
+      if (reason) this.failures?.inc({ exporter: this.config.name, reason });
+      throw err;
+    }
   }
 
-  private filter(all: MetricFamily[]): MetricFamily[] {
-    const { metricKeep, metricDrop, labels } = this.config;
-    const kept = all.filter((f) => (!metricKeep || metricKeep.test(f.name)) && !(metricDrop && metricDrop.test(f.name)));
-    return applyTargetLabels(kept, labels, true);
-  }
-
-  private async fetch(signal: AbortSignal): Promise<{ text: string; contentType: string }> {
-    const limit = this.config.sizeLimitBytes;
+  /** The body is parsed as it arrives: a limit or a syntax error stops reading it. */
+  private async scrape(signal: AbortSignal): Promise<Collected> {
     const res = await request(this.config.url, { method: 'GET', headers: this.headers, dispatcher: this.dispatcher, signal });
     try {
-      if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} from ${this.config.url}`);
-      let body = await readBodyLimited(res, limit, 'size_limit');
-      if (String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') {
-        try {
-          // Synchronous: see the note on gzip in sinks/pushgateway.ts (thread-pool zlib fragments RSS).
-          body = gunzipSync(body, { maxOutputLength: limit });
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          throw new Error(code === 'ERR_BUFFER_TOO_LARGE' ? `uncompressed body exceeds size_limit ${limit} bytes` : `invalid gzip body: ${(err as Error).message}`);
-        }
-      }
-      return { text: body.toString('utf8'), contentType: String(res.headers['content-type'] ?? 'text/plain') };
+      if (res.statusCode !== 200) throw new ReasonedError('http_status', `HTTP ${res.statusCode} from ${this.config.url}`);
+      const contentType = String(res.headers['content-type'] ?? 'text/plain');
+      const reader = new ExpositionReader({
+        format: contentType.startsWith(OPENMETRICS_CONTENT_TYPE) ? 'openmetrics' : 'text',
+        maxLineBytes: MAX_LINE_BYTES,
+        limits: this.config.limits,
+        keepFamily: this.keepFamily,
+      });
+      const body = limitedBody(res, this.config.sizeLimitBytes, 'size_limit');
+      const gzip = String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
+      for await (const chunk of gzip ? gunzipped(body, this.config.sizeLimitBytes) : body) reader.write(chunk);
+      // Prometheus accepts a last line without its newline; the reader takes it as a line.
+      const { families, samplesScraped } = reader.end();
+      return { families: applyTargetLabels(families, this.config.labels, true), samplesScraped };
     } finally {
       // Stops a body we did not read to its end; the abort this raises on the stream is expected.
       if (!res.body.readableEnded) {
@@ -87,4 +101,29 @@ export class ExporterSource implements Source {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/**
+ * The inflated body, under the same limit. Synchronous, in one piece: see the
+ * note on gzip in sinks/pushgateway.ts (thread-pool zlib fragments RSS); the
+ * limit bounds the buffer, and the reader still stops at the first limit.
+ */
+async function* gunzipped(compressed: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of compressed) chunks.push(chunk);
+  let body: Buffer;
+  try {
+    body = gunzipSync(Buffer.concat(chunks), { maxOutputLength: limit });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new ReasonedError('size_limit', `uncompressed body exceeds size_limit ${limit} bytes`);
+    throw new ReasonedError('gzip', `invalid gzip body: ${(err as Error).message}`);
+  }
+  yield body;
+}
+
+/** Why a scrape failed, as counted; undefined when the agent itself stopped it (shutdown). */
+function failureReason(err: unknown, signal: AbortSignal): string | undefined {
+  if (signal.aborted) return signal.reason instanceof SourceTimeoutError ? 'timeout' : undefined;
+  return err instanceof ReasonedError ? err.reason : 'request';
 }

@@ -62,7 +62,7 @@ function outOfRange(spec: KeySpec): string[] {
   const max = parseIn(spec.kind, spec.max!);
   const below = spec.kind === 'int' ? min - 1 : min / 2;
   const values = [`${max * 2}${unit}`];
-  if (spec.kind === 'int' ? below >= 0 || !spec.zeroDisables : min > 0 && !spec.zeroDisables) values.push(`${below}${unit}`);
+  if (spec.kind === 'int' ? below > 0 || !spec.zeroDisables : min > 0 && !spec.zeroDisables) values.push(`${below}${unit}`);
   if (min > 0 && !spec.zeroDisables) values.push('0');
   if (spec.kind === 'duration' && parseGoDuration('30d') > max) values.push('30d');
   return values;

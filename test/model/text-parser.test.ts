@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { parseText, TextParseError } from '../../src/model/text-parser.ts';
+import { LimitExceededError, parseText, TextParseError, type ParseOptions } from '../../src/model/text-parser.ts';
 import { encodeText } from '../../src/model/text-encoder.ts';
 
 const good = `# HELP http_requests_total The total number of HTTP requests.
@@ -103,4 +103,46 @@ test('parsed samples stay small in memory: label values are slices, not one cons
   assert.equal(families[0]!.samples.length, n);
   // ~250 bytes measured; appending label values character by character took ~790.
   assert.ok(perSeries < 450, `${perSeries.toFixed(0)} bytes of heap per parsed series`);
+});
+
+function exceeds(text: string, options: ParseOptions, key: string, pattern: RegExp): void {
+  assert.throws(() => parseText(text, options), (err: unknown) => {
+    assert.ok(err instanceof LimitExceededError, `expected LimitExceededError, got ${String(err)}`);
+    assert.equal(err.reason, key);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+test('sample and label limits, as Prometheus applies them (0: none)', () => {
+  const three = 'a{x="1"} 1\na{x="2"} 1\nb 1\n';
+  assert.equal(parseText(three, { limits: { sampleLimit: 3 } }).length, 2);
+  assert.equal(parseText(three, { limits: { sampleLimit: 0 } }).length, 2);
+  exceeds(three, { limits: { sampleLimit: 2 } }, 'sample_limit', /^sample_limit exceeded: more than 2 samples/);
+  exceeds('# TYPE a gauge\n# TYPE b gauge\n# TYPE c gauge\n', { limits: { sampleLimit: 2 } }, 'sample_limit', /more than 2 metric families/);
+
+  const labelled = 'a{x="1",yy="2"} 1\nb{x="ü"} 1\n';
+  assert.equal(parseText(labelled, { limits: { labelLimit: 2, labelNameLengthLimit: 2, labelValueLengthLimit: 2 } }).length, 2);
+  exceeds(labelled, { limits: { labelLimit: 1 } }, 'label_limit', /a has 2 labels, more than 1/);
+  exceeds(labelled, { limits: { labelNameLengthLimit: 1 } }, 'label_name_length_limit', /label name yy of a is 2 bytes long, more than 1/);
+  exceeds(labelled, { limits: { labelValueLengthLimit: 1 } }, 'label_value_length_limit', /the value of label x of b is 2 bytes long, more than 1/);
+});
+
+test('families dropped by keepFamily are checked for syntax only: not kept, not counted, duplicates allowed', () => {
+  const text = '# TYPE big gauge\nbig{x="1"} 1\nbig{x="1"} 2\nbig{x="2"} 3\nsmall 1\n';
+  const parser = { limits: { sampleLimit: 1 }, keepFamily: (name: string) => name !== 'big' };
+  assert.deepEqual(parseText(text, parser).map((f) => f.name), ['small']);
+  assert.throws(() => parseText('# TYPE big gauge\nbig{x="1} 1\n', parser), /line 2: unterminated/);
+});
+
+test('errors quote at most a short excerpt of the input, escaped', () => {
+  const long = 'n'.repeat(1_000_000);
+  for (const text of [`# HELP ${long}\u0007 x\n`, `${long} 1\n${long} 1\n`, `a{${long}-="1"} 1\n`, `# TYPE a ${long}\u001b\n`, `a{x="1"} 1 2 ${long}\n`]) {
+    assert.throws(() => parseText(text), (err: unknown) => {
+      assert.ok(err instanceof TextParseError, String(err));
+      assert.ok(err.message.length < 300, `${err.message.length} characters: ${err.message.slice(0, 200)}`);
+      assert.doesNotMatch(err.message, /[\u0000-\u001f\u007f-\u009f]/);
+      return true;
+    });
+  }
 });

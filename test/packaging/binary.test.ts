@@ -120,7 +120,7 @@ describe('self-contained executable', () => {
     assert.match(bad.stderr, /unknown command "no-such-command"/);
   });
 
-  test('two exporters near the default size limit at once are pushed: the baked V8 heap cap leaves room for them', async (t) => {
+  test('two exporters near the default size limit at once are pushed (sample_limit raised): the baked V8 heap cap leaves room for them', async (t) => {
     const missing = missingPeers('pushgateway');
     if (missing) {
       t.skip(missing);
@@ -138,7 +138,7 @@ describe('self-contained executable', () => {
     writeFileSync(
       config,
       `[agent]\ninterval = 1h\nsplay = false\nstate_dir = ${work}/big-state\n[host]\nenabled = false\n` +
-        `[exporter.big1]\nurl = http://127.0.0.1:${port}/metrics\n[exporter.big2]\nurl = http://127.0.0.1:${port}/metrics\n` +
+        `[exporter.big1]\nurl = http://127.0.0.1:${port}/metrics\nsample_limit = 100000\n[exporter.big2]\nurl = http://127.0.0.1:${port}/metrics\nsample_limit = 100000\n` +
         `[pushgateway.test]\nurl = ${gateway.url}\ntimeout = 60s\n`,
     );
     const agent = spawn(x64, ['run', `--config.file=${config}`, `--config.defaults=${work}/none.ini`], { cwd: emptyDir, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { gzipSync } from 'node:zlib';
 import { configFromText } from '../../src/config/config.ts';
 import { ExporterSource } from '../../src/sources/exporter.ts';
+import { SelfMetrics } from '../../src/sources/self.ts';
 import { runSource } from '../../src/sources/source.ts';
 import type { SourceResult } from '../../src/sinks/sink.ts';
 
@@ -44,13 +45,13 @@ routes.set('/slow', () => {
   /* never answers */
 });
 
-function exporter(pathName: string, extra = ''): ExporterSource {
-  const config = configFromText(`[agent]\ninterval = 5s\ntimeout = 1s\n[exporter.x]\nurl = ${base}${pathName}\nsize_limit = 4KiB\n${extra}`);
-  return new ExporterSource(config.exporters[0]!);
+function exporter(pathName: string, extra = '', sizeLimit = '4KiB', metrics?: SelfMetrics): ExporterSource {
+  const config = configFromText(`[agent]\ninterval = 5s\ntimeout = 1s\n[exporter.x]\nurl = ${base}${pathName}\nsize_limit = ${sizeLimit}\n${extra}`);
+  return new ExporterSource(config.exporters[0]!, metrics);
 }
 
-async function scrape(pathName: string, extra = ''): Promise<SourceResult> {
-  const source = exporter(pathName, extra);
+async function scrape(pathName: string, extra = '', sizeLimit?: string, metrics?: SelfMetrics): Promise<SourceResult> {
+  const source = exporter(pathName, extra, sizeLimit, metrics);
   try {
     return await runSource(source, new AbortController().signal);
   } finally {
@@ -123,4 +124,74 @@ test('connection refused: up=0', async () => {
   const r = await runSource(new ExporterSource(config.exporters[0]!), new AbortController().signal);
   assert.equal(r.up, false);
   assert.match(r.error ?? '', /ECONNREFUSED/);
+});
+
+// A body that never ends (1000 series a chunk), written only as fast as the client reads it.
+let endlessServed = 0;
+routes.set('/endless', (_req, res) => {
+  let closed = false;
+  res.on('close', () => (closed = true));
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+  let i = 0;
+  const pump = (): void => {
+    while (!closed) {
+      let chunk = '';
+      for (const end = i + 1000; i < end; i++) chunk += `e${i} 0\n`;
+      endlessServed += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+  };
+  pump();
+});
+routes.set('/labels', (_req, res) => res.writeHead(200).end('a{x="1",yy="2",z="3"} 1\n'));
+routes.set('/bad-utf8', (_req, res) => res.writeHead(200).end(Buffer.concat([Buffer.from('ok 1\na{x="'), Buffer.from([0xff, 0xfe]), Buffer.from('"} 1\n')])));
+routes.set('/bad-utf8-om', (_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/openmetrics-text; version=1.0.0' });
+  res.end(Buffer.concat([Buffer.from('# HELP a h'), Buffer.from([0xc3]), Buffer.from('\na 1\n# EOF\n')]));
+});
+routes.set('/long-line', (_req, res) => res.writeHead(200).end(`a{x="\u0007\u001b[2J${'y'.repeat(8_000_000)}"} 1\n`));
+
+test('sample_limit: more samples fails the scrape with the reason, counted, and the body stops being read', async () => {
+  const metrics = new SelfMetrics();
+  // A generous timeout: the outcome, not the speed, is asserted.
+  const r = await scrape('/endless', 'sample_limit = 1000\ntimeout = 4s\n', '100MiB', metrics);
+  assert.equal(r.up, false);
+  assert.equal(r.error, 'sample_limit exceeded: more than 1000 samples (the rest of the body is not read)');
+  assert.equal(value(r, 'up'), 0);
+  // What the socket buffers held at most; not the gigabyte the size limit would have let through.
+  assert.ok(endlessServed < 64 * 1024 * 1024, `${endlessServed} bytes served`);
+  assert.equal((await metrics.exporterScrapeFailures.get()).values.find((v) => v.labels.exporter === 'x' && v.labels.reason === 'sample_limit')?.value, 1);
+});
+
+test('sample_limit counts the samples metric_keep/metric_drop keep, as Prometheus counts after relabelling', async () => {
+  assert.match((await scrape('/text', 'sample_limit = 1\n')).error ?? '', /sample_limit exceeded/);
+  const kept = await scrape('/text', 'sample_limit = 1\nmetric_keep = go_.*\n');
+  assert.equal(kept.up, true, kept.error);
+  assert.equal(value(kept, 'scrape_samples_scraped'), 3);
+});
+
+test('label limits fail the scrape with the reason', async () => {
+  assert.equal((await scrape('/labels', 'label_limit = 3\nlabel_name_length_limit = 2\nlabel_value_length_limit = 1\n')).up, true);
+  assert.match((await scrape('/labels', 'label_limit = 2\n')).error ?? '', /^label_limit exceeded: a has 3 labels, more than 2$/);
+  assert.match((await scrape('/labels', 'label_name_length_limit = 1\n')).error ?? '', /^label_name_length_limit exceeded/);
+  const metrics = new SelfMetrics();
+  await scrape('/labels', 'label_value_length_limit = 0\nlabel_limit = 1\n', undefined, metrics);
+  assert.equal((await metrics.exporterScrapeFailures.get()).values[0]?.labels.reason, 'label_limit');
+});
+
+test('a label value or HELP that is not UTF-8 fails the scrape, as in Prometheus (not pushed with U+FFFD)', async () => {
+  const metrics = new SelfMetrics();
+  const r = await scrape('/bad-utf8', '', undefined, metrics);
+  assert.equal(r.up, false);
+  assert.match(r.error ?? '', /^line 2: invalid UTF-8/);
+  assert.equal((await metrics.exporterScrapeFailures.get()).values[0]?.labels.reason, 'invalid_utf8');
+  assert.match((await scrape('/bad-utf8-om')).error ?? '', /^line 1: invalid UTF-8 in HELP line/);
+});
+
+test('one 8 MB line fails the scrape early, with a short message free of control bytes', async () => {
+  const r = await scrape('/long-line', 'timeout = 4s\n', '10MiB');
+  assert.equal(r.up, false);
+  assert.equal(r.error, 'line 1: longer than 1048576 bytes (the rest of the body is not read)');
+  assert.ok(r.error.length < 1024);
+  assert.doesNotMatch(r.error, /[\u0000-\u001f\u007f-\u009f]/);
 });

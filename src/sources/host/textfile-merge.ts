@@ -10,6 +10,7 @@
 import { labelsKey, type Labels, type MetricFamily, type Sample } from '../../model/family.ts';
 import { formatFloat } from '../../model/format-float.ts';
 import type { Logger } from '../../log.ts';
+import { cutInput } from '../../quote.ts';
 
 export interface TextfileFamilies {
   /** The file's path as node_exporter names it (directory joined with the file name). */
@@ -52,7 +53,7 @@ function normalizeFamily(family: MetricFamily, log: Logger): MetricFamily {
     // A repeated series, or two made equal by filling in empty labels: the registry keeps the first.
     const identity = labelsKey(filled);
     if (seen.has(identity)) {
-      log.warn('textfile series dropped: it repeats an earlier series of its family', { metric: family.name, labels: filled });
+      log.warn('textfile series dropped: it repeats an earlier series of its family', { metric: cutInput(family.name), labels: cutInput(JSON.stringify(filled), 200) });
       continue;
     }
     seen.add(identity);

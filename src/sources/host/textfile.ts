@@ -6,12 +6,13 @@
  * node_textfile_mtime_seconds gives each file read successfully. Files are
  * parsed by the project's one parser, in its expfmt-lenient mode so that a
  * family continued after another one, or a repeated series (the first is
- * kept), is accepted as node_exporter accepts it.
+ * kept), is accepted as node_exporter accepts it; a label value that is not
+ * UTF-8 fails the file, as expfmt's parser does.
  */
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { MetricFamily } from '../../model/family.ts';
-import { parseText } from '../../model/text-parser.ts';
+import { readExposition } from '../../model/exposition-reader.ts';
 import type { Logger } from '../../log.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
 import { BadPatternError, goGlob } from './go-glob.ts';
@@ -107,15 +108,15 @@ async function readTextfile(file: string, log: Logger): Promise<TextfileResult> 
     return { error: new Error(`failed to open textfile data file ${JSON.stringify(file)}: ${(err as Error).message}`) };
   }
   try {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await handle.readFile('utf8');
+      bytes = await handle.readFile();
     } catch (err) {
       return { error: new Error(`failed to read textfile data from ${JSON.stringify(file)}: ${(err as Error).message}`) };
     }
     let families: MetricFamily[];
     try {
-      const parsed = parseText(text, { expfmtLenient: true });
+      const parsed = readExposition(bytes, { expfmtLenient: true, requireFinalNewline: true }).families;
       if (parsed.some((f) => f.samples.some((s) => s.timestampMs !== undefined))) {
         return { error: new Error(`textfile ${JSON.stringify(file)} contains unsupported client-side timestamps, skipping entire file`) };
       }

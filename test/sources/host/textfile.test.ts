@@ -111,3 +111,18 @@ test('a textfile family that clashes with a collector never displaces it nor dup
   assert.equal(run.byName.get('site_ok')!.samples[0]!.value, 1, 'the rest of the textfile output is kept');
   parseText(run.text); // a valid exposition: no duplicate series
 });
+
+test('bytes that are not UTF-8: a label value skips the file, as expfmt refuses it; a HELP or a comment does not', async () => {
+  const root = makeTree({ 'tf/good.prom': 'good 1\n' });
+  const bytes = (...parts: Array<string | number[]>): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p as string)));
+  writeFileSync(path.join(root, 'tf', 'a_label.prom'), bytes('bad_label{x="', [0xff, 0x41], '"} 1\n'));
+  writeFileSync(path.join(root, 'tf', 'b_help.prom'), bytes('# HELP odd_help h', [0xff], 'x\n# c', [0xfe], '\nodd_help 1\n'));
+  const { collectTextfiles } = await import('../../../src/sources/host/textfile.ts');
+  const families = await collectTextfiles([`${root}/tf`], quiet);
+  const byName = new Map(families.map((f) => [f.name, f]));
+  assert.equal(byName.get('node_textfile_scrape_error')!.samples[0]!.value, 1);
+  assert.equal(byName.get('bad_label'), undefined, 'the file is skipped whole, not read with U+FFFD');
+  assert.equal(byName.get('odd_help')!.help, 'h\uFFFDx');
+  assert.equal(byName.get('good')!.samples[0]!.value, 1);
+  assert.deepEqual(byName.get('node_textfile_mtime_seconds')!.samples.map((s) => path.basename(s.labels['file']!)), ['b_help.prom', 'good.prom']);
+});

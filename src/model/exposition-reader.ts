@@ -1,0 +1,100 @@
+/**
+ * An exposition (a scrape body, a textfile) parsed as its bytes arrive:
+ * split into lines at the byte level, each line checked for UTF-8 and length
+ * before it is decoded, then handed to the one text parser (through the
+ * OpenMetrics conversion when the body is OpenMetrics). Nothing holds more
+ * than one line of the input besides what the parser keeps.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { MetricFamily } from './family.ts';
+import { OpenMetricsLines } from './openmetrics.ts';
+import { TextParseError, TextParser, type LineSink, type ParseOptions } from './text-parser.ts';
+
+export interface ExpositionReaderOptions extends ParseOptions {
+  format?: 'text' | 'openmetrics';
+  /** A longer line fails the parse as soon as that many bytes of it arrived. */
+  maxLineBytes?: number;
+  /** A last line without its newline is an error (as parseText), not a line (as Prometheus takes it). */
+  requireFinalNewline?: boolean;
+}
+
+export interface Exposition {
+  families: MetricFamily[];
+  /** Samples exposed, before keepFamily (scrape_samples_scraped). */
+  samplesScraped: number;
+}
+
+const NEWLINE = 0x0a;
+
+export class ExpositionReader {
+  private readonly parser: TextParser;
+  private readonly openMetrics: OpenMetricsLines | undefined;
+  private readonly sink: LineSink;
+  private readonly maxLineBytes: number;
+  private readonly requireFinalNewline: boolean;
+  /** The start of a line whose newline has not arrived yet. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private lineNo = 0;
+
+  constructor(options: ExpositionReaderOptions = {}) {
+    const { format = 'text', maxLineBytes = Infinity, requireFinalNewline = false, ...parseOptions } = options;
+    this.parser = new TextParser(parseOptions);
+    this.openMetrics = format === 'openmetrics' ? new OpenMetricsLines(this.parser) : undefined;
+    this.sink = this.openMetrics ?? this.parser;
+    this.maxLineBytes = maxLineBytes;
+    this.requireFinalNewline = requireFinalNewline;
+  }
+
+  write(chunk: Buffer): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+      this.emit(this.completeLine(chunk.subarray(start, nl)));
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.checkLength(this.pendingBytes + rest.length);
+      this.pending.push(rest);
+      this.pendingBytes += rest.length;
+    }
+  }
+
+  end(): Exposition {
+    if (this.pendingBytes > 0) {
+      if (this.requireFinalNewline) throw new TextParseError(this.lineNo + 1, 'unexpected end of input: the last line has no trailing newline');
+      this.emit(this.completeLine(Buffer.alloc(0)));
+    }
+    this.openMetrics?.end();
+    return { families: this.parser.finish(), samplesScraped: this.parser.samplesScraped };
+  }
+
+  private completeLine(tail: Buffer): Buffer {
+    if (this.pendingBytes === 0) {
+      this.checkLength(tail.length);
+      return tail;
+    }
+    this.checkLength(this.pendingBytes + tail.length);
+    const line = Buffer.concat([...this.pending, tail]);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return line;
+  }
+
+  private checkLength(bytes: number): void {
+    if (bytes > this.maxLineBytes) throw new TextParseError(this.lineNo + 1, `longer than ${this.maxLineBytes} bytes (the rest of the body is not read)`, 'line_length');
+  }
+
+  private emit(bytes: Buffer): void {
+    const text = bytes.toString('utf8');
+    // U+FFFD is also a valid character: only then are the bytes checked.
+    this.sink.line(text, ++this.lineNo, !text.includes('\uFFFD') || isUtf8(bytes));
+  }
+}
+
+/** A whole exposition already in memory (a file). */
+export function readExposition(bytes: Buffer, options: ExpositionReaderOptions = {}): Exposition {
+  const reader = new ExpositionReader(options);
+  reader.write(bytes);
+  return reader.end();
+}
