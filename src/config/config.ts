@@ -13,6 +13,7 @@ import type { HostSourceConfig } from '../sources/host/host-source.ts';
 import type { OptionValue } from '../sources/host/options.ts';
 import { convertFlagValue, FlagError, type FlagSpec } from './flags.ts';
 import { readIdentity, IDENTITY_KEYS, type Identity } from './identity.ts';
+import { readTrustedKeys, verifyLayer, type TrustedKey } from './layer-signature.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseIniLayer, readLayers, DEFAULT_CONFIG_FILE, DEFAULT_DEFAULTS_FILE, type RawConfig } from './layers.ts';
@@ -81,6 +82,12 @@ export interface RemoteConfigSettings {
   http: HttpClientConfig;
   /** The last fetched layer that was valid: read at start (offline starts) and on reload. */
   cacheFile: string;
+  /** The box's instance, sent to the config server (X-Edgepush-Instance). */
+  instance: string;
+  /** When set, a layer is used only if signed by one of these (layer-signature.ts). */
+  trustedKeys?: TrustedKey[];
+  /** Cycles a new layer may break every push before the last known-good one comes back; 0: never. */
+  revertAfterFailedCycles: number;
 }
 
 export interface AgentConfig {
@@ -151,6 +158,8 @@ export const REMOTE_CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'url', kind: 'string', help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. The layer sits between defaults.ini and edgepush.ini, so the local files override it.' },
   { key: 'interval', kind: 'duration', default: '5m', help: 'How often the URL is fetched (with 10% jitter).' },
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '10s' } : k)),
+  { key: 'trusted_keys', kind: 'path', help: 'File of PEM ed25519 public keys: a layer is used only when signed by one of them (edgepush config sign). Unset: layers are not verified.' },
+  { key: 'revert_after_failed_cycles', kind: 'int', default: '4', help: 'Return to the last known-good layer when a new one makes every push that worked fail for this many cycles; 0 never reverts.' },
 ];
 
 const REMOTE_CACHE_FILE = 'remote-config.ini';
@@ -203,7 +212,7 @@ export function loadConfig(sources: ConfigSources = {}): AgentConfig {
     if (sources.remoteLayerText !== undefined) throw new ConfigError('remote configuration', 'remote_config', 'url', 'is not set');
     return local;
   }
-  if (sources.remoteLayerText !== undefined) return build(parseRemoteLayer(sources.remoteLayerText, remote.url));
+  if (sources.remoteLayerText !== undefined) return build(parseRemoteLayer(checkSignature(remote, sources.remoteLayerText, remote.url), remote.url));
   let text: string;
   try {
     text = readFileSync(remote.cacheFile, 'utf8');
@@ -212,12 +221,24 @@ export function loadConfig(sources: ConfigSources = {}): AgentConfig {
     return local;
   }
   try {
-    return build(parseRemoteLayer(text, `${remote.url} (cached in ${remote.cacheFile})`));
+    const origin = `${remote.url} (cached in ${remote.cacheFile})`;
+    return build(parseRemoteLayer(checkSignature(remote, text, origin), origin));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     local.remoteLayerError = err.message;
     return local;
   }
+}
+
+/** The layer, when trusted keys are set and it is signed by one of them: the cache is verified at every load, as a fetch is. */
+function checkSignature(remote: RemoteConfigSettings, text: string, origin: string): string {
+  if (!remote.trustedKeys) return text;
+  try {
+    verifyLayer(text, remote.trustedKeys);
+  } catch (err) {
+    throw new ConfigError(origin, 'remote_config', 'trusted_keys', (err as Error).message);
+  }
+  return text;
 }
 
 /** A fetched layer, refused when it sets what must stay local. */
@@ -307,7 +328,16 @@ function readRemoteConfig(r: SectionReader, instance: string, stateDir: string):
     throw r.error('url', `${JSON.stringify(template)} is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw r.error('url', `must be http or https, got ${url.protocol}`);
-  return { url: url.href, intervalSeconds: r.duration('interval')!, http: readHttpClientConfig(r, 10), cacheFile: path.join(stateDir, REMOTE_CACHE_FILE) };
+  const settings: RemoteConfigSettings = { url: url.href, intervalSeconds: r.duration('interval')!, http: readHttpClientConfig(r, 10), cacheFile: path.join(stateDir, REMOTE_CACHE_FILE), instance, revertAfterFailedCycles: r.int('revert_after_failed_cycles')! };
+  const keysFile = r.string('trusted_keys');
+  if (keysFile) {
+    try {
+      settings.trustedKeys = readTrustedKeys(keysFile);
+    } catch (err) {
+      throw r.error('trusted_keys', (err as Error).message);
+    }
+  }
+  return settings;
 }
 
 function readAgent(r: SectionReader): AgentSettings {
