@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runCli } from '../helpers/cli.ts';
 import { generateSigningKey, keyIdOf, layerVersion, LayerRefusal, readTrustedKeys, signLayer, stripEnvelope, verifyLayer, type RefusalReason, type TrustedKey } from '../../src/config/layer-signature.ts';
 
 const LAYER = '[pushgateway.central]\nurl = http://gw.example:9091\n';
@@ -119,3 +120,24 @@ function writeThen(file: string, content: Buffer): string {
   writeFileSync(file, content);
   return file;
 }
+
+test('edgepush config keygen and config sign: the operator workflow by the CLI', async (t) => {
+  const dir = tempDir(t);
+  const keyFile = path.join(dir, 'signing.pem');
+  const keygen = await runCli(['config', 'keygen', `--key=${keyFile}`]);
+  assert.equal(keygen.code, 0, keygen.stderr);
+  const trustedFile = writeThen(path.join(dir, 'trusted.pem'), Buffer.from(keygen.stdout));
+  const [trusted] = readTrustedKeys(trustedFile);
+  assert.match(keygen.stderr, new RegExp(`key id ${trusted!.id}`));
+  const layerFile = writeThen(path.join(dir, 'layer.ini'), Buffer.from(LAYER));
+  const signed = await runCli(['config', 'sign', `--key=${keyFile}`, '--version=42', layerFile]);
+  assert.equal(signed.code, 0, signed.stderr);
+  assert.equal(verifyLayer(signed.stdout, [trusted!]), 42);
+  assert.equal(stripEnvelope(signed.stdout), LAYER);
+  const noVersion = await runCli(['config', 'sign', `--key=${keyFile}`, layerFile]);
+  assert.equal(noVersion.code, 2);
+  assert.match(noVersion.stderr, /--version is required/);
+  const again = await runCli(['config', 'keygen', `--key=${keyFile}`]);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /cannot write .*signing\.pem: EEXIST/);
+});
