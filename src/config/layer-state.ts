@@ -101,17 +101,19 @@ export class LayerState {
 
   /** Records that the trial layer completed a cycle (once). */
   cycled(): void {
-    const stored = this.read();
-    if (!stored.trial || stored.trial.cycled) return;
-    stored.trial.cycled = true;
-    this.write(stored);
+    this.markTrial('cycled');
   }
 
   /** The process stops on request: an unfinished trial is not a crash. */
   stoppedCleanly(): void {
+    this.markTrial('stoppedCleanly');
+  }
+
+  /** Either mark settles the crash question, so neither is written once the layer has cycled. */
+  private markTrial(mark: 'cycled' | 'stoppedCleanly'): void {
     const stored = this.read();
     if (!stored.trial || stored.trial.cycled) return;
-    stored.trial.stoppedCleanly = true;
+    stored.trial[mark] = true;
     this.write(stored);
   }
 

@@ -46,12 +46,18 @@ test('never a version lower than the highest applied, nor that version with othe
   refused(new LayerState(cache), layer(6, 'b'), 'old_version');
 });
 
-test('a revert restores the known-good layer and refuses the bad version for good; a higher version is applied', (t) => {
+/** A box whose version 1 is known-good and whose version 2 (`body`) is on trial. */
+function knownGoodThenTrial(t: { after(fn: () => void): void }, body: string): { cache: string; state: LayerState } {
   const cache = path.join(stateDir(t), 'remote-config.ini');
   const state = new LayerState(cache);
   apply(state, layer(1));
   state.promote();
-  apply(state, layer(2, 'broken'));
+  apply(state, layer(2, body));
+  return { cache, state };
+}
+
+test('a revert restores the known-good layer and refuses the bad version for good; a higher version is applied', (t) => {
+  const { cache, state } = knownGoodThenTrial(t, 'broken');
   assert.deepEqual(state.revert(), identify(layer(2, 'broken')));
   assert.equal(readFileSync(cache, 'utf8'), layer(1), 'the known-good layer is back in the cache');
   assert.equal(state.trial(), undefined);
@@ -79,11 +85,7 @@ test('a layer replacing one still on trial is judged against the sinks the known
 });
 
 test('at start, a trial that never completed a cycle and was not stopped on request crashed the agent: reverted', (t) => {
-  const cache = path.join(stateDir(t), 'remote-config.ini');
-  const crashed = new LayerState(cache);
-  apply(crashed, layer(1));
-  crashed.promote();
-  apply(crashed, layer(2, 'crashes'));
+  const { cache } = knownGoodThenTrial(t, 'crashes');
   assert.deepEqual(new LayerState(cache).recoverFromCrash(), identify(layer(2, 'crashes')));
   assert.equal(readFileSync(cache, 'utf8'), layer(1));
   refused(new LayerState(cache), layer(2, 'crashes'), 'reverted');

@@ -9,18 +9,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { keyIdOf, signLayer } from '../../src/config/layer-signature.ts';
 import { identify, LayerState } from '../../src/config/layer-state.ts';
-import { startCli } from '../helpers/cli.ts';
-import { FIXTURE_PROC } from '../helpers/fixtures.ts';
+import { CliAgent, instanceGroups, pushedAfter as pushedAfterOn, serveLayer, writeRemoteConfigBox } from '../helpers/remote-config-agent.ts';
 import { freePort, missingPeers, startPushgateway, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -31,10 +27,8 @@ let gw: RunningServer;
 let layerServer: Server;
 let layer = '';
 const requests: IncomingHttpHeaders[] = [];
-let agent: ChildProcess | undefined;
-let agentLog = '';
+let agent: CliAgent;
 let dir: string;
-let configFile: string;
 let trustedFile: string;
 
 interface Key {
@@ -56,20 +50,8 @@ function gatewayLayer(url: string): string {
   return `[pushgateway.central]\nurl = ${url}\ntimeout = 500ms\nretries = 0\n`;
 }
 
-interface GatewayGroup {
-  labels: Record<string, string>;
-  push_time_seconds?: { metrics?: Array<{ value: string }> };
-  [metric: string]: unknown;
-}
-
-async function groups(): Promise<GatewayGroup[]> {
-  const body = (await (await fetch(`${gw.url}/api/v1/metrics`)).json()) as { data: GatewayGroup[] };
-  return body.data.filter((g) => g.labels['instance'] === INSTANCE);
-}
-
-async function pushedAfter(job: string, t: number): Promise<void> {
-  await waitFor(`a push of ${job} after ${t}`, async () => (await groups()).some((g) => g.labels['job'] === job && Number(g.push_time_seconds?.metrics?.[0]?.value ?? 0) > t), LONG);
-}
+const groups = () => instanceGroups(gw.url, INSTANCE);
+const pushedAfter = (job: string, t: number): Promise<void> => pushedAfterOn(gw.url, INSTANCE, job, t);
 
 /** The samples of one self metric as the gateway holds them: labels and value. */
 async function selfMetric(name: string): Promise<Array<{ labels: Record<string, string>; value: number }>> {
@@ -86,45 +68,24 @@ async function infoPushed(version: string, state: string): Promise<void> {
   await waitFor(`edgepush_remote_config_info{version="${version}",state="${state}"} on the gateway`, async () => (await selfMetric('edgepush_remote_config_info')).some((m) => m.labels['version'] === version && m.labels['state'] === state && m.value === 1), LONG);
 }
 
-function startAgent(): ChildProcess {
-  return startCli(['run', `--config.file=${configFile}`, `--config.defaults=${path.join(dir, 'none.ini')}`], (d) => (agentLog += d));
-}
-
-async function stopAgent(): Promise<void> {
-  const a = agent!;
-  const exited = once(a, 'exit');
-  a.kill('SIGTERM');
-  await exited;
-  assert.equal(a.exitCode, 0, agentLog.slice(-2000));
-}
-
 const cached = (): string => readFileSync(path.join(dir, 'state', 'remote-config.ini'), 'utf8');
 const trial = (): unknown => (JSON.parse(readFileSync(path.join(dir, 'state', 'remote-config.state.json'), 'utf8')) as { trial?: unknown }).trial;
 
 before(async () => {
   if (skip) return;
   gw = await startPushgateway();
-  layerServer = createServer((req, res) => {
-    requests.push(req.headers);
-    res.writeHead(200, { 'content-type': 'text/plain' }).end(layer);
-  });
-  layerServer.listen(0, '127.0.0.1');
-  await once(layerServer, 'listening');
+  const served = await serveLayer(() => layer, requests);
+  layerServer = served.server;
   dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-signed-'));
-  configFile = path.join(dir, 'edgepush.ini');
   trustedFile = path.join(dir, 'trusted.pem');
   writeFileSync(trustedFile, keyA.pem + keyB.pem);
   layer = signLayer(gatewayLayer(gw.url), keyA.privateKey, 1);
-  writeFileSync(
-    configFile,
-    `[agent]\ninterval = 1s\ntimeout = 700ms\nstate_dir = ${dir}/state\nlog_level = info\n[identity]\ninstance = ${INSTANCE}\n[host]\ncollector.disable-defaults = true\ncollector.loadavg = true\npath.procfs = ${FIXTURE_PROC}\n` +
-      `[remote_config]\nurl = http://127.0.0.1:${(layerServer.address() as AddressInfo).port}/edgepush/{instance}.ini\ninterval = 1s\ntrusted_keys = ${trustedFile}\nrevert_after_failed_cycles = 2\n`,
-  );
-  agent = startAgent();
+  agent = new CliAgent(writeRemoteConfigBox(dir, INSTANCE, served.url, `trusted_keys = ${trustedFile}\nrevert_after_failed_cycles = 2\n`));
+  agent.start();
 });
 
 after(async () => {
-  if (agent && agent.exitCode === null) agent.kill('SIGKILL');
+  agent?.kill();
   layerServer?.close();
   await gw?.stop();
 });
@@ -156,17 +117,17 @@ test('unsigned, tampered, wrong-key and replayed layers are refused and counted;
   }
   await pushedAfter('node', Date.now() / 1000);
   assert.equal(cached(), v2);
-  assert.match(agentLog, /msg=failing .*reason=unknown_key .*signed by key [0-9a-f]{16}, which is not among the trusted keys/);
+  assert.match(agent.log, /msg=failing .*reason=unknown_key .*signed by key [0-9a-f]{16}, which is not among the trusted keys/);
 });
 
 test('after a key rotation, a layer signed by the removed key is refused', { skip }, async () => {
   // Rotation: every layer is re-signed with B (version 2 is), then A leaves the trusted file.
   writeFileSync(trustedFile, keyB.pem);
-  const logBefore = agentLog.length;
-  agent!.kill('SIGHUP');
-  await waitFor('the reload', () => agentLog.slice(logBefore).includes('msg="configuration reloaded"'), LONG);
+  const logBefore = agent.log.length;
+  agent.process!.kill('SIGHUP');
+  await waitFor('the reload', () => agent.log.slice(logBefore).includes('msg="configuration reloaded"'), LONG);
   layer = signLayer(gatewayLayer(gw.url), keyA.privateKey, 3);
-  await waitFor('the refusal of the removed key', () => new RegExp(`reason=unknown_key [^\\n]*signed by key ${keyA.id}, which is not among the trusted keys \\(${keyB.id}\\)`).test(agentLog), LONG);
+  await waitFor('the refusal of the removed key', () => new RegExp(`reason=unknown_key [^\\n]*signed by key ${keyA.id}, which is not among the trusted keys \\(${keyB.id}\\)`).test(agent.log), LONG);
   await refusalsPushed('unknown_key', 1);
   await pushedAfter('node', Date.now() / 1000);
 });
@@ -176,24 +137,24 @@ test('a layer that breaks the only gateway is reverted after 2 cycles, pushing r
   const good = cached();
   const broken = signLayer(gatewayLayer(`http://127.0.0.1:${await freePort()}`), keyB.privateKey, 4);
   layer = broken;
-  await waitFor('the revert in the log', () => /level=error msg="remote configuration version 4 \(sha256 [0-9a-f]{12}\) reverted to the last known-good layer; it is never applied again"/.test(agentLog), LONG);
+  await waitFor('the revert in the log', () => /level=error msg="remote configuration version 4 \(sha256 [0-9a-f]{12}\) reverted to the last known-good layer; it is never applied again"/.test(agent.log), LONG);
   assert.equal(cached(), good);
   await pushedAfter('node', Date.now() / 1000);
   await infoPushed('2', 'reverted');
   await waitFor('one revert counted on the gateway', async () => (await selfMetric('edgepush_remote_config_reverts_total'))[0]?.value === 1, LONG);
   await refusalsPushed('reverted', 1);
 
-  await stopAgent();
-  const logBefore = agentLog.length;
+  await agent.stop();
+  const logBefore = agent.log.length;
   const restarted = Date.now() / 1000;
-  agent = startAgent();
+  agent.start();
   await pushedAfter('node', restarted);
-  await waitFor('version 4 refused after the restart', () => /msg=failing [^\n]*reason=reverted version=4/.test(agentLog.slice(logBefore)), LONG);
+  await waitFor('version 4 refused after the restart', () => /msg=failing [^\n]*reason=reverted version=4/.test(agent.log.slice(logBefore)), LONG);
   await pushedAfter('node', Date.now() / 1000);
   assert.equal(cached(), good, 'the reverted layer is not applied again');
   layer = signLayer(gatewayLayer(gw.url) + '[self]\njob = edgepush\n', keyB.privateKey, 5);
   await infoPushed('5', 'applied');
-  await stopAgent();
+  await agent.stop();
 });
 
 test('a layer that crashed the agent before its first cycle is left out at the next start and refused from then on', { skip }, async () => {
@@ -205,15 +166,15 @@ test('a layer that crashed the agent before its first cycle is left out at the n
   state.startTrial(identify(crashing), ['pushgateway.central'], Date.now());
   writeFileSync(state.cacheFile, crashing);
   layer = crashing;
-  const logBefore = agentLog.length;
+  const logBefore = agent.log.length;
   const restarted = Date.now() / 1000;
-  agent = startAgent();
+  agent.start();
   await pushedAfter('node', restarted);
-  const log = (): string => agentLog.slice(logBefore);
+  const log = (): string => agent.log.slice(logBefore);
   assert.match(log(), /level=error msg="remote configuration version 6 \(sha256 [0-9a-f]{12}\) reverted to the last known-good layer; it is never applied again" why="the agent stopped without a clean stop before completing a cycle with it"/);
   await waitFor('version 6 refused', () => /msg=failing [^\n]*reason=reverted version=6/.test(log()), LONG);
   assert.equal(cached(), good);
   await infoPushed('5', 'reverted');
   assert.equal((await groups()).find((g) => g.labels['job'] === 'node')?.labels['crashes'], undefined, 'never pushed with the crashing layer');
-  await stopAgent();
+  await agent.stop();
 });
