@@ -107,7 +107,8 @@ class RemoteConfigRunner {
       const registry = this.agent.metrics.registry;
       const watch = new RevertWatch({ cacheFile: settings.cacheFile, afterCycles: settings.revertAfterFailedCycles, reload: () => this.reload(), log, registry });
       this.watch = watch;
-      if (!config.remoteLayerError) layerStatus(registry).running('cached', watch.layers.current()?.id);
+      const cached = config.remoteLayerError ? undefined : watch.layers.current();
+      if (cached) layerStatus(registry).running('cached', cached.id);
       this.fetcher = new RemoteConfigFetcher({
         settings,
         validate: (text) => void configFromFlags(this.given, text),

@@ -10,9 +10,11 @@
  * what it is judged against, so a layer for a box that never pushed (nothing
  * to lose) is never reverted.
  */
+import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
 import type { PushReport } from '../sinks/sink.ts';
+import { StateLog } from '../sinks/state-log.ts';
 import { describe, LayerState, type LayerId, type Trial } from './layer-state.ts';
 import { layerStatus, remoteConfigMetrics } from './remote-config.ts';
 
@@ -31,6 +33,7 @@ export class RevertWatch {
   private readonly options: RevertWatchOptions;
   /** Sinks whose last push succeeded: the baseline a new layer is judged against. */
   private working: string[] = [];
+  private readonly states: StateLog;
   private judged: string | undefined;
   private bad = 0;
   private good = 0;
@@ -38,6 +41,7 @@ export class RevertWatch {
   constructor(options: RevertWatchOptions) {
     this.options = options;
     this.layers = new LayerState(options.cacheFile);
+    this.states = new StateLog(options.log);
   }
 
   /** The sinks whose last push succeeded: a new layer's trial is judged against them. */
@@ -48,6 +52,16 @@ export class RevertWatch {
   /** One cycle's push reports; `startedMs` tells which layer the cycle ran on. */
   observe(startedMs: number, reports: ReadonlyMap<string, PushReport>): void {
     this.working = [...reports].filter(([, r]) => r.ok).map(([name]) => name);
+    try {
+      this.judge(startedMs, reports);
+      this.states.report('state', undefined);
+    } catch (err) {
+      // The state directory is unwritable: the layer stays as it is, and the agent keeps running.
+      this.states.report('state', `cannot keep the remote configuration trial in ${path.dirname(this.options.cacheFile)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+
+  private judge(startedMs: number, reports: ReadonlyMap<string, PushReport>): void {
     const trial = this.layers.trial();
     if (!trial || startedMs < trial.appliedAtMs) return;
     if (this.judged !== trial.sha256) {

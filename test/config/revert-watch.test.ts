@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -105,4 +105,18 @@ test('a box that never pushed has nothing to lose: its layer is not reverted; 0 
   disabled.cycle({ 'pushgateway.a': false });
   assert.equal(disabled.reloads(), 0);
   assert.equal(disabled.watch.layers.trial(), undefined, 'with reverts off, a layer that ran a cycle is known-good');
+});
+
+test('a state directory the trial cannot be kept in is logged once; the agent keeps running on its layer', (t) => {
+  const s = setUp(t, 1);
+  s.cycle({ 'pushgateway.a': true });
+  s.apply(BAD);
+  const stateFile = path.join(path.dirname(s.cacheFile), 'remote-config.state.json');
+  rmSync(stateFile);
+  mkdirSync(stateFile);
+  s.cycle({ 'pushgateway.a': false });
+  s.cycle({ 'pushgateway.a': false });
+  assert.equal(s.reloads(), 0);
+  assert.equal(readFileSync(s.cacheFile, 'utf8'), BAD);
+  assert.equal(s.logs.filter((l) => l.includes('cannot keep the remote configuration trial') && l.includes('EISDIR')).length, 1, s.logs.join(''));
 });
