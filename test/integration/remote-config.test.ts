@@ -6,11 +6,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CliAgent, instanceGroups, pushedAfter as pushedAfterOn, pushTime, serveLayer, writeRemoteConfigBox } from '../helpers/remote-config-agent.ts';
+import { startCli } from '../helpers/cli.ts';
+import { FIXTURE_PROC } from '../helpers/fixtures.ts';
 import { missingPeers, startPushgateway, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -19,28 +23,53 @@ const INSTANCE = 'remote-box';
 let gw: RunningServer;
 let layerServer: Server;
 let layer = '';
-let agent: CliAgent;
+let agent: ChildProcess | undefined;
+let agentLog = '';
+let configFile: string;
 
 /** job → push_time_seconds of this box's groups on the gateway. */
 async function pushTimes(): Promise<Map<string, number>> {
-  return new Map((await instanceGroups(gw.url, INSTANCE)).map((g) => [g.labels['job']!, pushTime(g)]));
+  const body = (await (await fetch(`${gw.url}/api/v1/metrics`)).json()) as { data: Array<{ labels: Record<string, string>; push_time_seconds?: { metrics?: Array<{ value: string }> } }> };
+  const times = new Map<string, number>();
+  for (const g of body.data) if (g.labels['instance'] === INSTANCE) times.set(g.labels['job']!, Number(g.push_time_seconds?.metrics?.[0]?.value ?? 0));
+  return times;
 }
 
-const pushedAfter = (job: string, t: number): Promise<void> => pushedAfterOn(gw.url, INSTANCE, job, t);
+async function pushedAfter(job: string, t: number): Promise<void> {
+  await waitFor(`a push of ${job} after ${t}`, async () => ((await pushTimes()).get(job) ?? 0) > t, { timeoutMs: 20_000, intervalMs: 200 });
+}
+
+function startAgent(): ChildProcess {
+  return startCli(['run', `--config.file=${configFile}`, `--config.defaults=${path.dirname(configFile)}/none.ini`], (d) => (agentLog += d));
+}
+
+async function stopAgent(): Promise<void> {
+  const a = agent!;
+  const exited = once(a, 'exit');
+  a.kill('SIGTERM');
+  await exited;
+  assert.equal(a.exitCode, 0, agentLog.slice(-2000));
+}
 
 before(async () => {
   if (skip) return;
   gw = await startPushgateway();
-  const served = await serveLayer(() => layer);
-  layerServer = served.server;
+  layerServer = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(layer));
+  layerServer.listen(0, '127.0.0.1');
+  await once(layerServer, 'listening');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-remote-config-'));
+  configFile = path.join(dir, 'edgepush.ini');
   layer = `[pushgateway.central]\nurl = ${gw.url}\ntimeout = 500ms\n`;
-  agent = new CliAgent(writeRemoteConfigBox(dir, INSTANCE, served.url));
-  agent.start();
+  writeFileSync(
+    configFile,
+    `[agent]\ninterval = 1s\ntimeout = 700ms\nstate_dir = ${dir}/state\nlog_level = info\n[identity]\ninstance = ${INSTANCE}\n[host]\ncollector.disable-defaults = true\ncollector.loadavg = true\npath.procfs = ${FIXTURE_PROC}\n` +
+      `[remote_config]\nurl = http://127.0.0.1:${(layerServer.address() as AddressInfo).port}/edgepush/{instance}.ini\ninterval = 1s\n`,
+  );
+  agent = startAgent();
 });
 
 after(async () => {
-  agent?.kill();
+  if (agent && agent.exitCode === null) agent.kill('SIGKILL');
   layerServer?.close();
   await gw?.stop();
 });
@@ -51,23 +80,23 @@ test('the gateway comes from the served layer; a change of the layer is applied 
   layer += '[self]\nenabled = false\n';
   // The self source removed by the new layer: its group is deleted from the gateway.
   await waitFor('the edgepush group deleted', async () => !(await pushTimes()).has('edgepush'), { timeoutMs: 20_000, intervalMs: 200 });
-  assert.match(agent.log, /msg="remote configuration changed; reloading"/);
-  assert.doesNotMatch(agent.log, /no sink configured/, 'no warning while the sinks are still to come with the first fetch');
+  assert.match(agentLog, /msg="remote configuration changed; reloading"/);
+  assert.doesNotMatch(agentLog, /no sink configured/, 'no warning while the sinks are still to come with the first fetch');
 });
 
 test('a layer that does not load is refused, logged, and the agent keeps pushing', { skip }, async () => {
   layer = '[pushgateway.central]\nurl = not a url\n';
-  await waitFor('the refusal in the log', () => /msg=failing .*remote configuration refused, keeping the running one: .*\[pushgateway\.central\] url/.test(agent.log), { timeoutMs: 20_000 });
+  await waitFor('the refusal in the log', () => /msg=failing .*remote configuration refused, keeping the running one: .*\[pushgateway\.central\] url/.test(agentLog), { timeoutMs: 20_000 });
   await pushedAfter('node', Date.now() / 1000);
   assert.equal((await pushTimes()).has('edgepush'), false, 'still the last applied layer');
 });
 
 test('restarted while the URL is down, the agent runs on the cached layer', { skip }, async () => {
-  await agent.stop();
+  await stopAgent();
   await new Promise<void>((resolve) => layerServer.close(() => resolve()));
   const restarted = Date.now() / 1000;
-  agent.start();
+  agent = startAgent();
   await pushedAfter('node', restarted);
-  await waitFor('the failed fetch in the log', () => /cannot fetch the remote configuration: ECONNREFUSED/.test(agent.log), { timeoutMs: 20_000 });
-  await agent.stop();
+  await waitFor('the failed fetch in the log', () => /cannot fetch the remote configuration: ECONNREFUSED/.test(agentLog), { timeoutMs: 20_000 });
+  await stopAgent();
 });
