@@ -212,33 +212,25 @@ export function loadConfig(sources: ConfigSources = {}): AgentConfig {
     if (sources.remoteLayerText !== undefined) throw new ConfigError('remote configuration', 'remote_config', 'url', 'is not set');
     return local;
   }
-  if (sources.remoteLayerText !== undefined) return build(parseRemoteLayer(checkSignature(remote, sources.remoteLayerText, remote.url), remote.url));
+  if (sources.remoteLayerText !== undefined) return build(parseRemoteLayer(sources.remoteLayerText, remote.url));
   let text: string;
   try {
-    text = readFileSync(remote.cacheFile, 'utf8');
+    text = readCachedLayer(remote);
   } catch (err) {
+    if (err instanceof ConfigError) {
+      local.remoteLayerError = err.message;
+      return local;
+    }
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') local.remoteLayerError = `cannot read ${remote.cacheFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     return local;
   }
   try {
-    const origin = `${remote.url} (cached in ${remote.cacheFile})`;
-    return build(parseRemoteLayer(checkSignature(remote, text, origin), origin));
+    return build(parseRemoteLayer(text, `${remote.url} (cached in ${remote.cacheFile})`));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     local.remoteLayerError = err.message;
     return local;
   }
-}
-
-/** The layer, when trusted keys are set and it is signed by one of them: the cache is verified at every load, as a fetch is. */
-function checkSignature(remote: RemoteConfigSettings, text: string, origin: string): string {
-  if (!remote.trustedKeys) return text;
-  try {
-    verifyLayer(text, remote.trustedKeys);
-  } catch (err) {
-    throw new ConfigError(origin, 'remote_config', 'trusted_keys', (err as Error).message);
-  }
-  return text;
 }
 
 /** A fetched layer, refused when it sets what must stay local. */
@@ -313,12 +305,13 @@ function buildConfig(raw: RawConfig): AgentConfig {
   sinks.sort((a, b) => (a.name < b.name ? -1 : 1));
   checkUniqueJobs(raw, host, self, exporters);
   const config: AgentConfig = { files: [], agent, identity, labels, host, self, exporters, sinks };
-  const remoteConfig = readRemoteConfig(new SectionReader('remote_config', section(raw, 'remote_config'), REMOTE_CONFIG_KEYS), identity.instance, agent.stateDir);
-  if (remoteConfig) config.remoteConfig = remoteConfig;
+  const remoteReader = new SectionReader('remote_config', section(raw, 'remote_config'), REMOTE_CONFIG_KEYS);
+  const remoteConfig = readRemoteConfig(remoteReader, identity.instance, agent.stateDir);
+  if (remoteConfig) config.remoteConfig = { ...remoteConfig, ...readRemoteTrust(remoteReader, identity.instance) };
   return config;
 }
 
-function readRemoteConfig(r: SectionReader, instance: string, stateDir: string): RemoteConfigSettings | undefined {
+function readRemoteConfig(r: SectionReader, instance: string, stateDir: string): Omit<RemoteConfigSettings, keyof RemoteTrust> | undefined {
   const template = r.string('url');
   if (!template) return undefined;
   let url: URL;
@@ -328,16 +321,33 @@ function readRemoteConfig(r: SectionReader, instance: string, stateDir: string):
     throw r.error('url', `${JSON.stringify(template)} is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw r.error('url', `must be http or https, got ${url.protocol}`);
-  const settings: RemoteConfigSettings = { url: url.href, intervalSeconds: r.duration('interval')!, http: readHttpClientConfig(r, 10), cacheFile: path.join(stateDir, REMOTE_CACHE_FILE), instance, revertAfterFailedCycles: r.int('revert_after_failed_cycles')! };
+  return { url: url.href, intervalSeconds: r.duration('interval')!, http: readHttpClientConfig(r, 10), cacheFile: path.join(stateDir, REMOTE_CACHE_FILE) };
+}
+
+/** What the box trusts and tells about remote layers (layer-signature.ts, revert-watch.ts), beside where they come from. */
+type RemoteTrust = Pick<RemoteConfigSettings, 'instance' | 'trustedKeys' | 'revertAfterFailedCycles'>;
+
+function readRemoteTrust(r: SectionReader, instance: string): RemoteTrust {
+  const trust: RemoteTrust = { instance, revertAfterFailedCycles: r.int('revert_after_failed_cycles')! };
   const keysFile = r.string('trusted_keys');
-  if (keysFile) {
-    try {
-      settings.trustedKeys = readTrustedKeys(keysFile);
-    } catch (err) {
-      throw r.error('trusted_keys', (err as Error).message);
-    }
+  if (!keysFile) return trust;
+  try {
+    return { ...trust, trustedKeys: readTrustedKeys(keysFile) };
+  } catch (err) {
+    throw r.error('trusted_keys', (err as Error).message);
   }
-  return settings;
+}
+
+/** The cached layer; with trusted keys, only when signed by one of them: a cache changed on disk is refused like a fetched layer. */
+function readCachedLayer(remote: RemoteConfigSettings): string {
+  const text = readFileSync(remote.cacheFile, 'utf8');
+  if (!remote.trustedKeys) return text;
+  try {
+    verifyLayer(text, remote.trustedKeys);
+  } catch (err) {
+    throw new ConfigError(`${remote.url} (cached in ${remote.cacheFile})`, 'remote_config', 'trusted_keys', (err as Error).message);
+  }
+  return text;
 }
 
 function readAgent(r: SectionReader): AgentSettings {
