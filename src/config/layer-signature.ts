@@ -52,24 +52,24 @@ export function keyIdOf(key: KeyObject): string {
   return createHash('sha256').update(raw).digest('hex').slice(0, 16);
 }
 
-/** Every PEM public key of the file; each must be ed25519. Throws an Error saying which one is wrong. */
+/** Every PEM public key of the file; each must be ed25519. Throws an Error saying which one is wrong (the caller names the file). */
 export function readTrustedKeys(file: string): TrustedKey[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const pems = text.match(PEM_PUBLIC_KEY_RE) ?? [];
-  if (pems.length === 0) throw new Error(`${file} holds no PEM public key (-----BEGIN PUBLIC KEY-----)`);
+  if (pems.length === 0) throw new Error('the file holds no PEM public key (-----BEGIN PUBLIC KEY-----)');
   return pems.map((pem, i) => {
     let key: KeyObject;
     try {
       key = createPublicKey(pem);
     } catch (err) {
-      throw new Error(`${file}: key ${i + 1} is not a valid public key: ${(err as Error).message}`);
+      throw new Error(`key ${i + 1} of the file is not a valid public key: ${(err as Error).message}`);
     }
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${file}: key ${i + 1} is ${key.asymmetricKeyType}, not ed25519`);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`key ${i + 1} of the file is ${key.asymmetricKeyType}, not ed25519`);
     return { id: keyIdOf(key), pem };
   });
 }

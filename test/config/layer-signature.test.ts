@@ -70,7 +70,7 @@ test('key rotation: a layer verifies against any trusted key, and no longer once
   refusedFor(byOld, [next.trusted], 'unknown_key', /not among the trusted keys/);
 });
 
-test('trusted key files: every PEM public key of the file, ed25519 only, errors naming the file', (t) => {
+test('trusted key files: every PEM public key of the file, ed25519 only, errors saying what is wrong', (t) => {
   const dir = tempDir(t);
   const a = keyPair();
   const b = keyPair();
@@ -78,10 +78,10 @@ test('trusted key files: every PEM public key of the file, ed25519 only, errors 
   writeFileSync(file, `# fleet signing keys\n${a.trusted.pem}\n# the next one\n${b.trusted.pem}`);
   assert.deepEqual(readTrustedKeys(file).map((k) => k.id), [a.trusted.id, b.trusted.id]);
   writeFileSync(file, 'nothing here\n');
-  assert.throws(() => readTrustedKeys(file), new RegExp(`${file} holds no PEM public key`));
+  assert.throws(() => readTrustedKeys(file), /the file holds no PEM public key/);
   writeFileSync(file, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString());
-  assert.throws(() => readTrustedKeys(file), /key 1 is ec, not ed25519/);
-  assert.throws(() => readTrustedKeys(path.join(dir, 'missing.pem')), /cannot read .*missing\.pem: ENOENT/);
+  assert.throws(() => readTrustedKeys(file), /key 1 of the file is ec, not ed25519/);
+  assert.throws(() => readTrustedKeys(path.join(dir, 'missing.pem')), /cannot read the file: ENOENT/);
 });
 
 test('keygen writes a private key only its owner reads and never overwrites one', (t) => {

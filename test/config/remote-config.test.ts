@@ -208,6 +208,11 @@ test('with trusted keys, the cached layer is verified at every load: one changed
   assert.match(c.remoteLayerError ?? '', /\(cached in .*\): \[remote_config\] trusted_keys: the signature by key [0-9a-f]{16} does not match the layer/);
 });
 
+test('a trusted_keys file that cannot be used is a configuration error naming the key', (t) => {
+  const b = box(t, 'http://127.0.0.1:1/layer.ini', `trusted_keys = ${path.join(os.tmpdir(), 'edgepush-no-such-keys.pem')}\n`);
+  assert.throws(() => b.load(), (err: unknown) => err instanceof ConfigError && err.section === 'remote_config' && err.key === 'trusted_keys' && /cannot read the file: ENOENT/.test(err.message));
+});
+
 test('with trusted keys, the fetcher applies a signed layer and refuses unsigned, tampered, wrong-key and replayed ones, counting each reason', async (t) => {
   const previousSink = setLogSink(() => undefined);
   t.after(() => setLogSink(previousSink));
