@@ -14,9 +14,15 @@ import { CONFIG_FLAGS, describeKeys, loadConfig, type AgentConfig } from './conf
 import { ConfigError, describeRange } from './config/schema.ts';
 import { Agent, decommission, identityLabels } from './agent.ts';
 import { findSinkKind } from './sinks/kinds.ts';
-import { RemoteConfigFetcher } from './config/remote-config.ts';
+import { layerStatus, RemoteConfigFetcher } from './config/remote-config.ts';
+import { LayerState, type LayerId } from './config/layer-state.ts';
+import { RevertWatch } from './config/revert-watch.ts';
+import type { PushReport } from './sinks/sink.ts';
 import { configFingerprint } from './config/fingerprint.ts';
 import { monotonicMs, readBootId, RestartBackoff, serviceStateFile } from './restart-backoff.ts';
+import { generateSigningKey, signLayer } from './config/layer-signature.ts';
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isSea } from 'node:sea';
 import { pathToFileURL } from 'node:url';
 
@@ -57,13 +63,26 @@ function configFromFlags(given: Map<string, unknown>, remoteLayerText?: string):
  */
 class RemoteConfigRunner {
   private fetcher: RemoteConfigFetcher | undefined;
+  private watch: RevertWatch | undefined;
   private readonly given: Map<string, unknown>;
   private readonly agent: Agent;
   private reportedLayerError: string | undefined;
 
-  constructor(given: Map<string, unknown>, agent: Agent) {
+  constructor(given: Map<string, unknown>, agent: Agent, crashed: LayerId | undefined) {
     this.given = given;
     this.agent = agent;
+    this.sync();
+    if (crashed) this.watch?.reverted(crashed, 'the agent stopped without a clean stop before completing a cycle with it');
+  }
+
+  /** A cycle's push reports, for the revert watch (Agent onCycle). */
+  observe(startedMs: number, reports: ReadonlyMap<string, PushReport>): void {
+    this.watch?.observe(startedMs, reports);
+  }
+
+  /** A stop on request: a layer on trial did not crash the agent. */
+  stoppedCleanly(): void {
+    this.watch?.layers.stoppedCleanly();
   }
 
   /** SIGHUP and a new remote layer alike: the agent reloads, then the fetcher follows its settings. */
@@ -82,14 +101,21 @@ class RemoteConfigRunner {
     if (this.fetcher && (!settings || this.fetcher.fingerprint !== configFingerprint(settings))) {
       void this.fetcher.stop();
       this.fetcher = undefined;
+      this.watch = undefined;
     }
     if (settings && !this.fetcher) {
+      const registry = this.agent.metrics.registry;
+      const watch = new RevertWatch({ cacheFile: settings.cacheFile, afterCycles: settings.revertAfterFailedCycles, reload: () => this.reload(), log, registry });
+      this.watch = watch;
+      const cached = config.remoteLayerError ? undefined : watch.layers.current();
+      if (cached) layerStatus(registry).running('cached', cached.id);
       this.fetcher = new RemoteConfigFetcher({
         settings,
         validate: (text) => void configFromFlags(this.given, text),
+        pushingSinks: () => watch.pushingSinks,
         apply: () => this.reload(),
         log,
-        registry: this.agent.metrics.registry,
+        registry,
       });
       this.fetcher.start();
     }
@@ -135,13 +161,16 @@ const COMMANDS: Record<string, Command> = {
             }
           }
         }
-        const config = loadConfigOrReport('run', given);
+        let config = loadConfigOrReport('run', given);
+        // A remote layer whose trial never completed a cycle crashed the last run: start without it.
+        const crashed = config?.remoteConfig && new LayerState(config.remoteConfig.cacheFile).recoverFromCrash();
+        if (crashed) config = loadConfigOrReport('run', given);
         if (!config) return 1;
-        const agent = new Agent({ config, reloadConfig: () => configFromFlags(given) });
-        const remote = new RemoteConfigRunner(given, agent);
+        let remote: RemoteConfigRunner | undefined;
+        const agent = new Agent({ config, reloadConfig: () => configFromFlags(given), onCycle: (cycle) => void cycle.pushed.then((reports) => remote?.observe(cycle.startedMs, reports)) });
+        remote = new RemoteConfigRunner(given, agent, crashed);
         signals.onReload(() => remote.reload());
         agent.start();
-        remote.sync();
         // A second signal (e.g. SIGINT to the terminal's group, then SIGTERM) must not cut the graceful stop short: it is ignored.
         const signal = await signals.stopped;
         log.info('stopping', { signal });
@@ -154,6 +183,7 @@ const COMMANDS: Record<string, Command> = {
           return 1;
         }
         restarts?.stopped();
+        remote.stoppedCleanly();
         return 0;
       } finally {
         signals.dispose();
@@ -199,6 +229,40 @@ const COMMANDS: Record<string, Command> = {
       const source = new HostSource(COLLECTORS, config);
       const families = await source.collect();
       await writeStdout(encodeText(families));
+      return 0;
+    },
+  },
+  config: {
+    summary: 'Remote configuration layers: "config keygen --key FILE" makes an ed25519 key pair, "config sign --key FILE --version N LAYER" prints LAYER signed.',
+    flags: () => [
+      ...COMMON_FLAGS,
+      { name: 'key', kind: 'string', default: '', help: 'The private key (PEM): written by keygen, read by sign.', placeholder: 'FILE' },
+      { name: 'version', kind: 'int', default: 0, help: 'sign: the layer version (higher than every version the fleet has applied).' },
+    ],
+    run: async (given, positional) => {
+      const [action, layerFile, ...rest] = positional;
+      const keyFile = String(given.get('key') ?? '');
+      const fail = (message: string): number => (process.stderr.write(`edgepush config ${action ?? ''}: ${message}\n`), 2);
+      if (!keyFile) return fail('--key is required');
+      if (action === 'keygen' && layerFile === undefined) {
+        let generated;
+        try {
+          generated = generateSigningKey(keyFile);
+        } catch (err) {
+          return fail(`cannot write ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+        const { publicKey, id } = generated;
+        process.stderr.write(`edgepush config keygen: private key in ${keyFile}, key id ${id}; the public key (for [remote_config] trusted_keys) follows on stdout\n`);
+        await writeStdout(publicKey);
+        return 0;
+      }
+      if (action !== 'sign' || layerFile === undefined || rest.length > 0) return fail('usage: edgepush config keygen --key FILE | edgepush config sign --key FILE --version N LAYER.ini');
+      if (!given.has('version')) return fail('--version is required');
+      try {
+        await writeStdout(signLayer(readFileSync(layerFile, 'utf8'), createPrivateKey(readFileSync(keyFile)), Number(given.get('version'))));
+      } catch (err) {
+        return fail((err as Error).message);
+      }
       return 0;
     },
   },
@@ -266,7 +330,12 @@ function summarize(c: AgentConfig): string {
     `source self: ${c.self.enabled ? `job=${c.self.job}` : 'disabled'}`,
     ...c.exporters.map((e) => `source exporter.${e.name}: job=${e.job} url=${e.url} timeout=${e.timeoutSeconds}s`),
     ...(c.remoteConfig
-      ? [`remote config: ${c.remoteConfig.url} every ${c.remoteConfig.intervalSeconds}s; cached layer ${c.remoteLayerError ? `left out (it does not load: ${c.remoteLayerError})` : c.files.some((f) => f.startsWith(c.remoteConfig!.url)) ? 'in use' : 'none yet'}`]
+      ? [
+          `remote config: ${c.remoteConfig.url} every ${c.remoteConfig.intervalSeconds}s; cached layer ${c.remoteLayerError ? `left out (it does not load: ${c.remoteLayerError})` : c.files.some((f) => f.startsWith(c.remoteConfig!.url)) ? 'in use' : 'none yet'}`,
+          c.remoteConfig.trustedKeys
+            ? `remote config signatures: verified against ${c.remoteConfig.trustedKeys.length} trusted key(s) (${c.remoteConfig.trustedKeys.map((k) => k.id).join(', ')})`
+            : 'warning: remote configuration layers are not verified: whoever controls the URL decides where metrics go; set [remote_config] trusted_keys',
+        ]
       : []),
     // Only where a sink sends or serves: its other settings may hold secrets.
     ...c.sinks.map((s) => `sink ${s.name}: ${findSinkKind(s.kind)?.describe(s.config, identityLabels(c)) ?? ''}`),

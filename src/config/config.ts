@@ -14,6 +14,7 @@ import type { HostSourceConfig } from '../sources/host/host-source.ts';
 import type { OptionValue } from '../sources/host/options.ts';
 import { convertFlagValue, FlagError, type FlagSpec } from './flags.ts';
 import { readIdentity, IDENTITY_KEYS, type Identity } from './identity.ts';
+import { readTrustedKeys, verifyLayer, type TrustedKey } from './layer-signature.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { quoteInput } from '../quote.ts';
@@ -85,6 +86,12 @@ export interface RemoteConfigSettings {
   http: HttpClientConfig;
   /** The last fetched layer that was valid: read at start (offline starts) and on reload. */
   cacheFile: string;
+  /** The box's instance, sent to the config server (X-Edgepush-Instance). */
+  instance: string;
+  /** When set, a layer is used only if signed by one of these (layer-signature.ts). */
+  trustedKeys?: TrustedKey[];
+  /** Cycles a new layer may break every push before the last known-good one comes back; 0: never. */
+  revertAfterFailedCycles: number;
 }
 
 export interface AgentConfig {
@@ -159,6 +166,8 @@ export const REMOTE_CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'url', kind: 'string', connection: true, help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. The layer sits between defaults.ini and edgepush.ini, so the local files override it.' },
   { key: 'interval', kind: 'duration', default: '5m', min: '1s', max: '24h', help: 'How often the URL is fetched (with 10% jitter). At least 1s (a fleet asking that often is a load on the config server, not a faster roll-out; minutes are usual).' },
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '10s' } : k)),
+  { key: 'trusted_keys', kind: 'path', help: 'File of PEM ed25519 public keys: a layer is used only when signed by one of them (edgepush config sign). Unset: layers are not verified.' },
+  { key: 'revert_after_failed_cycles', kind: 'int', default: '4', help: 'Return to the last known-good layer when a new one makes every push that worked fail for this many cycles; 0 never reverts.' },
 ];
 
 const REMOTE_CACHE_FILE = 'remote-config.ini';
@@ -240,8 +249,12 @@ export function loadConfig(sources: ConfigSources = {}): AgentConfig {
   if (sources.remoteLayerText !== undefined) return withRemote(parseRemoteLayer(sources.remoteLayerText, remote.url));
   let text: string;
   try {
-    text = readFileSync(remote.cacheFile, 'utf8');
+    text = readCachedLayer(remote);
   } catch (err) {
+    if (err instanceof ConfigError) {
+      local.remoteLayerError = err.message;
+      return local;
+    }
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') local.remoteLayerError = `cannot read ${remote.cacheFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     return local;
   }
@@ -366,12 +379,13 @@ function buildConfig(raw: RawConfig): AgentConfig {
   sinks.sort((a, b) => (a.name < b.name ? -1 : 1));
   checkUniqueJobs(raw, host, self, exporters);
   const config: AgentConfig = { files: [], agent, identity, labels, host, self, exporters, sinks };
-  const remoteConfig = readRemoteConfig(new SectionReader('remote_config', section(raw, 'remote_config'), REMOTE_CONFIG_KEYS), identity.instance, agent.stateDir);
-  if (remoteConfig) config.remoteConfig = remoteConfig;
+  const remoteReader = new SectionReader('remote_config', section(raw, 'remote_config'), REMOTE_CONFIG_KEYS);
+  const remoteConfig = readRemoteConfig(remoteReader, identity.instance, agent.stateDir);
+  if (remoteConfig) config.remoteConfig = { ...remoteConfig, ...readRemoteTrust(remoteReader, identity.instance) };
   return config;
 }
 
-function readRemoteConfig(r: SectionReader, instance: string, stateDir: string): RemoteConfigSettings | undefined {
+function readRemoteConfig(r: SectionReader, instance: string, stateDir: string): Omit<RemoteConfigSettings, keyof RemoteTrust> | undefined {
   const template = r.string('url');
   if (!template) return undefined;
   let url: URL;
@@ -382,6 +396,32 @@ function readRemoteConfig(r: SectionReader, instance: string, stateDir: string):
     throw r.error('url', (err as Error).message);
   }
   return { url: url.href, intervalSeconds: r.duration('interval')!, http: readHttpClientConfig(r, 10), cacheFile: path.join(stateDir, REMOTE_CACHE_FILE) };
+}
+
+/** What the box trusts and tells about remote layers (layer-signature.ts, revert-watch.ts), beside where they come from. */
+type RemoteTrust = Pick<RemoteConfigSettings, 'instance' | 'trustedKeys' | 'revertAfterFailedCycles'>;
+
+function readRemoteTrust(r: SectionReader, instance: string): RemoteTrust {
+  const trust: RemoteTrust = { instance, revertAfterFailedCycles: r.int('revert_after_failed_cycles')! };
+  const keysFile = r.string('trusted_keys');
+  if (!keysFile) return trust;
+  try {
+    return { ...trust, trustedKeys: readTrustedKeys(keysFile) };
+  } catch (err) {
+    throw r.error('trusted_keys', (err as Error).message);
+  }
+}
+
+/** The cached layer; with trusted keys, only when signed by one of them: a cache changed on disk is refused like a fetched layer. */
+function readCachedLayer(remote: RemoteConfigSettings): string {
+  const text = readFileSync(remote.cacheFile, 'utf8');
+  if (!remote.trustedKeys) return text;
+  try {
+    verifyLayer(text, remote.trustedKeys);
+  } catch (err) {
+    throw new ConfigError(`${remote.url} (cached in ${remote.cacheFile})`, 'remote_config', 'trusted_keys', (err as Error).message);
+  }
+  return text;
 }
 
 function readAgent(r: SectionReader): AgentSettings {

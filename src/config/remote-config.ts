@@ -7,8 +7,11 @@
  * a reload. A layer that does not load is refused and logged, and the
  * running configuration stays; a URL that is down changes nothing. The cache
  * makes a box that starts offline run on the last layer it got.
+ * With trusted keys, a layer must also be signed by one of them
+ * (layer-signature.ts); a versioned layer must not be older than the highest
+ * applied nor reverted before (layer-state.ts). The request names the box and
+ * the layer version it runs, so the server can serve canaries.
  */
-import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import { readBodyLimited, request, type Dispatcher } from '../http.ts';
 import type { Logger } from '../log.ts';
@@ -20,6 +23,8 @@ import { startTimer, type Timer } from '../timer.ts';
 import { VERSION } from '../version.ts';
 import type { RemoteConfigSettings } from './config.ts';
 import { configFingerprint } from './fingerprint.ts';
+import { LayerRefusal, layerVersion, verifyLayer, type RefusalReason } from './layer-signature.ts';
+import { identify, LayerState, type LayerId } from './layer-state.ts';
 
 /** A configuration layer is a few KB; anything this large is not one. */
 const MAX_LAYER_BYTES = 1024 * 1024;
@@ -33,6 +38,8 @@ export interface RemoteConfigOptions {
   validate: (text: string) => void;
   /** Applies the cached layer: the agent's reload. */
   apply: () => void;
+  /** The sinks that push now: what a new layer is judged against on its trial (revert-watch.ts). */
+  pushingSinks?: () => readonly string[];
   log: Logger;
   registry: Registry;
   random?: () => number;
@@ -41,14 +48,61 @@ export interface RemoteConfigOptions {
 interface Metrics {
   fetches: Counter<'result'>;
   lastSuccess: Gauge;
+  refusals: Counter<'reason'>;
+  reverts: Counter;
+  info: Gauge<'version' | 'sha256' | 'state'>;
 }
 
-const metricsFor = perRegistry(
+export const remoteConfigMetrics = perRegistry(
   (registry): Metrics => ({
     fetches: new Counter({ name: 'edgepush_remote_config_fetches_total', help: 'Fetches of the remote configuration, by result (applied, unchanged, refused, failed).', labelNames: ['result'], registers: [registry] }),
     lastSuccess: new Gauge({ name: 'edgepush_remote_config_last_success_timestamp_seconds', help: 'When the remote configuration was last fetched and found loadable (applied or unchanged).', registers: [registry] }),
+    refusals: new Counter({ name: 'edgepush_remote_config_refusals_total', help: 'Fetched layers refused, by reason (unsigned, malformed, unknown_key, bad_signature, old_version, reverted, invalid).', labelNames: ['reason'], registers: [registry] }),
+    reverts: new Counter({ name: 'edgepush_remote_config_reverts_total', help: 'Returns to the last known-good layer after a new one broke pushing or crashed the agent.', registers: [registry] }),
+    info: new Gauge({ name: 'edgepush_remote_config_info', help: 'The remote configuration layer the box runs (version, sha256 of the layer text) and what became of the last one served (state: cached, applied, refused, reverted); always 1.', labelNames: ['version', 'sha256', 'state'], registers: [registry] }),
   }),
 );
+
+export type LayerStatusState = 'cached' | 'applied' | 'refused' | 'reverted';
+
+/**
+ * edgepush_remote_config_info: one series, the running layer and its state.
+ * A refusal shows until the running layer is served again; a refusal of the
+ * reverted version itself leaves 'reverted' showing.
+ */
+class LayerStatus {
+  private readonly info: Metrics['info'];
+  private layer: LayerId | undefined;
+  private state: LayerStatusState | undefined;
+  private settled: LayerStatusState = 'cached';
+
+  constructor(info: Metrics['info']) {
+    this.info = info;
+  }
+
+  running(state: Exclude<LayerStatusState, 'refused'>, layer: LayerId | undefined): void {
+    this.layer = layer;
+    this.settled = state;
+    this.show(state);
+  }
+
+  refused(reason: RefusalReason): void {
+    if (reason === 'reverted' && this.state === 'reverted') return;
+    this.show('refused');
+  }
+
+  unchanged(): void {
+    if (this.state === 'refused') this.show(this.settled);
+  }
+
+  private show(state: LayerStatusState): void {
+    this.state = state;
+    this.info.reset();
+    this.info.set({ version: this.layer?.version === undefined ? 'none' : String(this.layer.version), sha256: this.layer?.sha256 ?? 'none', state }, 1);
+  }
+}
+
+export const layerStatus = perRegistry((registry) => new LayerStatus(remoteConfigMetrics(registry).info));
 
 export class RemoteConfigFetcher {
   /** Equal for equal settings: a reload keeps a fetcher whose settings did not change. */
@@ -57,6 +111,8 @@ export class RemoteConfigFetcher {
   private readonly dispatcher: Dispatcher;
   private readonly states: StateLog;
   private readonly metrics: Metrics;
+  private readonly status: LayerStatus;
+  private readonly layers: LayerState;
   private readonly log: Logger;
   private timer: Timer | undefined;
   private etag: string | undefined;
@@ -71,7 +127,9 @@ export class RemoteConfigFetcher {
     this.dispatcher = createDispatcher(options.settings.http);
     this.log = options.log.child({ remote_config: options.settings.url });
     this.states = new StateLog(this.log);
-    this.metrics = metricsFor(options.registry);
+    this.metrics = remoteConfigMetrics(options.registry);
+    this.status = layerStatus(options.registry);
+    this.layers = new LayerState(options.settings.cacheFile);
   }
 
   /** Fetches now, then every interval. */
@@ -120,7 +178,10 @@ export class RemoteConfigFetcher {
 
   private async fetchLayer(): Promise<FetchResult> {
     const { settings } = this.options;
-    const headers: Record<string, string> = { accept: 'text/plain, */*', 'user-agent': `edgepush/${VERSION}` };
+    // Who asks and what it runs: the config server can serve canaries and see the rollout.
+    const headers: Record<string, string> = { accept: 'text/plain, */*', 'user-agent': `edgepush/${VERSION}`, 'x-edgepush-instance': settings.instance, 'x-edgepush-version': VERSION };
+    const running = this.layers.current()?.id.version;
+    if (running !== undefined) headers['x-edgepush-config-version'] = String(running);
     const auth = authorizationHeader(settings.http);
     if (auth) headers['authorization'] = auth;
     if (this.etag) headers['if-none-match'] = this.etag;
@@ -147,22 +208,34 @@ export class RemoteConfigFetcher {
     this.states.report('fetch', undefined);
     const text = body.toString('utf8');
     const etag = res.headers['etag'];
+    const cached = this.layers.current();
+    const layer = identify(text);
     // Validated even when it is the cached layer: one that stopped loading (an upgrade) must say so, not count as fine.
     try {
+      if (settings.trustedKeys) verifyLayer(text, settings.trustedKeys);
+      else layerVersion(text);
+      if (layer.sha256 !== cached?.id.sha256) this.layers.admit(layer);
       this.options.validate(text);
     } catch (err) {
       // Not cached, and the ETag not kept: the same layer is fetched (and refused) again, so the log says when it is fixed.
-      this.states.report('refused', `remote configuration refused, keeping the running one: ${(err as Error).message}`);
+      const reason: RefusalReason = err instanceof LayerRefusal ? err.reason : 'invalid';
+      this.metrics.refusals.inc({ reason });
+      if (this.states.report('refused', `remote configuration refused, keeping the running one: ${(err as Error).message}`, { reason, version: layer.version, sha256: layer.sha256 })) {
+        this.status.refused(reason);
+      }
       return 'refused';
     }
     this.states.report('refused', undefined);
     // The ETag is kept only for a layer that is cached: a 304 must never stand for one that is not.
     const keepEtag = (): void => void (typeof etag === 'string' && (this.etag = etag));
-    if (text === this.cached()) {
+    if (layer.sha256 === cached?.id.sha256) {
       keepEtag();
+      this.status.unchanged();
       return 'unchanged';
     }
     try {
+      // The trial is recorded first: a crash while using the layer is then recognised at the next start.
+      this.layers.startTrial(layer, this.options.pushingSinks?.() ?? [], Date.now());
       writeFileAtomic(settings.cacheFile, text);
     } catch (err) {
       // A reload reads the cache: a layer that cannot be cached cannot be applied either.
@@ -171,16 +244,9 @@ export class RemoteConfigFetcher {
     }
     this.states.report('cache', undefined);
     keepEtag();
-    this.log.info('remote configuration changed; reloading');
+    this.log.info('remote configuration changed; reloading', { version: layer.version, sha256: layer.sha256 });
+    this.status.running('applied', layer);
     this.options.apply();
     return 'applied';
-  }
-
-  private cached(): string | undefined {
-    try {
-      return readFileSync(this.options.settings.cacheFile, 'utf8');
-    } catch {
-      return undefined;
-    }
   }
 }

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { loadConfig, type AgentConfig } from '../../src/config/config.ts';
+import { signLayer } from '../../src/config/layer-signature.ts';
 import { RemoteConfigFetcher } from '../../src/config/remote-config.ts';
+import { VERSION } from '../../src/version.ts';
 import { ConfigError } from '../../src/config/schema.ts';
 import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../src/log.ts';
 import { runCli, startCli } from '../helpers/cli.ts';
@@ -269,4 +272,91 @@ test('stopping the agent aborts a fetch in flight instead of waiting out the tim
   await fetcher.stop();
   assert.ok(Date.now() - stopping < 5_000, `stop took ${Date.now() - stopping} ms with a 60 s fetch timeout`);
   assert.deepEqual(logs.filter((l) => l.includes('msg=failing')), []);
+});
+
+/** A signing key pair and its public key file, for [remote_config] trusted_keys. */
+function signingKey(t: { after(fn: () => void): void }): { privateKey: KeyObject; file: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-keys-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const file = path.join(dir, 'trusted.pem');
+  writeFileSync(file, publicKey.export({ format: 'pem', type: 'spki' }));
+  return { privateKey, file };
+}
+
+test('with trusted keys, the cached layer is verified at every load: one changed on disk is left out', (t) => {
+  const key = signingKey(t);
+  const b = box(t, 'http://127.0.0.1:1/layer.ini', `trusted_keys = ${key.file}\n[pushgateway.local]\nurl = http://127.0.0.1:9091\n`);
+  const signed = signLayer('[pushgateway.central]\nurl = http://gw.example:9091\n', key.privateKey, 1);
+  writeFileSync(b.cacheFile, signed);
+  assert.deepEqual(b.load().sinks.map((s) => s.name), ['pushgateway.central', 'pushgateway.local']);
+  writeFileSync(b.cacheFile, signed.replace('gw.example', 'evil.example'));
+  const c = b.load();
+  assert.deepEqual(c.sinks.map((s) => s.name), ['pushgateway.local']);
+  assert.match(c.remoteLayerError ?? '', /\(cached in .*\): \[remote_config\] trusted_keys: the signature by key [0-9a-f]{16} does not match the layer/);
+});
+
+test('a trusted_keys file that cannot be used is a configuration error naming the key', (t) => {
+  const b = box(t, 'http://127.0.0.1:1/layer.ini', `trusted_keys = ${path.join(os.tmpdir(), 'edgepush-no-such-keys.pem')}\n`);
+  assert.throws(() => b.load(), (err: unknown) => err instanceof ConfigError && err.section === 'remote_config' && err.key === 'trusted_keys' && /cannot read the file: ENOENT/.test(err.message));
+});
+
+test('with trusted keys, the fetcher applies a signed layer and refuses unsigned, tampered, wrong-key and replayed ones, counting each reason', async (t) => {
+  const previousSink = setLogSink(() => undefined);
+  t.after(() => setLogSink(previousSink));
+  const key = signingKey(t);
+  const other = signingKey(t);
+  const srv = await layerServer(t);
+  const b = box(t, srv.url, `trusted_keys = ${key.file}\n`);
+  let applied = 0;
+  const registry = new Registry();
+  const fetcher = new RemoteConfigFetcher({ settings: b.load().remoteConfig!, validate: (text) => void b.load(text), apply: () => applied++, log: createLogger(), registry });
+  t.after(() => fetcher.stop());
+  const info = async () => (await registry.getSingleMetric('edgepush_remote_config_info')!.get()).values.map((v) => v.labels);
+  const v2 = signLayer('[pushgateway.central]\nurl = http://gw.example:9091\n', key.privateKey, 2);
+
+  srv.serve({ status: 200, body: v2 });
+  assert.equal(await fetcher.fetchOnce(), 'applied');
+  assert.equal(srv.requests.at(-1)?.['x-edgepush-instance'], 'box/7');
+  assert.equal(srv.requests.at(-1)?.['x-edgepush-version'], VERSION);
+  assert.equal(srv.requests.at(-1)?.['x-edgepush-config-version'], undefined, 'no layer ran before');
+  assert.deepEqual(await info(), [{ version: '2', sha256: createHash('sha256').update(v2).digest('hex'), state: 'applied' }]);
+
+  const refusals: Array<[string, string]> = [
+    ['[pushgateway.central]\nurl = http://evil.example:9091\n', 'unsigned'],
+    [v2.replace('gw.example', 'evil.example'), 'bad_signature'],
+    [signLayer('[pushgateway.central]\nurl = http://evil.example:9091\n', other.privateKey, 3), 'unknown_key'],
+    [signLayer('[pushgateway.central]\nurl = http://old.example:9091\n', key.privateKey, 1), 'old_version'],
+    [signLayer('[pushgateway.central]\nurl = http://other.example:9091\n', key.privateKey, 2), 'old_version'],
+  ];
+  for (const [body, reason] of refusals) {
+    srv.serve({ status: 200, body });
+    assert.equal(await fetcher.fetchOnce(), 'refused', reason);
+    assert.equal(srv.requests.at(-1)?.['x-edgepush-config-version'], '2', 'the running version is announced');
+  }
+  assert.equal(readFileSync(b.cacheFile, 'utf8'), v2, 'the running layer stays');
+  assert.equal(applied, 1);
+  assert.equal((await info())[0]?.['state'], 'refused');
+  const byReason = (await registry.getSingleMetric('edgepush_remote_config_refusals_total')!.get()).values.map((v) => [v.labels['reason'], v.value]);
+  assert.deepEqual(byReason.sort(), [['bad_signature', 1], ['old_version', 2], ['unknown_key', 1], ['unsigned', 1]]);
+
+  srv.serve({ status: 200, body: v2 });
+  assert.equal(await fetcher.fetchOnce(), 'unchanged');
+  assert.equal((await info())[0]?.['state'], 'applied', 'the running layer served again clears the refusal');
+  srv.serve({ status: 200, body: signLayer('[pushgateway.central]\nurl = http://gw-3.example:9091\n', key.privateKey, 3) });
+  assert.equal(await fetcher.fetchOnce(), 'applied', 'a higher version signed by a trusted key');
+});
+
+test('check-config warns that layers are not verified without trusted keys, and names the keys with them', async (t) => {
+  const key = signingKey(t);
+  const run = async (extra: string) => {
+    const b = box(t, 'http://127.0.0.1:1/{instance}.ini', extra);
+    const r = await runCli(['check-config', `--config.file=${b.configFile}`, `--config.defaults=${path.join(path.dirname(b.configFile), 'none.ini')}`]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  assert.match(await run(''), /^warning: remote configuration layers are not verified: .*set \[remote_config\] trusted_keys$/m);
+  const verified = await run(`trusted_keys = ${key.file}\n`);
+  assert.match(verified, /^remote config signatures: verified against 1 trusted key\(s\) \([0-9a-f]{16}\)$/m);
+  assert.doesNotMatch(verified, /not verified/);
 });
