@@ -167,7 +167,7 @@ export const REMOTE_CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'interval', kind: 'duration', default: '5m', min: '1s', max: '24h', help: 'How often the URL is fetched (with 10% jitter). At least 1s (a fleet asking that often is a load on the config server, not a faster roll-out; minutes are usual).' },
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '10s' } : k)),
   { key: 'trusted_keys', kind: 'path', help: 'File of PEM ed25519 public keys: a layer is used only when signed by one of them (edgepush config sign). Unset: layers are not verified.' },
-  { key: 'revert_after_failed_cycles', kind: 'int', default: '4', help: 'Return to the last known-good layer when a new one makes every push that worked fail for this many cycles; 0 never reverts.' },
+  { key: 'revert_after_failed_cycles', kind: 'int', default: '4', min: '1', max: '1000', zeroDisables: true, help: 'Return to the last known-good layer when a new one makes every push that worked fail for this many cycles; 0 never reverts.' },
 ];
 
 const REMOTE_CACHE_FILE = 'remote-config.ini';
