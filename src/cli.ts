@@ -205,7 +205,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   decommission: {
-    summary: "Delete every group this box pushed from every Pushgateway (used when the package is purged).",
+    summary: "Delete every group this box pushed from every gateway of every Pushgateway sink and tier, and from gateways it remembers pushing to (used when the package is purged).",
     flags: () => [...configCommandFlags(), { name: 'timeout', kind: 'duration', default: '30s', min: '1s', max: '1h', help: 'Give up after this long.' }],
     run: async (given) => {
       const config = loadConfigOrReport('decommission', given);

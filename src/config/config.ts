@@ -519,7 +519,7 @@ function checkUniqueJobs(raw: RawConfig, host: HostConfig, self: SelfConfig, exp
   for (const e of exporters) claim(e.job, `exporter.${e.name}`);
 }
 
-/** Every key of every section kind, for the configuration reference (check-config --help-keys). */
+/** Every key of every section kind, for the configuration reference (check-config --keys). */
 export function describeKeys(): Array<{ section: string; keys: readonly KeySpec[] }> {
   return [
     { section: 'agent', keys: AGENT_KEYS },

@@ -48,10 +48,6 @@ export class SinkRunner {
     });
   }
 
-  get busy(): boolean {
-    return this.inFlight !== undefined;
-  }
-
   /** Resolves when nothing is in flight or waiting. */
   idle(): Promise<void> {
     if (!this.inFlight) return Promise.resolve();

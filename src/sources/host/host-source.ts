@@ -43,10 +43,6 @@ export class HostSource {
       .map((d) => ({ name: d.name, collector: d.create({ paths: config.paths, options, log: this.log.child({ collector: d.name }), enabledCollectors: config.enabled }) }));
   }
 
-  get collectorNames(): string[] {
-    return this.running.map((r) => r.name);
-  }
-
   async collect(): Promise<MetricFamily[]> {
     const results = await Promise.all(this.running.map((r) => this.runOne(r)));
     const merged = new MergedFamilies();

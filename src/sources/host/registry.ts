@@ -140,7 +140,3 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   zfs,
   zoneinfo,
 ].sort((a, b) => (a.name < b.name ? -1 : 1));
-
-export function findCollector(name: string): CollectorDefinition | undefined {
-  return COLLECTORS.find((c) => c.name === name);
-}

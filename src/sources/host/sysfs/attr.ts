@@ -36,16 +36,6 @@ export async function readUintAttr(file: string): Promise<number> {
   return parseUint(await readSysAttr(file), file);
 }
 
-/** Like readUintAttr, but undefined when the file does not exist. */
-export async function readUintAttrIfExists(file: string): Promise<number | undefined> {
-  try {
-    return await readUintAttr(file);
-  } catch (err) {
-    if (isNotExist(err)) return undefined;
-    throw err;
-  }
-}
-
 export function isErrno(err: unknown, ...codes: string[]): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code !== undefined && codes.includes(code);
