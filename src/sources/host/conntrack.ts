@@ -3,8 +3,7 @@ import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
 import { readOrNoData } from './no-data.ts';
 import { readConntrackStat } from './procfs/conntrack.ts';
-import { readUintAttr } from './sysfs/attr.ts';
-import { isNotFound } from './procfs/read.ts';
+import { readUintAttr, isNotFound } from './kernel-files/read.ts';
 
 /** A missing file means the nf_conntrack module is not loaded: no data rather than a failure. */
 function orNoData<T>(read: () => Promise<T>): Promise<T> {

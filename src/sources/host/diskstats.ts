@@ -3,9 +3,9 @@ import path from 'node:path';
 import { FamilySet } from '../../model/family.ts';
 import type { CollectorContext, CollectorDefinition } from './collector.ts';
 import { DeviceFilter } from './options.ts';
-import { parseGoFloat } from './procfs/go-number.ts';
+import { readAttr } from './kernel-files/read.ts';
+import { tryParseGoFloat } from './kernel-files/parse.ts';
 import { readDiskstats, type DiskStats } from './procfs/diskstats.ts';
-import { readAttr } from './procfs/read.ts';
 import { readBlockDeviceProperties, type UdevProperties } from './sysfs/udev-data.ts';
 
 export const DEFAULT_DEVICE_EXCLUDE = '^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$';
@@ -78,7 +78,7 @@ function addDevice(out: FamilySet, d: DiskStats, udev: UdevProperties, rot: stri
   if (get('ID_ATA') !== '') {
     for (const [key, name, help] of ATA) {
       const text = udev.get(key);
-      const v = text === undefined ? undefined : parseGoFloat(text);
+      const v = text === undefined ? undefined : tryParseGoFloat(text);
       if (v !== undefined) out.gauge(name, help, v, { device });
     }
   }

@@ -1,6 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
 import { NoDataError, type CollectorDefinition } from './collector.ts';
-import { isNotExist } from './sysfs/attr.ts';
+import { isNotExist } from './kernel-files/read.ts';
 import { DMI_LABEL_FILES, readDmiId } from './sysfs/dmi.ts';
 
 const HELP =

@@ -1,7 +1,7 @@
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
 import { readOrNoData } from './no-data.ts';
-import { isNotExist, isPermission } from './sysfs/attr.ts';
+import { isNotExist, isPermission } from './kernel-files/read.ts';
 import { readMultipathDevices, type MultipathDevice } from './sysfs/dm-multipath.ts';
 
 /** SCSI paths report "running", NVMe paths "live" when usable. */

@@ -1,7 +1,7 @@
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
 import { readOrNoData } from './no-data.ts';
-import { MAX_UINT64 } from './sysfs/attr.ts';
+import { MAX_UINT64 } from './kernel-files/parse.ts';
 import { FC_COUNTERS, readFcHosts, type FcCounter, type FcHost } from './sysfs/fibrechannel.ts';
 
 /** Metric name suffix and HELP per counter file. */

@@ -1,7 +1,7 @@
 import { FamilySet, type MetricType } from '../../model/family.ts';
 import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
 import { DeviceFilter } from './options.ts';
-import { parseGoFloat } from './procfs/go-number.ts';
+import { tryParseGoFloat } from './kernel-files/parse.ts';
 import { cleanMetricName, explodeSensorFilename, listHwmonChips, readSensorData, type SensorData } from './sysfs/hwmon.ts';
 
 interface Emit {
@@ -16,7 +16,7 @@ function emitElement(emit: Emit, type: string, element: string, raw: string, dat
   } else if (element !== '') {
     name += `_${cleanMetricName(element)}`;
   }
-  const v = parseGoFloat(raw);
+  const v = tryParseGoFloat(raw);
   if (v === undefined) return;
   if (element === 'fault' || element === 'alarm') return emit(name, `Hardware sensor ${element} status (${type})`, v, labels);
   if (element === 'beep') return emit(`${name}_enabled`, 'Hardware monitor sensor has beeping enabled', v, labels);
@@ -50,7 +50,7 @@ function emitSensor(emit: Emit, chip: string, sensor: string, data: Map<string, 
   const bare = data.get('') ?? '';
   if (type === 'beep_enable') return emit('node_hwmon_beep_enabled', 'Hardware beep enabled', bare === '1' ? 1 : 0, labels);
   if (type === 'vrm' || type === 'update_interval') {
-    const v = parseGoFloat(bare);
+    const v = tryParseGoFloat(bare);
     if (v === undefined) return;
     if (type === 'vrm') return emit('node_hwmon_voltage_regulator_version', 'Hardware voltage regulator', v, labels);
     return emit('node_hwmon_update_interval_seconds', 'Hardware monitor update interval', v * 0.001, labels);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
 import { readInterrupts } from './procfs/interrupts.ts';
-import { parseFloatField } from './procfs/read.ts';
+import { parseDecimalFloat } from './kernel-files/parse.ts';
 
 const OPT = {
   include: 'collector.interrupts.name-include',
@@ -29,7 +29,7 @@ export const interrupts: CollectorDefinition = {
       const filterName = `${irq.name};${irq.info};${irq.devices}`;
       if ((exclude && exclude.test(filterName)) || (include && !include.test(filterName))) continue;
       irq.values.forEach((raw, cpu) => {
-        const value = parseFloatField(raw, `${path.join(paths.procfs, 'interrupts')} ${irq.name} cpu ${cpu}`);
+        const value = parseDecimalFloat(raw, `${path.join(paths.procfs, 'interrupts')} ${irq.name} cpu ${cpu}`);
         if (!includeZeros && value === 0) return;
         out.counter('node_interrupts_total', 'Interrupt details.', value, { cpu: String(cpu), type: irq.name, info: irq.info, devices: irq.devices });
       });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FamilySet } from '../../model/family.ts';
 import type { CollectorDefinition, CollectorContext } from './collector.ts';
 import { DeviceFilter } from './options.ts';
-import { readAttr, listDir } from './procfs/read.ts';
+import { readAttr, listDir } from './kernel-files/read.ts';
 import { readNetDev, type DeviceCounters } from './procfs/netdev.ts';
 import { readLinkStatistics } from './sysfs/net-statistics.ts';
 

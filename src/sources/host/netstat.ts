@@ -1,6 +1,6 @@
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
-import { parseGoFloat } from './procfs/go-number.ts';
+import { tryParseGoFloat } from './kernel-files/parse.ts';
 import { readNetStats } from './procfs/netstat.ts';
 
 const DEFAULT_FIELDS =
@@ -19,7 +19,7 @@ export const netstat: CollectorDefinition = {
       for (const [name, text] of values) {
         const key = `${protocol}_${name}`;
         // Like node_exporter, any unparsable value fails the collection, selected or not.
-        const value = parseGoFloat(text);
+        const value = tryParseGoFloat(text);
         if (value === undefined) throw new Error(`invalid value ${JSON.stringify(text)} for ${key} in netstats`);
         if (pattern && !pattern.test(key)) continue;
         out.untyped(`node_netstat_${key}`, `Statistic ${protocol}${name}.`, value);

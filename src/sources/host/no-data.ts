@@ -4,7 +4,7 @@
  * debug only); any other failure is an error, with context in front.
  */
 import { NoDataError } from './collector.ts';
-import { isNotExist } from './sysfs/attr.ts';
+import { isNotExist } from './kernel-files/read.ts';
 
 export interface NoDataRules {
   /** Which failures mean the source is absent; Go's errors.Is(err, os.ErrNotExist) (ENOENT) unless told. */

@@ -1,7 +1,7 @@
 import { FamilySet } from '../../model/family.ts';
 import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
 import { readPowerSupplies, type PowerSupply } from './sysfs/power-supply.ts';
-import { errnoOf } from './sysfs/sysfs-file.ts';
+import { errnoOf } from './kernel-files/read.ts';
 
 /** Metric suffix → sysfs attribute, by scale: as is, micro-units to units, tenths of °C to °C. */
 const AS_IS: ReadonlyArray<[string, string]> = [

@@ -1,7 +1,7 @@
 import { FamilySet } from '../../model/family.ts';
 import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
 import { readPsi, type PsiStats } from './procfs/pressure.ts';
-import { isNotFound } from './procfs/read.ts';
+import { isNotFound } from './kernel-files/read.ts';
 
 const RESOURCES = ['cpu', 'io', 'memory', 'irq'] as const;
 

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
 import { listPids, readProcessStates } from './procfs/processes.ts';
-import { readText } from './procfs/read.ts';
-import { parseUint } from './sysfs/attr.ts';
+import { readText } from './kernel-files/read.ts';
+import { parseUint } from './kernel-files/parse.ts';
 
 async function readLimit(procfs: string, rel: string, what: string): Promise<number> {
   const file = path.join(procfs, rel);

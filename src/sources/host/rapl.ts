@@ -2,7 +2,7 @@ import { FamilySet } from '../../model/family.ts';
 import { sanitizeMetricName } from './metric-name.ts';
 import { NoDataError, stateless, type CollectorDefinition } from './collector.ts';
 import { readOrNoData } from './no-data.ts';
-import { isNotExist, isPermission } from './sysfs/attr.ts';
+import { isNotExist, isPermission } from './kernel-files/read.ts';
 import { readRaplZones, readZoneEnergyMicrojoules, type RaplZone } from './sysfs/powercap.ts';
 
 const ZONE_LABEL_OPTION = 'collector.rapl.enable-zone-label';

@@ -2,7 +2,7 @@ import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
 import { readOrNoData } from './no-data.ts';
 import { readSchedstat, type SchedstatCpu } from './procfs/schedstat.ts';
-import { isNotFound } from './procfs/read.ts';
+import { isNotFound } from './kernel-files/read.ts';
 
 const NS_PER_SEC = 1e9;
 

@@ -1,7 +1,7 @@
 import { FamilySet } from '../../model/family.ts';
 import { stateless, type CollectorDefinition } from './collector.ts';
 import { readOrNoData } from './no-data.ts';
-import { isErrno } from './sysfs/attr.ts';
+import { isErrno } from './kernel-files/read.ts';
 import { readWatchdogClass, type Watchdog } from './sysfs/watchdog.ts';
 
 const GAUGES: Array<[keyof Watchdog, string, string]> = [

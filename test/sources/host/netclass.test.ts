@@ -5,7 +5,7 @@ import path from 'node:path';
 import { assertMatchesE2E, makeTree, runCollectors, treeFlags } from '../../helpers/host.ts';
 import { FIXTURE_SYS } from '../../helpers/fixtures.ts';
 import { readNetClass } from '../../../src/sources/host/sysfs/net-class.ts';
-import { parseGoInt } from '../../../src/sources/host/procfs/go-number.ts';
+import { tryParseGoInt } from '../../../src/sources/host/kernel-files/parse.ts';
 
 test('netclass matches node_exporter on the fixtures', async () => {
   await assertMatchesE2E('netclass');
@@ -20,12 +20,12 @@ test('readNetClass reads the attributes of every interface, following class/net 
   assert.equal(eth0.text.operstate, 'up');
 });
 
-test('parseGoInt takes the bases of Go ParseInt(s, 0, 64)', () => {
-  assert.equal(parseGoInt('0x1303'), 4867);
-  assert.equal(parseGoInt('-1'), -1);
-  assert.equal(parseGoInt('010'), 8);
-  assert.equal(parseGoInt('1500'), 1500);
-  assert.equal(parseGoInt('15x'), undefined);
+test('tryParseGoInt takes the bases of Go ParseInt(s, 0, 64)', () => {
+  assert.equal(tryParseGoInt('0x1303'), 4867);
+  assert.equal(tryParseGoInt('-1'), -1);
+  assert.equal(tryParseGoInt('010'), 8);
+  assert.equal(tryParseGoInt('1500'), 1500);
+  assert.equal(tryParseGoInt('15x'), undefined);
 });
 
 function iface(name: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertMatchesE2E } from '../../helpers/host.ts';
 import { readWatchdogClass } from '../../../src/sources/host/sysfs/watchdog.ts';
-import { parseGoInt } from '../../../src/sources/host/sysfs/attr.ts';
+import { parseGoInt } from '../../../src/sources/host/kernel-files/parse.ts';
 import { FIXTURE_SYS } from '../../helpers/fixtures.ts';
 import { assertFailsAlone, runOnEmptyTree } from './isolation.ts';
 

@@ -1,7 +1,7 @@
 /** node_exporter's wifi fixtures: interfaces.json, and <device>/bss.json and <device>/stationinfo.json. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isNotFound } from '../procfs/read.ts';
+import { isNotFound } from '../kernel-files/read.ts';
 import { asArray, asObject, bytesField, INT64, intField, parseJson, stringField } from './go-json.ts';
 
 export interface WifiInterface {

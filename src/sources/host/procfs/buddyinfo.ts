@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readText, fields, parseFloatField } from './read.ts';
-import { lines } from './numbers.ts';
+import { readText } from '../kernel-files/read.ts';
+import { fields, parseDecimalFloat, nonEmptyLines } from '../kernel-files/parse.ts';
 
 export interface BuddyZone {
   node: string;
@@ -12,10 +12,10 @@ export interface BuddyZone {
 /** Parses /proc/buddyinfo ("Node 0, zone   Normal  4381 1093 ..."); every zone must have the same number of orders. */
 export function parseBuddyinfo(text: string, file = '/proc/buddyinfo'): BuddyZone[] {
   let orders = -1;
-  return lines(text).map((line) => {
+  return nonEmptyLines(text).map((line) => {
     const parts = fields(line);
     if (parts.length < 4) throw new Error(`${file}: invalid line ${JSON.stringify(line.slice(0, 60))}`);
-    const sizes = parts.slice(4).map((v) => parseFloatField(v, `${file} ${parts.slice(0, 4).join(' ')}`));
+    const sizes = parts.slice(4).map((v) => parseDecimalFloat(v, `${file} ${parts.slice(0, 4).join(' ')}`));
     if (orders === -1) orders = sizes.length;
     else if (orders !== sizes.length) throw new Error(`${file}: mismatch in number of buddyinfo buckets, previous count ${orders}, new count ${sizes.length}`);
     return { node: parts[1]!.replace(/,$/, ''), zone: parts[3]!.replace(/,$/, ''), sizes };

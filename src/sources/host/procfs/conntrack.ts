@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readText, fields } from './read.ts';
-import { lines, parseHex } from './numbers.ts';
+import { readText } from '../kernel-files/read.ts';
+import { fields, nonEmptyLines, parseHex } from '../kernel-files/parse.ts';
 
 /** The per-CPU counters of /proc/net/stat/nf_conntrack that node_exporter exports, summed over CPUs. */
 export interface ConntrackStats {
@@ -20,7 +20,7 @@ const COLUMNS: Record<keyof ConntrackStats, number> = { found: 2, invalid: 4, ig
 /** Parses /proc/net/stat/nf_conntrack: a header line, then one line of hex counters per CPU. */
 export function parseConntrackStat(text: string, file = '/proc/net/stat/nf_conntrack'): ConntrackStats {
   const sum: ConntrackStats = { found: 0, invalid: 0, ignore: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, searchRestart: 0 };
-  lines(text).slice(1).forEach((line, i) => {
+  nonEmptyLines(text).slice(1).forEach((line, i) => {
     const where = `${file} line ${i + 2}`;
     const values = fields(line).map((f) => parseHex(f, where));
     if (values.length < 16 || values.length > 17) throw new Error(`${where}: expected 16 or 17 fields, got ${values.length}`);

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readText, parseFloatField } from './read.ts';
-import { parseGoInt } from '../sysfs/attr.ts';
+import { readText } from '../kernel-files/read.ts';
+import { parseDecimalFloat, parseGoInt } from '../kernel-files/parse.ts';
 
 /** What procfs reads with strconv.ParseUint(s, 0, 32): prefixes allowed, 32 bits. */
 function parseUint32(text: string, where: string): number {
@@ -79,7 +79,7 @@ export function parseCpuInfoX86(text: string, file = '/proc/cpuinfo'): CpuInfo[]
         cpu.microcode = value();
         break;
       case 'cpu MHz':
-        cpu.cpuMHz = parseFloatField(value(), `${file} processor ${cpu.processor} cpu MHz`);
+        cpu.cpuMHz = parseDecimalFloat(value(), `${file} processor ${cpu.processor} cpu MHz`);
         break;
       case 'cache size':
         cpu.cacheSize = value();
@@ -105,7 +105,7 @@ export function parseCpuInfoX86(text: string, file = '/proc/cpuinfo'): CpuInfo[]
         parseUint32(value(), `${file} processor ${cpu.processor} ${key}`);
         break;
       case 'bogomips':
-        parseFloatField(value(), `${file} processor ${cpu.processor} bogomips`);
+        parseDecimalFloat(value(), `${file} processor ${cpu.processor} bogomips`);
         break;
     }
   }
@@ -137,7 +137,7 @@ export function parseCpuInfoArm(text: string, file = '/proc/cpuinfo'): CpuInfo[]
         break;
       case 'BogoMIPS':
         if (cpus.length === 0) cpus.push({ ...common, flags: [], bugs: [], processor: 0 });
-        parseFloatField(requireValue(raw, key, file), `${file} BogoMIPS`);
+        parseDecimalFloat(requireValue(raw, key, file), `${file} BogoMIPS`);
         break;
       case 'Features':
         features = requireValue(raw, key, file);

@@ -1,4 +1,5 @@
-import { fields, readParsed } from './read.ts';
+import { readParsed } from '../kernel-files/read.ts';
+import { fields } from '../kernel-files/parse.ts';
 import path from 'node:path';
 
 /** One /proc/diskstats line: major, minor, name, then up to 17 counters (11 before Linux 4.18, 15 up to 5.4, 17 since). */

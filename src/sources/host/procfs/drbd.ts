@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { NoDataError } from '../collector.ts';
-import { isNotFound, readText } from './read.ts';
+import { isNotFound, readText } from '../kernel-files/read.ts';
 
 export interface DrbdField {
   /** `drbd<N>` from the last `N:` word before the field, or "unknown". */

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readTextIfExists } from './read.ts';
-import { parseUint } from '../sysfs/attr.ts';
+import { readTextIfExists } from '../kernel-files/read.ts';
+import { parseUint } from '../kernel-files/parse.ts';
 
 export interface KernelRandom {
   entropyAvailable?: number;

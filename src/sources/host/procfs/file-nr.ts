@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { readText, parseFloatField } from './read.ts';
+import { readText } from '../kernel-files/read.ts';
+import { parseDecimalFloat } from '../kernel-files/parse.ts';
 
 export interface FileNr {
   allocated: number;
@@ -10,7 +11,7 @@ export interface FileNr {
 export function parseFileNr(text: string, file = '/proc/sys/fs/file-nr'): FileNr {
   const parts = text.trim().split('\t');
   if (parts.length < 3) throw new Error(`${file}: expected 3 tab-separated values, got ${parts.length}`);
-  return { allocated: parseFloatField(parts[0]!, `${file} allocated`), maximum: parseFloatField(parts[2]!, `${file} maximum`) };
+  return { allocated: parseDecimalFloat(parts[0]!, `${file} allocated`), maximum: parseDecimalFloat(parts[2]!, `${file} maximum`) };
 }
 
 export async function readFileNr(procfs: string): Promise<FileNr> {

@@ -1,4 +1,4 @@
-import { isNotFound } from './read.ts';
+import { isNotFound } from '../kernel-files/read.ts';
 import { procPath } from '../paths.ts';
 import type { HostPaths } from '../collector.ts';
 import { readMountInfo, type MountInfo } from './mountinfo.ts';

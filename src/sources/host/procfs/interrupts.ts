@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { readText, fields } from './read.ts';
+import { readText } from '../kernel-files/read.ts';
+import { fields } from '../kernel-files/parse.ts';
 
 export interface Interrupt {
   /** The row name: an IRQ number ("16") or a mnemonic ("NMI", "LOC"). */

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { fields } from './read.ts';
-import { parseUint } from '../sysfs/attr.ts';
+import { fields, parseUint } from '../kernel-files/parse.ts';
 
 /** The totals of /proc/net/ip_vs_stats. */
 export interface IpvsStats {

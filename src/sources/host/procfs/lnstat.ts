@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { goGlob } from '../go-glob.ts';
-import { readText } from './read.ts';
-import { scanLines } from './text-lines.ts';
+import { readText } from '../kernel-files/read.ts';
+import { scanLines } from '../kernel-files/parse.ts';
 
 export interface NetStatFile {
   /** The file's name under /proc/net/stat (arp_cache, nf_conntrack...). */

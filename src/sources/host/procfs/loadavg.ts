@@ -1,4 +1,5 @@
-import { fields, parseFloatField, readText } from './read.ts';
+import { readText } from '../kernel-files/read.ts';
+import { fields, parseDecimalFloat } from '../kernel-files/parse.ts';
 import path from 'node:path';
 
 export interface LoadAvg {
@@ -12,9 +13,9 @@ export function parseLoadAvg(text: string): LoadAvg {
   const f = fields(text);
   if (f.length < 3) throw new Error(`loadavg: expected at least 3 fields, got ${f.length}`);
   return {
-    load1: parseFloatField(f[0]!, 'loadavg load1'),
-    load5: parseFloatField(f[1]!, 'loadavg load5'),
-    load15: parseFloatField(f[2]!, 'loadavg load15'),
+    load1: parseDecimalFloat(f[0]!, 'loadavg load1'),
+    load5: parseDecimalFloat(f[1]!, 'loadavg load5'),
+    load15: parseDecimalFloat(f[2]!, 'loadavg load15'),
   };
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { fields } from './read.ts';
+import { fields } from '../kernel-files/parse.ts';
 
 /** One md device of /proc/mdstat. */
 export interface MdStat {

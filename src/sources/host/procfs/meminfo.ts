@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { readText, fields } from './read.ts';
-import { lines } from './numbers.ts';
-import { parseUint } from '../sysfs/attr.ts';
+import { readText } from '../kernel-files/read.ts';
+import { fields, nonEmptyLines, parseUint } from '../kernel-files/parse.ts';
 
 export interface MeminfoEntry {
   /** The key as the kernel writes it, without the colon: `Active(anon)`, `HugePages_Total`. */
@@ -14,7 +13,7 @@ export interface MeminfoEntry {
 
 /** Parses /proc/meminfo (or a node's meminfo without its "Node N" prefix). */
 export function parseMeminfo(text: string, file = '/proc/meminfo'): MeminfoEntry[] {
-  return lines(text).map((line) => {
+  return nonEmptyLines(text).map((line) => {
     const f = fields(line);
     const where = `${file}: line ${JSON.stringify(line.slice(0, 60))}`;
     if (f.length < 2 || f.length > 3 || !f[0]!.endsWith(':')) throw new Error(`${where}: malformed`);

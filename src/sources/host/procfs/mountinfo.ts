@@ -4,8 +4,8 @@
  * the "-" separator fourth from the end, then fstype, source and the
  * superblock options.
  */
-import { readParsed } from './read.ts';
-import { scanLines } from './text-lines.ts';
+import { readParsed } from '../kernel-files/read.ts';
+import { scanLines } from '../kernel-files/parse.ts';
 
 export interface MountInfo {
   mountId: number;

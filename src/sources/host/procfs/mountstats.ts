@@ -5,8 +5,8 @@
  * (field counts per statvers and transport, what is an error) are
  * prometheus/procfs's, so a file procfs rejects is rejected here too.
  */
-import { fields, readParsed } from './read.ts';
-import { scanLines } from './text-lines.ts';
+import { readParsed } from '../kernel-files/read.ts';
+import { fields, scanLines } from '../kernel-files/parse.ts';
 
 export interface NfsByteStats {
   read: number;

@@ -1,4 +1,5 @@
-import { fields, readParsedIfExists } from './read.ts';
+import { readParsedIfExists } from '../kernel-files/read.ts';
+import { fields } from '../kernel-files/parse.ts';
 import path from 'node:path';
 
 /** Totals over the sockets of /proc/net/udp or udp6, as procfs' NetIPSocketSummary. */

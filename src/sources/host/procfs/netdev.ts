@@ -1,4 +1,5 @@
-import { fields, readParsed } from './read.ts';
+import { readParsed } from '../kernel-files/read.ts';
+import { fields } from '../kernel-files/parse.ts';
 import path from 'node:path';
 
 /** Counters of one device keyed by node_exporter's names (receive_bytes, transmit_colls...). */

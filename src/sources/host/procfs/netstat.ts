@@ -1,4 +1,5 @@
-import { fields, readParsed, readParsedIfExists } from './read.ts';
+import { readParsed, readParsedIfExists } from '../kernel-files/read.ts';
+import { fields } from '../kernel-files/parse.ts';
 import path from 'node:path';
 
 /** Counters by protocol then field name, as the text the kernel printed. */

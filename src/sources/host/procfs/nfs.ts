@@ -6,9 +6,8 @@
  * node_exporter's nfs and nfsd collectors expose.
  */
 import path from 'node:path';
-import { fields, readTextIfExists } from './read.ts';
-import { scanLines } from './text-lines.ts';
-import { parseUint } from '../sysfs/attr.ts';
+import { readTextIfExists } from '../kernel-files/read.ts';
+import { fields, parseUint, scanLines } from '../kernel-files/parse.ts';
 
 /** Procedure counters by procedure name, in the kernel's order. */
 export type ProcedureCounts = Record<string, number>;

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readTextIfExists } from './read.ts';
-import { goTrimSpace } from '../sysfs/attr.ts';
+import { readTextIfExists } from '../kernel-files/read.ts';
+import { goTrimSpace } from '../kernel-files/parse.ts';
 
 /**
  * Parses an os-release file the way node_exporter's env parser

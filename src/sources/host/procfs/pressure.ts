@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { readText } from './read.ts';
-import { lines } from './numbers.ts';
-import { parseUint } from '../sysfs/attr.ts';
+import { readText } from '../kernel-files/read.ts';
+import { nonEmptyLines, parseUint } from '../kernel-files/parse.ts';
 
 export interface PsiLine {
   avg10: number;
@@ -21,7 +20,7 @@ const PSI_LINE = /^(some|full) avg10=(\S+) avg60=(\S+) avg300=(\S+) total=(\S+)$
 /** Parses a /proc/pressure/<resource> file; lines other than some/full are ignored. */
 export function parsePsi(text: string, file: string): PsiStats {
   const stats: PsiStats = {};
-  for (const line of lines(text)) {
+  for (const line of nonEmptyLines(text)) {
     const kind = line.split(' ')[0];
     if (kind !== 'some' && kind !== 'full') continue;
     const m = PSI_LINE.exec(line.trim());

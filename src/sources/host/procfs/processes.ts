@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isNotFound } from './read.ts';
+import { isNotFound } from '../kernel-files/read.ts';
 
 /** The numeric entries of a /proc-like directory (pids, or thread ids under /proc/<pid>/task). */
 export function listPids(dir: string): number[] {

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { readText } from './read.ts';
-import { lines } from './numbers.ts';
-import { parseUint } from '../sysfs/attr.ts';
+import { readText } from '../kernel-files/read.ts';
+import { nonEmptyLines, parseUint } from '../kernel-files/parse.ts';
 
 export interface SchedstatCpu {
   /** The CPU number as written after "cpu". */
@@ -22,7 +21,7 @@ const CPU_LINE = /^cpu(\d+)((?: \d+){9,})\s*$/;
  */
 export function parseSchedstat(text: string, file = '/proc/schedstat'): SchedstatCpu[] {
   const cpus: SchedstatCpu[] = [];
-  for (const line of lines(text)) {
+  for (const line of nonEmptyLines(text)) {
     if (!/^cpu\d/.test(line)) continue;
     const m = CPU_LINE.exec(line);
     if (!m) throw new Error(`${file}: malformed cpu line ${JSON.stringify(line.slice(0, 80))}`);

@@ -1,4 +1,4 @@
-import { readParsedIfExists } from './read.ts';
+import { readParsedIfExists } from '../kernel-files/read.ts';
 import path from 'node:path';
 
 /** One protocol line of /proc/net/sockstat{,6}; absent keys stay undefined. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readText, fields } from './read.ts';
-import { parseUint } from '../sysfs/attr.ts';
+import { readText } from '../kernel-files/read.ts';
+import { fields, parseUint } from '../kernel-files/parse.ts';
 
 /** The softirq types node_exporter exports, as /proc/softirqs names them. */
 export const SOFTIRQ_TYPES = ['HI', 'TIMER', 'NET_TX', 'NET_RX', 'BLOCK', 'IRQ_POLL', 'TASKLET', 'SCHED', 'HRTIMER', 'RCU'] as const;

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readText, fields } from './read.ts';
-import { lines, parseHex } from './numbers.ts';
+import { readText } from '../kernel-files/read.ts';
+import { fields, nonEmptyLines, parseHex } from '../kernel-files/parse.ts';
 
 export interface SoftnetCpu {
   /** CPU number: the 13th column on kernels that write it, else the line's position. */
@@ -18,7 +18,7 @@ const MIN_COLUMNS = 9;
 
 /** Parses /proc/net/softnet_stat (hexadecimal columns, one line per CPU; newer kernels add columns). */
 export function parseSoftnet(text: string, file = '/proc/net/softnet_stat'): SoftnetCpu[] {
-  return lines(text).map((line, position) => {
+  return nonEmptyLines(text).map((line, position) => {
     const cols = fields(line);
     if (cols.length < MIN_COLUMNS) throw new Error(`${file}: line ${position + 1} has ${cols.length} columns, expected at least ${MIN_COLUMNS}`);
     const hex = (i: number): number => (i < cols.length ? parseHex(cols[i]!, `${file} line ${position + 1} column ${i + 1}`) : 0);

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readText, fields } from './read.ts';
-import { parseUint } from '../sysfs/attr.ts';
+import { readText } from '../kernel-files/read.ts';
+import { fields, parseUint } from '../kernel-files/parse.ts';
 
 /** The kernel's USER_HZ: /proc/stat counts CPU time in 1/100 s on every Linux architecture. */
 export const USER_HZ = 100;

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { parseGoInt } from './go-number.ts';
-import { sysReadFile } from '../sysfs/sysfs-file.ts';
+import { sysReadFile } from '../kernel-files/read.ts';
+import { tryParseGoInt } from '../kernel-files/parse.ts';
 
 /** The whitespace-separated values of sysctl `name` (dots are path separators under /proc/sys). */
 export async function readSysctlStrings(procfs: string, name: string): Promise<string[]> {
@@ -11,7 +11,7 @@ export async function readSysctlStrings(procfs: string, name: string): Promise<s
 /** The values of sysctl `name` as integers, parsed as procfs does (Go's strconv.ParseInt(s, 0, 64): 0x, 0o, 0b and leading-0 octal). */
 export async function readSysctlInts(procfs: string, name: string): Promise<number[]> {
   return (await readSysctlStrings(procfs, name)).map((f, i) => {
-    const v = parseGoInt(f);
+    const v = tryParseGoInt(f);
     if (v === undefined) throw new Error(`field ${i} in sysctl ${name} is not a valid int: ${JSON.stringify(f.slice(0, 40))}`);
     return v;
   });

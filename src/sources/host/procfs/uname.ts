@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { readText } from './read.ts';
+import { readText } from '../kernel-files/read.ts';
 
 export interface Uname {
   sysname: string;

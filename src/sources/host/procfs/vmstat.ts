@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readText, fields, parseFloatField } from './read.ts';
-import { lines } from './numbers.ts';
+import { readText } from '../kernel-files/read.ts';
+import { fields, parseDecimalFloat, nonEmptyLines } from '../kernel-files/parse.ts';
 
 export interface VmstatField {
   name: string;
@@ -9,10 +9,10 @@ export interface VmstatField {
 
 /** Parses /proc/vmstat ("name value" per line), in file order. */
 export function parseVmstat(text: string, file = '/proc/vmstat'): VmstatField[] {
-  return lines(text).map((line) => {
+  return nonEmptyLines(text).map((line) => {
     const f = fields(line);
     if (f.length < 2) throw new Error(`${file}: line ${JSON.stringify(line.slice(0, 60))} has no value`);
-    return { name: f[0]!, value: parseFloatField(f[1]!, `${file} ${f[0]}`) };
+    return { name: f[0]!, value: parseDecimalFloat(f[1]!, `${file} ${f[0]}`) };
   });
 }
 

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { readText } from './read.ts';
-import { scanLines } from './text-lines.ts';
-import { parseInt64 } from '../sysfs/attr.ts';
+import { readText } from '../kernel-files/read.ts';
+import { parseInt64, scanLines } from '../kernel-files/parse.ts';
 
 /** Parses /proc/net/xfrm_stat: `XfrmInError 1` lines, into a map by counter name (unknown names kept too). */
 export function parseXfrmStat(text: string, where = 'xfrm_stat'): Map<string, number> {

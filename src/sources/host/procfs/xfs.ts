@@ -6,9 +6,8 @@
  * lines, and known categories must have their exact number of counters.
  */
 import path from 'node:path';
-import { fields, listDir, readTextIfExists } from './read.ts';
-import { scanLines } from './text-lines.ts';
-import { parseUint } from '../sysfs/attr.ts';
+import { listDir, readTextIfExists } from '../kernel-files/read.ts';
+import { fields, parseUint, scanLines } from '../kernel-files/parse.ts';
 
 export interface XfsBTreeStats {
   lookups: number;

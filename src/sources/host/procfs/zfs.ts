@@ -8,9 +8,8 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fields, isNotFound } from './read.ts';
-import { scanLines } from './text-lines.ts';
-import { parseInt64, parseUint } from '../sysfs/attr.ts';
+import { isNotFound } from '../kernel-files/read.ts';
+import { fields, parseInt64, parseUint, scanLines } from '../kernel-files/parse.ts';
 
 /** kstat data types (lib/libspl/include/sys/kstat.h) that carry a number node_exporter exposes. */
 const KSTAT_DATA_INT64 = '3';

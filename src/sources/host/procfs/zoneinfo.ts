@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readText } from './read.ts';
-import { parseGoInt } from '../sysfs/attr.ts';
+import { readText } from '../kernel-files/read.ts';
+import { parseGoInt } from '../kernel-files/parse.ts';
 
 /** The /proc/zoneinfo keys procfs reads, in the order of its Zoneinfo struct (node_exporter emits in that order). */
 export const ZONEINFO_KEYS = [

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { isNotExist, parseGoFloat } from './attr.ts';
+import { isNotExist } from '../kernel-files/read.ts';
+import { parseGoFloat } from '../kernel-files/parse.ts';
 import { readDirNames } from './dir.ts';
 
 export interface BcachePeriodStats {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
-import { goTrimSpace, isNotExist, parseGoFloat, parseUint } from './attr.ts';
+import { isNotExist } from '../kernel-files/read.ts';
+import { goTrimSpace, parseGoFloat, parseUint, fields, scanLines } from '../kernel-files/parse.ts';
 import { readDirEntries } from './dir.ts';
-import { fields } from '../procfs/read.ts';
 
 export interface BcachefsDevice {
   label: string;
@@ -54,16 +54,10 @@ async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
-function lines(text: string): string[] {
-  const l = text.split('\n');
-  if (l.at(-1) === '') l.pop();
-  return l;
-}
-
 /** compression_stats: a header, then "<algorithm> <compressed> <uncompressed> [<average extent>]". */
 export function parseCompressionStats(text: string): BcachefsStats['compression'] {
   const out: BcachefsStats['compression'] = new Map();
-  for (const line of lines(text).slice(1)) {
+  for (const line of scanLines(text).slice(1)) {
     const f = fields(line);
     if (f.length < 3) continue;
     const entry = { compressedBytes: parseHumanBytes(f[1]!), uncompressedBytes: parseHumanBytes(f[2]!) };
@@ -76,7 +70,7 @@ export function parseCompressionStats(text: string): BcachefsStats['compression'
 /** errors: "<type> <count> [<last time>]" per line. */
 export function parseErrors(text: string, where: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const line of lines(text)) {
+  for (const line of scanLines(text)) {
     const f = fields(line);
     if (f.length < 2) continue;
     const count = parseUint(f[1]!, where);
@@ -89,7 +83,7 @@ export function parseErrors(text: string, where: string): Map<string, number> {
 /** btree_write_stats: a header, then "<type>: <count> <average size>". */
 export function parseBtreeWriteStats(text: string, where: string): BcachefsStats['btreeWrites'] {
   const out: BcachefsStats['btreeWrites'] = new Map();
-  for (const line of lines(text).slice(1)) {
+  for (const line of scanLines(text).slice(1)) {
     const f = fields(line);
     if (f.length < 3) continue;
     out.set(f[0]!.replace(/:$/, ''), { count: parseUint(f[1]!, where), sizeBytes: parseHumanBytes(f[2]!) });
@@ -101,7 +95,7 @@ export function parseBtreeWriteStats(text: string, where: string): BcachefsStats
 export function parseCounterFile(text: string, where: string): number {
   let creation = 0;
   let seen = false;
-  for (const line of lines(text)) {
+  for (const line of scanLines(text)) {
     if (line.startsWith('since mount:')) {
       parseHumanBytes(line.slice('since mount:'.length));
       seen = true;
@@ -118,7 +112,7 @@ export function parseCounterFile(text: string, where: string): number {
 export function parseIoDone(text: string, where: string): BcachefsDevice['ioDone'] {
   const out: BcachefsDevice['ioDone'] = new Map();
   let op: string | undefined;
-  for (const raw of lines(text)) {
+  for (const raw of scanLines(text)) {
     const line = raw.trim();
     if (line === '') continue;
     if (line === 'read:' || line === 'write:') {
@@ -138,7 +132,7 @@ export function parseIoDone(text: string, where: string): BcachefsDevice['ioDone
 export function parseIoErrors(text: string, where: string): Map<string, number> {
   const out = new Map<string, number>();
   let inCreation = false;
-  for (const line of lines(text)) {
+  for (const line of scanLines(text)) {
     if (line.startsWith('IO errors since filesystem creation')) {
       inCreation = true;
       continue;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { fields } from '../procfs/read.ts';
-import { isNotExist } from './attr.ts';
+import { isNotExist } from '../kernel-files/read.ts';
+import { fields } from '../kernel-files/parse.ts';
 
 export interface BondingMaster {
   master: string;

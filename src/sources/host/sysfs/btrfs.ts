@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { goTrimSpace, isNotExist } from './attr.ts';
+import { isNotExist } from '../kernel-files/read.ts';
+import { goTrimSpace } from '../kernel-files/parse.ts';
 import { readDirEntries, readDirNames } from './dir.ts';
 
 export interface BtrfsLayout {

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { listDir } from '../procfs/read.ts';
-import { readSysAttr } from './attr.ts';
+import { listDir, readSysAttr } from '../kernel-files/read.ts';
 
 export interface ClockSource {
   /** The number in the directory name (clocksource0 → "0"). */

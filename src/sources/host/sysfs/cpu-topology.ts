@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { listDir, readTextIfExists } from '../procfs/read.ts';
+import { listDir, readTextIfExists, readSysAttr, readUintAttr } from '../kernel-files/read.ts';
 import { listCpuDirs } from './cpufreq.ts';
 import { parseCpuRange } from './cpu-range.ts';
-import { readSysAttr, readUintAttr } from './attr.ts';
 
 /** Thermal throttle counts: per physical package, and per core within a package. */
 export interface ThermalThrottles {

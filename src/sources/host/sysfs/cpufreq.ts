@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
-import { listDir, isNotFound } from '../procfs/read.ts';
-import { isNotExist, isPermission, readSysAttr, readUintAttr } from './attr.ts';
+import { listDir, isNotFound, isNotExist, isPermission, readSysAttr, readUintAttr } from '../kernel-files/read.ts';
 import { parseCpuRange } from './cpu-range.ts';
 
 /** One CPU's /sys/devices/system/cpu/cpuN/cpufreq, frequencies in kHz as the kernel writes them. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { isNotExist, readSysAttr, readUintAttr } from './attr.ts';
+import { isNotExist, readSysAttr, readUintAttr } from '../kernel-files/read.ts';
 import { readDirNames } from './dir.ts';
 
 export interface MultipathPath {

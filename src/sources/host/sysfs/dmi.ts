@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { goTrimSpace, isPermission } from './attr.ts';
+import { isPermission } from '../kernel-files/read.ts';
+import { goTrimSpace } from '../kernel-files/parse.ts';
 import { readDirEntries } from './dir.ts';
 
 /** The files of /sys/class/dmi/id that node_exporter turns into labels, by label name. */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { goTrimSpace, readUintAttr } from './attr.ts';
+import { readUintAttr } from '../kernel-files/read.ts';
+import { goTrimSpace } from '../kernel-files/parse.ts';
 import { readDirNames } from './dir.ts';
 
 export interface EdacChannel {

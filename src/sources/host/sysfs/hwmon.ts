@@ -5,7 +5,7 @@
  * and its device/ directory.
  */
 import { lstat, open, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { pathExists } from '../procfs/read.ts';
+import { pathExists } from '../kernel-files/read.ts';
 import path from 'node:path';
 
 export const SENSOR_TYPES = new Set(['vrm', 'beep_enable', 'update_interval', 'in', 'cpu', 'fan', 'pwm', 'temp', 'curr', 'power', 'energy', 'humidity', 'intrusion', 'freq']);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { pathExists } from '../procfs/read.ts';
-import { isErrno, isNotExist, parseGoBigInt, parseGoFloat, readSysAttr } from './attr.ts';
+import { pathExists, isErrno, isNotExist, readSysAttr } from '../kernel-files/read.ts';
+import { parseGoBigInt, parseGoFloat } from '../kernel-files/parse.ts';
 import { readDirEntries, readDirNames } from './dir.ts';
 
 export interface InfinibandPort {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { goTrimSpace, readSysAttr, readUintAttr } from './attr.ts';
+import { readSysAttr, readUintAttr } from '../kernel-files/read.ts';
+import { goTrimSpace } from '../kernel-files/parse.ts';
 import { readDirNames } from './dir.ts';
 
 /** One md array of /sys/block/md<N>/md. */

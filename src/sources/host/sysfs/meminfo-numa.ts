@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { listDir, readText, fields, parseFloatField } from '../procfs/read.ts';
-import { lines } from '../procfs/numbers.ts';
+import { listDir, readText } from '../kernel-files/read.ts';
+import { fields, parseDecimalFloat, nonEmptyLines } from '../kernel-files/parse.ts';
 
 export interface NumaMemoryField {
   /** Metric name suffix: "MemTotal", "Active_anon" (from "Active(anon)"), "numa_hit_total". */
@@ -12,11 +12,11 @@ export interface NumaMemoryField {
 
 /** Parses /sys/devices/system/node/nodeN/meminfo ("Node 0 MemTotal:  123 kB"), values in bytes where the unit is kB. */
 export function parseNodeMeminfo(text: string, file: string): NumaMemoryField[] {
-  return lines(text).map((line) => {
+  return nonEmptyLines(text).map((line) => {
     const parts = fields(line);
     const where = `${file}: line ${JSON.stringify(line.trim().slice(0, 60))}`;
     if (parts.length < 4) throw new Error(`${where}: invalid line`);
-    let value = parseFloatField(parts[3]!, where);
+    let value = parseDecimalFloat(parts[3]!, where);
     if (parts.length === 5 && parts[4] === 'kB') value *= 1024;
     else if (parts.length !== 4) throw new Error(`${where}: invalid line`);
     const name = parts[2]!.replace(/:+$/, '').replace(/\((.*)\)/, '_$1');
@@ -26,10 +26,10 @@ export function parseNodeMeminfo(text: string, file: string): NumaMemoryField[] 
 
 /** Parses /sys/devices/system/node/nodeN/numastat ("numa_hit 123" per line) into *_total counters. */
 export function parseNodeNumastat(text: string, node: string, file: string): NumaMemoryField[] {
-  return lines(text).map((line) => {
+  return nonEmptyLines(text).map((line) => {
     const parts = fields(line);
     if (parts.length !== 2) throw new Error(`${file}: line did not have 2 fields: ${JSON.stringify(line.trim().slice(0, 60))}`);
-    return { name: `${parts[0]}_total`, type: 'counter', node, value: parseFloatField(parts[1]!, `${file} ${parts[0]}`) };
+    return { name: `${parts[0]}_total`, type: 'counter', node, value: parseDecimalFloat(parts[1]!, `${file} ${parts[0]}`) };
   });
 }
 

@@ -1,8 +1,8 @@
 /** /sys/class/net/<iface>/* attributes, read the way prometheus/procfs' sysfs.NetClass does. */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseGoInt } from '../procfs/go-number.ts';
-import { errnoOf, sysReadFile } from './sysfs-file.ts';
+import { errnoOf, sysReadFile } from '../kernel-files/read.ts';
+import { tryParseGoInt } from '../kernel-files/parse.ts';
 
 const NUMERIC = [
   'addr_assign_type', 'addr_len', 'carrier', 'carrier_changes', 'carrier_up_count', 'carrier_down_count', 'dev_id', 'dormant', 'flags',
@@ -43,7 +43,7 @@ async function readIface(dir: string, name: string): Promise<NetClassIface> {
     const value = values[i];
     if (value === undefined) return;
     if ((NUMERIC as readonly string[]).includes(attr)) {
-      const n = parseGoInt(value);
+      const n = tryParseGoInt(value);
       if (n !== undefined) iface.numbers[attr as NetClassNumeric] = n;
     } else {
       iface.text[attr as NetClassText] = value;

@@ -5,9 +5,9 @@
  * socket, so sysfs is our window onto those counters.
  */
 import path from 'node:path';
-import { listDir } from '../procfs/read.ts';
-import { sysReadFile } from './sysfs-file.ts';
-import type { DeviceCounters } from '../procfs/netdev.ts';
+import { listDir, sysReadFile } from '../kernel-files/read.ts';
+/** Counters of one device by node_exporter's names: the shape procfs/netdev.ts gives, so the netdev collector takes either source. */
+type DeviceCounters = Map<string, number>;
 
 /** sysfs attribute → node_exporter's key for the netlink field. */
 const STATISTICS: ReadonlyArray<[string, string]> = [

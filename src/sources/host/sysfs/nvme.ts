@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readSysAttr } from './attr.ts';
+import { readSysAttr } from '../kernel-files/read.ts';
 import { readDirNames } from './dir.ts';
 
 export interface NvmeNamespace {

@@ -2,9 +2,8 @@
 import { readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { NoDataError } from '../collector.ts';
-import { isNotFound } from '../procfs/read.ts';
-import { parseGoInt } from '../procfs/go-number.ts';
-import { sysReadFile } from './sysfs-file.ts';
+import { isNotFound, sysReadFile } from '../kernel-files/read.ts';
+import { tryParseGoInt } from '../kernel-files/parse.ts';
 
 export interface PciLocation {
   segment: number;
@@ -95,7 +94,7 @@ export async function readPciDevice(devicesDir: string, name: string): Promise<P
     const text = await sysReadFile(where).catch((err: Error) => {
       throw new Error(`failed to read ${where}: ${err.message}`);
     });
-    const v = parseGoInt(text);
+    const v = tryParseGoInt(text);
     if (v === undefined || v > 0x7fffffff || v < -0x80000000) throw new Error(`${where}: expected an int32 (0x... allowed), got ${JSON.stringify(text.slice(0, 40))}`);
     (dev as unknown as Record<string, number>)[key] = v >>> 0;
   }

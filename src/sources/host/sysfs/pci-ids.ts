@@ -4,7 +4,7 @@
  * does: ids are lower-case hex without 0x; unknown ids give the id back.
  */
 import { readFile } from 'node:fs/promises';
-import { scanLines } from '../procfs/text-lines.ts';
+import { scanLines } from '../kernel-files/parse.ts';
 
 export const DEFAULT_PCI_IDS_PATHS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids'];
 

@@ -1,8 +1,8 @@
 /** /sys/class/power_supply/<name>/*, read as prometheus/procfs' PowerSupplyClass does. */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseGoInt } from '../procfs/go-number.ts';
-import { errnoOf, sysReadFile } from './sysfs-file.ts';
+import { errnoOf, sysReadFile } from '../kernel-files/read.ts';
+import { tryParseGoInt } from '../kernel-files/parse.ts';
 
 /** Attributes procfs parses as integers. */
 const NUMERIC = new Set([
@@ -39,7 +39,7 @@ async function readSupply(dir: string, name: string): Promise<PowerSupply> {
       throw new Error(`failed to read file ${file}: ${(err as Error).message}`, { cause: err });
     }
     if (NUMERIC.has(entry.name)) {
-      const n = parseGoInt(value);
+      const n = tryParseGoInt(value);
       if (n === undefined) throw new Error(`${file}: not an integer: ${JSON.stringify(value.slice(0, 40))}`);
       ps.numbers.set(entry.name, n);
     } else if (TEXT.has(entry.name)) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { readUintAttr } from './attr.ts';
+import { readUintAttr } from '../kernel-files/read.ts';
 import { readDirNames } from './dir.ts';
 
 export interface RaplZone {

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { parseGoInt, readSysAttr } from './attr.ts';
+import { readSysAttr } from '../kernel-files/read.ts';
+import { parseGoInt } from '../kernel-files/parse.ts';
 import { readDirNames } from './dir.ts';
 
 /** The counters of /sys/class/scsi_tape/stN/stats (times in nanoseconds). */

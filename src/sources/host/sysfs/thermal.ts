@@ -1,8 +1,7 @@
 /** /sys/class/thermal zones and cooling devices, read as prometheus/procfs v0.21 does. */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isNotFound } from '../procfs/read.ts';
-import { errnoOf, sysReadFile } from './sysfs-file.ts';
+import { isNotFound, errnoOf, sysReadFile } from '../kernel-files/read.ts';
 
 export interface ThermalZone {
   /** "0" for thermal_zone0. */

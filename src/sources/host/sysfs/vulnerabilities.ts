@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { listDir, readText } from '../procfs/read.ts';
+import { listDir, readText } from '../kernel-files/read.ts';
 
 export type VulnerabilityState = 'not affected' | 'vulnerable' | 'mitigation' | 'unknown';
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { isNotExist, parseGoInt, readSysAttr } from './attr.ts';
+import { isNotExist, readSysAttr } from '../kernel-files/read.ts';
+import { parseGoInt } from '../kernel-files/parse.ts';
 import { readDirNames } from './dir.ts';
 
 /** One /sys/class/watchdog/<name>: each attribute is absent when the driver does not provide it. */
