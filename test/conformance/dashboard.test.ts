@@ -1,6 +1,6 @@
 /**
  * Every node_* metric the "Node Exporter Full" dashboard queries
- * (../shared/fixtures/dashboards/node-exporter-full-metrics.txt) is produced by
+ * (test/fixtures/dashboards/node-exporter-full-metrics.txt) is produced by
  * some edgepush collector: emitted over node_exporter's fixture tree (every
  * collector on) or on this machine (default collectors plus the optional ones
  * the README tells dashboard users to turn on), by a collector that is on by
@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseText } from '../../src/model/text-parser.ts';
 import { COLLECTORS } from '../../src/sources/host/registry.ts';
-import { E2E_CWD, REPO_ROOT, SHARED } from '../helpers/fixtures.ts';
+import { E2E_CWD, REPO_ROOT, TEST_FIXTURES } from '../helpers/fixtures.ts';
 import { runCli } from '../helpers/cli.ts';
 import { makeTree, runCollectors, treeFlags } from '../helpers/host.ts';
 import { e2eArgs } from './e2e-flags.ts';
@@ -36,7 +36,7 @@ function familyNames(text: string): Set<string> {
 }
 
 test('every metric of the Node Exporter Full dashboard is produced by a default collector or a documented optional one', async () => {
-  const wanted = readFileSync(path.join(SHARED, 'fixtures', 'dashboards', 'node-exporter-full-metrics.txt'), 'utf8')
+  const wanted = readFileSync(path.join(TEST_FIXTURES, 'dashboards', 'node-exporter-full-metrics.txt'), 'utf8')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '');
