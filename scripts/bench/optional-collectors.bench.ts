@@ -17,7 +17,7 @@ import { procCpuSeconds, timeRounds } from './proc-usage.ts';
 import { median, ms, percentile, ratio, table } from './stats.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 100);
-const TEXTFILE_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'node_exporter', 'collector', 'fixtures', 'textfile', 'histogram');
+const TEXTFILE_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'node_exporter', 'collector', 'fixtures', 'textfile', 'histogram');
 
 const CASES: Array<{ name: string; flags: string[]; nodeExporter: boolean }> = [
   { name: 'none', flags: [], nodeExporter: true },

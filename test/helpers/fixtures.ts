@@ -1,40 +1,40 @@
-/** Locations of node_exporter's fixture tree (../shared beside the repository). */
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+/** Locations of node_exporter's fixture tree, vendored under test/fixtures/ (see its README). */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractTtar } from './ttar.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const SHARED = process.env['EDGEPUSH_SHARED'] ?? path.resolve(REPO_ROOT, '..', 'shared');
-export const NODE_EXPORTER_FIXTURES = path.join(SHARED, 'fixtures', 'node_exporter');
+export const TEST_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
+export const NODE_EXPORTER_FIXTURES = path.join(TEST_FIXTURES, 'node_exporter');
+
+/** Kept as node_exporter's archives in the repository, unpacked for the tests. */
+const ARCHIVES = ['sys.ttar', 'udev.ttar'];
 
 /**
- * The shared tree's sys/ was unpacked without its symlinks, which sysfs
- * collectors depend on, so tests use a copy of the fixture directory (in the
- * temp dir, built once per archive version, shared by test processes) whose
- * sys/ is extracted from sys.ttar; everything else links to the shared tree.
- * proc/self, a symlink to "10" in node_exporter's repository, was copied as a
- * plain file holding "10": the copy's proc/ is a directory of links whose
- * self is the symlink again (mountstats reads proc/self/mountstats).
+ * The repository carries sys/ and udev/ as node_exporter's .ttar archives, so
+ * tests use a copy of the fixture directory (in the temp dir, shared by test
+ * processes) whose sys/ and udev/ are extracted from them and whose other
+ * entries link to the vendored tree. The copy is named after this checkout and
+ * the archives' contents: another checkout, or changed archives, get their own.
  */
 function materializedE2ECwd(): string {
-  const shared = path.join(NODE_EXPORTER_FIXTURES, 'collector', 'fixtures');
-  const archive = path.join(shared, 'sys.ttar');
-  if (!existsSync(archive)) return NODE_EXPORTER_FIXTURES;
-  const st = statSync(archive);
-  const final = path.join(os.tmpdir(), `edgepush-ne-fixtures-v2-${st.size}-${Math.floor(st.mtimeMs)}`);
-  if (existsSync(path.join(final, 'collector', 'fixtures', 'sys'))) return final;
+  const vendored = path.join(NODE_EXPORTER_FIXTURES, 'collector', 'fixtures');
+  const hash = createHash('sha256').update(vendored);
+  for (const archive of ARCHIVES) hash.update(readFileSync(path.join(vendored, archive)));
+  const final = path.join(os.tmpdir(), `edgepush-ne-fixtures-v3-${hash.digest('hex').slice(0, 16)}`);
+  if (existsSync(path.join(final, 'collector', 'fixtures'))) return final;
   const work = mkdtempSync(`${final}.tmp-`);
   // mkdtemp makes it 0700; the packaged binary's tests read it as an unprivileged user.
   chmodSync(work, 0o755);
   const fixtures = path.join(work, 'collector', 'fixtures');
   mkdirSync(fixtures, { recursive: true });
-  for (const entry of readdirSync(shared)) {
-    if (entry === 'proc') linkProcRestoringSelf(path.join(shared, entry), path.join(fixtures, entry));
-    else if (entry !== 'sys') symlinkSync(path.join(shared, entry), path.join(fixtures, entry));
+  for (const entry of readdirSync(vendored)) {
+    if (ARCHIVES.includes(entry)) extractTtar(path.join(vendored, entry), fixtures);
+    else symlinkSync(path.join(vendored, entry), path.join(fixtures, entry));
   }
-  extractTtar(archive, fixtures);
   try {
     renameSync(work, final);
   } catch {
@@ -42,15 +42,6 @@ function materializedE2ECwd(): string {
     rmSync(work, { recursive: true, force: true });
   }
   return final;
-}
-
-function linkProcRestoringSelf(sharedProc: string, proc: string): void {
-  mkdirSync(proc);
-  for (const entry of readdirSync(sharedProc)) {
-    const source = path.join(sharedProc, entry);
-    if (entry === 'self' && lstatSync(source).isFile()) symlinkSync(readFileSync(source, 'utf8').trim(), path.join(proc, entry));
-    else symlinkSync(source, path.join(proc, entry));
-  }
 }
 
 /** The directory that holds `collector/`, from which node_exporter's e2e test runs. */

@@ -1,8 +1,8 @@
 /**
- * Extracts node_exporter's ttar archives (sys.ttar): the shared fixture tree
- * was unpacked without symlinks (each one is a regular file holding its
- * target), while sysfs collectors rely on them (class/hwmon, class/net/eth0,
- * class/thermal...). Format: "Directory: p", or "Path: p" followed by
+ * Extracts node_exporter's ttar archives (sys.ttar, udev.ttar), which the
+ * repository keeps instead of the unpacked trees; they hold the symlinks
+ * sysfs collectors rely on (class/hwmon, class/net/eth0, class/thermal...).
+ * Format: "Directory: p", or "Path: p" followed by
  * "Lines: n" and n content lines (a last line ending in "EOF" has no newline,
  * NUL bytes are spelt NULLBYTE) or by "SymlinkTo: target"; then "Mode: nnn".
  */

@@ -28,8 +28,21 @@ export interface StatfsResult {
   ffree: number;
 }
 
-/** `timeoutMs` is the caller's deadline for this call: the worker pool sizes its stall threshold from it. */
-export type StatfsFn = (path: string, timeoutMs?: number) => Promise<StatfsResult>;
+/** What the caller tells a StatfsFn about its call. */
+export interface StatfsCall {
+  /** The caller's deadline for the statfs itself: the worker pool sizes its stall threshold from it. */
+  timeoutMs?: number;
+  /**
+   * For a statfs that queues calls (the worker pool): called at once with a
+   * promise that resolves when the call is handed to a thread that is ready
+   * to run it. The caller's deadline starts then, so waiting for a worker
+   * isolate to start, which on a busy box can take longer than the mount
+   * timeout, is not charged to the mount.
+   */
+  onQueued?: (started: Promise<void>) => void;
+}
+
+export type StatfsFn = (path: string, call?: StatfsCall) => Promise<StatfsResult>;
 
 /** statfs on libuv's threadpool, converted as the worker pool converts it (bigint counts, then numbers). */
 export const threadpoolStatfs: StatfsFn = async (path) => {
@@ -152,15 +165,21 @@ export interface StatCallOptions {
 
 /**
  * statfs of `target` (the mount point under --path.rootfs), keyed in
- * `stuck` by `mountPoint`. Never waits more than `timeoutMs`.
+ * `stuck` by `mountPoint`. Never waits more than `timeoutMs` once the call
+ * runs (a queued call's wait for its thread is the queue's to bound).
  */
 export async function statWithTimeout(statfs: StatfsFn, target: string, mountPoint: string, timeoutMs: number, stuck: StuckMounts, options: StatCallOptions = {}): Promise<StatOutcome> {
   if (stuck.has(mountPoint)) return { ok: false, error: MOUNT_TIMEOUT_ERROR, timedOut: true };
-  const call = statfs(target, timeoutMs);
+  let started: Promise<void> | undefined;
+  const call = statfs(target, { timeoutMs, onQueued: (s) => (started = s) });
   let timer: Timer | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
-    // Not unref'd: this timer is what keeps the process alive while an (unref'd) statfs worker works.
-    timer = startTimer(() => resolve('timeout'), timeoutMs);
+    const start = (): void => {
+      // Not unref'd: while the call runs, this timer keeps the process alive (the pool does while it is queued).
+      timer = startTimer(() => resolve('timeout'), timeoutMs);
+    };
+    if (started) void started.then(start);
+    else start();
   });
   try {
     const winner = await Promise.race([call.then((stats) => ({ stats }), (error: unknown) => ({ error })), deadline]);

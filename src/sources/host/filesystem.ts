@@ -91,7 +91,7 @@ export interface FilesystemSeams {
 export function createFilesystemCollector(ctx: CollectorContext, seams: FilesystemSeams = {}): Collector {
   const threadpool = seams.threadpoolStatfs ?? seams.statfs ?? threadpoolStatfs;
   // Looked up per call: the pool (and its first worker) only comes into being for a mount that needs it.
-  const isolated: StatfsFn = seams.isolatedStatfs ?? seams.statfs ?? ((p, timeoutMs) => sharedStatfsPool().statfs(p, timeoutMs));
+  const isolated: StatfsFn = seams.isolatedStatfs ?? seams.statfs ?? ((p, call) => sharedStatfsPool().statfs(p, call));
   const stuck = seams.stuck ?? processStuckMounts;
   const lanes = seams.threadpoolLanes ?? processThreadpoolLanes;
   const { options, log, paths } = ctx;

@@ -13,10 +13,16 @@
  *   in node_exporter) and the queue moves on to a fresh worker, so each
  *   stuck mount costs at most one worker;
  * - a set-aside worker that answers after all becomes the healthy worker
- *   again if the pool has none, and is terminated otherwise.
- * Workers are created on first use and unref'd so a stuck one never keeps the
- * process alive; callers keep the event loop alive while they wait
- * (statWithTimeout's deadline timer).
+ *   again if the pool has none, and is terminated otherwise;
+ * - a call's clocks (the caller's deadline, see StatfsCall.onQueued, and the
+ *   stall check) start when it is handed to a worker that is online, so a
+ *   replacement worker slow to start on a busy box makes the calls queued
+ *   for it wait, not time out. The pool keeps no warm spare: that would be
+ *   one more isolate on every box with a network mount, for a start that no
+ *   longer costs any mount its deadline.
+ * Workers are created on first use. The healthy worker keeps the process
+ * alive while it has a call; idle or set-aside workers are unref'd, so a
+ * stuck one never does (its caller's deadline timer does, until it gives up).
  */
 import { Worker } from 'node:worker_threads';
 import type { StatfsFn, StatfsResult } from './filesystem-statfs.ts';
@@ -44,10 +50,9 @@ parentPort.on('message', ({ id, path }) => {
 export const DEFAULT_STALL_MS = 1000;
 
 /**
- * A call's stall threshold is also at most this share of its own deadline:
- * calls queued behind a stalling one wait out its stall threshold on their own
- * deadline, and with the collector's default four stat-workers at most three
- * are ahead of any call, so it keeps at least a quarter of its deadline to run.
+ * A call's stall threshold is also at most this share of its own deadline, so
+ * a hung mount holds up the calls queued behind it for a small part of the
+ * time the collection may spend on it.
  */
 const STALL_SHARE_OF_DEADLINE = 1 / 4;
 
@@ -64,6 +69,8 @@ interface Call {
   stallMs: number;
   resolve: (s: StatfsResult) => void;
   reject: (e: Error) => void;
+  /** Tells the caller its call now runs (StatfsCall.onQueued). */
+  started: () => void;
 }
 
 interface WorkerState {
@@ -108,10 +115,12 @@ export class StatfsWorkerPool {
     return this.setAside.size;
   }
 
-  readonly statfs: StatfsFn = (target, timeoutMs) =>
+  readonly statfs: StatfsFn = (target, options = {}) =>
     new Promise<StatfsResult>((resolve, reject) => {
-      const stallMs = Math.min(this.stallMs, (timeoutMs ?? Infinity) * STALL_SHARE_OF_DEADLINE);
-      this.queue.push({ id: this.nextId++, path: target, stallMs, resolve, reject });
+      const stallMs = Math.min(this.stallMs, (options.timeoutMs ?? Infinity) * STALL_SHARE_OF_DEADLINE);
+      let started = (): void => {};
+      options.onQueued?.(new Promise<void>((r) => (started = r)));
+      this.queue.push({ id: this.nextId++, path: target, stallMs, resolve, reject, started });
       this.dispatch();
     });
 
@@ -139,12 +148,16 @@ export class StatfsWorkerPool {
     const call = this.queue.shift()!;
     const worker = this.healthy;
     state.call = call;
-    if (state.online) this.watchForStall(worker, state);
+    // Until its call runs, nothing else keeps the process alive for it.
+    worker.ref();
+    if (state.online) this.run(worker, state);
     worker.postMessage({ id: call.id, path: call.path });
   }
 
-  private watchForStall(worker: Worker, state: WorkerState): void {
+  /** The worker is online with a call: the caller's deadline and the stall check start now. */
+  private run(worker: Worker, state: WorkerState): void {
     if (!state.call) return;
+    state.call.started();
     state.stallTimer = setTimeout(() => this.setAsideStuck(worker), state.call.stallMs);
     // A stall check alone must not keep the process alive (the caller's deadline does).
     state.stallTimer.unref();
@@ -154,6 +167,7 @@ export class StatfsWorkerPool {
     if (worker !== this.healthy) return;
     this.healthy = undefined;
     this.setAside.add(worker);
+    worker.unref();
     this.dispatch();
   }
 
@@ -164,7 +178,7 @@ export class StatfsWorkerPool {
     this.workers.set(worker, state);
     worker.once('online', () => {
       state.online = true;
-      this.watchForStall(worker, state);
+      this.run(worker, state);
     });
     worker.on('message', (reply: Reply) => this.answered(worker, reply));
     worker.on('error', (err) => this.fail(worker, err));
@@ -180,6 +194,7 @@ export class StatfsWorkerPool {
     if (!state || !call || call.id !== reply.id) return;
     clearTimeout(state.stallTimer);
     state.call = undefined;
+    worker.unref();
     if (this.setAside.delete(worker)) {
       // Back from a stall: one idle worker is all the pool needs.
       if (this.healthy === undefined) this.healthy = worker;

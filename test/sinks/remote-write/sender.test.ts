@@ -245,12 +245,16 @@ test('max_samples_per_second bounds how fast a backlog drains', async (t) => {
     identity: { instance: 'box-1' },
     sources: [{ source: 'host', job: 'node', timestampMs: ts, families: [{ name: 'm', type: 'gauge' as const, samples: Array.from({ length: 10 }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }] }],
   });
+  const pushed = Date.now();
   for (let c = 0; c < 4; c++) await sink.push(tenSamples(1000 + c));
   await waitFor('all sent', () => sink.stats().sender.samplesSent === 40, { timeoutMs: 10_000 });
-  const at = rx.received.map((r) => r.at - rx.received[0]!.at);
-  // One second of burst (20 samples: two requests at once), then 10 samples every half second.
-  assert.ok(at[1]! < 300, `second request at ${at[1]} ms`);
-  assert.ok(at[2]! >= 400 && at[3]! >= 900, `later requests at ${at} ms`);
+  // Counted from the first push, before which nothing was sent: the bucket holds one second of
+  // samples (20) at most, so the 30th sample cannot leave before 0.5 s nor the 40th before 1 s,
+  // however loaded the machine (counting from the first arrival instead would depend on its latency).
+  const at = rx.received.map((r) => r.at - pushed);
+  assert.ok(at[2]! >= 490 && at[3]! >= 990, `requests at ${at} ms`);
+  // The burst: without it the 20th sample could not leave before 1 s either.
+  assert.ok(at[1]! < 1000, `second request at ${at[1]} ms`);
 });
 
 test('decommission sends stale markers for everything the box sent before its last stop, and waits for them', async (t) => {

@@ -96,20 +96,19 @@ test('mounts come from <procfs>/1/mountinfo with node_exporter\'s default pseudo
 test('a hung statfs is abandoned after mount-timeout, reported as device_error, and not called again while stuck', async () => {
   const fake = controllableStatfs(FIXTURE_PATHS.rootfs);
   const stuck = new StuckMounts();
-  const collector = createFilesystemCollector(context(FIXTURE_PATHS, { 'collector.filesystem.mount-timeout': '500ms' }), { statfs: fake.statfs, stuck });
+  const collector = createFilesystemCollector(context(FIXTURE_PATHS, { 'collector.filesystem.mount-timeout': '2s' }), { statfs: fake.statfs, stuck });
   fake.hang('/run/user/1000/gvfs');
 
-  const started = Date.now();
+  // The hung call never answers until released: that collect() returns at all shows it gave up on it.
   const first = await collector.collect();
-  assert.ok(Date.now() - started < 2500, 'the collection must not wait for the hung mount');
   assert.deepEqual(samplesOf(first, 'node_filesystem_device_error').find(([mp]) => mp === '/run/user/1000/gvfs'), ['/run/user/1000/gvfs', 1, MOUNT_TIMEOUT_ERROR]);
   assert.equal(samplesOf(first, 'node_filesystem_size_bytes').find(([mp]) => mp === '/run/user/1000/gvfs'), undefined);
   assert.ok(samplesOf(first, 'node_filesystem_size_bytes').some(([mp]) => mp === '/'), 'other mounts are still measured');
 
   const again = Date.now();
   const second = await collector.collect();
-  // Under the mount timeout: a stuck mount is not waited for again (with room for a loaded machine).
-  assert.ok(Date.now() - again < 500, 'a known stuck mount costs no waiting');
+  // Under the mount timeout: a stuck mount is not waited for again.
+  assert.ok(Date.now() - again < 2000, 'a known stuck mount costs no waiting');
   assert.equal(fake.calls.get('/run/user/1000/gvfs'), 1, 'no second statfs on a stuck mount');
   assert.deepEqual(samplesOf(second, 'node_filesystem_device_error').find(([mp]) => mp === '/run/user/1000/gvfs'), ['/run/user/1000/gvfs', 1, MOUNT_TIMEOUT_ERROR]);
 
@@ -192,34 +191,41 @@ test('several healthy network and FUSE mounts share one statfs worker; local mou
   }
 });
 
-test('a hung network mount costs one worker: the other mounts are served by a fresh one, the hung one is not called again until it answers', async () => {
+test('a hung network mount costs one worker: the other mounts are served by a fresh one, however long it takes to start; the hung one is not called again until it answers', async () => {
   const { root, paths } = mountTree([['/mnt/hang', 'nfs'], ['/mnt/a', 'nfs'], ['/mnt/b', 'cifs'], ['/mnt/c', 'fuse.sshfs']]);
-  const w = gatedWorkers();
+  // The replacement worker finishes starting only after the hung call's mount timeout, as an isolate
+  // can on a busy box: the mounts queued for it must not be charged for that wait.
+  const w = gatedWorkers({ slowStartFrom: 1 });
   const pool = new StatfsWorkerPool({ spawnWorker: w.spawnWorker });
   const isolated = recording(pool.statfs, root);
   const stuck = new StuckMounts();
-  const collector = createFilesystemCollector(context(paths, { 'collector.filesystem.mount-timeout': '800ms' }), { isolatedStatfs: isolated.statfs, stuck, threadpoolLanes: new Lanes(THREADPOOL_STATFS_LANES) });
+  // Generous: once started, a healthy call answers in well under a quarter of it (the stall threshold) even on a loaded machine.
+  const collector = createFilesystemCollector(context(paths, { 'collector.filesystem.mount-timeout': '4s' }), { isolatedStatfs: isolated.statfs, stuck, threadpoolLanes: new Lanes(THREADPOOL_STATFS_LANES) });
   const errors = (families: MetricFamily[]): Array<[string, string]> => samplesOf(families, 'node_filesystem_device_error').map(([mp, , e]) => [mp, e]);
   try {
-    const first = await collector.collect();
+    const collecting = collector.collect();
+    await waitFor('the hung mount to time out', () => stuck.has('/mnt/hang'));
+    w.finishStarts();
+    const first = await collecting;
     assert.deepEqual(errors(first), [['/mnt/hang', MOUNT_TIMEOUT_ERROR], ['/mnt/a', ''], ['/mnt/b', ''], ['/mnt/c', '']]);
     assert.deepEqual(samplesOf(first, 'node_filesystem_size_bytes').find(([mp]) => mp === '/mnt/a'), ['/mnt/a', `${root}/mnt/a`.length, '']);
-    assert.equal(pool.workersCreated, 2);
     assert.equal(pool.workersStuck, 1);
+    await waitFor('one worker serving beside the stuck one', () => w.alive() === 2);
 
     const second = await collector.collect();
     assert.deepEqual(errors(second), [['/mnt/hang', MOUNT_TIMEOUT_ERROR], ['/mnt/a', ''], ['/mnt/b', ''], ['/mnt/c', '']]);
     assert.equal(isolated.seen.filter((mp) => mp === '/mnt/hang').length, 1, 'a stuck mount is not called again');
-    assert.equal(pool.workersCreated, 2, 'a stuck mount costs no further worker');
+    await waitFor('a stuck mount to cost no further worker', () => w.alive() === 2);
 
     w.release();
     await waitFor('the hung mount to recover', () => stuck.size === 0);
     const third = await collector.collect();
     assert.deepEqual(errors(third), [['/mnt/hang', ''], ['/mnt/a', ''], ['/mnt/b', ''], ['/mnt/c', '']]);
     assert.equal(isolated.seen.filter((mp) => mp === '/mnt/hang').length, 2);
-    assert.equal(pool.workersCreated, 2);
+    await waitFor('the recovered worker to end, one worker left', () => w.alive() === 1);
   } finally {
     w.release();
+    w.finishStarts();
     await pool.close();
   }
 });

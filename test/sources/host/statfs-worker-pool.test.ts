@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statfsSync } from 'node:fs';
+import { mkdtempSync, statfsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { StatfsWorkerPool } from '../../../src/sources/host/statfs-worker-pool.ts';
 import { StuckMounts, statWithTimeout } from '../../../src/sources/host/filesystem-statfs.ts';
+import { REPO_ROOT } from '../../helpers/fixtures.ts';
+import { runProcess } from '../../helpers/run.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { gatedWorkers } from './gated-statfs-workers.ts';
 
@@ -74,15 +78,57 @@ test('a stalled worker that answers while the pool has no healthy worker is used
   }
 });
 
-test("a call's stall threshold is at most a quarter of its deadline, so calls queued behind a hung one still meet theirs", async () => {
-  const w = gatedWorkers();
-  // With the 10 s stall threshold alone, /a would wait behind the hung call far past its 2 s deadline.
-  const pool = new StatfsWorkerPool({ stallMs: 10_000, spawnWorker: w.spawnWorker });
+test("a call's deadline starts when an online worker takes it: calls queued for a replacement slow to start do not time out", async () => {
+  const w = gatedWorkers({ slowStartFrom: 1 });
+  const pool = new StatfsWorkerPool({ spawnWorker: w.spawnWorker });
   try {
     const stuck = new StuckMounts();
-    const [hung, queued] = await Promise.all([statWithTimeout(pool.statfs, '/hang', '/hang', 2000, stuck), statWithTimeout(pool.statfs, '/a', '/a', 2000, stuck)]);
-    assert.equal(hung.ok, false);
+    const hung = statWithTimeout(pool.statfs, '/hang', '/hang', 400, stuck);
+    const queued = statWithTimeout(pool.statfs, '/a', '/a', 400, stuck);
+    assert.equal((await hung).ok, false);
+    // The replacement finishes starting only after both deadlines would have passed had they started with the calls.
+    w.finishStarts();
+    assert.deepEqual(await queued, { ok: true, stats: { bsize: 1, blocks: 2, bfree: 0, bavail: 0, files: 0, ffree: 0 } });
+  } finally {
+    w.release();
+    w.finishStarts();
+    await pool.close();
+  }
+});
+
+test('a call keeps the process alive until it is answered, with no caller timer; a stuck worker does not keep it alive', async () => {
+  const module = (rel: string): string => JSON.stringify(path.join(REPO_ROOT, rel));
+  const script = `
+    import { StatfsWorkerPool } from ${module('src/sources/host/statfs-worker-pool.ts')};
+    import { StuckMounts, statWithTimeout } from ${module('src/sources/host/filesystem-statfs.ts')};
+    import { gatedWorkers } from ${module('test/sources/host/gated-statfs-workers.ts')};
+    const pool = new StatfsWorkerPool({ spawnWorker: gatedWorkers().spawnWorker });
+    pool.statfs('/abc').then((s) => {
+      console.log('answered', s.blocks);
+      statWithTimeout(pool.statfs, '/hang', '/hang', 200, new StuckMounts()).then((o) => console.log('gave up', o.ok));
+    });
+  `;
+  // A file, not -e with --input-type=module: eval workers would inherit that flag and fail to start.
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'edgepush-pool-')), 'keep-alive.mjs');
+  writeFileSync(file, script);
+  const child = await runProcess(process.execPath, ['--no-warnings', file], { timeoutMs: 60_000 });
+  assert.equal(child.code, 0, child.stderr);
+  assert.deepEqual(child.stdout.trim().split('\n'), ['answered 4', 'gave up false']);
+});
+
+test("a call's stall threshold is at most a quarter of its deadline, so a hung call holds up the queue for a small part of it", async () => {
+  const w = gatedWorkers();
+  // With the 60 s stall threshold alone, /a would wait behind the hung call past the hung call's own 8 s deadline.
+  const pool = new StatfsWorkerPool({ stallMs: 60_000, spawnWorker: w.spawnWorker });
+  try {
+    const stuck = new StuckMounts();
+    let hungSettled = false;
+    const hung = statWithTimeout(pool.statfs, '/hang', '/hang', 8000, stuck).finally(() => (hungSettled = true));
+    const queued = await statWithTimeout(pool.statfs, '/a', '/a', 8000, stuck);
     assert.deepEqual(queued, { ok: true, stats: { bsize: 1, blocks: 2, bfree: 0, bavail: 0, files: 0, ffree: 0 } });
+    assert.equal(hungSettled, false, 'the queue moved on before the hung call reached its deadline');
+    w.release();
+    assert.equal((await hung).ok, true);
   } finally {
     w.release();
     await pool.close();
