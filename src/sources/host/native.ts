@@ -4,7 +4,7 @@
  * collectors.
  *
  * Why an N-API addon of our own rather than an FFI package: two small calls
- * need ~150 lines of C, built from source in this repository with Debian's
+ * need ~190 lines of C, built from source in this repository with Debian's
  * gcc and its aarch64 cross compiler, reproducibly; an FFI (koffi) would add
  * a prebuilt binary of ~2 MB per architecture from the npm registry and
  * describe kernel structs' layouts in JavaScript, which is where mistakes hide.
