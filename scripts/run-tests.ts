@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { globSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureAllPeers, REPO_ROOT } from './lib/peers.ts';
+import { buildAddon, type NativeArch } from './lib/native.ts';
 
 // As root (CI, a fresh machine), install the Debian tools the packaging tests
 // need, so `npm ci && npm test` is the whole set-up; a no-op once installed.
@@ -25,6 +26,13 @@ const tsc = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 't
 if (tsc.status !== 0) {
   console.error('tsc --noEmit failed');
   process.exit(tsc.status ?? 1);
+}
+
+// The native addon the timex and tcpstat collectors load from the source tree.
+try {
+  buildAddon(process.arch as NativeArch, (line) => console.error(line));
+} catch (err) {
+  console.error(`warning: native addon not built (tests that need it will say skipped): ${(err as Error).message}`);
 }
 
 const requested = process.argv.slice(2);

@@ -12,6 +12,8 @@ import { chmodSync, copyFileSync, existsSync, globSync, mkdirSync, readFileSync,
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { REPO_ROOT } from './peers.ts';
+import { buildAddon } from './native.ts';
+import { addonFileName } from '../../src/sources/host/native.ts';
 
 export const DIST_DIR = path.join(REPO_ROOT, 'dist');
 export const CACHE_DIR = path.join(REPO_ROOT, '.cache');
@@ -153,7 +155,7 @@ function stripInto(arch: Arch, source: string, target: string, log: (line: strin
   execFileSync(tool, ['--strip-all', '-o', target, source]);
 }
 
-function makeBlob(bundleFile: string, blobFile: string, workDir: string, nodeFlags: readonly string[]): void {
+function makeBlob(bundleFile: string, blobFile: string, workDir: string, nodeFlags: readonly string[], assets: Record<string, string>): void {
   const configFile = path.join(workDir, 'sea-config.json');
   writeFileSync(
     configFile,
@@ -168,6 +170,8 @@ function makeBlob(bundleFile: string, blobFile: string, workDir: string, nodeFla
       useSnapshot: false,
       useCodeCache: false,
       execArgv: nodeFlags,
+      // The native addon of every architecture (tens of kB each), so one blob still serves both.
+      assets: Object.fromEntries(Object.entries(assets).map(([name, file]) => [name, path.relative(workDir, file)])),
     }),
   );
   execFileSync(process.execPath, ['--experimental-sea-config', configFile], { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -193,8 +197,9 @@ export async function build(options: BuildOptions = {}): Promise<BuiltBinary[]> 
   const blobFile = path.join(workDir, 'edgepush.blob');
   log(`bundling src/ as edgepush ${version} (commit ${commit})`);
   await bundle(bundleFile, version, commit);
-  // One blob serves every architecture: it holds only the script and flags.
-  makeBlob(bundleFile, blobFile, workDir, options.nodeFlags ?? BAKED_NODE_FLAGS);
+  // One blob serves every architecture: the script, the flags and each architecture's native addon.
+  const addons = Object.fromEntries(ARCHES.map((arch) => [addonFileName(arch), buildAddon(arch, log)]));
+  makeBlob(bundleFile, blobFile, workDir, options.nodeFlags ?? BAKED_NODE_FLAGS, addons);
 
   const built: BuiltBinary[] = [];
   for (const arch of arches) {
@@ -257,6 +262,8 @@ export function buildInputsDigest(): string {
     'package.json',
     'package-lock.json',
     'scripts/lib/build.ts',
+    'scripts/lib/native.ts',
+    'native/edgepush.c',
   ].sort();
   for (const f of files) {
     hash.update(f).update('\0').update(readFileSync(path.join(REPO_ROOT, f))).update('\0');

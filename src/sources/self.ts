@@ -1,8 +1,11 @@
 /**
  * The agent's own metrics (edgepush_*, and process_* from prom-client's
  * default collectors), kept in a prom-client registry that sinks may add to,
- * and pushed like any other source (job `edgepush` by default).
+ * and pushed like any other source (job `edgepush` by default). The process_*
+ * families also go with the host job (src/sources/build.ts), as node_exporter
+ * exposes its own process in the same scrape as the host.
  */
+import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from '../prom.ts';
 import { FamilySet, type MetricFamily, type MetricType } from '../model/family.ts';
 import { COMMIT, VERSION } from '../version.ts';
@@ -34,13 +37,22 @@ export class SelfMetrics {
     this.configLastReloadSuccessful.set(1);
     this.configLastReloadSuccessTimestamp.set(Date.now() / 1000);
     collectDefaultMetrics({ register: this.registry });
+    // The one process_* family of Go's client (node_exporter's) that prom-client lacks; the dashboards' exporter memory panel reads it.
+    new Gauge({
+      name: 'process_virtual_memory_max_bytes',
+      help: 'Maximum amount of virtual memory available in bytes.',
+      registers: [this.registry],
+      collect() {
+        this.set(addressSpaceLimit());
+      },
+    });
   }
 
-  /** The registry as MetricFamily: edgepush_* and process_* (the nodejs_* internals stay local). */
-  async families(): Promise<MetricFamily[]> {
+  /** The registry as MetricFamily: edgepush_* and process_* (the nodejs_* internals stay local), or only those of `prefixes`. */
+  async families(prefixes: readonly string[] = ['edgepush_', 'process_']): Promise<MetricFamily[]> {
     const out = new FamilySet();
     for (const metric of await this.registry.getMetricsAsJSON()) {
-      if (!metric.name.startsWith('edgepush_') && !metric.name.startsWith('process_')) continue;
+      if (!prefixes.some((p) => metric.name.startsWith(p))) continue;
       const type = String(metric.type) as MetricType;
       const family = out.family(metric.name, metric.help, type);
       for (const v of metric.values as Array<{ value: number; labels: Record<string, string | number | undefined>; metricName?: string }>) {
@@ -51,6 +63,13 @@ export class SelfMetrics {
     }
     return out.toArray();
   }
+}
+
+/** The soft "Max address space" of /proc/self/limits; unlimited is 2^64-1, as Go's procfs reads it. */
+export function addressSpaceLimit(limits: string = readFileSync('/proc/self/limits', 'utf8')): number {
+  const soft = /^Max address space\s+(\S+)/m.exec(limits)?.[1];
+  if (soft === undefined) return NaN;
+  return soft === 'unlimited' ? 18446744073709551615 : Number(soft);
 }
 
 function labelValue(v: string | number): string {

@@ -63,6 +63,7 @@ const RULES: Array<[RegExp, string]> = [
   [/^node_(boot_time_seconds|context_switches_total|forks_total|intr_total|procs_blocked|procs_running)$/, 'stat'],
   [/^node_sysctl_/, 'sysctl'],
   [/^node_tape_/, 'tapestats'],
+  [/^node_tcp_connection_states$/, 'tcpstat'],
   [/^(node_textfile_|testmetric)/, 'textfile'],
   [/^node_(thermal_zone_|cooling_device_)/, 'thermal_zone'],
   [/^node_timex_/, 'timex'],

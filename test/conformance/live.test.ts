@@ -36,14 +36,6 @@ export const KNOWN_1_5_DIFFERENCES: Record<string, string> = {
   ),
   node_disk_info: 'the rotational label (from /sys/block/<dev>/queue/rotational) was added after 1.5; 1.12 has it (e2e-output.txt)',
   node_network_info: 'the adminstate label (from the IFF_UP flag) was added after 1.5; 1.12 has it (e2e-output.txt)',
-  // Not a 1.5/1.12 difference: Node.js cannot call adjtimex(2), so edgepush's timex reports no data (README, Host collectors).
-  ...Object.fromEntries(
-    [
-      'estimated_error_seconds', 'frequency_adjustment_ratio', 'loop_time_constant', 'maxerror_seconds', 'offset_seconds', 'pps_calibration_total',
-      'pps_error_total', 'pps_frequency_hertz', 'pps_jitter_seconds', 'pps_jitter_total', 'pps_shift_seconds', 'pps_stability_exceeded_total',
-      'pps_stability_hertz', 'status', 'sync_status', 'tai_offset_seconds', 'tick_seconds',
-    ].map((k) => [`node_timex_${k}`, 'adjtimex(2) is not reachable from Node.js; edgepush cannot know these']),
-  ),
 };
 
 /** Families whose label set legitimately depends on the moment (not compared). */

@@ -174,6 +174,31 @@ describe('self-contained executable', () => {
     assert.equal(withoutDurations(arm.stdout), withoutDurations(amd.stdout));
   });
 
+  test('the native part is embedded and loads from the executable alone, as nobody: x64, and arm64 under qemu-user', async (t) => {
+    const TIMEX = ['once', '--collector.disable-defaults', '--collector.timex'];
+    const x64Run = await run(x64, [...TIMEX, '--collector.tcpstat'], emptyDir);
+    assert.equal(x64Run.code, 0, x64Run.stderr);
+    assert.equal(x64Run.stderr, '', 'no warning: the addon loaded');
+    assert.match(x64Run.stdout, /^node_scrape_collector_success\{collector="timex"\} 1$/m);
+    assert.match(x64Run.stdout, /^node_scrape_collector_success\{collector="tcpstat"\} 1$/m);
+    assert.match(x64Run.stdout, /^node_timex_tick_seconds \S+$/m);
+    assert.match(x64Run.stdout, /^node_tcp_connection_states\{state="tx_queued_bytes"\} \d+$/m);
+
+    if (!existsSync(QEMU) || !existsSync(path.join(ARM64_SYSROOT, 'lib', 'ld-linux-aarch64.so.1'))) {
+      t.skip(`arm64 part needs ${QEMU} and the arm64 runtime in ${ARM64_SYSROOT} (scripts/install-test-deps.sh)`);
+      return;
+    }
+    const arm64 = path.join(work, 'edgepush-arm64-native');
+    copyFileSync(binaries.arm64, arm64);
+    chmodSync(arm64, 0o755);
+    // qemu-user forwards adjtimex but no sock_diag netlink, so only timex runs there.
+    const armRun = await run(QEMU, ['-L', ARM64_SYSROOT, arm64, ...TIMEX], emptyDir);
+    assert.equal(armRun.code, 0, armRun.stderr);
+    assert.equal(armRun.stderr, '', 'no warning: the arm64 addon loaded');
+    assert.match(armRun.stdout, /^node_scrape_collector_success\{collector="timex"\} 1$/m);
+    assert.match(armRun.stdout, /^node_timex_tick_seconds \S+$/m);
+  });
+
   test('the build is reproducible: the same inputs give the same bytes', async () => {
     const info = readBuildInfo();
     assert.ok(info, 'dist/build-info.json written by the build');

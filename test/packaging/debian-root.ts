@@ -88,7 +88,10 @@ export interface ExecResult {
  * network (a Pushgateway on the host's 127.0.0.1 is reachable). nspawn is
  * run with --keep-unit/--register=no (no host systemd or D-Bus needed) in a
  * private mount namespace whose /run/systemd/nspawn is a tmpfs (nspawn
- * refuses to clean up its propagation directory elsewhere).
+ * refuses to clean up its propagation directory elsewhere). The container
+ * keeps CAP_SYS_TIME: without it nspawn's own seccomp filter denies every
+ * @clock system call, adjtimex(2) included, which no real host does; with it
+ * the unit's own filter decides (the service itself has no capabilities).
  */
 export class BootedRoot {
   readonly root: string;
@@ -107,7 +110,7 @@ export class BootedRoot {
   }
 
   async boot(timeoutMs = 120_000): Promise<void> {
-    const script = `mkdir -p /run/systemd/nspawn && mount -t tmpfs tmpfs /run/systemd/nspawn && exec systemd-nspawn -D "$1" -M "$2" --boot --register=no --keep-unit --console=passive`;
+    const script = `mkdir -p /run/systemd/nspawn && mount -t tmpfs tmpfs /run/systemd/nspawn && exec systemd-nspawn -D "$1" -M "$2" --boot --register=no --keep-unit --console=passive --capability=CAP_SYS_TIME`;
     const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', this.root, this.machine], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.nspawn = child;
     child.stdout.setEncoding('utf8').on('data', (d: string) => (this.log += d));

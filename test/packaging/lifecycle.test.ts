@@ -146,6 +146,18 @@ EOF`);
       return res?.status === 200 ? res.text() : undefined;
     });
     assert.match(served, new RegExp(`^up\\{[^}]*instance="${instance}",job="node"[^}]*\\} 1$`, 'm'));
+    // The native part loads under the unit's hardening (private /tmp, system call filter allowing adjtimex):
+    // timex is in the pushes, and so is the agent's process_* under the host job.
+    const timexSuccess = new RegExp(`^node_scrape_collector_success\\{collector="timex",[^}]*instance="${instance}"[^}]*\\} (\\d)$`, 'm');
+    const pushed = await waitFor('timex reported from the booted box', async () => {
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      return timexSuccess.test(text) ? text : undefined;
+    });
+    const why = async (): Promise<string> => `journal:\n${await c.must(['journalctl', '-u', 'edgepush', '--no-pager', '-o', 'cat'])}`;
+    if (timexSuccess.exec(pushed)?.[1] !== '1') assert.fail(`timex failed under the unit; ${await why()}`);
+    assert.match(pushed, new RegExp(`^node_timex_tick_seconds\\{[^}]*instance="${instance}"[^}]*job="node"[^}]*\\} `, 'm'));
+    assert.match(pushed, new RegExp(`^process_resident_memory_bytes\\{[^}]*instance="${instance}"[^}]*job="node"[^}]*\\} `, 'm'));
+    assert.doesNotMatch(await why(), /native addon not loaded/);
     // The remote layer, fetched, cached in the state directory and applied under the unit's hardening.
     await waitFor('the remote layer applied', async () => (await groups(gw)).some((g) => g.labels['instance'] === instance && g.labels['fleet'] === 'remote'));
     assert.match(await sh('stat -c %U /var/lib/edgepush/remote-config.ini'), /^edgepush$/m);

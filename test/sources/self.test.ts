@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SelfMetrics } from '../../src/sources/self.ts';
+import { addressSpaceLimit, SelfMetrics } from '../../src/sources/self.ts';
 import { encodeText } from '../../src/model/text-encoder.ts';
 import { parseText } from '../../src/model/text-parser.ts';
 import { VERSION } from '../../src/version.ts';
@@ -20,4 +20,11 @@ test('self metrics convert to families the strict parser accepts', async () => {
   assert.match(text, new RegExp(`edgepush_build_info\\{commit="[^"]*",nodejs="${process.version}",version="${VERSION}"\\} 1`));
   assert.match(text, /edgepush_cycle_duration_seconds_bucket\{le="0.025"\} 1/);
   assert.match(text, /edgepush_cycle_duration_seconds_bucket\{le="\+Inf"\} 1/);
+});
+
+test('process_virtual_memory_max_bytes is the soft address-space limit, unlimited as 2^64-1 like Go\'s client', () => {
+  const limits = (soft: string): string => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\nMax address space         ${soft}            unlimited            bytes\n`;
+  assert.equal(addressSpaceLimit(limits('unlimited')), 18446744073709551615);
+  assert.equal(addressSpaceLimit(limits('1073741824')), 1073741824);
+  assert.ok(Number.isNaN(addressSpaceLimit('Limit Soft Limit\n')));
 });

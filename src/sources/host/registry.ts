@@ -53,6 +53,7 @@ import { softnet } from './softnet.ts';
 import { stat } from './stat.ts';
 import { sysctl } from './sysctl.ts';
 import { tapestats } from './tapestats.ts';
+import { tcpstat } from './tcpstat.ts';
 import { textfile } from './textfile.ts';
 import { thermalZone } from './thermal_zone.ts';
 import { time } from './time.ts';
@@ -126,6 +127,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   stat,
   sysctl,
   tapestats,
+  tcpstat,
   textfile,
   thermalZone,
   time,
