@@ -34,7 +34,9 @@ import { QueueLock } from './queue-lock.ts';
 
 const RECORD_HEADER = 8;
 const PAYLOAD_HEADER = 13;
-const RECORD_VERSION = 1;
+/** Payload versions: what the body is. */
+const RECORD_VERSION: Record<BlockFormat, number> = { request: 1, cycles: 2 };
+const FORMAT_OF_VERSION: ReadonlyMap<number, BlockFormat> = new Map([[1, 'request'], [2, 'cycles']]);
 const CHUNK_NAME_RE = /^[0-9a-f]{16}$/;
 const META_FILE = 'meta.json';
 /** Smallest chunk size the queue shrinks to after a full disk. */
@@ -54,8 +56,17 @@ export interface DiskQueueOptions {
   log?: Logger;
 }
 
+/**
+ * What a block's body is: a compressed WriteRequest sent as is (what every
+ * block was before the compact format, so a queue written then is still
+ * delivered after an upgrade), or cycles in compact-block.ts's format.
+ */
+export type BlockFormat = 'request' | 'cycles';
+
 export interface NewBlock {
   body: Buffer;
+  /** Default: request. */
+  format?: BlockFormat;
   samples: number;
   /** When the data was collected; the age bound counts from here. Default: now. */
   createdMs?: number;
@@ -63,6 +74,7 @@ export interface NewBlock {
 
 export interface QueuedBlock {
   offset: number;
+  format: BlockFormat;
   createdMs: number;
   samples: number;
   body: Buffer;
@@ -107,7 +119,7 @@ export function encodeRecord(block: NewBlock, createdMs: number): Buffer {
   const payloadLength = PAYLOAD_HEADER + block.body.length;
   const buf = Buffer.allocUnsafe(RECORD_HEADER + payloadLength);
   buf.writeUInt32LE(payloadLength, 0);
-  buf.writeUInt8(RECORD_VERSION, 8);
+  buf.writeUInt8(RECORD_VERSION[block.format ?? 'request'], 8);
   buf.writeDoubleLE(createdMs, 9);
   buf.writeUInt32LE(block.samples, 17);
   block.body.copy(buf, RECORD_HEADER + PAYLOAD_HEADER);
@@ -116,7 +128,7 @@ export function encodeRecord(block: NewBlock, createdMs: number): Buffer {
 }
 
 /** Parses the record at `pos` of `data`; undefined when it is torn or corrupt. */
-function parseRecord(data: Buffer, pos: number): { size: number; createdMs: number; samples: number } | undefined {
+function parseRecord(data: Buffer, pos: number): { size: number; format: BlockFormat; createdMs: number; samples: number } | undefined {
   if (pos + RECORD_HEADER > data.length) return undefined;
   const payloadLength = data.readUInt32LE(pos);
   if (payloadLength < PAYLOAD_HEADER || payloadLength > MAX_RECORD_BYTES) return undefined;
@@ -124,10 +136,11 @@ function parseRecord(data: Buffer, pos: number): { size: number; createdMs: numb
   if (end > data.length) return undefined;
   const payload = data.subarray(pos + RECORD_HEADER, end);
   if (crc32(payload) !== data.readUInt32LE(pos + 4)) return undefined;
-  if (payload.readUInt8(0) !== RECORD_VERSION) return undefined;
+  const format = FORMAT_OF_VERSION.get(payload.readUInt8(0));
+  if (!format) return undefined;
   const createdMs = payload.readDoubleLE(1);
   if (!Number.isFinite(createdMs)) return undefined;
-  return { size: RECORD_HEADER + payloadLength, createdMs, samples: payload.readUInt32LE(9) };
+  return { size: RECORD_HEADER + payloadLength, format, createdMs, samples: payload.readUInt32LE(9) };
 }
 
 /** Where the record that spans `pos` starts, scanning from the chunk's start; undefined when `pos` is a record boundary or a damaged record comes first. */
@@ -486,14 +499,24 @@ export class DiskQueue {
       const n = readSync(fd, buf, 0, r.size, r.offset - chunk.offset);
       const parsed = n === r.size ? parseRecord(buf, 0) : undefined;
       if (parsed && parsed.size === r.size) {
-        return { offset: r.offset, createdMs: r.createdMs, samples: r.samples, body: buf.subarray(RECORD_HEADER + PAYLOAD_HEADER) };
+        return { offset: r.offset, format: parsed.format, createdMs: r.createdMs, samples: r.samples, body: buf.subarray(RECORD_HEADER + PAYLOAD_HEADER) };
       }
       // The disk changed under us since it was written or recovered: skip the record, counted.
-      this.head++;
-      this.pendingSamples -= r.samples;
-      this.countDrop('corrupt', 1, r.samples, r.size);
-      this.afterReaderMoved();
+      this.dropHeadAsCorrupt();
     }
+  }
+
+  /** Gives up on the block `peek` returned, counted as corrupt: it passed its checksum, yet its body does not decode. */
+  dropCorrupt(block: QueuedBlock): void {
+    this.assertOpen();
+    if (this.records[this.head]?.offset === block.offset) this.dropHeadAsCorrupt();
+  }
+
+  private dropHeadAsCorrupt(): void {
+    const r = this.records[this.head++]!;
+    this.pendingSamples -= r.samples;
+    this.countDrop('corrupt', 1, r.samples, r.size);
+    this.afterReaderMoved();
   }
 
   /**
@@ -573,6 +596,11 @@ export class DiskQueue {
       recoveredTruncatedBytes: this.recoveredTruncatedBytes,
       diskFull: this.fullAtBytes !== undefined,
     };
+  }
+
+  /** Offset of the oldest pending block (what `peek` would read), undefined when none. */
+  get headOffset(): number | undefined {
+    return this.records[this.head]?.offset;
   }
 
   get pendingBlocks(): number {

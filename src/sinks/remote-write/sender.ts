@@ -7,7 +7,20 @@
 import type { Logger } from '../../log.ts';
 import { backoffDelayMs, type BackoffOptions } from '../../backoff.ts';
 import type { RemoteWriteClient, SendResult } from './client.ts';
-import type { DiskQueue, QueuedBlock } from './disk-queue.ts';
+/** What the sender drains: the oldest request first, acknowledged before the next is read. */
+export interface SendQueue {
+  /** Drops what the age bound says is too old. */
+  dropExpired(): number;
+  peek(): OutgoingBlock | undefined;
+  ack(block: OutgoingBlock): void;
+  stats(): { pendingSamples: number };
+}
+
+/** A compressed WriteRequest ready to send. */
+export interface OutgoingBlock {
+  body: Buffer;
+  samples: number;
+}
 import { startTimer, type Timer } from '../../timer.ts';
 
 export interface SenderOptions {
@@ -41,7 +54,7 @@ export class Sender {
   }
 
   readonly counters: SenderCounters = Sender.emptyCounters();
-  private readonly queue: DiskQueue;
+  private readonly queue: SendQueue;
   private readonly client: RemoteWriteClient;
   private readonly options: SenderOptions;
   private readonly stopController = new AbortController();
@@ -53,7 +66,7 @@ export class Sender {
   private tokens: number;
   private tokensAtMs: number;
 
-  constructor(queue: DiskQueue, client: RemoteWriteClient, options: SenderOptions) {
+  constructor(queue: SendQueue, client: RemoteWriteClient, options: SenderOptions) {
     this.queue = queue;
     this.client = client;
     this.options = options;
@@ -131,7 +144,7 @@ export class Sender {
   }
 
   /** Acts on a result; returns the delay before retrying the same block, or undefined to move on. */
-  private settle(block: QueuedBlock, result: SendResult, attempt: number): number | undefined {
+  private settle(block: OutgoingBlock, result: SendResult, attempt: number): number | undefined {
     const c = this.counters;
     const log = this.options.log;
     if (result.outcome === 'ok') {
