@@ -8,7 +8,9 @@
  *   <dir>/lock        who uses the queue (queue-lock.ts)
  *
  * A record is `u32 length | u32 crc32(payload) | payload`, the payload being
- * `u8 version | f64 createdMs | u32 samples | body` (little endian).
+ * `u8 version | f64 createdMs | u32 samples | body` (little endian); version
+ * 1's body is one compressed WriteRequest (all records before the compact
+ * format), version 2's a compact block of cycles (compact-block.ts).
  *
  * Durability: an append writes its records then fdatasyncs the chunk once; a
  * new chunk is fsynced with its directory before it is trusted. The reader

@@ -1,9 +1,10 @@
 /**
  * The remote-write sink for one URL: every cycle's families become series
- * (with target labels, collection timestamps and stale markers), are cut into
- * request-sized batches per source, encoded and compressed once, and appended durably to
- * the URL's disk queue; the sender drains the queue independently of the
- * cycle. A push therefore only waits for the local disk, never the receiver.
+ * (with target labels, collection timestamps and stale markers), one group
+ * per source, queued in the URL's cycle queue (memory, then disk; see
+ * cycle-queue.ts); the sender drains the queue independently of the cycle,
+ * making each source's requests as it sends them. A push therefore waits at
+ * most for the local disk, never the receiver.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
