@@ -11,10 +11,12 @@
  *
  * Requests are made when they are sent (batched per source, protobuf,
  * snappy), from memory or from the oldest block on disk, oldest first; a
- * block is acknowledged on disk once all its requests are, so a crash sends
- * again at most one block's requests (receivers take an identical sample
- * twice without harm). Blocks in the older format (one request each) are sent
- * as they are.
+ * block is acknowledged on disk once all its requests are. A close saves how
+ * many of the oldest block's cycles were sent, so a restart goes on from the
+ * next; a crash sends that block again from its start (at most a flush
+ * interval of cycles, which Prometheus refuses as out of order where it has
+ * them already, and VictoriaMetrics takes again). Blocks in the older format
+ * (one request each) are sent as they are.
  */
 import type { Logger } from '../../log.ts';
 import { decodeBlock, encodeBlock, type Cycle } from './compact-block.ts';
@@ -80,13 +82,16 @@ export class CycleQueue {
   /** Requests of `head` already acknowledged. */
   private headDone = 0;
   private epoch = 0;
-  private decoded: { block: QueuedBlock; requests: OutgoingBlock[] } | undefined;
+  private decoded: { block: QueuedBlock; requests: OutgoingBlock[]; cycleEnds: number[] } | undefined;
+  /** Cycles of the oldest block a previous run had sent before it closed. */
+  private resume: { offset: number; cycles: number } | undefined;
   private readonly memoryDrops = emptyQueueStats().dropped;
 
   constructor(disk: DiskQueue, options: CycleQueueOptions) {
     this.disk = disk;
     this.options = options;
     this.now = options.now ?? Date.now;
+    if (disk.readerProgress > 0) this.resume = { offset: disk.headOffset!, cycles: disk.readerProgress };
   }
 
   /**
@@ -186,30 +191,50 @@ export class CycleQueue {
 
   /** The head's requests, made once; undefined when its block turned out unreadable (dropped, counted). */
   private requestsOf(head: Head): OutgoingBlock[] | undefined {
-    if ('memory' in head) return (head.memory.requests ??= this.toRequests([head.memory.cycle]));
+    if ('memory' in head) return (head.memory.requests ??= this.toRequests([head.memory.cycle]).requests);
     if (this.decoded?.block.offset === head.disk) return this.decoded.requests;
     const block = this.disk.peek();
     // peek skips blocks it finds damaged on disk: the head is then a later one.
     if (!block || block.offset !== head.disk) return undefined;
     if (block.format === 'request') {
-      this.decoded = { block, requests: [{ body: block.body, samples: block.samples }] };
+      this.decoded = { block, requests: [{ body: block.body, samples: block.samples }], cycleEnds: [] };
       return this.decoded.requests;
     }
     try {
-      this.decoded = { block, requests: this.toRequests(decodeBlock(block.body)) };
-      return this.decoded.requests;
+      this.decoded = { block, ...this.toRequests(decodeBlock(block.body)) };
     } catch (err) {
       this.options.log.warn('remote write queue: dropping a block that passed its checksum but does not decode', { offset: block.offset, samples: block.samples, err });
       this.disk.dropCorrupt(block);
       return undefined;
     }
+    if (this.resume?.offset === block.offset) {
+      const { cycleEnds } = this.decoded;
+      this.headDone = Math.max(this.headDone, cycleEnds[Math.min(this.resume.cycles, cycleEnds.length) - 1] ?? 0);
+    }
+    this.resume = undefined;
+    return this.decoded.requests;
   }
 
-  private toRequests(cycles: readonly Cycle[]): OutgoingBlock[] {
+  /** The cycles' requests, in order, and after which request each cycle ends. */
+  private toRequests(cycles: readonly Cycle[]): { requests: OutgoingBlock[]; cycleEnds: number[] } {
     const { limits } = this.options;
-    return cycles.flatMap((c) =>
-      c.groups.flatMap((g) => splitIntoBatches(g.series, limits).map((part) => ({ body: snappyCompress(encodeWriteRequest(part)), samples: countSamples(part) }))),
-    );
+    const requests: OutgoingBlock[] = [];
+    const cycleEnds: number[] = [];
+    for (const c of cycles) {
+      for (const g of c.groups) {
+        for (const part of splitIntoBatches(g.series, limits)) requests.push({ body: snappyCompress(encodeWriteRequest(part)), samples: countSamples(part) });
+      }
+      cycleEnds.push(requests.length);
+    }
+    return { requests, cycleEnds };
+  }
+
+  /** Saves how many cycles of the oldest block on disk were sent, when some were. */
+  private saveProgress(): void {
+    const head = this.head;
+    if (!head || !('disk' in head) || this.decoded?.block.offset !== head.disk) return;
+    const cycles = this.decoded.cycleEnds.filter((end) => end <= this.headDone).length;
+    if (cycles > 0 && cycles !== this.disk.readerProgress) this.disk.saveReaderProgress(cycles);
   }
 
   private finishHead(): void {
@@ -257,9 +282,10 @@ export class CycleQueue {
   /** Writes what waits in memory, then closes the disk queue; a failed write is logged with what it lost. */
   close(): void {
     try {
+      this.saveProgress();
       this.flush();
     } catch (err) {
-      this.options.log.error('remote write queue: could not write the unsent cycles at close; they are lost', { samples: this.unflushedSamples(), err });
+      this.options.log.error('remote write queue: could not save its state at close; unsent cycles in memory are lost', { samples: this.unflushedSamples(), err });
     } finally {
       this.tail = [];
       this.disk.close();

@@ -4,7 +4,8 @@
  *
  *   <dir>/0000000000000000, 0000000000a00000, ...   chunk files, named by the
  *       offset of their first byte in the queue's endless byte stream (hex)
- *   <dir>/meta.json   {"version":1,"readerOffset":N}, replaced atomically
+ *   <dir>/meta.json   {"version":1,"readerOffset":N[,"readerDone":K]}, replaced atomically
+ *       (readerDone: how far the reader's user got inside the block at N, its unit its own)
  *   <dir>/lock        who uses the queue (queue-lock.ts)
  *
  * A record is `u32 length | u32 crc32(payload) | payload`, the payload being
@@ -198,6 +199,8 @@ export class DiskQueue {
   /** Size of the chunk files when the filesystem was last found full; undefined when it has room. */
   private fullAtBytes: number | undefined;
   private lock: QueueLock | undefined;
+  /** Progress inside the block at `offset`, kept while that block is the oldest pending. */
+  private readerDone: { offset: number; done: number } | undefined;
 
   private constructor(options: DiskQueueOptions) {
     this.dir = options.dir;
@@ -229,7 +232,8 @@ export class DiskQueue {
   private recover(): void {
     rmSync(path.join(this.dir, META_FILE + '.tmp'), { force: true });
     const names = readdirSync(this.dir).filter((n) => CHUNK_NAME_RE.test(n)).sort();
-    let readerOffset = this.readMeta();
+    const meta = this.readMeta();
+    let readerOffset = meta.readerOffset;
     // The written range as found, before recovery cuts anything: a reader beyond it is not one this queue wrote.
     const foundEnd = Math.max(0, ...names.map((n) => parseInt(n, 16) + statSync(path.join(this.dir, n)).size));
     if (names.length > 0 && readerOffset > foundEnd) {
@@ -284,18 +288,39 @@ export class DiskQueue {
       rmSync(path.join(this.dir, chunkFileName(this.chunks.shift()!.offset)));
     }
     for (const r of this.records) this.pendingSamples += r.samples;
+    // Progress inside a block only means something for the very block the metadata named.
+    if (meta.readerDone > 0 && this.records[0]?.offset === meta.readerOffset) this.readerDone = { offset: meta.readerOffset, done: meta.readerDone };
     if (this.recoveredTruncatedBytes > 0) fsyncDir(this.dir);
     this.writeMeta();
   }
 
-  private readMeta(): number {
+  private readMeta(): { readerOffset: number; readerDone: number } {
     try {
-      const meta = JSON.parse(readFileSync(path.join(this.dir, META_FILE), 'utf8')) as { version?: unknown; readerOffset?: unknown };
-      if (meta.version === 1 && typeof meta.readerOffset === 'number' && Number.isSafeInteger(meta.readerOffset) && meta.readerOffset >= 0) return meta.readerOffset;
+      const meta = JSON.parse(readFileSync(path.join(this.dir, META_FILE), 'utf8')) as { version?: unknown; readerOffset?: unknown; readerDone?: unknown };
+      const valid = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+      if (meta.version === 1 && valid(meta.readerOffset)) return { readerOffset: meta.readerOffset, readerDone: valid(meta.readerDone) ? meta.readerDone : 0 };
     } catch {
       // Missing or garbled metadata: start from the oldest chunk (re-sending is better than losing).
     }
-    return 0;
+    return { readerOffset: 0, readerDone: 0 };
+  }
+
+  /** How far the reader's user got inside the oldest pending block, as saved by `saveReaderProgress` (0 when nothing was saved for it). */
+  get readerProgress(): number {
+    return this.readerDone !== undefined && this.readerDone.offset === this.headOffset ? this.readerDone.done : 0;
+  }
+
+  /**
+   * Persists how far the reader's user got inside the oldest pending block
+   * (its own unit), so a restart does not send that part again; forgotten
+   * once that block is acknowledged or dropped.
+   */
+  saveReaderProgress(done: number): void {
+    this.assertOpen();
+    const offset = this.headOffset;
+    if (offset === undefined) return;
+    this.readerDone = { offset, done };
+    this.writeMeta();
   }
 
   private writeMeta(): void {
@@ -303,7 +328,9 @@ export class DiskQueue {
     const tmp = file + '.tmp';
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify({ version: 1, readerOffset: this.readerOffset() }) + '\n');
+      const readerOffset = this.readerOffset();
+      const readerDone = this.readerDone?.offset === readerOffset ? this.readerDone.done : 0;
+      writeSync(fd, JSON.stringify({ version: 1, readerOffset, ...(readerDone > 0 ? { readerDone } : {}) }) + '\n');
       fsyncSync(fd);
     } finally {
       closeSync(fd);

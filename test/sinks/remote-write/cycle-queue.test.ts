@@ -295,3 +295,39 @@ test('a queue written before the compact format is delivered after the upgrade r
   // The exporter's /p2 gone in the second cycle, then the whole exporter (/p0, /p1) in the third.
   assert.equal(samples.filter((s) => s.samples[0]!.value === '9218868437227405314').length, 3, 'stale markers (0x7ff0000000000002)');
 });
+
+test('a close in the middle of a block saves how far it got: the restart sends the rest; a crash sends the block again from its start', (t) => {
+  const clock = new Clock();
+  const dir = tmpDir(t);
+  const q = open(dir, clock, { flushIntervalMs: 60_000 });
+  const cycles = appendCycles(q, clock, 0, 4);
+  assert.equal(q.disk.pendingBlocks, 1);
+  const expected = oldPath(cycles);
+  // Cycles 0 and 1 sent, and the first request of cycle 2.
+  for (let i = 0; i < 7; i++) q.ack(q.peek()!);
+  const crashed = open(crashCopy(t, dir), clock);
+  assert.deepEqual(drain(crashed), expected, 'after a crash: the whole block again');
+  crashed.close();
+  q.close();
+  const restarted = open(dir, clock);
+  assert.deepEqual(drain(restarted), expected.slice(6), 'after a close: from the cycle that was being sent');
+  restarted.close();
+  // Once the block is delivered its progress is forgotten: a new block starts from its beginning.
+  const again = open(dir, clock);
+  const more = appendCycles(again, clock, 5, 9);
+  again.close();
+  const last = open(dir, clock);
+  assert.deepEqual(drain(last), oldPath(more));
+  last.close();
+});
+
+test('a block that passes its checksum but does not decode is dropped, counted as corrupt, and the next one is sent', (t) => {
+  const clock = new Clock();
+  const q = open(tmpDir(t), clock, { flushIntervalMs: 0 });
+  t.after(() => q.close());
+  q.disk.append([{ body: Buffer.from('not a block'), samples: 5, format: 'cycles' }]);
+  const c = appendCycles(q, clock, 1, 1);
+  assert.deepEqual(drain(q), oldPath(c));
+  assert.deepEqual(q.stats().dropped.corrupt, { blocks: 1, samples: 5, bytes: q.stats().dropped.corrupt.bytes });
+  assert.ok(q.stats().dropped.corrupt.bytes > 0);
+});
