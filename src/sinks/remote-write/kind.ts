@@ -21,7 +21,7 @@ const KEYS: readonly KeySpec[] = [
   { key: 'queue_dir', kind: 'path', help: 'Directory of this URL\'s disk queue (default: <state_dir>/remote-write/<name>).' },
   { key: 'queue_max_size', kind: 'bytes', default: '256MiB', min: '1MiB', max: '100GiB', help: 'Bound on the disk queue; the oldest data is dropped first (and counted) beyond it.' },
   { key: 'queue_max_age', kind: 'duration', default: '7d', min: '1m', max: '1y', zeroDisables: true, help: 'Data older than this is dropped (and counted) instead of sent; 0 keeps it until the size bound drops it.' },
-  { key: 'queue_flush_interval', kind: 'duration', default: '5m', min: '1s', max: '1h', zeroDisables: true, help: 'How long unsent cycles wait in memory before they are written to the queue together (fewer, smaller flash writes); a crash or power cut loses at most this much of what was not sent yet. 0 writes every cycle at once.' },
+  { key: 'queue_flush_interval', kind: 'duration', default: '5m', min: '1s', max: '1h', zeroDisables: true, help: 'How long unsent cycles wait in memory before they are written to the queue together (fewer, smaller flash writes); a crash or power cut loses at most this much (plus one cycle) of what was not sent yet. 0 writes every cycle at once.' },
   { key: 'max_samples_per_send', kind: 'int', default: '2000', min: '1', max: '100000', help: 'Most samples in one request.' },
   { key: 'max_bytes_per_send', kind: 'bytes', default: '4MiB', min: '64KiB', max: '32MiB', help: 'Most bytes of uncompressed protobuf in one request.' },
   { key: 'min_backoff', kind: 'duration', default: '30ms', min: '10ms', max: '1m', help: 'First retry delay after a 5xx, 429 or network error; doubled each retry, with jitter.' },

@@ -11,6 +11,7 @@ import { DiskQueue } from '../../../src/sinks/remote-write/disk-queue.ts';
 import { encodeWriteRequest, type TimeSeries } from '../../../src/sinks/remote-write/protobuf.ts';
 import { splitIntoBatches } from '../../../src/sinks/remote-write/series.ts';
 import { snappyUncompress } from '../../../src/sinks/remote-write/snappy.ts';
+import { mountSkip, mountTmpfs, remount } from '../../helpers/mount.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 const INTERVAL_MS = 15_000;
@@ -330,4 +331,21 @@ test('a block that passes its checksum but does not decode is dropped, counted a
   assert.deepEqual(drain(q), oldPath(c));
   assert.deepEqual(q.stats().dropped.corrupt, { blocks: 1, samples: 5, bytes: q.stats().dropped.corrupt.bytes });
   assert.ok(q.stats().dropped.corrupt.bytes > 0);
+});
+
+test('cycles that cannot be written (read-only disk) stay in memory and are written at the next flush that can', { skip: mountSkip }, (t) => {
+  const clock = new Clock();
+  const dir = mountTmpfs(t, '4m');
+  const q = open(path.join(dir, 'q'), clock, { flushIntervalMs: 60_000 });
+  t.after(() => q.close());
+  const cycles = appendCycles(q, clock, 0, 3);
+  remount(dir, 'ro');
+  clock.ms = T0 + 4 * INTERVAL_MS;
+  cycles.push(cycle(4));
+  assert.throws(() => q.append(cycles[4]!), /read-only|EROFS/);
+  assert.equal(q.stats().pendingSamples, 30);
+  remount(dir, 'rw');
+  cycles.push(...appendCycles(q, clock, 5, 5));
+  assert.equal(q.disk.pendingBlocks, 1, 'all six written at once');
+  assert.deepEqual(drain(q), oldPath(cycles));
 });
