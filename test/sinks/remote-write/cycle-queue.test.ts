@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, w
 import os from 'node:os';
 import path from 'node:path';
 import protobuf from 'protobufjs';
-import { createLogger } from '../../../src/log.ts';
+import { createLogger, setLogSink } from '../../../src/log.ts';
 import type { Cycle } from '../../../src/sinks/remote-write/compact-block.ts';
 import { CycleQueue } from '../../../src/sinks/remote-write/cycle-queue.ts';
 import { DiskQueue } from '../../../src/sinks/remote-write/disk-queue.ts';
@@ -324,6 +324,9 @@ test('a close in the middle of a block saves how far it got: the restart sends t
 
 test('a block that passes its checksum but does not decode is dropped, counted as corrupt, and the next one is sent', (t) => {
   const clock = new Clock();
+  const logs: string[] = [];
+  const prev = setLogSink((line) => logs.push(line));
+  t.after(() => setLogSink(prev));
   const q = open(tmpDir(t), clock, { flushIntervalMs: 0 });
   t.after(() => q.close());
   q.disk.append([{ body: Buffer.from('not a block'), samples: 5, format: 'cycles' }]);
@@ -331,6 +334,7 @@ test('a block that passes its checksum but does not decode is dropped, counted a
   assert.deepEqual(drain(q), oldPath(c));
   assert.deepEqual(q.stats().dropped.corrupt, { blocks: 1, samples: 5, bytes: q.stats().dropped.corrupt.bytes });
   assert.ok(q.stats().dropped.corrupt.bytes > 0);
+  assert.match(logs.join(''), /does not decode/);
 });
 
 test('cycles that cannot be written (read-only disk) stay in memory and are written at the next flush that can', { skip: mountSkip }, (t) => {
