@@ -57,8 +57,9 @@ const timer = setInterval(async () => {
   const ts = Date.now();
   const sources = [{ source: 'a', job: 'drill_a', timestampMs: ts, families: families('rw_drill', cycle) }];
   if (opts.dropSourceBAfter !== undefined && cycle <= opts.dropSourceBAfter) sources.push({ source: 'b', job: 'drill_b', timestampMs: ts, families: families('rw_drill_b', cycle) });
+  const diskBytes = sink.stats().queue.diskBytes;
   const report = await sink.push({ identity: { instance: 'driver' }, sources });
-  if (report.ok) process.stdout.write(`queued ${cycle} ${ts}\n${report.bytesSent > 0 ? `flushed ${cycle}\n` : ''}`);
+  if (report.ok) process.stdout.write(`queued ${cycle} ${ts}\n${sink.stats().queue.diskBytes > diskBytes ? `flushed ${cycle}\n` : ''}`);
   else process.stdout.write(`failed ${cycle} ${report.error}\n`);
 }, opts.intervalMs);
 

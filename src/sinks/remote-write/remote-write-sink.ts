@@ -62,7 +62,7 @@ export const DEFAULT_QUEUE_FLUSH_INTERVAL_MS = 5 * 60_000;
 
 export interface RemoteWriteReport {
   ok: boolean;
-  /** Compressed bytes this push wrote to the queue on disk (0 when its cycle waits in memory). */
+  /** Compressed bytes the receiver accepted since the previous push (requests are made when sent, not when queued). */
   bytesSent: number;
   error?: string;
 }
@@ -128,6 +128,7 @@ export class RemoteWriteSink {
   private lastSeriesSavedVersion = -1;
   private lastSeriesSavedMs = Number.NEGATIVE_INFINITY;
   private lastDropLogMs = Number.NEGATIVE_INFINITY;
+  private bytesReported = 0;
 
   constructor(name: string, config: RemoteWriteConfig, options: RemoteWriteSinkOptions) {
     this.name = name;
@@ -239,12 +240,14 @@ export class RemoteWriteSink {
   async push(batch: RemoteWriteBatch, _signal?: AbortSignal): Promise<RemoteWriteReport> {
     try {
       const { queue, sender } = await this.ready();
-      const bytes = queue.append(this.toCycle(batch));
+      queue.append(this.toCycle(batch));
       // After the append: the file never names series whose samples are not queued.
       this.saveLastSeriesIfChanged();
       sender.wake();
       this.reportDrops(queue);
       this.setFailure(undefined);
+      const bytes = sender.counters.bytesSent - this.bytesReported;
+      this.bytesReported = sender.counters.bytesSent;
       return { ok: true, bytesSent: bytes };
     } catch (err) {
       this.setFailure(err as Error);

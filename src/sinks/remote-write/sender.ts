@@ -38,6 +38,8 @@ export interface SenderCounters {
   /** Requests by outcome: accepted, failed and to be retried, rejected (dropped). */
   requests: { ok: number; retry: number; reject: number };
   samplesSent: number;
+  /** Compressed bytes of the requests the receiver accepted. */
+  bytesSent: number;
   /** Samples of requests that failed and were sent again. */
   samplesRetried: number;
   /** Samples of blocks the receiver rejected (4xx other than 429). */
@@ -50,7 +52,7 @@ export interface SenderCounters {
 
 export class Sender {
   static emptyCounters(): SenderCounters {
-    return { requests: { ok: 0, retry: 0, reject: 0 }, samplesSent: 0, samplesRetried: 0, samplesRejected: 0, lastSuccessMs: undefined, consecutiveFailures: 0, lastError: undefined };
+    return { requests: { ok: 0, retry: 0, reject: 0 }, samplesSent: 0, bytesSent: 0, samplesRetried: 0, samplesRejected: 0, lastSuccessMs: undefined, consecutiveFailures: 0, lastError: undefined };
   }
 
   readonly counters: SenderCounters = Sender.emptyCounters();
@@ -151,6 +153,7 @@ export class Sender {
       this.queue.ack(block);
       c.requests.ok++;
       c.samplesSent += block.samples;
+      c.bytesSent += block.body.length;
       c.lastSuccessMs = this.now();
       if (c.consecutiveFailures > 0) log.info('remote write recovered', { failures: c.consecutiveFailures, pending_samples: this.queue.stats().pendingSamples });
       c.consecutiveFailures = 0;
