@@ -63,6 +63,8 @@ path.procfs = ${FIXTURE_PROC}
 url = ${exporter.url}/metrics
 [remote_write.prom]
 url = ${prom.url}/api/v1/write
+# Every cycle on disk at once, so a kill -9 loses at most the one being written (cycle-queue.test.ts covers the default).
+queue_flush_interval = 0
 min_backoff = 20ms
 max_backoff = 200ms
 [remote_write.vm]

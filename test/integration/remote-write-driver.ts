@@ -1,9 +1,11 @@
 /**
  * A stand-alone process that runs one RemoteWriteSink the way the agent does:
  * every `intervalMs` a cycle of `series` gauges `rw_drill{series="<i>"}` whose
- * value is the cycle number, timestamped at collection. After a cycle is on
- * disk it prints `queued <cycle> <timestampMs>`, so a test that kill -9s it
- * knows exactly which samples must survive. SIGTERM closes the sink and
+ * value is the cycle number, timestamped at collection. After a cycle is
+ * queued it prints `queued <cycle> <timestampMs>`, and `flushed <cycle>` when
+ * that push wrote the queue's unsent cycles to disk, so a test that kill -9s
+ * it knows exactly which samples must survive (all queued ones with the
+ * default queue_flush_interval of 0 here). SIGTERM closes the sink and
  * prints `stats <json>`.
  *
  * Usage: node remote-write-driver.ts '<json options>'
@@ -37,6 +39,7 @@ const config: RemoteWriteConfig = {
   backoff: { minMs: 20, maxMs: 200 },
   maxRetryAfterMs: 1000,
   maxSamplesPerSecond: 0,
+  queueFlushIntervalMs: 0,
   ...opts.config,
 };
 const sink = new RemoteWriteSink('remote_write.drill', config, { log: createLogger(), stateDir: opts.stateDir });
@@ -54,8 +57,9 @@ const timer = setInterval(async () => {
   const ts = Date.now();
   const sources = [{ source: 'a', job: 'drill_a', timestampMs: ts, families: families('rw_drill', cycle) }];
   if (opts.dropSourceBAfter !== undefined && cycle <= opts.dropSourceBAfter) sources.push({ source: 'b', job: 'drill_b', timestampMs: ts, families: families('rw_drill_b', cycle) });
+  const diskBytes = sink.stats().queue.diskBytes;
   const report = await sink.push({ identity: { instance: 'driver' }, sources });
-  if (report.ok) process.stdout.write(`queued ${cycle} ${ts}\n`);
+  if (report.ok) process.stdout.write(`queued ${cycle} ${ts}\n${sink.stats().queue.diskBytes > diskBytes ? `flushed ${cycle}\n` : ''}`);
   else process.stdout.write(`failed ${cycle} ${report.error}\n`);
 }, opts.intervalMs);
 

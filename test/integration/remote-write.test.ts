@@ -44,6 +44,8 @@ async function promRaw(selector: string): Promise<Array<{ ts: number; value: num
 
 interface Driver {
   queued: Array<{ cycle: number; ts: number }>;
+  /** Cycles whose push wrote the queue's unsent cycles (this one included) to disk. */
+  flushed: number[];
   process: ChildProcess;
   output(): string;
   stop(): Promise<string>;
@@ -52,6 +54,7 @@ interface Driver {
 async function startDriver(options: Record<string, unknown>): Promise<Driver> {
   const child = spawn(process.execPath, ['--no-warnings', DRIVER, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const queued: Driver['queued'] = [];
+  const flushed: number[] = [];
   let out = '';
   let exited = false;
   child.on('exit', () => (exited = true));
@@ -64,12 +67,15 @@ async function startDriver(options: Record<string, unknown>): Promise<Driver> {
     for (const line of lines) {
       const m = /^queued (\d+) (\d+)$/.exec(line);
       if (m) queued.push({ cycle: Number(m[1]), ts: Number(m[2]) });
+      const f = /^flushed (\d+)$/.exec(line);
+      if (f) flushed.push(Number(f[1]));
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
   await waitFor('driver ready', () => out.includes('ready') || (exited && Promise.reject(new Error(out))), { timeoutMs: 20_000 });
   return {
     queued,
+    flushed,
     process: child,
     output: () => out,
     stop: async () => {
@@ -123,6 +129,46 @@ test('Prometheus: original timestamps survive an outage and a kill -9 of the age
     // Values are the cycle numbers of each run, in order.
     const values = got.filter((s) => allQueued.includes(s.ts)).map((s) => s.value);
     assert.deepEqual(values, [...first.queued, ...second.queued].map((q) => q.cycle), `series ${i} values`);
+  }
+});
+
+test('with queue_flush_interval, a kill -9 during an outage loses at most the cycles queued since the last flush; every flushed one arrives, in order', { skip }, async (t) => {
+  const vm = await startVictoriaMetrics();
+  t.after(() => vm.stop());
+  const stateDir = tmp(t);
+  const flushMs = 1000;
+  const intervalMs = 200;
+  const opts = { url: `${vm.url}/api/v1/write`, stateDir, intervalMs, series: 3, config: { queueFlushIntervalMs: flushMs } };
+  const first = await startDriver(opts);
+  t.after(() => first.stop());
+  await waitFor('first cycles in VictoriaMetrics', async () => (await victoriaMetricsRaw(vm, 'rw_drill{series="0"}')).length >= 3, { timeoutMs: 20_000 });
+  assert.deepEqual(first.flushed, [], 'nothing written while the receiver keeps up');
+  await vm.pause();
+  const pausedAt = first.queued.length;
+  // Two flushes during the outage, and cycles queued after the second.
+  await waitFor('two flushes and more cycles during the outage', () => first.flushed.filter((c) => c > pausedAt).length >= 2 && first.queued.at(-1)!.cycle > first.flushed.at(-1)! + 1, { timeoutMs: 30_000 });
+  first.process.kill('SIGKILL');
+  await first.stop();
+  const lastFlushed = first.flushed.at(-1)!;
+  const durable = first.queued.filter((q) => q.cycle <= lastFlushed).map((q) => q.ts);
+  const atRisk = first.queued.filter((q) => q.cycle > lastFlushed).map((q) => q.ts);
+
+  const second = await startDriver({ ...opts, cycles: 3 });
+  t.after(() => second.stop());
+  await waitFor('the restarted driver queued its cycles', () => second.queued.length === 3, { timeoutMs: 20_000 });
+  await vm.resume();
+  const fresh = second.queued.map((q) => q.ts);
+  await waitFor('every durable and fresh cycle in VictoriaMetrics', async () => {
+    const got = new Set((await victoriaMetricsRaw(vm, 'rw_drill{series="2"}')).map((s) => s.ts));
+    return [...durable, ...fresh].every((ts) => got.has(ts));
+  }, { timeoutMs: 30_000, intervalMs: 200 });
+  for (let i = 0; i < 3; i++) {
+    const got = (await victoriaMetricsRaw(vm, `rw_drill{series="${i}"}`)).map((s) => s.ts);
+    for (let k = 1; k < got.length; k++) assert.ok(got[k]! > got[k - 1]!, `series ${i}: in order, no duplicates`);
+    const lost = atRisk.filter((ts) => !got.includes(ts));
+    // What was lost was queued after the last flush, i.e. within one flush interval of the kill.
+    assert.ok(lost.length * intervalMs <= flushMs + 2 * intervalMs, `series ${i}: lost ${lost.length} cycles`);
+    assert.deepEqual(got.filter((ts) => !durable.includes(ts) && !fresh.includes(ts) && !atRisk.includes(ts) && ts > durable[0]!), [], `series ${i}: nothing never queued`);
   }
 });
 
@@ -193,7 +239,8 @@ test('Prometheus: a full queue drops the oldest data first and says so; the newe
   // A receiver address with nothing behind it yet: Prometheus' own port while it is paused.
   await prom.pause();
   t.after(() => prom.resume());
-  const { sink, logs } = inProcessSink(t, `${prom.url}/api/v1/write`, tmp(t), { queueMaxBytes: 6000 });
+  // Every cycle written at once, so sixty of them reach the size bound without waiting for flush intervals.
+  const { sink, logs } = inProcessSink(t, `${prom.url}/api/v1/write`, tmp(t), { queueMaxBytes: 6000, queueFlushIntervalMs: 0 });
   const pushed: number[] = [];
   const t0 = Date.now() - 60_000;
   for (let i = 0; i < 60; i++) {

@@ -4,11 +4,14 @@
  *
  *   <dir>/0000000000000000, 0000000000a00000, ...   chunk files, named by the
  *       offset of their first byte in the queue's endless byte stream (hex)
- *   <dir>/meta.json   {"version":1,"readerOffset":N}, replaced atomically
+ *   <dir>/meta.json   {"version":1,"readerOffset":N[,"readerDone":K]}, replaced atomically
+ *       (readerDone: how far the reader's user got inside the block at N, its unit its own)
  *   <dir>/lock        who uses the queue (queue-lock.ts)
  *
  * A record is `u32 length | u32 crc32(payload) | payload`, the payload being
- * `u8 version | f64 createdMs | u32 samples | body` (little endian).
+ * `u8 version | f64 createdMs | u32 samples | body` (little endian); version
+ * 1's body is one compressed WriteRequest (all records before the compact
+ * format), version 2's a compact block of cycles (compact-block.ts).
  *
  * Durability: an append writes its records then fdatasyncs the chunk once; a
  * new chunk is fsynced with its directory before it is trusted. The reader
@@ -34,7 +37,9 @@ import { QueueLock } from './queue-lock.ts';
 
 const RECORD_HEADER = 8;
 const PAYLOAD_HEADER = 13;
-const RECORD_VERSION = 1;
+/** Payload versions: what the body is. */
+const RECORD_VERSION: Record<BlockFormat, number> = { request: 1, cycles: 2 };
+const FORMAT_OF_VERSION: ReadonlyMap<number, BlockFormat> = new Map([[1, 'request'], [2, 'cycles']]);
 const CHUNK_NAME_RE = /^[0-9a-f]{16}$/;
 const META_FILE = 'meta.json';
 /** Smallest chunk size the queue shrinks to after a full disk. */
@@ -54,8 +59,17 @@ export interface DiskQueueOptions {
   log?: Logger;
 }
 
+/**
+ * What a block's body is: a compressed WriteRequest sent as is (what every
+ * block was before the compact format, so a queue written then is still
+ * delivered after an upgrade), or cycles in compact-block.ts's format.
+ */
+export type BlockFormat = 'request' | 'cycles';
+
 export interface NewBlock {
   body: Buffer;
+  /** Default: request. */
+  format?: BlockFormat;
   samples: number;
   /** When the data was collected; the age bound counts from here. Default: now. */
   createdMs?: number;
@@ -63,6 +77,7 @@ export interface NewBlock {
 
 export interface QueuedBlock {
   offset: number;
+  format: BlockFormat;
   createdMs: number;
   samples: number;
   body: Buffer;
@@ -107,7 +122,7 @@ export function encodeRecord(block: NewBlock, createdMs: number): Buffer {
   const payloadLength = PAYLOAD_HEADER + block.body.length;
   const buf = Buffer.allocUnsafe(RECORD_HEADER + payloadLength);
   buf.writeUInt32LE(payloadLength, 0);
-  buf.writeUInt8(RECORD_VERSION, 8);
+  buf.writeUInt8(RECORD_VERSION[block.format ?? 'request'], 8);
   buf.writeDoubleLE(createdMs, 9);
   buf.writeUInt32LE(block.samples, 17);
   block.body.copy(buf, RECORD_HEADER + PAYLOAD_HEADER);
@@ -116,7 +131,7 @@ export function encodeRecord(block: NewBlock, createdMs: number): Buffer {
 }
 
 /** Parses the record at `pos` of `data`; undefined when it is torn or corrupt. */
-function parseRecord(data: Buffer, pos: number): { size: number; createdMs: number; samples: number } | undefined {
+function parseRecord(data: Buffer, pos: number): { size: number; format: BlockFormat; createdMs: number; samples: number } | undefined {
   if (pos + RECORD_HEADER > data.length) return undefined;
   const payloadLength = data.readUInt32LE(pos);
   if (payloadLength < PAYLOAD_HEADER || payloadLength > MAX_RECORD_BYTES) return undefined;
@@ -124,10 +139,11 @@ function parseRecord(data: Buffer, pos: number): { size: number; createdMs: numb
   if (end > data.length) return undefined;
   const payload = data.subarray(pos + RECORD_HEADER, end);
   if (crc32(payload) !== data.readUInt32LE(pos + 4)) return undefined;
-  if (payload.readUInt8(0) !== RECORD_VERSION) return undefined;
+  const format = FORMAT_OF_VERSION.get(payload.readUInt8(0));
+  if (!format) return undefined;
   const createdMs = payload.readDoubleLE(1);
   if (!Number.isFinite(createdMs)) return undefined;
-  return { size: RECORD_HEADER + payloadLength, createdMs, samples: payload.readUInt32LE(9) };
+  return { size: RECORD_HEADER + payloadLength, format, createdMs, samples: payload.readUInt32LE(9) };
 }
 
 /** Where the record that spans `pos` starts, scanning from the chunk's start; undefined when `pos` is a record boundary or a damaged record comes first. */
@@ -183,6 +199,8 @@ export class DiskQueue {
   /** Size of the chunk files when the filesystem was last found full; undefined when it has room. */
   private fullAtBytes: number | undefined;
   private lock: QueueLock | undefined;
+  /** Progress inside the block at `offset`, kept while that block is the oldest pending. */
+  private readerDone: { offset: number; done: number } | undefined;
 
   private constructor(options: DiskQueueOptions) {
     this.dir = options.dir;
@@ -214,7 +232,8 @@ export class DiskQueue {
   private recover(): void {
     rmSync(path.join(this.dir, META_FILE + '.tmp'), { force: true });
     const names = readdirSync(this.dir).filter((n) => CHUNK_NAME_RE.test(n)).sort();
-    let readerOffset = this.readMeta();
+    const meta = this.readMeta();
+    let readerOffset = meta.readerOffset;
     // The written range as found, before recovery cuts anything: a reader beyond it is not one this queue wrote.
     const foundEnd = Math.max(0, ...names.map((n) => parseInt(n, 16) + statSync(path.join(this.dir, n)).size));
     if (names.length > 0 && readerOffset > foundEnd) {
@@ -269,18 +288,39 @@ export class DiskQueue {
       rmSync(path.join(this.dir, chunkFileName(this.chunks.shift()!.offset)));
     }
     for (const r of this.records) this.pendingSamples += r.samples;
+    // Progress inside a block only means something for the very block the metadata named.
+    if (meta.readerDone > 0 && this.records[0]?.offset === meta.readerOffset) this.readerDone = { offset: meta.readerOffset, done: meta.readerDone };
     if (this.recoveredTruncatedBytes > 0) fsyncDir(this.dir);
     this.writeMeta();
   }
 
-  private readMeta(): number {
+  private readMeta(): { readerOffset: number; readerDone: number } {
     try {
-      const meta = JSON.parse(readFileSync(path.join(this.dir, META_FILE), 'utf8')) as { version?: unknown; readerOffset?: unknown };
-      if (meta.version === 1 && typeof meta.readerOffset === 'number' && Number.isSafeInteger(meta.readerOffset) && meta.readerOffset >= 0) return meta.readerOffset;
+      const meta = JSON.parse(readFileSync(path.join(this.dir, META_FILE), 'utf8')) as { version?: unknown; readerOffset?: unknown; readerDone?: unknown };
+      const valid = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+      if (meta.version === 1 && valid(meta.readerOffset)) return { readerOffset: meta.readerOffset, readerDone: valid(meta.readerDone) ? meta.readerDone : 0 };
     } catch {
       // Missing or garbled metadata: start from the oldest chunk (re-sending is better than losing).
     }
-    return 0;
+    return { readerOffset: 0, readerDone: 0 };
+  }
+
+  /** How far the reader's user got inside the oldest pending block, as saved by `saveReaderProgress` (0 when nothing was saved for it). */
+  get readerProgress(): number {
+    return this.readerDone !== undefined && this.readerDone.offset === this.headOffset ? this.readerDone.done : 0;
+  }
+
+  /**
+   * Persists how far the reader's user got inside the oldest pending block
+   * (its own unit), so a restart does not send that part again; forgotten
+   * once that block is acknowledged or dropped.
+   */
+  saveReaderProgress(done: number): void {
+    this.assertOpen();
+    const offset = this.headOffset;
+    if (offset === undefined) return;
+    this.readerDone = { offset, done };
+    this.writeMeta();
   }
 
   private writeMeta(): void {
@@ -288,7 +328,9 @@ export class DiskQueue {
     const tmp = file + '.tmp';
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify({ version: 1, readerOffset: this.readerOffset() }) + '\n');
+      const readerOffset = this.readerOffset();
+      const readerDone = this.readerDone?.offset === readerOffset ? this.readerDone.done : 0;
+      writeSync(fd, JSON.stringify({ version: 1, readerOffset, ...(readerDone > 0 ? { readerDone } : {}) }) + '\n');
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -486,14 +528,24 @@ export class DiskQueue {
       const n = readSync(fd, buf, 0, r.size, r.offset - chunk.offset);
       const parsed = n === r.size ? parseRecord(buf, 0) : undefined;
       if (parsed && parsed.size === r.size) {
-        return { offset: r.offset, createdMs: r.createdMs, samples: r.samples, body: buf.subarray(RECORD_HEADER + PAYLOAD_HEADER) };
+        return { offset: r.offset, format: parsed.format, createdMs: r.createdMs, samples: r.samples, body: buf.subarray(RECORD_HEADER + PAYLOAD_HEADER) };
       }
       // The disk changed under us since it was written or recovered: skip the record, counted.
-      this.head++;
-      this.pendingSamples -= r.samples;
-      this.countDrop('corrupt', 1, r.samples, r.size);
-      this.afterReaderMoved();
+      this.dropHeadAsCorrupt();
     }
+  }
+
+  /** Gives up on the block `peek` returned, counted as corrupt: it passed its checksum, yet its body does not decode. */
+  dropCorrupt(block: QueuedBlock): void {
+    this.assertOpen();
+    if (this.records[this.head]?.offset === block.offset) this.dropHeadAsCorrupt();
+  }
+
+  private dropHeadAsCorrupt(): void {
+    const r = this.records[this.head++]!;
+    this.pendingSamples -= r.samples;
+    this.countDrop('corrupt', 1, r.samples, r.size);
+    this.afterReaderMoved();
   }
 
   /**
@@ -573,6 +625,11 @@ export class DiskQueue {
       recoveredTruncatedBytes: this.recoveredTruncatedBytes,
       diskFull: this.fullAtBytes !== undefined,
     };
+  }
+
+  /** Offset of the oldest pending block (what `peek` would read), undefined when none. */
+  get headOffset(): number | undefined {
+    return this.records[this.head]?.offset;
   }
 
   get pendingBlocks(): number {

@@ -59,8 +59,8 @@ function register(registry: Registry, tracked: Map<string, StatsSource>): void {
     });
   };
   gauge('edgepush_remote_write_queue_bytes', 'Size of the remote-write disk queue files.', (s) => s.queue.diskBytes);
-  gauge('edgepush_remote_write_queue_samples', 'Samples waiting in the remote-write disk queue.', (s) => s.queue.pendingSamples);
-  gauge('edgepush_remote_write_queue_blocks', 'Requests waiting in the remote-write disk queue.', (s) => s.queue.pendingBlocks);
+  gauge('edgepush_remote_write_queue_samples', 'Samples waiting in the remote-write queue, on disk or in memory.', (s) => s.queue.pendingSamples);
+  gauge('edgepush_remote_write_queue_blocks', 'Blocks on disk and cycles in memory waiting in the remote-write queue.', (s) => s.queue.pendingBlocks);
   gauge('edgepush_remote_write_queue_oldest_age_seconds', 'Age of the oldest block waiting in the remote-write disk queue (0 when empty).', (s, now) =>
     s.queue.oldestCreatedMs === undefined ? 0 : Math.max(0, (now - s.queue.oldestCreatedMs) / 1000),
   );

@@ -1,9 +1,10 @@
 /**
  * The remote-write sink for one URL: every cycle's families become series
- * (with target labels, collection timestamps and stale markers), are cut into
- * request-sized batches per source, encoded and compressed once, and appended durably to
- * the URL's disk queue; the sender drains the queue independently of the
- * cycle. A push therefore only waits for the local disk, never the receiver.
+ * (with target labels, collection timestamps and stale markers), one group
+ * per source, queued in the URL's cycle queue (memory, then disk; see
+ * cycle-queue.ts); the sender drains the queue independently of the cycle,
+ * making each source's requests as it sends them. A push therefore waits at
+ * most for the local disk, never the receiver.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,12 +13,13 @@ import type { Labels, MetricFamily } from '../../model/family.ts';
 import type { Logger } from '../../log.ts';
 import type { BackoffOptions } from '../../backoff.ts';
 import { RemoteWriteClient } from './client.ts';
-import { DiskQueue, emptyQueueStats, type NewBlock, type QueueStats } from './disk-queue.ts';
-import { encodeWriteRequest, type TimeSeries } from './protobuf.ts';
+import type { Cycle, CycleGroup } from './compact-block.ts';
+import { CycleQueue } from './cycle-queue.ts';
+import { DiskQueue, emptyQueueStats, type QueueStats } from './disk-queue.ts';
+import type { TimeSeries } from './protobuf.ts';
 import { Sender, type SenderCounters } from './sender.ts';
 import { writeFileAtomic } from '../../state-file.ts';
-import { countSamples, familiesToSeries, splitIntoBatches, type LabelPairs } from './series.ts';
-import { snappyCompress } from './snappy.ts';
+import { familiesToSeries, type LabelPairs } from './series.ts';
 import { StalenessTracker } from './staleness.ts';
 
 export interface RemoteWriteConfig {
@@ -31,6 +33,8 @@ export interface RemoteWriteConfig {
   queueMaxBytes: number;
   /** 0 keeps blocks until the size bound drops them. */
   queueMaxAgeMs: number;
+  /** How long an unsent cycle may wait in memory before it is written to disk; 0: every cycle at once. Default DEFAULT_QUEUE_FLUSH_INTERVAL_MS. */
+  queueFlushIntervalMs?: number;
   maxSamplesPerSend: number;
   maxBytesPerSend: number;
   backoff: BackoffOptions;
@@ -53,9 +57,12 @@ export interface RemoteWriteBatch {
   sources: readonly RemoteWriteSource[];
 }
 
+/** The `queue_flush_interval` default: blocks of 20 cycles at 15 s, under 2 bytes per sample. */
+export const DEFAULT_QUEUE_FLUSH_INTERVAL_MS = 5 * 60_000;
+
 export interface RemoteWriteReport {
   ok: boolean;
-  /** Compressed bytes appended to the queue. */
+  /** Compressed bytes the receiver accepted since the previous push (requests are made when sent, not when queued). */
   bytesSent: number;
   error?: string;
 }
@@ -94,7 +101,7 @@ const LAST_SERIES_FILE = 'last-series.json';
 const LAST_SERIES_SAVE_INTERVAL_MS = 60_000;
 
 interface Opened {
-  queue: DiskQueue;
+  queue: CycleQueue;
   sender: Sender;
 }
 
@@ -121,6 +128,7 @@ export class RemoteWriteSink {
   private lastSeriesSavedVersion = -1;
   private lastSeriesSavedMs = Number.NEGATIVE_INFINITY;
   private lastDropLogMs = Number.NEGATIVE_INFINITY;
+  private bytesReported = 0;
 
   constructor(name: string, config: RemoteWriteConfig, options: RemoteWriteSinkOptions) {
     this.name = name;
@@ -167,7 +175,14 @@ export class RemoteWriteSink {
   }
 
   private open(): Opened {
-    const queue = DiskQueue.open({ dir: this.dir, maxBytes: this.config.queueMaxBytes, maxAgeMs: this.config.queueMaxAgeMs, now: this.now, log: this.log });
+    const disk = DiskQueue.open({ dir: this.dir, maxBytes: this.config.queueMaxBytes, maxAgeMs: this.config.queueMaxAgeMs, now: this.now, log: this.log });
+    const queue = new CycleQueue(disk, {
+      flushIntervalMs: this.config.queueFlushIntervalMs ?? DEFAULT_QUEUE_FLUSH_INTERVAL_MS,
+      maxAgeMs: this.config.queueMaxAgeMs,
+      limits: { maxSamples: this.config.maxSamplesPerSend, maxBytes: this.config.maxBytesPerSend },
+      log: this.log,
+      now: this.now,
+    });
     const recovered = queue.stats();
     if (recovered.recoveredTruncatedBytes > 0) this.log.warn('remote write queue recovered from a crash; truncated a torn or corrupt tail', { dir: this.dir, bytes: recovered.recoveredTruncatedBytes });
     if (recovered.pendingSamples > 0) this.log.info('remote write queue has a backlog from a previous run', { dir: this.dir, samples: recovered.pendingSamples });
@@ -218,18 +233,21 @@ export class RemoteWriteSink {
     }
   }
 
-  /** Queues one cycle durably; resolves once it is on disk (the receiver is the sender's business). */
+  /**
+   * Queues one cycle; resolves once it is queued, in memory until it is sent
+   * or the flush interval writes it to disk (the receiver is the sender's business).
+   */
   async push(batch: RemoteWriteBatch, _signal?: AbortSignal): Promise<RemoteWriteReport> {
     try {
       const { queue, sender } = await this.ready();
-      const blocks = this.toSeries(batch).flatMap((group) => this.encodeBlocks(group.series, group.collectedAtMs));
-      const bytes = blocks.reduce((n, b) => n + b.body.length, 0);
-      queue.append(blocks);
+      queue.append(this.toCycle(batch));
       // After the append: the file never names series whose samples are not queued.
       this.saveLastSeriesIfChanged();
       sender.wake();
       this.reportDrops(queue);
       this.setFailure(undefined);
+      const bytes = sender.counters.bytesSent - this.bytesReported;
+      this.bytesReported = sender.counters.bytesSent;
       return { ok: true, bytesSent: bytes };
     } catch (err) {
       this.setFailure(err as Error);
@@ -255,24 +273,15 @@ export class RemoteWriteSink {
     const { queue, sender } = await this.ready();
     const atMs = this.now();
     const stale = this.staleness.sources().flatMap((source) => this.staleness.forget(source, atMs));
-    queue.append(this.encodeBlocks(stale, atMs));
+    queue.append({ createdMs: atMs, groups: [{ collectedAtMs: atMs, series: stale }] });
     this.saveLastSeries();
     sender.wake();
     while (queue.pendingBlocks > 0 && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 50));
     if (queue.pendingBlocks > 0) throw new Error(`${this.name}: ${queue.stats().pendingSamples} samples (stale markers and backlog) not delivered before the deadline: ${sender.counters.lastError ?? 'still sending'}`);
   }
 
-  /** Request-sized, encoded and compressed queue blocks (encoded once here, sent as is by the sender). */
-  private encodeBlocks(series: readonly TimeSeries[], createdMs: number): NewBlock[] {
-    return splitIntoBatches(series, { maxSamples: this.config.maxSamplesPerSend, maxBytes: this.config.maxBytesPerSend }).map((part) => ({
-      body: snappyCompress(encodeWriteRequest(part)),
-      samples: countSamples(part),
-      createdMs,
-    }));
-  }
-
   /** Says so when the queue dropped data (full, expired, corrupt): at once, then at most once a minute. */
-  private reportDrops(queue: DiskQueue): void {
+  private reportDrops(queue: CycleQueue): void {
     const d = queue.stats().dropped;
     const total = d.size.samples + d.age.samples + d.corrupt.samples + d.disk_full.samples;
     const now = this.now();
@@ -295,8 +304,8 @@ export class RemoteWriteSink {
    * its own, so a receiver refusing one source's samples (a 400 for an
    * exporter's out-of-order timestamps) cannot take the others down with it.
    */
-  private toSeries(batch: RemoteWriteBatch): Array<{ collectedAtMs: number; series: TimeSeries[] }> {
-    const groups: Array<{ collectedAtMs: number; series: TimeSeries[] }> = [];
+  private toCycle(batch: RemoteWriteBatch): Cycle {
+    const groups: CycleGroup[] = [];
     const present = new Set<string>();
     let latest = 0;
     for (const src of batch.sources) {
@@ -311,7 +320,8 @@ export class RemoteWriteSink {
       if (!present.has(gone)) removed.push(...this.staleness.forget(gone, removedAtMs));
     }
     if (removed.length > 0) groups.push({ collectedAtMs: removedAtMs, series: removed });
-    return groups;
+    // The age bound counts from the earliest collection in the cycle.
+    return { createdMs: Math.min(removedAtMs, ...groups.map((g) => g.collectedAtMs)), groups };
   }
 
   stats(): RemoteWriteStats {

@@ -7,7 +7,20 @@
 import type { Logger } from '../../log.ts';
 import { backoffDelayMs, type BackoffOptions } from '../../backoff.ts';
 import type { RemoteWriteClient, SendResult } from './client.ts';
-import type { DiskQueue, QueuedBlock } from './disk-queue.ts';
+/** What the sender drains: the oldest request first, acknowledged before the next is read. */
+export interface SendQueue {
+  /** Drops what the age bound says is too old. */
+  dropExpired(): number;
+  peek(): OutgoingBlock | undefined;
+  ack(block: OutgoingBlock): void;
+  stats(): { pendingSamples: number };
+}
+
+/** A compressed WriteRequest ready to send. */
+export interface OutgoingBlock {
+  body: Buffer;
+  samples: number;
+}
 import { startTimer, type Timer } from '../../timer.ts';
 
 export interface SenderOptions {
@@ -25,6 +38,8 @@ export interface SenderCounters {
   /** Requests by outcome: accepted, failed and to be retried, rejected (dropped). */
   requests: { ok: number; retry: number; reject: number };
   samplesSent: number;
+  /** Compressed bytes of the requests the receiver accepted. */
+  bytesSent: number;
   /** Samples of requests that failed and were sent again. */
   samplesRetried: number;
   /** Samples of blocks the receiver rejected (4xx other than 429). */
@@ -37,11 +52,11 @@ export interface SenderCounters {
 
 export class Sender {
   static emptyCounters(): SenderCounters {
-    return { requests: { ok: 0, retry: 0, reject: 0 }, samplesSent: 0, samplesRetried: 0, samplesRejected: 0, lastSuccessMs: undefined, consecutiveFailures: 0, lastError: undefined };
+    return { requests: { ok: 0, retry: 0, reject: 0 }, samplesSent: 0, bytesSent: 0, samplesRetried: 0, samplesRejected: 0, lastSuccessMs: undefined, consecutiveFailures: 0, lastError: undefined };
   }
 
   readonly counters: SenderCounters = Sender.emptyCounters();
-  private readonly queue: DiskQueue;
+  private readonly queue: SendQueue;
   private readonly client: RemoteWriteClient;
   private readonly options: SenderOptions;
   private readonly stopController = new AbortController();
@@ -53,7 +68,7 @@ export class Sender {
   private tokens: number;
   private tokensAtMs: number;
 
-  constructor(queue: DiskQueue, client: RemoteWriteClient, options: SenderOptions) {
+  constructor(queue: SendQueue, client: RemoteWriteClient, options: SenderOptions) {
     this.queue = queue;
     this.client = client;
     this.options = options;
@@ -131,13 +146,14 @@ export class Sender {
   }
 
   /** Acts on a result; returns the delay before retrying the same block, or undefined to move on. */
-  private settle(block: QueuedBlock, result: SendResult, attempt: number): number | undefined {
+  private settle(block: OutgoingBlock, result: SendResult, attempt: number): number | undefined {
     const c = this.counters;
     const log = this.options.log;
     if (result.outcome === 'ok') {
       this.queue.ack(block);
       c.requests.ok++;
       c.samplesSent += block.samples;
+      c.bytesSent += block.body.length;
       c.lastSuccessMs = this.now();
       if (c.consecutiveFailures > 0) log.info('remote write recovered', { failures: c.consecutiveFailures, pending_samples: this.queue.stats().pendingSamples });
       c.consecutiveFailures = 0;

@@ -15,12 +15,19 @@ export class StalenessTracker {
 
   /**
    * Records what `source` sent this cycle and returns stale markers for the
-   * series it sent last time but not now.
+   * series it sent last time but not now. A series it sent last time gets
+   * the label array it had then.
    */
-  observe(source: string, current: readonly TimeSeries[], atMs: number): TimeSeries[] {
-    const now = new Map<string, LabelPairs>();
-    for (const ts of current) now.set(seriesKey(ts.labels as LabelPairs), ts.labels as LabelPairs);
+  observe(source: string, current: TimeSeries[], atMs: number): TimeSeries[] {
     const previous = this.last.get(source);
+    const now = new Map<string, LabelPairs>();
+    for (const ts of current) {
+      const key = seriesKey(ts.labels as LabelPairs);
+      // One label array per series across cycles: the queue's unsent cycles hold one copy, and its block encoder knows the series by identity.
+      const same = previous?.get(key);
+      if (same) ts.labels = same;
+      now.set(key, ts.labels as LabelPairs);
+    }
     this.last.set(source, now);
     if (!previous) {
       this.changes++;

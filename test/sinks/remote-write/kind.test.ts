@@ -21,6 +21,7 @@ headers[] = X-Scope-OrgID: tenant-1
 headers[] = X-Other: a: b
 queue_max_size = 10MiB
 queue_max_age = 0
+queue_flush_interval = 0
 max_samples_per_second = 0
 [remote_write.prom]
 url = https://prom.example/api/v1/write
@@ -35,6 +36,7 @@ timeout = 2s
     headers: {},
     queueMaxBytes: 256 * 1024 * 1024,
     queueMaxAgeMs: 7 * 86_400_000,
+    queueFlushIntervalMs: 300_000,
     maxSamplesPerSend: 2000,
     maxBytesPerSend: 4 * 1024 * 1024,
     backoff: { minMs: 30, maxMs: 5000 },
@@ -47,6 +49,7 @@ timeout = 2s
   assert.deepEqual(vm.headers, { 'X-Scope-OrgID': 'tenant-1', 'X-Other': 'a: b' });
   assert.equal(vm.queueMaxBytes, 10 * 1024 * 1024);
   assert.equal(vm.queueMaxAgeMs, 0);
+  assert.equal(vm.queueFlushIntervalMs, 0);
   assert.equal(vm.maxSamplesPerSecond, 0);
 });
 
@@ -64,6 +67,7 @@ test('bad remote_write keys are errors naming section and key', () => {
   bad('url = http://x/\nheaders[] = Content-Encoding: gzip', 'headers', /set by edgepush/);
   bad('url = http://x/\nmin_backoff = 10s\nmax_backoff = 1s', 'max_backoff', /min_backoff/);
   bad('url = http://x/\nmax_samples_per_send = 0', 'max_samples_per_send', /between 1 and/);
+  bad('url = http://x/\nqueue_flush_interval = 2h', 'queue_flush_interval', /between/);
   bad('url = http://x/\nqueue_max_size = lots', 'queue_max_size', /invalid size/);
   bad('url = http://x/\nqueue_max_sise = 1MiB', 'queue_max_sise', /unknown key/);
 });

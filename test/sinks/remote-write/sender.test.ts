@@ -238,6 +238,16 @@ test('the last-series file follows changes of the series set at most once a minu
   assert.deepEqual(saved(), [['host', 4]], 'close writes what is pending');
 });
 
+test('a push reports the compressed bytes the receiver accepted since the previous push, not what was queued', async (t) => {
+  const rx = await scriptedReceiver(t, [{ status: 503 }, { status: 503 }, { status: 503 }]);
+  const { sink } = sinkFor(t, config(rx.url));
+  assert.equal((await sink.push(batch(1000))).bytesSent, 0, 'nothing accepted yet');
+  await waitFor('accepted after the retries', () => sink.stats().sender.requests.ok === 1);
+  const report = await sink.push(batch(2000));
+  assert.equal(report.bytesSent, sink.stats().sender.bytesSent);
+  assert.ok(report.bytesSent > 0);
+});
+
 test('max_samples_per_second bounds how fast a backlog drains', async (t) => {
   const rx = await scriptedReceiver(t, []);
   const { sink } = sinkFor(t, config(rx.url, { maxSamplesPerSecond: 20 }));
