@@ -3,7 +3,7 @@
  * default collectors), kept in a prom-client registry that sinks may add to,
  * and pushed like any other source (job `edgepush` by default).
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from '../prom.ts';
+import { collectProcessMetrics, Counter, Gauge, Histogram, Registry } from '../prom.ts';
 import { FamilySet, type MetricFamily, type MetricType } from '../model/family.ts';
 import { COMMIT, VERSION } from '../version.ts';
 import { countSamples, type Collected, type Source } from './source.ts';
@@ -32,10 +32,10 @@ export class SelfMetrics {
     this.buildInfo.set({ version: VERSION, commit: COMMIT, nodejs: process.version }, 1);
     this.configLastReloadSuccessful.set(1);
     this.configLastReloadSuccessTimestamp.set(Date.now() / 1000);
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
   }
 
-  /** The registry as MetricFamily: edgepush_* and process_* (the nodejs_* internals stay local). */
+  /** The registry as MetricFamily: edgepush_* and process_*. */
   async families(): Promise<MetricFamily[]> {
     const out = new FamilySet();
     for (const metric of await this.registry.getMetricsAsJSON()) {

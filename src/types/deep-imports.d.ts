@@ -33,7 +33,33 @@ declare module 'prom-client/lib/registry.js' {
   import { Registry } from 'prom-client';
   export default Registry;
 }
-declare module 'prom-client/lib/defaultMetrics.js' {
-  import { collectDefaultMetrics } from 'prom-client';
-  export default collectDefaultMetrics;
+declare module 'prom-client/lib/metrics/processCpuTotal.js' {
+  import type { Registry } from 'prom-client';
+  /** Registers its process_* metrics in the registry. */
+  const collector: (registry: Registry) => void;
+  export default collector;
+}
+declare module 'prom-client/lib/metrics/processStartTime.js' {
+  import type { Registry } from 'prom-client';
+  /** Registers its process_* metrics in the registry. */
+  const collector: (registry: Registry) => void;
+  export default collector;
+}
+declare module 'prom-client/lib/metrics/osMemoryHeap.js' {
+  import type { Registry } from 'prom-client';
+  /** Registers its process_* metrics in the registry. */
+  const collector: (registry: Registry) => void;
+  export default collector;
+}
+declare module 'prom-client/lib/metrics/processOpenFileDescriptors.js' {
+  import type { Registry } from 'prom-client';
+  /** Registers its process_* metrics in the registry. */
+  const collector: (registry: Registry) => void;
+  export default collector;
+}
+declare module 'prom-client/lib/metrics/processMaxFileDescriptors.js' {
+  import type { Registry } from 'prom-client';
+  /** Registers its process_* metrics in the registry. */
+  const collector: (registry: Registry) => void;
+  export default collector;
 }

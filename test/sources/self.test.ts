@@ -21,3 +21,10 @@ test('self metrics convert to families the strict parser accepts', async () => {
   assert.match(text, /edgepush_cycle_duration_seconds_bucket\{le="0.025"\} 1/);
   assert.match(text, /edgepush_cycle_duration_seconds_bucket\{le="\+Inf"\} 1/);
 });
+
+test('self metrics collect only what is pushed: no nodejs_* collector (the event-loop-lag one wakes the process every 10 ms)', async () => {
+  const m = new SelfMetrics();
+  const registered = (await m.registry.getMetricsAsJSON()).map((metric) => metric.name);
+  assert.deepEqual(registered.filter((n) => !n.startsWith('edgepush_') && !n.startsWith('process_')), []);
+  for (const n of ['process_cpu_seconds_total', 'process_start_time_seconds', 'process_resident_memory_bytes', 'process_open_fds', 'process_max_fds']) assert.ok(registered.includes(n), n);
+});
