@@ -33,33 +33,9 @@ declare module 'prom-client/lib/registry.js' {
   import { Registry } from 'prom-client';
   export default Registry;
 }
-declare module 'prom-client/lib/metrics/processCpuTotal.js' {
+declare module 'prom-client/lib/metrics/*.js' {
   import type { Registry } from 'prom-client';
-  /** Registers its process_* metrics in the registry. */
-  const collector: (registry: Registry) => void;
-  export default collector;
-}
-declare module 'prom-client/lib/metrics/processStartTime.js' {
-  import type { Registry } from 'prom-client';
-  /** Registers its process_* metrics in the registry. */
-  const collector: (registry: Registry) => void;
-  export default collector;
-}
-declare module 'prom-client/lib/metrics/osMemoryHeap.js' {
-  import type { Registry } from 'prom-client';
-  /** Registers its process_* metrics in the registry. */
-  const collector: (registry: Registry) => void;
-  export default collector;
-}
-declare module 'prom-client/lib/metrics/processOpenFileDescriptors.js' {
-  import type { Registry } from 'prom-client';
-  /** Registers its process_* metrics in the registry. */
-  const collector: (registry: Registry) => void;
-  export default collector;
-}
-declare module 'prom-client/lib/metrics/processMaxFileDescriptors.js' {
-  import type { Registry } from 'prom-client';
-  /** Registers its process_* metrics in the registry. */
+  /** One of prom-client's default collectors: registers its metrics in the registry. */
   const collector: (registry: Registry) => void;
   export default collector;
 }
