@@ -12,7 +12,21 @@ export { default as Counter } from 'prom-client/lib/counter.js';
 export { default as Gauge } from 'prom-client/lib/gauge.js';
 export { default as Histogram } from 'prom-client/lib/histogram.js';
 export { default as Registry } from 'prom-client/lib/registry.js';
-export { default as collectDefaultMetrics } from 'prom-client/lib/defaultMetrics.js';
+import processCpuTotal from 'prom-client/lib/metrics/processCpuTotal.js';
+import processStartTime from 'prom-client/lib/metrics/processStartTime.js';
+import osMemoryHeap from 'prom-client/lib/metrics/osMemoryHeap.js';
+import processOpenFileDescriptors from 'prom-client/lib/metrics/processOpenFileDescriptors.js';
+import processMaxFileDescriptors from 'prom-client/lib/metrics/processMaxFileDescriptors.js';
+
+/**
+ * prom-client's process_* collectors, in the order its default metrics
+ * register them. Not its nodejs_* ones: the agent never pushes them, and the
+ * event-loop-lag one alone keeps a 10 ms timer waking the process 100 times a
+ * second between cycles, besides what they all compute on every collection.
+ */
+export function collectProcessMetrics(registry: RegistryType): void {
+  for (const collector of [processCpuTotal, processStartTime, osMemoryHeap, processOpenFileDescriptors, processMaxFileDescriptors]) collector(registry);
+}
 
 /**
  * Metrics a module registers once per registry, however many instances use

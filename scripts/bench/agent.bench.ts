@@ -1,24 +1,32 @@
 /**
- * The agent's cycle against real peers on loopback, side by side with
- * today's shell loop (curl exporter | curl --data-binary @- gateway, for
- * each exporter, for each gateway, one after the other):
+ * The agent's cycle against real peers on loopback, side by side with the
+ * shell loop it replaces, run as that loop really runs: every
+ * `curl exporter | curl --data-binary @- gateway` pair in the background at
+ * once (`sh -c "..." &` per source and gateway), then `wait`:
  * - time from cycle start to every gateway acknowledged, host metrics + 3
- *   local exporters (Debian's node_exporter) fanned out to 2 Pushgateways;
- * - agent CPU time per cycle and RSS over 100 cycles (this process is the agent),
- *   and the same for the packaged executable (dist/, `npm run build`) running
- *   `edgepush run` with a 1 s interval (the shortest allowed), when it has been built.
+ *   local exporters (Debian's node_exporter) fanned out to 2 Pushgateways,
+ *   against the loop's round;
+ * - CPU per cycle: the agent's (this process, from source), the packaged
+ *   executable's (dist/, `npm run build`, `edgepush run` every second) and
+ *   the loop's (every sh and curl it starts, summed from their rusage: the
+ *   loop runs under one shell that waits for them, so they land in this
+ *   process's cutime/cstime); the executable's CPU between cycles too, per
+ *   second of idle time, to give its cost at the default 15 s interval;
+ * - RSS over 100 cycles, and the arm64 executable's CPU per cycle under
+ *   qemu-user as a ratio to the x64 one (emulation cost included: a ratio,
+ *   not an ARM board's figure).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BAKED_NODE_FLAGS, binaryName, DIST_DIR } from '../lib/build.ts';
+import { BAKED_NODE_FLAGS, binaryName, DIST_DIR, type Arch } from '../lib/build.ts';
 import { Agent } from '../../src/agent.ts';
 import { configFromText } from '../../src/config/config.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { startNodeExporter, startPushgateway } from '../../test/helpers/servers.ts';
-import { procCpuSeconds, procStatusBytes } from './proc-usage.ts';
+import { childrenCpuSeconds, procCpuSeconds, procStatusBytes } from './proc-usage.ts';
 import { median, mib, percentile, ratio, table } from './stats.ts';
 
 // Measure with the V8 flags the packaged executable runs with (heap and semi-space limits).
@@ -28,7 +36,13 @@ if (process.env['EDGEPUSH_BENCH_BAKED'] !== '1') {
 }
 
 const CYCLES = Number(process.env['BENCH_AGENT_CYCLES'] ?? 100);
-const CURL_ROUNDS = Number(process.env['BENCH_CURL_ROUNDS'] ?? 10);
+// CPU of the loop's processes is counted in 10 ms clock ticks: enough rounds to average that out.
+const CURL_ROUNDS = Number(process.env['BENCH_CURL_ROUNDS'] ?? 20);
+const QEMU_CYCLES = Number(process.env['BENCH_AGENT_QEMU_CYCLES'] ?? 30);
+const IDLE_SECONDS = Number(process.env['BENCH_AGENT_IDLE_SECONDS'] ?? 20);
+const QEMU = '/usr/bin/qemu-aarch64-static';
+/** Debian's libc6/libstdc++6/libgcc-s1-arm64-cross packages install the arm64 runtime here. */
+const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 
 const gateways = await Promise.all([startPushgateway(), startPushgateway()]);
 const exporters = await Promise.all([startNodeExporter(), startNodeExporter(), startNodeExporter(), startNodeExporter()]);
@@ -84,32 +98,56 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   const wall = performance.now() - wall0;
   await agent.stop();
 
-  // Today's loop, same peers, same machine: for each source, for each gateway, curl | curl.
+  // The loop it replaces, same peers, same machine: every source x gateway pair at once.
   const sources = [hostLike, ...exporters.slice(0, 3)].map((e, i) => ({ url: `${e.url}/metrics`, job: i === 0 ? 'node' : `exp${i - 1}` }));
-  const script = sources
-    .flatMap((s) => gateways.map((g) => `curl -sf ${s.url} | curl -sf --data-binary @- ${g.url}/metrics/job/${s.job}-curl/instance/bench-curl-box >/dev/null || echo fail`))
-    .join('\n');
+  const script =
+    sources.flatMap((s) => gateways.map((g) => `sh -c "curl -sf ${s.url} | curl -sf --data-binary @- ${g.url}/metrics/job/${s.job}-curl/instance/bench-curl-box >/dev/null || echo fail" &`)).join('\n') +
+    '\nwait\n';
   const curlTimes: number[] = [];
+  let curlCpuSeconds = 0;
   let curlFailures = 0;
   for (let i = 0; i < CURL_ROUNDS + 1; i++) {
+    const cpuBefore = childrenCpuSeconds();
     const t0 = performance.now();
-    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
-    if (i > 0) curlTimes.push(performance.now() - t0); // the first round warms the gateways' groups
+    const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
+    // The first round warms the gateways' groups.
+    if (i > 0) {
+      curlTimes.push(performance.now() - t0);
+      curlCpuSeconds += childrenCpuSeconds() - cpuBefore;
+    }
     if (r.stdout.includes('fail') || r.status !== 0) curlFailures++;
   }
+  const curlCpuMs = (curlCpuSeconds * 1000) / CURL_ROUNDS;
+  const agentCpuMs = (cpu.user + cpu.system) / 1000 / CYCLES;
 
   const f = (v: number): string => `${v.toFixed(1)} ms`;
-  console.log(`cycle = host (default collectors, live /proc) + 3 node_exporters + self, pushed to 2 Pushgateways; ${CYCLES} cycles back to back`);
+  console.log(`cycle = host (default collectors, live /proc) + 3 node_exporters + self, pushed to 2 Pushgateways; ${CYCLES} cycles back to back; loop: ${CURL_ROUNDS} rounds`);
   table([
-    ['', 'median', 'p90', 'vs curl loop (median)'],
+    ['', 'median', 'p90', 'vs loop (median)'],
     ['edgepush: cycle start -> all gateways acked', f(median(acked)), f(percentile(acked, 90)), ratio(median(acked), median(curlTimes))],
     ['edgepush: cycle start -> all sources collected', f(median(collected)), f(percentile(collected, 90)), ''],
-    ['curl | curl loop (4 sources x 2 gateways, sequential)', f(median(curlTimes)), f(percentile(curlTimes, 90)), '1.00x'],
+    ['curl | curl loop (4 sources x 2 gateways, all pairs in parallel)', f(median(curlTimes)), f(percentile(curlTimes, 90)), '1.00x'],
   ]);
-  console.log(`edgepush CPU per cycle: ${((cpu.user + cpu.system) / 1000 / CYCLES).toFixed(1)} ms (user ${(cpu.user / 1000 / CYCLES).toFixed(1)}, system ${(cpu.system / 1000 / CYCLES).toFixed(1)}), ${((100 * (cpu.user + cpu.system)) / 1000 / wall).toFixed(0)}% of one core while cycling back to back`);
+  const cpuRows: string[][] = [
+    ['CPU per cycle', 'ms', 'vs loop'],
+    ['curl | curl loop (every sh and curl, from their rusage)', f(curlCpuMs), '1.00x'],
+    [`edgepush from source (node, baked flags; user ${f(cpu.user / 1000 / CYCLES)}, system ${f(cpu.system / 1000 / CYCLES)})`, f(agentCpuMs), ratio(agentCpuMs, curlCpuMs)],
+  ];
+  const x64 = await packagedExecutable('x64', stateDir);
+  if (x64) cpuRows.push([`edgepush x64 executable, cycle every ${x64.interval} s`, f(x64.cpuMs), ratio(x64.cpuMs, curlCpuMs)]);
+  const idle = x64 ? await idleCpuMsPerSecond(stateDir) : undefined;
+  if (x64 && idle !== undefined) {
+    // The 1-s figure already holds about one second of idle time; a 15-s cycle holds 14 more.
+    const at15 = x64.cpuMs + 14 * idle;
+    cpuRows.push([`edgepush x64 executable at the default 15 s interval (+ 14 s x ${idle.toFixed(2)} ms/s idle)`, f(at15), ratio(at15, curlCpuMs)]);
+  }
+  const arm64 = x64 ? await packagedExecutable('arm64', stateDir) : undefined;
+  if (x64 && arm64) cpuRows.push([`edgepush arm64 executable under qemu-user, cycle every ${arm64.interval} s`, f(arm64.cpuMs), `${ratio(arm64.cpuMs, x64.cpuMs)} the x64 executable`]);
+  table(cpuRows);
+  console.log(`edgepush from source: ${((100 * (cpu.user + cpu.system)) / 1000 / wall).toFixed(0)}% of one core while cycling back to back`);
   console.log(`edgepush RSS: ${rss.map(([i, b]) => `after ${i} cycles ${mib(b)}`).join(', ')} (after a full GC; from source under node with the executable's V8 flags ${BAKED_NODE_FLAGS.join(' ')}); V8 heap used ${heap.map(mib).join(' -> ')}, committed ${heapTotal.map(mib).join(' -> ')}`);
-  console.log(`bytes pushed per cycle (gzip, both gateways): ${(bytes / CYCLES / 1024).toFixed(1)} KiB; failed pushes: ${failures}; curl loop rounds with a failure: ${curlFailures}`);
-  await packagedExecutable(stateDir);
+  for (const run of [x64, arm64]) if (run) console.log(run.summary);
+  console.log(`bytes pushed per cycle (gzip, both gateways): ${(bytes / CYCLES / 1024).toFixed(1)} KiB; failed pushes: ${failures}; loop rounds with a failure: ${curlFailures}`);
 } finally {
   await Promise.all([...gateways, ...exporters].map((s) => s.stop()));
 }
@@ -118,43 +156,80 @@ function procStat(pid: number): { cpuSeconds: number; rss: number; anon: number 
   return { cpuSeconds: procCpuSeconds(pid), rss: procStatusBytes(pid, 'VmRSS'), anon: procStatusBytes(pid, 'RssAnon') };
 }
 
-/** The real product: the SEA executable, its own V8 flags, its own process, 100 cycles. */
-async function packagedExecutable(stateDir: string): Promise<void> {
-  const binary = path.join(DIST_DIR, binaryName('x64'));
-  if (process.arch !== 'x64' || !existsSync(binary)) {
-    console.log(`packaged executable: skipped (${binary} not built; run npm run build)`);
-    return;
+/**
+ * The real product: the SEA executable, its own V8 flags, its own process.
+ * x64 natively, 100 cycles every second; arm64 under qemu-user (where both
+ * are installed), fewer and slower cycles since emulation costs several times
+ * the CPU. CPU per cycle from the 10th cycle on; undefined when it cannot run.
+ */
+async function packagedExecutable(arch: Arch, stateDir: string): Promise<{ cpuMs: number; interval: number; summary: string } | undefined> {
+  const binary = path.join(DIST_DIR, binaryName(arch));
+  const emulated = arch !== process.arch;
+  const skip = (why: string): undefined => void console.log(`packaged ${arch} executable: skipped (${why})`);
+  if (!existsSync(binary)) return skip(`${path.relative(process.cwd(), binary)} not built; run npm run build`);
+  if (emulated && (arch !== 'arm64' || !existsSync(QEMU) || !existsSync(path.join(ARM64_SYSROOT, 'lib', 'ld-linux-aarch64.so.1')))) {
+    return skip(`needs ${QEMU} and the arm64 runtime in ${ARM64_SYSROOT}`);
   }
-  const file = path.join(stateDir, 'bench.ini');
-  writeFileSync(
-    file,
-    `[agent]\ninterval = 1s\ntimeout = 400ms\nsplay = false\nstate_dir = ${stateDir}\nlog_level = debug\n[identity]\ninstance = bench-binary\n` +
-      exporters.slice(0, 3).map((e, i) => `[exporter.exp${i}]\nurl = ${e.url}/metrics\n`).join('') +
-      gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join(''),
-  );
-  const child = spawn(binary, ['run', `--config.file=${file}`, '--config.defaults=/nonexistent'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let cycles = 0;
+  const cycles = emulated ? QEMU_CYCLES : 100;
+  const interval = emulated ? 3 : 1;
+  const child = startExecutable(arch, binary, interval, stateDir);
+  const first = 10;
+  let seen = 0;
   const marks = new Map<number, ReturnType<typeof procStat>>();
   const done = new Promise<void>((resolve) => {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       for (const _ of d.matchAll(/msg="cycle collected"/g)) {
-        cycles++;
-        if ([10, 50, 100].includes(cycles)) marks.set(cycles, procStat(child.pid!));
-        if (cycles === 100) resolve();
+        seen++;
+        if ([first, Math.floor(cycles / 2), cycles].includes(seen)) marks.set(seen, procStat(child.pid!));
+        if (seen === cycles) resolve();
       }
     });
     child.on('exit', () => resolve());
   });
   await done;
   child.kill('SIGTERM');
-  const a = marks.get(10);
-  const b = marks.get(100);
-  if (!a || !b) {
-    console.log(`packaged executable: exited after ${cycles} cycles`);
-    return;
-  }
-  console.log(
-    `packaged executable (${path.relative(process.cwd(), binary)}), same cycle every second: CPU ${(((b.cpuSeconds - a.cpuSeconds) / 90) * 1000).toFixed(1)} ms per cycle; ` +
-      `RSS ${[...marks].map(([i, m]) => `after ${i} cycles ${mib(m.rss)} (anonymous ${mib(m.anon)})`).join(', ')}; the rest is the executable's own file pages`,
+  const a = marks.get(first);
+  const b = marks.get(cycles);
+  if (!a || !b) return skip(`exited after ${seen} cycles`);
+  const cpuMs = ((b.cpuSeconds - a.cpuSeconds) / (cycles - first)) * 1000;
+  const memory = emulated ? 'RSS is qemu\'s, not comparable' : `RSS ${[...marks].map(([i, m]) => `after ${i} cycles ${mib(m.rss)} (anonymous ${mib(m.anon)})`).join(', ')}; the rest is the executable's own file pages`;
+  return { cpuMs, interval, summary: `packaged ${arch} executable (${path.relative(process.cwd(), binary)}${emulated ? ' under qemu-user' : ''}), cycles ${first}-${cycles}: CPU ${cpuMs.toFixed(1)} ms per cycle; ${memory}` };
+}
+
+/** The executable running `edgepush run` against this run's exporters and gateways, logging each cycle. */
+function startExecutable(arch: Arch, binary: string, intervalSeconds: number, stateDir: string): ChildProcess {
+  const file = path.join(stateDir, `bench-${arch}-${intervalSeconds}.ini`);
+  writeFileSync(
+    file,
+    `[agent]\ninterval = ${intervalSeconds}s\ntimeout = ${Math.min(intervalSeconds * 1000 - 600, 10_000)}ms\nsplay = false\nstate_dir = ${path.join(stateDir, `${arch}-${intervalSeconds}`)}\nlog_level = debug\n[identity]\ninstance = bench-${arch}\n` +
+      exporters.slice(0, 3).map((e, i) => `[exporter.exp${i}]\nurl = ${e.url}/metrics\n`).join('') +
+      gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join(''),
   );
+  const args = ['run', `--config.file=${file}`, '--config.defaults=/nonexistent'];
+  return arch === process.arch ? spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn(QEMU, ['-L', ARM64_SYSROOT, binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * CPU the x64 executable spends per second between cycles (timers, GC
+ * follow-ups), which a 1-s benchmark interval hides and a 15-s production
+ * interval multiplies: one cycle with a 1 h interval, then IDLE_SECONDS of
+ * nothing to do, measured from /proc.
+ */
+async function idleCpuMsPerSecond(stateDir: string): Promise<number | undefined> {
+  const binary = path.join(DIST_DIR, binaryName('x64'));
+  const child = startExecutable('x64', binary, 3600, stateDir);
+  try {
+    const collected = await new Promise<boolean>((resolve) => {
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => d.includes('msg="cycle collected"') && resolve(true));
+      child.on('exit', () => resolve(false));
+    });
+    if (!collected) return undefined;
+    // Let the first push finish, then measure a quiet window.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const before = procCpuSeconds(child.pid!);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+    return ((procCpuSeconds(child.pid!) - before) * 1000) / IDLE_SECONDS;
+  } finally {
+    child.kill('SIGTERM');
+  }
 }

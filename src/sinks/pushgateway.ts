@@ -283,12 +283,7 @@ export class PushgatewaySink implements Sink {
   }
 
   private pushGroup(url: string, p: string, grouping: Labels, source: SourceResult, deadlineMs: number, signal: AbortSignal): Promise<GroupOutcome> {
-    const families = applyTargetLabels(source.families, grouping, false);
-    const text = encodeText(families);
-    // Synchronous on purpose: a group is tens of KB (well under a millisecond), and zlib on libuv's
-    // thread pool fragments malloc arenas per thread, growing RSS by hundreds of MB over time.
-    const body = this.config.gzip ? gzipSync(text, { level: 6 }) : Buffer.from(text);
-    return this.send('PUT', url, p, body, deadlineMs, signal);
+    return this.send('PUT', url, p, groupBody(source, p, grouping, this.config.gzip), deadlineMs, signal);
   }
 
   /** One request with bounded retries, never past the deadline. */
@@ -483,4 +478,27 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Bodies already made for a source's result, by gzip flag and group path. */
+const groupBodies = new WeakMap<SourceResult, Map<string, Buffer>>();
+
+/**
+ * The body of one group, made once per source result however many Pushgateway
+ * sinks (or a failover's second gateway) push it: grouping, encoding and gzip
+ * are most of a push's CPU and allocation. Dropped with the batch.
+ */
+export function groupBody(source: SourceResult, p: string, grouping: Labels, gzip: boolean): Buffer {
+  let made = groupBodies.get(source);
+  if (!made) groupBodies.set(source, (made = new Map()));
+  const key = `${gzip ? 'gzip' : 'plain'} ${p}`;
+  let body = made.get(key);
+  if (!body) {
+    const text = encodeText(applyTargetLabels(source.families, grouping, false));
+    // Synchronous on purpose: a group is tens of KB (well under a millisecond), and zlib on libuv's
+    // thread pool fragments malloc arenas per thread, growing RSS by hundreds of MB over time.
+    body = gzip ? gzipSync(text, { level: 6 }) : Buffer.from(text);
+    made.set(key, body);
+  }
+  return body;
 }

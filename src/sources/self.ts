@@ -6,7 +6,7 @@
  * exposes its own process in the same scrape as the host.
  */
 import { readFileSync } from 'node:fs';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from '../prom.ts';
+import { collectProcessMetrics, Counter, Gauge, Histogram, Registry } from '../prom.ts';
 import { FamilySet, type MetricFamily, type MetricType } from '../model/family.ts';
 import { COMMIT, VERSION } from '../version.ts';
 import { countSamples, type Collected, type Source } from './source.ts';
@@ -36,7 +36,7 @@ export class SelfMetrics {
     this.buildInfo.set({ version: VERSION, commit: COMMIT, nodejs: process.version }, 1);
     this.configLastReloadSuccessful.set(1);
     this.configLastReloadSuccessTimestamp.set(Date.now() / 1000);
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     // The one process_* family of Go's client (node_exporter's) that prom-client lacks; the dashboards' exporter memory panel reads it.
     new Gauge({
       name: 'process_virtual_memory_max_bytes',
@@ -48,7 +48,7 @@ export class SelfMetrics {
     });
   }
 
-  /** The registry as MetricFamily: edgepush_* and process_* (the nodejs_* internals stay local), or only those of `prefixes`. */
+  /** The registry as MetricFamily: edgepush_* and process_* , or only those of `prefixes`. */
   async families(prefixes: readonly string[] = ['edgepush_', 'process_']): Promise<MetricFamily[]> {
     const out = new FamilySet();
     for (const metric of await this.registry.getMetricsAsJSON()) {

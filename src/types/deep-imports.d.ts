@@ -33,7 +33,9 @@ declare module 'prom-client/lib/registry.js' {
   import { Registry } from 'prom-client';
   export default Registry;
 }
-declare module 'prom-client/lib/defaultMetrics.js' {
-  import { collectDefaultMetrics } from 'prom-client';
-  export default collectDefaultMetrics;
+declare module 'prom-client/lib/metrics/*.js' {
+  import type { Registry } from 'prom-client';
+  /** One of prom-client's default collectors: registers its metrics in the registry. */
+  const collector: (registry: Registry) => void;
+  export default collector;
 }

@@ -219,3 +219,18 @@ test("url[] lines make a tier: check-config names the box's own gateway and its 
   assert.equal(pushgatewayKind.describe(configFromText(`[pushgateway.t]\nurl = ${url}\n`).sinks[0]!.config as PushgatewayConfig, { instance: 'box' }), url);
   assert.throws(() => configFromText('[pushgateway.t]\nurl[] = http://gw1:9091\nurl[] = http://gw1:9091/\n'), /\[pushgateway\.t\] url: http:\/\/gw1:9091 is listed twice/);
 });
+
+test('two Pushgateway sinks pushing the same batch send the body made once per source result', async () => {
+  seen.length = 0;
+  const [a, b] = [sink(), sink()];
+  const shared = batch();
+  assert.equal((await a.push(shared, new AbortController().signal)).ok, true);
+  // Made once: the second sink does not encode the families again (changed here only to show it).
+  shared.sources[0]!.families[0]!.samples[0]!.value = 99;
+  assert.equal((await b.push(shared, new AbortController().signal)).ok, true);
+  assert.equal((await a.push(batch(), new AbortController().signal)).ok, true);
+  await Promise.all([a.close(), b.close()]);
+  assert.equal(seen.length, 3);
+  assert.deepEqual(seen[1]!.body, seen[0]!.body);
+  assert.match(gunzipSync(seen[2]!.body).toString(), /^temp\{exported_instance="own",room="a\/b"\} 21.5$/m, 'a new batch is encoded anew');
+});

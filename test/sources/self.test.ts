@@ -28,3 +28,10 @@ test('process_virtual_memory_max_bytes is the soft address-space limit, unlimite
   assert.equal(addressSpaceLimit(limits('1073741824')), 1073741824);
   assert.ok(Number.isNaN(addressSpaceLimit('Limit Soft Limit\n')));
 });
+
+test('self metrics collect only what is pushed: no nodejs_* collector (the event-loop-lag one wakes the process every 10 ms)', async () => {
+  const m = new SelfMetrics();
+  const registered = (await m.registry.getMetricsAsJSON()).map((metric) => metric.name);
+  assert.deepEqual(registered.filter((n) => !n.startsWith('edgepush_') && !n.startsWith('process_')), []);
+  for (const n of ['process_cpu_seconds_total', 'process_start_time_seconds', 'process_resident_memory_bytes', 'process_open_fds', 'process_max_fds']) assert.ok(registered.includes(n), n);
+});

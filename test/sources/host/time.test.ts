@@ -45,3 +45,15 @@ test('without clocksources in sysfs the time collector still gives the time', as
   assert.ok(run.byName.get('node_time_seconds'));
   assert.equal(run.byName.get('node_time_clocksource_current_info'), undefined);
 });
+
+test('without a readable zone file the runtime\'s name is used, from one Intl formatter made once (not one per cycle)', (t) => {
+  const made: unknown[] = [];
+  const Original = Intl.DateTimeFormat;
+  t.mock.method(Intl, 'DateTimeFormat', function (this: unknown, ...args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+    made.push(args);
+    return new Original(...args);
+  });
+  const expected = new Original('en-US', { timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value;
+  for (let i = 0; i < 3; i++) assert.equal(localZone(new Date(), '/nonexistent/zoneinfo/Zone').name, expected);
+  assert.ok(made.length <= 1, `${made.length} formatters made for 3 cycles`);
+});

@@ -129,6 +129,17 @@ export function localZone(now: Date, tzEnv = process.env['TZ']): { name: string;
     if (name) return { name, offsetSeconds };
   }
   if (offsetSeconds === 0 && file === undefined) return { name: 'UTC', offsetSeconds };
-  const short = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(now).find((p) => p.type === 'timeZoneName')?.value;
+  const short = runtimeZoneFormat().formatToParts(now).find((p) => p.type === 'timeZoneName')?.value;
   return { name: short ?? 'UTC', offsetSeconds };
+}
+
+let zoneFormat: Intl.DateTimeFormat | undefined;
+
+/**
+ * Made once: building an Intl formatter loads ICU locale and zone data, which
+ * a box without a readable zone file would otherwise pay every cycle (the
+ * runtime's zone is fixed at start-up, as the zone file's cache assumes).
+ */
+function runtimeZoneFormat(): Intl.DateTimeFormat {
+  return (zoneFormat ??= new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }));
 }
