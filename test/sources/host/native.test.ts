@@ -6,7 +6,7 @@ import { ADDON_ENV, resetNativeAddon } from '../../../src/sources/host/native.ts
 import { runCollectors } from '../../helpers/host.ts';
 import { cliEnv, runCli } from '../../helpers/cli.ts';
 
-test('without the native addon only timex, tcpstat and qdisc fail, with one log line for every collection', async () => {
+test('without the native addon only timex, tcpstat, qdisc and wifi fail, with one log line for every collection', async () => {
   const previousEnv = process.env[ADDON_ENV];
   const logs: string[] = [];
   const previousSink = setLogSink((line) => logs.push(line));
@@ -14,10 +14,11 @@ test('without the native addon only timex, tcpstat and qdisc fail, with one log 
   resetNativeAddon();
   try {
     for (let round = 0; round < 2; round++) {
-      const run = await runCollectors(['timex', 'tcpstat', 'qdisc', 'loadavg']);
+      const run = await runCollectors(['timex', 'tcpstat', 'qdisc', 'wifi', 'loadavg']);
       assert.equal(run.success.get('timex'), 0);
       assert.equal(run.success.get('tcpstat'), 0);
       assert.equal(run.success.get('qdisc'), 0);
+      assert.equal(run.success.get('wifi'), 0);
       assert.equal(run.success.get('loadavg'), 1);
     }
   } finally {
