@@ -279,15 +279,19 @@ static napi_value netlink_request(napi_env env, napi_callback_info info) {
  * of JavaScript's choosing reaches the kernel. Which devices to ask for
  * (node_exporter's walk of device ids) stays in TypeScript.
  */
-static int fd_argument(napi_env env, napi_callback_info info, int32_t *fd, uint64_t *devid) {
+/* Reads (fd) or (fd, devid); on a bad argument, throws a TypeError showing `usage` and returns -1. */
+static int fd_arguments(napi_env env, napi_callback_info info, const char *usage, int32_t *fd, uint64_t *devid) {
   size_t argc = 2;
   napi_value argv[2];
   int64_t id = 0;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || napi_get_value_int32(env, argv[0], fd) != napi_ok || *fd < 0) return -1;
-  if (devid == NULL) return 0;
-  if (argc < 2 || napi_get_value_int64(env, argv[1], &id) != napi_ok || id < 0) return -1;
-  *devid = (uint64_t)id;
+  int ok = argc >= 1 && napi_get_value_int32(env, argv[0], fd) == napi_ok && *fd >= 0;
+  if (ok && devid != NULL) ok = argc >= 2 && napi_get_value_int64(env, argv[1], &id) == napi_ok && id >= 0;
+  if (!ok) {
+    napi_throw_type_error(env, NULL, usage);
+    return -1;
+  }
+  if (devid != NULL) *devid = (uint64_t)id;
   return 0;
 }
 
@@ -300,10 +304,7 @@ static napi_value copy_bytes(napi_env env, const void *bytes, size_t length) {
 /* btrfsFsInfo(fd): BTRFS_IOC_FS_INFO's max_id, num_devices and fsid. */
 static napi_value btrfs_fs_info(napi_env env, napi_callback_info info) {
   int32_t fd;
-  if (fd_argument(env, info, &fd, NULL) != 0) {
-    napi_throw_type_error(env, NULL, "btrfsFsInfo(fd): fd must be a file descriptor");
-    return NULL;
-  }
+  if (fd_arguments(env, info, "btrfsFsInfo(fd): fd must be a file descriptor", &fd, NULL) != 0) return NULL;
   struct btrfs_ioctl_fs_info_args args;
   memset(&args, 0, sizeof args);
   if (ioctl(fd, BTRFS_IOC_FS_INFO, &args) < 0) return throw_errno(env, "BTRFS_IOC_FS_INFO", errno);
@@ -319,10 +320,7 @@ static napi_value btrfs_fs_info(napi_env env, napi_callback_info info) {
 static napi_value btrfs_dev_info(napi_env env, napi_callback_info info) {
   int32_t fd;
   uint64_t devid;
-  if (fd_argument(env, info, &fd, &devid) != 0) {
-    napi_throw_type_error(env, NULL, "btrfsDevInfo(fd, devid): a file descriptor and a device id");
-    return NULL;
-  }
+  if (fd_arguments(env, info, "btrfsDevInfo(fd, devid): a file descriptor and a device id", &fd, &devid) != 0) return NULL;
   struct btrfs_ioctl_dev_info_args args;
   memset(&args, 0, sizeof args);
   args.devid = devid;
@@ -341,10 +339,7 @@ static napi_value btrfs_dev_info(napi_env env, napi_callback_info info) {
 static napi_value btrfs_dev_stats(napi_env env, napi_callback_info info) {
   int32_t fd;
   uint64_t devid;
-  if (fd_argument(env, info, &fd, &devid) != 0) {
-    napi_throw_type_error(env, NULL, "btrfsDevStats(fd, devid): a file descriptor and a device id");
-    return NULL;
-  }
+  if (fd_arguments(env, info, "btrfsDevStats(fd, devid): a file descriptor and a device id", &fd, &devid) != 0) return NULL;
   struct btrfs_ioctl_get_dev_stats args;
   memset(&args, 0, sizeof args);
   args.devid = devid;

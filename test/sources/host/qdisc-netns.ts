@@ -8,11 +8,11 @@
  */
 import dgram from 'node:dgram';
 import { parseText } from '../../../src/model/text-parser.ts';
-import type { MetricFamily } from '../../../src/model/family.ts';
 import { COLLECTORS } from '../../../src/sources/host/registry.ts';
 import { HostSource } from '../../../src/sources/host/host-source.ts';
 import { DEFAULT_HOST_PATHS } from '../../../src/sources/host/collector.ts';
 import { startNodeExporter } from '../../helpers/servers.ts';
+import { sortedFamilies } from './sorted-families.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
 const DATAGRAMS = 12;
@@ -20,14 +20,6 @@ const socket = dgram.createSocket('udp4');
 for (let i = 0; i < DATAGRAMS; i++) await new Promise((resolve, reject) => socket.send(Buffer.alloc(100 + i), 9, '10.9.9.2', (err) => (err ? reject(err) : resolve(undefined))));
 socket.close();
 
-/** The node_qdisc_* families, families and samples in a fixed order (the exposition format sorts by labels). */
-function qdiscFamilies(families: MetricFamily[]): MetricFamily[] {
-  const key = (labels: Record<string, string>): string => JSON.stringify(Object.entries(labels).sort());
-  return families
-    .filter((f) => f.name.startsWith('node_qdisc_'))
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((f) => ({ ...f, samples: [...f.samples].sort((a, b) => key(a.labels).localeCompare(key(b.labels))) }));
-}
 const host = new HostSource(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: new Set(['qdisc']) });
 await waitFor('v0 sent every datagram', async () => {
   const packets = (await host.collect()).find((f) => f.name === 'node_qdisc_packets_total')?.samples.find((s) => s.labels['device'] === 'v0');
@@ -35,8 +27,8 @@ await waitFor('v0 sent every datagram', async () => {
 });
 const node = await startNodeExporter(['--collector.disable-defaults', '--collector.qdisc']);
 try {
-  const theirs = qdiscFamilies(parseText(await (await fetch(node.url + '/metrics')).text()));
-  const ours = qdiscFamilies(await host.collect());
+  const theirs = sortedFamilies(parseText(await (await fetch(node.url + '/metrics')).text()), 'node_qdisc_');
+  const ours = sortedFamilies(await host.collect(), 'node_qdisc_');
   process.stdout.write(JSON.stringify({ theirs, ours }));
 } finally {
   await node.stop();
