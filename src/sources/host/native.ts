@@ -1,7 +1,7 @@
 /**
  * The native addon (native/edgepush.c): the system calls Node.js has no
- * binding for (adjtimex(2), netlink sock_diag), for the timex and tcpstat
- * collectors.
+ * binding for (adjtimex(2), netlink sock_diag, a generic netlink request,
+ * btrfs ioctls), for the timex, tcpstat, qdisc, wifi and btrfs collectors.
  *
  * Why an N-API addon of our own rather than an FFI package: two small calls
  * need ~190 lines of C, built from source in this repository with Debian's
@@ -58,9 +58,31 @@ export interface TcpSockets {
   wqueue: number;
 }
 
+/** BTRFS_IOC_FS_INFO's answer. */
+export interface BtrfsFsInfo {
+  maxId: number;
+  numDevices: number;
+  fsid: Buffer;
+}
+
+/** BTRFS_IOC_DEV_INFO's answer for one device id. */
+export interface BtrfsDevInfo {
+  uuid: Buffer;
+  bytesUsed: number;
+  totalBytes: number;
+  path: string;
+}
+
 export interface NativeAddon {
   adjtimex(): Timex;
   tcpSockets(family: 2 | 10): TcpSockets;
+  /** One netlink request (NLM_F_REQUEST | flags); the reply messages, headers included. Errors carry the errno's name as code. */
+  netlinkRequest(protocol: number, type: number, flags: number, payload: Buffer): Buffer[];
+  btrfsFsInfo(fd: number): BtrfsFsInfo;
+  /** Throws with code ENODEV for an id no device has. */
+  btrfsDevInfo(fd: number, devid: number): BtrfsDevInfo;
+  /** The device's error counters: write, read, flush, corruption, generation. */
+  btrfsDevStats(fd: number, devid: number): number[];
 }
 
 export const ADDON_ENV = 'EDGEPUSH_NATIVE_ADDON';
@@ -69,6 +91,9 @@ export const ADDON_ENV = 'EDGEPUSH_NATIVE_ADDON';
 export function addonFileName(arch: string = process.arch): string {
   return `edgepush-${arch}.node`;
 }
+
+/** What goes missing without the addon (said once in the log). */
+const NEEDS_ADDON = 'the timex, tcpstat, qdisc and wifi collectors report no data, btrfs no per-device error counters';
 
 let loaded: { addon: NativeAddon } | { error: string } | undefined;
 
@@ -82,7 +107,7 @@ export function nativeAddon(log: Logger = createLogger({ source: 'host' })): Nat
       loaded = { addon: loadAddon() };
     } catch (err) {
       loaded = { error: (err as Error).message };
-      log.warn('native addon not loaded: the timex and tcpstat collectors report no data', { err: loaded.error });
+      log.warn(`native addon not loaded: ${NEEDS_ADDON}`, { err: loaded.error });
     }
   }
   if ('error' in loaded) throw new NoDataError(`native addon not loaded: ${loaded.error}`);

@@ -1,14 +1,12 @@
 /**
- * The qdisc collector. node_exporter reads queueing disciplines over
- * rtnetlink; Node.js cannot, so edgepush only reads the JSON fixtures of
- * --collector.qdisc.fixtures and otherwise reports the collector unavailable.
+ * The qdisc collector: every root queueing discipline of this network
+ * namespace, over rtnetlink through the native addon, or node_exporter's JSON
+ * fixtures when --collector.qdisc.fixtures is given (its end-to-end test).
  */
 import { FamilySet } from '../../model/family.ts';
-import { NoDataError, type CollectorDefinition } from './collector.ts';
-import { netlinkUnavailable } from './netlink/go-json.ts';
-
-const UNAVAILABLE = netlinkUnavailable('an rtnetlink', 'qdisc');
-import { readQdiscFixture } from './netlink/qdisc.ts';
+import type { CollectorDefinition } from './collector.ts';
+import { nativeAddon } from './native.ts';
+import { readQdiscFixture, readQdiscs } from './netlink/qdisc.ts';
 
 const FIXTURES = 'collector.qdisc.fixtures';
 const INCLUDE = 'collector.qdisc.device-include';
@@ -17,7 +15,7 @@ const EXCLUDE = 'collector.qdisc.device-exclude';
 export const qdisc: CollectorDefinition = {
   name: 'qdisc',
   defaultEnabled: false,
-  description: `Exposes queuing discipline statistics. UNAVAILABLE on a live system: ${UNAVAILABLE}.`,
+  description: 'Exposes queuing discipline statistics.',
   options: [
     { name: FIXTURES, kind: 'string', default: '', path: true, help: 'test fixtures to use for qdisc collector end-to-end testing (a directory holding results.json).' },
     { name: INCLUDE, kind: 'regex', default: '', help: 'Regexp of qdisc devices to include (mutually exclusive to device-exclude).' },
@@ -25,15 +23,14 @@ export const qdisc: CollectorDefinition = {
   ],
   create: ({ options, log }) => {
     const fixtures = options.string(FIXTURES);
-    if (fixtures === '') log.warn(`the qdisc collector is enabled but unavailable: ${UNAVAILABLE}`);
     return {
       collect: async () => {
-        if (fixtures === '') throw new NoDataError(`qdisc statistics unavailable: ${UNAVAILABLE}`);
         const include = options.regex(INCLUDE);
         const exclude = options.regex(EXCLUDE);
         if (include && exclude) throw new Error('collector.qdisc.device-include and collector.qdisc.device-exclude are mutually exclusive');
+        const qdiscs = fixtures === '' ? readQdiscs(nativeAddon(log).netlinkRequest) : await readQdiscFixture(fixtures);
         const out = new FamilySet();
-        for (const q of await readQdiscFixture(fixtures)) {
+        for (const q of qdiscs) {
           // Only root qdiscs, as node_exporter.
           if (q.parent !== 0) continue;
           if (exclude?.test(q.ifaceName) || (include && !include.test(q.ifaceName))) continue;

@@ -1,14 +1,14 @@
 /**
- * The wifi collector. node_exporter asks nl80211 over generic netlink;
- * Node.js cannot, so edgepush only reads the JSON fixtures of
- * --collector.wifi.fixtures and otherwise reports the collector unavailable.
+ * The wifi collector: WiFi interfaces, the BSS each is associated with and
+ * its stations, over nl80211 (generic netlink) through the native addon, or
+ * from node_exporter's JSON fixtures when --collector.wifi.fixtures is given
+ * (its end-to-end test).
  */
-import { FamilySet } from '../../model/family.ts';
+import { FamilySet, type MetricFamily } from '../../model/family.ts';
 import { NoDataError, type CollectorDefinition } from './collector.ts';
-import { netlinkUnavailable } from './netlink/go-json.ts';
-
-const UNAVAILABLE = netlinkUnavailable('a generic netlink (nl80211)', 'wifi');
-import { readWifiBss, readWifiInterfaces, readWifiStations, type WifiStation } from './netlink/wifi.ts';
+import { nativeAddon } from './native.ts';
+import { nl80211Reader } from './netlink/nl80211.ts';
+import { fixtureReader, type WifiReader, type WifiStation } from './netlink/wifi.ts';
 
 const FIXTURES = 'collector.wifi.fixtures';
 
@@ -41,26 +41,31 @@ function addStation(out: FamilySet, device: string, s: WifiStation): void {
   out.counter('node_wifi_station_received_packets_total', 'The total number of packets received by a station.', s.receivedPackets, labels);
 }
 
+/** node_exporter's wifi families from what `reader` gives; interfaces without a name are skipped, as there. */
+export async function wifiFamilies(reader: WifiReader): Promise<MetricFamily[]> {
+  const out = new FamilySet();
+  for (const ifi of await reader.interfaces()) {
+    if (ifi.name === '') continue;
+    out.gauge('node_wifi_interface_frequency_hertz', 'The current frequency a WiFi interface is operating at, in hertz.', ifi.frequency * 1000 * 1000, { device: ifi.name });
+    const bss = await reader.bss(ifi);
+    if (bss) out.gauge('node_wifi_station_info', 'Labeled WiFi interface station information as provided by the operating system.', 1, { device: ifi.name, bssid: bss.bssid, ssid: bss.ssid, mode: bssMode(bss.status) });
+    for (const station of (await reader.stations(ifi)) ?? []) addStation(out, ifi.name, station);
+  }
+  return out.toArray();
+}
+
 export const wifi: CollectorDefinition = {
   name: 'wifi',
   defaultEnabled: false,
-  description: `Exposes WiFi device and station statistics. UNAVAILABLE on a live system: ${UNAVAILABLE}.`,
+  description: 'Exposes WiFi device and station statistics.',
   options: [{ name: FIXTURES, kind: 'string', default: '', path: true, help: 'test fixtures to use for wifi collector metrics (a directory holding interfaces.json).' }],
   create: ({ options, log }) => {
     const dir = options.string(FIXTURES);
-    if (dir === '') log.warn(`the wifi collector is enabled but unavailable: ${UNAVAILABLE}`);
     return {
       collect: async () => {
-        if (dir === '') throw new NoDataError(`wifi statistics unavailable: ${UNAVAILABLE}`);
-        const out = new FamilySet();
-        for (const ifi of await readWifiInterfaces(dir)) {
-          if (ifi.name === '') continue;
-          out.gauge('node_wifi_interface_frequency_hertz', 'The current frequency a WiFi interface is operating at, in hertz.', ifi.frequency * 1000 * 1000, { device: ifi.name });
-          const bss = await readWifiBss(dir, ifi.name);
-          if (bss) out.gauge('node_wifi_station_info', 'Labeled WiFi interface station information as provided by the operating system.', 1, { device: ifi.name, bssid: bss.bssid, ssid: bss.ssid, mode: bssMode(bss.status) });
-          for (const station of (await readWifiStations(dir, ifi.name)) ?? []) addStation(out, ifi.name, station);
-        }
-        return out.toArray();
+        const reader = dir === '' ? nl80211Reader(nativeAddon(log).netlinkRequest) : fixtureReader(dir);
+        if (!reader) throw new NoDataError('wifi collector metrics are not available for this system: the kernel has no nl80211 (cfg80211)');
+        return wifiFamilies(reader);
       },
     };
   },

@@ -6,7 +6,7 @@ import { ADDON_ENV, resetNativeAddon } from '../../../src/sources/host/native.ts
 import { runCollectors } from '../../helpers/host.ts';
 import { cliEnv, runCli } from '../../helpers/cli.ts';
 
-test('without the native addon only timex and tcpstat fail, with one log line for every collection', async () => {
+test('without the native addon only timex, tcpstat, qdisc and wifi fail, with one log line for every collection', async () => {
   const previousEnv = process.env[ADDON_ENV];
   const logs: string[] = [];
   const previousSink = setLogSink((line) => logs.push(line));
@@ -14,9 +14,11 @@ test('without the native addon only timex and tcpstat fail, with one log line fo
   resetNativeAddon();
   try {
     for (let round = 0; round < 2; round++) {
-      const run = await runCollectors(['timex', 'tcpstat', 'loadavg']);
+      const run = await runCollectors(['timex', 'tcpstat', 'qdisc', 'wifi', 'loadavg']);
       assert.equal(run.success.get('timex'), 0);
       assert.equal(run.success.get('tcpstat'), 0);
+      assert.equal(run.success.get('qdisc'), 0);
+      assert.equal(run.success.get('wifi'), 0);
       assert.equal(run.success.get('loadavg'), 1);
     }
   } finally {
@@ -26,7 +28,7 @@ test('without the native addon only timex and tcpstat fail, with one log line fo
     resetNativeAddon();
   }
   assert.equal(logs.length, 1, logs.join(''));
-  assert.match(logs[0]!, /level=warn msg="native addon not loaded: the timex and tcpstat collectors report no data".*\/nonexistent\/edgepush-test\.node/);
+  assert.match(logs[0]!, /level=warn msg="native addon not loaded: the timex, tcpstat, qdisc and wifi collectors report no data[^"]*".*\/nonexistent\/edgepush-test\.node/);
 });
 
 test('edgepush once without the native addon prints every other collector and says why timex is missing, once', async () => {

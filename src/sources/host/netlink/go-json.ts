@@ -59,8 +59,3 @@ export function bytesField(obj: JsonObject, name: string, where: string): Buffer
 export const INT64 = { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER };
 export const UINT32 = { min: 0, max: 0xffffffff };
 export const UINT64 = { min: 0, max: Number.MAX_SAFE_INTEGER };
-
-/** Why qdisc and wifi have no live data: node_exporter reads them over netlink. */
-export function netlinkUnavailable(protocol: string, collector: string): string {
-  return `reading it needs ${protocol} socket, which Node.js cannot open without a native module, and edgepush ships none; only node_exporter's JSON fixtures (--collector.${collector}.fixtures) can be read`;
-}

@@ -1,4 +1,8 @@
-/** node_exporter's wifi fixtures: interfaces.json, and <device>/bss.json and <device>/stationinfo.json. */
+/**
+ * What the wifi collector reads, from nl80211 (nl80211.ts) or from
+ * node_exporter's wifi fixtures: interfaces.json, and <device>/bss.json and
+ * <device>/stationinfo.json.
+ */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isNotFound } from '../kernel-files/read.ts';
@@ -8,6 +12,9 @@ export interface WifiInterface {
   name: string;
   /** MHz */
   frequency: number;
+  /** nl80211 only: what per-interface requests name the interface by. */
+  index?: number;
+  hardwareAddr?: Buffer;
 }
 
 export interface WifiBss {
@@ -31,6 +38,17 @@ export interface WifiStation {
   transmitRetries: number;
   transmitFailed: number;
   beaconLoss: number;
+}
+
+/** The BSS and stations are undefined where the interface has none (node_exporter then skips them). */
+export interface WifiReader {
+  interfaces(): Promise<WifiInterface[]>;
+  bss(ifi: WifiInterface): Promise<WifiBss | undefined>;
+  stations(ifi: WifiInterface): Promise<WifiStation[] | undefined>;
+}
+
+export function fixtureReader(dir: string): WifiReader {
+  return { interfaces: () => readWifiInterfaces(dir), bss: (ifi) => readWifiBss(dir, ifi.name), stations: (ifi) => readWifiStations(dir, ifi.name) };
 }
 
 /** net.HardwareAddr.String(): lower-case hex bytes joined by colons. */
