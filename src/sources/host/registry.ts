@@ -52,6 +52,7 @@ import { softirqs } from './softirqs.ts';
 import { softnet } from './softnet.ts';
 import { stat } from './stat.ts';
 import { sysctl } from './sysctl.ts';
+import { systemd } from './systemd.ts';
 import { tapestats } from './tapestats.ts';
 import { textfile } from './textfile.ts';
 import { thermalZone } from './thermal_zone.ts';
@@ -125,6 +126,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   softnet,
   stat,
   sysctl,
+  systemd,
   tapestats,
   textfile,
   thermalZone,
