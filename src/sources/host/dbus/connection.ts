@@ -120,13 +120,18 @@ export class DBusConnection {
     const uid = process.getuid?.();
     if (uid === undefined) throw new Error(`${this.where}: no uid to authenticate with on this platform`);
     const lines = this.lines();
-    this.socket.write(`\0AUTH EXTERNAL ${Buffer.from(String(uid)).toString('hex')}\r\n`);
+    // BEGIN goes with AUTH, as sd-bus clients send it: systemd's private socket
+    // (sd-bus as the server) leaves a message that arrives in the same read as
+    // BEGIN unprocessed until more bytes come, so a first call sent after OK
+    // could otherwise hang (seen on systemd 252 in 3 of 4 connections). Once OK
+    // is here, BEGIN has been read too. A server that rejects us answers BEGIN
+    // with ERROR, and we fail on the rejection anyway.
+    this.socket.write(`\0AUTH EXTERNAL ${Buffer.from(String(uid)).toString('hex')}\r\nBEGIN\r\n`);
     const answer = await lines.next();
     if (!answer.startsWith('OK ')) {
       const reason = answer.startsWith('REJECTED') ? `authentication as uid ${uid} rejected (${answer})` : `unexpected authentication answer ${JSON.stringify(answer.slice(0, 100))}`;
       throw new Error(`${this.where}: ${reason}`);
     }
-    this.socket.write('BEGIN\r\n');
     return lines.rest();
   }
 

@@ -1,7 +1,7 @@
 /**
  * A stand-in for systemd on a Unix socket, speaking just enough D-Bus for the
- * collector's unit tests: SASL EXTERNAL, Hello, Manager.ListUnits and
- * Properties.Get from tables. The live comparison with node_exporter on a
+ * collector's unit tests: SASL EXTERNAL (with sd-bus's quirk after BEGIN),
+ * Hello, Manager.ListUnits and Properties.Get from tables. The live comparison with node_exporter on a
  * booted systemd is test/packaging/systemd-collector.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -71,8 +71,11 @@ export async function startFakeSystemd(units: readonly FakeUnit[], manager: Reco
         const line = buffered.subarray(0, end).toString('latin1').replace(/^\0/, '');
         buffered = buffered.subarray(end + 2);
         if (line.startsWith('AUTH EXTERNAL ')) socket.write('OK 0123456789abcdef0123456789abcdef\r\n');
-        else if (line === 'BEGIN') authenticated = true;
-        else socket.write('ERROR\r\n');
+        else if (line === 'BEGIN') {
+          authenticated = true;
+          // As systemd's sd-bus server does: bytes read together with BEGIN wait for the next read.
+          return;
+        } else socket.write('ERROR\r\n');
       }
       for (let length = messageLength(buffered); length !== undefined && buffered.length >= length; length = messageLength(buffered)) {
         const m = decodeMessage(buffered.subarray(0, length));
