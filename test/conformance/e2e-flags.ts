@@ -14,10 +14,11 @@ export const E2E_COMMON_FLAGS = [
 export const E2E_DISABLED = ['selinux', 'filesystem', 'timex', 'uname'];
 
 /**
- * Not run by node_exporter's e2e test either (e2e-output.txt has none of its
- * families): tcpstat reads the live kernel over netlink whatever the paths.
+ * Not run by node_exporter's e2e test either (e2e-output.txt has none of their
+ * families): they read the live system whatever the paths (tcpstat over
+ * netlink, systemd over D-Bus).
  */
-export const E2E_NOT_RUN = ['tcpstat'];
+export const E2E_NOT_RUN = ['tcpstat', 'systemd'];
 
 export const E2E_COLLECTOR_OPTIONS = [
   '--collector.cpu.info',

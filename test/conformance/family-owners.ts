@@ -62,6 +62,7 @@ const RULES: Array<[RegExp, string]> = [
   [/^node_softnet_/, 'softnet'],
   [/^node_(boot_time_seconds|context_switches_total|forks_total|intr_total|procs_blocked|procs_running)$/, 'stat'],
   [/^node_sysctl_/, 'sysctl'],
+  [/^node_systemd_/, 'systemd'],
   [/^node_tape_/, 'tapestats'],
   [/^node_tcp_connection_states$/, 'tcpstat'],
   [/^(node_textfile_|testmetric)/, 'textfile'],

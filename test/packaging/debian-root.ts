@@ -43,6 +43,11 @@ export function debianRootUnavailable(): string | undefined {
   return undefined;
 }
 
+/** Why a Debian root cannot be made and booted here, or undefined. */
+export function bootedRootUnavailable(): string | undefined {
+  return debianRootUnavailable() ?? (has('systemd-nspawn') && has('unshare') && has('nsenter') ? undefined : 'systemd-nspawn, unshare and nsenter are needed (systemd-container, util-linux)');
+}
+
 /** The cached pristine root; built on first use (about a minute). */
 export async function ensureDebianRoot(): Promise<string> {
   const codename = osCodename();
@@ -107,6 +112,19 @@ export class BootedRoot {
 
   output(): string {
     return this.log.slice(-4000);
+  }
+
+  /**
+   * Boots, or says why this machine cannot boot the root (nothing of ours
+   * runs yet, so a failure here is the machine's limit, not a test failure).
+   */
+  async bootOrReason(): Promise<string | undefined> {
+    try {
+      await this.boot();
+      return undefined;
+    } catch (err) {
+      return `systemd-nspawn --boot of a Debian root does not work here: ${(err as Error).message.slice(0, 1500)}`;
+    }
   }
 
   async boot(timeoutMs = 120_000): Promise<void> {

@@ -16,7 +16,7 @@ import { CACHE_DIR, packageVersion } from '../../scripts/lib/build.ts';
 import { freePort, missingPeers, startPushgateway, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { ensurePackage } from './build-once.ts';
-import { BootedRoot, copyRoot, debianRootUnavailable, ensureDebianRoot, has } from './debian-root.ts';
+import { BootedRoot, bootedRootUnavailable, copyRoot, ensureDebianRoot } from './debian-root.ts';
 
 const NEXT_VERSION = bumpPatch(packageVersion());
 
@@ -60,8 +60,7 @@ done
 exit 0`;
 
 const skipReason =
-  debianRootUnavailable() ??
-  (has('systemd-nspawn') && has('unshare') && has('nsenter') ? undefined : 'systemd-nspawn, unshare and nsenter are needed (systemd-container, util-linux)') ??
+  bootedRootUnavailable() ??
   missingPeers('pushgateway');
 
 let work: string;
@@ -87,12 +86,7 @@ before(async () => {
   layerServer = createServer((_req, res) => res.writeHead(200).end('[labels]\nfleet = remote\n'));
   await new Promise<void>((resolve) => layerServer!.listen(0, '127.0.0.1', resolve));
   container = new BootedRoot(root, `edgepush-t${process.pid}`);
-  try {
-    await container.boot();
-  } catch (err) {
-    // Nothing of ours runs yet: a root that cannot boot is this machine's limit.
-    bootProblem = `systemd-nspawn --boot of a Debian root does not work here: ${(err as Error).message.slice(0, 1500)}`;
-  }
+  bootProblem = await container.bootOrReason();
 });
 
 after(async () => {

@@ -52,6 +52,7 @@ import { softirqs } from './softirqs.ts';
 import { softnet } from './softnet.ts';
 import { stat } from './stat.ts';
 import { sysctl } from './sysctl.ts';
+import { systemd } from './systemd.ts';
 import { tapestats } from './tapestats.ts';
 import { tcpstat } from './tcpstat.ts';
 import { textfile } from './textfile.ts';
@@ -126,6 +127,7 @@ export const COLLECTORS: readonly CollectorDefinition[] = [
   softnet,
   stat,
   sysctl,
+  systemd,
   tapestats,
   tcpstat,
   textfile,
