@@ -72,8 +72,31 @@ function urls(n: number): string[] {
   return gateways.slice(0, n).map((g) => g.url);
 }
 
-function preferred(box: Box, n: number): string {
+function preferred(box: Pick<Box, 'instance'>, n: number): string {
   return rendezvousOrder(urls(n), identityKey({ instance: box.instance, site: 'lab' }))[0]!;
+}
+
+/**
+ * Twenty identities, the first ones in order, skipping a few only so that each
+ * scenario has boxes to move: every gateway of three has boxes, and some
+ * (three to seven) take the fourth as first choice. The gateways' random
+ * ports decide the ranking, so without this a run could (rarely) have no box
+ * on a gateway or none moving, and prove nothing; how evenly rendezvous
+ * spreads boxes is the unit tests' claim (test/sinks/rendezvous.test.ts).
+ */
+function boxInstances(): string[] {
+  const chosen: string[] = [];
+  const movers = (): number => chosen.filter((instance) => preferred({ instance }, 4) === urls(4)[3]).length;
+  for (let i = 0; chosen.length < BOXES; i++) {
+    const instance = `box-${i}`;
+    const moves = preferred({ instance }, 4) === urls(4)[3];
+    const left = BOXES - chosen.length;
+    if (moves && movers() >= 7) continue;
+    if (!moves && movers() + left <= 3) continue;
+    chosen.push(instance);
+    if (chosen.length === BOXES && new Set(chosen.map((c) => preferred({ instance: c }, 3))).size < 3) chosen.splice(0);
+  }
+  return chosen;
 }
 
 /** Cycles like the agent's: every box pushes, then the rest of the interval passes. */
@@ -164,9 +187,9 @@ before(async () => {
   gateways = await Promise.all([0, 1, 2, 3].map((i) => startPushgateway([`--persistence.file=${path.join(dir, `gw${i}.db`)}`, '--persistence.interval=1s'])));
   const targets = gateways.map((g, i) => `      - targets: ['127.0.0.1:${g.port}']\n        labels: {gateway: gw${i}}`).join('\n');
   prom = await startPrometheus(`global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: gateways\n    honor_labels: true\n    static_configs:\n${targets}\n`);
-  boxes = Array.from({ length: BOXES }, (_, i) => {
+  boxes = boxInstances().map((instance, i) => {
     const stateDir = path.join(dir, `box${i}`);
-    return { instance: `box-${i}`, stateDir, sink: sinkFor(`box-${i}`, stateDir, urls(3)) };
+    return { instance, stateDir, sink: sinkFor(instance, stateDir, urls(3)) };
   });
   startPushing();
   startMonitor();
@@ -193,7 +216,7 @@ async function waitForPrometheusOnce(): Promise<void> {
   );
 }
 
-test('each box on exactly its rendezvous gateway; Prometheus sees it once; a killed gateway fails over, comes back, and a fourth gateway moves about a quarter', { skip }, async () => {
+test('each box on exactly its rendezvous gateway; Prometheus sees it once; a killed gateway fails over, comes back, and a fourth gateway moves only the boxes that rank it first', { skip }, async () => {
   await waitForPlacement('every box on its first gateway', (b) => preferred(b, 3));
   const spread = new Set(boxes.map((b) => preferred(b, 3)));
   assert.equal(spread.size, 3, 'twenty boxes use all three gateways');
@@ -224,8 +247,7 @@ test('each box on exactly its rendezvous gateway; Prometheus sees it once; a kil
   );
   const movers = boxes.filter((b) => preferred(b, 4) !== preferred(b, 3));
   for (const b of movers) assert.equal(preferred(b, 4), gateways[3]!.url);
-  // Expected 5 of 20; deterministic for these identities, the band allows for the hash's spread.
-  assert.ok(movers.length >= 2 && movers.length <= 9, `${movers.length} of ${BOXES} boxes move`);
+  assert.ok(movers.length >= 3 && movers.length <= 7, `${movers.length} of ${BOXES} boxes move`);
   startPushing();
   await waitForPlacement('the movers on the fourth gateway, their old copies deleted', (b) => preferred(b, 4));
   await waitForPrometheusOnce();
