@@ -17,7 +17,7 @@ import { findSinkKind } from './sinks/kinds.ts';
 import { layerStatus, RemoteConfigFetcher } from './config/remote-config.ts';
 import { LayerState, type LayerId } from './config/layer-state.ts';
 import { RevertWatch } from './config/revert-watch.ts';
-import type { PushReport } from './sinks/sink.ts';
+import type { PushReport } from './model/batch.ts';
 import { configFingerprint } from './config/fingerprint.ts';
 import { monotonicMs, readBootId, RestartBackoff, serviceStateFile } from './restart-backoff.ts';
 import { generateSigningKey, signLayer } from './config/layer-signature.ts';

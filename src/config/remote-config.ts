@@ -17,7 +17,7 @@ import { readBodyLimited, request, type Dispatcher } from '../http.ts';
 import type { Logger } from '../log.ts';
 import { Counter, Gauge, perRegistry } from '../prom.ts';
 import { authorizationHeader, createDispatcher, describeRequestError } from '../sinks/http-client.ts';
-import { StateLog } from '../sinks/state-log.ts';
+import { StateLog } from '../state-log.ts';
 import { writeFileAtomic } from '../state-file.ts';
 import { startTimer, type Timer } from '../timer.ts';
 import { VERSION } from '../version.ts';

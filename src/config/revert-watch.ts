@@ -13,8 +13,8 @@
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
-import type { PushReport } from '../sinks/sink.ts';
-import { StateLog } from '../sinks/state-log.ts';
+import type { PushReport } from '../model/batch.ts';
+import { StateLog } from '../state-log.ts';
 import { describe, LayerState, type LayerId, type Trial } from './layer-state.ts';
 import { layerStatus, remoteConfigMetrics } from './remote-config.ts';
 

@@ -27,8 +27,9 @@ import { authorizationHeader, createDispatcher, describeRequestError, HTTP_CLIEN
 import { groupPath } from './pushgateway-path.ts';
 import { parseSavedTier, Tier, type GatewayHealth, type Move } from './pushgateway-tier.ts';
 import { identityKey, rendezvousOrder } from './rendezvous.ts';
-import type { Batch, PushReport, Sink, SinkContext, SinkKind, SourceResult } from './sink.ts';
-import { StateLog } from './state-log.ts';
+import type { Batch, PushReport, SourceResult } from '../model/batch.ts';
+import type { Sink, SinkContext, SinkKind } from './sink.ts';
+import { StateLog } from '../state-log.ts';
 import { writeFileAtomic } from '../state-file.ts';
 import { startTimer } from '../timer.ts';
 

@@ -5,7 +5,8 @@ import { COLLECTORS } from './host/registry.ts';
 import { HostSource } from './host/host-source.ts';
 import { createLogger } from '../log.ts';
 import { ExporterSource } from './exporter.ts';
-import { SelfSource, type SelfMetrics } from './self.ts';
+import type { SelfMetrics } from '../self-metrics.ts';
+import { SelfSource } from './self.ts';
 import { countSamples, type Collected, type Source } from './source.ts';
 
 /**

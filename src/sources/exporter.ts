@@ -17,7 +17,7 @@ import { applyTargetLabels } from '../model/target-labels.ts';
 import type { Counter } from '../prom.ts';
 import { ReasonedError } from '../reasoned-error.ts';
 import { authorizationHeader, createDispatcher } from '../sinks/http-client.ts';
-import type { SelfMetrics } from './self.ts';
+import type { SelfMetrics } from '../self-metrics.ts';
 import { SourceTimeoutError, type Collected, type Source } from './source.ts';
 
 /**

@@ -2,7 +2,7 @@
  * Logs a condition when it changes, not every cycle: a gateway down for an
  * hour is one warning when it goes down and one info line when it is back.
  */
-import type { Logger, LogFields } from '../log.ts';
+import type { Logger, LogFields } from './log.ts';
 
 export class StateLog {
   private readonly log: Logger;

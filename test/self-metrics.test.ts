@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addressSpaceLimit, SelfMetrics } from '../../src/sources/self.ts';
-import { encodeText } from '../../src/model/text-encoder.ts';
-import { parseText } from '../../src/model/text-parser.ts';
-import { VERSION } from '../../src/version.ts';
+import { addressSpaceLimit, SelfMetrics } from '../src/self-metrics.ts';
+import { encodeText } from '../src/model/text-encoder.ts';
+import { parseText } from '../src/model/text-parser.ts';
+import { VERSION } from '../src/version.ts';
 
 test('self metrics convert to families the strict parser accepts', async () => {
   const m = new SelfMetrics();
