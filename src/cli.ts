@@ -4,10 +4,10 @@
  */
 import { encodeText } from './model/text-encoder.ts';
 import { FlagError, formatFlagHelp, parseFlags, type FlagSpec } from './config/flags.ts';
-import { parseGoDuration } from './sources/host/options.ts';
-import { COLLECTORS } from './sources/host/registry.ts';
-import { hostConfigFromFlags, hostFlagSpecs } from './sources/host/host-flags.ts';
-import { HostSource } from './sources/host/host-source.ts';
+import { parseGoDuration } from './sources/host/machinery/options.ts';
+import { COLLECTORS } from './sources/host/machinery/registry.ts';
+import { hostConfigFromFlags, hostFlagSpecs } from './sources/host/machinery/host-flags.ts';
+import { CollectorRunner } from './sources/host/machinery/collector-runner.ts';
 import { LOG_LEVELS, setLogLevel, type LogLevel, log } from './log.ts';
 import { COMMIT, VERSION } from './version.ts';
 import { CONFIG_FLAGS, describeKeys, loadConfig, type AgentConfig } from './config/config.ts';
@@ -226,7 +226,7 @@ const COMMANDS: Record<string, Command> = {
         return 2;
       }
       const config = hostConfigFromFlags(COLLECTORS, given as Map<string, never>);
-      const source = new HostSource(COLLECTORS, config);
+      const source = new CollectorRunner(COLLECTORS, config);
       const families = await source.collect();
       await writeStdout(encodeText(families));
       return 0;

@@ -8,10 +8,10 @@ import type { LogLevel } from '../log.ts';
 import { LOG_LEVELS } from '../log.ts';
 import { LABEL_NAME_RE } from '../model/family.ts';
 import type { ParseLimits } from '../model/text-parser.ts';
-import { COLLECTORS } from '../sources/host/registry.ts';
-import { hostConfigFromFlags, hostFlagSpecs } from '../sources/host/host-flags.ts';
-import type { HostSourceConfig } from '../sources/host/host-source.ts';
-import type { OptionValue } from '../sources/host/options.ts';
+import { COLLECTORS } from '../sources/host/machinery/registry.ts';
+import { hostConfigFromFlags, hostFlagSpecs } from '../sources/host/machinery/host-flags.ts';
+import type { CollectorRunnerConfig } from '../sources/host/machinery/collector-runner.ts';
+import type { OptionValue } from '../sources/host/machinery/options.ts';
 import { convertFlagValue, FlagError, type FlagSpec } from './flags.ts';
 import { readIdentity, IDENTITY_KEYS, type Identity } from './identity.ts';
 import { readTrustedKeys, verifyLayer, type TrustedKey } from './layer-signature.ts';
@@ -42,7 +42,7 @@ export interface HostConfig {
   enabled: boolean;
   job: string;
   timeoutSeconds: number;
-  source: HostSourceConfig;
+  source: CollectorRunnerConfig;
 }
 
 export interface SelfConfig {

@@ -11,9 +11,9 @@ import { IDENTITY_KEYS } from '../../src/config/identity.ts';
 import { ConfigError, describeRange, parseBytes, parseInteger, type KeySpec, type ValueKind } from '../../src/config/schema.ts';
 import { QUOTE_MAX_CHARS } from '../../src/quote.ts';
 import { SINK_KINDS } from '../../src/sinks/kinds.ts';
-import { hostFlagSpecs } from '../../src/sources/host/host-flags.ts';
-import { parseGoDuration } from '../../src/sources/host/options.ts';
-import { COLLECTORS } from '../../src/sources/host/registry.ts';
+import { hostFlagSpecs } from '../../src/sources/host/machinery/host-flags.ts';
+import { parseGoDuration } from '../../src/sources/host/machinery/options.ts';
+import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
 
 interface SectionUnderTest {
   section: string;
