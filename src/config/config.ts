@@ -20,7 +20,7 @@ import path from 'node:path';
 import { quoteInput } from '../quote.ts';
 import { parseIniLayer, readLayers, DEFAULT_CONFIG_FILE, DEFAULT_DEFAULTS_FILE, type LoadedLayers, type RawConfig } from './layers.ts';
 import { ConfigError, findKeySpec, parseBool, parseUrl, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
-import { HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../sinks/http-client.ts';
+import { HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../http/client.ts';
 import { findSinkKind, SINK_KINDS } from '../sinks/kinds.ts';
 
 /** The packaged state directory (the unit's StateDirectory=edgepush). */

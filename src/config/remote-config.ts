@@ -13,10 +13,11 @@
  * the layer version it runs, so the server can serve canaries.
  */
 import type { Registry } from 'prom-client';
-import { readBodyLimited, request, type Dispatcher } from '../http.ts';
+import { readBodyLimited, request, type Dispatcher } from '../http/request.ts';
 import type { Logger } from '../log.ts';
 import { Counter, Gauge, perRegistry } from '../prom.ts';
-import { authorizationHeader, createDispatcher, describeRequestError } from '../sinks/http-client.ts';
+import { describeRequestError } from '../http/retry.ts';
+import { authorizationHeader, createDispatcher } from '../http/client.ts';
 import { StateLog } from '../state-log.ts';
 import { writeFileAtomic } from '../state-file.ts';
 import { startTimer, type Timer } from '../timer.ts';

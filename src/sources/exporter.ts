@@ -8,7 +8,7 @@
  * labels.
  */
 import { gunzipSync } from 'node:zlib';
-import { limitedBody, request, type Dispatcher } from '../http.ts';
+import { limitedBody, request, type Dispatcher } from '../http/request.ts';
 import type { ExporterConfig } from '../config/config.ts';
 import { configFingerprint } from '../config/fingerprint.ts';
 import { ExpositionReader } from '../model/exposition-reader.ts';
@@ -16,7 +16,7 @@ import { OPENMETRICS_CONTENT_TYPE } from '../model/openmetrics.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
 import type { Counter } from '../prom.ts';
 import { ReasonedError } from '../reasoned-error.ts';
-import { authorizationHeader, createDispatcher } from '../sinks/http-client.ts';
+import { authorizationHeader, createDispatcher } from '../http/client.ts';
 import type { SelfMetrics } from '../self-metrics.ts';
 import { SourceTimeoutError, type Collected, type Source } from './source.ts';
 

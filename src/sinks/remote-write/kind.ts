@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import type { KeySpec, SectionReader } from '../../config/schema.ts';
 import { quoteInput } from '../../quote.ts';
 import type { Labels } from '../../model/family.ts';
-import { authorizationHeader, createDispatcher, HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../http-client.ts';
+import { authorizationHeader, createDispatcher, HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../../http/client.ts';
 import type { Batch, PushReport } from '../../model/batch.ts';
 import type { Sink, SinkContext, SinkKind } from '../sink.ts';
 import { trackRemoteWrite } from './metrics.ts';

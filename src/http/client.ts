@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent, ProxyAgent, type Dispatcher } from '../http.ts';
+import { Agent, ProxyAgent, type Dispatcher } from './request.ts';
 import { secretKeys, type KeySpec, type SectionReader } from '../config/schema.ts';
 import { displayName } from '../quote.ts';
 
@@ -112,26 +112,4 @@ export function createDispatcher(cfg: HttpClientConfig): Dispatcher {
   const common = { connectTimeout: ms, headersTimeout: ms, bodyTimeout: ms, keepAliveTimeout: 60_000, connections: 4 };
   if (cfg.proxyUrl) return new ProxyAgent({ uri: cfg.proxyUrl, requestTls: tls, ...common });
   return new Agent({ connect: tls, ...common });
-}
-
-/** A failed request in a few words for logs: timeouts as one text whichever timer fired, else the error code. */
-export function describeRequestError(err: unknown): string {
-  const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string } };
-  if (e.name === 'AbortError' || isRequestTimeout(err)) return 'request timed out';
-  return e.code ?? e.cause?.code ?? e.message ?? String(err);
-}
-
-/** undici's own timers, set by createDispatcher to the same timeout as the request's AbortSignal. */
-const DISPATCHER_TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-/**
- * Whether a request ended on its time limit. The dispatcher's timers and the
- * request's AbortSignal.timeout are armed with the same value and race, so
- * either may fire first; a sink that names them differently logs a black-hole
- * gateway as a new failure every other cycle.
- */
-export function isRequestTimeout(err: unknown): boolean {
-  const e = err as { code?: string; name?: string; cause?: { code?: string; name?: string } } | undefined;
-  if (!e) return false;
-  return e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError' || DISPATCHER_TIMEOUT_CODES.has(e.code ?? '') || DISPATCHER_TIMEOUT_CODES.has(e.cause?.code ?? '');
 }

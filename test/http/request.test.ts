@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { Agent, request } from '../src/http.ts';
+import { Agent, request } from '../../src/http/request.ts';
 
 test('request sends method, path with query, headers and body to the URL, on the given dispatcher or a shared one', async () => {
   const seen: Array<{ method: string; url: string; header: string | undefined; body: string }> = [];

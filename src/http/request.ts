@@ -5,14 +5,14 @@
  * cookies module reads globalThis.Headers, which makes Node load its own
  * internal copy of undici too: MiBs of resident heap for code the agent
  * never runs (measured with `npm run bench -- package`). These are undici's
- * internal paths: package-lock.json pins the version, and test/http.test.ts
+ * internal paths: package-lock.json pins the version, and test/http/request.test.ts
  * and the sink tests fail if an upgrade moves them.
  */
 import type { Dispatcher } from 'undici';
 import Agent from 'undici/lib/dispatcher/agent.js';
 import DispatcherClass from 'undici/lib/dispatcher/dispatcher.js';
 import dispatcherApi from 'undici/lib/api/index.js';
-import { ReasonedError } from './reasoned-error.ts';
+import { ReasonedError } from '../reasoned-error.ts';
 
 // What undici's index does for every dispatcher: request(), connect() ... as
 // methods (ProxyAgent itself calls connect() on its proxy client).
