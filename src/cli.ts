@@ -4,7 +4,7 @@
  */
 import { encodeText } from './model/text-encoder.ts';
 import { FlagError, formatFlagHelp, parseFlags, type FlagSpec } from './config/flags.ts';
-import { parseGoDuration } from './sources/host/machinery/options.ts';
+import { parseGoDuration } from './config/duration.ts';
 import { COLLECTORS } from './sources/host/machinery/registry.ts';
 import { hostConfigFromFlags, hostFlagSpecs } from './sources/host/machinery/host-flags.ts';
 import { CollectorRunner } from './sources/host/machinery/collector-runner.ts';

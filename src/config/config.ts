@@ -7,12 +7,7 @@ import { configFingerprint } from './fingerprint.ts';
 import type { LogLevel } from '../log.ts';
 import { LOG_LEVELS } from '../log.ts';
 import { LABEL_NAME_RE } from '../model/family.ts';
-import type { ParseLimits } from '../model/text-parser.ts';
-import { COLLECTORS } from '../sources/host/machinery/registry.ts';
-import { hostConfigFromFlags, hostFlagSpecs } from '../sources/host/machinery/host-flags.ts';
-import type { CollectorRunnerConfig } from '../sources/host/machinery/collector-runner.ts';
-import type { OptionValue } from '../sources/host/machinery/options.ts';
-import { convertFlagValue, FlagError, type FlagSpec } from './flags.ts';
+import type { FlagSpec } from './flags.ts';
 import { readIdentity, IDENTITY_KEYS, type Identity } from './identity.ts';
 import { readTrustedKeys, verifyLayer, type TrustedKey } from './layer-signature.ts';
 import { readFileSync } from 'node:fs';
@@ -21,6 +16,10 @@ import { quoteInput } from '../quote.ts';
 import { parseIniLayer, readLayers, DEFAULT_CONFIG_FILE, DEFAULT_DEFAULTS_FILE, type LoadedLayers, type RawConfig } from './layers.ts';
 import { ConfigError, findKeySpec, parseBool, parseUrl, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
 import { HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../http/client.ts';
+import { EXPORTER_KEYS, readExporterSection, type ExporterConfig } from '../sources/exporter.ts';
+import { HOST_FIXED_KEYS, hostKeys, isHostFlag, readHostSection, type HostConfig } from '../sources/host/host-source.ts';
+import { readSelfSection, SELF_KEYS, type SelfConfig } from '../sources/self.ts';
+import { RESERVED_LABELS } from './source-job.ts';
 import { findSinkKind, SINK_KINDS } from '../sinks/kinds.ts';
 
 /** The packaged state directory (the unit's StateDirectory=edgepush). */
@@ -38,35 +37,8 @@ export interface AgentSettings {
   logLevel: LogLevel;
 }
 
-export interface HostConfig {
-  enabled: boolean;
-  job: string;
-  timeoutSeconds: number;
-  source: CollectorRunnerConfig;
-}
-
-export interface SelfConfig {
-  enabled: boolean;
-  job: string;
-}
-
-export interface ExporterConfig {
-  /** Section name without the kind: `nginx` for [exporter.nginx]. */
-  name: string;
-  job: string;
-  url: string;
-  /** The whole scrape, seconds. */
-  timeoutSeconds: number;
-  sizeLimitBytes: number;
-  /** sample_limit and the label limits (0: none). */
-  limits: Required<ParseLimits>;
-  /** Anchored; applied to family names. */
-  metricKeep?: RegExp;
-  metricDrop?: RegExp;
-  /** Added to every sample (the exporter's own label of the same name becomes exported_<name>). */
-  labels: Record<string, string>;
-  http: HttpClientConfig;
-}
+/** What a source section falls back on from [agent]: its timeout, and the interval a timeout must stay under. */
+export type SourceDefaults = Pick<AgentSettings, 'timeoutSeconds' | 'intervalSeconds'>;
 
 export interface SinkConfig {
   /** `pushgateway`, `remote_write`, ... */
@@ -136,32 +108,6 @@ export const AGENT_KEYS: readonly KeySpec[] = [
   { key: 'log_level', kind: 'string', default: 'info', help: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ];
 
-export const HOST_FIXED_KEYS: readonly KeySpec[] = [
-  { key: 'enabled', kind: 'bool', default: 'true', help: 'Collect the host metrics (node_exporter format).' },
-  { key: 'job', kind: 'label_value', default: 'node', help: 'The job label of the host metrics.' },
-  { key: 'timeout', kind: 'duration', min: '100ms', max: '1h', help: 'Collection timeout; default [agent] timeout.' },
-];
-
-export const SELF_KEYS: readonly KeySpec[] = [
-  { key: 'enabled', kind: 'bool', default: 'true', help: "Push the agent's own metrics (edgepush_*, process_*)." },
-  { key: 'job', kind: 'label_value', default: 'edgepush', help: 'The job label of the self metrics.' },
-];
-
-export const EXPORTER_KEYS: readonly KeySpec[] = [
-  { key: 'enabled', kind: 'bool', default: 'true', connection: true, help: 'Scrape this exporter.' },
-  { key: 'url', kind: 'url', connection: true, help: 'The metrics URL, e.g. http://127.0.0.1:9113/metrics. Required.' },
-  { key: 'job', kind: 'label_value', help: 'The job label; default the section name.' },
-  { key: 'size_limit', kind: 'bytes', default: '10MiB', min: '1KiB', max: '100MiB', help: 'Largest body accepted (compressed and uncompressed); larger means up=0. At most 100MiB: a body is parsed in memory, at many times its size.' },
-  { key: 'sample_limit', kind: 'int', default: '50000', min: '1', max: '10000000', zeroDisables: true, help: 'More samples than this (after metric_keep/metric_drop) fails the scrape (up=0) as soon as the parse gets there; 0: no limit.' },
-  { key: 'label_limit', kind: 'int', default: '0', min: '1', max: '1000', zeroDisables: true, help: 'More labels than this on one sample fails the scrape; 0: no limit.' },
-  { key: 'label_name_length_limit', kind: 'int', default: '0', min: '1', max: '65536', zeroDisables: true, help: 'A label name longer than this many bytes fails the scrape; 0: no limit.' },
-  { key: 'label_value_length_limit', kind: 'int', default: '0', min: '1', max: '1048576', zeroDisables: true, help: 'A label value longer than this many bytes fails the scrape; 0: no limit.' },
-  { key: 'metric_keep', kind: 'regex', help: 'Keep only the families whose name matches (anchored regex).' },
-  { key: 'metric_drop', kind: 'regex', help: 'Drop the families whose name matches (anchored regex); applied after metric_keep.' },
-  { key: 'label.', kind: 'label_value', help: 'label.<name> = <value>: a label added to every sample of this exporter.' },
-  ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: undefined, help: 'Timeout of the whole scrape; default [agent] timeout.' } : k)),
-];
-
 export const REMOTE_CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'url', kind: 'string', connection: true, help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. The layer sits between defaults.ini and edgepush.ini, so the local files override it.' },
   { key: 'interval', kind: 'duration', default: '5m', min: '1s', max: '24h', help: 'How often the URL is fetched (with 10% jitter). At least 1s (a fleet asking that often is a load on the config server, not a faster roll-out; minutes are usual).' },
@@ -175,14 +121,8 @@ const REMOTE_CACHE_FILE = 'remote-config.ini';
 const LOCAL_ONLY_SECTIONS = new Set(['remote_config', 'identity']);
 
 const FIXED_SECTIONS = new Set(['agent', 'identity', 'labels', 'host', 'self', 'remote_config']);
-const RESERVED_LABELS = new Set(['job', 'instance']);
 
 const SINK_ENABLED_KEY: KeySpec = { key: 'enabled', kind: 'bool', default: 'true', connection: true, help: 'Push to this sink.' };
-
-/** [host]: its own keys, and node_exporter's flags by name. */
-function hostKeys(flagSpecs: readonly FlagSpec[] = hostFlagSpecs(COLLECTORS)): KeySpec[] {
-  return [...HOST_FIXED_KEYS, ...flagSpecs.map((f): KeySpec => ({ key: f.name, kind: f.path ? 'path' : 'string', help: f.help }))];
-}
 
 /** The keys of a section, by its name (`agent`, `exporter.nginx`); none for the free-form [labels] and unknown kinds. */
 function sectionKeys(name: string): readonly KeySpec[] {
@@ -330,7 +270,6 @@ function applyFlags(raw: RawConfig, flags: ReadonlyMap<string, unknown>): void {
     if (!values) raw.set(section, (values = new Map()));
     values.set(key, { value, origin: FLAG_ORIGIN });
   };
-  const hostNames = new Set(hostFlagSpecs(COLLECTORS).map((s) => s.name));
   for (const [name, value] of flags) {
     if (value === undefined) continue;
     const text = Array.isArray(value) ? value.map(String) : String(value);
@@ -340,7 +279,7 @@ function applyFlags(raw: RawConfig, flags: ReadonlyMap<string, unknown>): void {
     else if (name === 'instance') {
       set('identity', 'instance', text);
       set('identity', 'instance_from', 'literal');
-    } else if (hostNames.has(name)) set('host', name, text);
+    } else if (isHostFlag(name)) set('host', name, text);
   }
 }
 
@@ -352,9 +291,8 @@ function buildConfig(raw: RawConfig): AgentConfig {
   const agent = readAgent(new SectionReader('agent', section(raw, 'agent'), AGENT_KEYS));
   const identity = readIdentity(new SectionReader('identity', section(raw, 'identity'), IDENTITY_KEYS));
   const labels = readLabels(section(raw, 'labels'));
-  const host = readHost(section(raw, 'host'), agent);
-  const selfReader = new SectionReader('self', section(raw, 'self'), SELF_KEYS);
-  const self: SelfConfig = { enabled: selfReader.bool('enabled')!, job: checkJob(selfReader, selfReader.string('job')!) };
+  const host = readHostSection(section(raw, 'host'), agent);
+  const self = readSelfSection(new SectionReader('self', section(raw, 'self'), SELF_KEYS));
 
   const exporters: ExporterConfig[] = [];
   const sinks: SinkConfig[] = [];
@@ -364,7 +302,7 @@ function buildConfig(raw: RawConfig): AgentConfig {
     const kind = name.slice(0, dot);
     const short = name.slice(dot + 1);
     if (kind === 'exporter') {
-      const exporter = readExporter(new SectionReader(name, values, EXPORTER_KEYS), short, agent);
+      const exporter = readExporterSection(new SectionReader(name, values, EXPORTER_KEYS), short, agent);
       if (exporter) exporters.push(exporter);
       continue;
     }
@@ -449,57 +387,6 @@ function readLabels(values: SectionValues): Record<string, string> {
     labels[key] = v.value;
   }
   return labels;
-}
-
-function readHost(values: SectionValues, agent: AgentSettings): HostConfig {
-  const flagSpecs = hostFlagSpecs(COLLECTORS);
-  const r = new SectionReader('host', values, hostKeys(flagSpecs));
-  const given = new Map<string, OptionValue>();
-  const byName = new Map(flagSpecs.map((f) => [f.name, f]));
-  for (const key of r.givenKeys()) {
-    const spec = byName.get(key);
-    if (!spec) continue;
-    try {
-      if (spec.kind === 'bool') given.set(key, parseBool(r.raw(key)!));
-      else if (spec.kind === 'strings') given.set(key, (r.list(key) ?? []).reduce<OptionValue>((prev, item) => convertFlagValue(spec, item, prev), []));
-      else given.set(key, convertFlagValue(spec, r.raw(key)!, undefined));
-    } catch (err) {
-      throw r.error(key, err instanceof FlagError ? err.message.replace(/^flag --\S+:? ?/, '') : (err as Error).message);
-    }
-  }
-  const timeoutSeconds = r.duration('timeout') ?? agent.timeoutSeconds;
-  if (timeoutSeconds >= agent.intervalSeconds) throw r.error('timeout', `must be shorter than [agent] interval (${agent.intervalSeconds}s)`);
-  return { enabled: r.bool('enabled')!, job: checkJob(r, r.string('job')!), timeoutSeconds, source: hostConfigFromFlags(COLLECTORS, given) };
-}
-
-function readExporter(r: SectionReader, name: string, agent: AgentSettings): ExporterConfig | undefined {
-  if (r.bool('enabled') === false) return undefined;
-  const url = r.url('url');
-  if (!url) throw r.error('url', 'is required');
-  const http = readHttpClientConfig(r, agent.timeoutSeconds);
-  if (http.timeoutSeconds >= agent.intervalSeconds) throw r.error('timeout', `must be shorter than [agent] interval (${agent.intervalSeconds}s)`);
-  const labels = r.prefixed('label.');
-  for (const l of Object.keys(labels)) if (RESERVED_LABELS.has(l)) throw r.error(`label.${l}`, `${l} is set by edgepush itself`);
-  const cfg: ExporterConfig = {
-    name,
-    job: checkJob(r, r.string('job') ?? name),
-    url: url.href,
-    timeoutSeconds: http.timeoutSeconds,
-    sizeLimitBytes: r.bytes('size_limit')!,
-    limits: { sampleLimit: r.int('sample_limit')!, labelLimit: r.int('label_limit')!, labelNameLengthLimit: r.int('label_name_length_limit')!, labelValueLengthLimit: r.int('label_value_length_limit')! },
-    labels,
-    http,
-  };
-  const keep = r.regex('metric_keep');
-  const drop = r.regex('metric_drop');
-  if (keep) cfg.metricKeep = keep;
-  if (drop) cfg.metricDrop = drop;
-  return cfg;
-}
-
-function checkJob(r: SectionReader, job: string): string {
-  if (job === '') throw r.error('job', 'must not be empty');
-  return job;
 }
 
 /** Two sources with one job would be one Pushgateway group, each push replacing the other's. */

@@ -4,7 +4,24 @@
  * exposes its own process in the same scrape as the host.
  */
 import type { SelfMetrics } from '../self-metrics.ts';
+import type { KeySpec, SectionReader } from '../config/schema.ts';
+import { checkJob } from '../config/source-job.ts';
 import { countSamples, type Collected, type Source } from './source.ts';
+
+/** [self]: whether and under which job the agent pushes its own metrics. */
+export interface SelfConfig {
+  enabled: boolean;
+  job: string;
+}
+
+export const SELF_KEYS: readonly KeySpec[] = [
+  { key: 'enabled', kind: 'bool', default: 'true', help: "Push the agent's own metrics (edgepush_*, process_*)." },
+  { key: 'job', kind: 'label_value', default: 'edgepush', help: 'The job label of the self metrics.' },
+];
+
+export function readSelfSection(r: SectionReader): SelfConfig {
+  return { enabled: r.bool('enabled')!, job: checkJob(r, r.string('job')!) };
+}
 
 export class SelfSource implements Source {
   readonly id = 'self';

@@ -1,9 +1,64 @@
-import type { AgentConfig } from '../../config/config.ts';
+/**
+ * The host: its [host] section (keys, parser) and the Source that runs the
+ * collectors of collectors/ through machinery/collector-runner.ts.
+ */
+import type { SourceDefaults } from '../../config/config.ts';
+import { convertFlagValue, FlagError, type FlagSpec } from '../../config/flags.ts';
+import type { OptionValue } from '../../config/option-values.ts';
+import { parseBool, SectionReader, type KeySpec, type SectionValues } from '../../config/schema.ts';
+import { checkJob } from '../../config/source-job.ts';
 import { createLogger } from '../../log.ts';
 import type { SelfMetrics } from '../../self-metrics.ts';
 import { countSamples, type Collected, type Source } from '../source.ts';
-import { CollectorRunner } from './machinery/collector-runner.ts';
+import { CollectorRunner, type CollectorRunnerConfig } from './machinery/collector-runner.ts';
+import { hostConfigFromFlags, hostFlagSpecs } from './machinery/host-flags.ts';
 import { COLLECTORS } from './machinery/registry.ts';
+
+/** [host]: the host collectors, configured by node_exporter's flag names. */
+export interface HostConfig {
+  enabled: boolean;
+  job: string;
+  timeoutSeconds: number;
+  source: CollectorRunnerConfig;
+}
+
+export const HOST_FIXED_KEYS: readonly KeySpec[] = [
+  { key: 'enabled', kind: 'bool', default: 'true', help: 'Collect the host metrics (node_exporter format).' },
+  { key: 'job', kind: 'label_value', default: 'node', help: 'The job label of the host metrics.' },
+  { key: 'timeout', kind: 'duration', min: '100ms', max: '1h', help: 'Collection timeout; default [agent] timeout.' },
+];
+
+/** [host]: its own keys, and node_exporter's flags by name. */
+export function hostKeys(flagSpecs: readonly FlagSpec[] = hostFlagSpecs(COLLECTORS)): KeySpec[] {
+  return [...HOST_FIXED_KEYS, ...flagSpecs.map((f): KeySpec => ({ key: f.name, kind: f.path ? 'path' : 'string', help: f.help }))];
+}
+
+/** Whether a command-line flag is one of the host's (path.*, collector.*): it then overrides [host]. */
+export function isHostFlag(name: string): boolean {
+  return hostFlagSpecs(COLLECTORS).some((f) => f.name === name);
+}
+
+/** `[host]`; `agent`: the [agent] section (default timeout, interval). */
+export function readHostSection(values: SectionValues, agent: SourceDefaults): HostConfig {
+  const flagSpecs = hostFlagSpecs(COLLECTORS);
+  const r = new SectionReader('host', values, hostKeys(flagSpecs));
+  const given = new Map<string, OptionValue>();
+  const byName = new Map(flagSpecs.map((f) => [f.name, f]));
+  for (const key of r.givenKeys()) {
+    const spec = byName.get(key);
+    if (!spec) continue;
+    try {
+      if (spec.kind === 'bool') given.set(key, parseBool(r.raw(key)!));
+      else if (spec.kind === 'strings') given.set(key, (r.list(key) ?? []).reduce<OptionValue>((prev, item) => convertFlagValue(spec, item, prev), []));
+      else given.set(key, convertFlagValue(spec, r.raw(key)!, undefined));
+    } catch (err) {
+      throw r.error(key, err instanceof FlagError ? err.message.replace(/^flag --\S+:? ?/, '') : (err as Error).message);
+    }
+  }
+  const timeoutSeconds = r.duration('timeout') ?? agent.timeoutSeconds;
+  if (timeoutSeconds >= agent.intervalSeconds) throw r.error('timeout', `must be shorter than [agent] interval (${agent.intervalSeconds}s)`);
+  return { enabled: r.bool('enabled')!, job: checkJob(r, r.string('job')!), timeoutSeconds, source: hostConfigFromFlags(COLLECTORS, given) };
+}
 
 /**
  * The host collectors as one source; collectors are isolated inside it
@@ -18,7 +73,7 @@ export class HostSource implements Source {
   private readonly collectors: CollectorRunner;
   private readonly self: SelfMetrics;
 
-  constructor(config: AgentConfig['host'], self: SelfMetrics) {
+  constructor(config: HostConfig, self: SelfMetrics) {
     this.job = config.job;
     this.self = self;
     this.timeoutSeconds = config.timeoutSeconds;

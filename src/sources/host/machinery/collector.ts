@@ -1,6 +1,7 @@
 import type { MetricFamily } from '../../../model/family.ts';
 import type { Logger } from '../../../log.ts';
-import type { OptionSpec, OptionValues } from './options.ts';
+import type { OptionValues } from '../../../config/option-values.ts';
+import type { OptionSpec } from './options.ts';
 
 /** Where the host's pseudo filesystems are (node_exporter's --path.* flags). */
 export interface HostPaths {

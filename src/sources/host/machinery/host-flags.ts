@@ -4,7 +4,7 @@ import type { CollectorDefinition, HostPaths } from './collector.ts';
 import { DEFAULT_HOST_PATHS } from './collector.ts';
 import type { CollectorRunnerConfig } from './collector-runner.ts';
 import { resolveEnabled } from './collector-runner.ts';
-import type { OptionValue } from './options.ts';
+import type { OptionValue } from '../../../config/option-values.ts';
 
 export const PATH_FLAGS: readonly FlagSpec[] = [
   { name: 'path.procfs', kind: 'string', default: DEFAULT_HOST_PATHS.procfs, help: 'procfs mountpoint.', placeholder: 'DIR', path: true },

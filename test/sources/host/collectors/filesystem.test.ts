@@ -16,7 +16,7 @@ import {
   type StatfsResult,
 } from '../../../../src/sources/host/machinery/filesystem-statfs.ts';
 import { StatfsWorkerPool } from '../../../../src/sources/host/machinery/statfs-worker-pool.ts';
-import { OptionValues, type OptionValue } from '../../../../src/sources/host/machinery/options.ts';
+import { OptionValues, type OptionValue } from '../../../../src/config/option-values.ts';
 import { FIXTURE_PATHS } from '../../../helpers/fixtures.ts';
 import { fixtureText, makeTree, runCollectors, treeFlags } from '../../../helpers/host.ts';
 import { waitFor } from '../../../helpers/wait.ts';
