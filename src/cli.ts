@@ -14,13 +14,13 @@ import { CONFIG_FLAGS, describeKeys, loadConfig, type AgentConfig } from './conf
 import { ConfigError, describeRange } from './config/schema.ts';
 import { Agent, decommission, identityLabels } from './agent.ts';
 import { findSinkKind } from './sinks/kinds.ts';
-import { layerStatus, RemoteConfigFetcher } from './config/remote-config.ts';
-import { LayerState, type LayerId } from './config/layer-state.ts';
-import { RevertWatch } from './config/revert-watch.ts';
+import { layerStatus, RemoteConfigFetcher } from './config/remote/fetcher.ts';
+import { LayerState, type LayerId } from './config/remote/layer-state.ts';
+import { RevertWatch } from './config/remote/revert-watch.ts';
 import type { PushReport } from './model/batch.ts';
 import { configFingerprint } from './config/fingerprint.ts';
 import { monotonicMs, readBootId, RestartBackoff, serviceStateFile } from './restart-backoff.ts';
-import { generateSigningKey, signLayer } from './config/layer-signature.ts';
+import { generateSigningKey, signLayer } from './config/remote/layer-signature.ts';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isSea } from 'node:sea';

@@ -1,7 +1,9 @@
 /**
  * The agent's typed configuration, from the merged INI layers and the
- * command-line flags. Everything is validated here, once, with errors naming
- * file, section and key; the rest of the agent trusts an AgentConfig.
+ * command-line flags. Each section is read by the parser beside its code
+ * (sources, sink kinds, remote/section.ts); this file layers and assembles
+ * them, once, with errors naming file, section and key; the rest of the agent
+ * trusts an AgentConfig.
  */
 import { configFingerprint } from './fingerprint.ts';
 import type { LogLevel } from '../log.ts';
@@ -9,13 +11,12 @@ import { LOG_LEVELS } from '../log.ts';
 import { LABEL_NAME_RE } from '../model/family.ts';
 import type { FlagSpec } from './flags.ts';
 import { readIdentity, IDENTITY_KEYS, type Identity } from './identity.ts';
-import { readTrustedKeys, verifyLayer, type TrustedKey } from './layer-signature.ts';
+import { verifyLayer } from './remote/layer-signature.ts';
+import { readRemoteConfigSection, REMOTE_CONFIG_KEYS, type RemoteConfigSettings } from './remote/section.ts';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { quoteInput } from '../quote.ts';
 import { parseIniLayer, readLayers, DEFAULT_CONFIG_FILE, DEFAULT_DEFAULTS_FILE, type LoadedLayers, type RawConfig } from './layers.ts';
-import { ConfigError, findKeySpec, parseBool, parseUrl, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
-import { HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../http/client.ts';
+import { ConfigError, findKeySpec, parseBool, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
 import { EXPORTER_KEYS, readExporterSection, type ExporterConfig } from '../sources/exporter.ts';
 import { HOST_FIXED_KEYS, hostKeys, isHostFlag, readHostSection, type HostConfig } from '../sources/host/host-source.ts';
 import { readSelfSection, SELF_KEYS, type SelfConfig } from '../sources/self.ts';
@@ -48,22 +49,6 @@ export interface SinkConfig {
   config: unknown;
   /** Equal fingerprints mean a reload can keep the running sink. */
   fingerprint: string;
-}
-
-/** [remote_config]: a configuration layer fetched from a URL (src/config/remote-config.ts). */
-export interface RemoteConfigSettings {
-  /** With `{instance}` replaced by the box's instance. */
-  url: string;
-  intervalSeconds: number;
-  http: HttpClientConfig;
-  /** The last fetched layer that was valid: read at start (offline starts) and on reload. */
-  cacheFile: string;
-  /** The box's instance, sent to the config server (X-Edgepush-Instance). */
-  instance: string;
-  /** When set, a layer is used only if signed by one of these (layer-signature.ts). */
-  trustedKeys?: TrustedKey[];
-  /** Cycles a new layer may break every push before the last known-good one comes back; 0: never. */
-  revertAfterFailedCycles: number;
 }
 
 export interface AgentConfig {
@@ -108,15 +93,6 @@ export const AGENT_KEYS: readonly KeySpec[] = [
   { key: 'log_level', kind: 'string', default: 'info', help: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ];
 
-export const REMOTE_CONFIG_KEYS: readonly KeySpec[] = [
-  { key: 'url', kind: 'string', connection: true, help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. The layer sits between defaults.ini and edgepush.ini, so the local files override it.' },
-  { key: 'interval', kind: 'duration', default: '5m', min: '1s', max: '24h', help: 'How often the URL is fetched (with 10% jitter). At least 1s (a fleet asking that often is a load on the config server, not a faster roll-out; minutes are usual).' },
-  ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '10s' } : k)),
-  { key: 'trusted_keys', kind: 'path', help: 'File of PEM ed25519 public keys: a layer is used only when signed by one of them (edgepush config sign). Unset: layers are not verified.' },
-  { key: 'revert_after_failed_cycles', kind: 'int', default: '4', min: '1', max: '1000', zeroDisables: true, help: 'Return to the last known-good layer when a new one makes every push that worked fail for this many cycles; 0 never reverts.' },
-];
-
-const REMOTE_CACHE_FILE = 'remote-config.ini';
 /** Sections a remote layer may not set at all: how the box finds its configuration and who it is. */
 const LOCAL_ONLY_SECTIONS = new Set(['remote_config', 'identity']);
 
@@ -317,37 +293,9 @@ function buildConfig(raw: RawConfig): AgentConfig {
   sinks.sort((a, b) => (a.name < b.name ? -1 : 1));
   checkUniqueJobs(raw, host, self, exporters);
   const config: AgentConfig = { files: [], agent, identity, labels, host, self, exporters, sinks };
-  const remoteReader = new SectionReader('remote_config', section(raw, 'remote_config'), REMOTE_CONFIG_KEYS);
-  const remoteConfig = readRemoteConfig(remoteReader, identity.instance, agent.stateDir);
-  if (remoteConfig) config.remoteConfig = { ...remoteConfig, ...readRemoteTrust(remoteReader, identity.instance) };
+  const remoteConfig = readRemoteConfigSection(new SectionReader('remote_config', section(raw, 'remote_config'), REMOTE_CONFIG_KEYS), identity.instance, agent.stateDir);
+  if (remoteConfig) config.remoteConfig = remoteConfig;
   return config;
-}
-
-function readRemoteConfig(r: SectionReader, instance: string, stateDir: string): Omit<RemoteConfigSettings, keyof RemoteTrust> | undefined {
-  const template = r.string('url');
-  if (!template) return undefined;
-  let url: URL;
-  try {
-    // Checked once {instance} is in: an instance may hold anything, and the URL is logged and printed.
-    url = parseUrl(template.replaceAll('{instance}', encodeURIComponent(instance)));
-  } catch (err) {
-    throw r.error('url', (err as Error).message);
-  }
-  return { url: url.href, intervalSeconds: r.duration('interval')!, http: readHttpClientConfig(r, 10), cacheFile: path.join(stateDir, REMOTE_CACHE_FILE) };
-}
-
-/** What the box trusts and tells about remote layers (layer-signature.ts, revert-watch.ts), beside where they come from. */
-type RemoteTrust = Pick<RemoteConfigSettings, 'instance' | 'trustedKeys' | 'revertAfterFailedCycles'>;
-
-function readRemoteTrust(r: SectionReader, instance: string): RemoteTrust {
-  const trust: RemoteTrust = { instance, revertAfterFailedCycles: r.int('revert_after_failed_cycles')! };
-  const keysFile = r.string('trusted_keys');
-  if (!keysFile) return trust;
-  try {
-    return { ...trust, trustedKeys: readTrustedKeys(keysFile) };
-  } catch (err) {
-    throw r.error('trusted_keys', (err as Error).message);
-  }
 }
 
 /** The cached layer; with trusted keys, only when signed by one of them: a cache changed on disk is refused like a fetched layer. */

@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENT_KEYS, configFromText, REMOTE_CONFIG_KEYS } from '../../src/config/config.ts';
+import { REMOTE_CONFIG_KEYS } from '../../src/config/remote/section.ts';
+import { AGENT_KEYS, configFromText } from '../../src/config/config.ts';
 import { EXPORTER_KEYS } from '../../src/sources/exporter.ts';
 import { HOST_FIXED_KEYS } from '../../src/sources/host/host-source.ts';
 import { SELF_KEYS } from '../../src/sources/self.ts';

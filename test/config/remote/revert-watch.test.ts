@@ -9,10 +9,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { identify } from '../../src/config/layer-state.ts';
-import { RevertWatch } from '../../src/config/revert-watch.ts';
-import { createLogger, setLogSink } from '../../src/log.ts';
-import type { PushReport } from '../../src/model/batch.ts';
+import { identify } from '../../../src/config/remote/layer-state.ts';
+import { RevertWatch } from '../../../src/config/remote/revert-watch.ts';
+import { createLogger, setLogSink } from '../../../src/log.ts';
+import type { PushReport } from '../../../src/model/batch.ts';
 
 const GOOD = '#edgepush-version 1\n[pushgateway.a]\nurl = http://a.example:9091\n';
 const BAD = '#edgepush-version 2\n[pushgateway.a]\nurl = http://a.example:1\n';

@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from '../helpers/cli.ts';
-import { generateSigningKey, keyIdOf, layerVersion, LayerRefusal, readTrustedKeys, signLayer, stripEnvelope, verifyLayer, type RefusalReason, type TrustedKey } from '../../src/config/layer-signature.ts';
+import { runCli } from '../../helpers/cli.ts';
+import { generateSigningKey, keyIdOf, layerVersion, LayerRefusal, readTrustedKeys, signLayer, stripEnvelope, verifyLayer, type RefusalReason, type TrustedKey } from '../../../src/config/remote/layer-signature.ts';
 
 const LAYER = '[pushgateway.central]\nurl = http://gw.example:9091\n';
 

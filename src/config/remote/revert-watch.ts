@@ -12,11 +12,11 @@
  */
 import path from 'node:path';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../log.ts';
-import type { PushReport } from '../model/batch.ts';
-import { StateLog } from '../state-log.ts';
+import type { Logger } from '../../log.ts';
+import type { PushReport } from '../../model/batch.ts';
+import { StateLog } from '../../state-log.ts';
 import { describe, LayerState, type LayerId, type Trial } from './layer-state.ts';
-import { layerStatus, remoteConfigMetrics } from './remote-config.ts';
+import { layerStatus, remoteConfigMetrics } from './fetcher.ts';
 
 export interface RevertWatchOptions {
   cacheFile: string;

@@ -13,14 +13,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { loadConfig, type AgentConfig } from '../../src/config/config.ts';
-import { signLayer } from '../../src/config/layer-signature.ts';
-import { RemoteConfigFetcher } from '../../src/config/remote-config.ts';
-import { VERSION } from '../../src/version.ts';
-import { ConfigError } from '../../src/config/schema.ts';
-import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../src/log.ts';
-import { runCli, startCli } from '../helpers/cli.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { loadConfig, type AgentConfig } from '../../../src/config/config.ts';
+import { signLayer } from '../../../src/config/remote/layer-signature.ts';
+import { RemoteConfigFetcher } from '../../../src/config/remote/fetcher.ts';
+import { VERSION } from '../../../src/version.ts';
+import { ConfigError } from '../../../src/config/schema.ts';
+import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../../src/log.ts';
+import { runCli, startCli } from '../../helpers/cli.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 interface Box {
   configFile: string;

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LayerRefusal, type RefusalReason } from '../../src/config/layer-signature.ts';
-import { identify, LayerState, type LayerId } from '../../src/config/layer-state.ts';
+import { LayerRefusal, type RefusalReason } from '../../../src/config/remote/layer-signature.ts';
+import { identify, LayerState, type LayerId } from '../../../src/config/remote/layer-state.ts';
 
 function stateDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-layer-state-'));

@@ -13,17 +13,17 @@
  * the layer version it runs, so the server can serve canaries.
  */
 import type { Registry } from 'prom-client';
-import { readBodyLimited, request, type Dispatcher } from '../http/request.ts';
-import type { Logger } from '../log.ts';
-import { Counter, Gauge, perRegistry } from '../prom.ts';
-import { describeRequestError } from '../http/retry.ts';
-import { authorizationHeader, createDispatcher } from '../http/client.ts';
-import { StateLog } from '../state-log.ts';
-import { writeFileAtomic } from '../state-file.ts';
-import { startTimer, type Timer } from '../timer.ts';
-import { VERSION } from '../version.ts';
-import type { RemoteConfigSettings } from './config.ts';
-import { configFingerprint } from './fingerprint.ts';
+import { readBodyLimited, request, type Dispatcher } from '../../http/request.ts';
+import type { Logger } from '../../log.ts';
+import { Counter, Gauge, perRegistry } from '../../prom.ts';
+import { describeRequestError } from '../../http/retry.ts';
+import { authorizationHeader, createDispatcher } from '../../http/client.ts';
+import { StateLog } from '../../state-log.ts';
+import { writeFileAtomic } from '../../state-file.ts';
+import { startTimer, type Timer } from '../../timer.ts';
+import { VERSION } from '../../version.ts';
+import type { RemoteConfigSettings } from './section.ts';
+import { configFingerprint } from '../fingerprint.ts';
 import { LayerRefusal, layerVersion, verifyLayer, type RefusalReason } from './layer-signature.ts';
 import { identify, LayerState, type LayerId } from './layer-state.ts';
 

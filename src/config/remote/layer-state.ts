@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../state-file.ts';
+import { writeFileAtomic } from '../../state-file.ts';
 import { LayerRefusal, layerVersion } from './layer-signature.ts';
 
 const STATE_FILE = 'remote-config.state.json';
