@@ -129,6 +129,20 @@ export const CONFIG_FLAGS: readonly FlagSpec[] = [
 
 const FLAG_ORIGIN = 'command line';
 
+/** The configuration the command-line flags point at (CONFIG_FLAGS) and override. `remoteLayerText`: check this fetched layer instead of the cached one (throws on its errors). */
+export function loadConfigFromFlags(given: Map<string, unknown>, remoteLayerText?: string): AgentConfig {
+  const configFile = given.get('config.file') as string | undefined;
+  const defaultsFile = given.get('config.defaults') as string | undefined;
+  const confDir = given.get('config.dir') as string | undefined;
+  return loadConfig({
+    ...(configFile !== undefined ? { configFile } : {}),
+    ...(defaultsFile !== undefined ? { defaultsFile } : {}),
+    ...(confDir ? { confDir } : {}),
+    ...(remoteLayerText !== undefined ? { remoteLayerText } : {}),
+    flags: given,
+  });
+}
+
 /** Reads, merges and validates every layer. Throws ConfigError. */
 export function loadConfig(sources: ConfigSources = {}): AgentConfig {
   const flags = sources.flags ?? new Map<string, unknown>();
