@@ -1,7 +1,8 @@
 import { FamilySet } from '../../../model/family.ts';
 import { sanitizeMetricName } from '../machinery/metric-name.ts';
-import { NoDataError, stateless, type CollectorDefinition } from '../machinery/collector.ts';
-import { readOrNoData } from '../machinery/no-data.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
+import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
+import { readOrNoData } from '../kernel-files/no-data.ts';
 import { readBcachefsStats, type BcachefsStats } from '../sysfs/bcachefs.ts';
 
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { FamilySet } from '../../../model/family.ts';
 import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
-import { readOrNoData } from '../machinery/no-data.ts';
+import { readOrNoData } from '../kernel-files/no-data.ts';
 import { readConntrackStat } from '../procfs/conntrack.ts';
 import { readUintAttr, isNotFound } from '../kernel-files/read.ts';
 

@@ -1,5 +1,6 @@
 import { FamilySet } from '../../../model/family.ts';
-import { NoDataError, type CollectorDefinition } from '../machinery/collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
+import type { CollectorDefinition } from '../machinery/collector.ts';
 import { isNotExist } from '../kernel-files/read.ts';
 import { DMI_LABEL_FILES, readDmiId } from '../sysfs/dmi.ts';
 

@@ -1,6 +1,6 @@
 import { FamilySet } from '../../../model/family.ts';
 import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
-import { readOrNoData } from '../machinery/no-data.ts';
+import { readOrNoData } from '../kernel-files/no-data.ts';
 import { isNotExist, isPermission } from '../kernel-files/read.ts';
 import { readMultipathDevices, type MultipathDevice } from '../sysfs/dm-multipath.ts';
 

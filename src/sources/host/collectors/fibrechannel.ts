@@ -1,6 +1,6 @@
 import { FamilySet } from '../../../model/family.ts';
 import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
-import { readOrNoData } from '../machinery/no-data.ts';
+import { readOrNoData } from '../kernel-files/no-data.ts';
 import { MAX_UINT64 } from '../kernel-files/parse.ts';
 import { FC_COUNTERS, readFcHosts, type FcCounter, type FcHost } from '../sysfs/fibrechannel.ts';
 

@@ -1,5 +1,6 @@
 import { FamilySet, type MetricType } from '../../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from '../machinery/collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
+import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
 import { DeviceFilter } from '../machinery/options.ts';
 import { tryParseGoFloat } from '../kernel-files/parse.ts';
 import { cleanMetricName, explodeSensorFilename, listHwmonChips, readSensorData, type SensorData } from '../sysfs/hwmon.ts';

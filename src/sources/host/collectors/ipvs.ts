@@ -1,6 +1,6 @@
 import { FamilySet } from '../../../model/family.ts';
 import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
-import { readOrNoData } from '../machinery/no-data.ts';
+import { readOrNoData } from '../kernel-files/no-data.ts';
 import { readIpvsBackends, readIpvsStats, type IpvsBackend, type IpvsStats } from '../procfs/ipvs.ts';
 
 const LABELS_OPTION = 'collector.ipvs.backend-labels';

@@ -1,6 +1,6 @@
 import { FamilySet } from '../../../model/family.ts';
 import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
-import { readOrNoData } from '../machinery/no-data.ts';
+import { readOrNoData } from '../kernel-files/no-data.ts';
 import { readHungTaskDetectCount } from '../procfs/kernel_hung.ts';
 
 export const kernelHung: CollectorDefinition = {

@@ -1,5 +1,6 @@
 import { FamilySet } from '../../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from '../machinery/collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
+import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
 import { readNetClass, type NetClassIface, type NetClassNumeric } from '../sysfs/net-class.ts';
 
 const IFF_UP = 1;

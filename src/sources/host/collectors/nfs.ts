@@ -1,5 +1,6 @@
 import { FamilySet } from '../../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from '../machinery/collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
+import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
 import { readNfsClientStats, type ProcedureCounts } from '../procfs/nfs.ts';
 
 const REQUESTS_HELP = 'Number of NFS procedures invoked.';

@@ -1,5 +1,6 @@
 import { FamilySet } from '../../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from '../machinery/collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
+import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
 import { readOsRelease, OS_RELEASE_FILES } from '../procfs/os-release.ts';
 
 const INFO_LABELS = ['build_id', 'id', 'id_like', 'image_id', 'image_version', 'name', 'pretty_name', 'variant', 'variant_id', 'version', 'version_codename', 'version_id'];

@@ -4,7 +4,8 @@
  * --collector.qdisc.fixtures and otherwise reports the collector unavailable.
  */
 import { FamilySet } from '../../../model/family.ts';
-import { NoDataError, type CollectorDefinition } from '../machinery/collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
+import type { CollectorDefinition } from '../machinery/collector.ts';
 import { netlinkUnavailable } from '../netlink/go-json.ts';
 
 const UNAVAILABLE = netlinkUnavailable('an rtnetlink', 'qdisc');

@@ -1,6 +1,6 @@
 import { FamilySet } from '../../../model/family.ts';
 import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
-import { readOrNoData } from '../machinery/no-data.ts';
+import { readOrNoData } from '../kernel-files/no-data.ts';
 import { readSchedstat, type SchedstatCpu } from '../procfs/schedstat.ts';
 import { isNotFound } from '../kernel-files/read.ts';
 

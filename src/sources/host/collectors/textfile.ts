@@ -16,7 +16,7 @@ import { readExposition } from '../../../model/exposition-reader.ts';
 import type { Logger } from '../../../log.ts';
 import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
 import { BadPatternError, goGlob } from '../machinery/go-glob.ts';
-import { compareBytes } from '../sysfs/dir.ts';
+import { compareBytes } from '../kernel-files/dir.ts';
 import { mergeTextfiles, normalizeFileFamilies, type TextfileFamilies } from '../machinery/textfile-merge.ts';
 
 const DIRECTORY_OPTION = 'collector.textfile.directory';

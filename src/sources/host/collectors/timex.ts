@@ -1,5 +1,6 @@
 import { FamilySet, type MetricFamily } from '../../../model/family.ts';
-import { NoDataError, type CollectorDefinition } from '../machinery/collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
+import type { CollectorDefinition } from '../machinery/collector.ts';
 import { nativeAddon, type Timex } from '../machinery/native.ts';
 
 /** adjtimex(2)'s return value when the clock is not synchronised. */

@@ -1,5 +1,6 @@
 import { FamilySet } from '../../../model/family.ts';
-import { NoDataError, stateless, type CollectorDefinition } from '../machinery/collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
+import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
 import { readUdpSummary } from '../procfs/net-udp.ts';
 
 const HELP = 'Number of allocated memory in the kernel for UDP datagrams in bytes.';

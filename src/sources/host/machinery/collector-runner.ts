@@ -1,6 +1,7 @@
 import { FamilySet, labelsKey, type MetricFamily } from '../../../model/family.ts';
 import { createLogger, type Logger } from '../../../log.ts';
-import { NoDataError, type Collector, type CollectorDefinition, type HostPaths } from './collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
+import type { Collector, CollectorDefinition, HostPaths } from './collector.ts';
 import { OptionValues, type OptionValue } from '../../../config/option-values.ts';
 import { startTimer, type Timer } from '../../../timer.ts';
 

@@ -40,18 +40,6 @@ export interface CollectorDefinition {
   create(ctx: CollectorContext): Collector;
 }
 
-/**
- * Thrown when the collector's data source is absent on this host: the
- * collector then emits nothing and reports success 0, as node_exporter's
- * ErrNoData does, but nothing is logged above debug.
- */
-export class NoDataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NoDataError';
-  }
-}
-
 /** Shorthand for stateless collectors. */
 export function stateless(fn: (ctx: CollectorContext) => Promise<MetricFamily[]>): (ctx: CollectorContext) => Collector {
   return (ctx) => ({ collect: () => fn(ctx) });

@@ -6,7 +6,7 @@
  */
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { compareBytes } from '../sysfs/dir.ts';
+import { compareBytes } from '../kernel-files/dir.ts';
 
 export class BadPatternError extends Error {
   constructor(pattern: string, why: string) {

@@ -26,7 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getAsset, isSea } from 'node:sea';
 import { createLogger, type Logger } from '../../../log.ts';
-import { NoDataError } from './collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
 
 /** adjtimex(2)'s struct timex with modes 0, and its return value (the clock state). */
 export interface Timex {

@@ -1,6 +1,6 @@
 import { readdirSync, type Dirent } from 'node:fs';
 
-// Synchronous on purpose: see the note in procfs/read.ts.
+// Synchronous on purpose: see the note in read.ts.
 
 /** Entry names sorted as Go's os.ReadDir returns them; throws (ENOENT...) when the directory is absent. */
 export async function readDirNames(dir: string): Promise<string[]> {

@@ -3,8 +3,19 @@
  * reads is absent the collector has no data (ErrNoData: success 0, logged at
  * debug only); any other failure is an error, with context in front.
  */
-import { NoDataError } from './collector.ts';
-import { isNotExist } from '../kernel-files/read.ts';
+import { isNotExist } from './read.ts';
+
+/**
+ * Thrown when the collector's data source is absent on this host: the
+ * collector then emits nothing and reports success 0, as node_exporter's
+ * ErrNoData does, but nothing is logged above debug.
+ */
+export class NoDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoDataError';
+  }
+}
 
 export interface NoDataRules {
   /** Which failures mean the source is absent; Go's errors.Is(err, os.ErrNotExist) (ENOENT) unless told. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NoDataError } from '../../../../src/sources/host/machinery/collector.ts';
-import { readOrNoData } from '../../../../src/sources/host/machinery/no-data.ts';
+import { NoDataError } from '../../../../src/sources/host/kernel-files/no-data.ts';
+import { readOrNoData } from '../../../../src/sources/host/kernel-files/no-data.ts';
 
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: /sys/x`), { code });
 const failing = (err: Error) => async (): Promise<number> => {
