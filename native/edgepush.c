@@ -3,7 +3,7 @@
  * exposed through N-API (ABI-stable: one build serves every Node.js >= 12.22
  * of its architecture). Each function makes one call and returns the kernel's
  * numbers unchanged; naming, scaling and aggregation into metrics stay in
- * TypeScript (src/sources/host/), where they are tested on fixtures.
+ * TypeScript (src/sources/host/procfs/, sysfs/ and collectors/), where they are tested on fixtures.
  *
  * Built by scripts/lib/native.ts with Debian's gcc (x64) and
  * aarch64-linux-gnu-gcc (arm64), fixed flags, no debug information.

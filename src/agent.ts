@@ -15,11 +15,12 @@ import { splayOffsetMs } from './config/identity.ts';
 import { createLogger, setLogLevel, type Logger } from './log.ts';
 import type { Labels } from './model/family.ts';
 import { SINK_KINDS } from './sinks/kinds.ts';
-import type { Batch, PushReport, Sink, SinkContext, SourceResult } from './sinks/sink.ts';
+import type { Batch, PushReport, SourceResult } from './model/batch.ts';
+import type { Sink, SinkContext } from './sinks/sink.ts';
 import { SinkRunner } from './sinks/sink-runner.ts';
-import { StateLog } from './sinks/state-log.ts';
+import { StateLog } from './state-log.ts';
 import { buildSources } from './sources/build.ts';
-import { SelfMetrics } from './sources/self.ts';
+import { SelfMetrics } from './self-metrics.ts';
 import { runSource, type Source } from './sources/source.ts';
 import { startTimer, type Timer } from './timer.ts';
 

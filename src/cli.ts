@@ -4,25 +4,18 @@
  */
 import { encodeText } from './model/text-encoder.ts';
 import { FlagError, formatFlagHelp, parseFlags, type FlagSpec } from './config/flags.ts';
-import { parseGoDuration } from './sources/host/options.ts';
-import { COLLECTORS } from './sources/host/registry.ts';
-import { hostConfigFromFlags, hostFlagSpecs } from './sources/host/host-flags.ts';
-import { HostSource } from './sources/host/host-source.ts';
+import { parseGoDuration } from './config/duration.ts';
+import { COLLECTORS } from './sources/host/machinery/registry.ts';
+import { hostConfigFromFlags, hostFlagSpecs } from './sources/host/machinery/host-flags.ts';
+import { CollectorRunner } from './sources/host/machinery/collector-runner.ts';
 import { LOG_LEVELS, setLogLevel, type LogLevel, log } from './log.ts';
 import { COMMIT, VERSION } from './version.ts';
-import { CONFIG_FLAGS, describeKeys, loadConfig, type AgentConfig } from './config/config.ts';
-import { ConfigError, describeRange } from './config/schema.ts';
-import { Agent, decommission, identityLabels } from './agent.ts';
-import { findSinkKind } from './sinks/kinds.ts';
-import { layerStatus, RemoteConfigFetcher } from './config/remote-config.ts';
-import { LayerState, type LayerId } from './config/layer-state.ts';
-import { RevertWatch } from './config/revert-watch.ts';
-import type { PushReport } from './sinks/sink.ts';
-import { configFingerprint } from './config/fingerprint.ts';
-import { monotonicMs, readBootId, RestartBackoff, serviceStateFile } from './restart-backoff.ts';
-import { generateSigningKey, signLayer } from './config/layer-signature.ts';
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { CONFIG_FLAGS, loadConfigFromFlags, type AgentConfig } from './config/config.ts';
+import { ConfigError } from './config/schema.ts';
+import { formatKeyReference, summarizeConfig } from './config/summary.ts';
+import { configCommand } from './config/remote/sign-command.ts';
+import { decommission } from './agent.ts';
+import { runAgent } from './run.ts';
 import { isSea } from 'node:sea';
 import { pathToFileURL } from 'node:url';
 
@@ -43,97 +36,13 @@ function configCommandFlags(): FlagSpec[] {
   return [...common, ...CONFIG_FLAGS, ...hostFlagSpecs(COLLECTORS)];
 }
 
-/** `remoteLayerText`: check this fetched layer instead of the cached one (throws on its errors). */
-function configFromFlags(given: Map<string, unknown>, remoteLayerText?: string): AgentConfig {
-  const configFile = given.get('config.file') as string | undefined;
-  const defaultsFile = given.get('config.defaults') as string | undefined;
-  const confDir = given.get('config.dir') as string | undefined;
-  return loadConfig({
-    ...(configFile !== undefined ? { configFile } : {}),
-    ...(defaultsFile !== undefined ? { defaultsFile } : {}),
-    ...(confDir ? { confDir } : {}),
-    ...(remoteLayerText !== undefined ? { remoteLayerText } : {}),
-    flags: given,
-  });
-}
-
-/**
- * The [remote_config] fetcher of a running agent, kept in step with its
- * configuration: started, replaced or stopped as reloads change the section.
- */
-class RemoteConfigRunner {
-  private fetcher: RemoteConfigFetcher | undefined;
-  private watch: RevertWatch | undefined;
-  private readonly given: Map<string, unknown>;
-  private readonly agent: Agent;
-  private reportedLayerError: string | undefined;
-
-  constructor(given: Map<string, unknown>, agent: Agent, crashed: LayerId | undefined) {
-    this.given = given;
-    this.agent = agent;
-    this.sync();
-    if (crashed) this.watch?.reverted(crashed, 'the agent stopped without a clean stop before completing a cycle with it');
-  }
-
-  /** A cycle's push reports, for the revert watch (Agent onCycle). */
-  observe(startedMs: number, reports: ReadonlyMap<string, PushReport>): void {
-    this.watch?.observe(startedMs, reports);
-  }
-
-  /** A stop on request: a layer on trial did not crash the agent. */
-  stoppedCleanly(): void {
-    this.watch?.layers.stoppedCleanly();
-  }
-
-  /** SIGHUP and a new remote layer alike: the agent reloads, then the fetcher follows its settings. */
-  reload(): void {
-    this.agent.reload();
-    this.sync();
-  }
-
-  sync(): void {
-    const config = this.agent.currentConfig;
-    if (config.remoteLayerError !== this.reportedLayerError && config.remoteLayerError) {
-      log.error('the cached remote configuration does not load; running on the local files until the URL serves one that does', { err: config.remoteLayerError });
-    }
-    this.reportedLayerError = config.remoteLayerError;
-    const settings = config.remoteConfig;
-    if (this.fetcher && (!settings || this.fetcher.fingerprint !== configFingerprint(settings))) {
-      void this.fetcher.stop();
-      this.fetcher = undefined;
-      this.watch = undefined;
-    }
-    if (settings && !this.fetcher) {
-      const registry = this.agent.metrics.registry;
-      const watch = new RevertWatch({ cacheFile: settings.cacheFile, afterCycles: settings.revertAfterFailedCycles, reload: () => this.reload(), log, registry });
-      this.watch = watch;
-      const cached = config.remoteLayerError ? undefined : watch.layers.current();
-      if (cached) layerStatus(registry).running('cached', cached.id);
-      this.fetcher = new RemoteConfigFetcher({
-        settings,
-        validate: (text) => void configFromFlags(this.given, text),
-        pushingSinks: () => watch.pushingSinks,
-        apply: () => this.reload(),
-        log,
-        registry,
-      });
-      this.fetcher.start();
-    }
-  }
-
-  async stop(): Promise<void> {
-    await this.fetcher?.stop();
-    this.fetcher = undefined;
-  }
-}
-
 /**
  * The configuration, or undefined after printing why it does not load (without
  * a stack: the error already names file, section and key).
  */
 function loadConfigOrReport(command: string, given: Map<string, unknown>): AgentConfig | undefined {
   try {
-    return configFromFlags(given);
+    return loadConfigFromFlags(given);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`edgepush ${command}: invalid configuration: ${err.message}\n`);
@@ -145,50 +54,7 @@ const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'Run the agent in the foreground (the default command): collect and push every interval.',
     flags: configCommandFlags,
-    run: async (given) => {
-      // Listening from the first moment: a SIGTERM that found the default action
-      // in a gap between stages would kill the process instead of stopping it.
-      const signals = listenForSignals();
-      try {
-        const restarts = serviceRestartBackoff();
-        if (restarts) {
-          const { failures, delayMs } = restarts.begin();
-          if (delayMs > 0) {
-            log.warn('the previous run failed soon after starting; waiting before starting again', { failures, wait: `${(delayMs / 1000).toFixed(1)}s` });
-            if ((await signals.stopOr(delayMs)) !== undefined) {
-              restarts.stopped();
-              return 0;
-            }
-          }
-        }
-        let config = loadConfigOrReport('run', given);
-        // A remote layer whose trial never completed a cycle crashed the last run: start without it.
-        const crashed = config?.remoteConfig && new LayerState(config.remoteConfig.cacheFile).recoverFromCrash();
-        if (crashed) config = loadConfigOrReport('run', given);
-        if (!config) return 1;
-        let remote: RemoteConfigRunner | undefined;
-        const agent = new Agent({ config, reloadConfig: () => configFromFlags(given), onCycle: (cycle) => void cycle.pushed.then((reports) => remote?.observe(cycle.startedMs, reports)) });
-        remote = new RemoteConfigRunner(given, agent, crashed);
-        signals.onReload(() => remote.reload());
-        agent.start();
-        // A second signal (e.g. SIGINT to the terminal's group, then SIGTERM) must not cut the graceful stop short: it is ignored.
-        const signal = await signals.stopped;
-        log.info('stopping', { signal });
-        signals.onReload(() => {});
-        await remote.stop();
-        try {
-          await agent.stop();
-        } catch (err) {
-          log.error('unclean stop', { err });
-          return 1;
-        }
-        restarts?.stopped();
-        remote.stoppedCleanly();
-        return 0;
-      } finally {
-        signals.dispose();
-      }
-    },
+    run: (given) => runAgent(given, () => loadConfigOrReport('run', given)),
   },
   'check-config': {
     summary: 'Validate the configuration (every layer and flag), print a summary, exit non-zero when invalid.',
@@ -200,7 +66,7 @@ const COMMANDS: Record<string, Command> = {
       }
       const config = loadConfigOrReport('check-config', given);
       if (!config) return 1;
-      await writeStdout(summarize(config));
+      await writeStdout(summarizeConfig(config));
       return 0;
     },
   },
@@ -226,7 +92,7 @@ const COMMANDS: Record<string, Command> = {
         return 2;
       }
       const config = hostConfigFromFlags(COLLECTORS, given as Map<string, never>);
-      const source = new HostSource(COLLECTORS, config);
+      const source = new CollectorRunner(COLLECTORS, config);
       const families = await source.collect();
       await writeStdout(encodeText(families));
       return 0;
@@ -239,32 +105,7 @@ const COMMANDS: Record<string, Command> = {
       { name: 'key', kind: 'string', default: '', help: 'The private key (PEM): written by keygen, read by sign.', placeholder: 'FILE' },
       { name: 'version', kind: 'int', default: 0, help: 'sign: the layer version (higher than every version the fleet has applied).' },
     ],
-    run: async (given, positional) => {
-      const [action, layerFile, ...rest] = positional;
-      const keyFile = String(given.get('key') ?? '');
-      const fail = (message: string): number => (process.stderr.write(`edgepush config ${action ?? ''}: ${message}\n`), 2);
-      if (!keyFile) return fail('--key is required');
-      if (action === 'keygen' && layerFile === undefined) {
-        let generated;
-        try {
-          generated = generateSigningKey(keyFile);
-        } catch (err) {
-          return fail(`cannot write ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-        }
-        const { publicKey, id } = generated;
-        process.stderr.write(`edgepush config keygen: private key in ${keyFile}, key id ${id}; the public key (for [remote_config] trusted_keys) follows on stdout\n`);
-        await writeStdout(publicKey);
-        return 0;
-      }
-      if (action !== 'sign' || layerFile === undefined || rest.length > 0) return fail('usage: edgepush config keygen --key FILE | edgepush config sign --key FILE --version N LAYER.ini');
-      if (!given.has('version')) return fail('--version is required');
-      try {
-        await writeStdout(signLayer(readFileSync(layerFile, 'utf8'), createPrivateKey(readFileSync(keyFile)), Number(given.get('version'))));
-      } catch (err) {
-        return fail((err as Error).message);
-      }
-      return 0;
-    },
+    run: (given, positional) => configCommand(positional, String(given.get('key') ?? ''), given.has('version') ? Number(given.get('version')) : undefined, writeStdout),
   },
   version: {
     summary: 'Print version, commit and Node.js version.',
@@ -275,87 +116,6 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 };
-
-/** The restart back-off when running as the systemd service (see restart-backoff.ts). */
-function serviceRestartBackoff(): RestartBackoff | undefined {
-  const stateFile = serviceStateFile();
-  return stateFile ? new RestartBackoff({ stateFile, bootId: readBootId, nowMs: monotonicMs, log }) : undefined;
-}
-
-interface RunSignals {
-  /** The first SIGTERM or SIGINT. */
-  stopped: Promise<NodeJS.Signals>;
-  /** Waits `ms`, or less when a stop signal comes first (then resolves to it). */
-  stopOr(ms: number): Promise<NodeJS.Signals | undefined>;
-  /** What SIGHUP does from now on (nothing until the agent runs: the configuration is read after any wait). */
-  onReload(fn: () => void): void;
-  dispose(): void;
-}
-
-function listenForSignals(): RunSignals {
-  let reload = (): void => {};
-  let resolveStop!: (signal: NodeJS.Signals) => void;
-  const stopped = new Promise<NodeJS.Signals>((resolve) => (resolveStop = resolve));
-  const onStop = (signal: NodeJS.Signals): void => resolveStop(signal);
-  const onHup = (): void => reload();
-  process.on('SIGTERM', onStop);
-  process.on('SIGINT', onStop);
-  process.on('SIGHUP', onHup);
-  return {
-    stopped,
-    stopOr: (ms) => {
-      let timer: NodeJS.Timeout | undefined;
-      const elapsed = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-      return Promise.race([stopped, elapsed]).finally(() => clearTimeout(timer));
-    },
-    onReload: (fn) => {
-      reload = fn;
-    },
-    dispose: () => {
-      process.off('SIGTERM', onStop);
-      process.off('SIGINT', onStop);
-      process.off('SIGHUP', onHup);
-    },
-  };
-}
-
-function summarize(c: AgentConfig): string {
-  const lines = [
-    `configuration OK`,
-    `files: ${c.files.length ? c.files.join(', ') : '(none: built-in defaults)'}`,
-    `instance: ${c.identity.instance} (from ${c.identity.from})`,
-    `labels: ${Object.entries(c.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') || '(none)'}`,
-    `interval: ${c.agent.intervalSeconds}s, source timeout: ${c.agent.timeoutSeconds}s, splay: ${c.agent.splay ? 'on' : 'off'}, state dir: ${c.agent.stateDir}`,
-    `source host: ${c.host.enabled ? `job=${c.host.job}, ${c.host.source.enabled.size} collectors (${[...c.host.source.enabled].sort().join(', ')})` : 'disabled'}`,
-    `source self: ${c.self.enabled ? `job=${c.self.job}` : 'disabled'}`,
-    ...c.exporters.map((e) => `source exporter.${e.name}: job=${e.job} url=${e.url} timeout=${e.timeoutSeconds}s`),
-    ...(c.remoteConfig
-      ? [
-          `remote config: ${c.remoteConfig.url} every ${c.remoteConfig.intervalSeconds}s; cached layer ${c.remoteLayerError ? `left out (it does not load: ${c.remoteLayerError})` : c.files.some((f) => f.startsWith(c.remoteConfig!.url)) ? 'in use' : 'none yet'}`,
-          c.remoteConfig.trustedKeys
-            ? `remote config signatures: verified against ${c.remoteConfig.trustedKeys.length} trusted key(s) (${c.remoteConfig.trustedKeys.map((k) => k.id).join(', ')})`
-            : 'warning: remote configuration layers are not verified: whoever controls the URL decides where metrics go; set [remote_config] trusted_keys',
-        ]
-      : []),
-    // Only where a sink sends or serves: its other settings may hold secrets.
-    ...c.sinks.map((s) => `sink ${s.name}: ${findSinkKind(s.kind)?.describe(s.config, identityLabels(c)) ?? ''}`),
-  ];
-  if (c.sinks.length === 0) lines.push(c.remoteConfig ? 'no sink configured yet: they may come with the remote configuration' : 'warning: no sink configured: nothing will be pushed');
-  return lines.join('\n') + '\n';
-}
-
-function formatKeyReference(): string {
-  const out: string[] = [];
-  for (const { section, keys } of describeKeys()) {
-    out.push(`[${section}]`);
-    for (const k of keys) {
-      const range = describeRange(k);
-      out.push(`  ${k.key.endsWith('.') ? k.key + '<name>' : k.key}${k.default !== undefined ? ` = ${k.default}` : ''}${range === undefined ? '' : ` (${range})`}\n      ${k.help}`);
-    }
-    out.push('');
-  }
-  return out.join('\n');
-}
 
 function usage(): string {
   const cmds = Object.entries(COMMANDS)

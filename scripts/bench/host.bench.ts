@@ -8,9 +8,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { COLLECTORS } from '../../src/sources/host/registry.ts';
-import { HostSource, resolveEnabled } from '../../src/sources/host/host-source.ts';
-import { DEFAULT_HOST_PATHS } from '../../src/sources/host/collector.ts';
+import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
+import { CollectorRunner, resolveEnabled } from '../../src/sources/host/machinery/collector-runner.ts';
+import { DEFAULT_HOST_PATHS } from '../../src/sources/host/machinery/collector.ts';
 import { encodeText } from '../../src/model/text-encoder.ts';
 import { startNodeExporter } from '../../test/helpers/servers.ts';
 import { REPO_ROOT } from '../lib/peers.ts';
@@ -29,7 +29,7 @@ interface Figures {
 
 async function benchEdgepushInProcess(): Promise<Figures> {
   const enabled = resolveEnabled(COLLECTORS, false, new Map());
-  const source = new HostSource(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled });
+  const source = new CollectorRunner(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled });
   let series = 0;
   for (let i = 0; i < 10; i++) series = encodeText(await source.collect()).split('\n').filter((l) => l && !l.startsWith('#')).length; // warm up
   const cpu0 = process.cpuUsage();

@@ -7,9 +7,9 @@
  */
 import path from 'node:path';
 import { parseFlags } from '../../src/config/flags.ts';
-import { COLLECTORS } from '../../src/sources/host/registry.ts';
-import { hostConfigFromFlags, hostFlagSpecs } from '../../src/sources/host/host-flags.ts';
-import { HostSource } from '../../src/sources/host/host-source.ts';
+import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
+import { hostConfigFromFlags, hostFlagSpecs } from '../../src/sources/host/machinery/host-flags.ts';
+import { CollectorRunner } from '../../src/sources/host/machinery/collector-runner.ts';
 import { encodeText } from '../../src/model/text-encoder.ts';
 import { startNodeExporter } from '../../test/helpers/servers.ts';
 import { REPO_ROOT } from '../lib/peers.ts';
@@ -41,7 +41,7 @@ interface Figures {
 
 async function edgepush(flags: string[]): Promise<Figures> {
   const given = parseFlags(['--collector.disable-defaults', ...flags], hostFlagSpecs(COLLECTORS)).given;
-  const source = new HostSource(COLLECTORS, hostConfigFromFlags(COLLECTORS, given));
+  const source = new CollectorRunner(COLLECTORS, hostConfigFromFlags(COLLECTORS, given));
   for (let i = 0; i < 5; i++) encodeText(await source.collect());
   const cpu0 = process.cpuUsage();
   const times = await timeRounds(ROUNDS, async () => encodeText(await source.collect()));

@@ -25,9 +25,9 @@ import path from 'node:path';
 import { setLogLevel } from '../../src/log.ts';
 import { createLogger } from '../../src/log.ts';
 import type { MetricFamily } from '../../src/model/family.ts';
-import { DEFAULT_HOST_PATHS } from '../../src/sources/host/collector.ts';
-import { HostSource, resolveEnabled } from '../../src/sources/host/host-source.ts';
-import { COLLECTORS } from '../../src/sources/host/registry.ts';
+import { DEFAULT_HOST_PATHS } from '../../src/sources/host/machinery/collector.ts';
+import { CollectorRunner, resolveEnabled } from '../../src/sources/host/machinery/collector-runner.ts';
+import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
 import type { Cycle } from '../../src/sinks/remote-write/compact-block.ts';
 import { CycleQueue, cycleSamples } from '../../src/sinks/remote-write/cycle-queue.ts';
 import { DiskQueue, type NewBlock } from '../../src/sinks/remote-write/disk-queue.ts';
@@ -82,7 +82,7 @@ function nudged(base: MetricFamily[], cycle: number): MetricFamily[] {
   return base.map((f) => ({ ...f, samples: f.samples.map((s) => ({ ...s, value: s.value === 0 ? 0 : s.value + cycle * 0.37 })) }));
 }
 
-const host = new HostSource(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: resolveEnabled(COLLECTORS, false, new Map()) });
+const host = new CollectorRunner(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: resolveEnabled(COLLECTORS, false, new Map()) });
 const hostName = os.hostname();
 const t0Ms = Math.floor(Date.now() / 1000) * 1000 - CYCLES * INTERVAL_MS;
 const hostSnapshots: MetricFamily[][] = [];

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { REPO_ROOT } from './peers.ts';
 import { buildAddon } from './native.ts';
-import { addonFileName } from '../../src/sources/host/native.ts';
+import { addonFileName } from '../../src/sources/host/machinery/native.ts';
 
 export const DIST_DIR = path.join(REPO_ROOT, 'dist');
 export const CACHE_DIR = path.join(REPO_ROOT, '.cache');

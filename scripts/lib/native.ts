@@ -2,7 +2,7 @@
  * Compiles the native addon (native/edgepush.c) for each architecture with
  * Debian's gcc and aarch64-linux-gnu-gcc (scripts/install-test-deps.sh
  * installs both) into .cache/native/edgepush-<arch>.node, where the source
- * tree loads it from (src/sources/host/native.ts) and the executable build
+ * tree loads it from (src/sources/host/machinery/native.ts) and the executable build
  * embeds it from (scripts/lib/build.ts).
  *
  * Reproducible: fixed flags, no debug information, symbols stripped, build
@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { addonFileName } from '../../src/sources/host/native.ts';
+import { addonFileName } from '../../src/sources/host/machinery/native.ts';
 import { REPO_ROOT } from './peers.ts';
 
 export type NativeArch = 'x64' | 'arm64';

@@ -1,26 +1,26 @@
 /**
  * The agent's typed configuration, from the merged INI layers and the
- * command-line flags. Everything is validated here, once, with errors naming
- * file, section and key; the rest of the agent trusts an AgentConfig.
+ * command-line flags. Each section is read by the parser beside its code
+ * (sources, sink kinds, remote/section.ts); this file layers and assembles
+ * them, once, with errors naming file, section and key; the rest of the agent
+ * trusts an AgentConfig.
  */
 import { configFingerprint } from './fingerprint.ts';
 import type { LogLevel } from '../log.ts';
 import { LOG_LEVELS } from '../log.ts';
 import { LABEL_NAME_RE } from '../model/family.ts';
-import type { ParseLimits } from '../model/text-parser.ts';
-import { COLLECTORS } from '../sources/host/registry.ts';
-import { hostConfigFromFlags, hostFlagSpecs } from '../sources/host/host-flags.ts';
-import type { HostSourceConfig } from '../sources/host/host-source.ts';
-import type { OptionValue } from '../sources/host/options.ts';
-import { convertFlagValue, FlagError, type FlagSpec } from './flags.ts';
+import type { FlagSpec } from './flags.ts';
 import { readIdentity, IDENTITY_KEYS, type Identity } from './identity.ts';
-import { readTrustedKeys, verifyLayer, type TrustedKey } from './layer-signature.ts';
+import { verifyLayer } from './remote/layer-signature.ts';
+import { readRemoteConfigSection, REMOTE_CONFIG_KEYS, type RemoteConfigSettings } from './remote/section.ts';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { quoteInput } from '../quote.ts';
 import { parseIniLayer, readLayers, DEFAULT_CONFIG_FILE, DEFAULT_DEFAULTS_FILE, type LoadedLayers, type RawConfig } from './layers.ts';
-import { ConfigError, findKeySpec, parseBool, parseUrl, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
-import { HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../sinks/http-client.ts';
+import { ConfigError, findKeySpec, parseBool, SectionReader, type KeySpec, type SectionValues } from './schema.ts';
+import { EXPORTER_KEYS, readExporterSection, type ExporterConfig } from '../sources/exporter.ts';
+import { HOST_FIXED_KEYS, hostKeys, isHostFlag, readHostSection, type HostConfig } from '../sources/host/host-source.ts';
+import { readSelfSection, SELF_KEYS, type SelfConfig } from '../sources/self.ts';
+import { RESERVED_LABELS } from './source-job.ts';
 import { findSinkKind, SINK_KINDS } from '../sinks/kinds.ts';
 
 /** The packaged state directory (the unit's StateDirectory=edgepush). */
@@ -38,35 +38,8 @@ export interface AgentSettings {
   logLevel: LogLevel;
 }
 
-export interface HostConfig {
-  enabled: boolean;
-  job: string;
-  timeoutSeconds: number;
-  source: HostSourceConfig;
-}
-
-export interface SelfConfig {
-  enabled: boolean;
-  job: string;
-}
-
-export interface ExporterConfig {
-  /** Section name without the kind: `nginx` for [exporter.nginx]. */
-  name: string;
-  job: string;
-  url: string;
-  /** The whole scrape, seconds. */
-  timeoutSeconds: number;
-  sizeLimitBytes: number;
-  /** sample_limit and the label limits (0: none). */
-  limits: Required<ParseLimits>;
-  /** Anchored; applied to family names. */
-  metricKeep?: RegExp;
-  metricDrop?: RegExp;
-  /** Added to every sample (the exporter's own label of the same name becomes exported_<name>). */
-  labels: Record<string, string>;
-  http: HttpClientConfig;
-}
+/** What a source section falls back on from [agent]: its timeout, and the interval a timeout must stay under. */
+export type SourceDefaults = Pick<AgentSettings, 'timeoutSeconds' | 'intervalSeconds'>;
 
 export interface SinkConfig {
   /** `pushgateway`, `remote_write`, ... */
@@ -76,22 +49,6 @@ export interface SinkConfig {
   config: unknown;
   /** Equal fingerprints mean a reload can keep the running sink. */
   fingerprint: string;
-}
-
-/** [remote_config]: a configuration layer fetched from a URL (src/config/remote-config.ts). */
-export interface RemoteConfigSettings {
-  /** With `{instance}` replaced by the box's instance. */
-  url: string;
-  intervalSeconds: number;
-  http: HttpClientConfig;
-  /** The last fetched layer that was valid: read at start (offline starts) and on reload. */
-  cacheFile: string;
-  /** The box's instance, sent to the config server (X-Edgepush-Instance). */
-  instance: string;
-  /** When set, a layer is used only if signed by one of these (layer-signature.ts). */
-  trustedKeys?: TrustedKey[];
-  /** Cycles a new layer may break every push before the last known-good one comes back; 0: never. */
-  revertAfterFailedCycles: number;
 }
 
 export interface AgentConfig {
@@ -136,53 +93,12 @@ export const AGENT_KEYS: readonly KeySpec[] = [
   { key: 'log_level', kind: 'string', default: 'info', help: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ];
 
-export const HOST_FIXED_KEYS: readonly KeySpec[] = [
-  { key: 'enabled', kind: 'bool', default: 'true', help: 'Collect the host metrics (node_exporter format).' },
-  { key: 'job', kind: 'label_value', default: 'node', help: 'The job label of the host metrics.' },
-  { key: 'timeout', kind: 'duration', min: '100ms', max: '1h', help: 'Collection timeout; default [agent] timeout.' },
-];
-
-export const SELF_KEYS: readonly KeySpec[] = [
-  { key: 'enabled', kind: 'bool', default: 'true', help: "Push the agent's own metrics (edgepush_*, process_*)." },
-  { key: 'job', kind: 'label_value', default: 'edgepush', help: 'The job label of the self metrics.' },
-];
-
-export const EXPORTER_KEYS: readonly KeySpec[] = [
-  { key: 'enabled', kind: 'bool', default: 'true', connection: true, help: 'Scrape this exporter.' },
-  { key: 'url', kind: 'url', connection: true, help: 'The metrics URL, e.g. http://127.0.0.1:9113/metrics. Required.' },
-  { key: 'job', kind: 'label_value', help: 'The job label; default the section name.' },
-  { key: 'size_limit', kind: 'bytes', default: '10MiB', min: '1KiB', max: '100MiB', help: 'Largest body accepted (compressed and uncompressed); larger means up=0. At most 100MiB: a body is parsed in memory, at many times its size.' },
-  { key: 'sample_limit', kind: 'int', default: '50000', min: '1', max: '10000000', zeroDisables: true, help: 'More samples than this (after metric_keep/metric_drop) fails the scrape (up=0) as soon as the parse gets there; 0: no limit.' },
-  { key: 'label_limit', kind: 'int', default: '0', min: '1', max: '1000', zeroDisables: true, help: 'More labels than this on one sample fails the scrape; 0: no limit.' },
-  { key: 'label_name_length_limit', kind: 'int', default: '0', min: '1', max: '65536', zeroDisables: true, help: 'A label name longer than this many bytes fails the scrape; 0: no limit.' },
-  { key: 'label_value_length_limit', kind: 'int', default: '0', min: '1', max: '1048576', zeroDisables: true, help: 'A label value longer than this many bytes fails the scrape; 0: no limit.' },
-  { key: 'metric_keep', kind: 'regex', help: 'Keep only the families whose name matches (anchored regex).' },
-  { key: 'metric_drop', kind: 'regex', help: 'Drop the families whose name matches (anchored regex); applied after metric_keep.' },
-  { key: 'label.', kind: 'label_value', help: 'label.<name> = <value>: a label added to every sample of this exporter.' },
-  ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: undefined, help: 'Timeout of the whole scrape; default [agent] timeout.' } : k)),
-];
-
-export const REMOTE_CONFIG_KEYS: readonly KeySpec[] = [
-  { key: 'url', kind: 'string', connection: true, help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. The layer sits between defaults.ini and edgepush.ini, so the local files override it.' },
-  { key: 'interval', kind: 'duration', default: '5m', min: '1s', max: '24h', help: 'How often the URL is fetched (with 10% jitter). At least 1s (a fleet asking that often is a load on the config server, not a faster roll-out; minutes are usual).' },
-  ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '10s' } : k)),
-  { key: 'trusted_keys', kind: 'path', help: 'File of PEM ed25519 public keys: a layer is used only when signed by one of them (edgepush config sign). Unset: layers are not verified.' },
-  { key: 'revert_after_failed_cycles', kind: 'int', default: '4', min: '1', max: '1000', zeroDisables: true, help: 'Return to the last known-good layer when a new one makes every push that worked fail for this many cycles; 0 never reverts.' },
-];
-
-const REMOTE_CACHE_FILE = 'remote-config.ini';
 /** Sections a remote layer may not set at all: how the box finds its configuration and who it is. */
 const LOCAL_ONLY_SECTIONS = new Set(['remote_config', 'identity']);
 
 const FIXED_SECTIONS = new Set(['agent', 'identity', 'labels', 'host', 'self', 'remote_config']);
-const RESERVED_LABELS = new Set(['job', 'instance']);
 
 const SINK_ENABLED_KEY: KeySpec = { key: 'enabled', kind: 'bool', default: 'true', connection: true, help: 'Push to this sink.' };
-
-/** [host]: its own keys, and node_exporter's flags by name. */
-function hostKeys(flagSpecs: readonly FlagSpec[] = hostFlagSpecs(COLLECTORS)): KeySpec[] {
-  return [...HOST_FIXED_KEYS, ...flagSpecs.map((f): KeySpec => ({ key: f.name, kind: f.path ? 'path' : 'string', help: f.help }))];
-}
 
 /** The keys of a section, by its name (`agent`, `exporter.nginx`); none for the free-form [labels] and unknown kinds. */
 function sectionKeys(name: string): readonly KeySpec[] {
@@ -212,6 +128,20 @@ export const CONFIG_FLAGS: readonly FlagSpec[] = [
 ];
 
 const FLAG_ORIGIN = 'command line';
+
+/** The configuration the command-line flags point at (CONFIG_FLAGS) and override. `remoteLayerText`: check this fetched layer instead of the cached one (throws on its errors). */
+export function loadConfigFromFlags(given: Map<string, unknown>, remoteLayerText?: string): AgentConfig {
+  const configFile = given.get('config.file') as string | undefined;
+  const defaultsFile = given.get('config.defaults') as string | undefined;
+  const confDir = given.get('config.dir') as string | undefined;
+  return loadConfig({
+    ...(configFile !== undefined ? { configFile } : {}),
+    ...(defaultsFile !== undefined ? { defaultsFile } : {}),
+    ...(confDir ? { confDir } : {}),
+    ...(remoteLayerText !== undefined ? { remoteLayerText } : {}),
+    flags: given,
+  });
+}
 
 /** Reads, merges and validates every layer. Throws ConfigError. */
 export function loadConfig(sources: ConfigSources = {}): AgentConfig {
@@ -330,7 +260,6 @@ function applyFlags(raw: RawConfig, flags: ReadonlyMap<string, unknown>): void {
     if (!values) raw.set(section, (values = new Map()));
     values.set(key, { value, origin: FLAG_ORIGIN });
   };
-  const hostNames = new Set(hostFlagSpecs(COLLECTORS).map((s) => s.name));
   for (const [name, value] of flags) {
     if (value === undefined) continue;
     const text = Array.isArray(value) ? value.map(String) : String(value);
@@ -340,7 +269,7 @@ function applyFlags(raw: RawConfig, flags: ReadonlyMap<string, unknown>): void {
     else if (name === 'instance') {
       set('identity', 'instance', text);
       set('identity', 'instance_from', 'literal');
-    } else if (hostNames.has(name)) set('host', name, text);
+    } else if (isHostFlag(name)) set('host', name, text);
   }
 }
 
@@ -352,9 +281,8 @@ function buildConfig(raw: RawConfig): AgentConfig {
   const agent = readAgent(new SectionReader('agent', section(raw, 'agent'), AGENT_KEYS));
   const identity = readIdentity(new SectionReader('identity', section(raw, 'identity'), IDENTITY_KEYS));
   const labels = readLabels(section(raw, 'labels'));
-  const host = readHost(section(raw, 'host'), agent);
-  const selfReader = new SectionReader('self', section(raw, 'self'), SELF_KEYS);
-  const self: SelfConfig = { enabled: selfReader.bool('enabled')!, job: checkJob(selfReader, selfReader.string('job')!) };
+  const host = readHostSection(section(raw, 'host'), agent);
+  const self = readSelfSection(new SectionReader('self', section(raw, 'self'), SELF_KEYS));
 
   const exporters: ExporterConfig[] = [];
   const sinks: SinkConfig[] = [];
@@ -364,7 +292,7 @@ function buildConfig(raw: RawConfig): AgentConfig {
     const kind = name.slice(0, dot);
     const short = name.slice(dot + 1);
     if (kind === 'exporter') {
-      const exporter = readExporter(new SectionReader(name, values, EXPORTER_KEYS), short, agent);
+      const exporter = readExporterSection(new SectionReader(name, values, EXPORTER_KEYS), short, agent);
       if (exporter) exporters.push(exporter);
       continue;
     }
@@ -379,37 +307,9 @@ function buildConfig(raw: RawConfig): AgentConfig {
   sinks.sort((a, b) => (a.name < b.name ? -1 : 1));
   checkUniqueJobs(raw, host, self, exporters);
   const config: AgentConfig = { files: [], agent, identity, labels, host, self, exporters, sinks };
-  const remoteReader = new SectionReader('remote_config', section(raw, 'remote_config'), REMOTE_CONFIG_KEYS);
-  const remoteConfig = readRemoteConfig(remoteReader, identity.instance, agent.stateDir);
-  if (remoteConfig) config.remoteConfig = { ...remoteConfig, ...readRemoteTrust(remoteReader, identity.instance) };
+  const remoteConfig = readRemoteConfigSection(new SectionReader('remote_config', section(raw, 'remote_config'), REMOTE_CONFIG_KEYS), identity.instance, agent.stateDir);
+  if (remoteConfig) config.remoteConfig = remoteConfig;
   return config;
-}
-
-function readRemoteConfig(r: SectionReader, instance: string, stateDir: string): Omit<RemoteConfigSettings, keyof RemoteTrust> | undefined {
-  const template = r.string('url');
-  if (!template) return undefined;
-  let url: URL;
-  try {
-    // Checked once {instance} is in: an instance may hold anything, and the URL is logged and printed.
-    url = parseUrl(template.replaceAll('{instance}', encodeURIComponent(instance)));
-  } catch (err) {
-    throw r.error('url', (err as Error).message);
-  }
-  return { url: url.href, intervalSeconds: r.duration('interval')!, http: readHttpClientConfig(r, 10), cacheFile: path.join(stateDir, REMOTE_CACHE_FILE) };
-}
-
-/** What the box trusts and tells about remote layers (layer-signature.ts, revert-watch.ts), beside where they come from. */
-type RemoteTrust = Pick<RemoteConfigSettings, 'instance' | 'trustedKeys' | 'revertAfterFailedCycles'>;
-
-function readRemoteTrust(r: SectionReader, instance: string): RemoteTrust {
-  const trust: RemoteTrust = { instance, revertAfterFailedCycles: r.int('revert_after_failed_cycles')! };
-  const keysFile = r.string('trusted_keys');
-  if (!keysFile) return trust;
-  try {
-    return { ...trust, trustedKeys: readTrustedKeys(keysFile) };
-  } catch (err) {
-    throw r.error('trusted_keys', (err as Error).message);
-  }
 }
 
 /** The cached layer; with trusted keys, only when signed by one of them: a cache changed on disk is refused like a fetched layer. */
@@ -449,57 +349,6 @@ function readLabels(values: SectionValues): Record<string, string> {
     labels[key] = v.value;
   }
   return labels;
-}
-
-function readHost(values: SectionValues, agent: AgentSettings): HostConfig {
-  const flagSpecs = hostFlagSpecs(COLLECTORS);
-  const r = new SectionReader('host', values, hostKeys(flagSpecs));
-  const given = new Map<string, OptionValue>();
-  const byName = new Map(flagSpecs.map((f) => [f.name, f]));
-  for (const key of r.givenKeys()) {
-    const spec = byName.get(key);
-    if (!spec) continue;
-    try {
-      if (spec.kind === 'bool') given.set(key, parseBool(r.raw(key)!));
-      else if (spec.kind === 'strings') given.set(key, (r.list(key) ?? []).reduce<OptionValue>((prev, item) => convertFlagValue(spec, item, prev), []));
-      else given.set(key, convertFlagValue(spec, r.raw(key)!, undefined));
-    } catch (err) {
-      throw r.error(key, err instanceof FlagError ? err.message.replace(/^flag --\S+:? ?/, '') : (err as Error).message);
-    }
-  }
-  const timeoutSeconds = r.duration('timeout') ?? agent.timeoutSeconds;
-  if (timeoutSeconds >= agent.intervalSeconds) throw r.error('timeout', `must be shorter than [agent] interval (${agent.intervalSeconds}s)`);
-  return { enabled: r.bool('enabled')!, job: checkJob(r, r.string('job')!), timeoutSeconds, source: hostConfigFromFlags(COLLECTORS, given) };
-}
-
-function readExporter(r: SectionReader, name: string, agent: AgentSettings): ExporterConfig | undefined {
-  if (r.bool('enabled') === false) return undefined;
-  const url = r.url('url');
-  if (!url) throw r.error('url', 'is required');
-  const http = readHttpClientConfig(r, agent.timeoutSeconds);
-  if (http.timeoutSeconds >= agent.intervalSeconds) throw r.error('timeout', `must be shorter than [agent] interval (${agent.intervalSeconds}s)`);
-  const labels = r.prefixed('label.');
-  for (const l of Object.keys(labels)) if (RESERVED_LABELS.has(l)) throw r.error(`label.${l}`, `${l} is set by edgepush itself`);
-  const cfg: ExporterConfig = {
-    name,
-    job: checkJob(r, r.string('job') ?? name),
-    url: url.href,
-    timeoutSeconds: http.timeoutSeconds,
-    sizeLimitBytes: r.bytes('size_limit')!,
-    limits: { sampleLimit: r.int('sample_limit')!, labelLimit: r.int('label_limit')!, labelNameLengthLimit: r.int('label_name_length_limit')!, labelValueLengthLimit: r.int('label_value_length_limit')! },
-    labels,
-    http,
-  };
-  const keep = r.regex('metric_keep');
-  const drop = r.regex('metric_drop');
-  if (keep) cfg.metricKeep = keep;
-  if (drop) cfg.metricDrop = drop;
-  return cfg;
-}
-
-function checkJob(r: SectionReader, job: string): string {
-  if (job === '') throw r.error('job', 'must not be empty');
-  return job;
 }
 
 /** Two sources with one job would be one Pushgateway group, each push replacing the other's. */

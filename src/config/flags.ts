@@ -3,7 +3,7 @@
  * `--name=value`, `--name value`, `--name` / `--no-name` for booleans,
  * repeatable flags accumulating. Unknown flags are errors.
  */
-import type { OptionKind, OptionValue } from '../sources/host/options.ts';
+import type { OptionKind, OptionValue } from './option-values.ts';
 import { quoteInput } from '../quote.ts';
 import { describeRange, parseInRange, regexErrorReason } from './schema.ts';
 

@@ -4,7 +4,7 @@
  * declared is an error, so typos never pass silently.
  */
 import { readFileSync } from 'node:fs';
-import { parseGoDuration } from '../sources/host/options.ts';
+import { parseGoDuration } from './duration.ts';
 import { LABEL_NAME_RE } from '../model/family.ts';
 import { displayName, quoteInput } from '../quote.ts';
 

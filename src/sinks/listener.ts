@@ -30,10 +30,11 @@ import type { MetricFamily } from '../model/family.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
 import { encodeText, TEXT_CONTENT_TYPE } from '../model/text-encoder.ts';
 import { Counter, perRegistry } from '../prom.ts';
-import { readTlsFiles } from './http-client.ts';
+import { readTlsFiles } from '../http/client.ts';
 import { ConnectionCap } from './listener-connections.ts';
-import type { Batch, PushReport, Sink, SinkContext, SinkKind } from './sink.ts';
-import { StateLog } from './state-log.ts';
+import type { Batch, PushReport } from '../model/batch.ts';
+import type { Sink, SinkContext, SinkKind } from './sink.ts';
+import { StateLog } from '../state-log.ts';
 
 export interface ListenerAddress {
   /** Host to bind; undefined binds every interface. */

@@ -16,19 +16,20 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Counter, Gauge, perRegistry } from '../prom.ts';
-import { request, type Dispatcher } from '../http.ts';
-import { parseRetryAfterMs } from '../backoff.ts';
+import { request, type Dispatcher } from '../http/request.ts';
+import { describeRequestError, isRetryableError, parseRetryAfterMs, retryDelayMs, statusVerdict, type RetryPolicy } from '../http/retry.ts';
 import type { KeySpec, SectionReader } from '../config/schema.ts';
 import type { Labels } from '../model/family.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
 import { encodeText, TEXT_CONTENT_TYPE } from '../model/text-encoder.ts';
 import type { Logger } from '../log.ts';
-import { authorizationHeader, createDispatcher, describeRequestError, HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from './http-client.ts';
+import { authorizationHeader, createDispatcher, HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../http/client.ts';
 import { groupPath } from './pushgateway-path.ts';
 import { parseSavedTier, Tier, type GatewayHealth, type Move } from './pushgateway-tier.ts';
 import { identityKey, rendezvousOrder } from './rendezvous.ts';
-import type { Batch, PushReport, Sink, SinkContext, SinkKind, SourceResult } from './sink.ts';
-import { StateLog } from './state-log.ts';
+import type { Batch, PushReport, SourceResult } from '../model/batch.ts';
+import type { Sink, SinkContext, SinkKind } from './sink.ts';
+import { StateLog } from '../state-log.ts';
 import { writeFileAtomic } from '../state-file.ts';
 import { startTimer } from '../timer.ts';
 
@@ -112,10 +113,10 @@ class HttpError extends Error {
   }
 }
 
-/** Retrying makes sense for these; other 4xx will fail the same way again. */
+/** Retrying makes sense for these (http/retry.ts); other 4xx will fail the same way again. */
 function retryable(err: unknown): boolean {
-  if (err instanceof HttpError) return err.status >= 500 || err.status === 429;
-  return !(err instanceof Error && err.name === 'AbortError' && !(err.cause instanceof Error && err.cause.name === 'TimeoutError'));
+  if (err instanceof HttpError) return statusVerdict(err.status) === 'retry';
+  return isRetryableError(err);
 }
 
 /** Whether a failure says the gateway is down (connection, timeout, 5xx) rather than our request wrong (4xx) or our own shutdown. */
@@ -160,6 +161,7 @@ export class PushgatewaySink implements Sink {
   private readonly metrics: Metrics;
   private readonly stateFile: string;
   private readonly authorization: string | undefined;
+  private readonly retryPolicy: RetryPolicy;
   /** Where this box pushes and the groups it pushed where (also by earlier runs): undefined until the first batch gives the identity. */
   private tier: Tier | undefined;
   private tierIdentity: string | undefined;
@@ -171,6 +173,8 @@ export class PushgatewaySink implements Sink {
     this.name = name;
     this.config = config;
     this.dispatcher = createDispatcher(config.http);
+    // No cap of its own: the cycle's deadline ends the retries.
+    this.retryPolicy = { minMs: config.retryBackoffSeconds * 1000, maxMs: Infinity };
     this.log = ctx.log.child({ sink: name });
     this.states = new StateLog(this.log);
     this.metrics = metricsFor(ctx.registry);
@@ -292,9 +296,8 @@ export class PushgatewaySink implements Sink {
     let lastErr: unknown;
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
       if (attempt > 0) {
-        const backoff = this.config.retryBackoffSeconds * 1000 * 2 ** (attempt - 1) * (0.5 + Math.random());
         // The gateway's own Retry-After wins when longer; past the cycle's budget, the next cycle pushes anyway.
-        const delay = Math.max(backoff, lastErr instanceof HttpError ? (lastErr.retryAfterMs ?? 0) : 0);
+        const delay = retryDelayMs(attempt - 1, this.retryPolicy, lastErr instanceof HttpError ? lastErr.retryAfterMs : undefined);
         if (Date.now() + delay >= deadlineMs || signal.aborted) break;
         this.metrics.retries.inc({ sink: this.name });
         await sleep(delay, signal);
@@ -332,7 +335,7 @@ export class PushgatewaySink implements Sink {
       });
       code = res.statusCode;
       const text = await res.body.text();
-      if (code < 200 || code >= 300) throw new HttpError(code, `HTTP ${code}${text ? `: ${text.trim().slice(0, 300)}` : ''}`, parseRetryAfterMs(res.headers['retry-after']));
+      if (statusVerdict(code) !== 'ok') throw new HttpError(code, `HTTP ${code}${text ? `: ${text.trim().slice(0, 300)}` : ''}`, parseRetryAfterMs(res.headers['retry-after']));
     } finally {
       this.metrics.requests.inc({ sink: this.name, method, code: String(code) });
     }

@@ -4,8 +4,9 @@
  * arrive meanwhile wait: a coalescing sink keeps only the newest (the
  * Pushgateway holds state, older batches are worthless), others queue a few.
  */
-import type { SelfMetrics } from '../sources/self.ts';
-import type { Batch, PushReport, Sink } from './sink.ts';
+import type { SelfMetrics } from '../self-metrics.ts';
+import type { Batch, PushReport } from '../model/batch.ts';
+import type { Sink } from './sink.ts';
 
 const MAX_WAITING = 8;
 

@@ -8,16 +8,19 @@
  * labels.
  */
 import { gunzipSync } from 'node:zlib';
-import { limitedBody, request, type Dispatcher } from '../http.ts';
-import type { ExporterConfig } from '../config/config.ts';
+import { limitedBody, request, type Dispatcher } from '../http/request.ts';
+import type { SourceDefaults } from '../config/config.ts';
+import type { ParseLimits } from '../model/text-parser.ts';
+import type { KeySpec, SectionReader } from '../config/schema.ts';
+import { checkJob, RESERVED_LABELS } from '../config/source-job.ts';
 import { configFingerprint } from '../config/fingerprint.ts';
 import { ExpositionReader } from '../model/exposition-reader.ts';
 import { OPENMETRICS_CONTENT_TYPE } from '../model/openmetrics.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
 import type { Counter } from '../prom.ts';
 import { ReasonedError } from '../reasoned-error.ts';
-import { authorizationHeader, createDispatcher } from '../sinks/http-client.ts';
-import type { SelfMetrics } from './self.ts';
+import { authorizationHeader, createDispatcher, HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../http/client.ts';
+import type { SelfMetrics } from '../self-metrics.ts';
 import { SourceTimeoutError, type Collected, type Source } from './source.ts';
 
 /**
@@ -29,6 +32,66 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 
 /** Text format first (no conversion needed), OpenMetrics accepted, like Prometheus' scrape Accept header. */
 export const SCRAPE_ACCEPT = 'text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.75,application/openmetrics-text;version=0.0.1;q=0.5,*/*;q=0.1';
+
+/** [exporter.<name>]: one local exporter to scrape. */
+export interface ExporterConfig {
+  /** Section name without the kind: `nginx` for [exporter.nginx]. */
+  name: string;
+  job: string;
+  url: string;
+  /** The whole scrape, seconds. */
+  timeoutSeconds: number;
+  sizeLimitBytes: number;
+  /** sample_limit and the label limits (0: none). */
+  limits: Required<ParseLimits>;
+  /** Anchored; applied to family names. */
+  metricKeep?: RegExp;
+  metricDrop?: RegExp;
+  /** Added to every sample (the exporter's own label of the same name becomes exported_<name>). */
+  labels: Record<string, string>;
+  http: HttpClientConfig;
+}
+
+export const EXPORTER_KEYS: readonly KeySpec[] = [
+  { key: 'enabled', kind: 'bool', default: 'true', connection: true, help: 'Scrape this exporter.' },
+  { key: 'url', kind: 'url', connection: true, help: 'The metrics URL, e.g. http://127.0.0.1:9113/metrics. Required.' },
+  { key: 'job', kind: 'label_value', help: 'The job label; default the section name.' },
+  { key: 'size_limit', kind: 'bytes', default: '10MiB', min: '1KiB', max: '100MiB', help: 'Largest body accepted (compressed and uncompressed); larger means up=0. At most 100MiB: a body is parsed in memory, at many times its size.' },
+  { key: 'sample_limit', kind: 'int', default: '50000', min: '1', max: '10000000', zeroDisables: true, help: 'More samples than this (after metric_keep/metric_drop) fails the scrape (up=0) as soon as the parse gets there; 0: no limit.' },
+  { key: 'label_limit', kind: 'int', default: '0', min: '1', max: '1000', zeroDisables: true, help: 'More labels than this on one sample fails the scrape; 0: no limit.' },
+  { key: 'label_name_length_limit', kind: 'int', default: '0', min: '1', max: '65536', zeroDisables: true, help: 'A label name longer than this many bytes fails the scrape; 0: no limit.' },
+  { key: 'label_value_length_limit', kind: 'int', default: '0', min: '1', max: '1048576', zeroDisables: true, help: 'A label value longer than this many bytes fails the scrape; 0: no limit.' },
+  { key: 'metric_keep', kind: 'regex', help: 'Keep only the families whose name matches (anchored regex).' },
+  { key: 'metric_drop', kind: 'regex', help: 'Drop the families whose name matches (anchored regex); applied after metric_keep.' },
+  { key: 'label.', kind: 'label_value', help: 'label.<name> = <value>: a label added to every sample of this exporter.' },
+  ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: undefined, help: 'Timeout of the whole scrape; default [agent] timeout.' } : k)),
+];
+
+/** `[exporter.<name>]`; undefined when disabled. `agent`: the [agent] section (default timeout, interval). */
+export function readExporterSection(r: SectionReader, name: string, agent: SourceDefaults): ExporterConfig | undefined {
+  if (r.bool('enabled') === false) return undefined;
+  const url = r.url('url');
+  if (!url) throw r.error('url', 'is required');
+  const http = readHttpClientConfig(r, agent.timeoutSeconds);
+  if (http.timeoutSeconds >= agent.intervalSeconds) throw r.error('timeout', `must be shorter than [agent] interval (${agent.intervalSeconds}s)`);
+  const labels = r.prefixed('label.');
+  for (const l of Object.keys(labels)) if (RESERVED_LABELS.has(l)) throw r.error(`label.${l}`, `${l} is set by edgepush itself`);
+  const cfg: ExporterConfig = {
+    name,
+    job: checkJob(r, r.string('job') ?? name),
+    url: url.href,
+    timeoutSeconds: http.timeoutSeconds,
+    sizeLimitBytes: r.bytes('size_limit')!,
+    limits: { sampleLimit: r.int('sample_limit')!, labelLimit: r.int('label_limit')!, labelNameLengthLimit: r.int('label_name_length_limit')!, labelValueLengthLimit: r.int('label_value_length_limit')! },
+    labels,
+    http,
+  };
+  const keep = r.regex('metric_keep');
+  const drop = r.regex('metric_drop');
+  if (keep) cfg.metricKeep = keep;
+  if (drop) cfg.metricDrop = drop;
+  return cfg;
+}
 
 export class ExporterSource implements Source {
   readonly id: string;

@@ -5,7 +5,7 @@
  * and the synthetic families Prometheus adds to a scrape.
  */
 import { FamilySet, type MetricFamily } from '../model/family.ts';
-import type { SourceResult } from '../sinks/sink.ts';
+import type { SourceResult } from '../model/batch.ts';
 import { startTimer, type Timer } from '../timer.ts';
 
 export interface Collected {

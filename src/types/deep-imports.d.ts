@@ -1,4 +1,4 @@
-// Types for the modules of undici and prom-client that src/http.ts and src/prom.ts load
+// Types for the modules of undici and prom-client that src/http/request.ts and src/prom.ts load
 // directly (both packages type only their index).
 declare module 'undici/lib/dispatcher/agent.js' {
   import { Agent } from 'undici';

@@ -6,14 +6,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENT_KEYS, configFromText, EXPORTER_KEYS, HOST_FIXED_KEYS, REMOTE_CONFIG_KEYS, SELF_KEYS } from '../../src/config/config.ts';
+import { REMOTE_CONFIG_KEYS } from '../../src/config/remote/section.ts';
+import { AGENT_KEYS, configFromText } from '../../src/config/config.ts';
+import { EXPORTER_KEYS } from '../../src/sources/exporter.ts';
+import { HOST_FIXED_KEYS } from '../../src/sources/host/host-source.ts';
+import { SELF_KEYS } from '../../src/sources/self.ts';
 import { IDENTITY_KEYS } from '../../src/config/identity.ts';
 import { ConfigError, describeRange, parseBytes, parseInteger, type KeySpec, type ValueKind } from '../../src/config/schema.ts';
 import { QUOTE_MAX_CHARS } from '../../src/quote.ts';
 import { SINK_KINDS } from '../../src/sinks/kinds.ts';
-import { hostFlagSpecs } from '../../src/sources/host/host-flags.ts';
-import { parseGoDuration } from '../../src/sources/host/options.ts';
-import { COLLECTORS } from '../../src/sources/host/registry.ts';
+import { hostFlagSpecs } from '../../src/sources/host/machinery/host-flags.ts';
+import { parseGoDuration } from '../../src/config/duration.ts';
+import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
 
 interface SectionUnderTest {
   section: string;

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseText } from '../../src/model/text-parser.ts';
-import { COLLECTORS } from '../../src/sources/host/registry.ts';
+import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
 import { readMeminfo } from '../../src/sources/host/procfs/meminfo.ts';
 import { readNetStats } from '../../src/sources/host/procfs/netstat.ts';
 import { readVmstat } from '../../src/sources/host/procfs/vmstat.ts';

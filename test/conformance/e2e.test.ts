@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseText } from '../../src/model/text-parser.ts';
 import { encodeText } from '../../src/model/text-encoder.ts';
 import type { MetricFamily } from '../../src/model/family.ts';
-import { COLLECTORS } from '../../src/sources/host/registry.ts';
+import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
 import { E2E_CWD, FIXTURES } from '../helpers/fixtures.ts';
 import { runCli } from '../helpers/cli.ts';
 import { e2eArgs, E2E_DISABLED } from './e2e-flags.ts';

@@ -13,9 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MetricFamily } from '../../src/model/family.ts';
 import { parseFlags } from '../../src/config/flags.ts';
-import { COLLECTORS } from '../../src/sources/host/registry.ts';
-import { hostConfigFromFlags, hostFlagSpecs } from '../../src/sources/host/host-flags.ts';
-import { HostSource } from '../../src/sources/host/host-source.ts';
+import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
+import { hostConfigFromFlags, hostFlagSpecs } from '../../src/sources/host/machinery/host-flags.ts';
+import { CollectorRunner } from '../../src/sources/host/machinery/collector-runner.ts';
 import { missingPeers } from '../helpers/servers.ts';
 import { labelNames, scrapeBoth } from './live-scrape.ts';
 import { ownerOf } from './family-owners.ts';
@@ -63,7 +63,7 @@ test('the optional collectors and textfile agree with the live node_exporter', {
     `--collector.textfile.directory=${dir}`,
   ];
   const config = hostConfigFromFlags(COLLECTORS, parseFlags(flags, hostFlagSpecs(COLLECTORS)).given);
-  const { theirs, ours } = await scrapeBoth(flags, new HostSource(COLLECTORS, config));
+  const { theirs, ours } = await scrapeBoth(flags, new CollectorRunner(COLLECTORS, config));
 
   const problems: string[] = [];
   let compared = 0;

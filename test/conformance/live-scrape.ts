@@ -1,7 +1,7 @@
 /** What the live comparisons with node_exporter share: one scrape of each side, taken together, and the shape of a family. */
 import { parseText } from '../../src/model/text-parser.ts';
 import type { MetricFamily } from '../../src/model/family.ts';
-import type { HostSource } from '../../src/sources/host/host-source.ts';
+import type { CollectorRunner } from '../../src/sources/host/machinery/collector-runner.ts';
 import { startNodeExporter } from '../helpers/servers.ts';
 
 export interface LiveScrapes {
@@ -13,7 +13,7 @@ export interface LiveScrapes {
  * Starts node_exporter with `flags`, then scrapes it and collects `source` at
  * the same moment (so values that move slowly agree), each as name → family.
  */
-export async function scrapeBoth(flags: string[], source: HostSource): Promise<LiveScrapes> {
+export async function scrapeBoth(flags: string[], source: CollectorRunner): Promise<LiveScrapes> {
   const node = await startNodeExporter(flags);
   try {
     const [res, mine] = await Promise.all([fetch(node.url + '/metrics'), source.collect()]);

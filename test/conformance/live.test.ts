@@ -8,9 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricFamily } from '../../src/model/family.ts';
-import { COLLECTORS } from '../../src/sources/host/registry.ts';
-import { HostSource, resolveEnabled } from '../../src/sources/host/host-source.ts';
-import { DEFAULT_HOST_PATHS } from '../../src/sources/host/collector.ts';
+import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
+import { CollectorRunner, resolveEnabled } from '../../src/sources/host/machinery/collector-runner.ts';
+import { DEFAULT_HOST_PATHS } from '../../src/sources/host/machinery/collector.ts';
 import { missingPeers } from '../helpers/servers.ts';
 import { labelNames, scrapeBoth } from './live-scrape.ts';
 import { ownerOf } from './family-owners.ts';
@@ -51,7 +51,7 @@ function value(f: MetricFamily | undefined, labels: Record<string, string> = {})
 test('edgepush emits every family the live node_exporter emits from the implemented collectors, alike', { skip }, async () => {
   // Only collectors that node_exporter 1.5.0 runs by default and that we implement.
   const enabled = resolveEnabled(COLLECTORS, false, new Map());
-  const { theirs, ours } = await scrapeBoth([], new HostSource(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled }));
+  const { theirs, ours } = await scrapeBoth([], new CollectorRunner(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled }));
 
   const problems: string[] = [];
   let compared = 0;

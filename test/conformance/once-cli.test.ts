@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { COLLECTORS } from '../../src/sources/host/registry.ts';
+import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
 import { NODE_EXPORTER_FIXTURES } from '../helpers/fixtures.ts';
 import { runCli } from '../helpers/cli.ts';
 import { E2E_COLLECTOR_OPTIONS, E2E_COMMON_FLAGS, E2E_DISABLED } from './e2e-flags.ts';

@@ -11,10 +11,10 @@ import type { MetricFamily } from '../../src/model/family.ts';
 import { encodeText } from '../../src/model/text-encoder.ts';
 import { parseText } from '../../src/model/text-parser.ts';
 import { parseFlags } from '../../src/config/flags.ts';
-import { COLLECTORS } from '../../src/sources/host/registry.ts';
-import { hostConfigFromFlags, hostFlagSpecs } from '../../src/sources/host/host-flags.ts';
-import { HostSource } from '../../src/sources/host/host-source.ts';
-import type { HostPaths } from '../../src/sources/host/collector.ts';
+import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
+import { hostConfigFromFlags, hostFlagSpecs } from '../../src/sources/host/machinery/host-flags.ts';
+import { CollectorRunner } from '../../src/sources/host/machinery/collector-runner.ts';
+import type { HostPaths } from '../../src/sources/host/machinery/collector.ts';
 import { E2E_CWD, FIXTURES } from './fixtures.ts';
 import { E2E_COLLECTOR_OPTIONS, E2E_COMMON_FLAGS, flagCollector } from '../conformance/e2e-flags.ts';
 import { ownerOf } from '../conformance/family-owners.ts';
@@ -41,7 +41,7 @@ export async function runCollectors(names: readonly string[], flags: readonly st
   const prevCwd = process.cwd();
   process.chdir(cwd);
   try {
-    const families = await new HostSource(COLLECTORS, config).collect();
+    const families = await new CollectorRunner(COLLECTORS, config).collect();
     const success = new Map<string, number>();
     for (const s of families.find((f) => f.name === 'node_scrape_collector_success')?.samples ?? []) success.set(s.labels['collector']!, s.value);
     return { families, byName: new Map(families.map((f) => [f.name, f])), success, text: encodeText(families) };

@@ -17,7 +17,7 @@ import { createLogger } from '../../src/log.ts';
 import { FamilySet } from '../../src/model/family.ts';
 import { PushgatewaySink, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
 import { identityKey, rendezvousOrder } from '../../src/sinks/rendezvous.ts';
-import type { Batch } from '../../src/sinks/sink.ts';
+import type { Batch } from '../../src/model/batch.ts';
 import { missingPeers, promQuery, startPrometheus, startPushgateway, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
 

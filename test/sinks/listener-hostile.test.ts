@@ -16,7 +16,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '../../src/log.ts';
 import { FamilySet } from '../../src/model/family.ts';
 import { ListenerSink, requestPath, type ListenerConfig } from '../../src/sinks/listener.ts';
-import type { Batch } from '../../src/sinks/sink.ts';
+import type { Batch } from '../../src/model/batch.ts';
 import { closed, openRaw, rawExchange, type RawTarget } from '../helpers/raw-http.ts';
 import { makeMutualTlsFiles, opensslMissing } from '../helpers/tls.ts';
 import { waitFor } from '../helpers/wait.ts';

@@ -21,7 +21,7 @@ import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../src/lo
 import { FamilySet } from '../../src/model/family.ts';
 import { parseText } from '../../src/model/text-parser.ts';
 import { ListenerSink, parseListenAddress, type ListenerConfig } from '../../src/sinks/listener.ts';
-import type { Batch, SourceResult } from '../../src/sinks/sink.ts';
+import type { Batch, SourceResult } from '../../src/model/batch.ts';
 import { freePort } from '../helpers/servers.ts';
 import { makeMutualTlsFiles, opensslMissing } from '../helpers/tls.ts';
 import { waitFor } from '../helpers/wait.ts';

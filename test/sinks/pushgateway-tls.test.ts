@@ -15,7 +15,7 @@ import { configFromText } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { FamilySet } from '../../src/model/family.ts';
 import { PushgatewaySink, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
-import type { Batch } from '../../src/sinks/sink.ts';
+import type { Batch } from '../../src/model/batch.ts';
 import { freePort, missingPeers } from '../helpers/servers.ts';
 import { makeMutualTlsFiles, mutualTlsClient, opensslMissing, waitTlsReady } from '../helpers/tls.ts';
 

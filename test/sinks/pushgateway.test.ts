@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import { configFromText } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log.ts';
-import type { Batch } from '../../src/sinks/sink.ts';
+import type { Batch } from '../../src/model/batch.ts';
 import { PushgatewaySink, pushgatewayKind, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
 import { identityKey, rendezvousOrder } from '../../src/sinks/rendezvous.ts';
 import { FamilySet } from '../../src/model/family.ts';

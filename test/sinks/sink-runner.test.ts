@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Batch, PushReport, Sink } from '../../src/sinks/sink.ts';
+import type { Batch, PushReport } from '../../src/model/batch.ts';
+import type { Sink } from '../../src/sinks/sink.ts';
 import { SinkRunner } from '../../src/sinks/sink-runner.ts';
-import { SelfMetrics } from '../../src/sources/self.ts';
+import { SelfMetrics } from '../../src/self-metrics.ts';
 
 /** A sink whose pushes finish when the test says so. */
 class GatedSink implements Sink {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configFromText } from '../../src/config/config.ts';
 import { buildSources } from '../../src/sources/build.ts';
-import { SelfMetrics } from '../../src/sources/self.ts';
+import { SelfMetrics } from '../../src/self-metrics.ts';
 
 test('a reload keeps a running exporter whose settings are unchanged, and rebuilds the others', async () => {
   const self = new SelfMetrics();

@@ -4,9 +4,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { gzipSync } from 'node:zlib';
 import { configFromText } from '../../src/config/config.ts';
 import { ExporterSource } from '../../src/sources/exporter.ts';
-import { SelfMetrics } from '../../src/sources/self.ts';
+import { SelfMetrics } from '../../src/self-metrics.ts';
 import { runSource } from '../../src/sources/source.ts';
-import type { SourceResult } from '../../src/sinks/sink.ts';
+import type { SourceResult } from '../../src/model/batch.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 const routes = new Map<string, Handler>();

@@ -2,10 +2,9 @@
  * One remote-write POST and what it means for the block: delivered, worth
  * retrying (5xx, 429, network), or rejected for good (other 4xx).
  */
-import { request, type Dispatcher } from '../../http.ts';
+import { request, type Dispatcher } from '../../http/request.ts';
 import { VERSION } from '../../version.ts';
-import { parseRetryAfterMs } from '../../backoff.ts';
-import { isRequestTimeout } from '../http-client.ts';
+import { isRequestTimeout, parseRetryAfterMs, statusVerdict } from '../../http/retry.ts';
 
 export interface RemoteWriteClientOptions {
   url: string;
@@ -67,12 +66,13 @@ export class RemoteWriteClient {
         ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
       });
       const status = res.statusCode;
-      if (status >= 200 && status < 300) {
+      const verdict = statusVerdict(status);
+      if (verdict === 'ok') {
         await res.body.dump();
         return { outcome: 'ok', status };
       }
       const reason = `HTTP ${status}: ${await readReason(res.body)}`;
-      if (status >= 500 || status === 429) {
+      if (verdict === 'retry') {
         const retryAfterMs = parseRetryAfterMs(res.headers['retry-after']);
         return retryAfterMs === undefined ? { outcome: 'retry', status, reason } : { outcome: 'retry', status, reason, retryAfterMs };
       }

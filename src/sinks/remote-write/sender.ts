@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../../log.ts';
 import { backoffDelayMs, type BackoffOptions } from '../../backoff.ts';
+import { retryDelayMs } from '../../http/retry.ts';
 import type { RemoteWriteClient, SendResult } from './client.ts';
 /** What the sender drains: the oldest request first, acknowledged before the next is read. */
 export interface SendQueue {
@@ -174,9 +175,7 @@ export class Sender {
     if (c.consecutiveFailures === 0) log.warn('remote write failing; keeping data on disk and retrying', { reason: result.reason });
     c.consecutiveFailures++;
     c.lastError = result.reason;
-    const backoff = backoffDelayMs(attempt, this.options.backoff, this.options.random);
-    const asked = result.retryAfterMs === undefined ? 0 : Math.min(result.retryAfterMs, this.options.maxRetryAfterMs);
-    return Math.max(backoff, asked);
+    return retryDelayMs(attempt, { ...this.options.backoff, maxRetryAfterMs: this.options.maxRetryAfterMs }, result.retryAfterMs, this.options.random);
   }
 
   /** Token bucket over samples with one second of burst; a block larger than the burst waits for its whole cost. */

@@ -1,137 +1,89 @@
-import { FamilySet, labelsKey, type MetricFamily } from '../../model/family.ts';
-import { createLogger, type Logger } from '../../log.ts';
-import { NoDataError, type Collector, type CollectorDefinition, type HostPaths } from './collector.ts';
-import { OptionValues, type OptionValue } from './options.ts';
-import { startTimer, type Timer } from '../../timer.ts';
-
-export interface HostSourceConfig {
-  paths: HostPaths;
-  /** Names of the collectors to run. */
-  enabled: ReadonlySet<string>;
-  /** Option overrides by flag name (e.g. collector.netdev.device-include). */
-  options?: ReadonlyMap<string, OptionValue>;
-  /** A collector taking longer is abandoned and reported failed (its late result is dropped). */
-  collectorTimeoutMs?: number;
-  log?: Logger;
-}
-
-interface RunningCollector {
-  name: string;
-  collector: Collector;
-}
-
-const SUCCESS_HELP = 'node_exporter: Whether a collector succeeded.';
-const DURATION_HELP = 'node_exporter: Duration of a collector scrape.';
-
 /**
- * The host source: runs every enabled collector concurrently, each isolated
- * (a failure or timeout only sets its own node_scrape_collector_success to 0),
- * and merges their families.
+ * The host: its [host] section (keys, parser) and the Source that runs the
+ * collectors of collectors/ through machinery/collector-runner.ts.
  */
-export class HostSource {
-  private readonly running: RunningCollector[];
-  private readonly timeoutMs: number;
-  private readonly log: Logger;
+import type { SourceDefaults } from '../../config/config.ts';
+import { convertFlagValue, FlagError, type FlagSpec } from '../../config/flags.ts';
+import type { OptionValue } from '../../config/option-values.ts';
+import { parseBool, SectionReader, type KeySpec, type SectionValues } from '../../config/schema.ts';
+import { checkJob } from '../../config/source-job.ts';
+import { createLogger } from '../../log.ts';
+import type { SelfMetrics } from '../../self-metrics.ts';
+import { countSamples, type Collected, type Source } from '../source.ts';
+import { CollectorRunner, type CollectorRunnerConfig } from './machinery/collector-runner.ts';
+import { hostConfigFromFlags, hostFlagSpecs } from './machinery/host-flags.ts';
+import { COLLECTORS } from './machinery/registry.ts';
 
-  constructor(definitions: readonly CollectorDefinition[], config: HostSourceConfig) {
-    this.log = config.log ?? createLogger({ source: 'host' });
-    this.timeoutMs = config.collectorTimeoutMs ?? 10_000;
-    const allSpecs = definitions.flatMap((d) => d.options ?? []);
-    const options = new OptionValues(allSpecs, config.options ?? new Map());
-    this.running = definitions
-      .filter((d) => config.enabled.has(d.name))
-      .map((d) => ({ name: d.name, collector: d.create({ paths: config.paths, options, log: this.log.child({ collector: d.name }), enabledCollectors: config.enabled }) }));
-  }
+/** [host]: the host collectors, configured by node_exporter's flag names. */
+export interface HostConfig {
+  enabled: boolean;
+  job: string;
+  timeoutSeconds: number;
+  source: CollectorRunnerConfig;
+}
 
-  async collect(): Promise<MetricFamily[]> {
-    const results = await Promise.all(this.running.map((r) => this.runOne(r)));
-    const merged = new MergedFamilies();
-    // The textfile collector's families come from the user's files: merged last, so a
-    // family there that clashes with a collector's own can never displace it.
-    const order = [...results].sort((a, b) => Number(a.name === 'textfile') - Number(b.name === 'textfile'));
-    for (const r of order) {
-      const conflicts = r.families ? merged.add(r.families) : [];
-      if (conflicts.length > 0) {
-        r.success = false;
-        this.log.error('collector output conflicts with another collector; the conflicting part was dropped', { collector: r.name, conflicts: conflicts.slice(0, 5).join('; ') });
-      }
-    }
-    const out = new FamilySet();
-    out.addFamilies(merged.families());
-    for (const r of results) {
-      out.gauge('node_scrape_collector_duration_seconds', DURATION_HELP, r.seconds, { collector: r.name });
-      out.gauge('node_scrape_collector_success', SUCCESS_HELP, r.success ? 1 : 0, { collector: r.name });
-    }
-    return out.toArray();
-  }
+export const HOST_FIXED_KEYS: readonly KeySpec[] = [
+  { key: 'enabled', kind: 'bool', default: 'true', help: 'Collect the host metrics (node_exporter format).' },
+  { key: 'job', kind: 'label_value', default: 'node', help: 'The job label of the host metrics.' },
+  { key: 'timeout', kind: 'duration', min: '100ms', max: '1h', help: 'Collection timeout; default [agent] timeout.' },
+];
 
-  private async runOne(r: RunningCollector): Promise<{ name: string; families?: MetricFamily[]; success: boolean; seconds: number }> {
-    const start = process.hrtime.bigint();
-    let timer: Timer | undefined;
+/** [host]: its own keys, and node_exporter's flags by name. */
+export function hostKeys(flagSpecs: readonly FlagSpec[] = hostFlagSpecs(COLLECTORS)): KeySpec[] {
+  return [...HOST_FIXED_KEYS, ...flagSpecs.map((f): KeySpec => ({ key: f.name, kind: f.path ? 'path' : 'string', help: f.help }))];
+}
+
+/** Whether a command-line flag is one of the host's (path.*, collector.*): it then overrides [host]. */
+export function isHostFlag(name: string): boolean {
+  return hostFlagSpecs(COLLECTORS).some((f) => f.name === name);
+}
+
+/** `[host]`; `agent`: the [agent] section (default timeout, interval). */
+export function readHostSection(values: SectionValues, agent: SourceDefaults): HostConfig {
+  const flagSpecs = hostFlagSpecs(COLLECTORS);
+  const r = new SectionReader('host', values, hostKeys(flagSpecs));
+  const given = new Map<string, OptionValue>();
+  const byName = new Map(flagSpecs.map((f) => [f.name, f]));
+  for (const key of r.givenKeys()) {
+    const spec = byName.get(key);
+    if (!spec) continue;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = startTimer(() => reject(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs, { unref: true });
-      });
-      const families = await Promise.race([r.collector.collect(), timeout]);
-      return { name: r.name, families, success: true, seconds: elapsed(start) };
+      if (spec.kind === 'bool') given.set(key, parseBool(r.raw(key)!));
+      else if (spec.kind === 'strings') given.set(key, (r.list(key) ?? []).reduce<OptionValue>((prev, item) => convertFlagValue(spec, item, prev), []));
+      else given.set(key, convertFlagValue(spec, r.raw(key)!, undefined));
     } catch (err) {
-      if (err instanceof NoDataError) this.log.debug('collector returned no data', { collector: r.name, err });
-      else this.log.error('collector failed', { collector: r.name, err });
-      return { name: r.name, success: false, seconds: elapsed(start) };
-    } finally {
-      timer?.clear();
+      throw r.error(key, err instanceof FlagError ? err.message.replace(/^flag --\S+:? ?/, '') : (err as Error).message);
     }
   }
+  const timeoutSeconds = r.duration('timeout') ?? agent.timeoutSeconds;
+  if (timeoutSeconds >= agent.intervalSeconds) throw r.error('timeout', `must be shorter than [agent] interval (${agent.intervalSeconds}s)`);
+  return { enabled: r.bool('enabled')!, job: checkJob(r, r.string('job')!), timeoutSeconds, source: hostConfigFromFlags(COLLECTORS, given) };
 }
 
 /**
- * Families of several collectors merged without ever producing an invalid
- * exposition (which a Pushgateway would refuse whole): a family whose type
- * differs from the one already merged, and a series already merged, are
- * dropped and reported as conflicts.
+ * The host collectors as one source; collectors are isolated inside it
+ * (node_scrape_collector_success). The agent's own process_* go with them, as
+ * node_exporter's do, so dashboards' exporter panels work under the host job;
+ * they stay under the self job too (another job, so no series twice in a push).
  */
-class MergedFamilies {
-  private readonly byName = new Map<string, { family: MetricFamily; series: Set<string> }>();
+export class HostSource implements Source {
+  readonly id = 'host';
+  readonly job: string;
+  readonly timeoutSeconds: number;
+  private readonly collectors: CollectorRunner;
+  private readonly self: SelfMetrics;
 
-  add(families: readonly MetricFamily[]): string[] {
-    const conflicts: string[] = [];
-    for (const f of families) {
-      let entry = this.byName.get(f.name);
-      if (!entry) {
-        entry = { family: { ...f, samples: [] }, series: new Set() };
-        this.byName.set(f.name, entry);
-      } else if (entry.family.type !== f.type) {
-        conflicts.push(`${f.name} is a ${f.type}, already merged as a ${entry.family.type}`);
-        continue;
-      }
-      for (const sample of f.samples) {
-        const key = sample.name + '\u0002' + labelsKey(sample.labels);
-        if (entry.series.has(key)) {
-          conflicts.push(`${sample.name}${JSON.stringify(sample.labels)} given twice`);
-          continue;
-        }
-        entry.series.add(key);
-        entry.family.samples.push(sample);
-      }
-    }
-    return conflicts;
+  constructor(config: HostConfig, self: SelfMetrics) {
+    this.job = config.job;
+    this.self = self;
+    this.timeoutSeconds = config.timeoutSeconds;
+    // A collector gets a little less than the source, so a hung one is reported failed rather than the whole host.
+    this.collectors = new CollectorRunner(COLLECTORS, { ...config.source, collectorTimeoutMs: Math.max(100, config.timeoutSeconds * 1000 - 250), log: createLogger({ source: 'host' }) });
   }
 
-  families(): MetricFamily[] {
-    return [...this.byName.values()].map((e) => e.family);
+  async collect(): Promise<Collected> {
+    const [host, process] = await Promise.all([this.collectors.collect(), this.self.families(['process_'])]);
+    const families = [...host, ...process];
+    return { families, samplesScraped: countSamples(families) };
   }
-}
-
-function elapsed(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-/** Which collectors run, from defaults, --collector.disable-defaults and explicit per-collector switches. */
-export function resolveEnabled(definitions: readonly CollectorDefinition[], disableDefaults: boolean, explicit: ReadonlyMap<string, boolean>): Set<string> {
-  const enabled = new Set<string>();
-  for (const d of definitions) {
-    const on = explicit.get(d.name) ?? (disableDefaults ? false : d.defaultEnabled);
-    if (on) enabled.add(d.name);
-  }
-  return enabled;
 }

@@ -6,16 +6,16 @@
  * them, one read after the other (nothing writes to the filesystem).
  */
 import { parseText } from '../../../src/model/text-parser.ts';
-import { COLLECTORS } from '../../../src/sources/host/registry.ts';
-import { HostSource } from '../../../src/sources/host/host-source.ts';
-import { DEFAULT_HOST_PATHS } from '../../../src/sources/host/collector.ts';
+import { COLLECTORS } from '../../../src/sources/host/machinery/registry.ts';
+import { CollectorRunner } from '../../../src/sources/host/machinery/collector-runner.ts';
+import { DEFAULT_HOST_PATHS } from '../../../src/sources/host/machinery/collector.ts';
 import { startNodeExporter } from '../../helpers/servers.ts';
 import { sortedFamilies } from './sorted-families.ts';
 
 const node = await startNodeExporter(['--collector.disable-defaults', '--collector.btrfs']);
 try {
   const theirs = sortedFamilies(parseText(await (await fetch(node.url + '/metrics')).text()), 'node_btrfs_device_');
-  const ours = sortedFamilies(await new HostSource(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: new Set(['btrfs']) }).collect(), 'node_btrfs_device_');
+  const ours = sortedFamilies(await new CollectorRunner(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: new Set(['btrfs']) }).collect(), 'node_btrfs_device_');
   process.stdout.write(JSON.stringify({ theirs, ours }));
 } finally {
   await node.stop();

@@ -1,5 +1,5 @@
 /** Why a test of the native addon cannot run here (no gcc built it: scripts/run-tests.ts compiles it), or undefined. */
-import { nativeAddon } from '../../../src/sources/host/native.ts';
+import { nativeAddon } from '../../../src/sources/host/machinery/native.ts';
 
 export function nativeAddonSkip(): string | undefined {
   try {

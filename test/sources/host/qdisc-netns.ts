@@ -8,9 +8,9 @@
  */
 import dgram from 'node:dgram';
 import { parseText } from '../../../src/model/text-parser.ts';
-import { COLLECTORS } from '../../../src/sources/host/registry.ts';
-import { HostSource } from '../../../src/sources/host/host-source.ts';
-import { DEFAULT_HOST_PATHS } from '../../../src/sources/host/collector.ts';
+import { COLLECTORS } from '../../../src/sources/host/machinery/registry.ts';
+import { CollectorRunner } from '../../../src/sources/host/machinery/collector-runner.ts';
+import { DEFAULT_HOST_PATHS } from '../../../src/sources/host/machinery/collector.ts';
 import { startNodeExporter } from '../../helpers/servers.ts';
 import { sortedFamilies } from './sorted-families.ts';
 import { waitFor } from '../../helpers/wait.ts';
@@ -20,7 +20,7 @@ const socket = dgram.createSocket('udp4');
 for (let i = 0; i < DATAGRAMS; i++) await new Promise((resolve, reject) => socket.send(Buffer.alloc(100 + i), 9, '10.9.9.2', (err) => (err ? reject(err) : resolve(undefined))));
 socket.close();
 
-const host = new HostSource(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: new Set(['qdisc']) });
+const host = new CollectorRunner(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: new Set(['qdisc']) });
 await waitFor('v0 sent every datagram', async () => {
   const packets = (await host.collect()).find((f) => f.name === 'node_qdisc_packets_total')?.samples.find((s) => s.labels['device'] === 'v0');
   return packets !== undefined && packets.value >= DATAGRAMS;

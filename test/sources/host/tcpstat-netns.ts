@@ -10,9 +10,9 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { parseText } from '../../../src/model/text-parser.ts';
-import { COLLECTORS } from '../../../src/sources/host/registry.ts';
-import { HostSource } from '../../../src/sources/host/host-source.ts';
-import { DEFAULT_HOST_PATHS } from '../../../src/sources/host/collector.ts';
+import { COLLECTORS } from '../../../src/sources/host/machinery/registry.ts';
+import { CollectorRunner } from '../../../src/sources/host/machinery/collector-runner.ts';
+import { DEFAULT_HOST_PATHS } from '../../../src/sources/host/machinery/collector.ts';
 import { startNodeExporter } from '../../helpers/servers.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
@@ -27,7 +27,7 @@ try {
   // Go's listener asks for the largest backlog, which the kernel caps at somaxconn.
   const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
   // Until the client acknowledges the whole response (delayed ACK), its bytes count as queued.
-  const host = new HostSource(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: new Set(['tcpstat']) });
+  const host = new CollectorRunner(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: new Set(['tcpstat']) });
   const ours = await waitFor('the scrape response acknowledged', async () => {
     const family = (await host.collect()).find((f) => f.name === 'node_tcp_connection_states');
     return family?.samples.find((s) => s.labels['state'] === 'tx_queued_bytes')?.value === somaxconn + 7 ? family : undefined;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { NoDataError } from '../collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
 import { isNotFound, readText } from '../kernel-files/read.ts';
 
 export interface DrbdField {

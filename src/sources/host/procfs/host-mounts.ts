@@ -1,6 +1,6 @@
 import { isNotFound } from '../kernel-files/read.ts';
-import { procPath } from '../paths.ts';
-import type { HostPaths } from '../collector.ts';
+import { procPath } from '../machinery/paths.ts';
+import type { HostPaths } from '../machinery/collector.ts';
 import { readMountInfo, type MountInfo } from './mountinfo.ts';
 
 /**

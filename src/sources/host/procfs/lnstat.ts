@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { goGlob } from '../go-glob.ts';
+import { goGlob } from '../machinery/go-glob.ts';
 import { readText } from '../kernel-files/read.ts';
 import { scanLines } from '../kernel-files/parse.ts';
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { isNotExist } from '../kernel-files/read.ts';
 import { parseGoFloat } from '../kernel-files/parse.ts';
-import { readDirNames } from './dir.ts';
+import { readDirNames } from '../kernel-files/dir.ts';
 
 export interface BcachePeriodStats {
   bypassed: number;

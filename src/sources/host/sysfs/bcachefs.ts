@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { isNotExist } from '../kernel-files/read.ts';
 import { goTrimSpace, parseGoFloat, parseUint, fields, scanLines } from '../kernel-files/parse.ts';
-import { readDirEntries } from './dir.ts';
+import { readDirEntries } from '../kernel-files/dir.ts';
 
 export interface BcachefsDevice {
   label: string;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { isNotExist } from '../kernel-files/read.ts';
 import { goTrimSpace } from '../kernel-files/parse.ts';
-import { readDirEntries, readDirNames } from './dir.ts';
+import { readDirEntries, readDirNames } from '../kernel-files/dir.ts';
 
 export interface BtrfsLayout {
   totalBytes: number;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { isNotExist, readSysAttr, readUintAttr } from '../kernel-files/read.ts';
-import { readDirNames } from './dir.ts';
+import { readDirNames } from '../kernel-files/dir.ts';
 
 export interface MultipathPath {
   /** Block device of the path (sdX, nvmeXnY). */

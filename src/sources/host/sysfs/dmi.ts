@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { isPermission } from '../kernel-files/read.ts';
 import { goTrimSpace } from '../kernel-files/parse.ts';
-import { readDirEntries } from './dir.ts';
+import { readDirEntries } from '../kernel-files/dir.ts';
 
 /** The files of /sys/class/dmi/id that node_exporter turns into labels, by label name. */
 export const DMI_LABEL_FILES: Readonly<Record<string, string>> = {

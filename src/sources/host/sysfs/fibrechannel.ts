@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { isErrno, isNotExist, readSysAttr } from '../kernel-files/read.ts';
 import { parseGoBigInt } from '../kernel-files/parse.ts';
-import { readDirEntries, readDirNames } from './dir.ts';
+import { readDirEntries, readDirNames } from '../kernel-files/dir.ts';
 
 /** The counters of /sys/class/fc_host/<host>/statistics; all-ones (unsupported by the HBA) stays a bigint marker. */
 export const FC_COUNTERS = [

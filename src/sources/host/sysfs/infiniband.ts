@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { pathExists, isErrno, isNotExist, readSysAttr } from '../kernel-files/read.ts';
 import { parseGoBigInt, parseGoFloat } from '../kernel-files/parse.ts';
-import { readDirEntries, readDirNames } from './dir.ts';
+import { readDirEntries, readDirNames } from '../kernel-files/dir.ts';
 
 export interface InfinibandPort {
   port: number;

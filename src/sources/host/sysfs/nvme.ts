@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readSysAttr } from '../kernel-files/read.ts';
-import { readDirNames } from './dir.ts';
+import { readDirNames } from '../kernel-files/dir.ts';
 
 export interface NvmeNamespace {
   id: string;

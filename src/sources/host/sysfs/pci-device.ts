@@ -1,7 +1,7 @@
 /** Parses /sys/bus/pci/devices/<location>/ into plain objects, as procfs' sysfs.PciDevices reads them. */
 import { readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import { NoDataError } from '../collector.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
 import { isNotFound, sysReadFile } from '../kernel-files/read.ts';
 import { tryParseGoInt } from '../kernel-files/parse.ts';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { readUintAttr } from '../kernel-files/read.ts';
-import { readDirNames } from './dir.ts';
+import { readDirNames } from '../kernel-files/dir.ts';
 
 export interface RaplZone {
   /** Zone name without its numeric suffix ("package-0" → "package"). */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readSysAttr } from '../kernel-files/read.ts';
 import { parseGoInt } from '../kernel-files/parse.ts';
-import { readDirNames } from './dir.ts';
+import { readDirNames } from '../kernel-files/dir.ts';
 
 /** The counters of /sys/class/scsi_tape/stN/stats (times in nanoseconds). */
 export interface TapeCounters {

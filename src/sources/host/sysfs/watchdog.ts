@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { isNotExist, readSysAttr } from '../kernel-files/read.ts';
 import { parseGoInt } from '../kernel-files/parse.ts';
-import { readDirNames } from './dir.ts';
+import { readDirNames } from '../kernel-files/dir.ts';
 
 /** One /sys/class/watchdog/<name>: each attribute is absent when the driver does not provide it. */
 export interface Watchdog {

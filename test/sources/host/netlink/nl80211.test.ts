@@ -4,7 +4,7 @@ import path from 'node:path';
 import { encodeAttributes, u32Bytes, type NetlinkAttribute, type NetlinkRequest } from '../../../../src/sources/host/netlink/message.ts';
 import { decodeSsid, nl80211Reader, parseStation } from '../../../../src/sources/host/netlink/nl80211.ts';
 import { fixtureReader } from '../../../../src/sources/host/netlink/wifi.ts';
-import { wifiFamilies } from '../../../../src/sources/host/wifi.ts';
+import { wifiFamilies } from '../../../../src/sources/host/collectors/wifi.ts';
 import { NODE_EXPORTER_FIXTURES } from '../../../helpers/fixtures.ts';
 
 const NL80211_ID = 0x1c;
