@@ -55,7 +55,7 @@ function configFromFlags(given: Map<string, unknown>, remoteLayerText?: string):
  * The [remote_config] fetcher of a running agent, kept in step with its
  * configuration: started, replaced or stopped as reloads change the section.
  */
-class RemoteConfigRunner {
+export class RemoteConfigRunner {
   private fetcher: RemoteConfigFetcher | undefined;
   private readonly given: Map<string, unknown>;
   private readonly agent: Agent;
