@@ -32,6 +32,12 @@ async function ownMetrics(server: RunningServer): Promise<string> {
   return res.text();
 }
 
+/** One instance's groups on one gateway. */
+export interface GatewayGroups {
+  jobs: Set<string>;
+  oldestPushMs: number;
+}
+
 export class FleetReceivers {
   gateways: RunningServer[] = [];
   scraper!: RunningServer;
@@ -90,19 +96,19 @@ export class FleetReceivers {
 
   /**
    * Groups by gateway and instance as the scraping Prometheus sees them (what
-   * dashboards and alerts see): the jobs of each instance's groups and the age
-   * of its oldest push. Each gateway's target carries a `gateway` label.
+   * dashboards and alerts see): the jobs of each instance's groups and its
+   * oldest push time. Each gateway's target carries a `gateway` label.
    */
-  async groupsByGateway(): Promise<Map<string, Map<string, { jobs: Set<string>; pushAgeSeconds: number }>>> {
-    const out = new Map<string, Map<string, { jobs: Set<string>; pushAgeSeconds: number }>>();
-    for (const r of await promQuery(this.scraper.url, 'time() - push_time_seconds')) {
+  async groupsByGateway(): Promise<Map<string, Map<string, GatewayGroups>>> {
+    const out = new Map<string, Map<string, GatewayGroups>>();
+    for (const r of await promQuery(this.scraper.url, 'push_time_seconds')) {
       const gateway = r.metric['gateway'] ?? '';
-      const byInstance = out.get(gateway) ?? new Map<string, { jobs: Set<string>; pushAgeSeconds: number }>();
+      const byInstance = out.get(gateway) ?? new Map<string, GatewayGroups>();
       out.set(gateway, byInstance);
       const instance = r.metric['instance'] ?? '';
-      const entry = byInstance.get(instance) ?? { jobs: new Set<string>(), pushAgeSeconds: 0 };
+      const entry = byInstance.get(instance) ?? { jobs: new Set<string>(), oldestPushMs: Infinity };
       entry.jobs.add(r.metric['job'] ?? '');
-      entry.pushAgeSeconds = Math.max(entry.pushAgeSeconds, Number(r.value[1]));
+      entry.oldestPushMs = Math.min(entry.oldestPushMs, Number(r.value[1]) * 1000);
       byInstance.set(instance, entry);
     }
     return out;

@@ -148,24 +148,30 @@ export async function receiverOutage(ctx: DrillContext, seconds: number, steady:
 export interface GatewayOutageResult {
   gateway: string;
   boxesOnIt: number;
-  /** Gateway back (empty: no persistence) → every group of every box present again, as Prometheus sees it. */
+  /** Gateway back (empty: no persistence) → every group of every box pushed again and on one gateway, as Prometheus sees it. */
   recoverySeconds: number;
-  /** Boxes with groups on more than one gateway, or a group older than two intervals, once recovered. */
+  /** Boxes with groups on more than one gateway, missing, or not pushed since the gateway came back, at the end of the wait. */
   staleOrDuplicate: number;
 }
 
-/** Every box's groups, each on exactly one gateway, fresh: the instances that are not so. */
-export async function groupProblems(ctx: DrillContext, expected: readonly string[]): Promise<string[]> {
+/**
+ * Every box's groups (node, app, edgepush) on exactly one gateway, each
+ * pushed since `sinceMs`: the instances that are not so. A copy left on a
+ * gateway the box no longer uses shows as a second gateway; a box that
+ * stopped pushing, as an old push.
+ */
+export async function groupProblems(ctx: DrillContext, expected: readonly string[], sinceMs: number): Promise<string[]> {
   const byGateway = await ctx.receivers.groupsByGateway();
   const problems: string[] = [];
   for (const instance of expected) {
     const on = [...byGateway].filter(([, m]) => m.has(instance));
-    if (on.length !== 1) problems.push(`${instance} on ${on.length} gateways`);
-    else {
-      const entry = on[0]![1].get(instance)!;
-      if (JOBS.some((j) => !entry.jobs.has(j))) problems.push(`${instance} lacks a group (has ${[...entry.jobs].join(',')})`);
-      if (entry.pushAgeSeconds > 2 * ctx.intervalSeconds + 5) problems.push(`${instance} pushed ${entry.pushAgeSeconds.toFixed(0)}s ago`);
+    if (on.length !== 1) {
+      problems.push(`${instance} on ${on.length} gateways`);
+      continue;
     }
+    const entry = on[0]![1].get(instance)!;
+    if (JOBS.some((j) => !entry.jobs.has(j))) problems.push(`${instance} lacks a group (has ${[...entry.jobs].join(',')})`);
+    else if (entry.oldestPushMs < sinceMs) problems.push(`${instance} last pushed ${((Date.now() - entry.oldestPushMs) / 1000).toFixed(0)}s ago`);
   }
   return problems;
 }
@@ -185,7 +191,7 @@ export async function gatewayOutage(ctx: DrillContext, seconds: number, gone: Re
   await waitFor(
     'every group back on its gateway',
     async () => {
-      last = await groupProblems(ctx, expected);
+      last = await groupProblems(ctx, expected, backMs);
       return last.length === 0;
     },
     { timeoutMs: ctx.patienceMs, intervalMs: 500 },
