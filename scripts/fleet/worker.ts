@@ -62,8 +62,12 @@ async function start(specs: BoxSpec[], targets: FleetTargets): Promise<void> {
     });
     box.remote = new RemoteConfigRunner(new Map<string, unknown>([['config.file', spec.configFile], ['config.defaults', defaultsFile]]), box.agent);
     boxes.set(spec.instance, box);
-    box.agent.start();
-    box.remote.sync();
+    // Boxes boot at different moments, not all in one millisecond: each starts within the first interval.
+    setTimeout(() => {
+      if (!boxes.has(spec.instance)) return;
+      box.agent.start();
+      box.remote.sync();
+    }, Math.random() * intervalMs);
   }
 }
 
