@@ -46,7 +46,7 @@ export interface DrillResult {
 }
 
 export interface PerBoxPerDay {
-  /** Samples each box sends to one receiver in a day. */
+  /** Samples each box sends to one receiver in a day (one box-cycle's, times the cycles of a day). */
   samples: number;
   /** Bytes of one box's state directory (both queues, state files) at the end of the run. */
   stateBytes: number;
@@ -54,15 +54,16 @@ export interface PerBoxPerDay {
   bytesBySink: Record<string, number>;
 }
 
-/** Disk and volume per box, scaled from this run to a day. */
-async function perBoxPerDay(fleet: Fleet, root: string, runSeconds: number, gone: ReadonlySet<string>): Promise<PerBoxPerDay> {
+/** Volume per box, from what a box-cycle sent in this run, scaled to a day of cycles; disk as found at the end. */
+async function perBoxPerDay(fleet: Fleet, loss: scenario.LossResult, intervalSeconds: number, gone: ReadonlySet<string>): Promise<PerBoxPerDay> {
   const stats = await fleet.stats();
   const boxes = stats.boxes.filter((b) => !gone.has(b.instance));
-  const sent = boxes.reduce((n, b) => n + (b.remoteWrite['vm']?.sentSamples ?? 0), 0) / Math.max(1, boxes.length);
-  const box = fleet.specs.find((s) => !gone.has(s.instance))!;
+  const cycles = boxes.reduce((n, b) => n + b.cycles, 0);
+  const cyclesPerDay = 86_400 / intervalSeconds;
   const bytesBySink: Record<string, number> = {};
-  for (const b of boxes) for (const [sink, n] of Object.entries(b.sentBytes)) bytesBySink[sink] = (bytesBySink[sink] ?? 0) + (n / boxes.length / runSeconds) * 86_400;
-  return { samples: (sent / runSeconds) * 86_400, stateBytes: directoryBytes(box.stateDir), bytesBySink };
+  for (const b of boxes) for (const [sink, n] of Object.entries(b.sentBytes)) bytesBySink[sink] = (bytesBySink[sink] ?? 0) + (n / cycles) * cyclesPerDay;
+  const box = fleet.specs.find((s) => !gone.has(s.instance))!;
+  return { samples: (loss.samplesExpected / Math.max(1, loss.boxCycles)) * cyclesPerDay, stateBytes: directoryBytes(box.stateDir), bytesBySink };
 }
 
 function directoryBytes(dir: string): number {
@@ -124,7 +125,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     const toMs = Date.now() - 2 * options.intervalSeconds * 1000;
     options.log('counting every collected sample in the receivers');
     result.loss = await scenario.checkNothingLost(ctx, startMs - 1, toMs);
-    result.perBoxPerDay = await perBoxPerDay(fleet, root, (Date.now() - startMs) / 1000, gone);
+    result.perBoxPerDay = await perBoxPerDay(fleet, result.loss, options.intervalSeconds, gone);
     return { options: { ...options, root }, ...result } as DrillResult;
   } finally {
     sampler.stop();

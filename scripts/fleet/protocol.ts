@@ -37,6 +37,7 @@ export interface WorkerStats {
 
 /** What a box collected in a window: source results (each with its `up`) and samples. */
 export interface Collected {
+  cycles: number;
   results: number;
   samples: number;
 }

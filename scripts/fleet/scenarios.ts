@@ -266,6 +266,8 @@ export interface LossResult {
   fromMs: number;
   toMs: number;
   samplesExpected: number;
+  /** Box-cycles in the window (source results of one box's cycle count once). */
+  boxCycles: number;
   /** Boxes whose collected samples in the window differ from what the receiver holds, by receiver. */
   mismatched: Record<string, string[]>;
   /** Samples the boxes' queues dropped (full, too old, rejected, corrupt). */
@@ -303,5 +305,5 @@ export async function checkNothingLost(ctx: DrillContext, fromMs: number, toMs: 
     mismatched[receiver] = [...collected].filter(([i, c]) => found.get(i) !== want(c)).map(([i, c]) => `${i}: collected ${want(c)}, found ${found.get(i) ?? 0}`);
   }
   const stats = await ctx.fleet.stats();
-  return { fromMs, toMs, samplesExpected: sum([...collected.values()].map((c) => c.samples)), mismatched, dropped: sum(stats.boxes.flatMap((b) => Object.values(b.remoteWrite).map((r) => r.droppedSamples))) };
+  return { fromMs, toMs, samplesExpected: sum([...collected.values()].map((c) => c.samples)), boxCycles: sum([...collected.values()].map((c) => c.cycles)), mismatched, dropped: sum(stats.boxes.flatMap((b) => Object.values(b.remoteWrite).map((r) => r.droppedSamples))) };
 }

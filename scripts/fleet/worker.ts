@@ -22,7 +22,7 @@ interface Box {
   cycles: number;
   pushMs: number[];
   /** Each source result of each cycle: its collection timestamp and sample count, what the receivers must hold. */
-  collected: Array<[timestampMs: number, samples: number]>;
+  collected: Array<[timestampMs: number, samples: number, cycle: number]>;
 }
 
 const boxes = new Map<string, Box>();
@@ -55,7 +55,7 @@ async function start(specs: BoxSpec[], targets: FleetTargets): Promise<void> {
       reloadConfig: load,
       onCycle: (outcome) => {
         box.cycles++;
-        for (const r of outcome.results) box.collected.push([r.timestampMs, r.families.reduce((n, f) => n + f.samples.length, 0)]);
+        for (const r of outcome.results) box.collected.push([r.timestampMs, r.families.reduce((n, f) => n + f.samples.length, 0), outcome.cycle]);
         const begin = performance.now();
         void outcome.pushed.then(() => box.pushMs.push(performance.now() - begin));
       },
@@ -128,7 +128,7 @@ function collectedBetween(fromMs: number, toMs: number): Record<string, Collecte
   const out: Record<string, Collected> = {};
   for (const [instance, box] of boxes) {
     const inWindow = box.collected.filter(([ts]) => ts > fromMs && ts <= toMs);
-    out[instance] = { results: inWindow.length, samples: inWindow.reduce((n, [, samples]) => n + samples, 0) };
+    out[instance] = { cycles: new Set(inWindow.map(([, , cycle]) => cycle)).size, results: inWindow.length, samples: inWindow.reduce((n, [, samples]) => n + samples, 0) };
   }
   return out;
 }
