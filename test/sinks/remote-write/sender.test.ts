@@ -239,13 +239,14 @@ test('the last-series file follows changes of the series set at most once a minu
   assert.deepEqual(saved(), [['host', 4]], 'close writes what is pending');
 });
 
+const tenSamples = (ts: number) => ({
+  identity: { instance: 'box-1' },
+  sources: [{ source: 'host', job: 'node', timestampMs: ts, families: [{ name: 'm', type: 'gauge' as const, samples: Array.from({ length: 10 }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }] }],
+});
+
 test('max_samples_per_second bounds how fast a backlog drains', async (t) => {
   const rx = await scriptedReceiver(t, []);
   const { sink } = sinkFor(t, config(rx.url, { maxSamplesPerSecond: 20 }));
-  const tenSamples = (ts: number) => ({
-    identity: { instance: 'box-1' },
-    sources: [{ source: 'host', job: 'node', timestampMs: ts, families: [{ name: 'm', type: 'gauge' as const, samples: Array.from({ length: 10 }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }] }],
-  });
   for (let c = 0; c < 4; c++) await sink.push(tenSamples(1000 + c));
   await waitFor('all sent', () => sink.stats().sender.samplesSent === 40, { timeoutMs: 10_000 });
   const at = rx.received.map((r) => r.at - rx.received[0]!.at);
@@ -279,10 +280,6 @@ test('the drain rate: the bound while answers are quick; after a failure a hundr
 test('after a failure the backlog drains from a low rate, not at once', async (t) => {
   const rx = await scriptedReceiver(t, [{ status: 503, body: 'overloaded' }]);
   const { sink } = sinkFor(t, config(rx.url, { maxSamplesPerSecond: 2000 }));
-  const tenSamples = (ts: number) => ({
-    identity: { instance: 'box-1' },
-    sources: [{ source: 'host', job: 'node', timestampMs: ts, families: [{ name: 'm', type: 'gauge' as const, samples: Array.from({ length: 10 }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }] }],
-  });
   for (let c = 0; c < 8; c++) await sink.push(tenSamples(1000 + c));
   await waitFor('the backlog drained', () => sink.stats().sender.samplesSent === 80, { timeoutMs: 30_000 });
   // At the full 2,000 samples/s the retry would follow its 20-200 ms backoff; at the floor (20/s) ten samples take half a second.
