@@ -148,9 +148,9 @@ export async function victoriaMetricsRaw(vm: RunningServer, selector: string): P
   return l ? l.timestamps.map((ts, i) => ({ ts, value: l.values[i]! })) : [];
 }
 
-/** Runs a PromQL instant query against Prometheus or VictoriaMetrics. */
-export async function promQuery(baseUrl: string, query: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-  const res = await fetch(`${baseUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
+/** Runs a PromQL instant query against Prometheus or VictoriaMetrics, at `timeSeconds` (default now). */
+export async function promQuery(baseUrl: string, query: string, timeSeconds?: number): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const res = await fetch(`${baseUrl}/api/v1/query?query=${encodeURIComponent(query)}${timeSeconds === undefined ? '' : `&time=${timeSeconds}`}`);
   const body = (await res.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
   if (body.status !== 'success') throw new Error(`query ${query} failed: ${body.error ?? res.status}`);
   return body.data.result;

@@ -1,8 +1,9 @@
 /**
  * Drains one URL's disk queue: oldest block first, one request in flight (so
  * samples reach the receiver in the order they were collected, which
- * Prometheus requires per series), at a bounded rate, retrying what is worth
- * retrying and dropping, counted and logged, what the receiver refuses.
+ * Prometheus requires per series), at a rate that adapts to the receiver,
+ * retrying what is worth retrying and dropping, counted and logged, what the
+ * receiver refuses.
  */
 import type { Logger } from '../../log.ts';
 import { backoffDelayMs, type BackoffOptions } from '../../backoff.ts';
@@ -28,7 +29,7 @@ export interface SenderOptions {
   backoff: BackoffOptions;
   /** Longest Retry-After we honour; a receiver asking for more is retried after this. */
   maxRetryAfterMs: number;
-  /** Bound on the send rate (the backlog drains at most this fast); 0 means unbounded. */
+  /** Bound on the send rate (the backlog drains at most this fast); 0 means unbounded (and no adaptation). */
   maxSamplesPerSecond: number;
   log: Logger;
   random?: () => number;
@@ -51,6 +52,67 @@ export interface SenderCounters {
   lastError: string | undefined;
 }
 
+/** A drain rate never goes below this share of max_samples_per_second: a backlog always moves. */
+const FLOOR_SHARE = 1 / 100;
+/** An accepted request this many times slower than usual (and at least SLOW_MIN_MS) says the receiver is congested. */
+const SLOW_FACTOR = 4;
+const SLOW_MIN_MS = 1000;
+/** Additive increase per quick answer outside slow start, as a share of max_samples_per_second. */
+const INCREASE_SHARE = 1 / 16;
+
+/**
+ * The send rate a fleet can live with. A whole fleet comes back together
+ * from a receiver outage, each box with a backlog: at max_samples_per_second
+ * each, 1,000 boxes ask for far more than one receiver takes, requests queue
+ * there until they time out, are sent again, and the receiver does the same
+ * work twice. So after failures a box drains from a low rate (a hundredth of
+ * the bound) that doubles with every quick answer (slow start), halves
+ * whenever the receiver answers slowly, grows by a sixteenth of the bound per
+ * quick answer otherwise, and is back at the floor after any failure (429,
+ * 5xx, timeout, network). A receiver that keeps up sees the full rate within
+ * a few requests; one that does not sees every box back off.
+ */
+export class DrainRate {
+  private readonly max: number;
+  private readonly floor: number;
+  private rate: number;
+  private slowStart = false;
+  /** Usual latency of a quick answer (moving average); undefined until the first. */
+  private usualMs: number | undefined;
+
+  constructor(maxSamplesPerSecond: number) {
+    this.max = maxSamplesPerSecond;
+    this.floor = Math.max(1, maxSamplesPerSecond * FLOOR_SHARE);
+    this.rate = maxSamplesPerSecond;
+  }
+
+  /** Samples per second now; 0 means unbounded. */
+  get current(): number {
+    return this.rate;
+  }
+
+  /** Whether this failure started a slow start (the first after good answers). */
+  failed(): boolean {
+    if (this.max <= 0) return false;
+    const first = !this.slowStart;
+    this.rate = this.floor;
+    this.slowStart = true;
+    return first;
+  }
+
+  succeeded(latencyMs: number): void {
+    if (this.max <= 0) return;
+    if (this.usualMs !== undefined && latencyMs > Math.max(SLOW_MIN_MS, SLOW_FACTOR * this.usualMs)) {
+      this.rate = Math.max(this.floor, this.rate / 2);
+      this.slowStart = false;
+      return;
+    }
+    this.usualMs = this.usualMs === undefined ? latencyMs : 0.9 * this.usualMs + 0.1 * latencyMs;
+    this.rate = Math.min(this.max, this.slowStart ? this.rate * 2 : this.rate + this.max * INCREASE_SHARE);
+    if (this.rate === this.max) this.slowStart = false;
+  }
+}
+
 export class Sender {
   static emptyCounters(): SenderCounters {
     return { requests: { ok: 0, retry: 0, reject: 0 }, samplesSent: 0, bytesSent: 0, samplesRetried: 0, samplesRejected: 0, lastSuccessMs: undefined, consecutiveFailures: 0, lastError: undefined };
@@ -66,6 +128,7 @@ export class Sender {
   private readonly stopped: Promise<void>;
   private signalStopped: () => void = () => {};
   private loop: Promise<void> | undefined;
+  private readonly rate: DrainRate;
   private tokens: number;
   private tokensAtMs: number;
 
@@ -73,6 +136,7 @@ export class Sender {
     this.queue = queue;
     this.client = client;
     this.options = options;
+    this.rate = new DrainRate(options.maxSamplesPerSecond);
     this.tokens = options.maxSamplesPerSecond;
     this.tokensAtMs = this.now();
     this.stopped = new Promise((resolve) => (this.signalStopped = resolve));
@@ -138,7 +202,9 @@ export class Sender {
     }
     await this.takeTokens(block.samples);
     if (this.stopping) return 'stop';
+    const sentAt = this.now();
     const result = await this.client.send(block.body, this.stopController.signal);
+    this.adaptRate(result, this.now() - sentAt);
     if (this.stopping && result.outcome === 'retry') return 'stop';
     const again = this.settle(block, result, attempt);
     if (again === undefined) return 0;
@@ -178,9 +244,18 @@ export class Sender {
     return retryDelayMs(attempt, { ...this.options.backoff, maxRetryAfterMs: this.options.maxRetryAfterMs }, result.retryAfterMs, this.options.random);
   }
 
-  /** Token bucket over samples with one second of burst; a block larger than the burst waits for its whole cost. */
+  private adaptRate(result: SendResult, latencyMs: number): void {
+    if (result.outcome === 'ok') this.rate.succeeded(latencyMs);
+    else if (result.outcome === 'retry' && this.rate.failed()) {
+      // The fleet failed together; a random part of a second at the floor rate spreads its return.
+      this.tokens = -(this.options.random ?? Math.random)() * this.rate.current;
+      this.tokensAtMs = this.now();
+    }
+  }
+
+  /** Token bucket over samples at the drain rate with one second of burst; a block larger than the burst waits for its whole cost. */
   private async takeTokens(samples: number): Promise<void> {
-    const rate = this.options.maxSamplesPerSecond;
+    const rate = this.rate.current;
     if (rate <= 0) return;
     const now = this.now();
     this.tokens = Math.min(rate, this.tokens + ((now - this.tokensAtMs) / 1000) * rate);

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../../src/log.ts';
 import { RemoteWriteSink, type RemoteWriteConfig } from '../../../src/sinks/remote-write/remote-write-sink.ts';
+import { DrainRate } from '../../../src/sinks/remote-write/sender.ts';
 import { snappyUncompress } from '../../../src/sinks/remote-write/snappy.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
@@ -248,13 +249,14 @@ test('a push reports the compressed bytes the receiver accepted since the previo
   assert.ok(report.bytesSent > 0);
 });
 
+const tenSamples = (ts: number) => ({
+  identity: { instance: 'box-1' },
+  sources: [{ source: 'host', job: 'node', timestampMs: ts, families: [{ name: 'm', type: 'gauge' as const, samples: Array.from({ length: 10 }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }] }],
+});
+
 test('max_samples_per_second bounds how fast a backlog drains', async (t) => {
   const rx = await scriptedReceiver(t, []);
   const { sink } = sinkFor(t, config(rx.url, { maxSamplesPerSecond: 20 }));
-  const tenSamples = (ts: number) => ({
-    identity: { instance: 'box-1' },
-    sources: [{ source: 'host', job: 'node', timestampMs: ts, families: [{ name: 'm', type: 'gauge' as const, samples: Array.from({ length: 10 }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }] }],
-  });
   const pushed = Date.now();
   for (let c = 0; c < 4; c++) await sink.push(tenSamples(1000 + c));
   await waitFor('all sent', () => sink.stats().sender.samplesSent === 40, { timeoutMs: 10_000 });
@@ -265,6 +267,39 @@ test('max_samples_per_second bounds how fast a backlog drains', async (t) => {
   assert.ok(at[2]! >= 490 && at[3]! >= 990, `requests at ${at} ms`);
   // The burst: without it the 20th sample could not leave before 1 s either.
   assert.ok(at[1]! < 1000, `second request at ${at[1]} ms`);
+});
+
+test('the drain rate: the bound while answers are quick; after a failure a hundredth, doubled per quick answer, halved by a slow one', () => {
+  const rate = new DrainRate(50_000);
+  assert.equal(rate.current, 50_000);
+  rate.succeeded(20);
+  assert.equal(rate.failed(), true, 'the first failure starts a slow start');
+  assert.equal(rate.failed(), false, 'later failures of the same outage do not');
+  assert.equal(rate.current, 500);
+  const ramp: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    rate.succeeded(20);
+    ramp.push(rate.current);
+  }
+  assert.deepEqual(ramp, [1000, 2000, 4000, 8000, 16_000, 32_000, 50_000, 50_000]);
+  rate.succeeded(5000);
+  assert.equal(rate.current, 25_000, 'an answer far slower than usual halves the rate');
+  rate.succeeded(20);
+  assert.equal(rate.current, 25_000 + 50_000 / 16, 'then it grows by a sixteenth of the bound per quick answer');
+  const unbounded = new DrainRate(0);
+  assert.equal(unbounded.failed(), false);
+  assert.equal(unbounded.current, 0, 'max_samples_per_second = 0: no bound, no adaptation');
+});
+
+test('after a failure the backlog drains from a low rate, not at once', async (t) => {
+  const rx = await scriptedReceiver(t, [{ status: 503, body: 'overloaded' }]);
+  const { sink } = sinkFor(t, config(rx.url, { maxSamplesPerSecond: 2000 }));
+  for (let c = 0; c < 8; c++) await sink.push(tenSamples(1000 + c));
+  await waitFor('the backlog drained', () => sink.stats().sender.samplesSent === 80, { timeoutMs: 30_000 });
+  // At the full 2,000 samples/s the retry would follow its 20-200 ms backoff; at the floor (20/s) ten samples take half a second.
+  const retryAfterMs = rx.received[1]!.at - rx.received[0]!.at;
+  assert.ok(retryAfterMs >= 450, `retried after ${retryAfterMs} ms`);
+  assert.equal(rx.received.length, 9);
 });
 
 test('decommission sends stale markers for everything the box sent before its last stop, and waits for them', async (t) => {

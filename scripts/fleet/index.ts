@@ -1,0 +1,55 @@
+/**
+ * `npm run fleet -- --boxes N [--interval 15s] ...`: the fleet drill (see
+ * README, "Running a fleet"). Prints one table per scenario; exits 1 when
+ * the fleet lost samples, left groups behind or did not converge.
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseGoDuration } from '../../src/config/duration.ts';
+import { runDrill, SCENARIOS, type ScenarioName } from './drill.ts';
+import { printReport } from './report.ts';
+
+const { values } = parseArgs({
+  options: {
+    boxes: { type: 'string', default: '50' },
+    interval: { type: 'string', default: '15s' },
+    workers: { type: 'string' },
+    gateways: { type: 'string', default: '3' },
+    steady: { type: 'string', default: '2m' },
+    outage: { type: 'string', default: '10m' },
+    'gateway-outage': { type: 'string', default: '' },
+    'remote-config-interval': { type: 'string', default: '1m' },
+    scenarios: { type: 'string', default: SCENARIOS.join(',') },
+    dir: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`usage: npm run fleet -- [--boxes 50] [--interval 15s] [--workers <cores>] [--gateways 3] [--steady 2m] [--outage 10m]
+       [--gateway-outage <2 intervals>] [--remote-config-interval 1m] [--scenarios ${SCENARIOS.join(',')}] [--dir DIR]`);
+  process.exit(0);
+}
+
+const seconds = (v: string): number => parseGoDuration(v);
+const boxes = Number(values.boxes);
+const intervalSeconds = seconds(values.interval);
+const scenarios = new Set(values.scenarios.split(',').map((s) => s.trim()).filter(Boolean));
+for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`--scenarios: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
+
+const result = await runDrill({
+  boxes,
+  intervalSeconds,
+  workers: Number(values.workers ?? Math.min(os.availableParallelism(), Math.ceil(boxes / 50))),
+  gateways: Number(values.gateways),
+  steadySeconds: seconds(values.steady),
+  outageSeconds: seconds(values.outage),
+  gatewayOutageSeconds: values['gateway-outage'] ? seconds(values['gateway-outage']) : 2 * intervalSeconds,
+  remoteConfigIntervalSeconds: seconds(values['remote-config-interval']),
+  scenarios: scenarios as Set<ScenarioName>,
+  ...(values.dir ? { root: values.dir } : {}),
+  log: (line) => console.error(`fleet: ${line}`),
+});
+printReport(result);
+const failed = result.loss.dropped > 0 || Object.values(result.loss.mismatched).some((m) => m.length > 0) || result.groupProblems.length > 0 || (result.rollout?.notApplied ?? 0) > 0 || Object.values(result.decommission?.goneSeconds ?? {}).some((v) => !Number.isFinite(v));
+process.exit(failed ? 1 : 0);
