@@ -1,5 +1,5 @@
 /**
- * `npm test`: type-check, then every test file under test/: first unit,
+ * `npm test`: type-check and lint, then every test file under test/: first unit,
  * conformance and integration tests (against real peers) in one node:test
  * run, then the packaging tests (binary builds, xz, qemu, systemd) in a
  * second one, so their CPU-heavy builds don't starve the timing of
@@ -28,6 +28,19 @@ if (tsc.status !== 0) {
   process.exit(tsc.status ?? 1);
 }
 
+// Formatting and lint rules (biome.json), then unused exports, files and dependencies (knip.json); `npm run fix` formats.
+const lints: Array<[string, string[]]> = [
+  ['biome check', [path.join(REPO_ROOT, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'check']],
+  ['knip', [path.join(REPO_ROOT, 'node_modules', 'knip', 'bin', 'knip.js')]],
+];
+for (const [name, args] of lints) {
+  const lint = spawnSync(process.execPath, args, { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error(`${name} failed (npm run fix formats; other findings are for you to fix)`);
+    process.exit(lint.status ?? 1);
+  }
+}
+
 // The native addon the timex and tcpstat collectors load from the source tree.
 try {
   buildAddon(process.arch as NativeArch, (line) => console.error(line));
@@ -54,10 +67,15 @@ for (const phase of phases) {
   const result = spawnSync(
     process.execPath,
     [
-      '--test', '--no-warnings',
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', '--test-reporter-destination=' + path.join(REPO_ROOT, '.cache', `test-phase.tap`),
-      `--test-concurrency=${process.env['EDGEPUSH_TEST_CONCURRENCY'] ?? 4}`, '--test-timeout=600000', ...phase,
+      '--test',
+      '--no-warnings',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      '--test-reporter-destination=' + path.join(REPO_ROOT, '.cache', `test-phase.tap`),
+      `--test-concurrency=${process.env['EDGEPUSH_TEST_CONCURRENCY'] ?? 4}`,
+      '--test-timeout=600000',
+      ...phase,
     ],
     { cwd: REPO_ROOT, stdio: 'inherit' },
   );

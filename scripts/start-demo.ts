@@ -50,7 +50,9 @@ async function ensureGateway(): Promise<'reused' | 'started'> {
   const deadline = Date.now() + 20_000;
   while (!(await isPushgateway(GATEWAY))) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`the Pushgateway did not come up on ${GATEWAY} (is port ${GATEWAY_PORT} taken by something else? set EDGEPUSH_DEMO_GATEWAY_PORT):\n${log}`);
+      throw new Error(
+        `the Pushgateway did not come up on ${GATEWAY} (is port ${GATEWAY_PORT} taken by something else? set EDGEPUSH_DEMO_GATEWAY_PORT):\n${log}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -123,7 +125,11 @@ address = ${LISTENER}
 `,
 );
 
-const agent = spawn(process.execPath, ['--no-warnings', path.join(REPO_ROOT, 'src', 'cli.ts'), 'run', `--config.file=${configFile}`, '--config.defaults=/nonexistent', ...process.argv.slice(2)], { stdio: 'inherit' });
+const agent = spawn(
+  process.execPath,
+  ['--no-warnings', path.join(REPO_ROOT, 'src', 'cli.ts'), 'run', `--config.file=${configFile}`, '--config.defaults=/nonexistent', ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
 children.push(agent);
 
 console.log(`

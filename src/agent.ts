@@ -48,7 +48,7 @@ export function identityLabels(config: AgentConfig): Labels {
   return { ...config.labels, instance: config.identity.instance };
 }
 
-export function createSink(config: AgentConfig, sinkConfig: AgentConfig['sinks'][number], ctx: SinkContext): Sink {
+function createSink(config: AgentConfig, sinkConfig: AgentConfig['sinks'][number], ctx: SinkContext): Sink {
   const kind = SINK_KINDS.find((k) => k.section === sinkConfig.kind);
   if (!kind) throw new Error(`no sink kind ${sinkConfig.kind}`);
   return kind.create(sinkConfig.name, sinkConfig.config, ctx);
@@ -89,12 +89,24 @@ export class Agent {
     const intervalMs = this.config.agent.intervalSeconds * 1000;
     if (!this.config.agent.splay) return 0;
     const labels = identityLabels(this.config);
-    return splayOffsetMs(Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(','), intervalMs);
+    return splayOffsetMs(
+      Object.keys(labels)
+        .sort()
+        .map((k) => `${k}=${labels[k]}`)
+        .join(','),
+      intervalMs,
+    );
   }
 
   /** Runs a first cycle now, then one at every aligned tick. */
   start(): void {
-    this.log.info('starting', { instance: this.config.identity.instance, interval: `${this.config.agent.intervalSeconds}s`, splay: `${this.splayMs}ms`, sources: this.sources.map((s) => s.id).join(','), sinks: [...this.runners.keys()].join(',') });
+    this.log.info('starting', {
+      instance: this.config.identity.instance,
+      interval: `${this.config.agent.intervalSeconds}s`,
+      splay: `${this.splayMs}ms`,
+      sources: this.sources.map((s) => s.id).join(','),
+      sinks: [...this.runners.keys()].join(','),
+    });
     this.firstCycleOffGrid = true;
     this.tick();
   }
@@ -148,9 +160,9 @@ export class Agent {
     this.metrics.cycleDuration.observe(collectMs / 1000);
     for (const r of results) {
       this.metrics.sourceUp.set({ source: r.source }, r.up ? 1 : 0);
-      this.metrics.sourceDuration.set({ source: r.source }, (r.families.find((f) => f.name === 'scrape_duration_seconds')?.samples[0]?.value ?? 0));
+      this.metrics.sourceDuration.set({ source: r.source }, r.families.find((f) => f.name === 'scrape_duration_seconds')?.samples[0]?.value ?? 0);
       this.metrics.sourceCollections.inc({ source: r.source, result: r.up ? 'success' : 'failure' });
-      this.sourceStates.report(r.source, r.up ? undefined : r.error ?? 'failed', { source: r.source, job: r.job });
+      this.sourceStates.report(r.source, r.up ? undefined : (r.error ?? 'failed'), { source: r.source, job: r.job });
     }
     const batch: Batch = { cycle, identity: identityLabels(this.config), sources: results, deadlineMs: start + this.config.agent.intervalSeconds * 1000 };
     // With [remote_config], the sinks may come with the first fetch, a moment after the first cycle.
@@ -176,12 +188,19 @@ export class Agent {
       this.log.error('configuration reload refused, keeping the running configuration', { err });
       return false;
     }
-    const intervalChanged = next.agent.intervalSeconds !== this.config.agent.intervalSeconds || next.agent.splay !== this.config.agent.splay || next.identity.instance !== this.config.identity.instance;
+    const intervalChanged =
+      next.agent.intervalSeconds !== this.config.agent.intervalSeconds ||
+      next.agent.splay !== this.config.agent.splay ||
+      next.identity.instance !== this.config.identity.instance;
     this.apply(next);
     this.metrics.configReloads.inc({ result: 'success' });
     this.metrics.configLastReloadSuccessful.set(1);
     this.metrics.configLastReloadSuccessTimestamp.set(Date.now() / 1000);
-    this.log.info('configuration reloaded', { files: next.files.join(','), sources: this.sources.map((s) => s.id).join(','), sinks: [...this.runners.keys()].join(',') });
+    this.log.info('configuration reloaded', {
+      files: next.files.join(','),
+      sources: this.sources.map((s) => s.id).join(','),
+      sinks: [...this.runners.keys()].join(','),
+    });
     if (intervalChanged && this.timer) this.schedule();
     return true;
   }
@@ -208,7 +227,10 @@ export class Agent {
     for (const [name, runner] of this.runners) {
       if (next.get(name) === runner) continue;
       if (!next.has(name)) this.forgetSink(name);
-      void runner.idle().then(() => runner.sink.close()).catch((err: unknown) => this.log.warn('closing a removed sink failed', { sink: name, err }));
+      void runner
+        .idle()
+        .then(() => runner.sink.close())
+        .catch((err: unknown) => this.log.warn('closing a removed sink failed', { sink: name, err }));
     }
     this.runners = next;
   }

@@ -32,7 +32,9 @@ interface Command {
 
 /** Flags of the commands that read the configuration: where it is, and overrides of its keys. */
 function configCommandFlags(): FlagSpec[] {
-  const common = COMMON_FLAGS.map((f) => (f.name === 'log.level' ? { ...f, default: '', help: `Overrides [agent] log_level (default info): ${LOG_LEVELS.join(', ')}.` } : f));
+  const common = COMMON_FLAGS.map((f) =>
+    f.name === 'log.level' ? { ...f, default: '', help: `Overrides [agent] log_level (default info): ${LOG_LEVELS.join(', ')}.` } : f,
+  );
   return [...common, ...CONFIG_FLAGS, ...hostFlagSpecs(COLLECTORS)];
 }
 
@@ -71,7 +73,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   decommission: {
-    summary: "Delete every group this box pushed from every gateway of every Pushgateway sink and tier, and from gateways it remembers pushing to (used when the package is purged).",
+    summary:
+      'Delete every group this box pushed from every gateway of every Pushgateway sink and tier, and from gateways it remembers pushing to (used when the package is purged).',
     flags: () => [...configCommandFlags(), { name: 'timeout', kind: 'duration', default: '30s', min: '1s', max: '1h', help: 'Give up after this long.' }],
     run: async (given) => {
       const config = loadConfigOrReport('decommission', given);
@@ -99,13 +102,15 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   config: {
-    summary: 'Remote configuration layers: "config keygen --key FILE" makes an ed25519 key pair, "config sign --key FILE --version N LAYER" prints LAYER signed.',
+    summary:
+      'Remote configuration layers: "config keygen --key FILE" makes an ed25519 key pair, "config sign --key FILE --version N LAYER" prints LAYER signed.',
     flags: () => [
       ...COMMON_FLAGS,
       { name: 'key', kind: 'string', default: '', help: 'The private key (PEM): written by keygen, read by sign.', placeholder: 'FILE' },
       { name: 'version', kind: 'int', default: 0, help: 'sign: the layer version (higher than every version the fleet has applied).' },
     ],
-    run: (given, positional) => configCommand(positional, String(given.get('key') ?? ''), given.has('version') ? Number(given.get('version')) : undefined, writeStdout),
+    run: (given, positional) =>
+      configCommand(positional, String(given.get('key') ?? ''), given.has('version') ? Number(given.get('version')) : undefined, writeStdout),
   },
   version: {
     summary: 'Print version, commit and Node.js version.',

@@ -25,7 +25,7 @@ import { DEFAULT_STATE_DIR } from './config/config.ts';
 import type { Logger } from './log.ts';
 import { writeFileAtomic } from './state-file.ts';
 
-export const RESTART_BACKOFF: BackoffOptions = { minMs: 2_000, maxMs: 300_000 };
+const RESTART_BACKOFF: BackoffOptions = { minMs: 2_000, maxMs: 300_000 };
 /** A run that lasted this long was healthy: the next start does not wait. */
 export const HEALTHY_RUN_MS = 60_000;
 export const RESTART_STATE_FILE = 'restart-backoff.json';
@@ -56,7 +56,10 @@ export interface StartDecision {
 }
 
 /** The unit's state file, when running as the systemd service; undefined otherwise. */
-export function serviceStateFile(env: NodeJS.ProcessEnv = process.env, defaultDirExists: () => boolean = () => existsSync(DEFAULT_STATE_DIR)): string | undefined {
+export function serviceStateFile(
+  env: NodeJS.ProcessEnv = process.env,
+  defaultDirExists: () => boolean = () => existsSync(DEFAULT_STATE_DIR),
+): string | undefined {
   if (!env['INVOCATION_ID']) return undefined;
   // STATE_DIRECTORY may list several directories separated by colons; the unit sets one.
   // systemd < 240 (RHEL 8) creates StateDirectory= but does not export it: the packaged path then.
@@ -122,7 +125,8 @@ export class RestartBackoff {
     }
     try {
       const r = JSON.parse(text) as Partial<RecordedStart>;
-      if (typeof r.bootId === 'string' && typeof r.startedMs === 'number' && typeof r.failures === 'number' && typeof r.stopped === 'boolean') return r as RecordedStart;
+      if (typeof r.bootId === 'string' && typeof r.startedMs === 'number' && typeof r.failures === 'number' && typeof r.stopped === 'boolean')
+        return r as RecordedStart;
     } catch {
       // fall through: a damaged record only costs one back-off step
     }

@@ -33,7 +33,11 @@ export async function runAgent(given: Map<string, unknown>, loadOrReport: () => 
     if (crashed) config = loadOrReport();
     if (!config) return 1;
     let remote: RemoteConfigRunner | undefined;
-    const agent = new Agent({ config, reloadConfig: () => loadConfigFromFlags(given), onCycle: (cycle) => void cycle.pushed.then((reports) => remote?.observe(cycle.startedMs, reports)) });
+    const agent = new Agent({
+      config,
+      reloadConfig: () => loadConfigFromFlags(given),
+      onCycle: (cycle) => void cycle.pushed.then((reports) => remote?.observe(cycle.startedMs, reports)),
+    });
     remote = new RemoteConfigRunner(agent, crashed, (text) => void loadConfigFromFlags(given, text));
     signals.onReload(() => remote.reload());
     agent.start();

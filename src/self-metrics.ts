@@ -12,22 +12,95 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 export class SelfMetrics {
   readonly registry = new Registry();
-  readonly cycleDuration = new Histogram({ name: 'edgepush_cycle_duration_seconds', help: 'Time to collect every source in one cycle.', buckets: DURATION_BUCKETS, registers: [this.registry] });
+  readonly cycleDuration = new Histogram({
+    name: 'edgepush_cycle_duration_seconds',
+    help: 'Time to collect every source in one cycle.',
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
   readonly cycles = new Counter({ name: 'edgepush_cycles_total', help: 'Cycles run.', registers: [this.registry] });
-  readonly cyclesSkipped = new Counter({ name: 'edgepush_cycles_skipped_total', help: 'Cycles skipped because the previous collection was still running.', registers: [this.registry] });
-  readonly sourceUp = new Gauge({ name: 'edgepush_source_up', help: 'Whether the last collection of the source succeeded.', labelNames: ['source'], registers: [this.registry] });
-  readonly sourceDuration = new Gauge({ name: 'edgepush_source_collect_duration_seconds', help: 'Duration of the last collection of the source.', labelNames: ['source'], registers: [this.registry] });
-  readonly sourceCollections = new Counter({ name: 'edgepush_source_collections_total', help: 'Collections of each source, by result (success, failure).', labelNames: ['source', 'result'], registers: [this.registry] });
-  readonly exporterScrapeFailures = new Counter({ name: 'edgepush_exporter_scrape_failures_total', help: 'Failed scrapes of each exporter, by reason (sample_limit, label_limit, label_name_length_limit, label_value_length_limit, line_length, size_limit, invalid_utf8, parse, gzip, http_status, timeout, request).', labelNames: ['exporter', 'reason'], registers: [this.registry] });
-  readonly sinkPushDuration = new Histogram({ name: 'edgepush_sink_push_duration_seconds', help: 'Time from handing a batch to the sink to its acknowledgement (all groups/requests done).', labelNames: ['sink'], buckets: DURATION_BUCKETS, registers: [this.registry] });
-  readonly sinkPushes = new Counter({ name: 'edgepush_sink_pushes_total', help: 'Batches pushed to each sink, by result (success, failure).', labelNames: ['sink', 'result'], registers: [this.registry] });
-  readonly sinkBytes = new Counter({ name: 'edgepush_sink_sent_bytes_total', help: 'Bytes sent to each sink (after compression).', labelNames: ['sink'], registers: [this.registry] });
-  readonly sinkLastSuccess = new Gauge({ name: 'edgepush_sink_last_success_timestamp_seconds', help: 'When the last fully successful push to the sink ended.', labelNames: ['sink'], registers: [this.registry] });
-  readonly sinkBatchesDropped = new Counter({ name: 'edgepush_sink_batches_dropped_total', help: 'Batches never pushed because the sink was still busy with earlier ones (a newer batch replaced them).', labelNames: ['sink'], registers: [this.registry] });
-  readonly configReloads = new Counter({ name: 'edgepush_config_reloads_total', help: 'Configuration reloads (SIGHUP), by result (success, failure).', labelNames: ['result'], registers: [this.registry] });
-  readonly configLastReloadSuccessful = new Gauge({ name: 'edgepush_config_last_reload_successful', help: 'Whether the last configuration reload succeeded (1) or was refused (0).', registers: [this.registry] });
-  readonly configLastReloadSuccessTimestamp = new Gauge({ name: 'edgepush_config_last_reload_success_timestamp_seconds', help: 'When the configuration was last loaded successfully.', registers: [this.registry] });
-  readonly buildInfo = new Gauge({ name: 'edgepush_build_info', help: 'Build information; the value is always 1.', labelNames: ['version', 'commit', 'nodejs'], registers: [this.registry] });
+  readonly cyclesSkipped = new Counter({
+    name: 'edgepush_cycles_skipped_total',
+    help: 'Cycles skipped because the previous collection was still running.',
+    registers: [this.registry],
+  });
+  readonly sourceUp = new Gauge({
+    name: 'edgepush_source_up',
+    help: 'Whether the last collection of the source succeeded.',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  readonly sourceDuration = new Gauge({
+    name: 'edgepush_source_collect_duration_seconds',
+    help: 'Duration of the last collection of the source.',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  readonly sourceCollections = new Counter({
+    name: 'edgepush_source_collections_total',
+    help: 'Collections of each source, by result (success, failure).',
+    labelNames: ['source', 'result'],
+    registers: [this.registry],
+  });
+  readonly exporterScrapeFailures = new Counter({
+    name: 'edgepush_exporter_scrape_failures_total',
+    help: 'Failed scrapes of each exporter, by reason (sample_limit, label_limit, label_name_length_limit, label_value_length_limit, line_length, size_limit, invalid_utf8, parse, gzip, http_status, timeout, request).',
+    labelNames: ['exporter', 'reason'],
+    registers: [this.registry],
+  });
+  readonly sinkPushDuration = new Histogram({
+    name: 'edgepush_sink_push_duration_seconds',
+    help: 'Time from handing a batch to the sink to its acknowledgement (all groups/requests done).',
+    labelNames: ['sink'],
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly sinkPushes = new Counter({
+    name: 'edgepush_sink_pushes_total',
+    help: 'Batches pushed to each sink, by result (success, failure).',
+    labelNames: ['sink', 'result'],
+    registers: [this.registry],
+  });
+  readonly sinkBytes = new Counter({
+    name: 'edgepush_sink_sent_bytes_total',
+    help: 'Bytes sent to each sink (after compression).',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
+  readonly sinkLastSuccess = new Gauge({
+    name: 'edgepush_sink_last_success_timestamp_seconds',
+    help: 'When the last fully successful push to the sink ended.',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
+  readonly sinkBatchesDropped = new Counter({
+    name: 'edgepush_sink_batches_dropped_total',
+    help: 'Batches never pushed because the sink was still busy with earlier ones (a newer batch replaced them).',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
+  readonly configReloads = new Counter({
+    name: 'edgepush_config_reloads_total',
+    help: 'Configuration reloads (SIGHUP), by result (success, failure).',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly configLastReloadSuccessful = new Gauge({
+    name: 'edgepush_config_last_reload_successful',
+    help: 'Whether the last configuration reload succeeded (1) or was refused (0).',
+    registers: [this.registry],
+  });
+  readonly configLastReloadSuccessTimestamp = new Gauge({
+    name: 'edgepush_config_last_reload_success_timestamp_seconds',
+    help: 'When the configuration was last loaded successfully.',
+    registers: [this.registry],
+  });
+  readonly buildInfo = new Gauge({
+    name: 'edgepush_build_info',
+    help: 'Build information; the value is always 1.',
+    labelNames: ['version', 'commit', 'nodejs'],
+    registers: [this.registry],
+  });
 
   constructor() {
     this.buildInfo.set({ version: VERSION, commit: COMMIT, nodejs: process.version }, 1);
@@ -66,6 +139,7 @@ export class SelfMetrics {
 export function addressSpaceLimit(limits: string = readFileSync('/proc/self/limits', 'utf8')): number {
   const soft = /^Max address space\s+(\S+)/m.exec(limits)?.[1];
   if (soft === undefined) return NaN;
+  // biome-ignore lint/correctness/noPrecisionLoss: 2^64-1 as a float (2^64), the value Go's client reports for unlimited
   return soft === 'unlimited' ? 18446744073709551615 : Number(soft);
 }
 

@@ -57,11 +57,16 @@ async function gatewayText(): Promise<string> {
 }
 
 test('one cycle pushes every source as its own group, with up and no rejection', { skip }, async () => {
-  const agent = new Agent({ config: config(`[exporter.gw]\nurl = ${gw.url}/metrics\nmetric_keep = pushgateway_build_info\n[pushgateway.a]\nurl = ${gw.url}\n`, 'cycle-box') });
+  const agent = new Agent({
+    config: config(`[exporter.gw]\nurl = ${gw.url}/metrics\nmetric_keep = pushgateway_build_info\n[pushgateway.a]\nurl = ${gw.url}\n`, 'cycle-box'),
+  });
   try {
     const outcome = await agent.runCycle();
     const reports = await outcome.pushed;
-    assert.deepEqual([...reports.values()].map((r) => r.error), [undefined]);
+    assert.deepEqual(
+      [...reports.values()].map((r) => r.error),
+      [undefined],
+    );
     assert.ok(reports.get('pushgateway.a')!.bytesSent > 0);
     const groups = (await gatewayGroups()).filter((g) => g['instance'] === 'cycle-box');
     assert.deepEqual(groups.map((g) => g['job']).sort(), ['edgepush', 'gw', 'node']);
@@ -72,7 +77,10 @@ test('one cycle pushes every source as its own group, with up and no rejection',
     const up = families.find((f) => f.name === 'up')!.samples.filter((s) => s.labels['instance'] === 'cycle-box');
     assert.deepEqual(up.map((s) => `${s.labels['job']}=${s.value}`).sort(), ['edgepush=1', 'gw=1', 'node=1']);
     const failures = families.find((f) => f.name === 'push_failure_time_seconds')!.samples.filter((s) => s.labels['instance'] === 'cycle-box');
-    assert.ok(failures.every((s) => s.value === 0), 'the gateway rejected nothing');
+    assert.ok(
+      failures.every((s) => s.value === 0),
+      'the gateway rejected nothing',
+    );
   } finally {
     await agent.stop();
   }
@@ -97,7 +105,10 @@ test('reload: a removed exporter has its group deleted; an invalid config is ref
     assert.equal(agent.reload(), true);
     const reports = await (await agent.runCycle()).pushed;
     assert.equal(reports.get('pushgateway.a')?.ok, true);
-    const jobs = (await gatewayGroups()).filter((g) => g['instance'] === 'reload-box').map((g) => g['job']).sort();
+    const jobs = (await gatewayGroups())
+      .filter((g) => g['instance'] === 'reload-box')
+      .map((g) => g['job'])
+      .sort();
     assert.deepEqual(jobs, ['edgepush', 'node']);
     const up = (await agent.metrics.families()).find((f) => f.name === 'edgepush_source_up')!;
     assert.deepEqual(up.samples.map((s) => s.labels['source']).sort(), ['host', 'self'], "the removed source's self metrics are gone");
@@ -107,7 +118,10 @@ test('reload: a removed exporter has its group deleted; an invalid config is ref
 });
 
 test('a removed source is deleted even across a restart (state dir), and decommission deletes every group', { skip }, async () => {
-  const withExporter = config(`[exporter.old]\nurl = ${gw.url}/metrics\nmetric_keep = pushgateway_build_info\n[pushgateway.a]\nurl = ${gw.url}\n`, 'restart-box');
+  const withExporter = config(
+    `[exporter.old]\nurl = ${gw.url}/metrics\nmetric_keep = pushgateway_build_info\n[pushgateway.a]\nurl = ${gw.url}\n`,
+    'restart-box',
+  );
   const first = new Agent({ config: withExporter });
   await (await first.runCycle()).pushed;
   await first.stop();
@@ -116,11 +130,20 @@ test('a removed source is deleted even across a restart (state dir), and decommi
   const second = new Agent({ config: config(`[pushgateway.a]\nurl = ${gw.url}\n`, 'restart-box') });
   await (await second.runCycle()).pushed;
   await second.stop();
-  assert.deepEqual((await gatewayGroups()).filter((g) => g['instance'] === 'restart-box').map((g) => g['job']).sort(), ['edgepush', 'node']);
+  assert.deepEqual(
+    (await gatewayGroups())
+      .filter((g) => g['instance'] === 'restart-box')
+      .map((g) => g['job'])
+      .sort(),
+    ['edgepush', 'node'],
+  );
 
   const outcome = await decommission(config(`[pushgateway.a]\nurl = ${gw.url}\n`, 'restart-box'), 10);
   assert.deepEqual(outcome, { done: ['pushgateway.a'], failures: [] });
-  assert.deepEqual((await gatewayGroups()).filter((g) => g['instance'] === 'restart-box'), []);
+  assert.deepEqual(
+    (await gatewayGroups()).filter((g) => g['instance'] === 'restart-box'),
+    [],
+  );
 });
 
 test('a gateway that never answers does not delay the other one, and fails within the cycle', { skip }, async () => {
@@ -128,7 +151,12 @@ test('a gateway that never answers does not delay the other one, and fails withi
   const blackhole = createTcpServer((s) => sockets.push(s));
   await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
   const port = (blackhole.address() as { port: number }).port;
-  const agent = new Agent({ config: config(`[pushgateway.good]\nurl = ${gw.url}\n[pushgateway.hole]\nurl = http://127.0.0.1:${port}\ntimeout = 500ms\nretries = 1\nretry_backoff = 100ms\n`, 'hole-box') });
+  const agent = new Agent({
+    config: config(
+      `[pushgateway.good]\nurl = ${gw.url}\n[pushgateway.hole]\nurl = http://127.0.0.1:${port}\ntimeout = 500ms\nretries = 1\nretry_backoff = 100ms\n`,
+      'hole-box',
+    ),
+  });
   try {
     const outcome = await agent.runCycle();
     const t0 = performance.now();
@@ -187,7 +215,9 @@ test('secrets given as files never reach the logs', { skip }, async () => {
 
 test('start(): cycles run at fixed aligned instants (interval + splay), not drifting with collection time', async () => {
   const starts: number[] = [];
-  const cfg = configFromText(`[agent]\ninterval = 1s\ntimeout = 500ms\nstate_dir = ${stateDir ?? os.tmpdir()}\n[identity]\ninstance = cadence-box\n[host]\ncollector.disable-defaults = true\ncollector.loadavg = true\npath.procfs = ${FIXTURE_PROC}\n`);
+  const cfg = configFromText(
+    `[agent]\ninterval = 1s\ntimeout = 500ms\nstate_dir = ${stateDir ?? os.tmpdir()}\n[identity]\ninstance = cadence-box\n[host]\ncollector.disable-defaults = true\ncollector.loadavg = true\npath.procfs = ${FIXTURE_PROC}\n`,
+  );
   let agent: Agent | undefined;
   const enough = new Promise<void>((resolve) => {
     agent = new Agent({
@@ -214,7 +244,10 @@ test('start(): cycles run at fixed aligned instants (interval + splay), not drif
 
 test('edgepush decommission (CLI) deletes every group of the box, including ones it did not push itself', { skip }, async () => {
   // A group left by today's curl loop for the same box (same instance and static labels).
-  const put = await fetch(`${gw.url}/metrics/job/legacy-curl/instance/cli-box/site@base64/${Buffer.from('lab/1').toString('base64url')}`, { method: 'PUT', body: 'legacy_metric 1\n' });
+  const put = await fetch(`${gw.url}/metrics/job/legacy-curl/instance/cli-box/site@base64/${Buffer.from('lab/1').toString('base64url')}`, {
+    method: 'PUT',
+    body: 'legacy_metric 1\n',
+  });
   assert.equal(put.status, 200);
   const other = await fetch(`${gw.url}/metrics/job/legacy-curl/instance/other-box`, { method: 'PUT', body: 'legacy_metric 1\n' });
   assert.equal(other.status, 200);
@@ -225,7 +258,10 @@ test('edgepush decommission (CLI) deletes every group of the box, including ones
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /pushgateway.a: every group of instance cli-box deleted/);
   const groups = await gatewayGroups();
-  assert.deepEqual(groups.filter((g) => g['instance'] === 'cli-box'), []);
+  assert.deepEqual(
+    groups.filter((g) => g['instance'] === 'cli-box'),
+    [],
+  );
   assert.equal(groups.filter((g) => g['instance'] === 'other-box').length, 1, "another box's group is left alone");
 
   writeFileSync(file, `[agent]\nstate_dir = ${dir}\n[identity]\ninstance = cli-box\n[pushgateway.down]\nurl = http://127.0.0.1:1\nretries = 0\n`);

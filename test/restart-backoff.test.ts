@@ -15,7 +15,13 @@ function harness() {
   const logged: string[] = [];
   const prev = setLogSink((line) => logged.push(line));
   const make = (): RestartBackoff =>
-    new RestartBackoff({ stateFile: path.join(dir, RESTART_STATE_FILE), bootId: () => clock.boot, nowMs: () => clock.now, random: () => 1, log: createLogger() });
+    new RestartBackoff({
+      stateFile: path.join(dir, RESTART_STATE_FILE),
+      bootId: () => clock.boot,
+      nowMs: () => clock.now,
+      random: () => 1,
+      log: createLogger(),
+    });
   const cleanup = (): void => {
     setLogSink(prev);
     rmSync(dir, { recursive: true, force: true });
@@ -73,7 +79,12 @@ test('a damaged or unwritable record costs at most the back-off, never the start
     writeFileSync(path.join(h.dir, RESTART_STATE_FILE), '{"bootId":');
     assert.deepEqual(h.make().begin(), { failures: 0, delayMs: 0 });
     assert.match(h.logged.join(''), /msg="ignoring damaged restart record"/);
-    const unwritable = new RestartBackoff({ stateFile: path.join(h.dir, RESTART_STATE_FILE, 'not-a-dir', 'x.json'), bootId: () => 'b', nowMs: () => 1, log: createLogger() });
+    const unwritable = new RestartBackoff({
+      stateFile: path.join(h.dir, RESTART_STATE_FILE, 'not-a-dir', 'x.json'),
+      bootId: () => 'b',
+      nowMs: () => 1,
+      log: createLogger(),
+    });
     assert.deepEqual(unwritable.begin(), { failures: 0, delayMs: 0 });
     assert.match(h.logged.join(''), /msg="cannot record this start; restarts after a crash will not back off"/);
   } finally {
@@ -83,11 +94,23 @@ test('a damaged or unwritable record costs at most the back-off, never the start
 
 test('only the systemd service backs off: INVOCATION_ID, and the state directory systemd gives or the packaged one', () => {
   const noDefault = (): boolean => false;
-  assert.equal(serviceStateFile({}, () => true), undefined);
-  assert.equal(serviceStateFile({ STATE_DIRECTORY: '/var/lib/edgepush' }, () => true), undefined);
-  assert.equal(serviceStateFile({ INVOCATION_ID: 'abc', STATE_DIRECTORY: '/var/lib/edgepush:/var/lib/other' }, noDefault), `/var/lib/edgepush/${RESTART_STATE_FILE}`);
+  assert.equal(
+    serviceStateFile({}, () => true),
+    undefined,
+  );
+  assert.equal(
+    serviceStateFile({ STATE_DIRECTORY: '/var/lib/edgepush' }, () => true),
+    undefined,
+  );
+  assert.equal(
+    serviceStateFile({ INVOCATION_ID: 'abc', STATE_DIRECTORY: '/var/lib/edgepush:/var/lib/other' }, noDefault),
+    `/var/lib/edgepush/${RESTART_STATE_FILE}`,
+  );
   // systemd 239 (RHEL 8) creates the StateDirectory= but does not export STATE_DIRECTORY.
-  assert.equal(serviceStateFile({ INVOCATION_ID: 'abc' }, () => true), `/var/lib/edgepush/${RESTART_STATE_FILE}`);
+  assert.equal(
+    serviceStateFile({ INVOCATION_ID: 'abc' }, () => true),
+    `/var/lib/edgepush/${RESTART_STATE_FILE}`,
+  );
   assert.equal(serviceStateFile({ INVOCATION_ID: 'abc' }, noDefault), undefined);
 });
 
@@ -107,7 +130,9 @@ test('edgepush run under systemd: a crash-looping start waits, a stop during the
     let log = '';
     const second = startCli(args, (d) => (log += d), { env });
     const exited = once(second, 'exit');
-    await waitFor('the back-off message', () => /level=warn msg="the previous run failed soon after starting; waiting before starting again" failures=1 wait=[12]\.\ds/.test(log));
+    await waitFor('the back-off message', () =>
+      /level=warn msg="the previous run failed soon after starting; waiting before starting again" failures=1 wait=[12]\.\ds/.test(log),
+    );
     assert.equal(second.exitCode, null, 'the process waits rather than exiting');
     assert.doesNotMatch(log, /invalid configuration/);
     second.kill('SIGTERM');

@@ -22,8 +22,10 @@ test('self metrics convert to families the strict parser accepts', async () => {
   assert.match(text, /edgepush_cycle_duration_seconds_bucket\{le="\+Inf"\} 1/);
 });
 
-test('process_virtual_memory_max_bytes is the soft address-space limit, unlimited as 2^64-1 like Go\'s client', () => {
-  const limits = (soft: string): string => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\nMax address space         ${soft}            unlimited            bytes\n`;
+test("process_virtual_memory_max_bytes is the soft address-space limit, unlimited as 2^64-1 like Go's client", () => {
+  const limits = (soft: string): string =>
+    `Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\nMax address space         ${soft}            unlimited            bytes\n`;
+  // biome-ignore lint/correctness/noPrecisionLoss: the float Go's client reports for unlimited (2^64-1 rounds to 2^64)
   assert.equal(addressSpaceLimit(limits('unlimited')), 18446744073709551615);
   assert.equal(addressSpaceLimit(limits('1073741824')), 1073741824);
   assert.ok(Number.isNaN(addressSpaceLimit('Limit Soft Limit\n')));
@@ -32,6 +34,10 @@ test('process_virtual_memory_max_bytes is the soft address-space limit, unlimite
 test('self metrics collect only what is pushed: no nodejs_* collector (the event-loop-lag one wakes the process every 10 ms)', async () => {
   const m = new SelfMetrics();
   const registered = (await m.registry.getMetricsAsJSON()).map((metric) => metric.name);
-  assert.deepEqual(registered.filter((n) => !n.startsWith('edgepush_') && !n.startsWith('process_')), []);
-  for (const n of ['process_cpu_seconds_total', 'process_start_time_seconds', 'process_resident_memory_bytes', 'process_open_fds', 'process_max_fds']) assert.ok(registered.includes(n), n);
+  assert.deepEqual(
+    registered.filter((n) => !n.startsWith('edgepush_') && !n.startsWith('process_')),
+    [],
+  );
+  for (const n of ['process_cpu_seconds_total', 'process_start_time_seconds', 'process_resident_memory_bytes', 'process_open_fds', 'process_max_fds'])
+    assert.ok(registered.includes(n), n);
 });

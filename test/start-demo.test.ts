@@ -9,7 +9,9 @@ import { waitFor } from './helpers/wait.ts';
 
 const skip = missingPeers('pushgateway');
 
-test('npm start pushes host metrics and the demo exporter to a Pushgateway it starts, serves them on its listener, and says where to look', { skip }, async () => {
+test('npm start pushes host metrics and the demo exporter to a Pushgateway it starts, serves them on its listener, and says where to look', {
+  skip,
+}, async () => {
   const port = await freePort();
   const listenerPort = await freePort();
   const child = spawn(process.execPath, ['--no-warnings', path.join(REPO_ROOT, 'scripts', 'start-demo.ts')], {

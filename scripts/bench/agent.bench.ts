@@ -31,7 +31,10 @@ import { median, mib, percentile, ratio, table } from './stats.ts';
 
 // Measure with the V8 flags the packaged executable runs with (heap and semi-space limits).
 if (process.env['EDGEPUSH_BENCH_BAKED'] !== '1') {
-  const r = spawnSync(process.execPath, [...BAKED_NODE_FLAGS, '--expose-gc', fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, EDGEPUSH_BENCH_BAKED: '1' } });
+  const r = spawnSync(process.execPath, [...BAKED_NODE_FLAGS, '--expose-gc', fileURLToPath(import.meta.url)], {
+    stdio: 'inherit',
+    env: { ...process.env, EDGEPUSH_BENCH_BAKED: '1' },
+  });
   process.exit(r.status ?? 1);
 }
 
@@ -101,8 +104,13 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   // The loop it replaces, same peers, same machine: every source x gateway pair at once.
   const sources = [hostLike, ...exporters.slice(0, 3)].map((e, i) => ({ url: `${e.url}/metrics`, job: i === 0 ? 'node' : `exp${i - 1}` }));
   const script =
-    sources.flatMap((s) => gateways.map((g) => `sh -c "curl -sf ${s.url} | curl -sf --data-binary @- ${g.url}/metrics/job/${s.job}-curl/instance/bench-curl-box >/dev/null || echo fail" &`)).join('\n') +
-    '\nwait\n';
+    sources
+      .flatMap((s) =>
+        gateways.map(
+          (g) => `sh -c "curl -sf ${s.url} | curl -sf --data-binary @- ${g.url}/metrics/job/${s.job}-curl/instance/bench-curl-box >/dev/null || echo fail" &`,
+        ),
+      )
+      .join('\n') + '\nwait\n';
   const curlTimes: number[] = [];
   let curlCpuSeconds = 0;
   let curlFailures = 0;
@@ -121,7 +129,9 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   const agentCpuMs = (cpu.user + cpu.system) / 1000 / CYCLES;
 
   const f = (v: number): string => `${v.toFixed(1)} ms`;
-  console.log(`cycle = host (default collectors, live /proc) + 3 node_exporters + self, pushed to 2 Pushgateways; ${CYCLES} cycles back to back; loop: ${CURL_ROUNDS} rounds`);
+  console.log(
+    `cycle = host (default collectors, live /proc) + 3 node_exporters + self, pushed to 2 Pushgateways; ${CYCLES} cycles back to back; loop: ${CURL_ROUNDS} rounds`,
+  );
   table([
     ['', 'median', 'p90', 'vs loop (median)'],
     ['edgepush: cycle start -> all gateways acked', f(median(acked)), f(percentile(acked, 90)), ratio(median(acked), median(curlTimes))],
@@ -131,7 +141,11 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   const cpuRows: string[][] = [
     ['CPU per cycle', 'ms', 'vs loop'],
     ['curl | curl loop (every sh and curl, from their rusage)', f(curlCpuMs), '1.00x'],
-    [`edgepush from source (node, baked flags; user ${f(cpu.user / 1000 / CYCLES)}, system ${f(cpu.system / 1000 / CYCLES)})`, f(agentCpuMs), ratio(agentCpuMs, curlCpuMs)],
+    [
+      `edgepush from source (node, baked flags; user ${f(cpu.user / 1000 / CYCLES)}, system ${f(cpu.system / 1000 / CYCLES)})`,
+      f(agentCpuMs),
+      ratio(agentCpuMs, curlCpuMs),
+    ],
   ];
   const x64 = await packagedExecutable('x64', stateDir);
   if (x64) cpuRows.push([`edgepush x64 executable, cycle every ${x64.interval} s`, f(x64.cpuMs), ratio(x64.cpuMs, curlCpuMs)]);
@@ -142,12 +156,21 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
     cpuRows.push([`edgepush x64 executable at the default 15 s interval (+ 14 s x ${idle.toFixed(2)} ms/s idle)`, f(at15), ratio(at15, curlCpuMs)]);
   }
   const arm64 = x64 ? await packagedExecutable('arm64', stateDir) : undefined;
-  if (x64 && arm64) cpuRows.push([`edgepush arm64 executable under qemu-user, cycle every ${arm64.interval} s`, f(arm64.cpuMs), `${ratio(arm64.cpuMs, x64.cpuMs)} the x64 executable`]);
+  if (x64 && arm64)
+    cpuRows.push([
+      `edgepush arm64 executable under qemu-user, cycle every ${arm64.interval} s`,
+      f(arm64.cpuMs),
+      `${ratio(arm64.cpuMs, x64.cpuMs)} the x64 executable`,
+    ]);
   table(cpuRows);
   console.log(`edgepush from source: ${((100 * (cpu.user + cpu.system)) / 1000 / wall).toFixed(0)}% of one core while cycling back to back`);
-  console.log(`edgepush RSS: ${rss.map(([i, b]) => `after ${i} cycles ${mib(b)}`).join(', ')} (after a full GC; from source under node with the executable's V8 flags ${BAKED_NODE_FLAGS.join(' ')}); V8 heap used ${heap.map(mib).join(' -> ')}, committed ${heapTotal.map(mib).join(' -> ')}`);
+  console.log(
+    `edgepush RSS: ${rss.map(([i, b]) => `after ${i} cycles ${mib(b)}`).join(', ')} (after a full GC; from source under node with the executable's V8 flags ${BAKED_NODE_FLAGS.join(' ')}); V8 heap used ${heap.map(mib).join(' -> ')}, committed ${heapTotal.map(mib).join(' -> ')}`,
+  );
   for (const run of [x64, arm64]) if (run) console.log(run.summary);
-  console.log(`bytes pushed per cycle (gzip, both gateways): ${(bytes / CYCLES / 1024).toFixed(1)} KiB; failed pushes: ${failures}; loop rounds with a failure: ${curlFailures}`);
+  console.log(
+    `bytes pushed per cycle (gzip, both gateways): ${(bytes / CYCLES / 1024).toFixed(1)} KiB; failed pushes: ${failures}; loop rounds with a failure: ${curlFailures}`,
+  );
 } finally {
   await Promise.all([...gateways, ...exporters].map((s) => s.stop()));
 }
@@ -192,8 +215,14 @@ async function packagedExecutable(arch: Arch, stateDir: string): Promise<{ cpuMs
   const b = marks.get(cycles);
   if (!a || !b) return skip(`exited after ${seen} cycles`);
   const cpuMs = ((b.cpuSeconds - a.cpuSeconds) / (cycles - first)) * 1000;
-  const memory = emulated ? 'RSS is qemu\'s, not comparable' : `RSS ${[...marks].map(([i, m]) => `after ${i} cycles ${mib(m.rss)} (anonymous ${mib(m.anon)})`).join(', ')}; the rest is the executable's own file pages`;
-  return { cpuMs, interval, summary: `packaged ${arch} executable (${path.relative(process.cwd(), binary)}${emulated ? ' under qemu-user' : ''}), cycles ${first}-${cycles}: CPU ${cpuMs.toFixed(1)} ms per cycle; ${memory}` };
+  const memory = emulated
+    ? "RSS is qemu's, not comparable"
+    : `RSS ${[...marks].map(([i, m]) => `after ${i} cycles ${mib(m.rss)} (anonymous ${mib(m.anon)})`).join(', ')}; the rest is the executable's own file pages`;
+  return {
+    cpuMs,
+    interval,
+    summary: `packaged ${arch} executable (${path.relative(process.cwd(), binary)}${emulated ? ' under qemu-user' : ''}), cycles ${first}-${cycles}: CPU ${cpuMs.toFixed(1)} ms per cycle; ${memory}`,
+  };
 }
 
 /** The executable running `edgepush run` against this run's exporters and gateways, logging each cycle. */
@@ -202,11 +231,16 @@ function startExecutable(arch: Arch, binary: string, intervalSeconds: number, st
   writeFileSync(
     file,
     `[agent]\ninterval = ${intervalSeconds}s\ntimeout = ${Math.min(intervalSeconds * 1000 - 600, 10_000)}ms\nsplay = false\nstate_dir = ${path.join(stateDir, `${arch}-${intervalSeconds}`)}\nlog_level = debug\n[identity]\ninstance = bench-${arch}\n` +
-      exporters.slice(0, 3).map((e, i) => `[exporter.exp${i}]\nurl = ${e.url}/metrics\n`).join('') +
+      exporters
+        .slice(0, 3)
+        .map((e, i) => `[exporter.exp${i}]\nurl = ${e.url}/metrics\n`)
+        .join('') +
       gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join(''),
   );
   const args = ['run', `--config.file=${file}`, '--config.defaults=/nonexistent'];
-  return arch === process.arch ? spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn(QEMU, ['-L', ARM64_SYSROOT, binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return arch === process.arch
+    ? spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(QEMU, ['-L', ARM64_SYSROOT, binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 /**

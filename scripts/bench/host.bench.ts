@@ -31,7 +31,10 @@ async function benchEdgepushInProcess(): Promise<Figures> {
   const enabled = resolveEnabled(COLLECTORS, false, new Map());
   const source = new CollectorRunner(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled });
   let series = 0;
-  for (let i = 0; i < 10; i++) series = encodeText(await source.collect()).split('\n').filter((l) => l && !l.startsWith('#')).length; // warm up
+  for (let i = 0; i < 10; i++)
+    series = encodeText(await source.collect())
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#')).length; // warm up
   const cpu0 = process.cpuUsage();
   const times = await timeRounds(ROUNDS, async () => encodeText(await source.collect()));
   const cpu = process.cpuUsage(cpu0);
@@ -69,10 +72,21 @@ async function benchNodeExporter(): Promise<Figures> {
 const ne = await benchNodeExporter();
 const inproc = await benchEdgepushInProcess();
 const cli = benchEdgepushCli();
-console.log(`host collection on this machine, default collectors; ${ROUNDS} rounds (CLI ${CLI_ROUNDS}); edgepush ${COLLECTORS.filter((c) => c.defaultEnabled).length} default collectors`);
+console.log(
+  `host collection on this machine, default collectors; ${ROUNDS} rounds (CLI ${CLI_ROUNDS}); edgepush ${COLLECTORS.filter((c) => c.defaultEnabled).length} default collectors`,
+);
 table([
   ['', 'median', 'p90', 'CPU/collection', 'RSS', 'series', 'median vs NE', 'CPU vs NE'],
   ['node_exporter 1.5.0 /metrics', ms(ne.median), ms(ne.p90), ms(ne.cpu), mib(ne.rss), String(ne.series), '1.00x', '1.00x'],
-  ['edgepush in-process (warm)', ms(inproc.median), ms(inproc.p90), ms(inproc.cpu), mib(inproc.rss), String(inproc.series), ratio(inproc.median, ne.median), ratio(inproc.cpu, ne.cpu)],
+  [
+    'edgepush in-process (warm)',
+    ms(inproc.median),
+    ms(inproc.p90),
+    ms(inproc.cpu),
+    mib(inproc.rss),
+    String(inproc.series),
+    ratio(inproc.median, ne.median),
+    ratio(inproc.cpu, ne.cpu),
+  ],
   ['edgepush once (CLI, from source)', ms(cli.median), ms(cli.p90), ms(cli.cpu), '-', String(cli.series), ratio(cli.median, ne.median), ratio(cli.cpu, ne.cpu)],
 ]);

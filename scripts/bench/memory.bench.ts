@@ -142,12 +142,21 @@ async function smallestLimit(subject: Subject, baseline: Run): Promise<{ limit: 
 
 function describeRun(run: Run, baseline: Run): string {
   const limit = run.limit === undefined ? 'none' : mib(run.limit);
-  const verdict = normal(run, baseline) ? 'normal' : run.exited || run.usage.oomKills ? 'OOM-killed' : run.cycles < run.expected - 1 ? 'missed cycles' : 'CPU > 1.25x';
+  const verdict = normal(run, baseline)
+    ? 'normal'
+    : run.exited || run.usage.oomKills
+      ? 'OOM-killed'
+      : run.cycles < run.expected - 1
+        ? 'missed cycles'
+        : 'CPU > 1.25x';
   return `  limit ${limit}: ${run.cycles}/${run.expected} cycles, CPU ${run.cpuSeconds.toFixed(2)} s (${ratio(run.cpuSeconds, baseline.cpuSeconds)}), cgroup peak ${mib(run.usage.peakBytes)}, major faults ${run.usage.majorFaults}: ${verdict}`;
 }
 
 async function exporterServer(i: number): Promise<Server> {
-  const body = Array.from({ length: 40 }, (_, j) => `# HELP demo_${i}_metric_${j} A small exporter's metric.\n# TYPE demo_${i}_metric_${j} gauge\ndemo_${i}_metric_${j}{path="/api/${j}"} ${j}\n`).join('');
+  const body = Array.from(
+    { length: 40 },
+    (_, j) => `# HELP demo_${i}_metric_${j} A small exporter's metric.\n# TYPE demo_${i}_metric_${j} gauge\ndemo_${i}_metric_${j}{path="/api/${j}"} ${j}\n`,
+  ).join('');
   const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
@@ -182,7 +191,9 @@ try {
     args: ['run', `--config.file=${config}`, `--config.defaults=${path.join(PACKAGING_DIR, 'defaults.ini')}`],
     // A cycle counts when the host group's push time moved since the last look.
     async cycleDone() {
-      const body = (await (await fetch(`${gateway.url}/api/v1/metrics`)).json()) as { data: Array<{ labels: Record<string, string>; push_time_seconds?: { metrics: Array<{ value: string }> } }> };
+      const body = (await (await fetch(`${gateway.url}/api/v1/metrics`)).json()) as {
+        data: Array<{ labels: Record<string, string>; push_time_seconds?: { metrics: Array<{ value: string }> } }>;
+      };
       const t = Number(body.data.find((g) => g.labels['job'] === 'node' && g.labels['instance'] === 'bench-memory')?.push_time_seconds?.metrics[0]?.value ?? 0);
       const moved = t > lastPush;
       lastPush = Math.max(lastPush, t);
@@ -201,15 +212,19 @@ try {
     },
   };
 
-  console.log(`cgroup ${support.version} under ${support.parent}; ${SECONDS} s per run, every ${INTERVAL} s; limits bisected from ${mib(LOWEST)} to ${mib(HIGHEST)} to ${mib(RESOLUTION)}`);
-  const summary: string[][] = [['readahead', 'process', 'smallest normal limit', 'vs node_exporter', 'unlimited: cgroup peak', 'RSS', 'anonymous', 'file-backed', 'CPU / cycle']];
+  console.log(
+    `cgroup ${support.version} under ${support.parent}; ${SECONDS} s per run, every ${INTERVAL} s; limits bisected from ${mib(LOWEST)} to ${mib(HIGHEST)} to ${mib(RESOLUTION)}`,
+  );
+  const summary: string[][] = [
+    ['readahead', 'process', 'smallest normal limit', 'vs node_exporter', 'unlimited: cgroup peak', 'RSS', 'anonymous', 'file-backed', 'CPU / cycle'],
+  ];
   for (const kb of READAHEADS_KB) {
     if (readahead) writeFileSync(readahead, String(kb));
     else if (kb !== READAHEADS_KB[0]) {
       console.log(`readahead ${kb} KB: skipped, the executable's file system has no block device queue to set`);
       continue;
     }
-    const label = readahead ? `${kb} KB` : 'the disk\'s';
+    const label = readahead ? `${kb} KB` : "the disk's";
     const limits: Array<number | undefined> = [];
     for (const subject of [agent, nodeExporter]) {
       const baseline = await runOnce(subject, undefined, true);
@@ -231,7 +246,10 @@ try {
         `${perCycle.toFixed(1)} ms`,
       ]);
       if (baseline.workingSet) {
-        const top = [...baseline.workingSet].filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]).slice(0, 6);
+        const top = [...baseline.workingSet]
+          .filter(([, b]) => b > 0)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 6);
         console.log(`  working set over 10 s: ${top.map(([n, b]) => `${path.basename(n) || n} ${mib(b)}`).join(', ')}`);
       }
     }

@@ -22,7 +22,16 @@ const TEXTFILE_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'node_exporter', '
 const CASES: Array<{ name: string; flags: string[]; nodeExporter: boolean }> = [
   { name: 'none', flags: [], nodeExporter: true },
   { name: 'processes', flags: ['--collector.processes'], nodeExporter: true },
-  { name: 'sysctl', flags: ['--collector.sysctl', '--collector.sysctl.include=kernel.threads-max', '--collector.sysctl.include=fs.file-nr:total,current,max', '--collector.sysctl.include-info=kernel.core_pattern'], nodeExporter: true },
+  {
+    name: 'sysctl',
+    flags: [
+      '--collector.sysctl',
+      '--collector.sysctl.include=kernel.threads-max',
+      '--collector.sysctl.include=fs.file-nr:total,current,max',
+      '--collector.sysctl.include-info=kernel.core_pattern',
+    ],
+    nodeExporter: true,
+  },
   { name: 'slabinfo', flags: ['--collector.slabinfo'], nodeExporter: true },
   { name: 'ksmd', flags: ['--collector.ksmd'], nodeExporter: true },
   { name: 'lnstat', flags: ['--collector.lnstat'], nodeExporter: true },

@@ -53,13 +53,19 @@ try {
       config,
       `[agent]\ninterval = ${INTERVAL}\nstate_dir = ${state}\nlog_level = warn\n[identity]\ninstance = bench-rss\n[host]\ncollector.textfile.directory = ${work}\n[pushgateway.bench]\nurl = ${gateway.url}\n`,
     );
-    const agent = spawn(path.join(DIST_DIR, binaryName('x64')), ['run', `--config.file=${config}`, `--config.defaults=${path.join(PACKAGING_DIR, 'defaults.ini')}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const agent = spawn(
+      path.join(DIST_DIR, binaryName('x64')),
+      ['run', `--config.file=${config}`, `--config.defaults=${path.join(PACKAGING_DIR, 'defaults.ini')}`],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     agent.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const pushTime = async (): Promise<number> => {
-      const body = (await (await fetch(`${gateway.url}/api/v1/metrics`)).json()) as { data: Array<{ labels: Record<string, string>; push_time_seconds?: { metrics: Array<{ value: string }> } }> };
+      const body = (await (await fetch(`${gateway.url}/api/v1/metrics`)).json()) as {
+        data: Array<{ labels: Record<string, string>; push_time_seconds?: { metrics: Array<{ value: string }> } }>;
+      };
       return Number(body.data.find((g) => g.labels['job'] === 'node' && g.labels['instance'] === 'bench-rss')?.push_time_seconds?.metrics[0]?.value ?? 0);
     };
     const watched = [
@@ -71,12 +77,18 @@ try {
     try {
       let last = 0;
       for (let i = 1; i <= CYCLES; i++) {
-        last = await waitFor(`push ${i} of the agent (stderr: ${stderr.slice(-500)})`, async () => {
-          const t = await pushTime();
-          return t > last ? t : false;
-        }, { timeoutMs: 120_000, intervalMs: 200 });
+        last = await waitFor(
+          `push ${i} of the agent (stderr: ${stderr.slice(-500)})`,
+          async () => {
+            const t = await pushTime();
+            return t > last ? t : false;
+          },
+          { timeoutMs: 120_000, intervalMs: 200 },
+        );
         await (await fetch(`${nodeExporter.url}/metrics`)).text();
-        watched.forEach((w, j) => samples[j]!.push({ rss: procStatusBytes(w.pid, 'VmRSS'), anon: procStatusBytes(w.pid, 'RssAnon'), file: procStatusBytes(w.pid, 'RssFile') }));
+        watched.forEach((w, j) =>
+          samples[j]!.push({ rss: procStatusBytes(w.pid, 'VmRSS'), anon: procStatusBytes(w.pid, 'RssAnon'), file: procStatusBytes(w.pid, 'RssFile') }),
+        );
       }
     } finally {
       agent.kill('SIGTERM');

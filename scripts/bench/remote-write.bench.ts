@@ -63,17 +63,37 @@ function tmp(name: string): string {
 /** A typical application exporter: request counters by path and status, a latency histogram, a few gauges; seeded. */
 function exporterFamilies(cycle: number): MetricFamily[] {
   let seed = 7;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const paths = ['/', '/api/v1/items', '/api/v1/users', '/login', '/logout', '/static', '/health', '/metrics', '/search', '/upload'];
-  const requests = paths.flatMap((p, i) => ['200', '404', '500'].map((code, k) => ({ name: 'app_http_requests_total', labels: { path: p, code }, value: Math.floor(cycle * (100 - 30 * k) * (1 + i / 3) * (0.9 + 0.2 * rand())) })));
+  const requests = paths.flatMap((p, i) =>
+    ['200', '404', '500'].map((code, k) => ({
+      name: 'app_http_requests_total',
+      labels: { path: p, code },
+      value: Math.floor(cycle * (100 - 30 * k) * (1 + i / 3) * (0.9 + 0.2 * rand())),
+    })),
+  );
   const buckets = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
-  const histogram = paths.flatMap((p) => buckets.map((le, b) => ({ name: 'app_http_request_duration_seconds_bucket', labels: { path: p, le }, value: Math.floor(cycle * 40 * Math.min(1, (b + 1) / 8)) })));
-  const gauges = Array.from({ length: 20 }, (_, i) => ({ name: 'app_queue_depth', labels: { queue: `q${i}` }, value: Math.floor(50 + 50 * Math.sin(cycle / 7 + i)) }));
+  const histogram = paths.flatMap((p) =>
+    buckets.map((le, b) => ({
+      name: 'app_http_request_duration_seconds_bucket',
+      labels: { path: p, le },
+      value: Math.floor(cycle * 40 * Math.min(1, (b + 1) / 8)),
+    })),
+  );
+  const gauges = Array.from({ length: 20 }, (_, i) => ({
+    name: 'app_queue_depth',
+    labels: { queue: `q${i}` },
+    value: Math.floor(50 + 50 * Math.sin(cycle / 7 + i)),
+  }));
   return [
     { name: 'app_http_requests_total', type: 'counter', samples: requests },
     { name: 'app_http_request_duration_seconds', type: 'histogram', samples: histogram },
     { name: 'app_queue_depth', type: 'gauge', samples: gauges },
-    { name: 'process_resident_memory_bytes', type: 'gauge', samples: [{ name: 'process_resident_memory_bytes', labels: {}, value: 52_428_800 + 4096 * Math.floor(cycle / 3) }] },
+    {
+      name: 'process_resident_memory_bytes',
+      type: 'gauge',
+      samples: [{ name: 'process_resident_memory_bytes', labels: {}, value: 52_428_800 + 4096 * Math.floor(cycle / 3) }],
+    },
   ];
 }
 
@@ -103,15 +123,26 @@ function cyclesOf(families: (c: number) => Array<{ job: string; families: Metric
     return { createdMs: ts, groups };
   });
 }
-const live = cyclesOf((c) => [{ job: 'node', families: hostSnapshots[c]! }, { job: 'app', families: exporterFamilies(c) }]);
+const live = cyclesOf((c) => [
+  { job: 'node', families: hostSnapshots[c]! },
+  { job: 'app', families: exporterFamilies(c) },
+]);
 const worst = cyclesOf((c) => [{ job: 'node', families: nudged(hostSnapshots[0]!, c) }]);
 const perCycle = cycleSamples(live[0]!);
 const liveSamples = live.reduce((n, c) => n + cycleSamples(c), 0);
-console.log(`live data: ${perCycle} samples per cycle (host ${countSamples(live[0]!.groups[0]!.series)}, exporter ${countSamples(live[0]!.groups[1]!.series)}); ${CYCLES} cycles of ${INTERVAL_MS / 1000} s (${((CYCLES * INTERVAL_MS) / 3_600_000).toFixed(2)} h, ${liveSamples.toLocaleString('en')} samples)`);
+console.log(
+  `live data: ${perCycle} samples per cycle (host ${countSamples(live[0]!.groups[0]!.series)}, exporter ${countSamples(live[0]!.groups[1]!.series)}); ${CYCLES} cycles of ${INTERVAL_MS / 1000} s (${((CYCLES * INTERVAL_MS) / 3_600_000).toFixed(2)} h, ${liveSamples.toLocaleString('en')} samples)`,
+);
 
 /** The per-cycle format: each source's requests encoded and compressed at append, one record each. */
 function perCycleBlocks(cycle: Cycle): NewBlock[] {
-  return cycle.groups.flatMap((g) => splitIntoBatches(g.series, LIMITS).map((part) => ({ body: snappyCompress(encodeWriteRequest(part)), samples: countSamples(part), createdMs: cycle.createdMs })));
+  return cycle.groups.flatMap((g) =>
+    splitIntoBatches(g.series, LIMITS).map((part) => ({
+      body: snappyCompress(encodeWriteRequest(part)),
+      samples: countSamples(part),
+      createdMs: cycle.createdMs,
+    })),
+  );
 }
 
 function cpuMicros(): number {
@@ -125,7 +156,9 @@ function writeCounters(dir: string): { process: number; device: number | undefin
   let device: number | undefined;
   try {
     const dev = statSync(dir).dev;
-    const stat = readFileSync(`/sys/dev/block/${Math.floor(dev / 256) & 0xfff}:${(dev & 0xff) | ((dev >> 12) & 0xfff00)}/stat`, 'utf8').trim().split(/\s+/);
+    const stat = readFileSync(`/sys/dev/block/${Math.floor(dev / 256) & 0xfff}:${(dev & 0xff) | ((dev >> 12) & 0xfff00)}/stat`, 'utf8')
+      .trim()
+      .split(/\s+/);
     device = Number(stat[6]) * 512;
   } catch {
     device = undefined;
@@ -162,13 +195,24 @@ function runPerCycle(cycles: readonly Cycle[], drainEach: boolean): Run {
   const cpu = cpuMicros() - c0;
   q.close();
   rmSync(dir, { recursive: true, force: true });
-  return { diskBytes, cpuMicros: cpu, wrote: { process: w1.process - w0.process, device: w1.device === undefined ? undefined : w1.device - w0.device! }, samples: cycles.reduce((n, c) => n + cycleSamples(c), 0) };
+  return {
+    diskBytes,
+    cpuMicros: cpu,
+    wrote: { process: w1.process - w0.process, device: w1.device === undefined ? undefined : w1.device - w0.device! },
+    samples: cycles.reduce((n, c) => n + cycleSamples(c), 0),
+  };
 }
 
 function runCompact(cycles: readonly Cycle[], drainEach: boolean): Run {
   const dir = tmp('compact');
   let now = t0Ms;
-  const q = new CycleQueue(DiskQueue.open({ dir, maxBytes: 1 << 30, maxAgeMs: 0, now: () => now }), { flushIntervalMs: DEFAULT_QUEUE_FLUSH_INTERVAL_MS, maxAgeMs: 0, limits: LIMITS, log: createLogger(), now: () => now });
+  const q = new CycleQueue(DiskQueue.open({ dir, maxBytes: 1 << 30, maxAgeMs: 0, now: () => now }), {
+    flushIntervalMs: DEFAULT_QUEUE_FLUSH_INTERVAL_MS,
+    maxAgeMs: 0,
+    limits: LIMITS,
+    log: createLogger(),
+    now: () => now,
+  });
   const w0 = writeCounters(dir);
   const c0 = cpuMicros();
   for (const c of cycles) {
@@ -184,7 +228,12 @@ function runCompact(cycles: readonly Cycle[], drainEach: boolean): Run {
   const cpu = cpuMicros() - c0;
   q.close();
   rmSync(dir, { recursive: true, force: true });
-  return { diskBytes, cpuMicros: cpu, wrote: { process: w1.process - w0.process, device: w1.device === undefined ? undefined : w1.device - w0.device! }, samples: cycles.reduce((n, c) => n + cycleSamples(c), 0) };
+  return {
+    diskBytes,
+    cpuMicros: cpu,
+    wrote: { process: w1.process - w0.process, device: w1.device === undefined ? undefined : w1.device - w0.device! },
+    samples: cycles.reduce((n, c) => n + cycleSamples(c), 0),
+  };
 }
 
 // Warm both paths up, then measure.
@@ -200,7 +249,8 @@ const newWorst = runCompact(worst, false);
 const perSample = (r: Run): string => (r.diskBytes / r.samples).toFixed(2);
 const cpuPerSample = (r: Run): string => `${(r.cpuMicros / r.samples).toFixed(2)} µs`;
 /** Scaled to a day of a 1,500-series box. */
-const perDay = (bytes: number | undefined, r: Run): string => (bytes === undefined ? 'n/a' : `${((bytes / r.samples) * 1500 * CYCLES_PER_DAY / 1e6).toFixed(1)} MB`);
+const perDay = (bytes: number | undefined, r: Run): string =>
+  bytes === undefined ? 'n/a' : `${(((bytes / r.samples) * 1500 * CYCLES_PER_DAY) / 1e6).toFixed(1)} MB`;
 
 console.log('\nqueue format: bytes per sample on disk (outage, everything queued)');
 table([
@@ -215,11 +265,27 @@ table([
   ['healthy (each cycle sent at once)', cpuPerSample(oldHealthy), cpuPerSample(newHealthy), ratio(newHealthy.cpuMicros, oldHealthy.cpuMicros)],
   ['outage, every value changes', cpuPerSample(oldWorst), cpuPerSample(newWorst), ratio(newWorst.cpuMicros, oldWorst.cpuMicros)],
 ]);
-console.log(`\nbytes written to disk per day, scaled to a 1,500-series box (process: /proc/self/io write_bytes; device: sectors written to ${os.tmpdir()}'s device by every process meanwhile)`);
+console.log(
+  `\nbytes written to disk per day, scaled to a 1,500-series box (process: /proc/self/io write_bytes; device: sectors written to ${os.tmpdir()}'s device by every process meanwhile)`,
+);
 table([
   ['case', 'per-cycle format: process', 'device', 'compact: process', 'device', 'compact vs per-cycle (process)'],
-  ['a day of outage', perDay(oldOutage.wrote.process, oldOutage), perDay(oldOutage.wrote.device, oldOutage), perDay(newOutage.wrote.process, newOutage), perDay(newOutage.wrote.device, newOutage), ratio(newOutage.wrote.process, oldOutage.wrote.process)],
-  ['a healthy day', perDay(oldHealthy.wrote.process, oldHealthy), perDay(oldHealthy.wrote.device, oldHealthy), perDay(newHealthy.wrote.process, newHealthy), perDay(newHealthy.wrote.device, newHealthy), ratio(newHealthy.wrote.process, oldHealthy.wrote.process)],
+  [
+    'a day of outage',
+    perDay(oldOutage.wrote.process, oldOutage),
+    perDay(oldOutage.wrote.device, oldOutage),
+    perDay(newOutage.wrote.process, newOutage),
+    perDay(newOutage.wrote.device, newOutage),
+    ratio(newOutage.wrote.process, oldOutage.wrote.process),
+  ],
+  [
+    'a healthy day',
+    perDay(oldHealthy.wrote.process, oldHealthy),
+    perDay(oldHealthy.wrote.device, oldHealthy),
+    perDay(newHealthy.wrote.process, newHealthy),
+    perDay(newHealthy.wrote.device, newHealthy),
+    ratio(newHealthy.wrote.process, oldHealthy.wrote.process),
+  ],
 ]);
 const blocksByCycle = live.map(perCycleBlocks);
 
@@ -247,7 +313,13 @@ async function drillEdgepush(maxSamplesPerSecond: number): Promise<{ drainSec: n
     for (let c = 0; c < CYCLES; c++) {
       const ts = t0Ms + c * INTERVAL_MS;
       fakeNow = ts;
-      await sink.push({ identity: { instance: hostName }, sources: [{ source: 'host', job: 'node', timestampMs: ts, families: hostSnapshots[c]! }, { source: 'exporter.app', job: 'app', timestampMs: ts, families: exporterFamilies(c) }] });
+      await sink.push({
+        identity: { instance: hostName },
+        sources: [
+          { source: 'host', job: 'node', timestampMs: ts, families: hostSnapshots[c]! },
+          { source: 'exporter.app', job: 'app', timestampMs: ts, families: exporterFamilies(c) },
+        ],
+      });
     }
     fakeNow = undefined;
     const pending = sink.stats().queue.pendingSamples;
@@ -276,29 +348,44 @@ async function drillVmagent(): Promise<{ drainSec: number; diskBytes: number }> 
   const dataDir = tmp('vmagent');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(ensurePeer('victoriametrics').vmagent, [`-httpListenAddr=127.0.0.1:${port}`, `-remoteWrite.url=${vm.url}/api/v1/write`, `-remoteWrite.tmpDataPath=${dataDir}`, '-loggerLevel=ERROR'], { stdio: 'ignore' });
+  const child = spawn(
+    ensurePeer('victoriametrics').vmagent,
+    [`-httpListenAddr=127.0.0.1:${port}`, `-remoteWrite.url=${vm.url}/api/v1/write`, `-remoteWrite.tmpDataPath=${dataDir}`, '-loggerLevel=ERROR'],
+    { stdio: 'ignore' },
+  );
   try {
     await waitFor('vmagent', async () => (await fetch(`${url}/health`)).ok, { timeoutMs: 30_000 });
     await vm.pause();
     for (const blocks of blocksByCycle) {
       for (const b of blocks) {
-        const res = await fetch(`${url}/api/v1/write`, { method: 'POST', body: b.body, headers: { 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf' } });
+        const res = await fetch(`${url}/api/v1/write`, {
+          method: 'POST',
+          body: b.body,
+          headers: { 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf' },
+        });
         if (!res.ok) throw new Error(`vmagent refused a block: ${res.status}`);
       }
     }
     // vmagent keeps some blocks in memory and the rest in its file queue; wait until its pending total stops growing.
     let last = -1;
-    await waitFor('vmagent queue size stable', async () => {
-      const now = await vmagentMetric(url, 'vmagent_remotewrite_pending_data_bytes');
-      const stable = now > 0 && now === last;
-      last = now;
-      return stable;
-    }, { timeoutMs: 60_000, intervalMs: 1500 });
+    await waitFor(
+      'vmagent queue size stable',
+      async () => {
+        const now = await vmagentMetric(url, 'vmagent_remotewrite_pending_data_bytes');
+        const stable = now > 0 && now === last;
+        last = now;
+        return stable;
+      },
+      { timeoutMs: 60_000, intervalMs: 1500 },
+    );
     // What it holds for the outage, on disk or in memory (its in-memory part is lost on a crash).
     const diskBytes = Math.max(dirBytes(dataDir), last);
     await vm.resume();
     const start = Date.now();
-    await waitFor('vmagent backlog drained', async () => (await vmagentMetric(url, 'vmagent_remotewrite_pending_data_bytes')) === 0, { timeoutMs: 600_000, intervalMs: 20 });
+    await waitFor('vmagent backlog drained', async () => (await vmagentMetric(url, 'vmagent_remotewrite_pending_data_bytes')) === 0, {
+      timeoutMs: 600_000,
+      intervalMs: 20,
+    });
     const drainSec = (Date.now() - start) / 1000;
     return { drainSec, diskBytes };
   } finally {
@@ -320,9 +407,33 @@ const samples = liveSamples;
 console.log(`\noutage drill: ${samples.toLocaleString('en')} samples queued while VictoriaMetrics was down, then drained after it came back`);
 table([
   ['agent', 'queued bytes/sample', 'drain time', 'drain samples/s', 'vs vmagent'],
-  ['edgepush (default max_samples_per_second=50000)', perSample(newOutage), `${bounded.drainSec.toFixed(2)} s`, Math.round(samples / bounded.drainSec).toLocaleString('en'), vmagent ? ratio(bounded.drainSec, vmagent.drainSec) : 'n/a'],
-  ['edgepush (unbounded)', perSample(newOutage), `${unbounded.drainSec.toFixed(2)} s`, Math.round(samples / unbounded.drainSec).toLocaleString('en'), vmagent ? ratio(unbounded.drainSec, vmagent.drainSec) : 'n/a'],
-  ...(vmagent ? [['vmagent 1.79 (defaults)', (vmagent.diskBytes / samples).toFixed(2), `${vmagent.drainSec.toFixed(2)} s`, Math.round(samples / vmagent.drainSec).toLocaleString('en'), '1.00x']] : []),
+  [
+    'edgepush (default max_samples_per_second=50000)',
+    perSample(newOutage),
+    `${bounded.drainSec.toFixed(2)} s`,
+    Math.round(samples / bounded.drainSec).toLocaleString('en'),
+    vmagent ? ratio(bounded.drainSec, vmagent.drainSec) : 'n/a',
+  ],
+  [
+    'edgepush (unbounded)',
+    perSample(newOutage),
+    `${unbounded.drainSec.toFixed(2)} s`,
+    Math.round(samples / unbounded.drainSec).toLocaleString('en'),
+    vmagent ? ratio(unbounded.drainSec, vmagent.drainSec) : 'n/a',
+  ],
+  ...(vmagent
+    ? [
+        [
+          'vmagent 1.79 (defaults)',
+          (vmagent.diskBytes / samples).toFixed(2),
+          `${vmagent.drainSec.toFixed(2)} s`,
+          Math.round(samples / vmagent.drainSec).toLocaleString('en'),
+          '1.00x',
+        ],
+      ]
+    : []),
 ]);
 const days = (bytesPerSample: number, series: number): string => ((256 * 1024 * 1024) / (bytesPerSample * series * CYCLES_PER_DAY)).toFixed(1);
-console.log(`\ndays of outage in the default queue_max_size (256 MiB) at 15 s: 1,500 series ${days(newOutage.diskBytes / newOutage.samples, 1500)} (per-cycle format ${days(oldOutage.diskBytes / oldOutage.samples, 1500)}), 5,000 series ${days(newOutage.diskBytes / newOutage.samples, 5000)}`);
+console.log(
+  `\ndays of outage in the default queue_max_size (256 MiB) at 15 s: 1,500 series ${days(newOutage.diskBytes / newOutage.samples, 1500)} (per-cycle format ${days(oldOutage.diskBytes / oldOutage.samples, 1500)}), 5,000 series ${days(newOutage.diskBytes / newOutage.samples, 5000)}`,
+);

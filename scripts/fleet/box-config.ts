@@ -29,14 +29,20 @@ export interface BoxSpec {
   configFile: string;
 }
 
-export function boxName(index: number): string {
+function boxName(index: number): string {
   return `box-${String(index).padStart(4, '0')}`;
 }
 
 export function boxSpec(root: string, index: number): BoxSpec {
   const instance = boxName(index);
   const dir = path.join(root, instance);
-  return { index, instance, labels: { site: `site-${index % 10}`, customer: `customer-${index % 7}` }, stateDir: path.join(dir, 'state'), configFile: path.join(dir, 'edgepush.ini') };
+  return {
+    index,
+    instance,
+    labels: { site: `site-${index % 10}`, customer: `customer-${index % 7}` },
+    stateDir: path.join(dir, 'state'),
+    configFile: path.join(dir, 'edgepush.ini'),
+  };
 }
 
 /** `exporterBase`: the worker's exporter server, serving `/<instance>/node` and `/<instance>/app`. */
@@ -48,7 +54,9 @@ export function boxConfigText(box: BoxSpec, targets: FleetTargets, exporterBase:
   return [
     `[agent]\ninterval = ${targets.intervalSeconds}s\ntimeout = ${timeout}s\nstate_dir = ${box.stateDir}\nlog_level = warn\n`,
     `[identity]\ninstance_from = literal\ninstance = ${box.instance}\n`,
-    `[labels]\n${Object.entries(box.labels).map(([k, v]) => `${k} = ${v}\n`).join('')}`,
+    `[labels]\n${Object.entries(box.labels)
+      .map(([k, v]) => `${k} = ${v}\n`)
+      .join('')}`,
     '[host]\nenabled = false\n',
     `[exporter.node]\nurl = ${exporterBase}/${box.instance}/node\n`,
     `[exporter.app]\nurl = ${exporterBase}/${box.instance}/app\n`,

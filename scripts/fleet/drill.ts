@@ -45,7 +45,7 @@ export interface DrillResult {
   perBoxPerDay: PerBoxPerDay;
 }
 
-export interface PerBoxPerDay {
+interface PerBoxPerDay {
   /** Samples each box sends to one receiver in a day (one box-cycle's, times the cycles of a day). */
   samples: number;
   /** Bytes of one box's state directory (both queues, state files) at the end of the run. */
@@ -68,7 +68,8 @@ async function perBoxPerDay(fleet: Fleet, loss: scenario.LossResult, intervalSec
 
 function directoryBytes(dir: string): number {
   let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) total += statSync(path.join(entry.parentPath, entry.name)).size;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (entry.isFile()) total += statSync(path.join(entry.parentPath, entry.name)).size;
   return total;
 }
 
@@ -80,7 +81,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const probes = fleet.specs.filter((_, i) => i % Math.max(1, Math.floor(options.boxes / 5)) === 0).map((s) => s.instance);
   const sampler = new Sampler(receivers, probes);
   const gone = new Set<string>();
-  const ctx: scenario.DrillContext = { fleet, receivers, configServer, sampler, intervalSeconds: options.intervalSeconds, patienceMs: Math.max(120_000, options.intervalSeconds * 8000), log: options.log };
+  const ctx: scenario.DrillContext = {
+    fleet,
+    receivers,
+    configServer,
+    sampler,
+    intervalSeconds: options.intervalSeconds,
+    patienceMs: Math.max(120_000, options.intervalSeconds * 8000),
+    log: options.log,
+  };
   try {
     options.log(`starting receivers: ${options.gateways} Pushgateways, Prometheus (scraping them), VictoriaMetrics and Prometheus (remote write)`);
     await Promise.all([receivers.start(options.gateways, options.intervalSeconds), configServer.start()]);
@@ -100,7 +109,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     );
     sampler.start();
     // Every box has had its first layer and a few cycles: the steady state.
-    await waitFor('every box to run and apply its first layer', async () => (await fleet.stats()).boxes.every((b) => b.cycles >= 2 && b.remoteConfigApplied >= 1), { timeoutMs: ctx.patienceMs, intervalMs: 1000 });
+    await waitFor(
+      'every box to run and apply its first layer',
+      async () => (await fleet.stats()).boxes.every((b) => b.cycles >= 2 && b.remoteConfigApplied >= 1),
+      { timeoutMs: ctx.patienceMs, intervalMs: 1000 },
+    );
     const startSeconds = (Date.now() - startMs) / 1000;
     const result: Partial<DrillResult> = { startSeconds };
     const has = (s: ScenarioName) => options.scenarios.has(s);
@@ -108,7 +121,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       options.log(`steady state for ${options.steadySeconds}s`);
       result.steady = await scenario.steadyState(ctx, options.steadySeconds);
     }
-    const steadyRates = { requests: result.steady?.receiverSamplesPerSecond['vm']!.requestsPerSecond ?? NaN, samples: result.steady?.receiverSamplesPerSecond['vm']!.rate ?? NaN };
+    const steadyRates = {
+      requests: result.steady?.receiverSamplesPerSecond['vm']?.requestsPerSecond ?? NaN,
+      samples: result.steady?.receiverSamplesPerSecond['vm']?.rate ?? NaN,
+    };
     if (has('outage')) result.outage = await scenario.receiverOutage(ctx, options.outageSeconds, steadyRates);
     if (has('gateway')) result.gateway = await scenario.gatewayOutage(ctx, options.gatewayOutageSeconds, gone);
     if (has('rollout')) result.rollout = await scenario.rollout(ctx, gone);
@@ -116,10 +132,14 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     const expected = fleet.specs.map((s) => s.instance).filter((i) => !gone.has(i));
     // Every box pushed again lately: within a few intervals (a loaded machine delays cycles, it does not lose groups).
     const finalCheck = () => scenario.groupProblems(ctx, expected, Date.now() - Math.max(60_000, 10 * options.intervalSeconds * 1000));
-    result.groupProblems = await waitFor('every group on exactly one gateway', async () => {
-      const problems = await finalCheck();
-      return problems.length === 0 ? problems : undefined;
-    }, { timeoutMs: ctx.patienceMs, intervalMs: 1000 }).catch(finalCheck);
+    result.groupProblems = await waitFor(
+      'every group on exactly one gateway',
+      async () => {
+        const problems = await finalCheck();
+        return problems.length === 0 ? problems : undefined;
+      },
+      { timeoutMs: ctx.patienceMs, intervalMs: 1000 },
+    ).catch(finalCheck);
     sampler.stop();
     // Cycles up to two intervals ago have had time to arrive (everything else is drained by now).
     const toMs = Date.now() - 2 * options.intervalSeconds * 1000;

@@ -43,7 +43,12 @@ export class Fleet {
 
   async stats(): Promise<FleetStats> {
     const all = await Promise.all(this.workers.map((w) => w.send<WorkerStats>({ type: 'stats' })));
-    return { atMs: Date.now(), cpuSeconds: all.reduce((n, s) => n + s.cpuSeconds, 0), rssBytes: all.reduce((n, s) => n + s.rssBytes, 0), boxes: all.flatMap((s) => s.boxes) };
+    return {
+      atMs: Date.now(),
+      cpuSeconds: all.reduce((n, s) => n + s.cpuSeconds, 0),
+      rssBytes: all.reduce((n, s) => n + s.rssBytes, 0),
+      boxes: all.flatMap((s) => s.boxes),
+    };
   }
 
   /** What each running box collected with a timestamp in (fromMs, toMs], by instance. */

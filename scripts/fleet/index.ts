@@ -34,7 +34,12 @@ if (values.help) {
 const seconds = (v: string): number => parseGoDuration(v);
 const boxes = Number(values.boxes);
 const intervalSeconds = seconds(values.interval);
-const scenarios = new Set(values.scenarios.split(',').map((s) => s.trim()).filter(Boolean));
+const scenarios = new Set(
+  values.scenarios
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`--scenarios: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
 
 const result = await runDrill({
@@ -51,5 +56,10 @@ const result = await runDrill({
   log: (line) => console.error(`fleet: ${line}`),
 });
 printReport(result);
-const failed = result.loss.dropped > 0 || Object.values(result.loss.mismatched).some((m) => m.length > 0) || result.groupProblems.length > 0 || (result.rollout?.notApplied ?? 0) > 0 || Object.values(result.decommission?.goneSeconds ?? {}).some((v) => !Number.isFinite(v));
+const failed =
+  result.loss.dropped > 0 ||
+  Object.values(result.loss.mismatched).some((m) => m.length > 0) ||
+  result.groupProblems.length > 0 ||
+  (result.rollout?.notApplied ?? 0) > 0 ||
+  Object.values(result.decommission?.goneSeconds ?? {}).some((v) => !Number.isFinite(v));
 process.exit(failed ? 1 : 0);

@@ -49,7 +49,7 @@ export type Command =
   | { type: 'decommission'; instances: string[] }
   | { type: 'stop' };
 
-export interface Reply {
+interface Reply {
   id: number;
   ok: boolean;
   error?: string;
@@ -64,7 +64,10 @@ export class WorkerHandle {
 
   /** `logFile`: the worker's stdout and stderr (the boxes' logs). */
   constructor(logFile: string) {
-    this.child = fork(new URL('./worker.ts', import.meta.url), [], { execArgv: ['--no-warnings', '--max-old-space-size=8192'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    this.child = fork(new URL('./worker.ts', import.meta.url), [], {
+      execArgv: ['--no-warnings', '--max-old-space-size=8192'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     const log = createWriteStream(logFile);
     this.child.stdout!.pipe(log);
     this.child.stderr!.pipe(log);

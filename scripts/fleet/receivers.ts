@@ -69,7 +69,12 @@ export class FleetReceivers {
   async counters(): Promise<ReceiverCounters> {
     const [vmText, promText] = await Promise.all([ownMetrics(this.vm).catch(() => ''), ownMetrics(this.prom).catch(() => '')]);
     const processes: ReceiverCounters['processes'] = {};
-    const named: Array<[string, RunningServer]> = [...this.gateways.map((g, i): [string, RunningServer] => [`gw${i + 1}`, g]), ['scraper', this.scraper], ['vm', this.vm], ['prom', this.prom]];
+    const named: Array<[string, RunningServer]> = [
+      ...this.gateways.map((g, i): [string, RunningServer] => [`gw${i + 1}`, g]),
+      ['scraper', this.scraper],
+      ['vm', this.vm],
+      ['prom', this.prom],
+    ];
     for (const [name, server] of named) {
       try {
         processes[name] = { cpuSeconds: procCpuSeconds(server.process.pid!), rssBytes: rssBytes(server.process.pid!) };
@@ -80,8 +85,16 @@ export class FleetReceivers {
     return {
       atMs: Date.now(),
       writes: {
-        vm: { requests: sumOf(vmText, 'vm_http_requests_total', 'path="/api/v1/write"'), samples: sumOf(vmText, 'vm_rows_inserted_total', 'type="promremotewrite"'), errors: sumOf(vmText, 'vm_http_request_errors_total', 'path="/api/v1/write"') },
-        prom: { requests: sumOf(promText, 'prometheus_http_requests_total', 'handler="/api/v1/write"'), samples: sumOf(promText, 'prometheus_tsdb_head_samples_appended_total'), errors: sumOf(promText, 'prometheus_http_requests_total', 'handler="/api/v1/write",code="5') },
+        vm: {
+          requests: sumOf(vmText, 'vm_http_requests_total', 'path="/api/v1/write"'),
+          samples: sumOf(vmText, 'vm_rows_inserted_total', 'type="promremotewrite"'),
+          errors: sumOf(vmText, 'vm_http_request_errors_total', 'path="/api/v1/write"'),
+        },
+        prom: {
+          requests: sumOf(promText, 'prometheus_http_requests_total', 'handler="/api/v1/write"'),
+          samples: sumOf(promText, 'prometheus_tsdb_head_samples_appended_total'),
+          errors: sumOf(promText, 'prometheus_http_requests_total', 'handler="/api/v1/write",code="5'),
+        },
       },
       processes,
     };

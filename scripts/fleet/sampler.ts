@@ -56,7 +56,10 @@ export class Sampler {
       const a = window[i - 1]!;
       const b = window[i]!;
       const s = (b.atMs - a.atMs) / 1000;
-      out.push({ requests: (b.writes[receiver]!.requests - a.writes[receiver]!.requests) / s, samples: (b.writes[receiver]!.samples - a.writes[receiver]!.samples) / s });
+      out.push({
+        requests: (b.writes[receiver]!.requests - a.writes[receiver]!.requests) / s,
+        samples: (b.writes[receiver]!.samples - a.writes[receiver]!.samples) / s,
+      });
     }
     return out;
   }
@@ -70,7 +73,10 @@ export class Sampler {
     const counters = await this.receivers.counters().catch(() => undefined);
     if (counters) this.counters.push(counters);
     const selector = `up{job="app",instance=~"${this.probes.join('|')}"}`;
-    for (const [receiver, url] of [['vm', this.receivers.vm.url], ['prom', this.receivers.prom.url]] as const) {
+    for (const [receiver, url] of [
+      ['vm', this.receivers.vm.url],
+      ['prom', this.receivers.prom.url],
+    ] as const) {
       const rows = await promQuery(url, `timestamp(${selector})`).catch(() => undefined);
       if (!rows) continue;
       const now = Date.now();

@@ -73,7 +73,11 @@ export async function steadyState(ctx: DrillContext, seconds: number): Promise<S
   const receiverSamplesPerSecond: SteadyResult['receiverSamplesPerSecond'] = {};
   for (const receiver of ['vm', 'prom']) {
     const rate = (c1.writes[receiver]!.samples - c0.writes[receiver]!.samples) / elapsed;
-    receiverSamplesPerSecond[receiver] = { rate, perCore: rate / Math.max(1e-6, processes[receiver]?.cpuCores ?? NaN), requestsPerSecond: (c1.writes[receiver]!.requests - c0.writes[receiver]!.requests) / elapsed };
+    receiverSamplesPerSecond[receiver] = {
+      rate,
+      perCore: rate / Math.max(1e-6, processes[receiver]?.cpuCores ?? NaN),
+      requestsPerSecond: (c1.writes[receiver]!.requests - c0.writes[receiver]!.requests) / elapsed,
+    };
   }
   const boxCycles = sum(end.boxes.map((b) => b.cycles)) - sum(begin.boxes.map((b) => b.cycles));
   return {
@@ -128,7 +132,8 @@ export async function receiverOutage(ctx: DrillContext, seconds: number, steady:
   const drainSeconds = (drained.atMs - backMs) / 1000;
   const c1 = await ctx.receivers.counters();
   const rates = ctx.sampler.rates('vm', backMs - 1000, drained.atMs + 1000);
-  const stale = (receiver: string) => Math.max(0, ...ctx.sampler.freshness.filter((f) => f.receiver === receiver && f.atMs >= backMs && f.atMs <= drained.atMs).map((f) => f.staleMs));
+  const stale = (receiver: string) =>
+    Math.max(0, ...ctx.sampler.freshness.filter((f) => f.receiver === receiver && f.atMs >= backMs && f.atMs <= drained.atMs).map((f) => f.staleMs));
   const retried = (s: FleetStats) => sum(s.boxes.map((b) => b.remoteWrite['vm']!.retriedRequests));
   return {
     outageSeconds: seconds,
@@ -226,7 +231,12 @@ export async function rollout(ctx: DrillContext, gone: ReadonlySet<string>): Pro
     },
     { timeoutMs: ctx.patienceMs, intervalMs: 500 },
   ).catch(() => undefined);
-  return { convergedSeconds: notApplied ? NaN : (Date.now() - publishedMs) / 1000, halfSeconds: (halfMs - publishedMs) / 1000, peakRequestsPerSecond: ctx.configServer.peakRate(publishedMs), notApplied };
+  return {
+    convergedSeconds: notApplied ? NaN : (Date.now() - publishedMs) / 1000,
+    halfSeconds: (halfMs - publishedMs) / 1000,
+    peakRequestsPerSecond: ctx.configServer.peakRate(publishedMs),
+    notApplied,
+  };
 }
 
 export interface DecommissionResult {
@@ -302,8 +312,17 @@ export async function checkNothingLost(ctx: DrillContext, fromMs: number, toMs: 
       },
       { timeoutMs: ctx.patienceMs, intervalMs: 2000 },
     ).catch((err: unknown) => ctx.log((err as Error).message));
-    mismatched[receiver] = [...collected].filter(([i, c]) => found.get(i) !== want(c)).map(([i, c]) => `${i}: collected ${want(c)}, found ${found.get(i) ?? 0}`);
+    mismatched[receiver] = [...collected]
+      .filter(([i, c]) => found.get(i) !== want(c))
+      .map(([i, c]) => `${i}: collected ${want(c)}, found ${found.get(i) ?? 0}`);
   }
   const stats = await ctx.fleet.stats();
-  return { fromMs, toMs, samplesExpected: sum([...collected.values()].map((c) => c.samples)), boxCycles: sum([...collected.values()].map((c) => c.cycles)), mismatched, dropped: sum(stats.boxes.flatMap((b) => Object.values(b.remoteWrite).map((r) => r.droppedSamples))) };
+  return {
+    fromMs,
+    toMs,
+    samplesExpected: sum([...collected.values()].map((c) => c.samples)),
+    boxCycles: sum([...collected.values()].map((c) => c.cycles)),
+    mismatched,
+    dropped: sum(stats.boxes.flatMap((b) => Object.values(b.remoteWrite).map((r) => r.droppedSamples))),
+  };
 }

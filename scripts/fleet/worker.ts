@@ -38,7 +38,9 @@ const exporters = createServer((req, res) => {
     return;
   }
   const cycle = Math.max(0, Math.floor((Date.now() - epochMs) / intervalMs));
-  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(what === 'node' ? hostBody(box.spec.index, cycle) : appBody(box.spec.index, cycle));
+  res
+    .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+    .end(what === 'node' ? hostBody(box.spec.index, cycle) : appBody(box.spec.index, cycle));
 });
 
 async function start(specs: BoxSpec[], targets: FleetTargets): Promise<void> {
@@ -61,7 +63,10 @@ async function start(specs: BoxSpec[], targets: FleetTargets): Promise<void> {
         void outcome.pushed.then(() => box.pushMs.push(performance.now() - begin));
       },
     });
-    const given = new Map<string, unknown>([['config.file', spec.configFile], ['config.defaults', defaultsFile]]);
+    const given = new Map<string, unknown>([
+      ['config.file', spec.configFile],
+      ['config.defaults', defaultsFile],
+    ]);
     boxes.set(spec.instance, box);
     // Boxes boot at different moments, not all in one millisecond: each starts within the first interval.
     setTimeout(() => {
@@ -129,7 +134,11 @@ function collectedBetween(fromMs: number, toMs: number): Record<string, Collecte
   const out: Record<string, Collected> = {};
   for (const [instance, box] of boxes) {
     const inWindow = box.collected.filter(([ts]) => ts > fromMs && ts <= toMs);
-    out[instance] = { cycles: new Set(inWindow.map(([, , cycle]) => cycle)).size, results: inWindow.length, samples: inWindow.reduce((n, [, samples]) => n + samples, 0) };
+    out[instance] = {
+      cycles: new Set(inWindow.map(([, , cycle]) => cycle)).size,
+      results: inWindow.length,
+      samples: inWindow.reduce((n, [, samples]) => n + samples, 0),
+    };
   }
   return out;
 }

@@ -109,7 +109,7 @@ export async function bundle(outFile: string, version: string, commit: string): 
  * the npm registry (`npm pack` verifies the tarball's integrity). Cached under
  * .cache/node-base/<version>/<arch>/node.
  */
-export function baseNodeBinary(arch: Arch, log: (line: string) => void): string {
+function baseNodeBinary(arch: Arch, log: (line: string) => void): string {
   const version = process.versions.node;
   const dir = path.join(CACHE_DIR, 'node-base', version, arch);
   const binary = path.join(dir, 'node');
@@ -215,12 +215,15 @@ export async function build(options: BuildOptions = {}): Promise<BuiltBinary[]> 
     built.push({ arch, path: target, bytes });
   }
   rmSync(workDir, { recursive: true, force: true });
-  writeFileSync(path.join(outDir, BUILD_INFO), JSON.stringify({ digest: buildInputsDigest(), version, commit, arches: built.map((b) => b.arch) }, null, 2) + '\n');
+  writeFileSync(
+    path.join(outDir, BUILD_INFO),
+    JSON.stringify({ digest: buildInputsDigest(), version, commit, arches: built.map((b) => b.arch) }, null, 2) + '\n',
+  );
   return built;
 }
 
 /** Written beside the executables: what they were built from. */
-export const BUILD_INFO = 'build-info.json';
+const BUILD_INFO = 'build-info.json';
 
 export interface BuildInfo {
   digest: string;
@@ -266,7 +269,11 @@ export function buildInputsDigest(): string {
     'native/edgepush.c',
   ].sort();
   for (const f of files) {
-    hash.update(f).update('\0').update(readFileSync(path.join(REPO_ROOT, f))).update('\0');
+    hash
+      .update(f)
+      .update('\0')
+      .update(readFileSync(path.join(REPO_ROOT, f)))
+      .update('\0');
   }
   hash.update(process.versions.node).update(gitCommit());
   return hash.digest('hex');

@@ -49,7 +49,7 @@ export function manPage(version: string, date: string): string {
     '.RI [ command ]',
     '.RI [ flags ]',
     '.SH DESCRIPTION',
-    'edgepush collects the host\'s metrics in node_exporter\'s format, scrapes the configured local',
+    "edgepush collects the host's metrics in node_exporter's format, scrapes the configured local",
     'exporters and textfile directory, and pushes everything to every configured gateway.',
     'Installed from the package it runs as the systemd service',
     '.BR edgepush.service ;',

@@ -18,8 +18,8 @@ import { REPO_ROOT } from './peers.ts';
 
 export type NativeArch = 'x64' | 'arm64';
 
-export const NATIVE_SOURCE = path.join(REPO_ROOT, 'native', 'edgepush.c');
-export const NATIVE_OUT_DIR = path.join(REPO_ROOT, '.cache', 'native');
+const NATIVE_SOURCE = path.join(REPO_ROOT, 'native', 'edgepush.c');
+const NATIVE_OUT_DIR = path.join(REPO_ROOT, '.cache', 'native');
 
 const COMPILER: Record<NativeArch, string> = { x64: 'gcc', arm64: 'aarch64-linux-gnu-gcc' };
 
@@ -42,7 +42,7 @@ function nodeIncludeDir(): string {
   return found;
 }
 
-export function addonBuildPath(arch: NativeArch): string {
+function addonBuildPath(arch: NativeArch): string {
   return path.join(NATIVE_OUT_DIR, addonFileName(arch));
 }
 

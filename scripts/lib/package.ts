@@ -60,7 +60,11 @@ export function rpmName(version: string, arch: Arch): string {
 function sourceDateEpoch(): number {
   if (process.env['SOURCE_DATE_EPOCH']) return Number(process.env['SOURCE_DATE_EPOCH']);
   try {
-    return Number(execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
+    return Number(
+      execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim(),
+    );
   } catch {
     return 0;
   }

@@ -54,7 +54,11 @@ export function ensurePeer<N extends PeerName>(name: N): Record<keyof (typeof PE
   // every step works in a private temporary place and publishes with rename(2).
   const debDir = path.join(PEERS_DIR, 'debs');
   mkdirSync(debDir, { recursive: true });
-  const findDeb = (): string | undefined => readdirSync(debDir).filter((f) => f.startsWith(spec.pkg + '_') && f.endsWith('.deb')).sort().at(-1);
+  const findDeb = (): string | undefined =>
+    readdirSync(debDir)
+      .filter((f) => f.startsWith(spec.pkg + '_') && f.endsWith('.deb'))
+      .sort()
+      .at(-1);
   if (!findDeb()) {
     const scratch = mkdtempSync(path.join(debDir, `.download-${spec.pkg}-`));
     const download = (): void => {
@@ -64,7 +68,8 @@ export function ensurePeer<N extends PeerName>(name: N): Record<keyof (typeof PE
       try {
         download();
       } catch (err) {
-        if (!isRoot() && !hasAptLists()) throw new Error(`cannot fetch Debian package ${spec.pkg}: apt has no package lists and we are not root to run apt-get update`);
+        if (!isRoot() && !hasAptLists())
+          throw new Error(`cannot fetch Debian package ${spec.pkg}: apt has no package lists and we are not root to run apt-get update`);
         if (!isRoot()) throw new Error(`apt-get download ${spec.pkg} failed: ${(err as { stderr?: Buffer }).stderr?.toString() ?? String(err)}`);
         execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'pipe', 'pipe'] });
         download();

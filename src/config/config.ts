@@ -26,7 +26,7 @@ import { findSinkKind, SINK_KINDS } from '../sinks/kinds.ts';
 /** The packaged state directory (the unit's StateDirectory=edgepush). */
 export const DEFAULT_STATE_DIR = '/var/lib/edgepush';
 
-export interface AgentSettings {
+interface AgentSettings {
   intervalSeconds: number;
   /** Default timeout of a source's collection. */
   timeoutSeconds: number;
@@ -41,7 +41,7 @@ export interface AgentSettings {
 /** What a source section falls back on from [agent]: its timeout, and the interval a timeout must stay under. */
 export type SourceDefaults = Pick<AgentSettings, 'timeoutSeconds' | 'intervalSeconds'>;
 
-export interface SinkConfig {
+interface SinkConfig {
   /** `pushgateway`, `remote_write`, ... */
   kind: string;
   /** Full section name: `pushgateway.main`. */
@@ -85,9 +85,21 @@ export interface ConfigSources {
 }
 
 export const AGENT_KEYS: readonly KeySpec[] = [
-  { key: 'interval', kind: 'duration', default: '15s', min: '1s', max: '1h', help: 'Time between two cycles (collect everything, push everywhere). At most an hour: rarer pushes leave dashboards and absence alerts blind.' },
+  {
+    key: 'interval',
+    kind: 'duration',
+    default: '15s',
+    min: '1s',
+    max: '1h',
+    help: 'Time between two cycles (collect everything, push everywhere). At most an hour: rarer pushes leave dashboards and absence alerts blind.',
+  },
   { key: 'timeout', kind: 'duration', default: '10s', min: '100ms', max: '1h', help: 'Default collection timeout of a source; must be shorter than interval.' },
-  { key: 'splay', kind: 'bool', default: 'true', help: 'Offset the cycles by a stable amount derived from the instance, so a fleet does not push in the same second.' },
+  {
+    key: 'splay',
+    kind: 'bool',
+    default: 'true',
+    help: 'Offset the cycles by a stable amount derived from the instance, so a fleet does not push in the same second.',
+  },
   { key: 'shutdown_timeout', kind: 'duration', default: '5s', min: '100ms', max: '10m', help: 'On SIGTERM/SIGINT, how long in-flight pushes may still take.' },
   { key: 'state_dir', kind: 'path', default: DEFAULT_STATE_DIR, help: 'Directory for durable state (pushed groups, remote-write queues).' },
   { key: 'log_level', kind: 'string', default: 'info', help: `Log level: ${LOG_LEVELS.join(', ')}.` },
@@ -104,7 +116,13 @@ const SINK_ENABLED_KEY: KeySpec = { key: 'enabled', kind: 'bool', default: 'true
 function sectionKeys(name: string): readonly KeySpec[] {
   const dot = name.indexOf('.');
   if (dot === -1) {
-    const fixed: Record<string, () => readonly KeySpec[]> = { agent: () => AGENT_KEYS, identity: () => IDENTITY_KEYS, host: () => hostKeys(), self: () => SELF_KEYS, remote_config: () => REMOTE_CONFIG_KEYS };
+    const fixed: Record<string, () => readonly KeySpec[]> = {
+      agent: () => AGENT_KEYS,
+      identity: () => IDENTITY_KEYS,
+      host: () => hostKeys(),
+      self: () => SELF_KEYS,
+      remote_config: () => REMOTE_CONFIG_KEYS,
+    };
     return fixed[name]?.() ?? [];
   }
   const kind = name.slice(0, dot);
@@ -119,8 +137,20 @@ function namedKinds(): Set<string> {
 
 /** Flags that map onto config keys, beyond the host flags. */
 export const CONFIG_FLAGS: readonly FlagSpec[] = [
-  { name: 'config.file', kind: 'string', default: DEFAULT_CONFIG_FILE, help: 'The configuration file; its conf.d/*.ini drop-ins are read after it.', placeholder: 'FILE' },
-  { name: 'config.defaults', kind: 'string', default: DEFAULT_DEFAULTS_FILE, help: 'Vendor defaults, read before the configuration file (skipped when absent).', placeholder: 'FILE' },
+  {
+    name: 'config.file',
+    kind: 'string',
+    default: DEFAULT_CONFIG_FILE,
+    help: 'The configuration file; its conf.d/*.ini drop-ins are read after it.',
+    placeholder: 'FILE',
+  },
+  {
+    name: 'config.defaults',
+    kind: 'string',
+    default: DEFAULT_DEFAULTS_FILE,
+    help: 'Vendor defaults, read before the configuration file (skipped when absent).',
+    placeholder: 'FILE',
+  },
   { name: 'config.dir', kind: 'string', default: '', help: 'Drop-in directory (default: conf.d beside --config.file).', placeholder: 'DIR' },
   { name: 'interval', kind: 'duration', default: '', help: 'Overrides [agent] interval (default 15s).' },
   { name: 'instance', kind: 'string', default: '', help: 'Overrides the instance label (literal).' },
@@ -185,7 +215,8 @@ export function loadConfig(sources: ConfigSources = {}): AgentConfig {
       local.remoteLayerError = err.message;
       return local;
     }
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') local.remoteLayerError = `cannot read ${remote.cacheFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      local.remoteLayerError = `cannot read ${remote.cacheFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     return local;
   }
   try {
@@ -220,7 +251,8 @@ function parseRemoteLayer(text: string, origin: string): RemoteLayer {
  */
 function checkRemoteLayer(remote: RemoteLayer, local: RawConfig, merged: RawConfig): void {
   for (const [name, values] of remote.raw) {
-    const refuse = (key: string | undefined, why: string): ConfigError => new ConfigError(remote.origin, name, key, `cannot come from the remote configuration: ${why}`);
+    const refuse = (key: string | undefined, why: string): ConfigError =>
+      new ConfigError(remote.origin, name, key, `cannot come from the remote configuration: ${why}`);
     if (LOCAL_ONLY_SECTIONS.has(name)) throw refuse(undefined, 'how the box finds its configuration and who it is are set in the local files');
     const specs = sectionKeys(name);
     for (const key of values.keys()) {
@@ -233,7 +265,10 @@ function checkRemoteLayer(remote: RemoteLayer, local: RawConfig, merged: RawConf
       if (!spec?.connection) continue;
       const effective = (raw: RawConfig): string => JSON.stringify(raw.get(name)?.get(key)?.value ?? spec.default);
       if (effective(merged) !== effective(local)) {
-        throw refuse(key, `the local files configure this section's connection (${localConnection[1].origin}), and a layer may not change where, how or whether its requests go; set it there`);
+        throw refuse(
+          key,
+          `the local files configure this section's connection (${localConnection[1].origin}), and a layer may not change where, how or whether its requests go; set it there`,
+        );
       }
     }
   }
@@ -307,7 +342,11 @@ function buildConfig(raw: RawConfig): AgentConfig {
   sinks.sort((a, b) => (a.name < b.name ? -1 : 1));
   checkUniqueJobs(raw, host, self, exporters);
   const config: AgentConfig = { files: [], agent, identity, labels, host, self, exporters, sinks };
-  const remoteConfig = readRemoteConfigSection(new SectionReader('remote_config', section(raw, 'remote_config'), REMOTE_CONFIG_KEYS), identity.instance, agent.stateDir);
+  const remoteConfig = readRemoteConfigSection(
+    new SectionReader('remote_config', section(raw, 'remote_config'), REMOTE_CONFIG_KEYS),
+    identity.instance,
+    agent.stateDir,
+  );
   if (remoteConfig) config.remoteConfig = remoteConfig;
   return config;
 }
@@ -335,7 +374,8 @@ function readAgent(r: SectionReader): AgentSettings {
     stateDir: r.requiredString('state_dir'),
     logLevel: level as LogLevel,
   };
-  if (settings.timeoutSeconds >= settings.intervalSeconds) throw r.error('timeout', `must be shorter than interval (${settings.intervalSeconds}s), or cycles would overrun`);
+  if (settings.timeoutSeconds >= settings.intervalSeconds)
+    throw r.error('timeout', `must be shorter than interval (${settings.intervalSeconds}s), or cycles would overrun`);
   return settings;
 }
 
@@ -374,7 +414,10 @@ export function describeKeys(): Array<{ section: string; keys: readonly KeySpec[
     { section: 'agent', keys: AGENT_KEYS },
     { section: 'identity', keys: IDENTITY_KEYS },
     { section: 'labels', keys: [{ key: '<name>', kind: 'label_value', help: 'A static label added to every series of this box (e.g. site, customer).' }] },
-    { section: 'host', keys: [...HOST_FIXED_KEYS, { key: 'path.* / collector.*', kind: 'string', help: "node_exporter's flags, by the same names (see edgepush run --help)." }] },
+    {
+      section: 'host',
+      keys: [...HOST_FIXED_KEYS, { key: 'path.* / collector.*', kind: 'string', help: "node_exporter's flags, by the same names (see edgepush run --help)." }],
+    },
     { section: 'self', keys: SELF_KEYS },
     { section: 'remote_config', keys: REMOTE_CONFIG_KEYS },
     { section: 'exporter.<name>', keys: EXPORTER_KEYS },

@@ -1,7 +1,7 @@
 /** Durations as Go and Prometheus write them, for config keys, flags and collector options alike. */
 import { quoteInput } from '../quote.ts';
 
-const DURATION_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+const DURATION_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
 
 /** Parses Go/Prometheus durations such as "1m30s", "500ms", "15s", "2h". */
 export function parseGoDuration(text: string): number {

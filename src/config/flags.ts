@@ -53,7 +53,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     let inline: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
-    let spec = byName.get(name);
+    const spec = byName.get(name);
     if (!spec && name.startsWith('no-')) {
       const positive = byName.get(name.slice(3));
       if (positive?.kind === 'bool') {
@@ -114,7 +114,18 @@ export function formatFlagHelp(specs: readonly FlagSpec[]): string {
   const lines: string[] = [];
   for (const s of specs) {
     const head = s.kind === 'bool' ? `  --[no-]${s.name}` : `  --${s.name}=${s.placeholder ?? placeholderFor(s.kind)}`;
-    const def = s.kind === 'bool' ? (s.default ? ' (default: on)' : '') : Array.isArray(s.default) ? (s.default.length ? ` (default: ${s.default.join(', ')})` : '') : s.default === '' ? '' : ` (default: ${JSON.stringify(s.default)})`;
+    const def =
+      s.kind === 'bool'
+        ? s.default
+          ? ' (default: on)'
+          : ''
+        : Array.isArray(s.default)
+          ? s.default.length
+            ? ` (default: ${s.default.join(', ')})`
+            : ''
+          : s.default === ''
+            ? ''
+            : ` (default: ${JSON.stringify(s.default)})`;
     lines.push(head);
     const range = describeRange(s);
     lines.push(`      ${s.help}${def}${range === undefined ? '' : ` (${range})`}${s.kind === 'strings' ? ' Repeatable.' : ''}`);

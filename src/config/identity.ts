@@ -8,14 +8,22 @@ import os from 'node:os';
 import { displayName, quoteInput } from '../quote.ts';
 import type { KeySpec, SectionReader } from './schema.ts';
 
-export const INSTANCE_SOURCES = ['hostname', 'machine-id', 'file', 'literal'] as const;
-export type InstanceSource = (typeof INSTANCE_SOURCES)[number];
+const INSTANCE_SOURCES = ['hostname', 'machine-id', 'file', 'literal'] as const;
+type InstanceSource = (typeof INSTANCE_SOURCES)[number];
 
 export const IDENTITY_KEYS: readonly KeySpec[] = [
-  { key: 'instance_from', kind: 'string', help: `Where the instance label comes from: ${INSTANCE_SOURCES.join(', ')}. Default: literal when instance is set, else hostname.` },
+  {
+    key: 'instance_from',
+    kind: 'string',
+    help: `Where the instance label comes from: ${INSTANCE_SOURCES.join(', ')}. Default: literal when instance is set, else hostname.`,
+  },
   { key: 'instance', kind: 'label_value', help: 'The instance label, literally (implies instance_from = literal).' },
   { key: 'instance_file', kind: 'path', help: 'File whose first line is the instance label (instance_from = file).' },
-  { key: 'instance_file_variable', kind: 'string', help: 'Read instance_file as shell-style KEY=value lines and take this variable (e.g. NODE_NAME from the old push loop\'s environment file).' },
+  {
+    key: 'instance_file_variable',
+    kind: 'string',
+    help: "Read instance_file as shell-style KEY=value lines and take this variable (e.g. NODE_NAME from the old push loop's environment file).",
+  },
   { key: 'machine_id_file', kind: 'path', default: '/etc/machine-id', help: 'The machine-id file (instance_from = machine-id).' },
 ];
 
@@ -28,7 +36,8 @@ export interface Identity {
 export function readIdentity(r: SectionReader): Identity {
   const literal = r.string('instance');
   const fromRaw = r.string('instance_from') ?? (literal !== undefined ? 'literal' : 'hostname');
-  if (!(INSTANCE_SOURCES as readonly string[]).includes(fromRaw)) throw r.error('instance_from', `must be one of ${INSTANCE_SOURCES.join(', ')}, got ${quoteInput(fromRaw)}`);
+  if (!(INSTANCE_SOURCES as readonly string[]).includes(fromRaw))
+    throw r.error('instance_from', `must be one of ${INSTANCE_SOURCES.join(', ')}, got ${quoteInput(fromRaw)}`);
   const from = fromRaw as InstanceSource;
   if (literal !== undefined && from !== 'literal') throw r.error('instance', `a literal instance conflicts with instance_from = ${from}`);
   let instance: string;
@@ -48,7 +57,8 @@ export function readIdentity(r: SectionReader): Identity {
       break;
     }
   }
-  if (instance === '') throw r.error(from === 'file' ? 'instance_file' : from === 'machine-id' ? 'machine_id_file' : 'instance_from', 'gives an empty instance label');
+  if (instance === '')
+    throw r.error(from === 'file' ? 'instance_file' : from === 'machine-id' ? 'machine_id_file' : 'instance_from', 'gives an empty instance label');
   return { instance, from };
 }
 

@@ -74,7 +74,8 @@ export function parseIniLayer(text: string, origin: string, namedKinds: Readonly
       for (const [name, section] of Object.entries(value)) {
         if (!isObject(section)) throw new ConfigError(origin, top, name, `[${top}] needs a name: write [${top}.<name>]`);
         const full = `${top}.${name}`;
-        if (!SECTION_NAME_RE.test(name)) throw new ConfigError(origin, full, undefined, `section name ${quoteInput(name)} may only contain letters, digits, "_" and "-"`);
+        if (!SECTION_NAME_RE.test(name))
+          throw new ConfigError(origin, full, undefined, `section name ${quoteInput(name)} may only contain letters, digits, "_" and "-"`);
         out.set(full, toValues(section, origin, full));
       }
     } else if (fixedSections.has(top)) {
@@ -106,7 +107,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Merges `layer` into `into`, key by key (a later layer wins). */
-export function mergeLayer(into: RawConfig, layer: RawConfig): void {
+function mergeLayer(into: RawConfig, layer: RawConfig): void {
   for (const [section, values] of layer) {
     let target = into.get(section);
     if (!target) into.set(section, (target = new Map()));
@@ -121,7 +122,12 @@ export interface LoadedLayers {
 }
 
 /** Reads every file layer that exists, in order, and merges them; `remote` (a fetched layer) goes between the defaults and the admin's file. */
-export function readLayers(loc: ConfigLocations, namedKinds: ReadonlySet<string>, fixedSections: ReadonlySet<string>, remote?: { raw: RawConfig; origin: string }): LoadedLayers {
+export function readLayers(
+  loc: ConfigLocations,
+  namedKinds: ReadonlySet<string>,
+  fixedSections: ReadonlySet<string>,
+  remote?: { raw: RawConfig; origin: string },
+): LoadedLayers {
   const raw: RawConfig = new Map();
   const files: string[] = [];
   const readLayer = (file: string, required: boolean): void => {
@@ -145,10 +151,13 @@ export function readLayers(loc: ConfigLocations, namedKinds: ReadonlySet<string>
   const confDir = loc.confDir ?? path.join(path.dirname(loc.configFile), 'conf.d');
   let dropIns: string[] = [];
   try {
-    dropIns = readdirSync(confDir).filter((f) => f.endsWith('.ini')).sort();
+    dropIns = readdirSync(confDir)
+      .filter((f) => f.endsWith('.ini'))
+      .sort();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new ConfigError(confDir, '', undefined, `cannot list drop-in directory: ${code ?? (err as Error).message}`);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR')
+      throw new ConfigError(confDir, '', undefined, `cannot list drop-in directory: ${code ?? (err as Error).message}`);
   }
   for (const f of dropIns) readLayer(path.join(confDir, f), true);
   return { raw, files };

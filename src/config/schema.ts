@@ -38,7 +38,7 @@ export interface KeySpec {
 }
 
 /** Where a value came from: a file path, or "command line" / "built-in default". */
-export interface ConfigValue {
+interface ConfigValue {
   value: string | string[];
   origin: string;
 }
@@ -75,7 +75,7 @@ export function parseInteger(text: string): number {
 }
 
 /** A digit string too long for a double would become Infinity (or lose its value): refused, whatever the range. */
-export function checkSafe(n: number, text: string): number {
+function checkSafe(n: number, text: string): number {
   if (!Number.isSafeInteger(Math.round(n))) throw new Error(`${quoteInput(text)} is too large`);
   return n;
 }
@@ -110,7 +110,14 @@ export function parseInRange(kind: RangedKind, text: string, range: ValueRange):
 /** "between 1s and 1h", "0 or between 1m and 1y", "at least 1"; undefined for no range. */
 export function describeRange(range: ValueRange): string | undefined {
   const { min, max } = range;
-  const bounds = min !== undefined && max !== undefined ? `between ${min} and ${max}` : min !== undefined ? `at least ${min}` : max !== undefined ? `at most ${max}` : undefined;
+  const bounds =
+    min !== undefined && max !== undefined
+      ? `between ${min} and ${max}`
+      : min !== undefined
+        ? `at least ${min}`
+        : max !== undefined
+          ? `at most ${max}`
+          : undefined;
   return bounds !== undefined && range.zeroDisables ? `0 or ${bounds}` : bounds;
 }
 
@@ -137,7 +144,10 @@ export function parseUrl(text: string, protocols: readonly string[] = ['http:', 
   } catch {
     throw new Error(`invalid URL ${quoteInput(redactUrlCredentials(text))}`);
   }
-  if (u.username || u.password) throw new Error('a URL must not hold credentials (user:password@): URLs are logged and printed; credentials go in username and password_file, or bearer_token_file');
+  if (u.username || u.password)
+    throw new Error(
+      'a URL must not hold credentials (user:password@): URLs are logged and printed; credentials go in username and password_file, or bearer_token_file',
+    );
   if (!protocols.includes(u.protocol)) throw new Error(`URL ${quoteInput(redactUrlCredentials(text))} must use ${protocols.join(' or ')}`);
   return u;
 }
@@ -146,7 +156,7 @@ export function parseUrl(text: string, protocols: readonly string[] = ['http:', 
  * `http://user:password@host/` → `http://***@host/`, for one URL's text
  * quoted in a message, valid or not (`http:user:pw@host` parses as the same).
  */
-export function redactUrlCredentials(url: string): string {
+function redactUrlCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:[/\\]*)?[^/?#\\]*@/i, '$1***@');
 }
 
@@ -274,7 +284,9 @@ export class SectionReader {
   /** A list of URLs (`key[] = ...` lines, or one value), each checked as url() checks one; empty values are skipped. */
   urls(key: string, protocols?: readonly string[]): URL[] {
     const origin = this.values.get(key)?.origin ?? 'built-in default';
-    return (this.list(key) ?? []).flatMap((item) => new SectionReader(this.section, new Map([[key, { value: item, origin }]]), this.specs).url(key, protocols) ?? []);
+    return (this.list(key) ?? []).flatMap(
+      (item) => new SectionReader(this.section, new Map([[key, { value: item, origin }]]), this.specs).url(key, protocols) ?? [],
+    );
   }
 
   /** Keys actually given (not defaults), for sections whose keys are validated elsewhere. */
@@ -316,6 +328,11 @@ export function regexErrorReason(err: unknown): string {
 export function secretKeys(key: string, help: string): KeySpec[] {
   return [
     { key, kind: 'string', help: `${help} Prefer ${key}_file.`, secret: true, connection: true },
-    { key: `${key}_file`, kind: 'path', connection: true, help: `File holding the ${key.replace(/_/g, ' ')} (trailing newline ignored): read at start and on reload, never logged.` },
+    {
+      key: `${key}_file`,
+      kind: 'path',
+      connection: true,
+      help: `File holding the ${key.replace(/_/g, ' ')} (trailing newline ignored): read at start and on reload, never logged.`,
+    },
   ];
 }

@@ -10,7 +10,11 @@ export function summarizeConfig(c: AgentConfig): string {
     `configuration OK`,
     `files: ${c.files.length ? c.files.join(', ') : '(none: built-in defaults)'}`,
     `instance: ${c.identity.instance} (from ${c.identity.from})`,
-    `labels: ${Object.entries(c.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') || '(none)'}`,
+    `labels: ${
+      Object.entries(c.labels)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ') || '(none)'
+    }`,
     `interval: ${c.agent.intervalSeconds}s, source timeout: ${c.agent.timeoutSeconds}s, splay: ${c.agent.splay ? 'on' : 'off'}, state dir: ${c.agent.stateDir}`,
     `source host: ${c.host.enabled ? `job=${c.host.job}, ${c.host.source.enabled.size} collectors (${[...c.host.source.enabled].sort().join(', ')})` : 'disabled'}`,
     `source self: ${c.self.enabled ? `job=${c.self.job}` : 'disabled'}`,
@@ -26,7 +30,8 @@ export function summarizeConfig(c: AgentConfig): string {
     // Only where a sink sends or serves: its other settings may hold secrets.
     ...c.sinks.map((s) => `sink ${s.name}: ${findSinkKind(s.kind)?.describe(s.config, identityLabels(c)) ?? ''}`),
   ];
-  if (c.sinks.length === 0) lines.push(c.remoteConfig ? 'no sink configured yet: they may come with the remote configuration' : 'warning: no sink configured: nothing will be pushed');
+  if (c.sinks.length === 0)
+    lines.push(c.remoteConfig ? 'no sink configured yet: they may come with the remote configuration' : 'warning: no sink configured: nothing will be pushed');
   return lines.join('\n') + '\n';
 }
 
@@ -37,7 +42,9 @@ export function formatKeyReference(): string {
     out.push(`[${section}]`);
     for (const k of keys) {
       const range = describeRange(k);
-      out.push(`  ${k.key.endsWith('.') ? k.key + '<name>' : k.key}${k.default !== undefined ? ` = ${k.default}` : ''}${range === undefined ? '' : ` (${range})`}\n      ${k.help}`);
+      out.push(
+        `  ${k.key.endsWith('.') ? k.key + '<name>' : k.key}${k.default !== undefined ? ` = ${k.default}` : ''}${range === undefined ? '' : ` (${range})`}\n      ${k.help}`,
+      );
     }
     out.push('');
   }

@@ -63,7 +63,8 @@ export function readHttpClientConfig(r: SectionReader, defaultTimeoutSeconds = 5
   if (tls.files['tls_cert_file']) cfg.tlsCertFile = tls.files['tls_cert_file'];
   if (tls.files['tls_key_file']) cfg.tlsKeyFile = tls.files['tls_key_file'];
   if (tls.sha256) cfg.tlsFilesSha256 = tls.sha256;
-  if ((cfg.tlsCertFile === undefined) !== (cfg.tlsKeyFile === undefined)) throw r.error(cfg.tlsCertFile ? 'tls_key_file' : 'tls_cert_file', 'tls_cert_file and tls_key_file go together');
+  if ((cfg.tlsCertFile === undefined) !== (cfg.tlsKeyFile === undefined))
+    throw r.error(cfg.tlsCertFile ? 'tls_key_file' : 'tls_cert_file', 'tls_cert_file and tls_key_file go together');
   const serverName = r.string('tls_server_name');
   if (serverName) cfg.tlsServerName = serverName;
   const proxy = r.url('proxy_url');

@@ -65,5 +65,10 @@ const DISPATCHER_TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HE
 export function isRequestTimeout(err: unknown): boolean {
   const e = err as { code?: string; name?: string; cause?: { code?: string; name?: string } } | undefined;
   if (!e) return false;
-  return e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError' || DISPATCHER_TIMEOUT_CODES.has(e.code ?? '') || DISPATCHER_TIMEOUT_CODES.has(e.cause?.code ?? '');
+  return (
+    e.name === 'TimeoutError' ||
+    e.cause?.name === 'TimeoutError' ||
+    DISPATCHER_TIMEOUT_CODES.has(e.code ?? '') ||
+    DISPATCHER_TIMEOUT_CODES.has(e.cause?.code ?? '')
+  );
 }

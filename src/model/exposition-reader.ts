@@ -82,7 +82,8 @@ export class ExpositionReader {
   }
 
   private checkLength(bytes: number): void {
-    if (bytes > this.maxLineBytes) throw new TextParseError(this.lineNo + 1, `longer than ${this.maxLineBytes} bytes (the rest of the body is not read)`, 'line_length');
+    if (bytes > this.maxLineBytes)
+      throw new TextParseError(this.lineNo + 1, `longer than ${this.maxLineBytes} bytes (the rest of the body is not read)`, 'line_length');
   }
 
   private emit(bytes: Buffer): void {

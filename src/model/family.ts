@@ -32,7 +32,7 @@ export const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Suffixes a sample of a family of the given type may carry. */
-export function sampleSuffixes(type: MetricType): readonly string[] {
+function sampleSuffixes(type: MetricType): readonly string[] {
   switch (type) {
     case 'histogram':
       return ['_bucket', '_sum', '_count'];

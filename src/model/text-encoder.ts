@@ -9,11 +9,11 @@ export interface EncodeOptions {
   timestamps?: boolean;
 }
 
-export function escapeHelp(help: string): string {
+function escapeHelp(help: string): string {
   return help.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n'));
 }
 
-export function escapeLabelValue(value: string): string {
+function escapeLabelValue(value: string): string {
   return value.replace(/[\\\n"]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : '\\"'));
 }
 
@@ -59,7 +59,7 @@ function compareLabelNames(a: string, b: string): number {
   return compareStrings(a, b);
 }
 
-export function compareStrings(a: string, b: string): number {
+function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -70,7 +70,7 @@ interface SeriesGroup {
 }
 
 /** Groups a family's samples into series (a histogram's buckets, sum and count are one) and sorts them. */
-export function orderSamples(family: MetricFamily): Sample[] {
+function orderSamples(family: MetricFamily): Sample[] {
   const samples = family.samples;
   if (samples.length <= 1) return samples;
   const complex = family.type === 'histogram' || family.type === 'summary';

@@ -116,7 +116,8 @@ export class TextParser implements LineSink {
     if (!METRIC_NAME_RE.test(name)) throw new TextParseError(lineNo, `invalid metric name ${quoteInput(name)} in ${keyword} line`);
     let state = this.families.get(name) ?? (this.current?.family.name === name ? this.current : undefined);
     if (state && state !== this.current) {
-      if (!this.options.expfmtLenient) throw new TextParseError(lineNo, `${keyword} for metric family ${shortName(name)} after its samples were already given in an earlier block`);
+      if (!this.options.expfmtLenient)
+        throw new TextParseError(lineNo, `${keyword} for metric family ${shortName(name)} after its samples were already given in an earlier block`);
       this.current = state;
     }
     if (!state) this.current = state = this.addFamily(name, true);
@@ -128,7 +129,8 @@ export class TextParser implements LineSink {
       if (state.typed) throw new TextParseError(lineNo, `second TYPE line for metric name ${shortName(name)}`);
       if (state.sampled) throw new TextParseError(lineNo, `TYPE line for ${shortName(name)} after its samples`);
       const type = rest.trim().toLowerCase();
-      if (!(METRIC_TYPES as readonly string[]).includes(type)) throw new TextParseError(lineNo, `unknown metric type ${quoteInput(rest.trim())} for ${shortName(name)}`);
+      if (!(METRIC_TYPES as readonly string[]).includes(type))
+        throw new TextParseError(lineNo, `unknown metric type ${quoteInput(rest.trim())} for ${shortName(name)}`);
       family.type = type as MetricType;
       state.typed = true;
     }
@@ -141,7 +143,11 @@ export class TextParser implements LineSink {
     let state = this.current;
     if (!state || !belongsToFamily(sample.name, state.family.name, state.family.type)) {
       const owner = this.findOwner(sample.name);
-      if (owner && !this.options.expfmtLenient) throw new TextParseError(lineNo, `sample ${shortName(sample.name)} belongs to metric family ${shortName(owner.family.name)}, whose block ended earlier`);
+      if (owner && !this.options.expfmtLenient)
+        throw new TextParseError(
+          lineNo,
+          `sample ${shortName(sample.name)} belongs to metric family ${shortName(owner.family.name)}, whose block ended earlier`,
+        );
       this.current = state = owner ?? this.addFamily(sample.name);
     }
     this.samplesScraped++;
@@ -164,7 +170,8 @@ export class TextParser implements LineSink {
     if (!keep) return state;
     // A family started by a sample is bounded by the sample count; one started by HELP/TYPE costs memory all the same.
     const limit = this.options.limits?.sampleLimit;
-    if (byMetadata && limit && this.families.size >= limit) throw new LimitExceededError('sample_limit', `more than ${limit} metric families (the rest of the body is not read)`);
+    if (byMetadata && limit && this.families.size >= limit)
+      throw new LimitExceededError('sample_limit', `more than ${limit} metric families (the rest of the body is not read)`);
     this.families.set(name, state);
     return state;
   }
@@ -197,17 +204,25 @@ export function parseText(text: string, options: ParseOptions = {}): MetricFamil
 
 function checkSampleLimits(sample: Sample, keptSamples: number, limits: ParseLimits): void {
   const { sampleLimit, labelLimit, labelNameLengthLimit, labelValueLengthLimit } = limits;
-  if (sampleLimit && keptSamples > sampleLimit) throw new LimitExceededError('sample_limit', `more than ${sampleLimit} samples (the rest of the body is not read)`);
+  if (sampleLimit && keptSamples > sampleLimit)
+    throw new LimitExceededError('sample_limit', `more than ${sampleLimit} samples (the rest of the body is not read)`);
   if (!labelLimit && !labelNameLengthLimit && !labelValueLengthLimit) return;
   const names = Object.keys(sample.labels);
-  if (labelLimit && names.length > labelLimit) throw new LimitExceededError('label_limit', `${shortName(sample.name)} has ${names.length} labels, more than ${labelLimit}`);
+  if (labelLimit && names.length > labelLimit)
+    throw new LimitExceededError('label_limit', `${shortName(sample.name)} has ${names.length} labels, more than ${labelLimit}`);
   for (const n of names) {
     if (labelNameLengthLimit && n.length > labelNameLengthLimit) {
-      throw new LimitExceededError('label_name_length_limit', `label name ${shortName(n)} of ${shortName(sample.name)} is ${n.length} bytes long, more than ${labelNameLengthLimit}`);
+      throw new LimitExceededError(
+        'label_name_length_limit',
+        `label name ${shortName(n)} of ${shortName(sample.name)} is ${n.length} bytes long, more than ${labelNameLengthLimit}`,
+      );
     }
     const bytes = labelValueLengthLimit ? Buffer.byteLength(sample.labels[n]!) : 0;
     if (labelValueLengthLimit && bytes > labelValueLengthLimit) {
-      throw new LimitExceededError('label_value_length_limit', `the value of label ${shortName(n)} of ${shortName(sample.name)} is ${bytes} bytes long, more than ${labelValueLengthLimit}`);
+      throw new LimitExceededError(
+        'label_value_length_limit',
+        `the value of label ${shortName(n)} of ${shortName(sample.name)} is ${bytes} bytes long, more than ${labelValueLengthLimit}`,
+      );
     }
   }
 }
@@ -215,10 +230,12 @@ function checkSampleLimits(sample: Sample, keptSamples: number, limits: ParseLim
 function validateComplexSample(family: MetricFamily, sample: Sample, lineNo: number): void {
   if (family.type === 'histogram' && sample.name === family.name + '_bucket') {
     const le = sample.labels['le'];
-    if (le === undefined || parseFloatStrict(le) === undefined) throw new TextParseError(lineNo, `histogram bucket ${shortName(sample.name)} needs a numeric "le" label`);
+    if (le === undefined || parseFloatStrict(le) === undefined)
+      throw new TextParseError(lineNo, `histogram bucket ${shortName(sample.name)} needs a numeric "le" label`);
   } else if (family.type === 'summary' && sample.name === family.name) {
     const q = sample.labels['quantile'];
-    if (q === undefined || parseFloatStrict(q) === undefined) throw new TextParseError(lineNo, `summary ${shortName(sample.name)} needs a numeric "quantile" label`);
+    if (q === undefined || parseFloatStrict(q) === undefined)
+      throw new TextParseError(lineNo, `summary ${shortName(sample.name)} needs a numeric "quantile" label`);
   }
 }
 
@@ -242,9 +259,11 @@ function parseSampleLine(line: string, lineNo: number): Sample {
       const start = pos;
       while (pos < line.length && /[a-zA-Z0-9_]/.test(line[pos]!)) pos++;
       const labelName = line.slice(start, pos);
-      if (!LABEL_NAME_RE.test(labelName)) throw new TextParseError(lineNo, `invalid label name ${quoteInput(labelName || line.slice(start, start + 10))} in ${shown}`);
+      if (!LABEL_NAME_RE.test(labelName))
+        throw new TextParseError(lineNo, `invalid label name ${quoteInput(labelName || line.slice(start, start + 10))} in ${shown}`);
       const label = shortName(labelName);
-      if (labelName === '__name__' || (labels !== undefined && Object.hasOwn(labels, labelName))) throw new TextParseError(lineNo, `duplicate or reserved label name ${label} in ${shown}`);
+      if (labelName === '__name__' || (labels !== undefined && Object.hasOwn(labels, labelName)))
+        throw new TextParseError(lineNo, `duplicate or reserved label name ${label} in ${shown}`);
       while (line[pos] === ' ' || line[pos] === '\t') pos++;
       if (line[pos] !== '=') throw new TextParseError(lineNo, `expected "=" after label name ${label} in ${shown}`);
       pos++;
@@ -292,7 +311,10 @@ function parseSampleLine(line: string, lineNo: number): Sample {
   }
   const rest = line.slice(pos);
   if (rest.length > 0 && rest[0] !== ' ' && rest[0] !== '\t') throw new TextParseError(lineNo, `expected a space before the value of ${shown}`);
-  const fields = rest.trim().split(/[ \t]+/).filter((f) => f !== '');
+  const fields = rest
+    .trim()
+    .split(/[ \t]+/)
+    .filter((f) => f !== '');
   if (fields.length === 0) throw new TextParseError(lineNo, `missing value for ${shown}`);
   if (fields.length > 2) throw new TextParseError(lineNo, `unexpected text after the value of ${shown}: ${quoteInput(fields.slice(2).join(' '))}`);
   const value = parseFloatStrict(fields[0]!);

@@ -62,7 +62,11 @@ export class ConnectionCap {
       if (c.socket !== socket && c.inFlight === 0 && (!oldest || c.waitingSince < oldest.waitingSince)) oldest = c;
     }
     const closed = oldest?.socket ?? socket;
-    this.log.debug('connection cap reached: closing a connection', { max: this.max, closed: closed === socket ? 'new, every other one is answering' : 'longest waiting without a request', remote: closed.remoteAddress });
+    this.log.debug('connection cap reached: closing a connection', {
+      max: this.max,
+      closed: closed === socket ? 'new, every other one is answering' : 'longest waiting without a request',
+      remote: closed.remoteAddress,
+    });
     closed.destroy();
   }
 

@@ -54,7 +54,12 @@ export interface ListenerConfig extends ListenerAddress {
 }
 
 const KEYS: readonly KeySpec[] = [
-  { key: 'address', kind: 'string', connection: true, help: 'host:port to serve /metrics on, e.g. 127.0.0.1:9100, [::1]:9100, or :9100 for every interface. Required.' },
+  {
+    key: 'address',
+    kind: 'string',
+    connection: true,
+    help: 'host:port to serve /metrics on, e.g. 127.0.0.1:9100, [::1]:9100, or :9100 for every interface. Required.',
+  },
   { key: 'tls_cert_file', kind: 'path', connection: true, help: 'Serve HTTPS with this certificate (PEM, the chain after the leaf); with tls_key_file.' },
   { key: 'tls_key_file', kind: 'path', connection: true, help: 'Private key (PEM) of tls_cert_file.' },
   { key: 'username', kind: 'string', connection: true, help: 'Require basic auth with this user name (and password) on every request.' },
@@ -82,7 +87,7 @@ export function parseListenAddress(address: string): ListenerAddress {
 }
 
 /** `host:port`, `[v6]:port` or `:port`: the form parseListenAddress reads. */
-export function formatAddress({ host, port }: ListenerAddress): string {
+function formatAddress({ host, port }: ListenerAddress): string {
   return `${host === undefined ? '' : host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
@@ -112,16 +117,24 @@ export const listenerKind: SinkKind<ListenerConfig> = {
     }
     const username = r.string('username');
     const password = r.secret('password');
-    if ((username === undefined) !== (password === undefined)) throw r.error(username === undefined ? 'username' : 'password', 'username and password go together');
+    if ((username === undefined) !== (password === undefined))
+      throw r.error(username === undefined ? 'username' : 'password', 'username and password go together');
     if (username !== undefined && password !== undefined) Object.assign(config, { username, password });
     return config;
   },
   create: (name, config, ctx) => new ListenerSink(name, config, ctx),
-  describe: (config) => `serving ${config.tlsCertFile ? 'https' : 'http'}://${formatAddress(config)}/metrics${config.username === undefined ? '' : ' (basic auth)'}`,
+  describe: (config) =>
+    `serving ${config.tlsCertFile ? 'https' : 'http'}://${formatAddress(config)}/metrics${config.username === undefined ? '' : ' (basic auth)'}`,
 };
 
 const requestCounter = perRegistry(
-  (registry): Counter<'sink' | 'code'> => new Counter({ name: 'edgepush_listener_requests_total', help: 'HTTP requests to listener sinks, by status code.', labelNames: ['sink', 'code'], registers: [registry] }),
+  (registry): Counter<'sink' | 'code'> =>
+    new Counter({
+      name: 'edgepush_listener_requests_total',
+      help: 'HTTP requests to listener sinks, by status code.',
+      labelNames: ['sink', 'code'],
+      registers: [registry],
+    }),
 );
 
 /** What the last cycle looks like on the wire: encoded at its first request, then reused until the next cycle. */
@@ -204,9 +217,10 @@ export class ListenerSink implements Sink {
       // Host is checked in answer(), after auth and counted, rather than by Node before any of it.
       const options: ServerOptions = { connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS, requireHostHeader: false };
       // The files are read at bind time: a reload after a rotation builds a new sink (fingerprint), which reads them again.
-      const server = tlsCertFile && tlsKeyFile
-        ? createTlsServer({ ...options, cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile), handshakeTimeout: REQUEST_TIMEOUT_MS })
-        : createServer(options);
+      const server =
+        tlsCertFile && tlsKeyFile
+          ? createTlsServer({ ...options, cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile), handshakeTimeout: REQUEST_TIMEOUT_MS })
+          : createServer(options);
       // A scraper needs one or two connections; a connection flood must not grow the agent's memory,
       // and a client that sends its request slowly, or does not read the answer, must not hold one for long.
       const connections = new ConnectionCap(server, MAX_CONNECTIONS, this.log);
@@ -228,7 +242,11 @@ export class ListenerSink implements Sink {
         }
         this.server = server;
         const a = this.address();
-        this.log.info('listening', { address: formatAddress(a ? { host: a.address, port: a.port } : this.config), tls: Boolean(tlsCertFile), basic_auth: this.config.username !== undefined });
+        this.log.info('listening', {
+          address: formatAddress(a ? { host: a.address, port: a.port } : this.config),
+          tls: Boolean(tlsCertFile),
+          basic_auth: this.config.username !== undefined,
+        });
         resolve();
       });
     });
@@ -332,7 +350,7 @@ export function requestPath(target: string): string | undefined {
  * another source already gave under that name cannot share the exposition: it
  * is left out and named (the Pushgateway refuses such a push the same way).
  */
-export function mergeSources(batch: Pick<Batch, 'identity' | 'sources'>): { families: MetricFamily[]; conflicts: string[] } {
+function mergeSources(batch: Pick<Batch, 'identity' | 'sources'>): { families: MetricFamily[]; conflicts: string[] } {
   const byName = new Map<string, { family: MetricFamily; source: string }>();
   const conflicts: string[] = [];
   for (const src of batch.sources) {

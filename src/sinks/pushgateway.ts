@@ -51,12 +51,38 @@ export interface PushgatewayConfig {
 }
 
 const KEYS: readonly KeySpec[] = [
-  { key: 'url', kind: 'url', connection: true, help: 'Base URL of the Pushgateway, e.g. http://pushgateway.example:9091; or one `url[] = ...` line per gateway of a sharded tier (each box pushes to one of them). Required.' },
+  {
+    key: 'url',
+    kind: 'url',
+    connection: true,
+    help: 'Base URL of the Pushgateway, e.g. http://pushgateway.example:9091; or one `url[] = ...` line per gateway of a sharded tier (each box pushes to one of them). Required.',
+  },
   { key: 'gzip', kind: 'bool', default: 'true', help: 'Compress bodies with gzip (the Pushgateway accepts Content-Encoding: gzip).' },
   { key: 'retries', kind: 'int', default: '2', min: '0', max: '20', help: 'Retries of a failed request (network error, 5xx, 429) within the cycle.' },
-  { key: 'retry_backoff', kind: 'duration', default: '500ms', min: '10ms', max: '1m', help: 'First retry delay; doubled each retry, with jitter, never past the next cycle. A 429 with Retry-After waits that long if the cycle has the time.' },
-  { key: 'failover_after', kind: 'duration', default: '1m', min: '1s', max: '24h', help: 'Tier: move to the next gateway after the own one failed (connection errors, timeouts, 5xx) this long.' },
-  { key: 'failback_after', kind: 'duration', default: '5m', min: '1s', max: '24h', help: 'Tier: return to the preferred gateway once it has answered every health probe for this long.' },
+  {
+    key: 'retry_backoff',
+    kind: 'duration',
+    default: '500ms',
+    min: '10ms',
+    max: '1m',
+    help: 'First retry delay; doubled each retry, with jitter, never past the next cycle. A 429 with Retry-After waits that long if the cycle has the time.',
+  },
+  {
+    key: 'failover_after',
+    kind: 'duration',
+    default: '1m',
+    min: '1s',
+    max: '24h',
+    help: 'Tier: move to the next gateway after the own one failed (connection errors, timeouts, 5xx) this long.',
+  },
+  {
+    key: 'failback_after',
+    kind: 'duration',
+    default: '5m',
+    min: '1s',
+    max: '24h',
+    help: 'Tier: return to the preferred gateway once it has answered every health probe for this long.',
+  },
   { key: 'grouping.', kind: 'label_value', help: 'grouping.<name> = <value>: an extra grouping label on this gateway only.' },
   ...HTTP_CLIENT_KEYS,
 ];
@@ -142,12 +168,42 @@ interface Metrics {
 
 const metricsFor = perRegistry(
   (registry): Metrics => ({
-    requests: new Counter({ name: 'edgepush_pushgateway_requests_total', help: 'HTTP requests to Pushgateways, by method and status code (0: no response).', labelNames: ['sink', 'method', 'code'], registers: [registry] }),
-    retries: new Counter({ name: 'edgepush_pushgateway_retries_total', help: 'Requests to Pushgateways that were retried.', labelNames: ['sink'], registers: [registry] }),
-    deletes: new Counter({ name: 'edgepush_pushgateway_group_deletes_total', help: 'Groups deleted from Pushgateways because their source was removed.', labelNames: ['sink'], registers: [registry] }),
-    active: new Gauge({ name: 'edgepush_pushgateway_active', help: '1 for the gateway of its tier this box pushes to, 0 for the others.', labelNames: ['sink', 'url'], registers: [registry] }),
-    moves: new Counter({ name: 'edgepush_pushgateway_moves_total', help: 'Moves of this box from one gateway of a tier to another (failover, failback, tier change).', labelNames: ['sink', 'from', 'to', 'reason'], registers: [registry] }),
-    cleanups: new Counter({ name: 'edgepush_pushgateway_cleanups_total', help: "Attempts to delete this box's groups from a gateway it left, by result.", labelNames: ['sink', 'url', 'result'], registers: [registry] }),
+    requests: new Counter({
+      name: 'edgepush_pushgateway_requests_total',
+      help: 'HTTP requests to Pushgateways, by method and status code (0: no response).',
+      labelNames: ['sink', 'method', 'code'],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'edgepush_pushgateway_retries_total',
+      help: 'Requests to Pushgateways that were retried.',
+      labelNames: ['sink'],
+      registers: [registry],
+    }),
+    deletes: new Counter({
+      name: 'edgepush_pushgateway_group_deletes_total',
+      help: 'Groups deleted from Pushgateways because their source was removed.',
+      labelNames: ['sink'],
+      registers: [registry],
+    }),
+    active: new Gauge({
+      name: 'edgepush_pushgateway_active',
+      help: '1 for the gateway of its tier this box pushes to, 0 for the others.',
+      labelNames: ['sink', 'url'],
+      registers: [registry],
+    }),
+    moves: new Counter({
+      name: 'edgepush_pushgateway_moves_total',
+      help: 'Moves of this box from one gateway of a tier to another (failover, failback, tier change).',
+      labelNames: ['sink', 'from', 'to', 'reason'],
+      registers: [registry],
+    }),
+    cleanups: new Counter({
+      name: 'edgepush_pushgateway_cleanups_total',
+      help: "Attempts to delete this box's groups from a gateway it left, by result.",
+      labelNames: ['sink', 'url', 'result'],
+      registers: [registry],
+    }),
   }),
 );
 
@@ -205,7 +261,11 @@ export class PushgatewaySink implements Sink {
     await this.cleanUp(tier, deadlineMs, signal);
     this.saveTier();
     const errors = [...new Set(outcomes.filter((o) => !o.ok).map((o) => o.error ?? 'failed'))].sort();
-    this.states.report(`push ${tier.active}`, errors.length ? errors.join('; ') : undefined, { url: tier.active, groups: outcomes.length, failed: outcomes.filter((o) => !o.ok).length });
+    this.states.report(`push ${tier.active}`, errors.length ? errors.join('; ') : undefined, {
+      url: tier.active,
+      groups: outcomes.length,
+      failed: outcomes.filter((o) => !o.ok).length,
+    });
     const report: PushReport = { ok: errors.length === 0, bytesSent: outcomes.reduce((n, o) => n + o.bytes, 0) };
     if (errors.length) report.error = errors.join('; ');
     return report;
@@ -291,7 +351,14 @@ export class PushgatewaySink implements Sink {
   }
 
   /** One request with bounded retries, never past the deadline. */
-  private async send(method: 'PUT' | 'DELETE', url: string, p: string, body: Buffer | undefined, deadlineMs: number, signal: AbortSignal): Promise<GroupOutcome> {
+  private async send(
+    method: 'PUT' | 'DELETE',
+    url: string,
+    p: string,
+    body: Buffer | undefined,
+    deadlineMs: number,
+    signal: AbortSignal,
+  ): Promise<GroupOutcome> {
     let bytes = 0;
     let lastErr: unknown;
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
@@ -313,10 +380,22 @@ export class PushgatewaySink implements Sink {
         if (!retryable(err)) break;
       }
     }
-    return { ok: false, bytes, health: lastErr === undefined ? 'unknown' : healthOf(lastErr), error: describe(method, p, lastErr ?? new Error('no time left before the next cycle')) };
+    return {
+      ok: false,
+      bytes,
+      health: lastErr === undefined ? 'unknown' : healthOf(lastErr),
+      error: describe(method, p, lastErr ?? new Error('no time left before the next cycle')),
+    };
   }
 
-  private async request(method: 'PUT' | 'DELETE' | 'GET', url: string, p: string, body: Buffer | undefined, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  private async request(
+    method: 'PUT' | 'DELETE' | 'GET',
+    url: string,
+    p: string,
+    body: Buffer | undefined,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const headers: Record<string, string> = {};
     if (body) {
       headers['content-type'] = TEXT_CONTENT_TYPE;
@@ -335,7 +414,8 @@ export class PushgatewaySink implements Sink {
       });
       code = res.statusCode;
       const text = await res.body.text();
-      if (statusVerdict(code) !== 'ok') throw new HttpError(code, `HTTP ${code}${text ? `: ${text.trim().slice(0, 300)}` : ''}`, parseRetryAfterMs(res.headers['retry-after']));
+      if (statusVerdict(code) !== 'ok')
+        throw new HttpError(code, `HTTP ${code}${text ? `: ${text.trim().slice(0, 300)}` : ''}`, parseRetryAfterMs(res.headers['retry-after']));
     } finally {
       this.metrics.requests.inc({ sink: this.name, method, code: String(code) });
     }
@@ -409,7 +489,12 @@ export class PushgatewaySink implements Sink {
     const key = identityKey(identity);
     if (this.tier && this.tierIdentity === key) return this.tier;
     const saved = this.tier ? this.tier.save() : this.readState();
-    this.tier = new Tier(rendezvousOrder(this.config.urls, key), { failoverAfterMs: this.config.failoverAfterSeconds * 1000, failbackAfterMs: this.config.failbackAfterSeconds * 1000 }, saved, Date.now());
+    this.tier = new Tier(
+      rendezvousOrder(this.config.urls, key),
+      { failoverAfterMs: this.config.failoverAfterSeconds * 1000, failbackAfterMs: this.config.failbackAfterSeconds * 1000 },
+      saved,
+      Date.now(),
+    );
     this.tierIdentity = key;
     this.moved(this.tier.initialMove);
     this.showActive();
@@ -459,7 +544,11 @@ export class PushgatewaySink implements Sink {
       writeFileAtomic(this.stateFile, text);
       this.savedText = text;
     } catch (err) {
-      if (!this.stateWarned) this.log.warn('cannot save the list of pushed groups; removed sources and left gateways will not be cleaned up after a restart', { file: this.stateFile, err });
+      if (!this.stateWarned)
+        this.log.warn('cannot save the list of pushed groups; removed sources and left gateways will not be cleaned up after a restart', {
+          file: this.stateFile,
+          err,
+        });
       this.stateWarned = true;
     }
   }
@@ -491,7 +580,7 @@ const groupBodies = new WeakMap<SourceResult, Map<string, Buffer>>();
  * sinks (or a failover's second gateway) push it: grouping, encoding and gzip
  * are most of a push's CPU and allocation. Dropped with the batch.
  */
-export function groupBody(source: SourceResult, p: string, grouping: Labels, gzip: boolean): Buffer {
+function groupBody(source: SourceResult, p: string, grouping: Labels, gzip: boolean): Buffer {
   let made = groupBodies.get(source);
   if (!made) groupBodies.set(source, (made = new Map()));
   const key = `${gzip ? 'gzip' : 'plain'} ${p}`;

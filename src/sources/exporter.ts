@@ -28,10 +28,11 @@ import { SourceTimeoutError, type Collected, type Source } from './source.ts';
  * of it arrived. Far above any real line (Prometheus users cap label values
  * at a few KB), far below what would strain the memory budget.
  */
-export const MAX_LINE_BYTES = 1024 * 1024;
+const MAX_LINE_BYTES = 1024 * 1024;
 
 /** Text format first (no conversion needed), OpenMetrics accepted, like Prometheus' scrape Accept header. */
-export const SCRAPE_ACCEPT = 'text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.75,application/openmetrics-text;version=0.0.1;q=0.5,*/*;q=0.1';
+const SCRAPE_ACCEPT =
+  'text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.75,application/openmetrics-text;version=0.0.1;q=0.5,*/*;q=0.1';
 
 /** [exporter.<name>]: one local exporter to scrape. */
 export interface ExporterConfig {
@@ -56,11 +57,50 @@ export const EXPORTER_KEYS: readonly KeySpec[] = [
   { key: 'enabled', kind: 'bool', default: 'true', connection: true, help: 'Scrape this exporter.' },
   { key: 'url', kind: 'url', connection: true, help: 'The metrics URL, e.g. http://127.0.0.1:9113/metrics. Required.' },
   { key: 'job', kind: 'label_value', help: 'The job label; default the section name.' },
-  { key: 'size_limit', kind: 'bytes', default: '10MiB', min: '1KiB', max: '100MiB', help: 'Largest body accepted (compressed and uncompressed); larger means up=0. At most 100MiB: a body is parsed in memory, at many times its size.' },
-  { key: 'sample_limit', kind: 'int', default: '50000', min: '1', max: '10000000', zeroDisables: true, help: 'More samples than this (after metric_keep/metric_drop) fails the scrape (up=0) as soon as the parse gets there; 0: no limit.' },
-  { key: 'label_limit', kind: 'int', default: '0', min: '1', max: '1000', zeroDisables: true, help: 'More labels than this on one sample fails the scrape; 0: no limit.' },
-  { key: 'label_name_length_limit', kind: 'int', default: '0', min: '1', max: '65536', zeroDisables: true, help: 'A label name longer than this many bytes fails the scrape; 0: no limit.' },
-  { key: 'label_value_length_limit', kind: 'int', default: '0', min: '1', max: '1048576', zeroDisables: true, help: 'A label value longer than this many bytes fails the scrape; 0: no limit.' },
+  {
+    key: 'size_limit',
+    kind: 'bytes',
+    default: '10MiB',
+    min: '1KiB',
+    max: '100MiB',
+    help: 'Largest body accepted (compressed and uncompressed); larger means up=0. At most 100MiB: a body is parsed in memory, at many times its size.',
+  },
+  {
+    key: 'sample_limit',
+    kind: 'int',
+    default: '50000',
+    min: '1',
+    max: '10000000',
+    zeroDisables: true,
+    help: 'More samples than this (after metric_keep/metric_drop) fails the scrape (up=0) as soon as the parse gets there; 0: no limit.',
+  },
+  {
+    key: 'label_limit',
+    kind: 'int',
+    default: '0',
+    min: '1',
+    max: '1000',
+    zeroDisables: true,
+    help: 'More labels than this on one sample fails the scrape; 0: no limit.',
+  },
+  {
+    key: 'label_name_length_limit',
+    kind: 'int',
+    default: '0',
+    min: '1',
+    max: '65536',
+    zeroDisables: true,
+    help: 'A label name longer than this many bytes fails the scrape; 0: no limit.',
+  },
+  {
+    key: 'label_value_length_limit',
+    kind: 'int',
+    default: '0',
+    min: '1',
+    max: '1048576',
+    zeroDisables: true,
+    help: 'A label value longer than this many bytes fails the scrape; 0: no limit.',
+  },
   { key: 'metric_keep', kind: 'regex', help: 'Keep only the families whose name matches (anchored regex).' },
   { key: 'metric_drop', kind: 'regex', help: 'Drop the families whose name matches (anchored regex); applied after metric_keep.' },
   { key: 'label.', kind: 'label_value', help: 'label.<name> = <value>: a label added to every sample of this exporter.' },
@@ -82,7 +122,12 @@ export function readExporterSection(r: SectionReader, name: string, agent: Sourc
     url: url.href,
     timeoutSeconds: http.timeoutSeconds,
     sizeLimitBytes: r.bytes('size_limit')!,
-    limits: { sampleLimit: r.int('sample_limit')!, labelLimit: r.int('label_limit')!, labelNameLengthLimit: r.int('label_name_length_limit')!, labelValueLengthLimit: r.int('label_value_length_limit')! },
+    limits: {
+      sampleLimit: r.int('sample_limit')!,
+      labelLimit: r.int('label_limit')!,
+      labelNameLengthLimit: r.int('label_name_length_limit')!,
+      labelValueLengthLimit: r.int('label_value_length_limit')!,
+    },
     labels,
     http,
   };

@@ -27,7 +27,7 @@ export interface Source {
 }
 
 /** Names of the synthetic families; a source's own family of one of these names is dropped. */
-export const SYNTHETIC_NAMES: ReadonlySet<string> = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped']);
+const SYNTHETIC_NAMES: ReadonlySet<string> = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped']);
 
 export function countSamples(families: readonly MetricFamily[]): number {
   let n = 0;
@@ -77,7 +77,7 @@ export async function runSource(source: Source, shutdown: AbortSignal): Promise<
   return result;
 }
 
-export function errorMessage(err: unknown): string {
+function errorMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
   const code = (err as { code?: string }).code;

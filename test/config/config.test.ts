@@ -97,7 +97,12 @@ test('errors name file, section and key', () => {
   assertConfigError('[labels]\ninstance = x\n', 'labels', 'instance', /set by edgepush/);
   assertConfigError('[host]\ncollector.nosuch = true\n', 'host', 'collector.nosuch', /unknown key/);
   assertConfigError('[bogus]\nx = 1\n', 'bogus', undefined, /unknown section/);
-  assertConfigError('[pushgateway.main]\nurl = http://x\npassword_file = /nonexistent/pw\nusername = u\n', 'pushgateway.main', 'password_file', /cannot read \/nonexistent\/pw: ENOENT/);
+  assertConfigError(
+    '[pushgateway.main]\nurl = http://x\npassword_file = /nonexistent/pw\nusername = u\n',
+    'pushgateway.main',
+    'password_file',
+    /cannot read \/nonexistent\/pw: ENOENT/,
+  );
   assertConfigError('[identity]\ninstance_from = dns\n', 'identity', 'instance_from', /must be one of/);
 });
 
@@ -123,7 +128,11 @@ test('credentials in a URL are refused under every URL key, and no error quotes 
   ];
   for (const [text, section, key, pattern] of cases) {
     assertConfigError(`[identity]\ninstance = box\n${text}`, section, key, pattern);
-    assert.throws(() => configFromText(`[identity]\ninstance = box\n${text}`), (err: Error) => !err.message.includes('s3') && !err.message.includes('cret'), text);
+    assert.throws(
+      () => configFromText(`[identity]\ninstance = box\n${text}`),
+      (err: Error) => !err.message.includes('s3') && !err.message.includes('cret'),
+      text,
+    );
   }
   // {instance} is filled in before the check: an instance does not turn into a user name either.
   assertConfigError('[identity]\ninstance = box\n[remote_config]\nurl = http://{instance}@config.example/\n', 'remote_config', 'url', held);
@@ -144,15 +153,29 @@ test('layers: defaults < config file < conf.d (sorted) < flags, errors name the 
   assert.equal(c.agent.logLevel, 'warn');
   assert.equal(c.identity.instance, 'from-defaults');
   assert.deepEqual(c.files, [defaults, file, path.join(dir, 'conf.d', '10-a.ini'), path.join(dir, 'conf.d', '20-b.ini')]);
-  assert.deepEqual(c.exporters.map((e) => e.name), ['x']);
+  assert.deepEqual(
+    c.exporters.map((e) => e.name),
+    ['x'],
+  );
 
-  const flagged = loadConfig({ defaultsFile: defaults, configFile: file, flags: new Map<string, unknown>([['interval', '50s'], ['instance', 'flag-box'], ['collector.loadavg', false]]) });
+  const flagged = loadConfig({
+    defaultsFile: defaults,
+    configFile: file,
+    flags: new Map<string, unknown>([
+      ['interval', '50s'],
+      ['instance', 'flag-box'],
+      ['collector.loadavg', false],
+    ]),
+  });
   assert.equal(flagged.agent.intervalSeconds, 50);
   assert.equal(flagged.identity.instance, 'flag-box');
   assert.equal(flagged.host.source.enabled.has('loadavg'), false);
 
   writeFileSync(path.join(dir, 'conf.d', '30-bad.ini'), '[exporter.y]\nurl = http://127.0.0.1:1/metrics\nsize_limit = lots\n');
-  assert.throws(() => loadConfig({ defaultsFile: defaults, configFile: file }), (err: Error) => err.message.startsWith(`${path.join(dir, 'conf.d', '30-bad.ini')}: [exporter.y] size_limit:`));
+  assert.throws(
+    () => loadConfig({ defaultsFile: defaults, configFile: file }),
+    (err: Error) => err.message.startsWith(`${path.join(dir, 'conf.d', '30-bad.ini')}: [exporter.y] size_limit:`),
+  );
   assert.throws(() => loadConfig({ configFile: path.join(dir, 'missing.ini') }), /cannot read: ENOENT/);
 });
 
@@ -164,15 +187,24 @@ test('identity from a file or machine-id', () => {
   assert.equal(configFromText(`[identity]\ninstance_from = machine-id\nmachine_id_file = ${dir}/machine-id\n`).identity.instance, '0123456789abcdef');
   assert.equal(configFromText('').identity.instance, os.hostname());
   writeFileSync(path.join(dir, 'push.env'), 'PUSH_INTERVAL=15\nexport NODE_NAME="box-from-env"\n');
-  assert.equal(configFromText(`[identity]\ninstance_from = file\ninstance_file = ${dir}/push.env\ninstance_file_variable = NODE_NAME\n`).identity.instance, 'box-from-env');
-  assert.throws(() => configFromText(`[identity]\ninstance_from = file\ninstance_file = ${dir}/push.env\ninstance_file_variable = NODE\n`), /\[identity\] instance_file_variable: .*sets no variable NODE/);
+  assert.equal(
+    configFromText(`[identity]\ninstance_from = file\ninstance_file = ${dir}/push.env\ninstance_file_variable = NODE_NAME\n`).identity.instance,
+    'box-from-env',
+  );
+  assert.throws(
+    () => configFromText(`[identity]\ninstance_from = file\ninstance_file = ${dir}/push.env\ninstance_file_variable = NODE\n`),
+    /\[identity\] instance_file_variable: .*sets no variable NODE/,
+  );
 });
 
 test('enabled = false in a later layer switches off a section; list values with key[]', () => {
   const dir = tmpDir();
   const file = path.join(dir, 'edgepush.ini');
   mkdirSync(path.join(dir, 'conf.d'));
-  writeFileSync(file, '[exporter.app]\nurl = http://127.0.0.1:9/metrics\n[pushgateway.a]\nurl = http://a:9091\n[host]\ncollector.textfile.directory[] = /a\ncollector.textfile.directory[] = /b\n');
+  writeFileSync(
+    file,
+    '[exporter.app]\nurl = http://127.0.0.1:9/metrics\n[pushgateway.a]\nurl = http://a:9091\n[host]\ncollector.textfile.directory[] = /a\ncollector.textfile.directory[] = /b\n',
+  );
   writeFileSync(path.join(dir, 'conf.d', 'off.ini'), '[exporter.app]\nenabled = false\n[pushgateway.a]\nenabled = no\n');
   const c = loadConfig({ defaultsFile: path.join(dir, 'none.ini'), configFile: file });
   assert.deepEqual(c.exporters, []);

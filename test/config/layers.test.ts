@@ -37,9 +37,12 @@ test('__proto__, constructor, prototype and hasOwnProperty are refused as sectio
 test('an error about a whole file names the file, without an empty section', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-layers-'));
   const missing = path.join(dir, 'missing.ini');
-  assert.throws(() => loadConfig({ configFile: missing, defaultsFile: path.join(dir, 'none.ini') }), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.equal(err.message, `${missing}: cannot read: ENOENT`);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ configFile: missing, defaultsFile: path.join(dir, 'none.ini') }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.message, `${missing}: cannot read: ENOENT`);
+      return true;
+    },
+  );
 });

@@ -31,7 +31,13 @@ const SINK_BASE: Record<string, string> = { listener: 'address = 127.0.0.1:0\n',
 
 const HOST_OPTION_KEYS: KeySpec[] = hostFlagSpecs(COLLECTORS)
   .filter((f) => f.kind === 'duration' || f.kind === 'int')
-  .map((f) => ({ key: f.name, kind: f.kind as ValueKind, help: f.help, ...(f.min === undefined ? {} : { min: f.min }), ...(f.max === undefined ? {} : { max: f.max }) }));
+  .map((f) => ({
+    key: f.name,
+    kind: f.kind as ValueKind,
+    help: f.help,
+    ...(f.min === undefined ? {} : { min: f.min }),
+    ...(f.max === undefined ? {} : { max: f.max }),
+  }));
 
 const SECTIONS: SectionUnderTest[] = [
   { section: 'agent', base: '', keys: AGENT_KEYS },
@@ -51,8 +57,20 @@ const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Values no key may take as a number: not numbers, not finite, far too large, negative, or carrying control bytes. */
 const HOSTILE: readonly string[] = [
-  '-1', '-1s', 'NaN', 'Infinity', '-Infinity', '1e400', `1${'0'.repeat(400)}`, `1${'0'.repeat(400)}s`, '9'.repeat(30), `${'9'.repeat(30)}ms`,
-  '1s\u001b]0;owned\u0007', '\u001b[2J\u009b31m', '7'.repeat(LONG), `\u001b${'a'.repeat(LONG)}`,
+  '-1',
+  '-1s',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e400',
+  `1${'0'.repeat(400)}`,
+  `1${'0'.repeat(400)}s`,
+  '9'.repeat(30),
+  `${'9'.repeat(30)}ms`,
+  '1s\u001b]0;owned\u0007',
+  '\u001b[2J\u009b31m',
+  '7'.repeat(LONG),
+  `\u001b${'a'.repeat(LONG)}`,
 ];
 
 function parseIn(kind: ValueKind, text: string): number {
@@ -89,7 +107,8 @@ function tryLoad(s: SectionUnderTest, key: string, value: string): ConfigError |
 /** The error says where, and quotes at most a bounded, escaped excerpt of the value. */
 function assertSafeMessage(err: ConfigError, where: string): void {
   assert.doesNotMatch(err.message, CONTROL_RE, `${where}: raw control byte in ${JSON.stringify(err.message.slice(0, 300))}`);
-  for (const run of ['7', 'a']) assert.ok(!err.message.includes(run.repeat(QUOTE_MAX_CHARS + 1)), `${where}: more than ${QUOTE_MAX_CHARS} characters of the value quoted`);
+  for (const run of ['7', 'a'])
+    assert.ok(!err.message.includes(run.repeat(QUOTE_MAX_CHARS + 1)), `${where}: more than ${QUOTE_MAX_CHARS} characters of the value quoted`);
   assert.ok(err.message.startsWith('edgepush.ini: ['), `${where}: ${err.message.slice(0, 200)}`);
 }
 
@@ -154,13 +173,16 @@ test('hostile section and key names are quoted escaped and bounded; a whole-file
     ['stray = 1\n', /^edgepush\.ini: stray: key outside of any section/],
   ];
   for (const [text, expected] of cases) {
-    assert.throws(() => configFromText(text, 'edgepush.ini'), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, expected);
-      assert.doesNotMatch(err.message, CONTROL_RE);
-      assert.ok(!err.message.includes('k'.repeat(QUOTE_MAX_CHARS + 1)));
-      assert.ok(!err.message.includes('[]'), err.message);
-      return true;
-    });
+    assert.throws(
+      () => configFromText(text, 'edgepush.ini'),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, expected);
+        assert.doesNotMatch(err.message, CONTROL_RE);
+        assert.ok(!err.message.includes('k'.repeat(QUOTE_MAX_CHARS + 1)));
+        assert.ok(!err.message.includes('[]'), err.message);
+        return true;
+      },
+    );
   }
 });

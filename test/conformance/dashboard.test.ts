@@ -37,7 +37,10 @@ const SYSTEM_CALL_COLLECTORS = new Set(['timex', 'tcpstat']);
 
 /** Dashboard metrics edgepush does not produce here, and why. */
 const EXCEPTIONS: Array<[RegExp, string]> = [
-  [/^node_systemd_/, 'systemd collector: off by default as in node_exporter, and it needs a system bus, which this machine has not (compared live on a booted systemd: test/packaging/systemd-collector.test.ts)'],
+  [
+    /^node_systemd_/,
+    'systemd collector: off by default as in node_exporter, and it needs a system bus, which this machine has not (compared live on a booted systemd: test/packaging/systemd-collector.test.ts)',
+  ],
   [/^node_kernel_hung_tasks$/, 'not a node_exporter 1.12 name: kernel_hung emits node_kernel_hung_tasks_total (checked below)'],
   [/^node_netstat_Tcp_MaxConn$/, "outside netstat's default --collector.netstat.fields, as in node_exporter (checked below with the flag)"],
 ];
@@ -106,7 +109,8 @@ test('every metric of the Node Exporter Full dashboard is produced by a default 
     const owner = ownerOf(name);
     const collector = COLLECTORS.find((c) => c.name === owner);
     if (owner !== '(framework)' && !collector) problems.push(`${name}: no collector (owner ${owner ?? 'unknown'})`);
-    else if (collector && !collector.defaultEnabled && !DOCUMENTED_OPTIONAL.includes(collector.name)) problems.push(`${name}: collector ${collector.name} is off by default and not documented for the dashboard`);
+    else if (collector && !collector.defaultEnabled && !DOCUMENTED_OPTIONAL.includes(collector.name))
+      problems.push(`${name}: collector ${collector.name} is off by default and not documented for the dashboard`);
     else if (!emitted.has(name)) problems.push(`${name}: not emitted (owner ${owner})`);
     else if (sourcedLive.has(name) && !emittedLive.has(name)) problems.push(`${name}: in this machine's /proc but not emitted by the live run`);
   }

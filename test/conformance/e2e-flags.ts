@@ -18,7 +18,7 @@ export const E2E_DISABLED = ['selinux', 'filesystem', 'timex', 'uname'];
  * families): they read the live system whatever the paths (tcpstat over
  * netlink, systemd over D-Bus).
  */
-export const E2E_NOT_RUN = ['tcpstat', 'systemd'];
+const E2E_NOT_RUN = ['tcpstat', 'systemd'];
 
 export const E2E_COLLECTOR_OPTIONS = [
   '--collector.cpu.info',

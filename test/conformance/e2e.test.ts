@@ -16,7 +16,8 @@ import { e2eArgs, E2E_DISABLED } from './e2e-flags.ts';
 import { NODE_EXPORTER_DEFAULT_COLLECTORS, ownerOf } from './family-owners.ts';
 
 /** Lines node_exporter's e2e test filters out of the output before comparing. */
-const FILTERED = /^(go_|node_exporter_build_info|node_scrape_collector_duration_seconds|process_|node_textfile_mtime_seconds|node_time_(zone|seconds)|node_network_(receive|transmit)_(bytes|packets)_total)/;
+const FILTERED =
+  /^(go_|node_exporter_build_info|node_scrape_collector_duration_seconds|process_|node_textfile_mtime_seconds|node_time_(zone|seconds)|node_network_(receive|transmit)_(bytes|packets)_total)/;
 
 const implemented = new Set(COLLECTORS.map((c) => c.name));
 
@@ -27,7 +28,8 @@ function byName(families: MetricFamily[]): Map<string, MetricFamily> {
 /** Keeps only the samples the e2e filter keeps and, for the scrape success family, those of implemented collectors. */
 function comparable(f: MetricFamily): MetricFamily {
   let samples = f.samples.filter((s) => !FILTERED.test(s.name));
-  if (f.name === 'node_scrape_collector_success') samples = samples.filter((s) => implemented.has(s.labels['collector'] ?? '') && !E2E_DISABLED.includes(s.labels['collector'] ?? ''));
+  if (f.name === 'node_scrape_collector_success')
+    samples = samples.filter((s) => implemented.has(s.labels['collector'] ?? '') && !E2E_DISABLED.includes(s.labels['collector'] ?? ''));
   return { ...f, samples };
 }
 

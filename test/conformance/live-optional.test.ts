@@ -20,18 +20,31 @@ import { missingPeers } from '../helpers/servers.ts';
 import { labelNames, scrapeBoth } from './live-scrape.ts';
 import { ownerOf } from './family-owners.ts';
 
-const COMPARED = ['processes', 'sysctl', 'slabinfo', 'ksmd', 'lnstat', 'cgroups', 'drbd', 'textfile', 'interrupts', 'buddyinfo', 'zoneinfo', 'meminfo_numa', 'mountstats'];
+const COMPARED = [
+  'processes',
+  'sysctl',
+  'slabinfo',
+  'ksmd',
+  'lnstat',
+  'cgroups',
+  'drbd',
+  'textfile',
+  'interrupts',
+  'buddyinfo',
+  'zoneinfo',
+  'meminfo_numa',
+  'mountstats',
+];
 
 /** Known, named differences between node_exporter 1.5.0 (the live peer) and 1.12 (the reference): family → why. Nothing of these is compared. */
 export const KNOWN_1_5_OPTIONAL_DIFFERENCES: Record<string, string> = {};
 
 /** HELP texts that changed after 1.5.0 (the rest of the family is still compared). */
-const KNOWN_1_5_HELP_CHANGES: Array<[RegExp, string]> = [
-  [/^node_ksmd_/, "1.5.0's HELP is \"ksmd '<file>' file.\"; 1.12 describes each file (e2e-output.txt)"],
-];
+const KNOWN_1_5_HELP_CHANGES: Array<[RegExp, string]> = [[/^node_ksmd_/, "1.5.0's HELP is \"ksmd '<file>' file.\"; 1.12 describes each file (e2e-output.txt)"]];
 
 /** Families whose values move between two reads a few milliseconds apart (only their shape is compared). */
-const MOVING = /^node_(processes_(pids|threads|state|threads_state)|slabinfo_(active_objects|objects)|lnstat_|cgroups_cgroups|ksmd_(full_scans|pages_|general_profit)|sysctl_fs_file_nr|interrupts_total|buddyinfo_blocks|zoneinfo_|memory_numa_)/;
+const MOVING =
+  /^node_(processes_(pids|threads|state|threads_state)|slabinfo_(active_objects|objects)|lnstat_|cgroups_cgroups|ksmd_(full_scans|pages_|general_profit)|sysctl_fs_file_nr|interrupts_total|buddyinfo_blocks|zoneinfo_|memory_numa_)/;
 
 const skip = missingPeers('nodeExporter');
 
@@ -76,7 +89,8 @@ test('the optional collectors and textfile agree with the live node_exporter', {
       problems.push(`${name} (${owner}): missing`);
       continue;
     }
-    if (got.help !== want.help && !KNOWN_1_5_HELP_CHANGES.some(([re]) => re.test(name))) problems.push(`${name}: HELP ${JSON.stringify(got.help)}, node_exporter ${JSON.stringify(want.help)}`);
+    if (got.help !== want.help && !KNOWN_1_5_HELP_CHANGES.some(([re]) => re.test(name)))
+      problems.push(`${name}: HELP ${JSON.stringify(got.help)}, node_exporter ${JSON.stringify(want.help)}`);
     if (got.type !== want.type) problems.push(`${name}: TYPE ${got.type}, node_exporter ${want.type}`);
     if (labelNames(got) !== labelNames(want)) problems.push(`${name}: labels ${labelNames(got)}, node_exporter ${labelNames(want)}`);
     else if (!MOVING.test(name)) for (const d of valueDifferences(got, want)) problems.push(`${name}: ${d}`);

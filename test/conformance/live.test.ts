@@ -67,7 +67,8 @@ test('edgepush emits every family the live node_exporter emits from the implemen
     }
     if (got.type !== want.type) problems.push(`${name}: TYPE ${got.type}, node_exporter ${want.type}`);
     if (got.help !== want.help) problems.push(`${name}: HELP ${JSON.stringify(got.help)}, node_exporter ${JSON.stringify(want.help)}`);
-    if (!VOLATILE_LABELS.has(name) && labelNames(got) !== labelNames(want)) problems.push(`${name}: label names {${labelNames(got)}}, node_exporter {${labelNames(want)}}`);
+    if (!VOLATILE_LABELS.has(name) && labelNames(got) !== labelNames(want))
+      problems.push(`${name}: label names {${labelNames(got)}}, node_exporter {${labelNames(want)}}`);
   }
 
   // Slow-moving values must agree where both sides have them.
@@ -82,13 +83,18 @@ test('edgepush emits every family the live node_exporter emits from the implemen
   agree('node_boot_time_seconds', {}, 1);
   const cpus = (m: Map<string, MetricFamily>): number | undefined => m.get('node_cpu_seconds_total')?.samples.filter((s) => s.labels['mode'] === 'idle').length;
   if (ours.has('node_cpu_seconds_total') && theirs.has('node_cpu_seconds_total')) assert.equal(cpus(ours), cpus(theirs), 'cpu count');
-  for (const s of theirs.get('node_filesystem_size_bytes')?.samples ?? []) agree('node_filesystem_size_bytes', { mountpoint: s.labels['mountpoint']!, device: s.labels['device']! });
+  for (const s of theirs.get('node_filesystem_size_bytes')?.samples ?? [])
+    agree('node_filesystem_size_bytes', { mountpoint: s.labels['mountpoint']!, device: s.labels['device']! });
   const uname = (m: Map<string, MetricFamily>): string | undefined => {
     const l = m.get('node_uname_info')?.samples[0]?.labels;
-    return l ? JSON.stringify({ sysname: l['sysname'], release: l['release'], version: l['version'], machine: l['machine'], nodename: l['nodename'] }) : undefined;
+    return l
+      ? JSON.stringify({ sysname: l['sysname'], release: l['release'], version: l['version'], machine: l['machine'], nodename: l['nodename'] })
+      : undefined;
   };
   if (ours.has('node_uname_info') && theirs.has('node_uname_info')) assert.equal(uname(ours), uname(theirs), 'uname');
 
-  console.log(`# live comparison: ${compared} node_exporter 1.5.0 families of implemented collectors compared, ${problems.length} problems, ${Object.keys(KNOWN_1_5_DIFFERENCES).length} known 1.5/1.12 differences`);
+  console.log(
+    `# live comparison: ${compared} node_exporter 1.5.0 families of implemented collectors compared, ${problems.length} problems, ${Object.keys(KNOWN_1_5_DIFFERENCES).length} known 1.5/1.12 differences`,
+  );
   assert.deepEqual(problems, [], problems.join('\n'));
 });

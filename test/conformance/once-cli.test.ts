@@ -15,7 +15,14 @@ import { E2E_COLLECTOR_OPTIONS, E2E_COMMON_FLAGS, E2E_DISABLED } from './e2e-fla
 test('once --help lists the path flags, every collector with its default, and every collector option', async () => {
   const help = await runCli(['once', '--help']);
   assert.equal(help.code, 0, help.stderr);
-  for (const flag of ['--path.procfs=', '--path.sysfs=', '--path.rootfs=', '--path.udev.data=', '--[no-]collector.disable-defaults', '--collector.textfile.directory=']) {
+  for (const flag of [
+    '--path.procfs=',
+    '--path.sysfs=',
+    '--path.rootfs=',
+    '--path.udev.data=',
+    '--[no-]collector.disable-defaults',
+    '--collector.textfile.directory=',
+  ]) {
     assert.ok(help.stdout.includes(flag), `--help lacks ${flag}`);
   }
   for (const c of COLLECTORS) {
@@ -23,7 +30,8 @@ test('once --help lists the path flags, every collector with its default, and ev
     assert.ok(line >= 0, `--help lacks --[no-]collector.${c.name}`);
     const description = help.stdout.split('\n')[line + 1] ?? '';
     assert.equal(description.includes('(default: on)'), c.defaultEnabled, `--help shows the wrong default for ${c.name}: ${description}`);
-    for (const o of c.options ?? []) assert.match(help.stdout, new RegExp(`^  --(\\[no-\\])?${o.name.replaceAll('.', '\\.')}(=|$)`, 'm'), `--help lacks --${o.name}`);
+    for (const o of c.options ?? [])
+      assert.match(help.stdout, new RegExp(`^  --(\\[no-\\])?${o.name.replaceAll('.', '\\.')}(=|$)`, 'm'), `--help lacks --${o.name}`);
   }
 });
 

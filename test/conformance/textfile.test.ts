@@ -109,5 +109,9 @@ test('a file without trailing newline, a garbled file and an unreadable director
     run.byName.get('node_textfile_mtime_seconds')!.samples.map((s) => s.labels['file']),
     ['broken/good.prom'],
   );
-  for (const name of ['no-newline.prom', 'garbled.prom', 'dir.prom']) assert.ok(logLines.some((l) => l.includes(`file=${name}`)), `an error is logged for ${name}`);
+  for (const name of ['no-newline.prom', 'garbled.prom', 'dir.prom'])
+    assert.ok(
+      logLines.some((l) => l.includes(`file=${name}`)),
+      `an error is logged for ${name}`,
+    );
 });

@@ -12,7 +12,10 @@ import { missingPeers } from '../helpers/servers.ts';
 
 const skip = missingPeers('pushgateway', 'prometheus', 'victoriametrics');
 
-test('a fleet of 20 boxes (5 s interval) loses nothing through an outage, converges on a roll-out and leaves nothing behind when decommissioned', { skip, timeout: 600_000 }, async (t) => {
+test('a fleet of 20 boxes (5 s interval) loses nothing through an outage, converges on a roll-out and leaves nothing behind when decommissioned', {
+  skip,
+  timeout: 600_000,
+}, async (t) => {
   const log: string[] = [];
   const r = await runDrill({
     boxes: 20,
@@ -37,5 +40,6 @@ test('a fleet of 20 boxes (5 s interval) loses nothing through an outage, conver
   assert.equal(r.rollout!.notApplied, 0, context);
   assert.deepEqual(r.decommission!.failures, [], context);
   assert.equal(r.decommission!.boxes, 2);
-  for (const [where, seconds] of Object.entries(r.decommission!.goneSeconds)) assert.ok(Number.isFinite(seconds), `decommissioned boxes still in ${where}; ${context}`);
+  for (const [where, seconds] of Object.entries(r.decommission!.goneSeconds))
+    assert.ok(Number.isFinite(seconds), `decommissioned boxes still in ${where}; ${context}`);
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { REPO_ROOT } from './fixtures.ts';
 import { runProcess, type RunResult } from './run.ts';
 
-export const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');
+const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');
 
 export type CliResult = RunResult;
 
@@ -19,7 +19,11 @@ export function cliEnv(): NodeJS.ProcessEnv {
 }
 
 export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
-  return runProcess(process.execPath, ['--no-warnings', CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? cliEnv(), timeoutMs: options.timeoutMs ?? 60_000 });
+  return runProcess(process.execPath, ['--no-warnings', CLI, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: options.env ?? cliEnv(),
+    timeoutMs: options.timeoutMs ?? 60_000,
+  });
 }
 
 /**

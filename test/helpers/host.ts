@@ -14,7 +14,6 @@ import { parseFlags } from '../../src/config/flags.ts';
 import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
 import { hostConfigFromFlags, hostFlagSpecs } from '../../src/sources/host/machinery/host-flags.ts';
 import { CollectorRunner } from '../../src/sources/host/machinery/collector-runner.ts';
-import type { HostPaths } from '../../src/sources/host/machinery/collector.ts';
 import { E2E_CWD, FIXTURES } from './fixtures.ts';
 import { E2E_COLLECTOR_OPTIONS, E2E_COMMON_FLAGS, flagCollector } from '../conformance/e2e-flags.ts';
 import { ownerOf } from '../conformance/family-owners.ts';
@@ -110,5 +109,3 @@ export function treeFlags(root: string): string[] {
 export function fixtureText(rel: string): string {
   return readFileSync(path.join(FIXTURES, rel), 'utf8');
 }
-
-export type { HostPaths };

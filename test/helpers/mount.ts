@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Why mount tests cannot run here, or false when they can. */
-export const mountSkip: string | false = process.getuid?.() === 0 ? false : 'needs root to mount a tmpfs (root ignores file modes, so only a mount makes a directory read-only or full)';
+export const mountSkip: string | false =
+  process.getuid?.() === 0 ? false : 'needs root to mount a tmpfs (root ignores file modes, so only a mount makes a directory read-only or full)';
 
 /** Mounts a fresh tmpfs of `size` (e.g. "256k") on a new directory, unmounted after the test. */
 export function mountTmpfs(t: { after(fn: () => void): void }, size: string): string {

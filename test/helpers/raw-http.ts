@@ -41,7 +41,10 @@ export async function rawExchange(target: RawTarget, chunks: ReadonlyArray<strin
   let received = '';
   let timer: NodeJS.Timeout | undefined;
   const status = new Promise<number | undefined>((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer and no close within ${EXCHANGE_DEADLINE_MS} ms after ${JSON.stringify(chunks.join('').slice(0, 80))}`)), EXCHANGE_DEADLINE_MS);
+    timer = setTimeout(
+      () => reject(new Error(`no answer and no close within ${EXCHANGE_DEADLINE_MS} ms after ${JSON.stringify(chunks.join('').slice(0, 80))}`)),
+      EXCHANGE_DEADLINE_MS,
+    );
     socket.on('data', (d: Buffer) => {
       received += d.toString('latin1');
       // Past interim responses (100 Continue) to the final one.

@@ -78,11 +78,14 @@ export async function instanceGroups(gatewayUrl: string, instance: string): Prom
   return body.data.filter((g) => g.labels['instance'] === instance);
 }
 
-export function pushTime(group: GatewayGroup | undefined): number {
+function pushTime(group: GatewayGroup | undefined): number {
   return Number(group?.push_time_seconds?.metrics?.[0]?.value ?? 0);
 }
 
 /** Waits for a push of `job` by `instance` later than `t` (seconds since the epoch). */
 export async function pushedAfter(gatewayUrl: string, instance: string, job: string, t: number): Promise<void> {
-  await waitFor(`a push of ${job} after ${t}`, async () => pushTime((await instanceGroups(gatewayUrl, instance)).find((g) => g.labels['job'] === job)) > t, { timeoutMs: 30_000, intervalMs: 200 });
+  await waitFor(`a push of ${job} after ${t}`, async () => pushTime((await instanceGroups(gatewayUrl, instance)).find((g) => g.labels['job'] === job)) > t, {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+  });
 }

@@ -7,7 +7,11 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runProcess(command: string, args: readonly string[], options: Omit<SpawnOptions, 'stdio'> & { timeoutMs: number; input?: string }): Promise<RunResult> {
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: Omit<SpawnOptions, 'stdio'> & { timeoutMs: number; input?: string },
+): Promise<RunResult> {
   const { timeoutMs, input, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...spawnOptions, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });

@@ -63,12 +63,16 @@ async function startServer(binary: string, args: (port: number, dataDir: string)
       return child;
     };
     const ready = (): Promise<boolean> =>
-      waitFor(`${name} on ${url}`, async () => {
-        if (exited) throw new Error(`${name} exited: ${out.slice(-2000)}`);
-        const res = await fetch(url + readyPath);
-        await res.arrayBuffer();
-        return res.ok;
-      }, { timeoutMs: 30_000 });
+      waitFor(
+        `${name} on ${url}`,
+        async () => {
+          if (exited) throw new Error(`${name} exited: ${out.slice(-2000)}`);
+          const res = await fetch(url + readyPath);
+          await res.arrayBuffer();
+          return res.ok;
+        },
+        { timeoutMs: 30_000 },
+      );
     const terminate = async (): Promise<void> => {
       if (exited) return;
       server.process.kill('SIGTERM');
@@ -136,20 +140,32 @@ export async function startPrometheus(configYaml: string, extraArgs: string[] = 
 
 export async function startVictoriaMetrics(extraArgs: string[] = []): Promise<RunningServer> {
   const bin = ensurePeer('victoriametrics')['victoria-metrics'];
-  return startServer(bin, (port, dataDir) => [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${path.join(dataDir, 'data')}`, ...extraArgs], '/health', 'victoria-metrics');
+  return startServer(
+    bin,
+    (port, dataDir) => [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${path.join(dataDir, 'data')}`, ...extraArgs],
+    '/health',
+    'victoria-metrics',
+  );
 }
 
 /** Raw samples of one series from VictoriaMetrics' export API. */
 export async function victoriaMetricsRaw(vm: RunningServer, selector: string): Promise<Array<{ ts: number; value: number }>> {
   const res = await fetch(`${vm.url}/api/v1/export?match[]=${encodeURIComponent(selector)}`);
-  const lines = (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { timestamps: number[]; values: number[] });
+  const lines = (await res.text())
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { timestamps: number[]; values: number[] });
   if (lines.length > 1) throw new Error(`${selector} matched ${lines.length} series`);
   const l = lines[0];
   return l ? l.timestamps.map((ts, i) => ({ ts, value: l.values[i]! })) : [];
 }
 
 /** Runs a PromQL instant query against Prometheus or VictoriaMetrics, at `timeSeconds` (default now). */
-export async function promQuery(baseUrl: string, query: string, timeSeconds?: number): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+export async function promQuery(
+  baseUrl: string,
+  query: string,
+  timeSeconds?: number,
+): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
   const res = await fetch(`${baseUrl}/api/v1/query?query=${encodeURIComponent(query)}${timeSeconds === undefined ? '' : `&time=${timeSeconds}`}`);
   const body = (await res.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
   if (body.status !== 'success') throw new Error(`query ${query} failed: ${body.error ?? res.status}`);

@@ -30,10 +30,29 @@ export function makeMutualTlsFiles(dir: string, dnsName: string): string {
   writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=IP:127.0.0.1,DNS:${dnsName}\n`);
   for (const name of ['server', 'client']) {
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', 'san.ext');
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+    );
   }
   const webConfig = path.join(dir, 'web.yml');
-  writeFileSync(webConfig, `tls_server_config:\n  cert_file: ${dir}/server.pem\n  key_file: ${dir}/server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${dir}/ca.pem\n`);
+  writeFileSync(
+    webConfig,
+    `tls_server_config:\n  cert_file: ${dir}/server.pem\n  key_file: ${dir}/server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${dir}/ca.pem\n`,
+  );
   return webConfig;
 }
 
@@ -44,9 +63,13 @@ export function mutualTlsClient(dir: string): UndiciAgent {
 
 /** Polls `${url}/-/ready` over mutual TLS until it answers 200. */
 export async function waitTlsReady(what: string, url: string, client: UndiciAgent, timeoutMs?: number): Promise<void> {
-  await waitFor(what, async () => {
-    const res = await request(`${url}/-/ready`, { dispatcher: client });
-    await res.body.dump();
-    return res.statusCode === 200;
-  }, timeoutMs === undefined ? {} : { timeoutMs });
+  await waitFor(
+    what,
+    async () => {
+      const res = await request(`${url}/-/ready`, { dispatcher: client });
+      await res.body.dump();
+      return res.statusCode === 200;
+    },
+    timeoutMs === undefined ? {} : { timeoutMs },
+  );
 }

@@ -88,16 +88,41 @@ test('a request aborted by its caller (shutdown) is not worth retrying', async (
 });
 
 test('statuses: 2xx done, 5xx and 429 retried, every other status refused for good', () => {
-  assert.deepEqual([200, 204, 429, 500, 503, 400, 404, 409, 302].map(statusVerdict), ['ok', 'ok', 'retry', 'retry', 'retry', 'reject', 'reject', 'reject', 'reject']);
+  assert.deepEqual([200, 204, 429, 500, 503, 400, 404, 409, 302].map(statusVerdict), [
+    'ok',
+    'ok',
+    'retry',
+    'retry',
+    'retry',
+    'reject',
+    'reject',
+    'reject',
+    'reject',
+  ]);
 });
 
 test("the retry delay is the backoff, or the server's Retry-After when longer, capped by the policy", () => {
   const policy = { minMs: 100, maxMs: 1000, maxRetryAfterMs: 5000 };
-  assert.equal(retryDelayMs(2, policy, undefined, () => 1), 400);
-  assert.equal(retryDelayMs(2, policy, 50, () => 1), 400);
-  assert.equal(retryDelayMs(2, policy, 3000, () => 1), 3000);
-  assert.equal(retryDelayMs(2, policy, 60_000, () => 1), 5000);
-  assert.equal(retryDelayMs(0, { minMs: 100, maxMs: 1000 }, 60_000, () => 1), 60_000);
+  assert.equal(
+    retryDelayMs(2, policy, undefined, () => 1),
+    400,
+  );
+  assert.equal(
+    retryDelayMs(2, policy, 50, () => 1),
+    400,
+  );
+  assert.equal(
+    retryDelayMs(2, policy, 3000, () => 1),
+    3000,
+  );
+  assert.equal(
+    retryDelayMs(2, policy, 60_000, () => 1),
+    5000,
+  );
+  assert.equal(
+    retryDelayMs(0, { minMs: 100, maxMs: 1000 }, 60_000, () => 1),
+    60_000,
+  );
 });
 
 test('Retry-After reads delay-seconds and HTTP dates', () => {

@@ -61,7 +61,9 @@ before(async () => {
   writeFileSync(configFile, configText(true));
   agent = startCli(['run', `--config.file=${configFile}`, `--config.defaults=${dir}/none.ini`], (d) => (agentLog += d));
   // Port 0: the agent says where it listens.
-  address = await waitFor('the listener address in the log', () => /msg=listening sink=listener\.local address=(\S+)/.exec(agentLog)?.[1], { timeoutMs: 20_000 });
+  address = await waitFor('the listener address in the log', () => /msg=listening sink=listener\.local address=(\S+)/.exec(agentLog)?.[1], {
+    timeoutMs: 20_000,
+  });
   prom = await startPrometheus(`global:
   scrape_interval: 1s
 scrape_configs:
@@ -79,14 +81,21 @@ after(async () => {
 
 test('Prometheus scraping the listener gets every source with its own job, up and the box labels', { skip }, async () => {
   for (const job of ['node', 'exp', 'edgepush']) {
-    await waitFor(`up{job="${job}"} == 1`, async () => (await count(`up{job="${job}",instance="${INSTANCE}",site="lab"} == 1`)) === 1, { timeoutMs: 20_000, intervalMs: 200 });
+    await waitFor(`up{job="${job}"} == 1`, async () => (await count(`up{job="${job}",instance="${INSTANCE}",site="lab"} == 1`)) === 1, {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    });
   }
   const load = await promQuery(prom.url, `node_load1{job="node",instance="${INSTANCE}"}`);
   assert.equal(load.length, 1);
   assert.equal(Number(load[0]!.value[1]), 0.21, 'the fixture host');
   await waitFor('the real exporter', async () => (await count(`node_load1{job="exp",instance="${INSTANCE}"}`)) === 1, { timeoutMs: 20_000 });
   // Counted by the agent, served with its own metrics at the next cycle, stored at the next scrape.
-  await waitFor('the listener counts the scrapes', async () => (await count(`edgepush_listener_requests_total{job="edgepush",instance="${INSTANCE}",sink="listener.local",code="200"} > 0`)) === 1, { timeoutMs: 20_000, intervalMs: 200 });
+  await waitFor(
+    'the listener counts the scrapes',
+    async () => (await count(`edgepush_listener_requests_total{job="edgepush",instance="${INSTANCE}",sink="listener.local",code="200"} > 0`)) === 1,
+    { timeoutMs: 20_000, intervalMs: 200 },
+  );
 });
 
 test('a source removed by a reload vanishes from the scrape, so Prometheus marks its series stale at once', { skip }, async () => {
@@ -97,14 +106,25 @@ test('a source removed by a reload vanishes from the scrape, so Prometheus marks
   assert.equal(await count(`up{job="node",instance="${INSTANCE}"} == 1`), 1, 'the host stays');
 });
 
-test('requests that once stopped the agent (`http://[` as request-target) get a 400; the agent keeps cycling and Prometheus keeps scraping it', { skip }, async () => {
+test('requests that once stopped the agent (`http://[` as request-target) get a 400; the agent keeps cycling and Prometheus keeps scraping it', {
+  skip,
+}, async () => {
   const port = Number(/:(\d+)$/.exec(address)![1]);
-  for (const request of ['GET http://[ HTTP/1.1\r\nhost: x\r\n\r\n', 'HEAD http://[ HTTP/1.1\r\nhost: x\r\n\r\n', 'GET /\0 HTTP/1.1\r\nhost: x\r\n\r\n', 'get / HTTP/1.1\r\nhost: x\r\n\r\n']) {
+  for (const request of [
+    'GET http://[ HTTP/1.1\r\nhost: x\r\n\r\n',
+    'HEAD http://[ HTTP/1.1\r\nhost: x\r\n\r\n',
+    'GET /\0 HTTP/1.1\r\nhost: x\r\n\r\n',
+    'get / HTTP/1.1\r\nhost: x\r\n\r\n',
+  ]) {
     assert.equal(await rawExchange({ port }, [request]), 400, JSON.stringify(request));
     assert.equal(agent!.exitCode, null, agentLog.slice(-2000));
   }
   // Counted by the agent, served with its own metrics at the next cycle, stored at the next scrape.
-  await waitFor('the bad requests counted in Prometheus', async () => (await count(`edgepush_listener_requests_total{job="edgepush",instance="${INSTANCE}",sink="listener.local",code="400"} >= 4`)) === 1, { timeoutMs: 20_000, intervalMs: 200 });
+  await waitFor(
+    'the bad requests counted in Prometheus',
+    async () => (await count(`edgepush_listener_requests_total{job="edgepush",instance="${INSTANCE}",sink="listener.local",code="400"} >= 4`)) === 1,
+    { timeoutMs: 20_000, intervalMs: 200 },
+  );
   assert.equal(await count(`up{job="node",instance="${INSTANCE}"} == 1`), 1);
   assert.equal(agent!.exitCode, null);
 });

@@ -65,21 +65,21 @@ async function query(q: string): Promise<Array<{ metric: Record<string, string>;
   return promQuery(prom.url, q);
 }
 
-async function valueOf(q: string): Promise<number | undefined> {
+async function queryValue(q: string): Promise<number | undefined> {
   const r = await query(q);
   return r.length === 1 ? Number(r[0]!.value[1]) : undefined;
 }
 
 /** Waits until the query returns exactly `value` (one series). */
 async function waitValue(q: string, value: number, timeoutMs = 20_000): Promise<void> {
-  await waitFor(`${q} == ${value}`, async () => (await valueOf(q)) === value, { timeoutMs, intervalMs: 200 });
+  await waitFor(`${q} == ${value}`, async () => (await queryValue(q)) === value, { timeoutMs, intervalMs: 200 });
 }
 
 /** Waits until a group's push_time_seconds moves forward: the gateway keeps receiving. */
 async function waitFreshPush(gateway: string, job: string): Promise<void> {
   const q = `push_time_seconds{instance="${INSTANCE}",gateway="${gateway}",job="${job}"}`;
-  const first = await waitFor(`${q} present`, () => valueOf(q), { timeoutMs: 20_000, intervalMs: 200 });
-  await waitFor(`${q} to advance past ${first}`, async () => ((await valueOf(q)) ?? 0) > first, { timeoutMs: 20_000, intervalMs: 200 });
+  const first = await waitFor(`${q} present`, () => queryValue(q), { timeoutMs: 20_000, intervalMs: 200 });
+  await waitFor(`${q} to advance past ${first}`, async () => ((await queryValue(q)) ?? 0) > first, { timeoutMs: 20_000, intervalMs: 200 });
 }
 
 before(async () => {
@@ -118,7 +118,7 @@ test('host families and every exporter arrive on both gateways with the right jo
   }
   await waitFor('exp-a load from the real node_exporter', async () => (await query(`node_load1{job="exp-a",instance="${INSTANCE}",gateway="a"}`)).length === 1);
   await waitFor('exp-b keeps only node_load*', async () => (await query(`{job="exp-b",gateway="a",__name__=~"node_.*",__name__!~"node_load.*"}`)).length === 0);
-  assert.ok((await valueOf(`scrape_samples_scraped{job="exp-a",instance="${INSTANCE}",gateway="a"}`))! > 3);
+  assert.ok((await queryValue(`scrape_samples_scraped{job="exp-a",instance="${INSTANCE}",gateway="a"}`))! > 3);
 });
 
 test("label values with '/' survive (grouping key and sample labels)", { skip }, async () => {
@@ -130,7 +130,10 @@ test("label values with '/' survive (grouping key and sample labels)", { skip },
 
 test('nothing the agent pushes is rejected by the gateways', { skip }, async () => {
   const failures = await query(`push_failure_time_seconds{instance="${INSTANCE}"} > 0`);
-  assert.deepEqual(failures.map((f) => f.metric), []);
+  assert.deepEqual(
+    failures.map((f) => f.metric),
+    [],
+  );
   const pushes = await query(`push_time_seconds{instance="${INSTANCE}"}`);
   assert.ok(pushes.length >= 8, `groups seen: ${pushes.length}`);
   assert.doesNotMatch(agentLog, /HTTP 400/);
@@ -141,19 +144,25 @@ test('a killed exporter shows up=0 while host metrics keep flowing', { skip }, a
   await waitValue(`up{job="exp-a",instance="${INSTANCE}",gateway="a"}`, 0);
   await waitValue(`up{job="exp-a",instance="${INSTANCE}",gateway="b"}`, 0);
   // Its last samples are not pushed again as if fresh: the group only holds the synthetic families.
-  await waitFor('exp-a samples gone', async () => (await query(`node_load1{job="exp-a",instance="${INSTANCE}"}`)).length === 0, { timeoutMs: 20_000, intervalMs: 200 });
+  await waitFor('exp-a samples gone', async () => (await query(`node_load1{job="exp-a",instance="${INSTANCE}"}`)).length === 0, {
+    timeoutMs: 20_000,
+    intervalMs: 200,
+  });
   await waitFreshPush('a', 'node');
-  assert.equal(await valueOf(`up{job="node",instance="${INSTANCE}",gateway="a"}`), 1);
+  assert.equal(await queryValue(`up{job="node",instance="${INSTANCE}",gateway="a"}`), 1);
 });
 
 test("a removed exporter's series disappear after reload (SIGHUP)", { skip }, async () => {
   writeFileSync(configFile, configText(false));
   agent.kill('SIGHUP');
   for (const gateway of ['a', 'b']) {
-    await waitFor(`exp-b gone from gateway ${gateway}`, async () => (await query(`{job="exp-b",instance="${INSTANCE}",gateway="${gateway}"}`)).length === 0, { timeoutMs: 20_000, intervalMs: 200 });
+    await waitFor(`exp-b gone from gateway ${gateway}`, async () => (await query(`{job="exp-b",instance="${INSTANCE}",gateway="${gateway}"}`)).length === 0, {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    });
   }
   assert.match(agentLog, /configuration reloaded/);
-  assert.equal(await valueOf(`up{job="node",instance="${INSTANCE}",gateway="a"}`), 1);
+  assert.equal(await queryValue(`up{job="node",instance="${INSTANCE}",gateway="a"}`), 1);
 });
 
 test('an invalid config on SIGHUP is refused and the agent keeps pushing', { skip }, async () => {
@@ -170,11 +179,18 @@ test('one gateway down does not stop the other', { skip }, async () => {
   await waitFreshPush('a', 'edgepush');
   await waitFor('failure logged once', () => /msg=failing sink=pushgateway.b/.test(agentLog));
   assert.equal(agentLog.match(/msg=failing sink=pushgateway.b/g)?.length, 1, 'logged once per state change');
-  await waitFor('push failures counted', async () => ((await valueOf(`sum(edgepush_sink_pushes_total{sink="pushgateway.b",result="failure",gateway="a"})`)) ?? 0) >= 1, { timeoutMs: 20_000, intervalMs: 200 });
+  await waitFor(
+    'push failures counted',
+    async () => ((await queryValue(`sum(edgepush_sink_pushes_total{sink="pushgateway.b",result="failure",gateway="a"})`)) ?? 0) >= 1,
+    { timeoutMs: 20_000, intervalMs: 200 },
+  );
 });
 
 test('SIGTERM stops the agent gracefully with exit code 0; still nothing was rejected', { skip }, async () => {
-  assert.deepEqual((await query(`push_failure_time_seconds{instance="${INSTANCE}",gateway="a"} > 0`)).map((f) => f.metric), []);
+  assert.deepEqual(
+    (await query(`push_failure_time_seconds{instance="${INSTANCE}",gateway="a"} > 0`)).map((f) => f.metric),
+    [],
+  );
   const exited = new Promise<number | null>((resolve) => agent.once('exit', (code) => resolve(code)));
   agent.kill('SIGTERM');
   assert.equal(await exited, 0);

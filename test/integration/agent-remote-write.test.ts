@@ -41,7 +41,11 @@ async function killAgent(signal: NodeJS.Signals): Promise<void> {
 before(async () => {
   if (skip) return;
   dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-agent-'));
-  [prom, vm, exporter] = await Promise.all([startPrometheus('scrape_configs: []\n'), startVictoriaMetrics(), startNodeExporter(['--collector.disable-defaults', '--collector.loadavg'])]);
+  [prom, vm, exporter] = await Promise.all([
+    startPrometheus('scrape_configs: []\n'),
+    startVictoriaMetrics(),
+    startNodeExporter(['--collector.disable-defaults', '--collector.loadavg']),
+  ]);
   configFile = path.join(dir, 'edgepush.ini');
   writeFileSync(
     configFile,
@@ -93,13 +97,21 @@ async function promTimestamps(selector: string): Promise<number[]> {
 /** Raw sample timestamps (ms) of one series in VictoriaMetrics. */
 async function vmTimestamps(selector: string): Promise<number[]> {
   const text = await (await fetch(`${vm.url}/api/v1/export?match[]=${encodeURIComponent(selector)}`)).text();
-  const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { timestamps: number[] });
+  const lines = text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { timestamps: number[] });
   if (lines.length > 1) throw new Error(`${selector}: ${lines.length} series`);
   return lines[0]?.timestamps ?? [];
 }
 
 test('host, exporter and self families arrive at both receivers with job, instance and static labels', { skip }, async () => {
-  for (const [job, metric] of [['node', 'node_load1'], ['exp', 'node_load1'], ['exp', 'up'], ['node', 'up']] as const) {
+  for (const [job, metric] of [
+    ['node', 'node_load1'],
+    ['exp', 'node_load1'],
+    ['exp', 'up'],
+    ['node', 'up'],
+  ] as const) {
     const selector = `${metric}{job="${job}",instance="${INSTANCE}",site="lab"}`;
     await waitFor(`${selector} in Prometheus`, async () => (await promQuery(prom.url, selector)).length === 1, { timeoutMs: 20_000 });
     await waitFor(`${selector} in VictoriaMetrics`, async () => (await vmTimestamps(selector)).length > 0, { timeoutMs: 20_000 });
@@ -107,10 +119,14 @@ test('host, exporter and self families arrive at both receivers with job, instan
   assert.equal(Number((await promQuery(prom.url, `node_load1{job="node",instance="${INSTANCE}"}`))[0]!.value[1]), 0.21);
   // The sinks' own metrics travel with the agent's self metrics.
   for (const sink of ['remote_write.prom', 'remote_write.vm']) {
-    await waitFor(`${sink} self metrics`, async () => {
-      const r = await promQuery(prom.url, `edgepush_remote_write_sent_samples_total{job="edgepush",instance="${INSTANCE}",sink="${sink}"} > 0`);
-      return r.length === 1;
-    }, { timeoutMs: 20_000 });
+    await waitFor(
+      `${sink} self metrics`,
+      async () => {
+        const r = await promQuery(prom.url, `edgepush_remote_write_sent_samples_total{job="edgepush",instance="${INSTANCE}",sink="${sink}"} > 0`);
+        return r.length === 1;
+      },
+      { timeoutMs: 20_000 },
+    );
   }
   assert.equal((await promQuery(prom.url, `edgepush_remote_write_queue_samples{sink="remote_write.prom"}`)).length, 1);
   // Timestamps are the cycles' own: about one interval apart (after the first cycle, which runs at start
@@ -153,10 +169,14 @@ test('a stopped exporter gets up=0 and its series are marked stale, host metrics
   await waitFor('exporter series present', async () => (await promQuery(prom.url, load)).length === 1, { timeoutMs: 20_000 });
   await exporter.pause();
   try {
-    await waitFor('up=0 for the exporter', async () => (await promQuery(prom.url, `up{job="exp",instance="${INSTANCE}"} == 0`)).length === 1, { timeoutMs: 20_000 });
+    await waitFor('up=0 for the exporter', async () => (await promQuery(prom.url, `up{job="exp",instance="${INSTANCE}"} == 0`)).length === 1, {
+      timeoutMs: 20_000,
+    });
     await waitFor('exporter series stale', async () => (await promQuery(prom.url, load)).length === 0, { timeoutMs: 20_000 });
     const before = (await promTimestamps(`up{job="node",instance="${INSTANCE}"}`)).at(-1)!;
-    await waitFor('host metrics still flowing', async () => (await promTimestamps(`up{job="node",instance="${INSTANCE}"}`)).at(-1)! > before, { timeoutMs: 20_000 });
+    await waitFor('host metrics still flowing', async () => (await promTimestamps(`up{job="node",instance="${INSTANCE}"}`)).at(-1)! > before, {
+      timeoutMs: 20_000,
+    });
   } finally {
     await exporter.resume();
   }
@@ -176,8 +196,12 @@ test('decommission after the stop marks every series of the box stale', { skip }
   const r = await runCli(['decommission', `--config.file=${configFile}`, `--config.defaults=${dir}/none.ini`, '--timeout=10s']);
   assert.equal(r.code, 0, r.stderr);
   let left: string[] = [];
-  await waitFor('every series of the box stale', async () => {
-    left = (await promQuery(prom.url, `{instance="${INSTANCE}"}`)).map((r) => JSON.stringify(r));
-    return left.length === 0;
-  }, { timeoutMs: 10_000 }).catch((err: Error) => assert.fail(`${err.message}; still there: ${left.length} series, e.g. ${left.slice(0, 5).join(', ')}\n${r.stderr}`));
+  await waitFor(
+    'every series of the box stale',
+    async () => {
+      left = (await promQuery(prom.url, `{instance="${INSTANCE}"}`)).map((r) => JSON.stringify(r));
+      return left.length === 0;
+    },
+    { timeoutMs: 10_000 },
+  ).catch((err: Error) => assert.fail(`${err.message}; still there: ${left.length} series, e.g. ${left.slice(0, 5).join(', ')}\n${r.stderr}`));
 });

@@ -95,7 +95,9 @@ function peakRssBytes(pid: number): number {
 /** Interval and timeout are generous: the outcome is asserted, not the speed (the machine may be busy). */
 function startAgent(instance: string, exporters: string, intervalSeconds: number): { agent: ChildProcess; log: () => string } {
   const configFile = path.join(dir, `${instance}.ini`);
-  writeFileSync(configFile, `
+  writeFileSync(
+    configFile,
+    `
 [agent]
 interval = ${intervalSeconds}s
 timeout = ${intervalSeconds - 1}s
@@ -110,7 +112,8 @@ path.procfs = ${FIXTURE_PROC}
 ${exporters}
 [pushgateway.gw]
 url = ${gateway.url}
-`);
+`,
+  );
   let text = '';
   const agent = startCli(['run', `--config.file=${configFile}`, `--config.defaults=${dir}/none.ini`], (d) => (text += d));
   return { agent, log: () => text };
@@ -125,40 +128,58 @@ async function stopAgent(agent: ChildProcess): Promise<void> {
 
 test('hostile exporters are refused inside the memory budget while host and self keep pushing every cycle', { skip, timeout: 300_000 }, async () => {
   const instance = 'hostile-box';
-  const { agent, log } = startAgent(instance, `
+  const { agent, log } = startAgent(
+    instance,
+    `
 [exporter.million]
 url = ${hostileUrl}/million
 [exporter.long-line]
 url = ${hostileUrl}/long-line
 [exporter.uuids]
 url = ${hostileUrl}/uuids
-`, 5);
+`,
+    5,
+  );
   try {
-    await waitFor('the hostile exporters pushed with up=0', async () => {
-      const all = await groups();
-      return ['million', 'long-line', 'uuids'].every((job) => familyValues(groupOf(all, instance, job), 'up')[0]?.value === 0);
-    }, { timeoutMs: 120_000, intervalMs: 200 });
+    await waitFor(
+      'the hostile exporters pushed with up=0',
+      async () => {
+        const all = await groups();
+        return ['million', 'long-line', 'uuids'].every((job) => familyValues(groupOf(all, instance, job), 'up')[0]?.value === 0);
+      },
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
 
     // Host and self groups are pushed again and again: consecutive cycles, none starved.
     const pushTimes = (all: Group[], job: string): number => familyValues(groupOf(all, instance, job), 'push_time_seconds')[0]?.value ?? 0;
     const seen = { node: new Set<number>(), edgepush: new Set<number>() };
-    await waitFor('five pushes of the host and self groups', async () => {
-      const all = await groups();
-      for (const job of ['node', 'edgepush'] as const) if (pushTimes(all, job) > 0) seen[job].add(pushTimes(all, job));
-      return seen.node.size >= 5 && seen.edgepush.size >= 5;
-    }, { timeoutMs: 120_000, intervalMs: 200 });
+    await waitFor(
+      'five pushes of the host and self groups',
+      async () => {
+        const all = await groups();
+        for (const job of ['node', 'edgepush'] as const) if (pushTimes(all, job) > 0) seen[job].add(pushTimes(all, job));
+        return seen.node.size >= 5 && seen.edgepush.size >= 5;
+      },
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
     let all = await groups();
     assert.equal(familyValues(groupOf(all, instance, 'node'), 'up')[0]?.value, 1);
     assert.ok(familyValues(groupOf(all, instance, 'node'), 'node_load1').length === 1, 'host samples pushed');
     assert.equal(familyValues(groupOf(all, instance, 'million'), 'a0').length, 0, 'nothing of a refused scrape is pushed');
 
     const failures = (exporter: string, reason: string): number =>
-      familyValues(groupOf(all, instance, 'edgepush'), 'edgepush_exporter_scrape_failures_total').find((f) => f.labels['exporter'] === exporter && f.labels['reason'] === reason)?.value ?? 0;
+      familyValues(groupOf(all, instance, 'edgepush'), 'edgepush_exporter_scrape_failures_total').find(
+        (f) => f.labels['exporter'] === exporter && f.labels['reason'] === reason,
+      )?.value ?? 0;
     const expected = { million: 'sample_limit', uuids: 'sample_limit', 'long-line': 'line_length' };
-    await waitFor('each failure counted with its reason', async () => {
-      all = await groups();
-      return Object.entries(expected).every(([exporter, reason]) => failures(exporter, reason) >= 1);
-    }, { timeoutMs: 60_000, intervalMs: 200 });
+    await waitFor(
+      'each failure counted with its reason',
+      async () => {
+        all = await groups();
+        return Object.entries(expected).every(([exporter, reason]) => failures(exporter, reason) >= 1);
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
 
     const text = log();
     assert.doesNotMatch(text, /cycle skipped|no time left/);
@@ -179,16 +200,24 @@ url = ${hostileUrl}/uuids
 
 test('with sample_limit raised, the 100k-series exporter is pushed', { skip, timeout: 300_000 }, async () => {
   const instance = 'raised-box';
-  const { agent } = startAgent(instance, `
+  const { agent } = startAgent(
+    instance,
+    `
 [exporter.uuids]
 url = ${hostileUrl}/uuids
 sample_limit = 200000
-`, 10);
+`,
+    10,
+  );
   try {
-    const group = await waitFor('the uuids group with up=1', async () => {
-      const g = groupOf(await groups(), instance, 'uuids');
-      return familyValues(g, 'up')[0]?.value === 1 ? g : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 500 });
+    const group = await waitFor(
+      'the uuids group with up=1',
+      async () => {
+        const g = groupOf(await groups(), instance, 'uuids');
+        return familyValues(g, 'up')[0]?.value === 1 ? g : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     assert.equal(familyValues(group, 'app_sessions').length, 100_000);
     console.log(`agent peak RSS pushing 100k series: ${(peakRssBytes(agent.pid!) / 1024 / 1024).toFixed(1)} MiB`);
   } finally {

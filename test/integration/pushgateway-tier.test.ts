@@ -186,7 +186,9 @@ before(async () => {
   // Persistence, so a gateway that comes back still holds the copies it had: the box must delete them.
   gateways = await Promise.all([0, 1, 2, 3].map((i) => startPushgateway([`--persistence.file=${path.join(dir, `gw${i}.db`)}`, '--persistence.interval=1s'])));
   const targets = gateways.map((g, i) => `      - targets: ['127.0.0.1:${g.port}']\n        labels: {gateway: gw${i}}`).join('\n');
-  prom = await startPrometheus(`global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: gateways\n    honor_labels: true\n    static_configs:\n${targets}\n`);
+  prom = await startPrometheus(
+    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: gateways\n    honor_labels: true\n    static_configs:\n${targets}\n`,
+  );
   boxes = boxInstances().map((instance, i) => {
     const stateDir = path.join(dir, `box${i}`);
     return { instance, stateDir, sink: sinkFor(instance, stateDir, urls(3)) };
@@ -216,7 +218,9 @@ async function waitForPrometheusOnce(): Promise<void> {
   );
 }
 
-test('each box on exactly its rendezvous gateway; Prometheus sees it once; a killed gateway fails over, comes back, and a fourth gateway moves only the boxes that rank it first', { skip }, async () => {
+test('each box on exactly its rendezvous gateway; Prometheus sees it once; a killed gateway fails over, comes back, and a fourth gateway moves only the boxes that rank it first', {
+  skip,
+}, async () => {
   await waitForPlacement('every box on its first gateway', (b) => preferred(b, 3));
   const spread = new Set(boxes.map((b) => preferred(b, 3)));
   assert.equal(spread.size, 3, 'twenty boxes use all three gateways');
@@ -255,7 +259,7 @@ test('each box on exactly its rendezvous gateway; Prometheus sees it once; a kil
   assert.ok(longestOverlapCycles <= 1, `a box was on two gateways for more than one interval: ${overlapDetail}`);
 });
 
-test('decommission deletes the box\'s groups from every gateway of the tier, also copies it does not remember', { skip }, async () => {
+test("decommission deletes the box's groups from every gateway of the tier, also copies it does not remember", { skip }, async () => {
   const identity = { instance: 'retired', site: 'lab' };
   const stateDir = path.join(dir, 'retired');
   const sink = sinkFor('retired', stateDir, urls(3));

@@ -61,11 +61,19 @@ async function selfMetric(name: string): Promise<Array<{ labels: Record<string, 
 }
 
 async function refusalsPushed(reason: string, atLeast: number): Promise<void> {
-  await waitFor(`edgepush_remote_config_refusals_total{reason="${reason}"} >= ${atLeast} on the gateway`, async () => ((await selfMetric('edgepush_remote_config_refusals_total')).find((m) => m.labels['reason'] === reason)?.value ?? 0) >= atLeast, LONG);
+  await waitFor(
+    `edgepush_remote_config_refusals_total{reason="${reason}"} >= ${atLeast} on the gateway`,
+    async () => ((await selfMetric('edgepush_remote_config_refusals_total')).find((m) => m.labels['reason'] === reason)?.value ?? 0) >= atLeast,
+    LONG,
+  );
 }
 
 async function infoPushed(version: string, state: string): Promise<void> {
-  await waitFor(`edgepush_remote_config_info{version="${version}",state="${state}"} on the gateway`, async () => (await selfMetric('edgepush_remote_config_info')).some((m) => m.labels['version'] === version && m.labels['state'] === state && m.value === 1), LONG);
+  await waitFor(
+    `edgepush_remote_config_info{version="${version}",state="${state}"} on the gateway`,
+    async () => (await selfMetric('edgepush_remote_config_info')).some((m) => m.labels['version'] === version && m.labels['state'] === state && m.value === 1),
+    LONG,
+  );
 }
 
 const cached = (): string => readFileSync(path.join(dir, 'state', 'remote-config.ini'), 'utf8');
@@ -127,7 +135,11 @@ test('after a key rotation, a layer signed by the removed key is refused', { ski
   agent.process!.kill('SIGHUP');
   await waitFor('the reload', () => agent.log.slice(logBefore).includes('msg="configuration reloaded"'), LONG);
   layer = signLayer(gatewayLayer(gw.url), keyA.privateKey, 3);
-  await waitFor('the refusal of the removed key', () => new RegExp(`reason=unknown_key [^\\n]*signed by key ${keyA.id}, which is not among the trusted keys \\(${keyB.id}\\)`).test(agent.log), LONG);
+  await waitFor(
+    'the refusal of the removed key',
+    () => new RegExp(`reason=unknown_key [^\\n]*signed by key ${keyA.id}, which is not among the trusted keys \\(${keyB.id}\\)`).test(agent.log),
+    LONG,
+  );
   await refusalsPushed('unknown_key', 1);
   await pushedAfter('node', Date.now() / 1000);
 });
@@ -137,7 +149,14 @@ test('a layer that breaks the only gateway is reverted after 2 cycles, pushing r
   const good = cached();
   const broken = signLayer(gatewayLayer(`http://127.0.0.1:${await freePort()}`), keyB.privateKey, 4);
   layer = broken;
-  await waitFor('the revert in the log', () => /level=error msg="remote configuration version 4 \(sha256 [0-9a-f]{12}\) reverted to the last known-good layer; it is never applied again"/.test(agent.log), LONG);
+  await waitFor(
+    'the revert in the log',
+    () =>
+      /level=error msg="remote configuration version 4 \(sha256 [0-9a-f]{12}\) reverted to the last known-good layer; it is never applied again"/.test(
+        agent.log,
+      ),
+    LONG,
+  );
   assert.equal(cached(), good);
   await pushedAfter('node', Date.now() / 1000);
   await infoPushed('2', 'reverted');
@@ -171,7 +190,10 @@ test('a layer that crashed the agent before its first cycle is left out at the n
   agent.start();
   await pushedAfter('node', restarted);
   const log = (): string => agent.log.slice(logBefore);
-  assert.match(log(), /level=error msg="remote configuration version 6 \(sha256 [0-9a-f]{12}\) reverted to the last known-good layer; it is never applied again" why="the agent stopped without a clean stop before completing a cycle with it"/);
+  assert.match(
+    log(),
+    /level=error msg="remote configuration version 6 \(sha256 [0-9a-f]{12}\) reverted to the last known-good layer; it is never applied again" why="the agent stopped without a clean stop before completing a cycle with it"/,
+  );
   await waitFor('version 6 refused', () => /msg=failing [^\n]*reason=reverted version=6/.test(log()), LONG);
   assert.equal(cached(), good);
   await infoPushed('5', 'reverted');

@@ -33,7 +33,9 @@ let configFile: string;
 
 /** job → push_time_seconds of this box's groups on the gateway. */
 async function pushTimes(): Promise<Map<string, number>> {
-  const body = (await (await fetch(`${gw.url}/api/v1/metrics`)).json()) as { data: Array<{ labels: Record<string, string>; push_time_seconds?: { metrics?: Array<{ value: string }> } }> };
+  const body = (await (await fetch(`${gw.url}/api/v1/metrics`)).json()) as {
+    data: Array<{ labels: Record<string, string>; push_time_seconds?: { metrics?: Array<{ value: string }> } }>;
+  };
   const times = new Map<string, number>();
   for (const g of body.data) if (g.labels['instance'] === INSTANCE) times.set(g.labels['job']!, Number(g.push_time_seconds?.metrics?.[0]?.value ?? 0));
   return times;
@@ -98,7 +100,11 @@ test('the gateway comes from the served layer; a change of the layer is applied 
 
 test('a layer that does not load is refused, logged, and the agent keeps pushing', { skip }, async () => {
   layer = '[pushgateway.central]\nurl = not a url\n';
-  await waitFor('the refusal in the log', () => /msg=failing .*remote configuration refused, keeping the running one: .*\[pushgateway\.central\] url/.test(agentLog), { timeoutMs: 20_000 });
+  await waitFor(
+    'the refusal in the log',
+    () => /msg=failing .*remote configuration refused, keeping the running one: .*\[pushgateway\.central\] url/.test(agentLog),
+    { timeoutMs: 20_000 },
+  );
   await pushedAfter('node', Date.now() / 1000);
   assert.equal((await pushTimes()).has('edgepush'), false, 'still the last applied layer');
 });
@@ -106,7 +112,9 @@ test('a layer that does not load is refused, logged, and the agent keeps pushing
 /** The agent's count of refused layers, as its self source last pushed it; undefined before a push. */
 async function refusedFetches(): Promise<number | undefined> {
   const text = await (await fetch(`${gw.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('edgepush_remote_config_fetches_total{') && l.includes(`instance="${INSTANCE}"`) && l.includes('result="refused"'));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('edgepush_remote_config_fetches_total{') && l.includes(`instance="${INSTANCE}"`) && l.includes('result="refused"'));
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 }
 
@@ -120,12 +128,23 @@ test('a hostile layer that would send a local file to the config server is refus
   const before = (await refusedFetches()) ?? 0;
 
   layer = `${good}[exporter.exfil]\nurl = http://127.0.0.1:${(layerServer.address() as AddressInfo).port}/collect\nusername = x\npassword_file = ${path.join(dir, 'secret')}\n`;
-  await waitFor('the refusal in the log', () => /msg=failing .*remote configuration refused, keeping the running one: .*\[exporter\.exfil\] password_file: cannot come from the remote configuration/.test(agentLog), { timeoutMs: 20_000 });
+  await waitFor(
+    'the refusal in the log',
+    () =>
+      /msg=failing .*remote configuration refused, keeping the running one: .*\[exporter\.exfil\] password_file: cannot come from the remote configuration/.test(
+        agentLog,
+      ),
+    { timeoutMs: 20_000 },
+  );
   await waitFor('the refusal counted and pushed', async () => ((await refusedFetches()) ?? 0) > before, { timeoutMs: 20_000, intervalMs: 200 });
   await pushedAfter('node', Date.now() / 1000);
 
   const leaked = (text: string): boolean => text.includes(marker) || text.includes(Buffer.from(`x:${marker}`).toString('base64'));
-  assert.deepEqual(layerRequests.filter((r) => r.startsWith('GET /collect') || leaked(r)), [], 'the config server got no scrape and no secret');
+  assert.deepEqual(
+    layerRequests.filter((r) => r.startsWith('GET /collect') || leaked(r)),
+    [],
+    'the config server got no scrape and no secret',
+  );
   assert.equal(leaked(await (await fetch(`${gw.url}/metrics`)).text()), false, 'nor did the gateway');
   assert.equal(leaked(agentLog), false, 'nor the log');
 });

@@ -45,7 +45,14 @@ const config: RemoteWriteConfig = {
 const sink = new RemoteWriteSink('remote_write.drill', config, { log: createLogger(), stateDir: opts.stateDir });
 
 function families(metric: string, cycle: number): MetricFamily[] {
-  return [{ name: metric, type: 'gauge', help: 'drill', samples: Array.from({ length: opts.series }, (_, i) => ({ name: metric, labels: { series: String(i) }, value: cycle })) }];
+  return [
+    {
+      name: metric,
+      type: 'gauge',
+      help: 'drill',
+      samples: Array.from({ length: opts.series }, (_, i) => ({ name: metric, labels: { series: String(i) }, value: cycle })),
+    },
+  ];
 }
 
 let cycle = 0;
@@ -56,7 +63,8 @@ const timer = setInterval(async () => {
   if (opts.cycles !== undefined && cycle > opts.cycles) return;
   const ts = Date.now();
   const sources = [{ source: 'a', job: 'drill_a', timestampMs: ts, families: families('rw_drill', cycle) }];
-  if (opts.dropSourceBAfter !== undefined && cycle <= opts.dropSourceBAfter) sources.push({ source: 'b', job: 'drill_b', timestampMs: ts, families: families('rw_drill_b', cycle) });
+  if (opts.dropSourceBAfter !== undefined && cycle <= opts.dropSourceBAfter)
+    sources.push({ source: 'b', job: 'drill_b', timestampMs: ts, families: families('rw_drill_b', cycle) });
   const diskBytes = sink.stats().queue.diskBytes;
   const report = await sink.push({ identity: { instance: 'driver' }, sources });
   if (report.ok) process.stdout.write(`queued ${cycle} ${ts}\n${sink.stats().queue.diskBytes > diskBytes ? `flushed ${cycle}\n` : ''}`);

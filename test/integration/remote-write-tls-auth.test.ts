@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { Agent as UndiciAgent, request } from 'undici';
+import { type Agent as UndiciAgent, request } from 'undici';
 import { ensurePeer } from '../../scripts/lib/peers.ts';
 import { configFromText } from '../../src/config/config.ts';
 import { createLogger, setLogSink } from '../../src/log.ts';
@@ -40,7 +40,13 @@ before(async () => {
   promUrl = `https://127.0.0.1:${port}`;
   prometheus = spawn(
     ensurePeer('prometheus').prometheus,
-    [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/tsdb`, `--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${webConfig}`, '--web.enable-remote-write-receiver'],
+    [
+      `--config.file=${dir}/prometheus.yml`,
+      `--storage.tsdb.path=${dir}/tsdb`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.config.file=${webConfig}`,
+      '--web.enable-remote-write-receiver',
+    ],
     { stdio: 'ignore' },
   );
   probe = mutualTlsClient(dir);
@@ -62,13 +68,24 @@ function batch(metric: string): Batch {
   return {
     cycle,
     identity: { instance: 'tls-box' },
-    sources: [{ source: 'self', job: 'tls', up: true, timestampMs: Date.now(), families: [{ name: metric, type: 'gauge', samples: [{ name: metric, labels: {}, value: cycle }] }] }],
+    sources: [
+      {
+        source: 'self',
+        job: 'tls',
+        up: true,
+        timestampMs: Date.now(),
+        families: [{ name: metric, type: 'gauge', samples: [{ name: metric, labels: {}, value: cycle }] }],
+      },
+    ],
     deadlineMs: Date.now() + 5000,
   };
 }
 
 /** Creates the sink from INI text as the agent does, pushes one cycle, waits for the sender's verdict. */
-async function pushOnce(section: string, metric: string): Promise<{ ok: number; retry: number; rejected: number; lastError: string | undefined; logs: string }> {
+async function pushOnce(
+  section: string,
+  metric: string,
+): Promise<{ ok: number; retry: number; rejected: number; lastError: string | undefined; logs: string }> {
   const cfg = configFromText(`[remote_write.t]\n${section}\nqueue_dir = ${mkdtempSync(path.join(dir, 'q-'))}\nmin_backoff = 20ms\nmax_backoff = 100ms\n`);
   const registry = new Registry();
   const logs: string[] = [];

@@ -120,22 +120,35 @@ test('Prometheus: original timestamps survive an outage and a kill -9 of the age
   await waitFor('every cycle of the restarted agent queued', () => second.queued.length === secondCycles, { timeoutMs: 20_000 });
 
   const allQueued = [...first.queued, ...second.queued].map((q) => q.ts);
-  await waitFor('the whole backlog in Prometheus', async () => (await promRaw('rw_drill{series="4"}')).filter((s) => allQueued.includes(s.ts)).length === allQueued.length, { timeoutMs: 30_000 });
+  await waitFor(
+    'the whole backlog in Prometheus',
+    async () => (await promRaw('rw_drill{series="4"}')).filter((s) => allQueued.includes(s.ts)).length === allQueued.length,
+    { timeoutMs: 30_000 },
+  );
   await second.stop();
   for (let i = 0; i < 5; i++) {
     const got = await promRaw(`rw_drill{series="${i}",job="drill_a",instance="driver"}`);
     // Everything queued by the second run is there too, unannounced extras can only lie between the kill and the restart.
     const extras = got.map((s) => s.ts).filter((ts) => !allQueued.includes(ts));
-    assert.ok(extras.every((ts) => ts > lastQueued && ts < second.queued[0]!.ts), `series ${i}: extras ${extras}`);
+    assert.ok(
+      extras.every((ts) => ts > lastQueued && ts < second.queued[0]!.ts),
+      `series ${i}: extras ${extras}`,
+    );
     assert.ok(extras.length <= 1, `series ${i}: at most the cycle in flight at the kill: ${extras}`);
     assertExactly(got, allQueued, extras, `series ${i}`);
     // Values are the cycle numbers of each run, in order.
     const values = got.filter((s) => allQueued.includes(s.ts)).map((s) => s.value);
-    assert.deepEqual(values, [...first.queued, ...second.queued].map((q) => q.cycle), `series ${i} values`);
+    assert.deepEqual(
+      values,
+      [...first.queued, ...second.queued].map((q) => q.cycle),
+      `series ${i} values`,
+    );
   }
 });
 
-test('with queue_flush_interval, a kill -9 during an outage loses at most the cycles queued since the last flush; every flushed one arrives, in order', { skip }, async (t) => {
+test('with queue_flush_interval, a kill -9 during an outage loses at most the cycles queued since the last flush; every flushed one arrives, in order', {
+  skip,
+}, async (t) => {
   const vm = await startVictoriaMetrics();
   t.after(() => vm.stop());
   const stateDir = tmp(t);
@@ -149,7 +162,11 @@ test('with queue_flush_interval, a kill -9 during an outage loses at most the cy
   await vm.pause();
   const pausedAt = first.queued.length;
   // Two flushes during the outage, and cycles queued after the second.
-  await waitFor('two flushes and more cycles during the outage', () => first.flushed.filter((c) => c > pausedAt).length >= 2 && first.queued.at(-1)!.cycle > first.flushed.at(-1)! + 1, { timeoutMs: 30_000 });
+  await waitFor(
+    'two flushes and more cycles during the outage',
+    () => first.flushed.filter((c) => c > pausedAt).length >= 2 && first.queued.at(-1)!.cycle > first.flushed.at(-1)! + 1,
+    { timeoutMs: 30_000 },
+  );
   first.process.kill('SIGKILL');
   await first.stop();
   const lastFlushed = first.flushed.at(-1)!;
@@ -161,26 +178,51 @@ test('with queue_flush_interval, a kill -9 during an outage loses at most the cy
   await waitFor('the restarted driver queued its cycles', () => second.queued.length === 3, { timeoutMs: 20_000 });
   await vm.resume();
   const fresh = second.queued.map((q) => q.ts);
-  await waitFor('every durable and fresh cycle in VictoriaMetrics', async () => {
-    const got = new Set((await victoriaMetricsRaw(vm, 'rw_drill{series="2"}')).map((s) => s.ts));
-    return [...durable, ...fresh].every((ts) => got.has(ts));
-  }, { timeoutMs: 30_000, intervalMs: 200 });
+  await waitFor(
+    'every durable and fresh cycle in VictoriaMetrics',
+    async () => {
+      const got = new Set((await victoriaMetricsRaw(vm, 'rw_drill{series="2"}')).map((s) => s.ts));
+      return [...durable, ...fresh].every((ts) => got.has(ts));
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
   for (let i = 0; i < 3; i++) {
     const got = (await victoriaMetricsRaw(vm, `rw_drill{series="${i}"}`)).map((s) => s.ts);
     for (let k = 1; k < got.length; k++) assert.ok(got[k]! > got[k - 1]!, `series ${i}: in order, no duplicates`);
     const lost = atRisk.filter((ts) => !got.includes(ts));
     // What was lost was queued after the last flush, i.e. within one flush interval of the kill.
     assert.ok(lost.length * intervalMs <= flushMs + 2 * intervalMs, `series ${i}: lost ${lost.length} cycles`);
-    assert.deepEqual(got.filter((ts) => !durable.includes(ts) && !fresh.includes(ts) && !atRisk.includes(ts) && ts > durable[0]!), [], `series ${i}: nothing never queued`);
+    assert.deepEqual(
+      got.filter((ts) => !durable.includes(ts) && !fresh.includes(ts) && !atRisk.includes(ts) && ts > durable[0]!),
+      [],
+      `series ${i}: nothing never queued`,
+    );
   }
 });
 
-function inProcessSink(t: { after(fn: () => Promise<void>): void }, url: string, stateDir: string, over: Partial<RemoteWriteConfig> = {}): { sink: RemoteWriteSink; logs: string[] } {
+function inProcessSink(
+  t: { after(fn: () => Promise<void>): void },
+  url: string,
+  stateDir: string,
+  over: Partial<RemoteWriteConfig> = {},
+): { sink: RemoteWriteSink; logs: string[] } {
   const logs: string[] = [];
   const prev = setLogSink((l) => logs.push(l));
   const sink = new RemoteWriteSink(
     'remote_write.it',
-    { url, timeoutMs: 2000, headers: {}, queueMaxBytes: 8 << 20, queueMaxAgeMs: 0, maxSamplesPerSend: 2000, maxBytesPerSend: 4 << 20, backoff: { minMs: 20, maxMs: 200 }, maxRetryAfterMs: 1000, maxSamplesPerSecond: 0, ...over },
+    {
+      url,
+      timeoutMs: 2000,
+      headers: {},
+      queueMaxBytes: 8 << 20,
+      queueMaxAgeMs: 0,
+      maxSamplesPerSend: 2000,
+      maxBytesPerSend: 4 << 20,
+      backoff: { minMs: 20, maxMs: 200 },
+      maxRetryAfterMs: 1000,
+      maxSamplesPerSecond: 0,
+      ...over,
+    },
     { log: createLogger(), stateDir },
   );
   t.after(async () => {
@@ -203,7 +245,12 @@ test('Prometheus: a 400 (out-of-order sample) is dropped with its reason, not re
       identity: { instance: 'box' },
       sources: [
         { source: 'host', job: 'ooo_host', timestampMs: hostTs, families: [gauge('rw_ooo_host', v)] },
-        { source: 'exp', job: 'ooo_exp', timestampMs: hostTs, families: [{ name: 'rw_ooo', type: 'gauge', samples: [{ name: 'rw_ooo', labels: {}, value: v, timestampMs: exporterTs }] }] },
+        {
+          source: 'exp',
+          job: 'ooo_exp',
+          timestampMs: hostTs,
+          families: [{ name: 'rw_ooo', type: 'gauge', samples: [{ name: 'rw_ooo', labels: {}, value: v, timestampMs: exporterTs }] }],
+        },
       ],
     });
   await cycle(now - 3000, now - 3000, 1);
@@ -215,8 +262,14 @@ test('Prometheus: a 400 (out-of-order sample) is dropped with its reason, not re
   assert.deepEqual(s.requests, { ok: 5, retry: 0, reject: 1 });
   assert.equal(s.samplesRejected, 1);
   assert.match(logs.join(''), /rejected a block; dropped.*status=400.*out of (order|bounds)/);
-  assert.deepEqual((await promRaw('rw_ooo')).map((x) => x.value), [1, 3]);
-  assert.deepEqual((await promRaw('rw_ooo_host')).map((x) => x.value), [1, 2, 3]);
+  assert.deepEqual(
+    (await promRaw('rw_ooo')).map((x) => x.value),
+    [1, 3],
+  );
+  assert.deepEqual(
+    (await promRaw('rw_ooo_host')).map((x) => x.value),
+    [1, 2, 3],
+  );
 });
 
 test('Prometheus: the series of a removed source are marked stale (queries return nothing after), the rest stays', { skip }, async (t) => {
@@ -250,7 +303,10 @@ test('Prometheus: a full queue drops the oldest data first and says so; the newe
     const ts = t0 + i * 500;
     pushed.push(ts);
     const labels = Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`label_${k}`, `value-${k}-${'x'.repeat(20)}`]));
-    await sink.push({ identity: { instance: 'box' }, sources: [{ source: 'a', job: 'full', timestampMs: ts, families: [gauge('rw_full', i), gauge('rw_full_padding', i, labels)] }] });
+    await sink.push({
+      identity: { instance: 'box' },
+      sources: [{ source: 'a', job: 'full', timestampMs: ts, families: [gauge('rw_full', i), gauge('rw_full_padding', i, labels)] }],
+    });
   }
   const dropped = sink.stats().queue.dropped.size.samples;
   assert.ok(dropped > 0, 'the queue dropped');
@@ -282,16 +338,29 @@ test('VictoriaMetrics: original timestamps, and every sample of an outage arrive
   const expected = driver.queued.map((q) => q.ts);
   const selectors = [0, 1, 2].map((i) => `rw_drill{series="${i}",job="drill_a",instance="driver"}`);
   for (const selector of selectors) {
-    await waitFor(`${selector} complete`, async () => {
-      const got = new Set((await victoriaMetricsRaw(vm, selector)).map((s) => s.ts));
-      return expected.every((ts) => got.has(ts));
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor(
+      `${selector} complete`,
+      async () => {
+        const got = new Set((await victoriaMetricsRaw(vm, selector)).map((s) => s.ts));
+        return expected.every((ts) => got.has(ts));
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
   }
   await driver.stop();
   const queued = driver.queued;
   for (const selector of selectors) {
     const got = await victoriaMetricsRaw(vm, selector);
-    assertExactly(got, expected, queued.map((q) => q.ts), selector);
-    assert.deepEqual(got.map((s) => s.value), queued.slice(0, got.length).map((q) => q.cycle), `${selector} values`);
+    assertExactly(
+      got,
+      expected,
+      queued.map((q) => q.ts),
+      selector,
+    );
+    assert.deepEqual(
+      got.map((s) => s.value),
+      queued.slice(0, got.length).map((q) => q.cycle),
+      `${selector} values`,
+    );
   }
 });

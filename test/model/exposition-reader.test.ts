@@ -44,7 +44,11 @@ test('the same families as the whole-string parsers, whatever the chunking', () 
   const om = encodeText(parseOpenMetrics(OM), { timestamps: true });
   for (const size of [1, 2, 3, 7, 64, 1 << 20]) {
     assert.equal(encodeText(inPieces(Buffer.from(TEXT), size).families, { timestamps: true }), text, `text in ${size}-byte pieces`);
-    assert.equal(encodeText(inPieces(Buffer.from(OM), size, { format: 'openmetrics' }).families, { timestamps: true }), om, `OpenMetrics in ${size}-byte pieces`);
+    assert.equal(
+      encodeText(inPieces(Buffer.from(OM), size, { format: 'openmetrics' }).families, { timestamps: true }),
+      om,
+      `OpenMetrics in ${size}-byte pieces`,
+    );
   }
   assert.equal(inPieces(Buffer.from(TEXT), 5).samplesScraped, 7);
 });
@@ -78,7 +82,10 @@ function readUntilFailure(chunks: Iterable<Buffer>, options: ExpositionReaderOpt
 
 test('sample_limit stops the parse as soon as it is passed, long before the body ends', () => {
   const pulled = { chunks: 0 };
-  const err = readUntilFailure(endless((i) => `a${i} 0\n`, pulled), { limits: { sampleLimit: 5000 } });
+  const err = readUntilFailure(
+    endless((i) => `a${i} 0\n`, pulled),
+    { limits: { sampleLimit: 5000 } },
+  );
   assert.ok(err instanceof LimitExceededError, String(err));
   assert.equal(err.reason, 'sample_limit');
   assert.match(err.message, /^sample_limit exceeded: more than 5000 /);
@@ -87,7 +94,10 @@ test('sample_limit stops the parse as soon as it is passed, long before the body
 
 test('one endless line fails at maxLineBytes with a short message, the rest unread', () => {
   const pulled = { chunks: 0 };
-  const err = readUntilFailure(endless((i) => (i === 0 ? 'a{x="\u0007\u001b[31m\u009b' : 'y'.repeat(1000)), pulled), { maxLineBytes: 1 << 20 });
+  const err = readUntilFailure(
+    endless((i) => (i === 0 ? 'a{x="\u0007\u001b[31m\u009b' : 'y'.repeat(1000)), pulled),
+    { maxLineBytes: 1 << 20 },
+  );
   assert.ok(err instanceof TextParseError, String(err));
   assert.equal(err.reason, 'line_length');
   assert.equal(err.message, 'line 1: longer than 1048576 bytes (the rest of the body is not read)');
@@ -106,12 +116,15 @@ const bytes = (...parts: Array<string | number[]>): Buffer => Buffer.concat(part
 
 test('bytes that are not UTF-8 fail a sample or HELP line, as Prometheus refuses them; comments may hold anything', () => {
   const fails = (body: Buffer, line: number, options: ExpositionReaderOptions = {}): void => {
-    assert.throws(() => readExposition(body, options), (err: unknown) => {
-      assert.ok(err instanceof TextParseError, String(err));
-      assert.equal(err.reason, 'invalid_utf8');
-      assert.equal(err.line, line);
-      return true;
-    });
+    assert.throws(
+      () => readExposition(body, options),
+      (err: unknown) => {
+        assert.ok(err instanceof TextParseError, String(err));
+        assert.equal(err.reason, 'invalid_utf8');
+        assert.equal(err.line, line);
+        return true;
+      },
+    );
   };
   fails(bytes('ok 1\na{x="', [0xff, 0x41], '"} 1\n'), 2);
   fails(bytes('a{x="', [0xe2, 0x98], '"} 1\n'), 1, { format: 'text' }); // a truncated sequence

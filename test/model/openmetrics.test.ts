@@ -40,7 +40,10 @@ test('OpenMetrics converts to text the Pushgateway accepts', () => {
   assert.equal(byName.get('requests_total')?.samples.length, 1, '_created dropped');
   assert.equal(byName.get('build_info')?.type, 'gauge');
   assert.equal(byName.get('temp')?.samples[0]?.timestampMs, 1700000000250);
-  assert.deepEqual(byName.get('lat')?.samples.map((s) => s.name), ['lat_bucket', 'lat_bucket', 'lat_sum', 'lat_count']);
+  assert.deepEqual(
+    byName.get('lat')?.samples.map((s) => s.name),
+    ['lat_bucket', 'lat_bucket', 'lat_sum', 'lat_count'],
+  );
   assert.equal(byName.get('state')?.type, 'gauge');
   assert.equal(byName.get('q_gcount')?.type, 'untyped');
   assert.equal(byName.get('mystery')?.type, 'untyped');

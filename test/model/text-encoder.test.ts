@@ -56,10 +56,14 @@ test('histograms keep buckets in le order, then _sum and _count, le last among l
 });
 
 test('series with fewer labels sort first, as client_golang sorts inconsistent label sets', () => {
-  const f: MetricFamily = { name: 'x', type: 'untyped', samples: [
-    { name: 'x', labels: { a: '1', b: '2' }, value: 2 },
-    { name: 'x', labels: { a: '9' }, value: 1 },
-  ] };
+  const f: MetricFamily = {
+    name: 'x',
+    type: 'untyped',
+    samples: [
+      { name: 'x', labels: { a: '1', b: '2' }, value: 2 },
+      { name: 'x', labels: { a: '9' }, value: 1 },
+    ],
+  };
   assert.equal(encodeText([f]), '# TYPE x untyped\nx{a="9"} 1\nx{a="1",b="2"} 2\n');
 });
 

@@ -28,7 +28,14 @@ spaced {a="b"} NaN
 test('parses the text format example with escapes, timestamps, summaries and histograms', () => {
   const families = parseText(good);
   const names = families.map((f) => f.name);
-  assert.deepEqual(names, ['http_requests_total', 'msdos_file_access_time_seconds', 'metric_without_timestamp_and_labels', 'rpc_duration_seconds', 'http_request_duration_seconds', 'spaced']);
+  assert.deepEqual(names, [
+    'http_requests_total',
+    'msdos_file_access_time_seconds',
+    'metric_without_timestamp_and_labels',
+    'rpc_duration_seconds',
+    'http_request_duration_seconds',
+    'spaced',
+  ]);
   const req = families[0]!;
   assert.equal(req.type, 'counter');
   assert.equal(req.help, 'The total number of HTTP requests.');
@@ -45,12 +52,15 @@ test('round-trips the encoder output', () => {
 });
 
 function rejects(text: string, line: number, pattern: RegExp): void {
-  assert.throws(() => parseText(text), (err: unknown) => {
-    assert.ok(err instanceof TextParseError, `expected TextParseError, got ${String(err)}`);
-    assert.equal(err.line, line, `line of ${err.message}`);
-    assert.match(err.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => parseText(text),
+    (err: unknown) => {
+      assert.ok(err instanceof TextParseError, `expected TextParseError, got ${String(err)}`);
+      assert.equal(err.line, line, `line of ${err.message}`);
+      assert.match(err.message, pattern);
+      return true;
+    },
+  );
 }
 
 test('rejects what the Pushgateway rejects, naming the line', () => {
@@ -83,7 +93,13 @@ test('expfmtLenient accepts a family continued after another block and repeated 
   const text = '# TYPE a gauge\na{x="1"} 1\nb 2\na{x="2"} 3\na{x="2"} 4\n# HELP b late help\n';
   rejects(text, 4, /whose block ended earlier/);
   const families = parseText(text, { expfmtLenient: true });
-  assert.deepEqual(families.map((f) => [f.name, f.type, f.samples.map((s) => s.value)]), [['a', 'gauge', [1, 3, 4]], ['b', 'untyped', [2]]]);
+  assert.deepEqual(
+    families.map((f) => [f.name, f.type, f.samples.map((s) => s.value)]),
+    [
+      ['a', 'gauge', [1, 3, 4]],
+      ['b', 'untyped', [2]],
+    ],
+  );
   assert.equal(families[1]!.help, 'late help');
   assert.throws(() => parseText('a 1\nb 1\n# TYPE a gauge\n', { expfmtLenient: true }), /TYPE line for a after its samples/);
 });
@@ -106,12 +122,15 @@ test('parsed samples stay small in memory: label values are slices, not one cons
 });
 
 function exceeds(text: string, options: ParseOptions, key: string, pattern: RegExp): void {
-  assert.throws(() => parseText(text, options), (err: unknown) => {
-    assert.ok(err instanceof LimitExceededError, `expected LimitExceededError, got ${String(err)}`);
-    assert.equal(err.reason, key);
-    assert.match(err.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => parseText(text, options),
+    (err: unknown) => {
+      assert.ok(err instanceof LimitExceededError, `expected LimitExceededError, got ${String(err)}`);
+      assert.equal(err.reason, key);
+      assert.match(err.message, pattern);
+      return true;
+    },
+  );
 }
 
 test('sample and label limits, as Prometheus applies them (0: none)', () => {
@@ -131,18 +150,24 @@ test('sample and label limits, as Prometheus applies them (0: none)', () => {
 test('families dropped by keepFamily are checked for syntax only: not kept, not counted, duplicates allowed', () => {
   const text = '# TYPE big gauge\nbig{x="1"} 1\nbig{x="1"} 2\nbig{x="2"} 3\nsmall 1\n';
   const parser = { limits: { sampleLimit: 1 }, keepFamily: (name: string) => name !== 'big' };
-  assert.deepEqual(parseText(text, parser).map((f) => f.name), ['small']);
+  assert.deepEqual(
+    parseText(text, parser).map((f) => f.name),
+    ['small'],
+  );
   assert.throws(() => parseText('# TYPE big gauge\nbig{x="1} 1\n', parser), /line 2: unterminated/);
 });
 
 test('errors quote at most a short excerpt of the input, escaped', () => {
   const long = 'n'.repeat(1_000_000);
   for (const text of [`# HELP ${long}\u0007 x\n`, `${long} 1\n${long} 1\n`, `a{${long}-="1"} 1\n`, `# TYPE a ${long}\u001b\n`, `a{x="1"} 1 2 ${long}\n`]) {
-    assert.throws(() => parseText(text), (err: unknown) => {
-      assert.ok(err instanceof TextParseError, String(err));
-      assert.ok(err.message.length < 300, `${err.message.length} characters: ${err.message.slice(0, 200)}`);
-      assert.doesNotMatch(err.message, /[\u0000-\u001f\u007f-\u009f]/);
-      return true;
-    });
+    assert.throws(
+      () => parseText(text),
+      (err: unknown) => {
+        assert.ok(err instanceof TextParseError, String(err));
+        assert.ok(err.message.length < 300, `${err.message.length} characters: ${err.message.slice(0, 200)}`);
+        assert.doesNotMatch(err.message, /[\u0000-\u001f\u007f-\u009f]/);
+        return true;
+      },
+    );
   }
 });

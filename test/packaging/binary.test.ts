@@ -128,7 +128,8 @@ describe('self-contained executable', () => {
     }
     // ~8.7 MiB of text each (the default size_limit is 10 MiB), 100,000 series.
     let body = '# HELP big_metric A large exporter.\n# TYPE big_metric gauge\n';
-    for (let i = 0; i < 100_000; i++) body += `big_metric{instance_id="i-${i.toString(16).padStart(8, '0')}",path="/var/lib/some/long/path/${i}",kind="k${i % 7}"} ${i * 1.5}\n`;
+    for (let i = 0; i < 100_000; i++)
+      body += `big_metric{instance_id="i-${i.toString(16).padStart(8, '0')}",path="/var/lib/some/long/path/${i}",kind="k${i % 7}"} ${i * 1.5}\n`;
     const exporter = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body));
     exporter.listen(0, '127.0.0.1');
     await once(exporter, 'listening');
@@ -146,11 +147,15 @@ describe('self-contained executable', () => {
     let log = '';
     agent.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
     try {
-      const outcome = await waitFor('both large groups at the gateway, or the agent gone', async () => {
-        if (agent.exitCode !== null || agent.signalCode !== null) return `died (${agent.exitCode ?? agent.signalCode})`;
-        const groups = ((await (await fetch(`${gateway.url}/api/v1/metrics`)).json()) as { data: Array<{ big_metric?: unknown }> }).data;
-        return groups.filter((g) => g.big_metric !== undefined).length === 2 ? 'pushed' : false;
-      }, { timeoutMs: 240_000, intervalMs: 500 }).catch((err: Error) => `${err.message}; agent log: ${log.slice(-2000)}`);
+      const outcome = await waitFor(
+        'both large groups at the gateway, or the agent gone',
+        async () => {
+          if (agent.exitCode !== null || agent.signalCode !== null) return `died (${agent.exitCode ?? agent.signalCode})`;
+          const groups = ((await (await fetch(`${gateway.url}/api/v1/metrics`)).json()) as { data: Array<{ big_metric?: unknown }> }).data;
+          return groups.filter((g) => g.big_metric !== undefined).length === 2 ? 'pushed' : false;
+        },
+        { timeoutMs: 240_000, intervalMs: 500 },
+      ).catch((err: Error) => `${err.message}; agent log: ${log.slice(-2000)}`);
       assert.equal(outcome, 'pushed', log.slice(-2000));
     } finally {
       agent.kill('SIGTERM');
@@ -161,7 +166,9 @@ describe('self-contained executable', () => {
 
   test('the arm64 executable runs under qemu-user and gives the same output', async (t) => {
     if (!existsSync(QEMU) || !existsSync(path.join(ARM64_SYSROOT, 'lib', 'ld-linux-aarch64.so.1'))) {
-      t.skip(`needs ${QEMU} and the arm64 runtime in ${ARM64_SYSROOT} (scripts/install-test-deps.sh installs qemu-user-static and libc6/libstdc++6/libgcc-s1-arm64-cross)`);
+      t.skip(
+        `needs ${QEMU} and the arm64 runtime in ${ARM64_SYSROOT} (scripts/install-test-deps.sh installs qemu-user-static and libc6/libstdc++6/libgcc-s1-arm64-cross)`,
+      );
       return;
     }
     const arm64 = path.join(work, 'edgepush-arm64');
@@ -169,8 +176,14 @@ describe('self-contained executable', () => {
     chmodSync(arm64, 0o755);
     const version = await run(QEMU, ['-L', ARM64_SYSROOT, arm64, 'version'], emptyDir);
     assert.equal(version.code, 0, version.stderr);
-    assert.match(version.stdout, new RegExp(`^edgepush ${packageVersion().replaceAll('.', '\\.')} \\(commit \\w+, node v${process.versions.node}, linux/arm64\\)\\n$`));
-    const [arm, amd] = await Promise.all([run(QEMU, ['-L', ARM64_SYSROOT, arm64, 'once', ...LOADAVG_ONLY], emptyDir), run(x64, ['once', ...LOADAVG_ONLY], emptyDir)]);
+    assert.match(
+      version.stdout,
+      new RegExp(`^edgepush ${packageVersion().replaceAll('.', '\\.')} \\(commit \\w+, node v${process.versions.node}, linux/arm64\\)\\n$`),
+    );
+    const [arm, amd] = await Promise.all([
+      run(QEMU, ['-L', ARM64_SYSROOT, arm64, 'once', ...LOADAVG_ONLY], emptyDir),
+      run(x64, ['once', ...LOADAVG_ONLY], emptyDir),
+    ]);
     assert.equal(arm.code, 0, arm.stderr);
     assert.equal(withoutDurations(arm.stdout), withoutDurations(amd.stdout));
   });

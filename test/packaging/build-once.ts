@@ -91,7 +91,15 @@ export async function ensurePackage(format: Format, arch: Arch, options: { versi
       binDir = path.join(CACHE_DIR, 'test-packages', packagingDigest(), `bin-${version}`);
       if (!existsSync(path.join(binDir, binaryName(arch)))) await build({ arches: [arch], version, outDir: binDir, log: () => {} });
     }
-    buildPackages({ arches: [arch], formats: [format], version, binDir, outDir: dir, compression, log: (line) => process.stderr.write(`# package: ${line}\n`) });
+    buildPackages({
+      arches: [arch],
+      formats: [format],
+      version,
+      binDir,
+      outDir: dir,
+      compression,
+      log: (line) => process.stderr.write(`# package: ${line}\n`),
+    });
   });
   return file;
 }

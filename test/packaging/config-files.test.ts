@@ -23,7 +23,10 @@ test('the shipped defaults.ini and example edgepush.ini load', () => {
 test('check-config: exit 0 with a summary, exit 1 naming file, section and key', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-check-'));
   const good = path.join(dir, 'good.ini');
-  writeFileSync(good, '[identity]\ninstance = box-9\n[pushgateway.main]\nurl = http://127.0.0.1:9091\npassword = hunter2\nusername = u\n[listener.lan]\naddress = [::1]:9100\nusername = scraper\npassword = swordfish\n');
+  writeFileSync(
+    good,
+    '[identity]\ninstance = box-9\n[pushgateway.main]\nurl = http://127.0.0.1:9091\npassword = hunter2\nusername = u\n[listener.lan]\naddress = [::1]:9100\nusername = scraper\npassword = swordfish\n',
+  );
   const ok = await runCli(['check-config', `--config.file=${good}`, `--config.defaults=${DEFAULTS}`]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /configuration OK/);

@@ -25,8 +25,11 @@ function osCodename(): string {
 }
 
 /** The Debian mirror from apt's configuration (one-line or deb822 sources). */
-export function debianMirror(): string {
-  const files = ['/etc/apt/sources.list', ...(existsSync('/etc/apt/sources.list.d') ? readdirSync('/etc/apt/sources.list.d').map((f) => `/etc/apt/sources.list.d/${f}`) : [])];
+function debianMirror(): string {
+  const files = [
+    '/etc/apt/sources.list',
+    ...(existsSync('/etc/apt/sources.list.d') ? readdirSync('/etc/apt/sources.list.d').map((f) => `/etc/apt/sources.list.d/${f}`) : []),
+  ];
   for (const f of files) {
     if (!existsSync(f)) continue;
     const text = readFileSync(f, 'utf8');
@@ -45,7 +48,10 @@ export function debianRootUnavailable(): string | undefined {
 
 /** Why a Debian root cannot be made and booted here, or undefined. */
 export function bootedRootUnavailable(): string | undefined {
-  return debianRootUnavailable() ?? (has('systemd-nspawn') && has('unshare') && has('nsenter') ? undefined : 'systemd-nspawn, unshare and nsenter are needed (systemd-container, util-linux)');
+  return (
+    debianRootUnavailable() ??
+    (has('systemd-nspawn') && has('unshare') && has('nsenter') ? undefined : 'systemd-nspawn, unshare and nsenter are needed (systemd-container, util-linux)')
+  );
 }
 
 /** The cached pristine root; built on first use (about a minute). */
@@ -56,7 +62,10 @@ export async function ensureDebianRoot(): Promise<string> {
   await withLock(path.join(CACHE_DIR, 'debian-root.lock'), async () => {
     if (existsSync(done)) return;
     rmSync(root, { recursive: true, force: true });
-    const r = spawnSync('debootstrap', ['--variant=minbase', `--include=${INCLUDE.join(',')}`, codename, root, debianMirror()], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync('debootstrap', ['--variant=minbase', `--include=${INCLUDE.join(',')}`, codename, root, debianMirror()], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     if (r.status !== 0) throw new Error(`debootstrap failed (${r.status}):\n${(r.stdout + r.stderr).slice(-3000)}`);
     writeFileSync(done, new Date().toISOString());
   });
@@ -129,7 +138,9 @@ export class BootedRoot {
 
   async boot(timeoutMs = 120_000): Promise<void> {
     const script = `mkdir -p /run/systemd/nspawn && mount -t tmpfs tmpfs /run/systemd/nspawn && exec systemd-nspawn -D "$1" -M "$2" --boot --register=no --keep-unit --console=passive --capability=CAP_SYS_TIME`;
-    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', this.root, this.machine], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', this.root, this.machine], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.nspawn = child;
     child.stdout.setEncoding('utf8').on('data', (d: string) => (this.log += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (this.log += d));
@@ -157,7 +168,26 @@ export class BootedRoot {
   exec(argv: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
     const pid = this.initPid();
     if (pid === undefined) return Promise.reject(new Error(`${this.machine} is not running`));
-    return runProcess('nsenter', ['-t', String(pid), '-m', '-u', '-i', '-p', '-r', '-w', 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C', 'DEBIAN_FRONTEND=noninteractive', ...argv], { timeoutMs: options.timeoutMs ?? 120_000, input: options.input ?? '' });
+    return runProcess(
+      'nsenter',
+      [
+        '-t',
+        String(pid),
+        '-m',
+        '-u',
+        '-i',
+        '-p',
+        '-r',
+        '-w',
+        'env',
+        '-i',
+        'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+        'LANG=C',
+        'DEBIAN_FRONTEND=noninteractive',
+        ...argv,
+      ],
+      { timeoutMs: options.timeoutMs ?? 120_000, input: options.input ?? '' },
+    );
   }
 
   /** Runs a command that must succeed; its output otherwise in the error. */

@@ -59,9 +59,7 @@ for f in /sys/fs/cgroup$v2/memory.max /sys/fs/cgroup/memory$v1/memory.limit_in_b
 done
 exit 0`;
 
-const skipReason =
-  bootedRootUnavailable() ??
-  missingPeers('pushgateway');
+const skipReason = bootedRootUnavailable() ?? missingPeers('pushgateway');
 
 let work: string;
 let container: BootedRoot | undefined;
@@ -72,11 +70,7 @@ let bootProblem: string | undefined;
 
 before(async () => {
   if (skipReason) return;
-  const [pristine, deb, nextDeb] = await Promise.all([
-    ensureDebianRoot(),
-    ensurePackage('deb', 'x64'),
-    ensurePackage('deb', 'x64', { version: NEXT_VERSION }),
-  ]);
+  const [pristine, deb, nextDeb] = await Promise.all([ensureDebianRoot(), ensurePackage('deb', 'x64'), ensurePackage('deb', 'x64', { version: NEXT_VERSION })]);
   work = mkdtempSync(path.join(CACHE_DIR, 'lifecycle-'));
   const root = path.join(work, 'root');
   copyRoot(pristine, root);
@@ -158,7 +152,8 @@ EOF`);
     // The unit's memory budget is in force, and the agent ran all of the above inside it.
     assert.equal((await c.must(['systemctl', 'show', '-p', 'MemoryMax', '--value', 'edgepush'])).trim(), String(192 * 1024 * 1024));
     const enforced = (await sh(ENFORCED_MEMORY_LIMIT)).trim();
-    if (enforced === '') t.diagnostic('no memory cgroup file of the service is visible inside this container; the unit property is checked, not its enforcement');
+    if (enforced === '')
+      t.diagnostic('no memory cgroup file of the service is visible inside this container; the unit property is checked, not its enforcement');
     else assert.equal(enforced, String(192 * 1024 * 1024), 'the memory cgroup of the service carries MemoryMax');
     assert.equal((await c.must(['systemctl', 'show', '-p', 'NRestarts', '--value', 'edgepush'])).trim(), '0', 'never restarted (no OOM kill) while pushing');
     assert.doesNotMatch(await c.must(['journalctl', '-u', 'edgepush', '--no-pager', '-o', 'cat']), /oom-kill|out of memory/i);
@@ -210,9 +205,12 @@ EOF`);
     // The same version again: the maintainer scripts run a second time (idempotent) and the restart fails.
     const r = await c.exec(['dpkg', '-i', '/root/edgepush-next.deb']);
     assert.equal(r.code, 0, `reinstall with a broken configuration must not fail the transaction:\n${r.stdout}${r.stderr}`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
     assert.equal(await sh("dpkg-query -W -f='${Status}' edgepush"), 'install ok installed');
     await waitFor('the configuration error in the journal', async () =>
-      /invalid configuration: \/etc\/edgepush\/conf\.d\/60-broken\.ini: \[agent\] interval/.test(await c.must(['journalctl', '-u', 'edgepush', '--no-pager', '-o', 'cat'])),
+      /invalid configuration: \/etc\/edgepush\/conf\.d\/60-broken\.ini: \[agent\] interval/.test(
+        await c.must(['journalctl', '-u', 'edgepush', '--no-pager', '-o', 'cat']),
+      ),
     );
     await c.must(['rm', '/etc/edgepush/conf.d/60-broken.ini']);
     await c.must(['systemctl', 'restart', 'edgepush']);
@@ -230,7 +228,10 @@ EOF`);
   });
 
   await t.test("purge: this box's groups deleted at the gateway, files and user gone", async () => {
-    assert.ok((await groups(gw)).some((g) => g.labels['instance'] === instance), 'groups present before purge');
+    assert.ok(
+      (await groups(gw)).some((g) => g.labels['instance'] === instance),
+      'groups present before purge',
+    );
     await c.must(['dpkg', '-P', 'edgepush']);
     const left = (await groups(gw)).filter((g) => g.labels['instance'] === instance);
     assert.deepEqual(left, [], 'no group of this box left at the gateway');

@@ -162,7 +162,15 @@ test('systemd unit: hardened to an exposure of at most 2.0', (t) => {
   t.diagnostic(`exposure ${m[1]}`);
   assert.ok(Number(m[1]) <= MAX_EXPOSURE, `exposure ${m[1]} > ${MAX_EXPOSURE}`);
   const text = readFileSync(unit, 'utf8');
-  for (const line of ['Restart=always', 'After=network-online.target', 'Wants=network-online.target', 'User=edgepush', 'ExecReload=/bin/kill -HUP $MAINPID', 'ProtectSystem=strict', 'CapabilityBoundingSet=']) {
+  for (const line of [
+    'Restart=always',
+    'After=network-online.target',
+    'Wants=network-online.target',
+    'User=edgepush',
+    'ExecReload=/bin/kill -HUP $MAINPID',
+    'ProtectSystem=strict',
+    'CapabilityBoundingSet=',
+  ]) {
     assert.ok(text.split('\n').includes(line), `unit has ${line}`);
   }
   assert.ok(existsSync(unit));

@@ -44,7 +44,11 @@ const WANTS_LINK = 'etc/systemd/system/multi-user.target.wants/edgepush.service'
 
 before(async () => {
   if (skipReason) return;
-  const [pristine, current, next] = await Promise.all([ensureDebianRoot(), ensurePackage('rpm', 'x64'), ensurePackage('rpm', 'x64', { version: NEXT_VERSION })]);
+  const [pristine, current, next] = await Promise.all([
+    ensureDebianRoot(),
+    ensurePackage('rpm', 'x64'),
+    ensurePackage('rpm', 'x64', { version: NEXT_VERSION }),
+  ]);
   rpms = { current, next };
   work = mkdtempSync(path.join(CACHE_DIR, 'rpm-root-'));
   root = path.join(work, 'root');
@@ -65,7 +69,13 @@ test('rpm -i, -U keeping the edited config, -e in a test root', async (t) => {
   await t.test('install: files, user, state directory, enabled on boot', () => {
     rpm(['-i', '--nodeps', rpms.current]);
     assert.equal(rpm(['-q', 'edgepush']).trim(), `edgepush-${VERSION}-1.x86_64`);
-    for (const f of ['usr/bin/edgepush', 'usr/lib/edgepush/defaults.ini', 'etc/edgepush/edgepush.ini', 'usr/lib/systemd/system/edgepush.service', 'usr/share/man/man1/edgepush.1.gz']) {
+    for (const f of [
+      'usr/bin/edgepush',
+      'usr/lib/edgepush/defaults.ini',
+      'etc/edgepush/edgepush.ini',
+      'usr/lib/systemd/system/edgepush.service',
+      'usr/share/man/man1/edgepush.1.gz',
+    ]) {
       assert.ok(existsSync(inRoot(f)), `/${f} installed`);
     }
     const uid = uidOf('edgepush');
@@ -81,7 +91,10 @@ test('rpm -i, -U keeping the edited config, -e in a test root', async (t) => {
     rpm(['-U', '--nodeps', rpms.next]);
     assert.equal(rpm(['-q', 'edgepush']).trim(), `edgepush-${NEXT_VERSION}-1.x86_64`);
     assert.match(readFileSync(inRoot('etc/edgepush/edgepush.ini'), 'utf8'), /; edited by the admin/);
-    assert.deepEqual(readdirSync(inRoot('etc/edgepush')).filter((f) => /\.rpm(new|save)$/.test(f)), []);
+    assert.deepEqual(
+      readdirSync(inRoot('etc/edgepush')).filter((f) => /\.rpm(new|save)$/.test(f)),
+      [],
+    );
     const version = execFileSync(inRoot('usr/bin/edgepush'), ['version']).toString();
     assert.match(version, new RegExp(`^edgepush ${NEXT_VERSION.replaceAll('.', '\\.')} `));
     assert.ok(lstatSync(inRoot(WANTS_LINK)).isSymbolicLink(), 'still enabled');

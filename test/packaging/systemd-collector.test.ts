@@ -28,9 +28,7 @@ const NODE_EXPORTER = '/usr/local/bin/prometheus-node-exporter';
 const UPSTREAM_UNIT_EXCLUDE = '--collector.systemd.unit-exclude=.+\\.(automount|device|mount|scope|slice)';
 const ALL_METRICS = ['--collector.systemd.enable-task-metrics', '--collector.systemd.enable-restarts-metrics', '--collector.systemd.enable-start-time-metrics'];
 
-const skipReason =
-  bootedRootUnavailable() ??
-  missingPeers('nodeExporter', 'pushgateway');
+const skipReason = bootedRootUnavailable() ?? missingPeers('nodeExporter', 'pushgateway');
 
 let work: string;
 let container: BootedRoot | undefined;
@@ -57,7 +55,11 @@ after(async () => {
 });
 
 function systemdFamilies(text: string): Map<string, MetricFamily> {
-  return new Map(parseText(text).filter((f) => f.name.startsWith('node_systemd_')).map((f) => [f.name, f]));
+  return new Map(
+    parseText(text)
+      .filter((f) => f.name.startsWith('node_systemd_'))
+      .map((f) => [f.name, f]),
+  );
 }
 
 /** What differs between two sets of families: names, HELP, TYPE, series and values. */
@@ -95,7 +97,15 @@ test('the systemd collector on a booted systemd: as node_exporter on the bus and
     const port = await freePort();
     const unit = `node-exporter-${++runs}`;
     const theirFlags = flags.some((f) => f.startsWith('--collector.systemd.unit-exclude=')) ? flags : [UPSTREAM_UNIT_EXCLUDE, ...flags];
-    await c.must(['systemd-run', `--unit=${unit}`, NODE_EXPORTER, `--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.systemd', ...theirFlags]);
+    await c.must([
+      'systemd-run',
+      `--unit=${unit}`,
+      NODE_EXPORTER,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--collector.disable-defaults',
+      '--collector.systemd',
+      ...theirFlags,
+    ]);
     try {
       const url = `http://127.0.0.1:${port}/metrics`;
       await waitFor(`node_exporter in the container on ${url}`, async () => (await fetch(url)).ok, { timeoutMs: 60_000, intervalMs: 250 });
@@ -109,7 +119,8 @@ test('the systemd collector on a booted systemd: as node_exporter on the bus and
         `edgepush and node_exporter to agree with ${flags.join(' ') || 'the default flags'}`,
         async () => {
           const [mine, theirs] = await Promise.all([c.exec(once), fetch(url).then((r) => r.text())]);
-          if (!/^node_scrape_collector_success\{collector="systemd"\} 1$/m.test(mine.stdout)) throw new Error(`edgepush's systemd collector failed: ${mine.stderr}`);
+          if (!/^node_scrape_collector_success\{collector="systemd"\} 1$/m.test(mine.stdout))
+            throw new Error(`edgepush's systemd collector failed: ${mine.stderr}`);
           ours = systemdFamilies(mine.stdout);
           const comparable = new Map([...ours].filter(([name]) => !NEWER_THAN_PEER.has(name)));
           const diff = differences(comparable, systemdFamilies(theirs));
@@ -126,7 +137,10 @@ test('the systemd collector on a booted systemd: as node_exporter on the bus and
 
   await t.test('installed: the packaged service reads the bus under its hardening, as the edgepush user', async () => {
     const gw = gateway!;
-    await c.must(['sh', '-c', `mkdir -p /etc/edgepush/conf.d && cat > /etc/edgepush/conf.d/50-test.ini <<'EOF'
+    await c.must([
+      'sh',
+      '-c',
+      `mkdir -p /etc/edgepush/conf.d && cat > /etc/edgepush/conf.d/50-test.ini <<'EOF'
 [agent]
 interval = 5s
 timeout = 4s
@@ -135,7 +149,8 @@ url = ${gw.url}
 timeout = 2s
 [host]
 collector.systemd = true
-EOF`]);
+EOF`,
+    ]);
     await c.must(['dpkg', '-i', '/root/edgepush.deb']);
     const instance = (await c.must(['hostname'])).trim();
     const pushed = await waitFor(
@@ -146,23 +161,46 @@ EOF`]);
       },
       { timeoutMs: 90_000, intervalMs: 500 },
     );
-    assert.match(pushed, new RegExp(`^node_systemd_unit_state\\{instance="${instance}",job="node",name="edgepush.service",state="active",type="exec"\\} 1$`, 'm'));
+    assert.match(
+      pushed,
+      new RegExp(`^node_systemd_unit_state\\{instance="${instance}",job="node",name="edgepush.service",state="active",type="exec"\\} 1$`, 'm'),
+    );
     assert.match(await c.must(['sh', '-c', 'ps -o user= -p "$(systemctl show -p MainPID --value edgepush)"']), /^edgepush$/m);
-    assert.doesNotMatch(await c.must(['journalctl', '-u', 'edgepush', '--no-pager', '-o', 'cat']), /couldn't get dbus connection/, 'the bus was reachable from the first cycle on');
+    assert.doesNotMatch(
+      await c.must(['journalctl', '-u', 'edgepush', '--no-pager', '-o', 'cat']),
+      /couldn't get dbus connection/,
+      'the bus was reachable from the first cycle on',
+    );
   });
 
   await t.test('system bus, every family switched on', async () => {
     const ours = await compare(ALL_METRICS);
-    for (const family of ['node_systemd_unit_state', 'node_systemd_units', 'node_systemd_version', 'node_systemd_system_running', 'node_systemd_timer_last_trigger_seconds', 'node_systemd_socket_accepted_connections_total', 'node_systemd_service_restart_total', 'node_systemd_unit_tasks_max', 'node_systemd_unit_start_time_seconds']) {
+    for (const family of [
+      'node_systemd_unit_state',
+      'node_systemd_units',
+      'node_systemd_version',
+      'node_systemd_system_running',
+      'node_systemd_timer_last_trigger_seconds',
+      'node_systemd_socket_accepted_connections_total',
+      'node_systemd_service_restart_total',
+      'node_systemd_unit_tasks_max',
+      'node_systemd_unit_start_time_seconds',
+    ]) {
       assert.ok(ours.has(family), `${family} compared (the booted root has units for it)`);
     }
     // node_systemd_unit_tasks_current is compared too, but present only where the container's cgroup counts tasks.
-    assert.deepEqual(ours.get('node_systemd_virtualization_info')?.samples.map((s) => s.labels), [{ virtualization_type: 'systemd-nspawn' }]);
+    assert.deepEqual(
+      ours.get('node_systemd_virtualization_info')?.samples.map((s) => s.labels),
+      [{ virtualization_type: 'systemd-nspawn' }],
+    );
   });
 
   await t.test('default flags; unit-include and unit-exclude', async () => {
     await compare([]);
-    const ours = await compare(['--collector.systemd.unit-include=(dbus|cron|systemd-.*)\\.(service|socket|timer)', '--collector.systemd.unit-exclude=systemd-journald.*']);
+    const ours = await compare([
+      '--collector.systemd.unit-include=(dbus|cron|systemd-.*)\\.(service|socket|timer)',
+      '--collector.systemd.unit-exclude=systemd-journald.*',
+    ]);
     const names = new Set(ours.get('node_systemd_unit_state')!.samples.map((s) => s.labels['name']));
     assert.ok(names.has('dbus.service') && names.has('dbus.socket'), [...names].join(' '));
     assert.ok(![...names].some((n) => n!.startsWith('systemd-journald')), 'excluded units are left out');
@@ -171,5 +209,4 @@ EOF`]);
   await t.test("systemd's private socket (root)", async () => {
     await compare(['--collector.systemd.private', ...ALL_METRICS]);
   });
-
 });

@@ -55,7 +55,11 @@ test('at the cap a new connection closes the one waiting longest without a reque
   await waitFor('the older idle connection closed', () => idleOlder.closed, { timeoutMs: 30_000 });
   assert.equal(await answersOn(idleNewer), true, 'a newer idle connection is kept');
   held[0]!.end('released\n');
-  assert.match(await new Promise<string>((resolve) => answering.once('data', (d: Buffer) => resolve(d.toString()))), /^HTTP\/1\.1 200 /, 'the answer in progress is completed');
+  assert.match(
+    await new Promise<string>((resolve) => answering.once('data', (d: Buffer) => resolve(d.toString()))),
+    /^HTTP\/1\.1 200 /,
+    'the answer in progress is completed',
+  );
 });
 
 test('when every connection is being answered, the new one is closed and the others complete', async (t) => {

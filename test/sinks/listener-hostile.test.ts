@@ -32,7 +32,12 @@ const CAP = 32;
 function cycle(): Batch {
   const f = new FamilySet();
   f.gauge('node_load1', '1m load average.', 1);
-  return { cycle: 1, identity: { instance: 'box-1' }, sources: [{ source: 'host', job: 'node', up: true, families: f.toArray(), timestampMs: 0 }], deadlineMs: Date.now() + 10_000 };
+  return {
+    cycle: 1,
+    identity: { instance: 'box-1' },
+    sources: [{ source: 'host', job: 'node', up: true, families: f.toArray(), timestampMs: 0 }],
+    deadlineMs: Date.now() + 10_000,
+  };
 }
 
 interface Variant {
@@ -116,7 +121,8 @@ async function runCases(cases: readonly Case[]): Promise<void> {
       }
       const withCredentials = (Array.isArray(c.request) ? c.request.join('') : c.request).includes('{auth}');
       if (c.expect === 'refused') assert.ok(status === undefined || (status >= 400 && status < 500), `${v.name}: ${context} got ${status}`);
-      else if (typeof c.expect === 'number') assert.equal(status, !v.auth ? (c.withoutAuth ?? c.expect) : withCredentials ? c.expect : 401, `${v.name}: ${context}`);
+      else if (typeof c.expect === 'number')
+        assert.equal(status, !v.auth ? (c.withoutAuth ?? c.expect) : withCredentials ? c.expect : 401, `${v.name}: ${context}`);
       await assertServes(v, context);
     }
   }
@@ -309,7 +315,11 @@ test('an internal failure while answering costs that request a 500, not the proc
   const sink = new ListenerSink('listener.broken', { host: '127.0.0.1', port: 0 }, { log: createLogger(), registry: new Registry(), stateDir: os.tmpdir() });
   try {
     const broken = cycle();
-    Object.defineProperty(broken.sources[0]!, 'families', { get: () => { throw new Error('a bug'); } });
+    Object.defineProperty(broken.sources[0]!, 'families', {
+      get: () => {
+        throw new Error('a bug');
+      },
+    });
     assert.equal((await sink.push(broken)).ok, true);
     const target = { port: sink.address()!.port };
     assert.equal(await rawExchange(target, ['GET /metrics HTTP/1.1\r\nhost: box\r\n\r\n']), 500);

@@ -37,7 +37,10 @@ function batch(sources: SourceResult[]): Batch {
   return { cycle: 1, identity: { instance: 'box-1', site: 'lab' }, sources, deadlineMs: Date.now() + 10_000 };
 }
 
-function newSink(t: { after(fn: () => Promise<void>): void }, config: ListenerConfig = { host: '127.0.0.1', port: 0 }): { sink: ListenerSink; registry: Registry; logs: string[] } {
+function newSink(
+  t: { after(fn: () => Promise<void>): void },
+  config: ListenerConfig = { host: '127.0.0.1', port: 0 },
+): { sink: ListenerSink; registry: Registry; logs: string[] } {
   const registry = new Registry();
   const logs: string[] = [];
   const previousSink = setLogSink((line) => logs.push(line));
@@ -61,7 +64,9 @@ interface Reply {
 function get(port: number, path: string, options: { method?: string; headers?: Record<string, string>; ca?: Buffer } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const common = { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false };
-    const send = options.ca ? (cb: (res: IncomingMessage) => void) => httpsRequest({ ...common, ca: options.ca }, cb) : (cb: (res: IncomingMessage) => void) => httpRequest(common, cb);
+    const send = options.ca
+      ? (cb: (res: IncomingMessage) => void) => httpsRequest({ ...common, ca: options.ca }, cb)
+      : (cb: (res: IncomingMessage) => void) => httpRequest(common, cb);
     const req = send((res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -84,10 +89,22 @@ test('parseListenAddress: host:port, [v6]:port, :port; anything else says what i
 
 test('[listener.<name>] is a sink; a bad or missing address names file, section and key', () => {
   const ok = configFromText('[listener.local]\naddress = 127.0.0.1:9100\n');
-  assert.deepEqual(ok.sinks.map((s) => [s.kind, s.name, s.config]), [['listener', 'listener.local', { host: '127.0.0.1', port: 9100 }]]);
-  assert.throws(() => configFromText('[listener.local]\naddress = 9100\n', 'edgepush.ini'), (err: unknown) => err instanceof ConfigError && err.message.startsWith('edgepush.ini: [listener.local] address: "9100" is not host:port'));
-  assert.throws(() => configFromText('[listener.local]\n', 'edgepush.ini'), (err: unknown) => err instanceof ConfigError && /\[listener\.local\] address: is required/.test(err.message));
-  assert.throws(() => configFromText('[listener.local]\naddress = :9100\nadress = x\n', 'edgepush.ini'), (err: unknown) => err instanceof ConfigError && /\[listener\.local\] adress/.test(err.message));
+  assert.deepEqual(
+    ok.sinks.map((s) => [s.kind, s.name, s.config]),
+    [['listener', 'listener.local', { host: '127.0.0.1', port: 9100 }]],
+  );
+  assert.throws(
+    () => configFromText('[listener.local]\naddress = 9100\n', 'edgepush.ini'),
+    (err: unknown) => err instanceof ConfigError && err.message.startsWith('edgepush.ini: [listener.local] address: "9100" is not host:port'),
+  );
+  assert.throws(
+    () => configFromText('[listener.local]\n', 'edgepush.ini'),
+    (err: unknown) => err instanceof ConfigError && /\[listener\.local\] address: is required/.test(err.message),
+  );
+  assert.throws(
+    () => configFromText('[listener.local]\naddress = :9100\nadress = x\n', 'edgepush.ini'),
+    (err: unknown) => err instanceof ConfigError && /\[listener\.local\] adress/.test(err.message),
+  );
 });
 
 test('/metrics serves the last cycle: every source merged, with its job and the box identity, as a Pushgateway shows its groups', async (t) => {
@@ -95,7 +112,10 @@ test('/metrics serves the last cycle: every source merged, with its job and the 
   const before = await sink.push(batch([source('host', 'node', (f) => f.gauge('node_load1', '1m load average.', 0.5))]));
   assert.equal(before.ok, true);
   const port = sink.address()!.port;
-  assert.ok(logs.some((l) => l.includes('msg=listening') && l.includes(`address=127.0.0.1:${port}`)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => l.includes('msg=listening') && l.includes(`address=127.0.0.1:${port}`)),
+    logs.join('\n'),
+  );
 
   const report = await sink.push(
     batch([
@@ -118,9 +138,16 @@ test('/metrics serves the last cycle: every source merged, with its job and the 
     { instance: 'box-1', job: 'other', site: 'lab', value: '1' },
   ]);
   assert.deepEqual(series('node_load1'), [{ instance: 'box-1', job: 'node', site: 'lab', value: '0.25' }], 'the latest cycle only');
-  assert.deepEqual(series('app_requests_total'), [{ exported_job: 'inner', instance: 'box-1', job: 'app', site: 'lab', value: '7' }], "the other source's gauge of that name is left out");
+  assert.deepEqual(
+    series('app_requests_total'),
+    [{ exported_job: 'inner', instance: 'box-1', job: 'app', site: 'lab', value: '7' }],
+    "the other source's gauge of that name is left out",
+  );
   assert.doesNotMatch(text, / 1700000000000\n/, 'no timestamps: the scrape stamps them');
-  assert.ok(logs.some((l) => l.includes('msg=failing') && l.includes('app_requests_total (gauge in exporter.other, counter in exporter.app)')), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => l.includes('msg=failing') && l.includes('app_requests_total (gauge in exporter.other, counter in exporter.app)')),
+    logs.join('\n'),
+  );
 
   const gzipped = await get(port, '/metrics', { headers: { 'accept-encoding': 'gzip, deflate' } });
   assert.equal(gzipped.headers['content-encoding'], 'gzip');
@@ -136,7 +163,11 @@ test('/metrics serves the last cycle: every source merged, with its job and the 
   assert.equal(post.status, 405);
   assert.equal(post.headers['allow'], 'GET, HEAD');
   const counted = (await registry.getSingleMetric('edgepush_listener_requests_total')!.get()).values.map((v) => [v.labels['code'], v.value]);
-  assert.deepEqual(counted.sort(), [['200', 4], ['404', 1], ['405', 1]]);
+  assert.deepEqual(counted.sort(), [
+    ['200', 4],
+    ['404', 1],
+    ['405', 1],
+  ]);
 });
 
 test('a port in use fails only this sink, logged once, and is bound at a later cycle once free', async (t) => {
@@ -178,13 +209,20 @@ test('HTTPS and basic auth: a configuration error names the key; without the rig
   writeFileSync(path.join(dir, 'password'), 's3cret\n');
   writeFileSync(path.join(dir, 'garbage.pem'), 'not a certificate\n');
   const section = (keys: string) => `[listener.lan]\naddress = 127.0.0.1:0\n${keys}`;
-  const configError = (keys: string, pattern: RegExp) => assert.throws(() => configFromText(section(keys), 'edgepush.ini'), (err: unknown) => err instanceof ConfigError && pattern.test(err.message), pattern.source);
+  const configError = (keys: string, pattern: RegExp) =>
+    assert.throws(
+      () => configFromText(section(keys), 'edgepush.ini'),
+      (err: unknown) => err instanceof ConfigError && pattern.test(err.message),
+      pattern.source,
+    );
   configError(`tls_cert_file = ${dir}/server.pem\n`, /\[listener\.lan\] tls_key_file: tls_cert_file and tls_key_file go together/);
   configError(`tls_cert_file = ${dir}/missing.pem\ntls_key_file = ${dir}/server.key\n`, /\[listener\.lan\] tls_cert_file: cannot read .*missing\.pem: ENOENT/);
   configError(`tls_cert_file = ${dir}/garbage.pem\ntls_key_file = ${dir}/server.key\n`, /\[listener\.lan\] tls_cert_file: .* do not make a usable certificate/);
   configError('username = scraper\n', /\[listener\.lan\] password: username and password go together/);
 
-  const config = configFromText(section(`tls_cert_file = ${dir}/server.pem\ntls_key_file = ${dir}/server.key\nusername = scraper\npassword_file = ${dir}/password\n`)).sinks[0]!.config as ListenerConfig;
+  const config = configFromText(
+    section(`tls_cert_file = ${dir}/server.pem\ntls_key_file = ${dir}/server.key\nusername = scraper\npassword_file = ${dir}/password\n`),
+  ).sinks[0]!.config as ListenerConfig;
   assert.equal(config.password, 's3cret');
   assert.match(config.tlsFilesSha256 ?? '', /^[0-9a-f]{64}$/);
   const { sink } = newSink(t, config);
@@ -219,16 +257,23 @@ test('a reload after a certificate rotation (same paths, new contents) serves th
   install('old');
   const port = await freePort();
   const configFile = path.join(dir, 'edgepush.ini');
-  writeFileSync(configFile, `[agent]\nstate_dir = ${dir}/state\n[identity]\ninstance = box-1\n[host]\nenabled = false\n[listener.lan]\naddress = 127.0.0.1:${port}\ntls_cert_file = ${dir}/listener.pem\ntls_key_file = ${dir}/listener.key\n`);
+  writeFileSync(
+    configFile,
+    `[agent]\nstate_dir = ${dir}/state\n[identity]\ninstance = box-1\n[host]\nenabled = false\n[listener.lan]\naddress = 127.0.0.1:${port}\ntls_cert_file = ${dir}/listener.pem\ntls_key_file = ${dir}/listener.key\n`,
+  );
   const load = () => loadConfig({ defaultsFile: path.join(dir, 'none.ini'), configFile });
   const agent = new Agent({ config: load(), reloadConfig: load });
   t.after(() => agent.stop());
   const servedBy = async (generation: string) => {
     const ca = readFileSync(path.join(dir, generation, 'ca.pem'));
-    await waitFor(`the ${generation} certificate served`, async () => {
-      await (await agent.runCycle()).pushed;
-      return (await get(port, '/metrics', { ca }).catch(() => undefined))?.status === 200;
-    }, { timeoutMs: 10_000 });
+    await waitFor(
+      `the ${generation} certificate served`,
+      async () => {
+        await (await agent.runCycle()).pushed;
+        return (await get(port, '/metrics', { ca }).catch(() => undefined))?.status === 200;
+      },
+      { timeoutMs: 10_000 },
+    );
   };
   await servedBy('old');
   install('new');
@@ -237,11 +282,14 @@ test('a reload after a certificate rotation (same paths, new contents) serves th
   await assert.rejects(get(port, '/metrics', { ca: readFileSync(path.join(dir, 'old', 'ca.pem')) }), /certificate/, 'the old certificate is gone');
 });
 
-test('a certificate unreadable at bind time fails only this sink, says which file, and the next cycle binds once it is back', { skip: opensslMissing() }, async (t) => {
+test('a certificate unreadable at bind time fails only this sink, says which file, and the next cycle binds once it is back', {
+  skip: opensslMissing(),
+}, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-listener-tls-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   makeMutualTlsFiles(dir, 'box.example');
-  const config = configFromText(`[listener.lan]\naddress = 127.0.0.1:0\ntls_cert_file = ${dir}/server.pem\ntls_key_file = ${dir}/server.key\n`).sinks[0]!.config as ListenerConfig;
+  const config = configFromText(`[listener.lan]\naddress = 127.0.0.1:0\ntls_cert_file = ${dir}/server.pem\ntls_key_file = ${dir}/server.key\n`).sinks[0]!
+    .config as ListenerConfig;
   const { sink } = newSink(t, config);
   renameSync(path.join(dir, 'server.pem'), path.join(dir, 'away.pem'));
   const b = batch([source('host', 'node', (f) => f.gauge('node_load1', '1m load average.', 1))]);
@@ -256,13 +304,14 @@ test('a certificate unreadable at bind time fails only this sink, says which fil
 
 test('a cycle is encoded at its first request, not at the push: a listener nobody scrapes costs nothing per cycle', async (t) => {
   const { sink, logs } = newSink(t);
-  const conflicting = batch([
-    source('exporter.a', 'a', (f) => f.counter('x_total', 'X.', 1)),
-    source('exporter.b', 'b', (f) => f.gauge('x_total', 'X.', 1)),
-  ]);
+  const conflicting = batch([source('exporter.a', 'a', (f) => f.counter('x_total', 'X.', 1)), source('exporter.b', 'b', (f) => f.gauge('x_total', 'X.', 1))]);
   assert.equal((await sink.push(conflicting)).ok, true);
   assert.equal((await sink.push(conflicting)).ok, true);
-  assert.deepEqual(logs.filter((l) => l.includes('x_total')), [], 'nothing merged or encoded yet');
+  assert.deepEqual(
+    logs.filter((l) => l.includes('x_total')),
+    [],
+    'nothing merged or encoded yet',
+  );
   assert.equal((await get(sink.address()!.port, '/metrics')).status, 200);
   assert.equal(logs.filter((l) => l.includes('msg=failing') && l.includes('x_total')).length, 1);
 });

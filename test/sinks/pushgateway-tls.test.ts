@@ -48,7 +48,12 @@ function sink(extra: string): PushgatewaySink {
 function batch(): Batch {
   const f = new FamilySet();
   f.gauge('tls_demo', 'Pushed over TLS.', 1);
-  return { cycle: 1, identity: { instance: 'tls-box' }, sources: [{ source: 'self', job: 'tls', up: true, families: f.toArray(), timestampMs: Date.now() }], deadlineMs: Date.now() + 5000 };
+  return {
+    cycle: 1,
+    identity: { instance: 'tls-box' },
+    sources: [{ source: 'self', job: 'tls', up: true, families: f.toArray(), timestampMs: Date.now() }],
+    deadlineMs: Date.now() + 5000,
+  };
 }
 
 async function push(extra: string): Promise<{ ok: boolean; error?: string }> {

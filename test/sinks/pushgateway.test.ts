@@ -37,7 +37,9 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks), atMs: Date.now() });
     const status = script.shift() ?? 200;
-    res.writeHead(status, status === 302 ? { location: '/elsewhere' } : status === 429 && retryAfter ? { 'retry-after': retryAfter } : {}).end(status >= 400 ? `status ${status}\n` : '');
+    res
+      .writeHead(status, status === 302 ? { location: '/elsewhere' } : status === 429 && retryAfter ? { 'retry-after': retryAfter } : {})
+      .end(status >= 400 ? `status ${status}\n` : '');
   });
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -57,7 +59,12 @@ function batch(): Batch {
   const f = new FamilySet();
   f.gauge('temp', 'Temperature.', 21.5, { instance: 'own', room: 'a/b' });
   f.add('hits_total', 'Hits.', 'counter', 3, {}, 1_700_000_000_000);
-  return { cycle: 1, identity: { instance: 'box', site: 'x/y' }, sources: [{ source: 'exporter.app', job: 'app', up: true, families: f.toArray(), timestampMs: Date.now() }], deadlineMs: Date.now() + 5000 };
+  return {
+    cycle: 1,
+    identity: { instance: 'box', site: 'x/y' },
+    sources: [{ source: 'exporter.app', job: 'app', up: true, families: f.toArray(), timestampMs: Date.now() }],
+    deadlineMs: Date.now() + 5000,
+  };
 }
 
 test('PUT per group, gzip, @base64 path, no timestamps, own clashing labels kept as exported_', async () => {
@@ -123,7 +130,7 @@ test('retries stop at the deadline (the next cycle)', async () => {
   assert.ok(seen.length < 6, `${seen.length} attempts`);
 });
 
-test("429 with Retry-After: waits as long as asked when the cycle has the time, gives up at once when it has not", async () => {
+test('429 with Retry-After: waits as long as asked when the cycle has the time, gives up at once when it has not', async () => {
   const s = sink('retries = 3\n');
   try {
     seen.length = 0;
@@ -217,7 +224,10 @@ test("url[] lines make a tier: check-config names the box's own gateway and its 
   const [first, second] = rendezvousOrder(config.urls, identityKey({ instance: 'box' }));
   assert.equal(text, `tier of 2: pushes to ${first} (failover order: ${second})`);
   assert.equal(pushgatewayKind.describe(configFromText(`[pushgateway.t]\nurl = ${url}\n`).sinks[0]!.config as PushgatewayConfig, { instance: 'box' }), url);
-  assert.throws(() => configFromText('[pushgateway.t]\nurl[] = http://gw1:9091\nurl[] = http://gw1:9091/\n'), /\[pushgateway\.t\] url: http:\/\/gw1:9091 is listed twice/);
+  assert.throws(
+    () => configFromText('[pushgateway.t]\nurl[] = http://gw1:9091\nurl[] = http://gw1:9091/\n'),
+    /\[pushgateway\.t\] url: http:\/\/gw1:9091 is listed twice/,
+  );
 });
 
 test('two Pushgateway sinks pushing the same batch send the body made once per source result', async () => {

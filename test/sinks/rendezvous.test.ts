@@ -34,10 +34,13 @@ test('adding a gateway moves about 1/N of the boxes, all of them to the new one'
   assert.ok(Math.abs(moved - boxes.length / 4) < boxes.length * 0.05, `moved ${moved} of ${boxes.length}`);
 });
 
-test("removing a gateway moves only its boxes, each to its own second choice", () => {
+test('removing a gateway moves only its boxes, each to its own second choice', () => {
   for (const b of boxes) {
     const order = rendezvousOrder(gateways, b);
-    const smaller = rendezvousOrder(gateways.filter((g) => g !== 'http://gw2:9091'), b);
+    const smaller = rendezvousOrder(
+      gateways.filter((g) => g !== 'http://gw2:9091'),
+      b,
+    );
     assert.equal(smaller[0], order[0] === 'http://gw2:9091' ? order[1] : order[0]);
   }
 });

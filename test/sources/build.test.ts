@@ -19,18 +19,30 @@ test('a reload keeps a running exporter whose settings are unchanged, and rebuil
   for (const s of new Set([...first, ...same, ...changed])) await s.close?.();
 });
 
-test('the host job carries the agent\'s process_* as node_exporter\'s scrape does (the self job keeps them too), and no edgepush_*', async () => {
+test("the host job carries the agent's process_* as node_exporter's scrape does (the self job keeps them too), and no edgepush_*", async () => {
   const self = new SelfMetrics();
   const sources = buildSources(configFromText('[identity]\ninstance = box\n'), self);
-  const names = async (id: string): Promise<Set<string>> => new Set((await sources.find((s) => s.id === id)!.collect(AbortSignal.timeout(60_000))).families.map((f) => f.name));
+  const names = async (id: string): Promise<Set<string>> =>
+    new Set((await sources.find((s) => s.id === id)!.collect(AbortSignal.timeout(60_000))).families.map((f) => f.name));
   const host = await names('host');
   const own = await names('self');
-  const panels = ['process_cpu_seconds_total', 'process_max_fds', 'process_open_fds', 'process_resident_memory_bytes', 'process_start_time_seconds', 'process_virtual_memory_bytes', 'process_virtual_memory_max_bytes'];
+  const panels = [
+    'process_cpu_seconds_total',
+    'process_max_fds',
+    'process_open_fds',
+    'process_resident_memory_bytes',
+    'process_start_time_seconds',
+    'process_virtual_memory_bytes',
+    'process_virtual_memory_max_bytes',
+  ];
   for (const name of panels) {
     assert.ok(host.has(name), `${name} missing from the host job`);
     assert.ok(own.has(name), `${name} missing from the self job`);
   }
   assert.ok(host.has('node_load1'));
-  assert.deepEqual([...host].filter((n) => n.startsWith('edgepush_')), []);
+  assert.deepEqual(
+    [...host].filter((n) => n.startsWith('edgepush_')),
+    [],
+  );
   for (const s of sources) await s.close?.();
 });

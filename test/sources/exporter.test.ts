@@ -19,7 +19,8 @@ await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 after(() => new Promise<void>((r) => server.close(() => r())));
 
-const TEXT = '# HELP app_requests_total Requests.\n# TYPE app_requests_total counter\napp_requests_total{code="200",job="inner"} 5\n# TYPE go_goroutines gauge\ngo_goroutines 7\n# TYPE up gauge\nup 1\n';
+const TEXT =
+  '# HELP app_requests_total Requests.\n# TYPE app_requests_total counter\napp_requests_total{code="200",job="inner"} 5\n# TYPE go_goroutines gauge\ngo_goroutines 7\n# TYPE up gauge\nup 1\n';
 routes.set('/text', (_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(TEXT));
 routes.set('/gzip', (req, res) => {
   assert.match(String(req.headers['accept-encoding']), /gzip/);
@@ -27,7 +28,9 @@ routes.set('/gzip', (req, res) => {
 });
 routes.set('/om', (req, res) => {
   assert.match(String(req.headers['accept']), /application\/openmetrics-text/);
-  res.writeHead(200, { 'content-type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }).end('# TYPE hits counter\nhits_total 3\nhits_created 1\n# EOF\n');
+  res
+    .writeHead(200, { 'content-type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' })
+    .end('# TYPE hits counter\nhits_total 3\nhits_created 1\n# EOF\n');
 });
 routes.set('/no-final-newline', (_req, res) => res.writeHead(200).end('# TYPE a gauge\na 1'));
 routes.set('/garbage', (_req, res) => res.writeHead(200).end('<html>hello</html>\n'));

@@ -56,15 +56,38 @@ interface Metrics {
 
 export const remoteConfigMetrics = perRegistry(
   (registry): Metrics => ({
-    fetches: new Counter({ name: 'edgepush_remote_config_fetches_total', help: 'Fetches of the remote configuration, by result (applied, unchanged, refused, failed).', labelNames: ['result'], registers: [registry] }),
-    lastSuccess: new Gauge({ name: 'edgepush_remote_config_last_success_timestamp_seconds', help: 'When the remote configuration was last fetched and found loadable (applied or unchanged).', registers: [registry] }),
-    refusals: new Counter({ name: 'edgepush_remote_config_refusals_total', help: 'Fetched layers refused, by reason (unsigned, malformed, unknown_key, bad_signature, old_version, reverted, invalid).', labelNames: ['reason'], registers: [registry] }),
-    reverts: new Counter({ name: 'edgepush_remote_config_reverts_total', help: 'Returns to the last known-good layer after a new one broke pushing or crashed the agent.', registers: [registry] }),
-    info: new Gauge({ name: 'edgepush_remote_config_info', help: 'The remote configuration layer the box runs (version, sha256 of the layer text) and what became of the last one served (state: cached, applied, refused, reverted); always 1.', labelNames: ['version', 'sha256', 'state'], registers: [registry] }),
+    fetches: new Counter({
+      name: 'edgepush_remote_config_fetches_total',
+      help: 'Fetches of the remote configuration, by result (applied, unchanged, refused, failed).',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    lastSuccess: new Gauge({
+      name: 'edgepush_remote_config_last_success_timestamp_seconds',
+      help: 'When the remote configuration was last fetched and found loadable (applied or unchanged).',
+      registers: [registry],
+    }),
+    refusals: new Counter({
+      name: 'edgepush_remote_config_refusals_total',
+      help: 'Fetched layers refused, by reason (unsigned, malformed, unknown_key, bad_signature, old_version, reverted, invalid).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    reverts: new Counter({
+      name: 'edgepush_remote_config_reverts_total',
+      help: 'Returns to the last known-good layer after a new one broke pushing or crashed the agent.',
+      registers: [registry],
+    }),
+    info: new Gauge({
+      name: 'edgepush_remote_config_info',
+      help: 'The remote configuration layer the box runs (version, sha256 of the layer text) and what became of the last one served (state: cached, applied, refused, reverted); always 1.',
+      labelNames: ['version', 'sha256', 'state'],
+      registers: [registry],
+    }),
   }),
 );
 
-export type LayerStatusState = 'cached' | 'applied' | 'refused' | 'reverted';
+type LayerStatusState = 'cached' | 'applied' | 'refused' | 'reverted';
 
 /**
  * edgepush_remote_config_info: one series, the running layer and its state.
@@ -180,13 +203,22 @@ export class RemoteConfigFetcher {
   private async fetchLayer(): Promise<FetchResult> {
     const { settings } = this.options;
     // Who asks and what it runs: the config server can serve canaries and see the rollout.
-    const headers: Record<string, string> = { accept: 'text/plain, */*', 'user-agent': `edgepush/${VERSION}`, 'x-edgepush-instance': settings.instance, 'x-edgepush-version': VERSION };
+    const headers: Record<string, string> = {
+      accept: 'text/plain, */*',
+      'user-agent': `edgepush/${VERSION}`,
+      'x-edgepush-instance': settings.instance,
+      'x-edgepush-version': VERSION,
+    };
     const running = this.layers.current()?.id.version;
     if (running !== undefined) headers['x-edgepush-config-version'] = String(running);
     const auth = authorizationHeader(settings.http);
     if (auth) headers['authorization'] = auth;
     if (this.etag) headers['if-none-match'] = this.etag;
-    const res = await request(settings.url, { headers, dispatcher: this.dispatcher, signal: AbortSignal.any([this.aborter.signal, AbortSignal.timeout(settings.http.timeoutSeconds * 1000)]) });
+    const res = await request(settings.url, {
+      headers,
+      dispatcher: this.dispatcher,
+      signal: AbortSignal.any([this.aborter.signal, AbortSignal.timeout(settings.http.timeoutSeconds * 1000)]),
+    });
     if (res.statusCode === 304) {
       await res.body.dump();
       this.states.report('fetch', undefined);
@@ -221,7 +253,13 @@ export class RemoteConfigFetcher {
       // Not cached, and the ETag not kept: the same layer is fetched (and refused) again, so the log says when it is fixed.
       const reason: RefusalReason = err instanceof LayerRefusal ? err.reason : 'invalid';
       this.metrics.refusals.inc({ reason });
-      if (this.states.report('refused', `remote configuration refused, keeping the running one: ${(err as Error).message}`, { reason, version: layer.version, sha256: layer.sha256 })) {
+      if (
+        this.states.report('refused', `remote configuration refused, keeping the running one: ${(err as Error).message}`, {
+          reason,
+          version: layer.version,
+          sha256: layer.sha256,
+        })
+      ) {
         this.status.refused(reason);
       }
       return 'refused';
@@ -240,7 +278,10 @@ export class RemoteConfigFetcher {
       writeFileAtomic(settings.cacheFile, text);
     } catch (err) {
       // A reload reads the cache: a layer that cannot be cached cannot be applied either.
-      this.states.report('cache', `cannot cache the remote configuration in ${settings.cacheFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      this.states.report(
+        'cache',
+        `cannot cache the remote configuration in ${settings.cacheFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
       return 'failed';
     }
     this.states.report('cache', undefined);

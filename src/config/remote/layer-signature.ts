@@ -107,12 +107,14 @@ export function signLayer(text: string, privateKey: KeyObject, version: number):
 /** Verifies a layer against the trusted keys; returns its version. Throws LayerRefusal. */
 export function verifyLayer(text: string, keys: readonly TrustedKey[]): number {
   const envelope = readEnvelope(text);
-  if (!envelope.signature) throw new LayerRefusal('unsigned', 'the layer is not signed (no #edgepush-signature first line) and [remote_config] trusted_keys is set');
+  if (!envelope.signature)
+    throw new LayerRefusal('unsigned', 'the layer is not signed (no #edgepush-signature first line) and [remote_config] trusted_keys is set');
   const { algorithm, keyId, value } = envelope.signature;
   if (algorithm !== 'ed25519') throw new LayerRefusal('malformed', `unsupported signature algorithm ${JSON.stringify(algorithm)} (only ed25519)`);
   const key = keys.find((k) => k.id === keyId);
   if (!key) throw new LayerRefusal('unknown_key', `signed by key ${keyId}, which is not among the trusted keys (${keys.map((k) => k.id).join(', ')})`);
-  if (!verify(null, Buffer.from(envelope.signed, 'utf8'), createPublicKey(key.pem), value)) throw new LayerRefusal('bad_signature', `the signature by key ${keyId} does not match the layer: it was changed after signing`);
+  if (!verify(null, Buffer.from(envelope.signed, 'utf8'), createPublicKey(key.pem), value))
+    throw new LayerRefusal('bad_signature', `the signature by key ${keyId} does not match the layer: it was changed after signing`);
   if (envelope.version === undefined) throw new LayerRefusal('malformed', 'the signed layer has no #edgepush-version line after the signature');
   return envelope.version;
 }
@@ -121,7 +123,11 @@ function readEnvelope(text: string): Envelope {
   if (!text.startsWith(SIGNATURE_PREFIX)) return { signed: text, ...versionOf(text) };
   const line = firstLine(text);
   const fields = line.slice(SIGNATURE_PREFIX.length).trim().split(/\s+/);
-  if (fields.length !== 3) throw new LayerRefusal('malformed', `the signature line must be "#edgepush-signature ed25519 <key id> <base64 signature>", got ${JSON.stringify(line.slice(0, 200))}`);
+  if (fields.length !== 3)
+    throw new LayerRefusal(
+      'malformed',
+      `the signature line must be "#edgepush-signature ed25519 <key id> <base64 signature>", got ${JSON.stringify(line.slice(0, 200))}`,
+    );
   const [algorithm, keyId, value] = fields as [string, string, string];
   const signed = afterFirstLine(text);
   return { signature: { algorithm, keyId, value: Buffer.from(value, 'base64') }, signed, ...versionOf(signed) };
@@ -130,7 +136,8 @@ function readEnvelope(text: string): Envelope {
 function versionOf(text: string): { version?: number } {
   if (!text.startsWith(VERSION_PREFIX)) return {};
   const given = firstLine(text).slice(VERSION_PREFIX.length).trim();
-  if (!/^\d+$/.test(given)) throw new LayerRefusal('malformed', `the version line must be "#edgepush-version <non-negative integer>", got ${JSON.stringify(given.slice(0, 100))}`);
+  if (!/^\d+$/.test(given))
+    throw new LayerRefusal('malformed', `the version line must be "#edgepush-version <non-negative integer>", got ${JSON.stringify(given.slice(0, 100))}`);
   const version = Number(given);
   checkVersion(version);
   return { version };

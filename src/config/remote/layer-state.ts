@@ -43,7 +43,7 @@ interface Stored {
   trial?: Trial;
 }
 
-export function layerSha256(text: string): string {
+function layerSha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
@@ -85,14 +85,17 @@ export class LayerState {
       throw new LayerRefusal('reverted', `layer ${describe(layer)} was reverted before; it is never applied again (publish a higher version)`);
     }
     if (highest === undefined || layer.version === undefined) return;
-    if (layer.version < highest.version) throw new LayerRefusal('old_version', `layer version ${layer.version} is lower than version ${highest.version}, already applied (a replayed layer?)`);
-    if (layer.version === highest.version && layer.sha256 !== highest.sha256) throw new LayerRefusal('old_version', `layer version ${layer.version} was already applied with other content: a changed layer needs a higher version`);
+    if (layer.version < highest.version)
+      throw new LayerRefusal('old_version', `layer version ${layer.version} is lower than version ${highest.version}, already applied (a replayed layer?)`);
+    if (layer.version === highest.version && layer.sha256 !== highest.sha256)
+      throw new LayerRefusal('old_version', `layer version ${layer.version} was already applied with other content: a changed layer needs a higher version`);
   }
 
   /** Written before the layer is used: a crash while using it is then recognised at the next start. */
   startTrial(layer: LayerId, baseline: readonly string[], nowMs: number): void {
     const stored = this.read();
-    if (layer.version !== undefined && (stored.highest === undefined || layer.version > stored.highest.version)) stored.highest = { version: layer.version, sha256: layer.sha256 };
+    if (layer.version !== undefined && (stored.highest === undefined || layer.version > stored.highest.version))
+      stored.highest = { version: layer.version, sha256: layer.sha256 };
     // A layer replacing one still on trial is judged against the sinks the last good one had.
     const base = stored.trial?.baseline ?? [...baseline];
     stored.trial = { ...layer, baseline: base, appliedAtMs: nowMs, cycled: false, stoppedCleanly: false };

@@ -57,7 +57,10 @@ export class RevertWatch {
       this.states.report('state', undefined);
     } catch (err) {
       // The state directory is unwritable: the layer stays as it is, and the agent keeps running.
-      this.states.report('state', `cannot keep the remote configuration trial in ${path.dirname(this.options.cacheFile)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      this.states.report(
+        'state',
+        `cannot keep the remote configuration trial in ${path.dirname(this.options.cacheFile)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
 

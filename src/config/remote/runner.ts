@@ -44,7 +44,9 @@ export class RemoteConfigRunner {
   sync(): void {
     const config = this.agent.currentConfig;
     if (config.remoteLayerError !== this.reportedLayerError && config.remoteLayerError) {
-      log.error('the cached remote configuration does not load; running on the local files until the URL serves one that does', { err: config.remoteLayerError });
+      log.error('the cached remote configuration does not load; running on the local files until the URL serves one that does', {
+        err: config.remoteLayerError,
+      });
     }
     this.reportedLayerError = config.remoteLayerError;
     const settings = config.remoteConfig;
@@ -55,7 +57,13 @@ export class RemoteConfigRunner {
     }
     if (settings && !this.fetcher) {
       const registry = this.agent.metrics.registry;
-      const watch = new RevertWatch({ cacheFile: settings.cacheFile, afterCycles: settings.revertAfterFailedCycles, reload: () => this.reload(), log, registry });
+      const watch = new RevertWatch({
+        cacheFile: settings.cacheFile,
+        afterCycles: settings.revertAfterFailedCycles,
+        reload: () => this.reload(),
+        log,
+        registry,
+      });
       this.watch = watch;
       const cached = config.remoteLayerError ? undefined : watch.layers.current();
       if (cached) layerStatus(registry).running('cached', cached.id);

@@ -23,11 +23,35 @@ export interface RemoteConfigSettings {
 }
 
 export const REMOTE_CONFIG_KEYS: readonly KeySpec[] = [
-  { key: 'url', kind: 'string', connection: true, help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. The layer sits between defaults.ini and edgepush.ini, so the local files override it.' },
-  { key: 'interval', kind: 'duration', default: '5m', min: '1s', max: '24h', help: 'How often the URL is fetched (with 10% jitter). At least 1s (a fleet asking that often is a load on the config server, not a faster roll-out; minutes are usual).' },
+  {
+    key: 'url',
+    kind: 'string',
+    connection: true,
+    help: 'Fetch a configuration layer (INI) from this http(s) URL; {instance} is replaced by the box instance. The layer sits between defaults.ini and edgepush.ini, so the local files override it.',
+  },
+  {
+    key: 'interval',
+    kind: 'duration',
+    default: '5m',
+    min: '1s',
+    max: '24h',
+    help: 'How often the URL is fetched (with 10% jitter). At least 1s (a fleet asking that often is a load on the config server, not a faster roll-out; minutes are usual).',
+  },
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '10s' } : k)),
-  { key: 'trusted_keys', kind: 'path', help: 'File of PEM ed25519 public keys: a layer is used only when signed by one of them (edgepush config sign). Unset: layers are not verified.' },
-  { key: 'revert_after_failed_cycles', kind: 'int', default: '4', min: '1', max: '1000', zeroDisables: true, help: 'Return to the last known-good layer when a new one makes every push that worked fail for this many cycles; 0 never reverts.' },
+  {
+    key: 'trusted_keys',
+    kind: 'path',
+    help: 'File of PEM ed25519 public keys: a layer is used only when signed by one of them (edgepush config sign). Unset: layers are not verified.',
+  },
+  {
+    key: 'revert_after_failed_cycles',
+    kind: 'int',
+    default: '4',
+    min: '1',
+    max: '1000',
+    zeroDisables: true,
+    help: 'Return to the last known-good layer when a new one makes every push that worked fail for this many cycles; 0 never reverts.',
+  },
 ];
 
 /** `[remote_config]`, undefined when it names no URL. `instance`: the box's, for `{instance}` in the URL. */

@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs';
 import { generateSigningKey, signLayer } from './layer-signature.ts';
 
 /** `positional`: the action and its layer file; the exit code. Output goes to `writeStdout`, messages to stderr. */
-export async function configCommand(positional: readonly string[], keyFile: string, version: number | undefined, writeStdout: (text: string) => Promise<void>): Promise<number> {
+export async function configCommand(
+  positional: readonly string[],
+  keyFile: string,
+  version: number | undefined,
+  writeStdout: (text: string) => Promise<void>,
+): Promise<number> {
   const [action, layerFile, ...rest] = positional;
   const fail = (message: string): number => (process.stderr.write(`edgepush config ${action ?? ''}: ${message}\n`), 2);
   if (!keyFile) return fail('--key is required');
@@ -19,11 +24,14 @@ export async function configCommand(positional: readonly string[], keyFile: stri
       return fail(`cannot write ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     const { publicKey, id } = generated;
-    process.stderr.write(`edgepush config keygen: private key in ${keyFile}, key id ${id}; the public key (for [remote_config] trusted_keys) follows on stdout\n`);
+    process.stderr.write(
+      `edgepush config keygen: private key in ${keyFile}, key id ${id}; the public key (for [remote_config] trusted_keys) follows on stdout\n`,
+    );
     await writeStdout(publicKey);
     return 0;
   }
-  if (action !== 'sign' || layerFile === undefined || rest.length > 0) return fail('usage: edgepush config keygen --key FILE | edgepush config sign --key FILE --version N LAYER.ini');
+  if (action !== 'sign' || layerFile === undefined || rest.length > 0)
+    return fail('usage: edgepush config keygen --key FILE | edgepush config sign --key FILE --version N LAYER.ini');
   if (version === undefined) return fail('--version is required');
   try {
     await writeStdout(signLayer(readFileSync(layerFile, 'utf8'), createPrivateKey(readFileSync(keyFile)), version));

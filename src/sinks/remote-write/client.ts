@@ -45,7 +45,8 @@ export class RemoteWriteClient {
     const headers: Record<string, string> = { 'user-agent': `edgepush/${VERSION}` };
     for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
     for (const k of Object.keys(headers)) {
-      if (k in PROTOCOL_HEADERS || k === 'content-length' || k === 'host') throw new Error(`remote write ${options.url}: header ${k} is set by the protocol and cannot be configured`);
+      if (k in PROTOCOL_HEADERS || k === 'content-length' || k === 'host')
+        throw new Error(`remote write ${options.url}: header ${k} is set by the protocol and cannot be configured`);
     }
     this.headers = { ...headers, ...PROTOCOL_HEADERS };
   }

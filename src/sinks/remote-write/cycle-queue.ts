@@ -136,7 +136,8 @@ export class CycleQueue {
       bytes += body.length;
       const moved = this.tail.splice(0, n);
       // The cycle being sent is now the first of the block just written: its acknowledged requests count there.
-      if (diskWasEmpty && this.head && 'memory' in this.head && this.head.memory === moved[0] && this.disk.headOffset !== undefined) this.head = { disk: this.disk.headOffset };
+      if (diskWasEmpty && this.head && 'memory' in this.head && this.head.memory === moved[0] && this.disk.headOffset !== undefined)
+        this.head = { disk: this.disk.headOffset };
     }
     return bytes;
   }
@@ -203,7 +204,11 @@ export class CycleQueue {
     try {
       this.decoded = { block, ...this.toRequests(decodeBlock(block.body)) };
     } catch (err) {
-      this.options.log.warn('remote write queue: dropping a block that passed its checksum but does not decode', { offset: block.offset, samples: block.samples, err });
+      this.options.log.warn('remote write queue: dropping a block that passed its checksum but does not decode', {
+        offset: block.offset,
+        samples: block.samples,
+        err,
+      });
       this.disk.dropCorrupt(block);
       return undefined;
     }
@@ -285,7 +290,10 @@ export class CycleQueue {
       this.saveProgress();
       this.flush();
     } catch (err) {
-      this.options.log.error('remote write queue: could not save its state at close; unsent cycles in memory are lost', { samples: this.unflushedSamples(), err });
+      this.options.log.error('remote write queue: could not save its state at close; unsent cycles in memory are lost', {
+        samples: this.unflushedSamples(),
+        err,
+      });
     } finally {
       this.tail = [];
       this.disk.close();

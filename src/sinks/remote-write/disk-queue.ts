@@ -29,7 +29,21 @@
  * few kilobytes, and a synchronous sequence is what makes the crash semantics
  * above easy to see.
  */
-import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { createLogger, type Logger } from '../../log.ts';
@@ -39,7 +53,10 @@ const RECORD_HEADER = 8;
 const PAYLOAD_HEADER = 13;
 /** Payload versions: what the body is. */
 const RECORD_VERSION: Record<BlockFormat, number> = { request: 1, cycles: 2 };
-const FORMAT_OF_VERSION: ReadonlyMap<number, BlockFormat> = new Map([[1, 'request'], [2, 'cycles']]);
+const FORMAT_OF_VERSION: ReadonlyMap<number, BlockFormat> = new Map([
+  [1, 'request'],
+  [2, 'cycles'],
+]);
 const CHUNK_NAME_RE = /^[0-9a-f]{16}$/;
 const META_FILE = 'meta.json';
 /** Smallest chunk size the queue shrinks to after a full disk. */
@@ -64,7 +81,7 @@ export interface DiskQueueOptions {
  * block was before the compact format, so a queue written then is still
  * delivered after an upgrade), or cycles in compact-block.ts's format.
  */
-export type BlockFormat = 'request' | 'cycles';
+type BlockFormat = 'request' | 'cycles';
 
 export interface NewBlock {
   body: Buffer;
@@ -114,11 +131,11 @@ interface Chunk {
   size: number;
 }
 
-export function chunkFileName(offset: number): string {
+function chunkFileName(offset: number): string {
   return offset.toString(16).padStart(16, '0');
 }
 
-export function encodeRecord(block: NewBlock, createdMs: number): Buffer {
+function encodeRecord(block: NewBlock, createdMs: number): Buffer {
   const payloadLength = PAYLOAD_HEADER + block.body.length;
   const buf = Buffer.allocUnsafe(RECORD_HEADER + payloadLength);
   buf.writeUInt32LE(payloadLength, 0);
@@ -172,11 +189,25 @@ function fsyncDir(dir: string): void {
 }
 
 function emptyDrops(): QueueStats['dropped'] {
-  return { size: { blocks: 0, samples: 0, bytes: 0 }, age: { blocks: 0, samples: 0, bytes: 0 }, corrupt: { blocks: 0, samples: 0, bytes: 0 }, disk_full: { blocks: 0, samples: 0, bytes: 0 } };
+  return {
+    size: { blocks: 0, samples: 0, bytes: 0 },
+    age: { blocks: 0, samples: 0, bytes: 0 },
+    corrupt: { blocks: 0, samples: 0, bytes: 0 },
+    disk_full: { blocks: 0, samples: 0, bytes: 0 },
+  };
 }
 
 export function emptyQueueStats(): QueueStats {
-  return { diskBytes: 0, pendingBytes: 0, pendingBlocks: 0, pendingSamples: 0, oldestCreatedMs: undefined, dropped: emptyDrops(), recoveredTruncatedBytes: 0, diskFull: false };
+  return {
+    diskBytes: 0,
+    pendingBytes: 0,
+    pendingBlocks: 0,
+    pendingSamples: 0,
+    oldestCreatedMs: undefined,
+    dropped: emptyDrops(),
+    recoveredTruncatedBytes: 0,
+    diskFull: false,
+  };
 }
 
 export class DiskQueue {
@@ -207,7 +238,8 @@ export class DiskQueue {
     this.maxBytes = options.maxBytes;
     this.maxAgeMs = options.maxAgeMs;
     // Small enough that dropping the oldest chunk frees a fraction of the bound, large enough to keep files few.
-    this.chunkBytes = options.chunkBytes ?? Math.max(1, Math.min(64 << 20, Math.max(64 << 10, Math.floor(options.maxBytes / 16)), Math.floor(options.maxBytes / 4)));
+    this.chunkBytes =
+      options.chunkBytes ?? Math.max(1, Math.min(64 << 20, Math.max(64 << 10, Math.floor(options.maxBytes / 16)), Math.floor(options.maxBytes / 4)));
     this.now = options.now ?? Date.now;
     this.log = (options.log ?? createLogger()).child({ queue: this.dir });
     if (!(this.maxBytes > 0)) throw new Error(`disk queue ${this.dir}: maxBytes must be positive, got ${this.maxBytes}`);
@@ -231,14 +263,20 @@ export class DiskQueue {
 
   private recover(): void {
     rmSync(path.join(this.dir, META_FILE + '.tmp'), { force: true });
-    const names = readdirSync(this.dir).filter((n) => CHUNK_NAME_RE.test(n)).sort();
+    const names = readdirSync(this.dir)
+      .filter((n) => CHUNK_NAME_RE.test(n))
+      .sort();
     const meta = this.readMeta();
     let readerOffset = meta.readerOffset;
     // The written range as found, before recovery cuts anything: a reader beyond it is not one this queue wrote.
     const foundEnd = Math.max(0, ...names.map((n) => parseInt(n, 16) + statSync(path.join(this.dir, n)).size));
     if (names.length > 0 && readerOffset > foundEnd) {
       const oldest = parseInt(names[0]!, 16);
-      this.log.warn('remote write queue: meta.json puts the reader beyond the written data; sending again from the oldest record kept', { reader_offset: readerOffset, written_end: foundEnd, from: oldest });
+      this.log.warn('remote write queue: meta.json puts the reader beyond the written data; sending again from the oldest record kept', {
+        reader_offset: readerOffset,
+        written_end: foundEnd,
+        from: oldest,
+      });
       readerOffset = oldest;
     }
     let expected: number | undefined;
@@ -259,7 +297,10 @@ export class DiskQueue {
       const spanning = pos > 0 && !parseRecord(data, pos) ? recordStartSpanning(data, pos) : undefined;
       if (spanning !== undefined) {
         // Not a damaged record at the reader but a reader in the middle of a good one: resend that record rather than cut the chunk there.
-        this.log.warn('remote write queue: meta.json puts the reader inside a record; sending again from that record\'s start', { reader_offset: readerOffset, from: offset + spanning });
+        this.log.warn("remote write queue: meta.json puts the reader inside a record; sending again from that record's start", {
+          reader_offset: readerOffset,
+          from: offset + spanning,
+        });
         readerOffset = offset + spanning;
         pos = spanning;
       }
@@ -411,7 +452,8 @@ export class DiskQueue {
 
   /** Logs when the filesystem starts being full, not at every drop while it stays so. */
   private noteDiskFull(bytes: number): void {
-    if (this.fullAtBytes === undefined) this.log.warn('remote write queue: filesystem full before queue_max_size; dropping the oldest data to make room', { queue_bytes: bytes });
+    if (this.fullAtBytes === undefined)
+      this.log.warn('remote write queue: filesystem full before queue_max_size; dropping the oldest data to make room', { queue_bytes: bytes });
     this.fullAtBytes = bytes;
   }
 

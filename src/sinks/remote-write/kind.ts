@@ -17,18 +17,61 @@ import { RemoteWriteSink, type RemoteWriteConfig } from './remote-write-sink.ts'
 export type RemoteWriteKindConfig = Omit<RemoteWriteConfig, 'authorization' | 'timeoutMs'> & { http: HttpClientConfig };
 
 const KEYS: readonly KeySpec[] = [
-  { key: 'url', kind: 'url', connection: true, help: 'Remote-write endpoint, e.g. http://prometheus:9090/api/v1/write or http://victoria:8428/api/v1/write. Required.' },
+  {
+    key: 'url',
+    kind: 'url',
+    connection: true,
+    help: 'Remote-write endpoint, e.g. http://prometheus:9090/api/v1/write or http://victoria:8428/api/v1/write. Required.',
+  },
   { key: 'headers', kind: 'string', connection: true, help: 'Extra HTTP header as "Name: value"; repeat as headers[] = ... (e.g. X-Scope-OrgID for Mimir).' },
-  { key: 'queue_dir', kind: 'path', help: 'Directory of this URL\'s disk queue (default: <state_dir>/remote-write/<name>).' },
-  { key: 'queue_max_size', kind: 'bytes', default: '256MiB', min: '1MiB', max: '100GiB', help: 'Bound on the disk queue; the oldest data is dropped first (and counted) beyond it.' },
-  { key: 'queue_max_age', kind: 'duration', default: '7d', min: '1m', max: '1y', zeroDisables: true, help: 'Data older than this is dropped (and counted) instead of sent; 0 keeps it until the size bound drops it.' },
-  { key: 'queue_flush_interval', kind: 'duration', default: '5m', min: '1s', max: '1h', zeroDisables: true, help: 'How long unsent cycles wait in memory before they are written to the queue together (fewer, smaller flash writes); a crash or power cut loses at most this much (plus one cycle) of what was not sent yet. 0 writes every cycle at once.' },
+  { key: 'queue_dir', kind: 'path', help: "Directory of this URL's disk queue (default: <state_dir>/remote-write/<name>)." },
+  {
+    key: 'queue_max_size',
+    kind: 'bytes',
+    default: '256MiB',
+    min: '1MiB',
+    max: '100GiB',
+    help: 'Bound on the disk queue; the oldest data is dropped first (and counted) beyond it.',
+  },
+  {
+    key: 'queue_max_age',
+    kind: 'duration',
+    default: '7d',
+    min: '1m',
+    max: '1y',
+    zeroDisables: true,
+    help: 'Data older than this is dropped (and counted) instead of sent; 0 keeps it until the size bound drops it.',
+  },
+  {
+    key: 'queue_flush_interval',
+    kind: 'duration',
+    default: '5m',
+    min: '1s',
+    max: '1h',
+    zeroDisables: true,
+    help: 'How long unsent cycles wait in memory before they are written to the queue together (fewer, smaller flash writes); a crash or power cut loses at most this much (plus one cycle) of what was not sent yet. 0 writes every cycle at once.',
+  },
   { key: 'max_samples_per_send', kind: 'int', default: '2000', min: '1', max: '100000', help: 'Most samples in one request.' },
   { key: 'max_bytes_per_send', kind: 'bytes', default: '4MiB', min: '64KiB', max: '32MiB', help: 'Most bytes of uncompressed protobuf in one request.' },
-  { key: 'min_backoff', kind: 'duration', default: '30ms', min: '10ms', max: '1m', help: 'First retry delay after a 5xx, 429 or network error; doubled each retry, with jitter.' },
+  {
+    key: 'min_backoff',
+    kind: 'duration',
+    default: '30ms',
+    min: '10ms',
+    max: '1m',
+    help: 'First retry delay after a 5xx, 429 or network error; doubled each retry, with jitter.',
+  },
   { key: 'max_backoff', kind: 'duration', default: '5s', min: '10ms', max: '10m', help: 'Longest retry delay from backoff.' },
   { key: 'max_retry_after', kind: 'duration', default: '5m', min: '1s', max: '1h', help: 'Longest Retry-After honoured.' },
-  { key: 'max_samples_per_second', kind: 'int', default: '50000', min: '100', max: '10000000', zeroDisables: true, help: 'Send-rate bound, so a backlog drains without flooding the receiver; 0 means unbounded.' },
+  {
+    key: 'max_samples_per_second',
+    kind: 'int',
+    default: '50000',
+    min: '100',
+    max: '10000000',
+    zeroDisables: true,
+    help: 'Send-rate bound, so a backlog drains without flooding the receiver; 0 means unbounded.',
+  },
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '30s' } : k)),
 ];
 
@@ -89,7 +132,11 @@ class RemoteWriteAgentSink implements Sink {
     this.dispatcher = createDispatcher(config.http);
     const authorization = authorizationHeader(config.http);
     const { http: _http, ...settings } = config;
-    const sinkConfig: RemoteWriteConfig = { ...settings, timeoutMs: Math.ceil(config.http.timeoutSeconds * 1000), ...(authorization === undefined ? {} : { authorization }) };
+    const sinkConfig: RemoteWriteConfig = {
+      ...settings,
+      timeoutMs: Math.ceil(config.http.timeoutSeconds * 1000),
+      ...(authorization === undefined ? {} : { authorization }),
+    };
     this.inner = new RemoteWriteSink(name, sinkConfig, { log: ctx.log, stateDir: ctx.stateDir, dispatcher: this.dispatcher });
     this.untrack = trackRemoteWrite(ctx.registry, name, () => this.inner.stats());
   }

@@ -67,20 +67,39 @@ function register(registry: Registry, tracked: Map<string, StatsSource>): void {
   gauge('edgepush_remote_write_last_success_timestamp_seconds', 'When the receiver last accepted a request.', (s) =>
     s.sender.lastSuccessMs === undefined ? undefined : s.sender.lastSuccessMs / 1000,
   );
-  counter('edgepush_remote_write_requests_total', 'Remote-write requests by result: success, retried (5xx, 429, network), rejected (other 4xx, dropped).', 'result', (s) => ({
-    success: s.sender.requests.ok,
-    retried: s.sender.requests.retry,
-    rejected: s.sender.requests.reject,
-  }));
+  counter(
+    'edgepush_remote_write_requests_total',
+    'Remote-write requests by result: success, retried (5xx, 429, network), rejected (other 4xx, dropped).',
+    'result',
+    (s) => ({
+      success: s.sender.requests.ok,
+      retried: s.sender.requests.retry,
+      rejected: s.sender.requests.reject,
+    }),
+  );
   counter('edgepush_remote_write_sent_samples_total', 'Samples the receiver accepted.', undefined, (s) => ({ '': s.sender.samplesSent }));
-  counter('edgepush_remote_write_retried_samples_total', 'Samples in requests that failed and were sent again.', undefined, (s) => ({ '': s.sender.samplesRetried }));
-  counter('edgepush_remote_write_dropped_samples_total', 'Samples given up on, by reason: rejected (4xx), queue_full, too_old, corrupt, disk_full (filesystem full before queue_max_size).', 'reason', (s) => ({
-    rejected: s.sender.samplesRejected,
-    queue_full: s.queue.dropped.size.samples,
-    too_old: s.queue.dropped.age.samples,
-    corrupt: s.queue.dropped.corrupt.samples,
-    disk_full: s.queue.dropped.disk_full.samples,
+  counter('edgepush_remote_write_retried_samples_total', 'Samples in requests that failed and were sent again.', undefined, (s) => ({
+    '': s.sender.samplesRetried,
   }));
-  gauge('edgepush_remote_write_queue_ok', '1 when the last cycle was queued; 0 while the queue cannot be opened or appended to (cycles are lost).', (s) => (s.queueOk ? 1 : 0));
-  counter('edgepush_remote_write_queue_open_failures_total', 'Failed attempts to open the disk queue (held by another process, directory unwritable, disk full); retried every cycle.', undefined, (s) => ({ '': s.queueOpenFailures }));
+  counter(
+    'edgepush_remote_write_dropped_samples_total',
+    'Samples given up on, by reason: rejected (4xx), queue_full, too_old, corrupt, disk_full (filesystem full before queue_max_size).',
+    'reason',
+    (s) => ({
+      rejected: s.sender.samplesRejected,
+      queue_full: s.queue.dropped.size.samples,
+      too_old: s.queue.dropped.age.samples,
+      corrupt: s.queue.dropped.corrupt.samples,
+      disk_full: s.queue.dropped.disk_full.samples,
+    }),
+  );
+  gauge('edgepush_remote_write_queue_ok', '1 when the last cycle was queued; 0 while the queue cannot be opened or appended to (cycles are lost).', (s) =>
+    s.queueOk ? 1 : 0,
+  );
+  counter(
+    'edgepush_remote_write_queue_open_failures_total',
+    'Failed attempts to open the disk queue (held by another process, directory unwritable, disk full); retried every cycle.',
+    undefined,
+    (s) => ({ '': s.queueOpenFailures }),
+  );
 }

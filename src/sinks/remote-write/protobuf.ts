@@ -24,8 +24,8 @@ export interface TimeSeries {
 }
 
 /** The bits of Prometheus' StaleNaN; JavaScript cannot carry a NaN payload through a number reliably. */
-export const STALE_NAN_HIGH = 0x7ff00000;
-export const STALE_NAN_LOW = 0x00000002;
+const STALE_NAN_HIGH = 0x7ff00000;
+const STALE_NAN_LOW = 0x00000002;
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;

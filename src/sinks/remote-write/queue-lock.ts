@@ -64,7 +64,8 @@ function readHolder(file: string): Holder | undefined {
   const text = readFileSync(file, 'utf8').trim();
   try {
     const h = JSON.parse(text) as Partial<Holder>;
-    if (Number.isSafeInteger(h.pid) && h.pid! > 0) return { pid: h.pid!, ...(typeof h.start === 'string' ? { start: h.start } : {}), ...(typeof h.boot === 'string' ? { boot: h.boot } : {}) };
+    if (Number.isSafeInteger(h.pid) && h.pid! > 0)
+      return { pid: h.pid!, ...(typeof h.start === 'string' ? { start: h.start } : {}), ...(typeof h.boot === 'string' ? { boot: h.boot } : {}) };
   } catch {
     // Not JSON: a bare pid, as versions before this one wrote.
   }

@@ -44,7 +44,7 @@ export interface RemoteWriteConfig {
 }
 
 /** The parts of the agent's SourceResult this sink reads. */
-export interface RemoteWriteSource {
+interface RemoteWriteSource {
   source: string;
   job: string;
   families: MetricFamily[];
@@ -184,8 +184,10 @@ export class RemoteWriteSink {
       now: this.now,
     });
     const recovered = queue.stats();
-    if (recovered.recoveredTruncatedBytes > 0) this.log.warn('remote write queue recovered from a crash; truncated a torn or corrupt tail', { dir: this.dir, bytes: recovered.recoveredTruncatedBytes });
-    if (recovered.pendingSamples > 0) this.log.info('remote write queue has a backlog from a previous run', { dir: this.dir, samples: recovered.pendingSamples });
+    if (recovered.recoveredTruncatedBytes > 0)
+      this.log.warn('remote write queue recovered from a crash; truncated a torn or corrupt tail', { dir: this.dir, bytes: recovered.recoveredTruncatedBytes });
+    if (recovered.pendingSamples > 0)
+      this.log.info('remote write queue has a backlog from a previous run', { dir: this.dir, samples: recovered.pendingSamples });
     const sender = new Sender(queue, this.client, {
       backoff: this.config.backoff,
       maxRetryAfterMs: this.config.maxRetryAfterMs,
@@ -277,7 +279,10 @@ export class RemoteWriteSink {
     this.saveLastSeries();
     sender.wake();
     while (queue.pendingBlocks > 0 && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 50));
-    if (queue.pendingBlocks > 0) throw new Error(`${this.name}: ${queue.stats().pendingSamples} samples (stale markers and backlog) not delivered before the deadline: ${sender.counters.lastError ?? 'still sending'}`);
+    if (queue.pendingBlocks > 0)
+      throw new Error(
+        `${this.name}: ${queue.stats().pendingSamples} samples (stale markers and backlog) not delivered before the deadline: ${sender.counters.lastError ?? 'still sending'}`,
+      );
   }
 
   /** Says so when the queue dropped data (full, expired, corrupt): at once, then at most once a minute. */

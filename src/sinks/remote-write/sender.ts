@@ -115,7 +115,16 @@ export class DrainRate {
 
 export class Sender {
   static emptyCounters(): SenderCounters {
-    return { requests: { ok: 0, retry: 0, reject: 0 }, samplesSent: 0, bytesSent: 0, samplesRetried: 0, samplesRejected: 0, lastSuccessMs: undefined, consecutiveFailures: 0, lastError: undefined };
+    return {
+      requests: { ok: 0, retry: 0, reject: 0 },
+      samplesSent: 0,
+      bytesSent: 0,
+      samplesRetried: 0,
+      samplesRejected: 0,
+      lastSuccessMs: undefined,
+      consecutiveFailures: 0,
+      lastError: undefined,
+    };
   }
 
   readonly counters: SenderCounters = Sender.emptyCounters();
@@ -222,7 +231,8 @@ export class Sender {
       c.samplesSent += block.samples;
       c.bytesSent += block.body.length;
       c.lastSuccessMs = this.now();
-      if (c.consecutiveFailures > 0) log.info('remote write recovered', { failures: c.consecutiveFailures, pending_samples: this.queue.stats().pendingSamples });
+      if (c.consecutiveFailures > 0)
+        log.info('remote write recovered', { failures: c.consecutiveFailures, pending_samples: this.queue.stats().pendingSamples });
       c.consecutiveFailures = 0;
       c.lastError = undefined;
       return undefined;

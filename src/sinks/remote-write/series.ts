@@ -28,7 +28,7 @@ export function seriesLabels(name: string, labels: Labels, target: Labels): Labe
 }
 
 /** Byte order, which is what Prometheus sorts by (label names are ASCII). */
-export function compareNames(a: string, b: string): number {
+function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

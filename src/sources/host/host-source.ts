@@ -49,7 +49,11 @@ export function readHostSection(values: SectionValues, agent: SourceDefaults): H
     if (!spec) continue;
     try {
       if (spec.kind === 'bool') given.set(key, parseBool(r.raw(key)!));
-      else if (spec.kind === 'strings') given.set(key, (r.list(key) ?? []).reduce<OptionValue>((prev, item) => convertFlagValue(spec, item, prev), []));
+      else if (spec.kind === 'strings')
+        given.set(
+          key,
+          (r.list(key) ?? []).reduce<OptionValue>((prev, item) => convertFlagValue(spec, item, prev), []),
+        );
       else given.set(key, convertFlagValue(spec, r.raw(key)!, undefined));
     } catch (err) {
       throw r.error(key, err instanceof FlagError ? err.message.replace(/^flag --\S+:? ?/, '') : (err as Error).message);
@@ -78,7 +82,11 @@ export class HostSource implements Source {
     this.self = self;
     this.timeoutSeconds = config.timeoutSeconds;
     // A collector gets a little less than the source, so a hung one is reported failed rather than the whole host.
-    this.collectors = new CollectorRunner(COLLECTORS, { ...config.source, collectorTimeoutMs: Math.max(100, config.timeoutSeconds * 1000 - 250), log: createLogger({ source: 'host' }) });
+    this.collectors = new CollectorRunner(COLLECTORS, {
+      ...config.source,
+      collectorTimeoutMs: Math.max(100, config.timeoutSeconds * 1000 - 250),
+      log: createLogger({ source: 'host' }),
+    });
   }
 
   async collect(): Promise<Collected> {

@@ -38,17 +38,24 @@ function box(t: { after(fn: () => void): void }, url: string, localExtra = ''): 
   return {
     configFile,
     cacheFile: path.join(dir, 'state', 'remote-config.ini'),
-    load: (remoteLayerText) => loadConfig({ defaultsFile: path.join(dir, 'none.ini'), configFile, ...(remoteLayerText === undefined ? {} : { remoteLayerText }) }),
+    load: (remoteLayerText) =>
+      loadConfig({ defaultsFile: path.join(dir, 'none.ini'), configFile, ...(remoteLayerText === undefined ? {} : { remoteLayerText }) }),
   };
 }
 
 test('the cached layer sits between the vendor defaults and the local files; {instance} is filled in', (t) => {
   const b = box(t, 'https://config.example/edgepush/{instance}.ini', '[host]\ncollector.cpu = false\n');
-  writeFileSync(b.cacheFile, '[agent]\ninterval = 30s\n[host]\ncollector.cpu = true\ncollector.loadavg = false\n[pushgateway.central]\nurl = http://gw.example:9091\n');
+  writeFileSync(
+    b.cacheFile,
+    '[agent]\ninterval = 30s\n[host]\ncollector.cpu = true\ncollector.loadavg = false\n[pushgateway.central]\nurl = http://gw.example:9091\n',
+  );
   const c = b.load();
   assert.equal(c.remoteConfig?.url, 'https://config.example/edgepush/box%2F7.ini');
   assert.equal(c.agent.intervalSeconds, 30, 'the remote layer sets what the local files do not');
-  assert.deepEqual(c.sinks.map((s) => s.name), ['pushgateway.central']);
+  assert.deepEqual(
+    c.sinks.map((s) => s.name),
+    ['pushgateway.central'],
+  );
   assert.equal(c.host.source.enabled.has('cpu'), false, 'a local file overrides the remote layer');
   assert.equal(c.host.source.enabled.has('loadavg'), false);
   assert.deepEqual(c.files, [`https://config.example/edgepush/box%2F7.ini (cached in ${b.cacheFile})`, b.configFile]);
@@ -63,7 +70,11 @@ test('a layer that sets what must stay local is refused, naming the URL, section
     ['[agent]\nstate_dir = /tmp/x\n', /\[agent\] state_dir: cannot come from the remote configuration/],
     ['[pushgateway.central]\nurl = ftp://gw.example\n', /\[pushgateway\.central\] url/],
   ] as const) {
-    assert.throws(() => b.load(text), (err: unknown) => err instanceof ConfigError && err.message.startsWith('http://127.0.0.1:1/layer.ini: ') && where.test(err.message), text);
+    assert.throws(
+      () => b.load(text),
+      (err: unknown) => err instanceof ConfigError && err.message.startsWith('http://127.0.0.1:1/layer.ini: ') && where.test(err.message),
+      text,
+    );
   }
 });
 
@@ -72,7 +83,13 @@ function assertRefused(b: Box, why: RegExp, layers: ReadonlyArray<readonly [text
   for (const [text, section, key] of layers) {
     assert.throws(
       () => b.load(text),
-      (err: unknown) => err instanceof ConfigError && err.origin === 'http://127.0.0.1:1/layer.ini' && err.section === section && err.key === key && /cannot come from the remote configuration/.test(err.message) && why.test(err.message),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.origin === 'http://127.0.0.1:1/layer.ini' &&
+        err.section === section &&
+        err.key === key &&
+        /cannot come from the remote configuration/.test(err.message) &&
+        why.test(err.message),
       text,
     );
   }
@@ -93,21 +110,36 @@ test('a layer names no local path: not as a secret file, a TLS file, a queue dir
     ['[host]\ncollector.pcidevice.idsfile = /etc/shadow\n', 'host', 'collector.pcidevice.idsfile'],
     ['[agent]\nstate_dir = /tmp/x\n', 'agent', 'state_dir'],
   ]);
-  assert.throws(() => b.load(`[exporter.exfil]\nurl = http://config.example/collect\nusername = x\npassword_file = ${secretFile}\n`), (err: Error) => !err.message.includes('marker-secret'));
+  assert.throws(
+    () => b.load(`[exporter.exfil]\nurl = http://config.example/collect\nusername = x\npassword_file = ${secretFile}\n`),
+    (err: Error) => !err.message.includes('marker-secret'),
+  );
 
-  const harmless = b.load('[agent]\ninterval = 30s\n[exporter.app]\nurl = http://127.0.0.1:9113/metrics\nusername = scraper\npassword = inline-from-the-layer\n[pushgateway.central]\nurl = https://gw.example:9091\nbearer_token = layer-token\ntls_server_name = gw\n[host]\ncollector.textfile = false\n');
+  const harmless = b.load(
+    '[agent]\ninterval = 30s\n[exporter.app]\nurl = http://127.0.0.1:9113/metrics\nusername = scraper\npassword = inline-from-the-layer\n[pushgateway.central]\nurl = https://gw.example:9091\nbearer_token = layer-token\ntls_server_name = gw\n[host]\ncollector.textfile = false\n',
+  );
   assert.equal(harmless.agent.intervalSeconds, 15, 'the local file still wins');
   assert.equal(harmless.exporters[0]?.http.password, 'inline-from-the-layer', "a section the layer configures alone may carry the layer's own credentials");
-  assert.deepEqual(harmless.sinks.map((s) => s.name), ['pushgateway.central']);
+  assert.deepEqual(
+    harmless.sinks.map((s) => s.name),
+    ['pushgateway.central'],
+  );
 });
 
 test("a layer does not change where, how or whether a locally configured section's requests go", (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-remote-local-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(path.join(dir, 'pw'), 'local-password\n');
-  const b = box(t, 'http://127.0.0.1:1/layer.ini', `[pushgateway.main]\nurl = https://gw.example:9091\nusername = box\npassword_file = ${dir}/pw\n[exporter.app]\nurl = http://127.0.0.1:9113/metrics\n[pushgateway.dropped]\nenabled = false\n`);
+  const b = box(
+    t,
+    'http://127.0.0.1:1/layer.ini',
+    `[pushgateway.main]\nurl = https://gw.example:9091\nusername = box\npassword_file = ${dir}/pw\n[exporter.app]\nurl = http://127.0.0.1:9113/metrics\n[pushgateway.dropped]\nenabled = false\n`,
+  );
   // The vendor defaults are local files too: a section they configure is the box's, and so is its switch.
-  writeFileSync(path.join(path.dirname(b.configFile), 'none.ini'), `[pushgateway.vendor]\nenabled = false\nurl = http://vendor.example:9091\nusername = box\npassword_file = ${dir}/pw\n[remote_write.vendor]\nurl = http://rw.example/api/v1/write\n`);
+  writeFileSync(
+    path.join(path.dirname(b.configFile), 'none.ini'),
+    `[pushgateway.vendor]\nenabled = false\nurl = http://vendor.example:9091\nusername = box\npassword_file = ${dir}/pw\n[remote_write.vendor]\nurl = http://rw.example/api/v1/write\n`,
+  );
   assertRefused(b, /the local files configure this section's connection \(.+\), and a layer may not change where, how or whether its requests go/, [
     ['[pushgateway.main]\nproxy_url = http://proxy.example:3128\n', 'pushgateway.main', 'proxy_url'],
     ['[pushgateway.main]\ntls_insecure_skip_verify = true\n', 'pushgateway.main', 'tls_insecure_skip_verify'],
@@ -119,8 +151,14 @@ test("a layer does not change where, how or whether a locally configured section
   ]);
   const overridden = b.load('[exporter.app]\nurl = http://config.example/collect\n');
   assert.equal(overridden.exporters[0]?.url, 'http://127.0.0.1:9113/metrics', 'a value the local files override changes nothing');
-  const fine = b.load('[pushgateway.main]\nurl = https://gw.example:9091\nretries = 5\n[exporter.app]\nenabled = false\n[pushgateway.dropped]\nurl = http://config.example/collect\n[pushgateway.vendor]\nretries = 1\n');
-  assert.deepEqual(fine.sinks.map((s) => s.name), ['pushgateway.main', 'remote_write.vendor'], 'restating a local value, switching a section off, or configuring a section the local files switch off is no change');
+  const fine = b.load(
+    '[pushgateway.main]\nurl = https://gw.example:9091\nretries = 5\n[exporter.app]\nenabled = false\n[pushgateway.dropped]\nurl = http://config.example/collect\n[pushgateway.vendor]\nretries = 1\n',
+  );
+  assert.deepEqual(
+    fine.sinks.map((s) => s.name),
+    ['pushgateway.main', 'remote_write.vendor'],
+    'restating a local value, switching a section off, or configuring a section the local files switch off is no change',
+  );
   assert.deepEqual(fine.exporters, []);
 });
 
@@ -136,7 +174,10 @@ test('a cached layer that no longer loads is left out: the agent runs on its loc
   const b = box(t, 'http://127.0.0.1:1/layer.ini', '[pushgateway.local]\nurl = http://127.0.0.1:9091\n');
   writeFileSync(b.cacheFile, '[pushgateway.central]\nurl = http://gw.example:9091\nkey_from_an_older_version = 1\n');
   const c = b.load();
-  assert.deepEqual(c.sinks.map((s) => s.name), ['pushgateway.local']);
+  assert.deepEqual(
+    c.sinks.map((s) => s.name),
+    ['pushgateway.local'],
+  );
   assert.match(c.remoteLayerError ?? '', /\[pushgateway\.central\] key_from_an_older_version/);
   assert.deepEqual(c.files, [b.configFile]);
 });
@@ -174,7 +215,13 @@ test('the fetcher applies a new loadable layer once, keeps the running one on a 
   const b = box(t, srv.url);
   let applied = 0;
   const registry = new Registry();
-  const fetcher = new RemoteConfigFetcher({ settings: b.load().remoteConfig!, validate: (text) => void b.load(text), apply: () => applied++, log: createLogger(), registry });
+  const fetcher = new RemoteConfigFetcher({
+    settings: b.load().remoteConfig!,
+    validate: (text) => void b.load(text),
+    apply: () => applied++,
+    log: createLogger(),
+    registry,
+  });
   t.after(() => fetcher.stop());
   const good = '[pushgateway.central]\nurl = http://gw.example:9091\n';
 
@@ -182,7 +229,11 @@ test('the fetcher applies a new loadable layer once, keeps the running one on a 
   assert.equal(await fetcher.fetchOnce(), 'applied');
   assert.equal(readFileSync(b.cacheFile, 'utf8'), good);
   assert.equal(applied, 1);
-  assert.deepEqual(b.load().sinks.map((s) => s.name), ['pushgateway.central'], 'a reload now reads the cached layer');
+  assert.deepEqual(
+    b.load().sinks.map((s) => s.name),
+    ['pushgateway.central'],
+    'a reload now reads the cached layer',
+  );
   assert.equal(await fetcher.fetchOnce(), 'unchanged', 'the same layer again is not applied again');
   assert.equal(applied, 1);
 
@@ -191,13 +242,22 @@ test('the fetcher applies a new loadable layer once, keeps the running one on a 
   assert.equal(await fetcher.fetchOnce(), 'refused');
   assert.equal(readFileSync(b.cacheFile, 'utf8'), good, 'a refused layer is not cached');
   assert.equal(applied, 1);
-  assert.equal(logs.filter((l) => l.includes('msg=failing') && l.includes('remote configuration refused, keeping the running one') && l.includes('[pushgateway.central] url')).length, 1, logs.join('\n'));
+  assert.equal(
+    logs.filter(
+      (l) => l.includes('msg=failing') && l.includes('remote configuration refused, keeping the running one') && l.includes('[pushgateway.central] url'),
+    ).length,
+    1,
+    logs.join('\n'),
+  );
 
   srv.serve({ status: 503, body: 'maintenance' });
   assert.equal(await fetcher.fetchOnce(), 'failed');
   srv.serve({ status: 200, body: 'x'.repeat(2 * 1024 * 1024) });
   assert.equal(await fetcher.fetchOnce(), 'failed', 'a body over 1 MiB is not a configuration layer');
-  assert.ok(logs.some((l) => l.includes('cannot fetch the remote configuration') && l.includes('HTTP 503')), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => l.includes('cannot fetch the remote configuration') && l.includes('HTTP 503')),
+    logs.join('\n'),
+  );
 
   const next = '[pushgateway.central]\nurl = http://gw-2.example:9091\n';
   srv.serve({ status: 200, body: next, etag: '"v2"' });
@@ -205,10 +265,18 @@ test('the fetcher applies a new loadable layer once, keeps the running one on a 
   assert.equal(applied, 2);
   assert.equal(await fetcher.fetchOnce(), 'unchanged');
   assert.equal(srv.requests.at(-1)?.['if-none-match'], '"v2"', 'the ETag is sent back');
-  assert.ok(logs.some((l) => l.includes('msg=recovered')), 'the recovery is logged');
+  assert.ok(
+    logs.some((l) => l.includes('msg=recovered')),
+    'the recovery is logged',
+  );
 
   const fetches = (await registry.getSingleMetric('edgepush_remote_config_fetches_total')!.get()).values.map((v) => [v.labels['result'], v.value]);
-  assert.deepEqual(fetches.sort(), [['applied', 2], ['failed', 2], ['refused', 2], ['unchanged', 2]]);
+  assert.deepEqual(fetches.sort(), [
+    ['applied', 2],
+    ['failed', 2],
+    ['refused', 2],
+    ['unchanged', 2],
+  ]);
 });
 
 test('check-config says where the remote layer comes from and whether the cached one is in use, left out or not there yet', async (t) => {
@@ -265,13 +333,22 @@ test('stopping the agent aborts a fetch in flight instead of waiting out the tim
     silent.close();
   });
   const b = box(t, `http://127.0.0.1:${(silent.address() as AddressInfo).port}/layer.ini`, '[remote_config]\ntimeout = 60s\n');
-  const fetcher = new RemoteConfigFetcher({ settings: b.load().remoteConfig!, validate: () => undefined, apply: () => undefined, log: createLogger(), registry: new Registry() });
+  const fetcher = new RemoteConfigFetcher({
+    settings: b.load().remoteConfig!,
+    validate: () => undefined,
+    apply: () => undefined,
+    log: createLogger(),
+    registry: new Registry(),
+  });
   fetcher.start();
   await waitFor('the fetch in flight', () => seen === 1);
   const stopping = Date.now();
   await fetcher.stop();
   assert.ok(Date.now() - stopping < 5_000, `stop took ${Date.now() - stopping} ms with a 60 s fetch timeout`);
-  assert.deepEqual(logs.filter((l) => l.includes('msg=failing')), []);
+  assert.deepEqual(
+    logs.filter((l) => l.includes('msg=failing')),
+    [],
+  );
 });
 
 /** A signing key pair and its public key file, for [remote_config] trusted_keys. */
@@ -289,16 +366,26 @@ test('with trusted keys, the cached layer is verified at every load: one changed
   const b = box(t, 'http://127.0.0.1:1/layer.ini', `trusted_keys = ${key.file}\n[pushgateway.local]\nurl = http://127.0.0.1:9091\n`);
   const signed = signLayer('[pushgateway.central]\nurl = http://gw.example:9091\n', key.privateKey, 1);
   writeFileSync(b.cacheFile, signed);
-  assert.deepEqual(b.load().sinks.map((s) => s.name), ['pushgateway.central', 'pushgateway.local']);
+  assert.deepEqual(
+    b.load().sinks.map((s) => s.name),
+    ['pushgateway.central', 'pushgateway.local'],
+  );
   writeFileSync(b.cacheFile, signed.replace('gw.example', 'evil.example'));
   const c = b.load();
-  assert.deepEqual(c.sinks.map((s) => s.name), ['pushgateway.local']);
+  assert.deepEqual(
+    c.sinks.map((s) => s.name),
+    ['pushgateway.local'],
+  );
   assert.match(c.remoteLayerError ?? '', /\(cached in .*\): \[remote_config\] trusted_keys: the signature by key [0-9a-f]{16} does not match the layer/);
 });
 
 test('a trusted_keys file that cannot be used is a configuration error naming the key', (t) => {
   const b = box(t, 'http://127.0.0.1:1/layer.ini', `trusted_keys = ${path.join(os.tmpdir(), 'edgepush-no-such-keys.pem')}\n`);
-  assert.throws(() => b.load(), (err: unknown) => err instanceof ConfigError && err.section === 'remote_config' && err.key === 'trusted_keys' && /cannot read the file: ENOENT/.test(err.message));
+  assert.throws(
+    () => b.load(),
+    (err: unknown) =>
+      err instanceof ConfigError && err.section === 'remote_config' && err.key === 'trusted_keys' && /cannot read the file: ENOENT/.test(err.message),
+  );
 });
 
 test('with trusted keys, the fetcher applies a signed layer and refuses unsigned, tampered, wrong-key and replayed ones, counting each reason', async (t) => {
@@ -310,7 +397,13 @@ test('with trusted keys, the fetcher applies a signed layer and refuses unsigned
   const b = box(t, srv.url, `trusted_keys = ${key.file}\n`);
   let applied = 0;
   const registry = new Registry();
-  const fetcher = new RemoteConfigFetcher({ settings: b.load().remoteConfig!, validate: (text) => void b.load(text), apply: () => applied++, log: createLogger(), registry });
+  const fetcher = new RemoteConfigFetcher({
+    settings: b.load().remoteConfig!,
+    validate: (text) => void b.load(text),
+    apply: () => applied++,
+    log: createLogger(),
+    registry,
+  });
   t.after(() => fetcher.stop());
   const info = async () => (await registry.getSingleMetric('edgepush_remote_config_info')!.get()).values.map((v) => v.labels);
   const v2 = signLayer('[pushgateway.central]\nurl = http://gw.example:9091\n', key.privateKey, 2);
@@ -338,7 +431,12 @@ test('with trusted keys, the fetcher applies a signed layer and refuses unsigned
   assert.equal(applied, 1);
   assert.equal((await info())[0]?.['state'], 'refused');
   const byReason = (await registry.getSingleMetric('edgepush_remote_config_refusals_total')!.get()).values.map((v) => [v.labels['reason'], v.value]);
-  assert.deepEqual(byReason.sort(), [['bad_signature', 1], ['old_version', 2], ['unknown_key', 1], ['unsigned', 1]]);
+  assert.deepEqual(byReason.sort(), [
+    ['bad_signature', 1],
+    ['old_version', 2],
+    ['unknown_key', 1],
+    ['unsigned', 1],
+  ]);
 
   srv.serve({ status: 200, body: v2 });
   assert.equal(await fetcher.fetchOnce(), 'unchanged');

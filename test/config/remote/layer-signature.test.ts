@@ -10,7 +10,18 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../helpers/cli.ts';
-import { generateSigningKey, keyIdOf, layerVersion, LayerRefusal, readTrustedKeys, signLayer, stripEnvelope, verifyLayer, type RefusalReason, type TrustedKey } from '../../../src/config/remote/layer-signature.ts';
+import {
+  generateSigningKey,
+  keyIdOf,
+  layerVersion,
+  LayerRefusal,
+  readTrustedKeys,
+  signLayer,
+  stripEnvelope,
+  verifyLayer,
+  type RefusalReason,
+  type TrustedKey,
+} from '../../../src/config/remote/layer-signature.ts';
 
 const LAYER = '[pushgateway.central]\nurl = http://gw.example:9091\n';
 
@@ -20,7 +31,11 @@ function keyPair(): { privateKey: KeyObject; trusted: TrustedKey } {
 }
 
 function refusedFor(text: string, keys: TrustedKey[], reason: RefusalReason, message: RegExp): void {
-  assert.throws(() => verifyLayer(text, keys), (err: unknown) => err instanceof LayerRefusal && err.reason === reason && message.test(err.message), `${reason}: ${text.slice(0, 120)}`);
+  assert.throws(
+    () => verifyLayer(text, keys),
+    (err: unknown) => err instanceof LayerRefusal && err.reason === reason && message.test(err.message),
+    `${reason}: ${text.slice(0, 120)}`,
+  );
 }
 
 function tempDir(t: { after(fn: () => void): void }): string {
@@ -76,7 +91,10 @@ test('trusted key files: every PEM public key of the file, ed25519 only, errors 
   const b = keyPair();
   const file = path.join(dir, 'trusted.pem');
   writeFileSync(file, `# fleet signing keys\n${a.trusted.pem}\n# the next one\n${b.trusted.pem}`);
-  assert.deepEqual(readTrustedKeys(file).map((k) => k.id), [a.trusted.id, b.trusted.id]);
+  assert.deepEqual(
+    readTrustedKeys(file).map((k) => k.id),
+    [a.trusted.id, b.trusted.id],
+  );
   writeFileSync(file, 'nothing here\n');
   assert.throws(() => readTrustedKeys(file), /the file holds no PEM public key/);
   writeFileSync(file, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString());
@@ -90,7 +108,10 @@ test('keygen writes a private key only its owner reads and never overwrites one'
   const { publicKey, id } = generateSigningKey(file);
   assert.equal(statSync(file).mode & 0o777, 0o600);
   writeFileSync(path.join(dir, 'trusted.pem'), publicKey);
-  assert.deepEqual(readTrustedKeys(path.join(dir, 'trusted.pem')).map((k) => k.id), [id]);
+  assert.deepEqual(
+    readTrustedKeys(path.join(dir, 'trusted.pem')).map((k) => k.id),
+    [id],
+  );
   const before = readFileSync(file, 'utf8');
   assert.throws(() => generateSigningKey(file), /EEXIST/);
   assert.equal(readFileSync(file, 'utf8'), before);
@@ -111,7 +132,9 @@ test('the documented openssl lines sign and name keys the same way', (t) => {
   const body = path.join(dir, 'body.ini');
   writeFileSync(body, `#edgepush-version 12\n${LAYER}`);
   const signature = execFileSync('openssl', ['pkeyutl', '-sign', '-rawin', '-inkey', keyFile, '-in', body]).toString('base64');
-  const id = execFileSync('sh', ['-c', `openssl pkey -in ${keyFile} -pubout -outform DER | tail -c 32 | sha256sum | cut -c1-16`]).toString().trim();
+  const id = execFileSync('sh', ['-c', `openssl pkey -in ${keyFile} -pubout -outform DER | tail -c 32 | sha256sum | cut -c1-16`])
+    .toString()
+    .trim();
   assert.equal(id, trusted.id);
   assert.equal(verifyLayer(`#edgepush-signature ed25519 ${id} ${signature}\n${readFileSync(body, 'utf8')}`, [trusted]), 12);
 });

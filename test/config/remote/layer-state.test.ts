@@ -17,7 +17,8 @@ function stateDir(t: { after(fn: () => void): void }): string {
   return dir;
 }
 
-const layer = (version: number | undefined, body = 'a'): string => `${version === undefined ? '' : `#edgepush-version ${version}\n`}[pushgateway.${body}]\nurl = http://${body}.example:9091\n`;
+const layer = (version: number | undefined, body = 'a'): string =>
+  `${version === undefined ? '' : `#edgepush-version ${version}\n`}[pushgateway.${body}]\nurl = http://${body}.example:9091\n`;
 
 /** What the fetcher does for a layer it applies: admit, start the trial, cache. */
 function apply(state: LayerState, text: string, baseline: string[] = ['pushgateway.a']): LayerId {
@@ -29,7 +30,11 @@ function apply(state: LayerState, text: string, baseline: string[] = ['pushgatew
 }
 
 function refused(state: LayerState, text: string, reason: RefusalReason): void {
-  assert.throws(() => state.admit(identify(text)), (err: unknown) => err instanceof LayerRefusal && err.reason === reason, text);
+  assert.throws(
+    () => state.admit(identify(text)),
+    (err: unknown) => err instanceof LayerRefusal && err.reason === reason,
+    text,
+  );
 }
 
 test('never a version lower than the highest applied, nor that version with other content; remembered across restarts', (t) => {

@@ -62,7 +62,10 @@ test('a layer that makes every push that worked fail for N cycles is reverted on
   s.cycle({ 'pushgateway.a': false });
   assert.equal(s.reloads(), 1, 'nothing left to revert');
   assert.equal(s.logs.filter((l) => l.includes('reverted to the last known-good layer')).length, 1, s.logs.join(''));
-  assert.match(s.logs.join(''), /level=error msg="remote configuration version 2 \(sha256 [0-9a-f]{12}\) reverted to the last known-good layer; it is never applied again" why="every push that worked before fails since it was applied \(2 cycles\)"/);
+  assert.match(
+    s.logs.join(''),
+    /level=error msg="remote configuration version 2 \(sha256 [0-9a-f]{12}\) reverted to the last known-good layer; it is never applied again" why="every push that worked before fails since it was applied \(2 cycles\)"/,
+  );
   assert.deepEqual(await metric(s.registry, 'edgepush_remote_config_reverts_total'), [[{}, 1]]);
   assert.deepEqual(await metric(s.registry, 'edgepush_remote_config_info'), [[{ version: '1', sha256: identify(GOOD).sha256, state: 'reverted' }, 1]]);
 });

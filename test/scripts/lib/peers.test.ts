@@ -22,14 +22,16 @@ test('concurrent first extractions of one peer all succeed (atomic publish)', { 
     copyFileSync(path.join(PEERS_DIR, 'debs', f), path.join(dir, 'debs', f));
   }
   const script = `import { ensurePeer } from ${JSON.stringify(path.join(REPO_ROOT, 'scripts', 'lib', 'peers.ts'))}; console.log(ensurePeer('prometheus').promtool);`;
-  const runs = Array.from({ length: 4 }, () =>
-    new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], { env: { ...process.env, EDGEPUSH_PEERS_DIR: dir } });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d));
-      child.stderr.on('data', (d: Buffer) => (out += d));
-      child.on('close', (code) => resolve({ code, out }));
-    }),
+  const runs = Array.from(
+    { length: 4 },
+    () =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], { env: { ...process.env, EDGEPUSH_PEERS_DIR: dir } });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d));
+        child.stderr.on('data', (d: Buffer) => (out += d));
+        child.on('close', (code) => resolve({ code, out }));
+      }),
   );
   const results = await Promise.all(runs);
   for (const r of results) assert.equal(r.code, 0, r.out);

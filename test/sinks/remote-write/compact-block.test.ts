@@ -18,7 +18,9 @@ function assertSameCycles(got: Cycle[], want: Cycle[]): void {
       const r = got[c]!.groups[g]!.series;
       // The request each group becomes is byte for byte the one the original makes.
       assert.ok(encodeWriteRequest(r).equals(encodeWriteRequest(w)), `cycle ${c} group ${g}: same WriteRequest`);
-      w.forEach((ts, i) => ts.samples.forEach((s, k) => !s.stale && assert.equal(bits(r[i]!.samples[k]!.value), bits(s.value), `cycle ${c} series ${i} sample ${k}`)));
+      w.forEach((ts, i) =>
+        ts.samples.forEach((s, k) => !s.stale && assert.equal(bits(r[i]!.samples[k]!.value), bits(s.value), `cycle ${c} series ${i} sample ${k}`)),
+      );
     }
   }
 }
@@ -27,7 +29,23 @@ const labels = (name: string, extra: Record<string, string> = {}): Array<readonl
   Object.entries({ __name__: name, instance: 'box-1', job: 'node', ...extra }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 test('a block of cycles decodes to exactly what was encoded: special values, stale markers, irregular timestamps, series coming and going', () => {
-  const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 1.7976931348623157e308, 5e-324, -2.2250738585072014e-308, 1e-300, 0.1, -123.456, 2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 53, 3.5e15];
+  const special = [
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    -0,
+    0,
+    1.7976931348623157e308,
+    5e-324,
+    -2.2250738585072014e-308,
+    1e-300,
+    0.1,
+    -123.456,
+    2 ** 53 - 1,
+    -(2 ** 53) + 1,
+    2 ** 53,
+    3.5e15,
+  ];
   const cycles: Cycle[] = [];
   const t0 = 1_700_000_000_000;
   for (let c = 0; c < 12; c++) {
@@ -47,17 +65,40 @@ test('a block of cycles decodes to exactly what was encoded: special values, sta
     if (c >= 6) host.push({ labels: labels('node_new_later'), samples: [{ value: c * 1e-9, timestampMs: at }] });
     // An exporter with its own timestamps (before, after, far from the cycle's) and several samples in a series.
     const exporter: TimeSeries[] = [
-      { labels: labels('app_requests_total', { job: 'app' }), samples: [{ value: 10 * c, timestampMs: at - 30_000 - c }, { value: 10 * c + 1, timestampMs: at + 1 }] },
+      {
+        labels: labels('app_requests_total', { job: 'app' }),
+        samples: [
+          { value: 10 * c, timestampMs: at - 30_000 - c },
+          { value: 10 * c + 1, timestampMs: at + 1 },
+        ],
+      },
       { labels: labels('app_temperature', { job: 'app' }), samples: [{ value: 20 + Math.sin(c), timestampMs: 1 + c }] },
     ];
-    cycles.push({ createdMs: at, groups: [{ collectedAtMs: at, series: host }, { collectedAtMs: at + 3 + c, series: exporter }] });
+    cycles.push({
+      createdMs: at,
+      groups: [
+        { collectedAtMs: at, series: host },
+        { collectedAtMs: at + 3 + c, series: exporter },
+      ],
+    });
   }
   // A cycle of nothing but the stale markers of a removed source, and an empty group.
-  cycles.push({ createdMs: t0 + 900_000, groups: [{ collectedAtMs: t0 + 900_000, series: [{ labels: labels('app_temperature', { job: 'app' }), samples: [{ value: Number.NaN, timestampMs: t0 + 900_000, stale: true }] }] }, { collectedAtMs: t0 + 900_000, series: [] }] });
+  cycles.push({
+    createdMs: t0 + 900_000,
+    groups: [
+      {
+        collectedAtMs: t0 + 900_000,
+        series: [{ labels: labels('app_temperature', { job: 'app' }), samples: [{ value: Number.NaN, timestampMs: t0 + 900_000, stale: true }] }],
+      },
+      { collectedAtMs: t0 + 900_000, series: [] },
+    ],
+  });
   assertSameCycles(decodeBlock(encodeBlock(cycles)), cycles);
   // One cycle alone, and cycles timestamped before 1970.
   assertSameCycles(decodeBlock(encodeBlock(cycles.slice(4, 5))), cycles.slice(4, 5));
-  const early: Cycle[] = [{ createdMs: -86_400_000, groups: [{ collectedAtMs: -86_400_000, series: [{ labels: labels('m'), samples: [{ value: 1, timestampMs: -86_400_001 }] }] }] }];
+  const early: Cycle[] = [
+    { createdMs: -86_400_000, groups: [{ collectedAtMs: -86_400_000, series: [{ labels: labels('m'), samples: [{ value: 1, timestampMs: -86_400_001 }] }] }] },
+  ];
   assertSameCycles(decodeBlock(encodeBlock(early)), early);
 });
 
@@ -82,8 +123,21 @@ test('random walks of every kind of value round-trip bit for bit (seeded)', () =
     const present = series.map((l, i) => ({ l, i })).filter(() => rand() > 0.1);
     const out: TimeSeries[] = present.map(({ l, i }) => {
       const kind = i % 5;
-      values[i] = kind === 0 ? values[i]! + Math.floor(rand() * 1000) : kind === 1 ? values[i]! + (rand() - 0.5) : kind === 2 ? randomBits() : kind === 3 ? (rand() < 0.5 ? values[i]! : rand() * 1e6) : -Math.floor(rand() * 2 ** 52);
-      return rand() < 0.05 ? { labels: l, samples: [{ value: Number.NaN, timestampMs: at, stale: true }] } : { labels: l, samples: [{ value: values[i]!, timestampMs: at + Math.floor(rand() * 3) - 1 }] };
+      values[i] =
+        kind === 0
+          ? values[i]! + Math.floor(rand() * 1000)
+          : kind === 1
+            ? values[i]! + (rand() - 0.5)
+            : kind === 2
+              ? randomBits()
+              : kind === 3
+                ? rand() < 0.5
+                  ? values[i]!
+                  : rand() * 1e6
+                : -Math.floor(rand() * 2 ** 52);
+      return rand() < 0.05
+        ? { labels: l, samples: [{ value: Number.NaN, timestampMs: at, stale: true }] }
+        : { labels: l, samples: [{ value: values[i]!, timestampMs: at + Math.floor(rand() * 3) - 1 }] };
     });
     cycles.push({ createdMs: at, groups: [{ collectedAtMs: at, series: out }] });
   }
@@ -95,7 +149,18 @@ test('steady host-like data takes a couple of bytes per sample, most of it the l
   const series = Array.from({ length: 500 }, (_, i) => labels(`node_metric_${i % 50}`, { device: `dev${Math.floor(i / 50)}` }));
   for (let c = 0; c < 20; c++) {
     const at = 1_700_000_000_000 + c * 15_000;
-    cycles.push({ createdMs: at, groups: [{ collectedAtMs: at, series: series.map((l, i) => ({ labels: l, samples: [{ value: i % 3 === 0 ? 1000 * i + c * 17 : i % 3 === 1 ? i : i + (c % 4) * 0.25, timestampMs: at }] })) }] });
+    cycles.push({
+      createdMs: at,
+      groups: [
+        {
+          collectedAtMs: at,
+          series: series.map((l, i) => ({
+            labels: l,
+            samples: [{ value: i % 3 === 0 ? 1000 * i + c * 17 : i % 3 === 1 ? i : i + (c % 4) * 0.25, timestampMs: at }],
+          })),
+        },
+      ],
+    });
   }
   const perSample = encodeBlock(cycles).length / (20 * 500);
   assert.ok(perSample < 3, `${perSample.toFixed(2)} bytes per sample`);

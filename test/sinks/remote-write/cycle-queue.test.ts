@@ -37,20 +37,45 @@ class Clock {
 }
 
 function open(dir: string, clock: Clock, o: Options = {}): CycleQueue {
-  const disk = DiskQueue.open({ dir, maxBytes: o.maxBytes ?? 1 << 20, maxAgeMs: o.maxAgeMs ?? 0, now: clock.now, ...(o.chunkBytes ? { chunkBytes: o.chunkBytes } : {}) });
-  return new CycleQueue(disk, { flushIntervalMs: o.flushIntervalMs ?? 60_000, maxAgeMs: o.maxAgeMs ?? 0, limits: { maxSamples: o.maxSamples ?? 3, maxBytes: 1 << 20 }, log: createLogger(), now: clock.now });
+  const disk = DiskQueue.open({
+    dir,
+    maxBytes: o.maxBytes ?? 1 << 20,
+    maxAgeMs: o.maxAgeMs ?? 0,
+    now: clock.now,
+    ...(o.chunkBytes ? { chunkBytes: o.chunkBytes } : {}),
+  });
+  return new CycleQueue(disk, {
+    flushIntervalMs: o.flushIntervalMs ?? 60_000,
+    maxAgeMs: o.maxAgeMs ?? 0,
+    limits: { maxSamples: o.maxSamples ?? 3, maxBytes: 1 << 20 },
+    log: createLogger(),
+    now: clock.now,
+  });
 }
 
-const labels = (name: string, extra: Record<string, string>): Array<readonly [string, string]> => [['__name__', name], ['instance', 'box-1'], ...Object.entries(extra)];
+const labels = (name: string, extra: Record<string, string>): Array<readonly [string, string]> => [
+  ['__name__', name],
+  ['instance', 'box-1'],
+  ...Object.entries(extra),
+];
 
 /** Cycle `n`: a host group of 4 series and an exporter group of 2 with their own timestamps; 6 samples, 3 requests of at most 3 samples. */
 function cycle(n: number, at = T0 + n * INTERVAL_MS): Cycle {
-  const host: TimeSeries[] = ['idle', 'user', 'system', 'iowait'].map((mode, i) => ({ labels: labels('node_cpu_seconds_total', { job: 'node', mode }), samples: [{ value: 1000 * n + i + 0.5, timestampMs: at }] }));
+  const host: TimeSeries[] = ['idle', 'user', 'system', 'iowait'].map((mode, i) => ({
+    labels: labels('node_cpu_seconds_total', { job: 'node', mode }),
+    samples: [{ value: 1000 * n + i + 0.5, timestampMs: at }],
+  }));
   const exporter: TimeSeries[] = [
     { labels: labels('app_requests_total', { job: 'app' }), samples: [{ value: 7 * n, timestampMs: at - 1200 }] },
     { labels: labels('app_up', { job: 'app' }), samples: n % 2 ? [{ value: Number.NaN, timestampMs: at, stale: true }] : [{ value: 1, timestampMs: at }] },
   ];
-  return { createdMs: at, groups: [{ collectedAtMs: at, series: host }, { collectedAtMs: at + 2, series: exporter }] };
+  return {
+    createdMs: at,
+    groups: [
+      { collectedAtMs: at, series: host },
+      { collectedAtMs: at + 2, series: exporter },
+    ],
+  };
 }
 
 /** The uncompressed WriteRequests the per-cycle format queued for these cycles: per source, batched, in order. */
@@ -287,10 +312,24 @@ test('a queue written before the compact format is delivered after the upgrade r
   }
   q.close();
   assert.deepEqual(sent.slice(0, 9), old, 'the old requests, as they were queued');
-  assert.deepEqual(sent.slice(9).map((b) => snappyUncompress(b)), oldPath([newer]));
+  assert.deepEqual(
+    sent.slice(9).map((b) => snappyUncompress(b)),
+    oldPath([newer]),
+  );
   // And they are what the old agent was given: 20 samples of box-old, stale markers where series went away.
-  const W = protobuf.parse('syntax = "proto3"; message W { repeated S timeseries = 1; } message S { repeated L labels = 1; repeated P samples = 2; } message L { string name = 1; string value = 2; } message P { fixed64 value = 1; int64 timestamp = 2; }').root.lookupType('W');
-  const samples = old.flatMap((b) => (W.toObject(W.decode(snappyUncompress(b)), { longs: String }) as { timeseries: Array<{ labels: Array<{ name: string; value: string }>; samples: Array<{ value: string }> }> }).timeseries);
+  const W = protobuf
+    .parse(
+      'syntax = "proto3"; message W { repeated S timeseries = 1; } message S { repeated L labels = 1; repeated P samples = 2; } message L { string name = 1; string value = 2; } message P { fixed64 value = 1; int64 timestamp = 2; }',
+    )
+    .root.lookupType('W');
+  const samples = old.flatMap(
+    (b) =>
+      (
+        W.toObject(W.decode(snappyUncompress(b)), { longs: String }) as {
+          timeseries: Array<{ labels: Array<{ name: string; value: string }>; samples: Array<{ value: string }> }>;
+        }
+      ).timeseries,
+  );
   assert.equal(samples.length, 20);
   assert.ok(samples.every((s) => s.labels.some((l) => l.name === 'instance' && l.value === 'box-old')));
   // The exporter's /p2 gone in the second cycle, then the whole exporter (/p0, /p1) in the third.

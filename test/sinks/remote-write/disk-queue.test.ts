@@ -27,7 +27,9 @@ function drain(q: DiskQueue): string[] {
 }
 
 function chunkFiles(dir: string): string[] {
-  return readdirSync(dir).filter((n) => /^[0-9a-f]{16}$/.test(n)).sort();
+  return readdirSync(dir)
+    .filter((n) => /^[0-9a-f]{16}$/.test(n))
+    .sort();
 }
 
 test('blocks come out oldest first across chunks, and an acknowledged block is never delivered again after reopening', (t) => {
@@ -46,7 +48,10 @@ test('blocks come out oldest first across chunks, and an acknowledged block is n
   q.close();
 
   q = DiskQueue.open(opts);
-  assert.deepEqual(drain(q), ['b', 'c', 'd'].map((s) => s.repeat(40)));
+  assert.deepEqual(
+    drain(q),
+    ['b', 'c', 'd'].map((s) => s.repeat(40)),
+  );
   assert.equal(q.stats().pendingSamples, 0);
   // Chunks the reader left behind are deleted; only the writer's remains.
   assert.equal(chunkFiles(dir).length, 1);
@@ -68,7 +73,10 @@ test('the size bound drops the oldest chunks first and counts what it dropped', 
   const left = drain(q).map((b) => Number(b.slice(6, 8)));
   // What is left is the newest blocks, contiguous up to the last one written.
   assert.equal(left.at(-1), 39);
-  assert.deepEqual(left, Array.from({ length: left.length }, (_, i) => 40 - left.length + i));
+  assert.deepEqual(
+    left,
+    Array.from({ length: left.length }, (_, i) => 40 - left.length + i),
+  );
   assert.equal(left.length + s.dropped.size.blocks, 40);
   // A block larger than the whole bound is dropped, not written.
   q.append([block('y'.repeat(2000), 7)]);
@@ -224,7 +232,13 @@ test('fuzz: random truncation and corruption of chunk and metadata files never b
 test('a filesystem full before the size bound drops the oldest chunk, counted as disk_full, so the newest blocks still get in', { skip: mountSkip }, (t) => {
   const dir = mountTmpfs(t, '256k');
   const logs: Array<[string, string]> = [];
-  const log = { debug() {}, info: (m: string) => logs.push(['info', m]), warn: (m: string) => logs.push(['warn', m]), error: (m: string) => logs.push(['error', m]), child: () => log };
+  const log = {
+    debug() {},
+    info: (m: string) => logs.push(['info', m]),
+    warn: (m: string) => logs.push(['warn', m]),
+    error: (m: string) => logs.push(['error', m]),
+    child: () => log,
+  };
   const q = DiskQueue.open({ dir, maxBytes: 64 << 20, maxAgeMs: 0, chunkBytes: 32 << 10, log });
   const bodies = Array.from({ length: 150 }, (_, i) => `${String(i).padStart(3, '0')}-${'x'.repeat(4000)}`);
   // 150 blocks of 4 KB, well under the 64 MiB bound, on a 256 KiB filesystem.
@@ -238,7 +252,11 @@ test('a filesystem full before the size bound drops the oldest chunk, counted as
   // Oldest first: what is left is the newest blocks, contiguous up to the last one appended.
   assert.deepEqual(left, bodies.slice(bodies.length - left.length));
   assert.equal(left.length + s.dropped.disk_full.blocks, bodies.length);
-  assert.deepEqual(logs.filter(([, m]) => /filesystem full/.test(m)).map(([level]) => level), ['warn'], 'logged once, not per append');
+  assert.deepEqual(
+    logs.filter(([, m]) => /filesystem full/.test(m)).map(([level]) => level),
+    ['warn'],
+    'logged once, not per append',
+  );
   q.append([block('after')]);
   assert.equal(q.stats().diskFull, false);
   assert.ok(logs.some(([level, m]) => level === 'info' && /room again/.test(m)));

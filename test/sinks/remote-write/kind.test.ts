@@ -27,7 +27,10 @@ max_samples_per_second = 0
 url = https://prom.example/api/v1/write
 timeout = 2s
 `);
-  assert.deepEqual(c.sinks.map((s) => s.name), ['remote_write.prom', 'remote_write.vm']);
+  assert.deepEqual(
+    c.sinks.map((s) => s.name),
+    ['remote_write.prom', 'remote_write.vm'],
+  );
   const prom = c.sinks[0]!.config as RemoteWriteKindConfig;
   assert.equal(prom.http.timeoutSeconds, 2);
   const { http: _http, ...promSettings } = prom;

@@ -17,7 +17,16 @@ function stats(over: { pending?: number; sent?: number; queueOk?: boolean } = {}
       recoveredTruncatedBytes: 0,
       diskFull: true,
     },
-    sender: { requests: { ok: 3, retry: 2, reject: 1 }, samplesSent: over.sent ?? 300, bytesSent: 4000, samplesRetried: 20, samplesRejected: 5, lastSuccessMs: 1_700_000_000_000, consecutiveFailures: 0, lastError: undefined },
+    sender: {
+      requests: { ok: 3, retry: 2, reject: 1 },
+      samplesSent: over.sent ?? 300,
+      bytesSent: 4000,
+      samplesRetried: 20,
+      samplesRejected: 5,
+      lastSuccessMs: 1_700_000_000_000,
+      consecutiveFailures: 0,
+      lastError: undefined,
+    },
     queueOk: over.queueOk ?? true,
     queueOpenFailures: over.queueOk === false ? 4 : 0,
   };

@@ -31,11 +31,19 @@ function decode(body: Buffer): Decoded {
 test('a WriteRequest decodes with protobufjs to the same series, labels and samples', () => {
   const series: TimeSeries[] = [
     {
-      labels: [['__name__', 'node_load1'], ['instance', 'box-1'], ['job', 'node']],
+      labels: [
+        ['__name__', 'node_load1'],
+        ['instance', 'box-1'],
+        ['job', 'node'],
+      ],
       samples: [{ value: 0.21, timestampMs: 1_764_200_000_123 }],
     },
     {
-      labels: [['__name__', 'x'], ['path', '/ä/ö — ✓'], ['z', 'a'.repeat(300)]],
+      labels: [
+        ['__name__', 'x'],
+        ['path', '/ä/ö — ✓'],
+        ['z', 'a'.repeat(300)],
+      ],
       samples: [
         { value: -1.5e300, timestampMs: 1 },
         { value: Number.POSITIVE_INFINITY, timestampMs: 2 ** 52 },
@@ -47,11 +55,19 @@ test('a WriteRequest decodes with protobufjs to the same series, labels and samp
   assert.deepEqual(got, {
     timeseries: [
       {
-        labels: [{ name: '__name__', value: 'node_load1' }, { name: 'instance', value: 'box-1' }, { name: 'job', value: 'node' }],
+        labels: [
+          { name: '__name__', value: 'node_load1' },
+          { name: 'instance', value: 'box-1' },
+          { name: 'job', value: 'node' },
+        ],
         samples: [{ value: 0.21, timestamp: 1_764_200_000_123 }],
       },
       {
-        labels: [{ name: '__name__', value: 'x' }, { name: 'path', value: '/ä/ö — ✓' }, { name: 'z', value: 'a'.repeat(300) }],
+        labels: [
+          { name: '__name__', value: 'x' },
+          { name: 'path', value: '/ä/ö — ✓' },
+          { name: 'z', value: 'a'.repeat(300) },
+        ],
         samples: [
           { value: -1.5e300, timestamp: 1 },
           { value: Number.POSITIVE_INFINITY, timestamp: 2 ** 52 },
@@ -68,7 +84,15 @@ test('negative timestamps use the ten-byte two-complement varint', () => {
 });
 
 test('stale markers carry exactly the bits of Prometheus StaleNaN 0x7ff0000000000002', () => {
-  const body = encodeWriteRequest([{ labels: [['__name__', 'gone']], samples: [{ value: 42, timestampMs: 5, stale: true }, { value: Number.NaN, timestampMs: 6 }] }]);
+  const body = encodeWriteRequest([
+    {
+      labels: [['__name__', 'gone']],
+      samples: [
+        { value: 42, timestampMs: 5, stale: true },
+        { value: Number.NaN, timestampMs: 6 },
+      ],
+    },
+  ]);
   const raw = RawRequest.toObject(RawRequest.decode(body), { longs: String }) as { timeseries: Array<{ samples: Array<{ value: string }> }> };
   assert.equal(BigInt(raw.timeseries[0]!.samples[0]!.value), 0x7ff0000000000002n);
   // An ordinary NaN is not the stale marker.
@@ -81,7 +105,13 @@ test('an empty request encodes to zero bytes, as protobuf says', () => {
 
 test('snappy block compression round-trips and shrinks repetitive protobuf', () => {
   const series: TimeSeries[] = Array.from({ length: 1000 }, (_, i) => ({
-    labels: [['__name__', 'node_cpu_seconds_total'], ['cpu', String(i % 8)], ['instance', 'box-1'], ['job', 'node'], ['mode', 'idle']],
+    labels: [
+      ['__name__', 'node_cpu_seconds_total'],
+      ['cpu', String(i % 8)],
+      ['instance', 'box-1'],
+      ['job', 'node'],
+      ['mode', 'idle'],
+    ],
     samples: [{ value: i * 1.5, timestampMs: 1_764_200_000_000 }],
   }));
   const body = encodeWriteRequest(series);

@@ -37,7 +37,17 @@ function config(url: string): RemoteWriteConfig {
 }
 
 function cycle(n: number): RemoteWriteBatch {
-  return { identity: { instance: 'box-ro' }, sources: [{ source: 'host', job: 'node', timestampMs: Date.now(), families: [{ name: 'rw_fault_cycle', type: 'gauge', samples: [{ name: 'rw_fault_cycle', labels: {}, value: n }] }] }] };
+  return {
+    identity: { instance: 'box-ro' },
+    sources: [
+      {
+        source: 'host',
+        job: 'node',
+        timestampMs: Date.now(),
+        families: [{ name: 'rw_fault_cycle', type: 'gauge', samples: [{ name: 'rw_fault_cycle', labels: {}, value: n }] }],
+      },
+    ],
+  };
 }
 
 function captureLogs(t: { after(fn: () => void): void }): string[] {
@@ -52,7 +62,9 @@ function captureLogs(t: { after(fn: () => void): void }): string[] {
   return logs;
 }
 
-test('a queue that cannot be opened at start (read-only state directory) is retried every cycle, counted, and delivers once it can, without a restart', { skip }, async (t) => {
+test('a queue that cannot be opened at start (read-only state directory) is retried every cycle, counted, and delivers once it can, without a restart', {
+  skip,
+}, async (t) => {
   const vm = await startVictoriaMetrics();
   t.after(() => vm.stop());
   const stateDir = mountTmpfs(t, '16m');
@@ -70,8 +82,14 @@ test('a queue that cannot be opened at start (read-only state directory) is retr
   await waitFor('a cycle queued after the fault is gone', async () => (await sink.push(cycle(++n))).ok, { timeoutMs: 30_000 });
   assert.ok(n <= 6, `recovered within a few cycles, took ${n - 3}`);
   assert.equal(sink.stats().queueOk, true);
-  assert.ok(logs.some((l) => l.includes('queueing again')), logs.join(''));
-  await waitFor('the cycle in VictoriaMetrics', async () => (await victoriaMetricsRaw(vm, 'rw_fault_cycle{instance="box-ro"}')).some((s) => s.value === n), { timeoutMs: 30_000, intervalMs: 200 });
+  assert.ok(
+    logs.some((l) => l.includes('queueing again')),
+    logs.join(''),
+  );
+  await waitFor('the cycle in VictoriaMetrics', async () => (await victoriaMetricsRaw(vm, 'rw_fault_cycle{instance="box-ro"}')).some((s) => s.value === n), {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+  });
 });
 
 test('with a receiver that never answers, the agent stops within shutdown_timeout, the request in flight included', async (t) => {
@@ -114,7 +132,9 @@ timeout = 5m
   t.after(() => {
     if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
   });
-  await waitFor('a request in flight to the stalled receiver', () => requests > 0 || (agent.exitCode !== null && Promise.reject(new Error(log))), { timeoutMs: 30_000 });
+  await waitFor('a request in flight to the stalled receiver', () => requests > 0 || (agent.exitCode !== null && Promise.reject(new Error(log))), {
+    timeoutMs: 30_000,
+  });
   const stopAt = Date.now();
   agent.kill('SIGTERM');
   const [code] = await exited;

@@ -23,7 +23,10 @@ interface Received {
 }
 
 /** A receiver answering each request with the next scripted reply (then 204). */
-async function scriptedReceiver(t: { after(fn: () => Promise<void> | void): void }, replies: Array<{ status: number; headers?: Record<string, string>; body?: string }>): Promise<{ url: string; received: Received[]; server: Server }> {
+async function scriptedReceiver(
+  t: { after(fn: () => Promise<void> | void): void },
+  replies: Array<{ status: number; headers?: Record<string, string>; body?: string }>,
+): Promise<{ url: string; received: Received[]; server: Server }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -88,7 +91,10 @@ const batch = (ts: number, value = 1) => ({
 });
 
 test('sends the 1.0 headers, auth and custom headers; 5xx and 429 are retried (Retry-After honoured) until accepted, in order', async (t) => {
-  const rx = await scriptedReceiver(t, [{ status: 503, body: 'busy' }, { status: 429, headers: { 'retry-after': '1' } }]);
+  const rx = await scriptedReceiver(t, [
+    { status: 503, body: 'busy' },
+    { status: 429, headers: { 'retry-after': '1' } },
+  ]);
   const { sink, logs } = sinkFor(t, config(rx.url));
   const r1 = await sink.push(batch(1000, 1));
   assert.equal(r1.ok, true);
@@ -170,7 +176,21 @@ test('after a graceful restart, series that went away meanwhile still get stale 
   await first.push({
     identity: { instance: 'box-1' },
     sources: [
-      { source: 'host', job: 'node', timestampMs: 1000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }, { name: 'm', labels: { a: '2' }, value: 2 }] }] },
+      {
+        source: 'host',
+        job: 'node',
+        timestampMs: 1000,
+        families: [
+          {
+            name: 'm',
+            type: 'gauge',
+            samples: [
+              { name: 'm', labels: { a: '1' }, value: 1 },
+              { name: 'm', labels: { a: '2' }, value: 2 },
+            ],
+          },
+        ],
+      },
       { source: 'exporter.gone', job: 'gone', timestampMs: 1000, families: [{ name: 'g', type: 'gauge', samples: [{ name: 'g', labels: {}, value: 1 }] }] },
     ],
   });
@@ -178,11 +198,19 @@ test('after a graceful restart, series that went away meanwhile still get stale 
   await first.close();
   const second = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
   t.after(() => second.close());
-  await second.push({ identity: { instance: 'box-1' }, sources: [{ source: 'host', job: 'node', timestampMs: 2000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }] }] }] });
+  await second.push({
+    identity: { instance: 'box-1' },
+    sources: [
+      { source: 'host', job: 'node', timestampMs: 2000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }] }] },
+    ],
+  });
   // Three series: m{a="1"} fresh and m{a="2"} stale (the host's request), g stale (the removed source's).
   await waitFor('second cycle sent', () => second.stats().sender.samplesSent === 3);
   assert.equal(second.stats().sender.requests.ok, 2);
-  assert.deepEqual(rx.received.slice(-2).map((r) => staleMarkersIn(r.body)), [1, 1]);
+  assert.deepEqual(
+    rx.received.slice(-2).map((r) => staleMarkersIn(r.body)),
+    [1, 1],
+  );
 });
 
 test('after a crash (the disk as the kill left it), series that went away meanwhile still get stale markers', async (t) => {
@@ -198,20 +226,62 @@ test('after a crash (the disk as the kill left it), series that went away meanwh
   await crashed.push({
     identity: { instance: 'box-1' },
     sources: [
-      { source: 'host', job: 'node', timestampMs: 1000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }, { name: 'm', labels: { a: '2' }, value: 2 }] }] },
+      {
+        source: 'host',
+        job: 'node',
+        timestampMs: 1000,
+        families: [
+          {
+            name: 'm',
+            type: 'gauge',
+            samples: [
+              { name: 'm', labels: { a: '1' }, value: 1 },
+              { name: 'm', labels: { a: '2' }, value: 2 },
+            ],
+          },
+        ],
+      },
       { source: 'exporter.gone', job: 'gone', timestampMs: 1000, families: [{ name: 'g', type: 'gauge', samples: [{ name: 'g', labels: {}, value: 1 }] }] },
     ],
   });
-  await crashed.push({ identity: { instance: 'box-1' }, sources: [{ source: 'host', job: 'node', timestampMs: 2000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }, { name: 'm', labels: { a: '2' }, value: 2 }] }] }, { source: 'exporter.gone', job: 'gone', timestampMs: 2000, families: [{ name: 'g', type: 'gauge', samples: [{ name: 'g', labels: {}, value: 1 }] }] }] });
+  await crashed.push({
+    identity: { instance: 'box-1' },
+    sources: [
+      {
+        source: 'host',
+        job: 'node',
+        timestampMs: 2000,
+        families: [
+          {
+            name: 'm',
+            type: 'gauge',
+            samples: [
+              { name: 'm', labels: { a: '1' }, value: 1 },
+              { name: 'm', labels: { a: '2' }, value: 2 },
+            ],
+          },
+        ],
+      },
+      { source: 'exporter.gone', job: 'gone', timestampMs: 2000, families: [{ name: 'g', type: 'gauge', samples: [{ name: 'g', labels: {}, value: 1 }] }] },
+    ],
+  });
   await waitFor('both cycles sent', () => crashed.stats().sender.samplesSent === 6);
   // The state directory as a kill -9 leaves it: no close(), nothing saved at exit.
   cpSync(stateDir, afterCrash, { recursive: true });
   const restarted = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir: afterCrash });
   t.after(() => restarted.close());
-  await restarted.push({ identity: { instance: 'box-1' }, sources: [{ source: 'host', job: 'node', timestampMs: 3000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }] }] }] });
+  await restarted.push({
+    identity: { instance: 'box-1' },
+    sources: [
+      { source: 'host', job: 'node', timestampMs: 3000, families: [{ name: 'm', type: 'gauge', samples: [{ name: 'm', labels: { a: '1' }, value: 1 }] }] },
+    ],
+  });
   // m{a="1"} fresh, m{a="2"} stale (the host's request) and g stale (the removed source's).
   await waitFor('the restarted cycle sent', () => restarted.stats().sender.samplesSent === 3);
-  assert.deepEqual(rx.received.slice(-2).map((r) => staleMarkersIn(r.body)), [1, 1]);
+  assert.deepEqual(
+    rx.received.slice(-2).map((r) => staleMarkersIn(r.body)),
+    [1, 1],
+  );
 });
 
 test('the last-series file follows changes of the series set at most once a minute, and at close', async (t) => {
@@ -222,8 +292,23 @@ test('the last-series file follows changes of the series set at most once a minu
   const sink = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir, now: () => nowMs });
   t.after(() => sink.close());
   const file = path.join(sink.dir, 'last-series.json');
-  const saved = () => (JSON.parse(readFileSync(file, 'utf8')) as Array<[string, Array<Array<[string, string]> | Record<string, string>>]>).map(([source, series]) => [source, series.length]);
-  const cycle = (series: number) => sink.push({ identity: { instance: 'box-1' }, sources: [{ source: 'host', job: 'node', timestampMs: nowMs, families: [{ name: 'm', type: 'gauge', samples: Array.from({ length: series }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }] }] });
+  const saved = () =>
+    (JSON.parse(readFileSync(file, 'utf8')) as Array<[string, Array<Array<[string, string]> | Record<string, string>>]>).map(([source, series]) => [
+      source,
+      series.length,
+    ]);
+  const cycle = (series: number) =>
+    sink.push({
+      identity: { instance: 'box-1' },
+      sources: [
+        {
+          source: 'host',
+          job: 'node',
+          timestampMs: nowMs,
+          families: [{ name: 'm', type: 'gauge', samples: Array.from({ length: series }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }],
+        },
+      ],
+    });
   await cycle(2);
   assert.deepEqual(saved(), [['host', 2]], 'the first set is written at once');
   nowMs += 15_000;
@@ -251,7 +336,14 @@ test('a push reports the compressed bytes the receiver accepted since the previo
 
 const tenSamples = (ts: number) => ({
   identity: { instance: 'box-1' },
-  sources: [{ source: 'host', job: 'node', timestampMs: ts, families: [{ name: 'm', type: 'gauge' as const, samples: Array.from({ length: 10 }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }] }],
+  sources: [
+    {
+      source: 'host',
+      job: 'node',
+      timestampMs: ts,
+      families: [{ name: 'm', type: 'gauge' as const, samples: Array.from({ length: 10 }, (_, i) => ({ name: 'm', labels: { i: String(i) }, value: i })) }],
+    },
+  ],
 });
 
 test('max_samples_per_second bounds how fast a backlog drains', async (t) => {

@@ -19,8 +19,25 @@ const families: MetricFamily[] = [
 test('series get __name__, the target labels over their own (kept as exported_*), sorted, empty values left out, collection timestamp', () => {
   const series = familiesToSeries(families, { job: 'app', instance: 'box' }, 5000);
   assert.deepEqual(series, [
-    { labels: [['__name__', 'http_requests_total'], ['exported_job', 'own'], ['instance', 'box'], ['job', 'app'], ['method', 'GET']], samples: [{ value: 3, timestampMs: 5000 }] },
-    { labels: [['__name__', 'http_requests_total'], ['instance', 'box'], ['job', 'app'], ['method', 'POST']], samples: [{ value: 1, timestampMs: 1000 }] },
+    {
+      labels: [
+        ['__name__', 'http_requests_total'],
+        ['exported_job', 'own'],
+        ['instance', 'box'],
+        ['job', 'app'],
+        ['method', 'GET'],
+      ],
+      samples: [{ value: 3, timestampMs: 5000 }],
+    },
+    {
+      labels: [
+        ['__name__', 'http_requests_total'],
+        ['instance', 'box'],
+        ['job', 'app'],
+        ['method', 'POST'],
+      ],
+      samples: [{ value: 1, timestampMs: 1000 }],
+    },
   ]);
 });
 
@@ -31,14 +48,20 @@ test('batches respect the sample and byte bounds and keep order', () => {
     1,
   );
   const bySamples = splitIntoBatches(many, { maxSamples: 10, maxBytes: 1 << 20 });
-  assert.deepEqual(bySamples.map((b) => b.length), [10, 10, 5]);
+  assert.deepEqual(
+    bySamples.map((b) => b.length),
+    [10, 10, 5],
+  );
   assert.deepEqual(bySamples.flat(), many);
   const one = encodedSeriesSize(many[0]!);
   const byBytes = splitIntoBatches(many, { maxSamples: 1000, maxBytes: one * 4 + 1 });
   assert.ok(byBytes.every((b) => encodeWriteRequest(b).length <= one * 4 + 1 + 4));
   assert.equal(countSamples(byBytes.flat()), 25);
   // A series larger than the byte bound still goes, alone.
-  assert.deepEqual(splitIntoBatches(many.slice(0, 2), { maxSamples: 10, maxBytes: 1 }).map((b) => b.length), [1, 1]);
+  assert.deepEqual(
+    splitIntoBatches(many.slice(0, 2), { maxSamples: 10, maxBytes: 1 }).map((b) => b.length),
+    [1, 1],
+  );
 });
 
 test('staleness: a series that disappears, and all series of a forgotten source, get stale markers', () => {
@@ -51,12 +74,19 @@ test('staleness: a series that disappears, and all series of a forgotten source,
   assert.deepEqual(stale[0]!.samples, [{ value: Number.NaN, timestampMs: 2, stale: true }]);
   assert.deepEqual(tracker.observe('app', a.slice(0, 1), 3), []);
   const gone = tracker.forget('app', 4);
-  assert.deepEqual(gone.map((s) => s.labels), [a[0]!.labels]);
+  assert.deepEqual(
+    gone.map((s) => s.labels),
+    [a[0]!.labels],
+  );
   assert.deepEqual(tracker.forget('app', 5), []);
 });
 
 test('a sample label equal to its target label is still kept as exported_*, as the Pushgateway path and Prometheus do', () => {
   assert.deepEqual(seriesLabels('m', { job: 'app', path: '/' }, { job: 'app', instance: 'box' }), [
-    ['__name__', 'm'], ['exported_job', 'app'], ['instance', 'box'], ['job', 'app'], ['path', '/'],
+    ['__name__', 'm'],
+    ['exported_job', 'app'],
+    ['instance', 'box'],
+    ['job', 'app'],
+    ['path', '/'],
   ]);
 });

@@ -15,7 +15,10 @@ import { sortedFamilies } from './sorted-families.ts';
 const node = await startNodeExporter(['--collector.disable-defaults', '--collector.btrfs']);
 try {
   const theirs = sortedFamilies(parseText(await (await fetch(node.url + '/metrics')).text()), 'node_btrfs_device_');
-  const ours = sortedFamilies(await new CollectorRunner(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: new Set(['btrfs']) }).collect(), 'node_btrfs_device_');
+  const ours = sortedFamilies(
+    await new CollectorRunner(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: new Set(['btrfs']) }).collect(),
+    'node_btrfs_device_',
+  );
   process.stdout.write(JSON.stringify({ theirs, ours }));
 } finally {
   await node.stop();

@@ -17,7 +17,8 @@ import { waitFor } from '../../helpers/wait.ts';
 
 const DATAGRAMS = 12;
 const socket = dgram.createSocket('udp4');
-for (let i = 0; i < DATAGRAMS; i++) await new Promise((resolve, reject) => socket.send(Buffer.alloc(100 + i), 9, '10.9.9.2', (err) => (err ? reject(err) : resolve(undefined))));
+for (let i = 0; i < DATAGRAMS; i++)
+  await new Promise((resolve, reject) => socket.send(Buffer.alloc(100 + i), 9, '10.9.9.2', (err) => (err ? reject(err) : resolve(undefined))));
 socket.close();
 
 const host = new CollectorRunner(COLLECTORS, { paths: DEFAULT_HOST_PATHS, enabled: new Set(['qdisc']) });

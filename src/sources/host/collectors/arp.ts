@@ -17,7 +17,12 @@ export const arp: CollectorDefinition = {
   options: [
     { name: 'collector.arp.device-include', kind: 'regex', default: '', help: 'Regexp of arp devices to include (mutually exclusive to device-exclude).' },
     { name: 'collector.arp.device-exclude', kind: 'regex', default: '', help: 'Regexp of arp devices to exclude (mutually exclusive to device-include).' },
-    { name: 'collector.arp.netlink', kind: 'bool', default: true, help: 'Use netlink to gather stats instead of /proc/net/arp (both read /proc/net/arp here).' },
+    {
+      name: 'collector.arp.netlink',
+      kind: 'bool',
+      default: true,
+      help: 'Use netlink to gather stats instead of /proc/net/arp (both read /proc/net/arp here).',
+    },
   ],
   create: stateless(async ({ paths, options }) => {
     const filter = new DeviceFilter(options.regex('collector.arp.device-include'), options.regex('collector.arp.device-exclude'));

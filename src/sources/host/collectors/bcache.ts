@@ -8,7 +8,12 @@ function addCacheSet(out: FamilySet, s: BcacheStats, priorityStats: boolean): vo
   const uuid = { uuid: s.name };
   out.gauge('node_bcache_average_key_size_sectors', 'Average data per key in the btree (sectors).', s.averageKeySize, uuid);
   out.gauge('node_bcache_btree_cache_size_bytes', 'Amount of memory currently used by the btree cache.', s.btreeCacheSize, uuid);
-  out.gauge('node_bcache_cache_available_percent', 'Percentage of cache device without dirty data, usable for writeback (may contain clean cached data).', s.cacheAvailablePercent, uuid);
+  out.gauge(
+    'node_bcache_cache_available_percent',
+    'Percentage of cache device without dirty data, usable for writeback (may contain clean cached data).',
+    s.cacheAvailablePercent,
+    uuid,
+  );
   out.gauge('node_bcache_congested', 'Congestion.', s.congested, uuid);
   out.gauge('node_bcache_root_usage_percent', 'Percentage of the root btree node in use (tree depth increases if too high).', s.rootUsagePercent, uuid);
   out.gauge('node_bcache_tree_depth', 'Depth of the btree.', s.treeDepth, uuid);
@@ -35,7 +40,12 @@ function addCacheSet(out: FamilySet, s: BcacheStats, priorityStats: boolean): vo
     out.counter('node_bcache_cache_misses_total', 'Misses counted per individual IO as bcache sees them.', t.cacheMisses, l);
     out.counter('node_bcache_cache_bypass_hits_total', 'Hits for IO intended to skip the cache.', t.cacheBypassHits, l);
     out.counter('node_bcache_cache_bypass_misses_total', 'Misses for IO intended to skip the cache.', t.cacheBypassMisses, l);
-    out.counter('node_bcache_cache_miss_collisions_total', 'Instances where data insertion from cache miss raced with write (data already present).', t.cacheMissCollisions, l);
+    out.counter(
+      'node_bcache_cache_miss_collisions_total',
+      'Instances where data insertion from cache miss raced with write (data already present).',
+      t.cacheMissCollisions,
+      l,
+    );
     if (t.cacheReadaheads !== 0) out.counter('node_bcache_cache_readaheads_total', 'Count of times readahead occurred.', t.cacheReadaheads, l);
   }
   for (const c of s.caches) {

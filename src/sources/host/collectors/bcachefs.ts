@@ -5,7 +5,6 @@ import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
 import { readOrNoData } from '../kernel-files/no-data.ts';
 import { readBcachefsStats, type BcachefsStats } from '../sysfs/bcachefs.ts';
 
-
 function addFilesystem(out: FamilySet, s: BcachefsStats): void {
   const uuid = s.uuid;
   out.gauge('node_bcachefs_info', 'Filesystem information.', 1, { uuid });
@@ -41,7 +40,10 @@ export const bcachefs: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes bcachefs filesystem statistics from /sys/fs/bcachefs/.',
   create: stateless(async ({ paths }) => {
-    const filesystems: BcachefsStats[] = await readOrNoData(() => readBcachefsStats(paths.sysfs), { noData: 'bcachefs sysfs path does not exist', context: 'failed to retrieve bcachefs stats' });
+    const filesystems: BcachefsStats[] = await readOrNoData(() => readBcachefsStats(paths.sysfs), {
+      noData: 'bcachefs sysfs path does not exist',
+      context: 'failed to retrieve bcachefs stats',
+    });
     if (filesystems.length === 0) throw new NoDataError('no bcachefs filesystem');
     const out = new FamilySet();
     for (const s of filesystems) addFilesystem(out, s);

@@ -31,7 +31,10 @@ export function formatDeviceUuid(bytes: Buffer): string {
  * node_exporter does: ids with no device (ENODEV) are skipped, the walk stops
  * once num_devices were found.
  */
-export function readIoctlDevices(addon: Pick<NativeAddon, 'btrfsFsInfo' | 'btrfsDevInfo' | 'btrfsDevStats'>, fd: number): { fsid: string; devices: BtrfsIoctlDevice[] } {
+export function readIoctlDevices(
+  addon: Pick<NativeAddon, 'btrfsFsInfo' | 'btrfsDevInfo' | 'btrfsDevStats'>,
+  fd: number,
+): { fsid: string; devices: BtrfsIoctlDevice[] } {
   const info = addon.btrfsFsInfo(fd);
   const devices: BtrfsIoctlDevice[] = [];
   for (let id = 0; id <= info.maxId; id++) {
@@ -42,7 +45,13 @@ export function readIoctlDevices(addon: Pick<NativeAddon, 'btrfsFsInfo' | 'btrfs
       if ((err as NodeJS.ErrnoException).code === 'ENODEV') continue;
       throw err;
     }
-    devices.push({ path: dev.path, uuid: formatDeviceUuid(dev.uuid), bytesUsed: dev.bytesUsed, totalBytes: dev.totalBytes, errors: addon.btrfsDevStats(fd, id) });
+    devices.push({
+      path: dev.path,
+      uuid: formatDeviceUuid(dev.uuid),
+      bytesUsed: dev.bytesUsed,
+      totalBytes: dev.totalBytes,
+      errors: addon.btrfsDevStats(fd, id),
+    });
     if (devices.length === info.numDevices) break;
   }
   return { fsid: info.fsid.toString('hex'), devices };
@@ -117,7 +126,11 @@ export const btrfs: CollectorDefinition = {
       out.gauge('node_btrfs_last_commit_seconds', 'Duration of the most recent commit, in seconds.', s.lastCommitMs / 1000, { uuid });
       out.gauge('node_btrfs_max_commit_seconds', 'Duration of the slowest commit, in seconds.', s.maxCommitMs / 1000, { uuid });
       out.counter('node_btrfs_commit_seconds_total', 'Sum of the duration of all commits, in seconds.', s.totalCommitMs / 1000, { uuid });
-      const allocations: Array<[string, BtrfsAllocation]> = [['data', s.data], ['metadata', s.metadata], ['system', s.system]];
+      const allocations: Array<[string, BtrfsAllocation]> = [
+        ['data', s.data],
+        ['metadata', s.metadata],
+        ['system', s.system],
+      ];
       for (const [type, a] of allocations) {
         out.gauge('node_btrfs_reserved_bytes', 'Amount of space reserved for a data type', a.reservedBytes, { uuid, block_group_type: type });
         for (const [mode, layout] of a.layouts) {
@@ -129,14 +142,17 @@ export const btrfs: CollectorDefinition = {
       }
       const ioctlDevices = ioctlStats.get(uuid.replaceAll('-', ''));
       if (!ioctlDevices) {
-        for (const [device, size] of s.devices) out.gauge('node_btrfs_device_size_bytes', 'Size of a device that is part of the filesystem.', size, { uuid, device });
+        for (const [device, size] of s.devices)
+          out.gauge('node_btrfs_device_size_bytes', 'Size of a device that is part of the filesystem.', size, { uuid, device });
         continue;
       }
       for (const dev of ioctlDevices) {
         const labels = { uuid, device: dev.path.slice(dev.path.lastIndexOf('/') + 1), btrfs_dev_uuid: dev.uuid };
         out.gauge('node_btrfs_device_size_bytes', 'Size of a device that is part of the filesystem.', dev.totalBytes, labels);
         out.gauge('node_btrfs_device_unused_bytes', 'Unused bytes unused on a device that is part of the filesystem.', dev.totalBytes - dev.bytesUsed, labels);
-        ERROR_TYPES.forEach((type, i) => out.counter('node_btrfs_device_errors_total', 'Errors reported for the device', dev.errors[i] ?? 0, { ...labels, type }));
+        ERROR_TYPES.forEach((type, i) =>
+          out.counter('node_btrfs_device_errors_total', 'Errors reported for the device', dev.errors[i] ?? 0, { ...labels, type }),
+        );
       }
     }
     return out.toArray();

@@ -9,7 +9,9 @@ export const buddyinfo: CollectorDefinition = {
   create: stateless(async ({ paths }) => {
     const out = new FamilySet();
     for (const z of await readBuddyinfo(paths.procfs)) {
-      z.sizes.forEach((value, size) => out.gauge('node_buddyinfo_blocks', 'Count of free blocks according to size.', value, { node: z.node, zone: z.zone, size: String(size) }));
+      z.sizes.forEach((value, size) =>
+        out.gauge('node_buddyinfo_blocks', 'Count of free blocks according to size.', value, { node: z.node, zone: z.zone, size: String(size) }),
+      );
     }
     return out.toArray();
   }),

@@ -7,7 +7,11 @@ import { readUintAttr, isNotFound } from '../kernel-files/read.ts';
 
 /** A missing file means the nf_conntrack module is not loaded: no data rather than a failure. */
 function orNoData<T>(read: () => Promise<T>): Promise<T> {
-  return readOrNoData(read, { absent: isNotFound, noData: (err) => `conntrack probably not loaded: ${err.message}`, context: 'failed to retrieve conntrack stats' });
+  return readOrNoData(read, {
+    absent: isNotFound,
+    noData: (err) => `conntrack probably not loaded: ${err.message}`,
+    context: 'failed to retrieve conntrack stats',
+  });
 }
 
 export const conntrack: CollectorDefinition = {
@@ -30,8 +34,16 @@ export const conntrack: CollectorDefinition = {
     out.gauge('node_nf_conntrack_stat_insert', 'Number of entries inserted into the list.', s.insert);
     out.gauge('node_nf_conntrack_stat_insert_failed', 'Number of entries for which list insertion was attempted but failed.', s.insertFailed);
     out.gauge('node_nf_conntrack_stat_drop', 'Number of packets dropped due to conntrack failure.', s.drop);
-    out.gauge('node_nf_conntrack_stat_early_drop', 'Number of dropped conntrack entries to make room for new ones, if maximum table size was reached.', s.earlyDrop);
-    out.gauge('node_nf_conntrack_stat_search_restart', 'Number of conntrack table lookups which had to be restarted due to hashtable resizes.', s.searchRestart);
+    out.gauge(
+      'node_nf_conntrack_stat_early_drop',
+      'Number of dropped conntrack entries to make room for new ones, if maximum table size was reached.',
+      s.earlyDrop,
+    );
+    out.gauge(
+      'node_nf_conntrack_stat_search_restart',
+      'Number of conntrack table lookups which had to be restarted due to hashtable resizes.',
+      s.searchRestart,
+    );
     return out.toArray();
   }),
 };

@@ -73,7 +73,8 @@ class CpuCollector implements Collector {
     this.bugsInclude = ctx.options.regex(OPT.bugsInclude);
     // An include filter implies --collector.cpu.info, as in node_exporter.
     this.infoEnabled = ctx.options.bool(OPT.info) || this.flagsInclude !== undefined || this.bugsInclude !== undefined;
-    if (this.infoEnabled && !ctx.options.bool(OPT.info)) ctx.log.info(`--${OPT.info} has been set to true because --${OPT.flagsInclude} or --${OPT.bugsInclude} is set`);
+    if (this.infoEnabled && !ctx.options.bool(OPT.info))
+      ctx.log.info(`--${OPT.info} has been set to true because --${OPT.flagsInclude} or --${OPT.bugsInclude} is set`);
   }
 
   async collect() {
@@ -131,7 +132,11 @@ class CpuCollector implements Collector {
     }
     if (this.ctx.enabledCollectors?.has('cpufreq')) {
       for (const c of info) {
-        out.gauge('node_cpu_frequency_hertz', 'CPU frequency in hertz from /proc/cpuinfo.', c.cpuMHz * 1e6, { package: c.physicalId, core: c.coreId, cpu: String(c.processor) });
+        out.gauge('node_cpu_frequency_hertz', 'CPU frequency in hertz from /proc/cpuinfo.', c.cpuMHz * 1e6, {
+          package: c.physicalId,
+          core: c.coreId,
+          cpu: String(c.processor),
+        });
       }
     }
     const first = info[0];
@@ -139,12 +144,14 @@ class CpuCollector implements Collector {
     // Flags and bugs of the first CPU only, and only with a filter (there are hundreds of flags).
     if (this.flagsInclude) {
       for (const flag of first.flags) {
-        if (this.flagsInclude.test(flag)) out.gauge('node_cpu_flag_info', 'The `flags` field of CPU information from /proc/cpuinfo taken from the first core.', 1, { flag });
+        if (this.flagsInclude.test(flag))
+          out.gauge('node_cpu_flag_info', 'The `flags` field of CPU information from /proc/cpuinfo taken from the first core.', 1, { flag });
       }
     }
     if (this.bugsInclude) {
       for (const bug of first.bugs) {
-        if (this.bugsInclude.test(bug)) out.gauge('node_cpu_bug_info', 'The `bugs` field of CPU information from /proc/cpuinfo taken from the first core.', 1, { bug });
+        if (this.bugsInclude.test(bug))
+          out.gauge('node_cpu_bug_info', 'The `bugs` field of CPU information from /proc/cpuinfo taken from the first core.', 1, { bug });
       }
     }
   }

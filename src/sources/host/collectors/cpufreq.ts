@@ -17,9 +17,12 @@ export const cpufreq: CollectorDefinition = {
       if (s.cpuinfoAvgKhz !== undefined) out.gauge('node_cpu_frequency_avg_hertz', 'Average CPU thread frequency in hertz.', hz(s.cpuinfoAvgKhz), labels);
       if (s.cpuinfoMinKhz !== undefined) out.gauge('node_cpu_frequency_min_hertz', 'Minimum CPU thread frequency in hertz.', hz(s.cpuinfoMinKhz), labels);
       if (s.cpuinfoMaxKhz !== undefined) out.gauge('node_cpu_frequency_max_hertz', 'Maximum CPU thread frequency in hertz.', hz(s.cpuinfoMaxKhz), labels);
-      if (s.scalingCurKhz !== undefined) out.gauge('node_cpu_scaling_frequency_hertz', 'Current scaled CPU thread frequency in hertz.', hz(s.scalingCurKhz), labels);
-      if (s.scalingMinKhz !== undefined) out.gauge('node_cpu_scaling_frequency_min_hertz', 'Minimum scaled CPU thread frequency in hertz.', hz(s.scalingMinKhz), labels);
-      if (s.scalingMaxKhz !== undefined) out.gauge('node_cpu_scaling_frequency_max_hertz', 'Maximum scaled CPU thread frequency in hertz.', hz(s.scalingMaxKhz), labels);
+      if (s.scalingCurKhz !== undefined)
+        out.gauge('node_cpu_scaling_frequency_hertz', 'Current scaled CPU thread frequency in hertz.', hz(s.scalingCurKhz), labels);
+      if (s.scalingMinKhz !== undefined)
+        out.gauge('node_cpu_scaling_frequency_min_hertz', 'Minimum scaled CPU thread frequency in hertz.', hz(s.scalingMinKhz), labels);
+      if (s.scalingMaxKhz !== undefined)
+        out.gauge('node_cpu_scaling_frequency_max_hertz', 'Maximum scaled CPU thread frequency in hertz.', hz(s.scalingMaxKhz), labels);
       if (s.governor !== '') {
         for (const governor of s.availableGovernors.split(' ')) {
           out.gauge('node_cpu_scaling_governor', 'Current enabled CPU frequency governor.', governor === s.governor ? 1 : 0, { cpu: s.cpu, governor });

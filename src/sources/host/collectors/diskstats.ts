@@ -45,7 +45,8 @@ function deviceFilter({ options }: CollectorContext): DeviceFilter {
   const excludeText = options.string('collector.diskstats.device-exclude');
   // An include replaces the default exclude; only an explicitly changed exclude conflicts with it.
   if (include) {
-    if (excludeText !== DEFAULT_DEVICE_EXCLUDE && excludeText !== '') throw new Error('--collector.diskstats.device-exclude and --collector.diskstats.device-include are mutually exclusive');
+    if (excludeText !== DEFAULT_DEVICE_EXCLUDE && excludeText !== '')
+      throw new Error('--collector.diskstats.device-exclude and --collector.diskstats.device-include are mutually exclusive');
     return new DeviceFilter(include, undefined);
   }
   return new DeviceFilter(undefined, options.regex('collector.diskstats.device-exclude'));
@@ -61,18 +62,37 @@ function addDevice(out: FamilySet, d: DiskStats, udev: UdevProperties, rot: stri
   const get = (k: string): string => udev.get(k) ?? '';
   const serial = get('SCSI_IDENT_SERIAL') || get('ID_SERIAL_SHORT') || get('ID_SERIAL');
   out.gauge('node_disk_info', 'Info of /sys/block/<block_device>.', 1, {
-    device, major: String(d.major), minor: String(d.minor), path: get('ID_PATH'), wwn: get('ID_WWN'), model: get('ID_MODEL'), serial, revision: get('ID_REVISION'), rotational: rot,
+    device,
+    major: String(d.major),
+    minor: String(d.minor),
+    path: get('ID_PATH'),
+    wwn: get('ID_WWN'),
+    model: get('ID_MODEL'),
+    serial,
+    revision: get('ID_REVISION'),
+    rotational: rot,
   });
   d.counters.slice(0, COUNTERS.length).forEach((raw, i) => {
     const [suffix, help, type, scale] = COUNTERS[i]!;
     out.add(`node_disk_${suffix}`, help, type, raw * scale, { device });
   });
   if (get('ID_FS_TYPE') !== '') {
-    out.gauge('node_disk_filesystem_info', 'Info about disk filesystem.', 1, { device, type: get('ID_FS_TYPE'), usage: get('ID_FS_USAGE'), uuid: get('ID_FS_UUID'), version: get('ID_FS_VERSION') });
+    out.gauge('node_disk_filesystem_info', 'Info about disk filesystem.', 1, {
+      device,
+      type: get('ID_FS_TYPE'),
+      usage: get('ID_FS_USAGE'),
+      uuid: get('ID_FS_UUID'),
+      version: get('ID_FS_VERSION'),
+    });
   }
   if (get('DM_NAME') !== '') {
     out.gauge('node_disk_device_mapper_info', 'Info about disk device mapper.', 1, {
-      device, name: get('DM_NAME'), uuid: get('DM_UUID'), vg_name: get('DM_VG_NAME'), lv_name: get('DM_LV_NAME'), lv_layer: get('DM_LV_LAYER'),
+      device,
+      name: get('DM_NAME'),
+      uuid: get('DM_UUID'),
+      vg_name: get('DM_VG_NAME'),
+      lv_name: get('DM_LV_NAME'),
+      lv_layer: get('DM_LV_LAYER'),
     });
   }
   if (get('ID_ATA') !== '') {
@@ -89,20 +109,32 @@ export const diskstats: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes disk I/O statistics.',
   options: [
-    { name: 'collector.diskstats.device-exclude', kind: 'regex', default: DEFAULT_DEVICE_EXCLUDE, help: 'Regexp of diskstats devices to exclude (mutually exclusive to device-include).' },
-    { name: 'collector.diskstats.device-include', kind: 'regex', default: '', help: 'Regexp of diskstats devices to include (mutually exclusive to device-exclude).' },
+    {
+      name: 'collector.diskstats.device-exclude',
+      kind: 'regex',
+      default: DEFAULT_DEVICE_EXCLUDE,
+      help: 'Regexp of diskstats devices to exclude (mutually exclusive to device-include).',
+    },
+    {
+      name: 'collector.diskstats.device-include',
+      kind: 'regex',
+      default: '',
+      help: 'Regexp of diskstats devices to include (mutually exclusive to device-exclude).',
+    },
   ],
   create(ctx) {
     const { paths, log } = ctx;
     let udevChecked: Promise<boolean> | undefined;
     const udevUsable = (): Promise<boolean> =>
-      (udevChecked ??= stat(paths.udevData).then(
-        (s) => s.isDirectory(),
-        () => false,
-      ).then((ok) => {
-        if (!ok) log.error('Failed to open directory, disabling udev device properties', { path: paths.udevData });
-        return ok;
-      }));
+      (udevChecked ??= stat(paths.udevData)
+        .then(
+          (s) => s.isDirectory(),
+          () => false,
+        )
+        .then((ok) => {
+          if (!ok) log.error('Failed to open directory, disabling udev device properties', { path: paths.udevData });
+          return ok;
+        }));
     return {
       async collect() {
         const filter = deviceFilter(ctx);
@@ -111,7 +143,9 @@ export const diskstats: CollectorDefinition = {
         const devices = (await readDiskstats(paths.procfs)).filter((d) => !filter.ignored(d.device));
         const extras = await Promise.all(
           devices.map(async (d) => {
-            const udev = useUdev ? await readBlockDeviceProperties(paths.udevData, d.major, d.minor).catch(() => new Map<string, string>()) : new Map<string, string>();
+            const udev = useUdev
+              ? await readBlockDeviceProperties(paths.udevData, d.major, d.minor).catch(() => new Map<string, string>())
+              : new Map<string, string>();
             return { udev, rot: await rotational(paths.sysfs, d.device) };
           }),
         );

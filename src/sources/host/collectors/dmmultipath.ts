@@ -14,7 +14,11 @@ export const dmmultipath: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes Device Mapper multipath device metrics from /sys/block/dm-*.',
   create: stateless(async ({ paths }) => {
-    const devices: MultipathDevice[] = await readOrNoData(() => readMultipathDevices(paths.sysfs), { absent: (err) => isNotExist(err) || isPermission(err), noData: (err) => `could not read DM-multipath devices: ${err.message}`, context: 'failed to scan DM-multipath devices' });
+    const devices: MultipathDevice[] = await readOrNoData(() => readMultipathDevices(paths.sysfs), {
+      absent: (err) => isNotExist(err) || isPermission(err),
+      noData: (err) => `could not read DM-multipath devices: ${err.message}`,
+      context: 'failed to scan DM-multipath devices',
+    });
     const out = new FamilySet();
     for (const dev of devices) {
       const labels = { device: dev.name, sysfs_name: dev.sysfsName };
@@ -24,12 +28,11 @@ export const dmmultipath: CollectorDefinition = {
       let active = 0;
       for (const p of dev.paths) {
         if (isPathActive(p.state)) active++;
-        out.gauge(
-          'node_dmmultipath_path_state',
-          'Reports the underlying device state for a multipath path, as read from /sys/block/<dev>/device/state.',
-          1,
-          { device: dev.name, path: p.device, state: p.state },
-        );
+        out.gauge('node_dmmultipath_path_state', 'Reports the underlying device state for a multipath path, as read from /sys/block/<dev>/device/state.', 1, {
+          device: dev.name,
+          path: p.device,
+          state: p.state,
+        });
       }
       out.gauge('node_dmmultipath_device_paths', 'Number of paths for a multipath device.', dev.paths.length, labels);
       out.gauge('node_dmmultipath_device_paths_active', 'Number of paths in active state (SCSI running or NVMe live) for a multipath device.', active, labels);

@@ -27,7 +27,10 @@ export const fibrechannel: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes fibre channel information and statistics from /sys/class/fc_host/.',
   create: stateless(async ({ paths }) => {
-    const hosts: FcHost[] = await readOrNoData(() => readFcHosts(paths.sysfs), { noData: 'fibrechannel statistics not found', context: 'error obtaining FibreChannel class info' });
+    const hosts: FcHost[] = await readOrNoData(() => readFcHosts(paths.sysfs), {
+      noData: 'fibrechannel statistics not found',
+      context: 'error obtaining FibreChannel class info',
+    });
     const out = new FamilySet();
     for (const host of hosts) {
       const a = host.attributes;

@@ -17,8 +17,8 @@ import {
 } from '../machinery/filesystem-statfs.ts';
 import { sharedStatfsPool } from '../machinery/statfs-worker-pool.ts';
 
-export const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
-export const DEFAULT_FS_TYPES_EXCLUDE =
+const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
+const DEFAULT_FS_TYPES_EXCLUDE =
   '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$';
 
 /**
@@ -47,7 +47,8 @@ function filterOf({ options }: CollectorContext, kind: 'mount-points' | 'fs-type
   const exclude = options.string(`collector.filesystem.${kind}-exclude`);
   if (include) {
     // An include replaces the default exclude; an exclude given as well is a conflict.
-    if (exclude !== defaultExclude && exclude !== '') throw new Error(`--collector.filesystem.${kind}-exclude and --collector.filesystem.${kind}-include are mutually exclusive`);
+    if (exclude !== defaultExclude && exclude !== '')
+      throw new Error(`--collector.filesystem.${kind}-exclude and --collector.filesystem.${kind}-include are mutually exclusive`);
     return new DeviceFilter(include, undefined);
   }
   return new DeviceFilter(undefined, options.regex(`collector.filesystem.${kind}-exclude`));
@@ -59,7 +60,14 @@ function labelsOf(m: MountInfo, ctx: CollectorContext): MountLabels {
   // node_exporter undoes only these two of the kernel's octal escapes.
   const mountPoint = m.mountPoint.replaceAll('\\040', ' ').replaceAll('\\011', '\t');
   const readOnly = m.options.has('ro') || m.superOptions.has('ro') || m.superOptions.has('emergency_ro');
-  return { device: m.source, mountpoint: stripRootfsPrefix(ctx.paths, mountPoint), fstype: m.fsType, major: String(Number(mm[1])), minor: String(Number(mm[2])), readOnly };
+  return {
+    device: m.source,
+    mountpoint: stripRootfsPrefix(ctx.paths, mountPoint),
+    fstype: m.fsType,
+    major: String(Number(mm[1])),
+    minor: String(Number(mm[2])),
+    readOnly,
+  };
 }
 
 /** Runs `fn` over `items` with at most `workers` in flight, keeping the order of results. */
@@ -102,7 +110,8 @@ export function createFilesystemCollector(ctx: CollectorContext, seams: Filesyst
     if (!HANG_PRONE_FS_TYPES.test(l.fstype)) {
       const release = await lanes.acquire();
       try {
-        if (stuck.onThreadpool < THREADPOOL_STUCK_LIMIT) return await statWithTimeout(threadpool, target, l.mountpoint, timeoutMs, stuck, { onRecover, onThreadpool: true });
+        if (stuck.onThreadpool < THREADPOOL_STUCK_LIMIT)
+          return await statWithTimeout(threadpool, target, l.mountpoint, timeoutMs, stuck, { onRecover, onThreadpool: true });
         log.debug('Too many statfs calls stuck on the threadpool, using a worker thread', { mountpoint: l.mountpoint, stuck: stuck.onThreadpool });
       } finally {
         release();
@@ -124,7 +133,11 @@ export function createFilesystemCollector(ctx: CollectorContext, seams: Filesyst
           return [l, { ok: false, error: 'mountpoint timeout', timedOut: true }, true];
         }
         const outcome = await statMount(l, timeoutMs);
-        if (!outcome.ok) log.debug(outcome.timedOut ? 'Mount point timed out, it is being labeled as stuck and will not be monitored' : 'Error on statfs() system call', { mountpoint: l.mountpoint, err: outcome.error });
+        if (!outcome.ok)
+          log.debug(outcome.timedOut ? 'Mount point timed out, it is being labeled as stuck and will not be monitored' : 'Error on statfs() system call', {
+            mountpoint: l.mountpoint,
+            err: outcome.error,
+          });
         return [l, outcome, false];
       });
 
@@ -146,7 +159,12 @@ export function createFilesystemCollector(ctx: CollectorContext, seams: Filesyst
         out.gauge('node_filesystem_avail_bytes', 'Filesystem space available to non-root users in bytes.', s.bavail * s.bsize, labels);
         out.gauge('node_filesystem_files', 'Filesystem total file nodes.', s.files, labels);
         out.gauge('node_filesystem_files_free', 'Filesystem total free file nodes.', s.ffree, labels);
-        out.gauge('node_filesystem_mount_info', 'Filesystem mount information.', 1, { device: l.device, major: l.major, minor: l.minor, mountpoint: l.mountpoint });
+        out.gauge('node_filesystem_mount_info', 'Filesystem mount information.', 1, {
+          device: l.device,
+          major: l.major,
+          minor: l.minor,
+          mountpoint: l.mountpoint,
+        });
         // node_exporter 1.12 emits the macOS-only purgeable space as 0 on Linux too.
         out.gauge('node_filesystem_purgeable_bytes', 'Filesystem space available including purgeable space (MacOS specific).', 0, labels);
       }
@@ -160,11 +178,38 @@ export const filesystem: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes filesystem statistics, such as disk space used.',
   options: [
-    { name: 'collector.filesystem.mount-points-exclude', kind: 'regex', default: DEFAULT_MOUNT_POINTS_EXCLUDE, help: 'Regexp of mount points to exclude for filesystem collector. (mutually exclusive to mount-points-include)' },
-    { name: 'collector.filesystem.mount-points-include', kind: 'regex', default: '', help: 'Regexp of mount points to include for filesystem collector. (mutually exclusive to mount-points-exclude)' },
-    { name: 'collector.filesystem.fs-types-exclude', kind: 'regex', default: DEFAULT_FS_TYPES_EXCLUDE, help: 'Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-include)' },
-    { name: 'collector.filesystem.fs-types-include', kind: 'regex', default: '', help: 'Regexp of filesystem types to include for filesystem collector. (mutually exclusive to fs-types-exclude)' },
-    { name: 'collector.filesystem.mount-timeout', kind: 'duration', default: '5s', min: '10ms', max: '5m', help: 'how long to wait for a mount to respond before marking it as stale' },
+    {
+      name: 'collector.filesystem.mount-points-exclude',
+      kind: 'regex',
+      default: DEFAULT_MOUNT_POINTS_EXCLUDE,
+      help: 'Regexp of mount points to exclude for filesystem collector. (mutually exclusive to mount-points-include)',
+    },
+    {
+      name: 'collector.filesystem.mount-points-include',
+      kind: 'regex',
+      default: '',
+      help: 'Regexp of mount points to include for filesystem collector. (mutually exclusive to mount-points-exclude)',
+    },
+    {
+      name: 'collector.filesystem.fs-types-exclude',
+      kind: 'regex',
+      default: DEFAULT_FS_TYPES_EXCLUDE,
+      help: 'Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-include)',
+    },
+    {
+      name: 'collector.filesystem.fs-types-include',
+      kind: 'regex',
+      default: '',
+      help: 'Regexp of filesystem types to include for filesystem collector. (mutually exclusive to fs-types-exclude)',
+    },
+    {
+      name: 'collector.filesystem.mount-timeout',
+      kind: 'duration',
+      default: '5s',
+      min: '10ms',
+      max: '5m',
+      help: 'how long to wait for a mount to respond before marking it as stale',
+    },
     { name: 'collector.filesystem.stat-workers', kind: 'int', default: 4, min: '1', max: '64', help: 'how many stat calls to process simultaneously' },
   ],
   create: (ctx) => createFilesystemCollector(ctx),

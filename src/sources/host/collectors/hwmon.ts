@@ -5,9 +5,7 @@ import { DeviceFilter } from '../machinery/options.ts';
 import { tryParseGoFloat } from '../kernel-files/parse.ts';
 import { cleanMetricName, explodeSensorFilename, listHwmonChips, readSensorData, type SensorData } from '../sysfs/hwmon.ts';
 
-interface Emit {
-  (name: string, help: string, value: number, labels: Record<string, string>, type?: MetricType): void;
-}
+type Emit = (name: string, help: string, value: number, labels: Record<string, string>, type?: MetricType) => void;
 
 /** One sensor property → its metric, with node_exporter's names, units and HELP texts. */
 function emitElement(emit: Emit, type: string, element: string, raw: string, data: Map<string, string>, labels: Record<string, string>): void {
@@ -22,7 +20,8 @@ function emitElement(emit: Emit, type: string, element: string, raw: string, dat
   if (element === 'fault' || element === 'alarm') return emit(name, `Hardware sensor ${element} status (${type})`, v, labels);
   if (element === 'beep') return emit(`${name}_enabled`, 'Hardware monitor sensor has beeping enabled', v, labels);
   if (type === 'in' || type === 'cpu') return emit(`${name}_volts`, `Hardware monitor for voltage (${element})`, v * 0.001, labels);
-  if (type === 'temp' && element !== 'type') return emit(`${name}_celsius`, `Hardware monitor for temperature (${element === '' ? 'input' : element})`, v * 0.001, labels);
+  if (type === 'temp' && element !== 'type')
+    return emit(`${name}_celsius`, `Hardware monitor for temperature (${element === '' ? 'input' : element})`, v * 0.001, labels);
   if (type === 'curr') return emit(`${name}_amps`, `Hardware monitor for current (${element})`, v * 0.001, labels);
   if (type === 'energy') return emit(`${name}_joule_total`, `Hardware monitor for joules used so far (${element})`, v / 1e6, labels, 'counter');
   if (type === 'power' && element === 'accuracy') return emit(name, 'Hardware monitor power meter accuracy, as a ratio', v / 1e6, labels);
@@ -33,11 +32,13 @@ function emitElement(emit: Emit, type: string, element: string, raw: string, dat
   if (type === 'humidity') {
     return emit(name, `Hardware monitor for humidity, as a ratio (multiply with 100.0 to get the humidity as a percentage) (${element})`, v / 1e6, labels);
   }
-  if (type === 'fan' && ['input', 'min', 'max', 'target'].includes(element)) return emit(`${name}_rpm`, `Hardware monitor for fan revolutions per minute (${element})`, v, labels);
+  if (type === 'fan' && ['input', 'min', 'max', 'target'].includes(element))
+    return emit(`${name}_rpm`, `Hardware monitor for fan revolutions per minute (${element})`, v, labels);
   if (type === 'freq') {
     // GPU clocks are labelled by their own label (sclk, mclk) instead of the sensor name.
     const label = data.get('label');
-    if (element === 'input' && label !== undefined) emit(`${name}_freq_mhz`, 'Hardware monitor for GPU frequency in MHz', v / 1e6, { chip: labels['chip']!, sensor: cleanMetricName(label) });
+    if (element === 'input' && label !== undefined)
+      emit(`${name}_freq_mhz`, 'Hardware monitor for GPU frequency in MHz', v / 1e6, { chip: labels['chip']!, sensor: cleanMetricName(label) });
     if (element === 'input') return;
   }
   emit(name, `Hardware monitor ${type} element ${element}`, v, labels);

@@ -15,8 +15,18 @@ export const interrupts: CollectorDefinition = {
   defaultEnabled: false,
   description: 'Exposes detailed interrupts statistics.',
   options: [
-    { name: OPT.include, kind: 'regex', default: '', help: 'Regexp of interrupts name to include (mutually exclusive to --collector.interrupts.name-exclude).' },
-    { name: OPT.exclude, kind: 'regex', default: '', help: 'Regexp of interrupts name to exclude (mutually exclusive to --collector.interrupts.name-include).' },
+    {
+      name: OPT.include,
+      kind: 'regex',
+      default: '',
+      help: 'Regexp of interrupts name to include (mutually exclusive to --collector.interrupts.name-exclude).',
+    },
+    {
+      name: OPT.exclude,
+      kind: 'regex',
+      default: '',
+      help: 'Regexp of interrupts name to exclude (mutually exclusive to --collector.interrupts.name-include).',
+    },
     { name: OPT.includeZeros, kind: 'bool', default: true, help: 'Include interrupts that have a zero value' },
   ],
   create: stateless(async ({ paths, options }) => {

@@ -39,7 +39,10 @@ export const ipvs: CollectorDefinition = {
   options: [{ name: LABELS_OPTION, kind: 'string', default: ALL_LABELS.join(','), help: 'Comma separated list for IPVS backend stats labels.' }],
   create: stateless(async ({ paths, options }) => {
     const labelNames = parseBackendLabels(options.string(LABELS_OPTION));
-    const stats: IpvsStats = await readOrNoData(() => readIpvsStats(paths.procfs), { noData: 'ipvs metrics are not available on this system', context: 'could not get IPVS stats' });
+    const stats: IpvsStats = await readOrNoData(() => readIpvsStats(paths.procfs), {
+      noData: 'ipvs metrics are not available on this system',
+      context: 'could not get IPVS stats',
+    });
     let backends: IpvsBackend[];
     try {
       backends = await readIpvsBackends(paths.procfs);

@@ -61,10 +61,20 @@ const EVENTS: ReadonlyArray<[string, NfsEventName, string]> = [
 const TRANSPORT: ReadonlyArray<[string, MetricType, (t: NfsTransportStats) => number, string]> = [
   ['transport_bind_total', 'counter', (t) => t.bind, 'Number of times the client has had to establish a connection from scratch to the NFS server.'],
   ['transport_connect_total', 'counter', (t) => t.connect, 'Number of times the client has made a TCP connection to the NFS server.'],
-  ['transport_idle_time_seconds', 'gauge', (t) => Number(t.idleTimeSeconds % FLOAT64_MANTISSA), 'Duration since the NFS mount last saw any RPC traffic, in seconds.'],
+  [
+    'transport_idle_time_seconds',
+    'gauge',
+    (t) => Number(t.idleTimeSeconds % FLOAT64_MANTISSA),
+    'Duration since the NFS mount last saw any RPC traffic, in seconds.',
+  ],
   ['transport_sends_total', 'counter', (t) => t.sends, 'Number of RPC requests for this mount sent to the NFS server.'],
   ['transport_receives_total', 'counter', (t) => t.receives, 'Number of RPC responses for this mount received from the NFS server.'],
-  ['transport_bad_transaction_ids_total', 'counter', (t) => t.badTransactionIds, 'Number of times the NFS server sent a response with a transaction ID unknown to this client.'],
+  [
+    'transport_bad_transaction_ids_total',
+    'counter',
+    (t) => t.badTransactionIds,
+    'Number of times the NFS server sent a response with a transaction ID unknown to this client.',
+  ],
   ['transport_backlog_queue_total', 'counter', (t) => t.cumulativeBacklog, 'Total number of items added to the RPC backlog queue.'],
   ['transport_maximum_rpc_slots', 'gauge', (t) => t.maximumRpcSlotsUsed, 'Maximum number of simultaneously active RPC requests ever used.'],
   ['transport_sending_queue_total', 'counter', (t) => t.cumulativeSendingQueue, 'Total number of items added to the RPC transmission sending queue.'],

@@ -65,8 +65,18 @@ export const netclass: CollectorDefinition = {
   description: 'Exposes network interface info from /sys/class/net/.',
   options: [
     { name: 'collector.netclass.ignored-devices', kind: 'regex', default: '^$', help: 'Regexp of net devices to ignore for netclass collector.' },
-    { name: 'collector.netclass.ignore-invalid-speed', kind: 'bool', default: false, help: 'Ignore devices where the speed is invalid. This will be the default behavior in 2.x.' },
-    { name: 'collector.netclass.netlink', kind: 'bool', default: false, help: 'Use netlink to gather stats instead of /proc/net/dev (sysfs is read either way here).' },
+    {
+      name: 'collector.netclass.ignore-invalid-speed',
+      kind: 'bool',
+      default: false,
+      help: 'Ignore devices where the speed is invalid. This will be the default behavior in 2.x.',
+    },
+    {
+      name: 'collector.netclass.netlink',
+      kind: 'bool',
+      default: false,
+      help: 'Use netlink to gather stats instead of /proc/net/dev (sysfs is read either way here).',
+    },
   ],
   create: stateless(async ({ paths, options }) => {
     const ignored = options.regex('collector.netclass.ignored-devices');

@@ -11,7 +11,7 @@ import { readLinkStatistics } from '../sysfs/net-statistics.ts';
  * netlink reports the kernel's own link table whatever --path.sysfs says, so
  * the netlink mode reads the running kernel's /sys, never the configured tree.
  */
-export const LIVE_SYSFS = '/sys';
+const LIVE_SYSFS = '/sys';
 
 /** Folds netlink's detailed counters into the names /proc/net/dev uses, as node_exporter does unless --collector.netdev.enable-detailed-metrics. */
 export function legacyCounters(detailed: DeviceCounters): DeviceCounters {
@@ -81,8 +81,18 @@ export const netdev: CollectorDefinition = {
     { name: 'collector.netdev.device-include', kind: 'regex', default: '', help: 'Regexp of net devices to include (mutually exclusive to device-exclude).' },
     { name: 'collector.netdev.device-exclude', kind: 'regex', default: '', help: 'Regexp of net devices to exclude (mutually exclusive to device-include).' },
     { name: 'collector.netdev.address-info', kind: 'bool', default: false, help: 'Collect address-info for every device' },
-    { name: 'collector.netdev.enable-detailed-metrics', kind: 'bool', default: false, help: 'Use (incompatible) metric names that provide more detailed stats on Linux' },
-    { name: 'collector.netdev.netlink', kind: 'bool', default: true, help: "Use netlink to gather stats instead of /proc/net/dev (here: the running kernel's /sys/class/net/*/statistics)." },
+    {
+      name: 'collector.netdev.enable-detailed-metrics',
+      kind: 'bool',
+      default: false,
+      help: 'Use (incompatible) metric names that provide more detailed stats on Linux',
+    },
+    {
+      name: 'collector.netdev.netlink',
+      kind: 'bool',
+      default: true,
+      help: "Use netlink to gather stats instead of /proc/net/dev (here: the running kernel's /sys/class/net/*/statistics).",
+    },
     { name: 'collector.netdev.label-ifalias', kind: 'bool', default: false, help: 'Add ifAlias label' },
   ],
   create(ctx) {

@@ -3,7 +3,20 @@ import { NoDataError } from '../kernel-files/no-data.ts';
 import { stateless, type CollectorDefinition } from '../machinery/collector.ts';
 import { readOsRelease, OS_RELEASE_FILES } from '../procfs/os-release.ts';
 
-const INFO_LABELS = ['build_id', 'id', 'id_like', 'image_id', 'image_version', 'name', 'pretty_name', 'variant', 'variant_id', 'version', 'version_codename', 'version_id'];
+const INFO_LABELS = [
+  'build_id',
+  'id',
+  'id_like',
+  'image_id',
+  'image_version',
+  'name',
+  'pretty_name',
+  'variant',
+  'variant_id',
+  'version',
+  'version_codename',
+  'version_id',
+];
 
 /** The leading major.minor of VERSION_ID ("20.04" → 20.04, "11" → 11, "rolling" → 0). */
 export function majorMinor(versionId: string): number {
@@ -12,7 +25,7 @@ export function majorMinor(versionId: string): number {
 }
 
 /** SUPPORT_END (YYYY-MM-DD) as Unix seconds at midnight UTC. */
-export function supportEndSeconds(value: string, file: string): number {
+function supportEndSeconds(value: string, file: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
   if (!m || new Date(ms).getUTCDate() !== Number(m[3])) throw new Error(`${file}: SUPPORT_END ${JSON.stringify(value)} is not a YYYY-MM-DD date`);
@@ -35,9 +48,19 @@ export const os: CollectorDefinition = {
       Object.fromEntries(INFO_LABELS.map((l) => [l, get(l)])),
     );
     const version = majorMinor(get('version_id'));
-    if (version > 0) out.gauge('node_os_version', 'Metric containing the major.minor part of the OS version.', version, { id: get('id'), id_like: get('id_like'), name: get('name') });
+    if (version > 0)
+      out.gauge('node_os_version', 'Metric containing the major.minor part of the OS version.', version, {
+        id: get('id'),
+        id_like: get('id_like'),
+        name: get('name'),
+      });
     const supportEnd = get('support_end');
-    if (supportEnd !== '') out.gauge('node_os_support_end_timestamp_seconds', 'Metric containing the end-of-life date timestamp of the OS.', supportEndSeconds(supportEnd, release.file));
+    if (supportEnd !== '')
+      out.gauge(
+        'node_os_support_end_timestamp_seconds',
+        'Metric containing the end-of-life date timestamp of the OS.',
+        supportEndSeconds(supportEnd, release.file),
+      );
     return out.toArray();
   }),
 };

@@ -46,21 +46,42 @@ async function collect(sysfs: string, ids: PciIds | undefined): Promise<FamilySe
       info['class_name'] = className(ids, classId);
     }
     out.gauge('node_pcidevice_info', 'Non-numeric data from /sys/bus/pci/devices/<location>, value is always 1.', 1, info);
-    out.gauge('node_pcidevice_max_link_transfers_per_second', "Value of maximum link's transfers per second (T/s)", d.maxLinkSpeed === undefined ? -1 : d.maxLinkSpeed * 1e9, loc);
+    out.gauge(
+      'node_pcidevice_max_link_transfers_per_second',
+      "Value of maximum link's transfers per second (T/s)",
+      d.maxLinkSpeed === undefined ? -1 : d.maxLinkSpeed * 1e9,
+      loc,
+    );
     out.gauge('node_pcidevice_max_link_width', "Value of maximum link's width (number of lanes)", d.maxLinkWidth ?? -1, loc);
-    out.gauge('node_pcidevice_current_link_transfers_per_second', "Value of current link's transfers per second (T/s)", d.currentLinkSpeed === undefined ? -1 : d.currentLinkSpeed * 1e9, loc);
+    out.gauge(
+      'node_pcidevice_current_link_transfers_per_second',
+      "Value of current link's transfers per second (T/s)",
+      d.currentLinkSpeed === undefined ? -1 : d.currentLinkSpeed * 1e9,
+      loc,
+    );
     out.gauge('node_pcidevice_current_link_width', "Value of current link's width (number of lanes)", d.currentLinkWidth ?? -1, loc);
     out.gauge('node_pcidevice_d3cold_allowed', 'Whether the PCIe device supports D3cold power state (0/1).', d.d3coldAllowed ? 1 : 0, loc);
-    out.gauge('node_pcidevice_sriov_drivers_autoprobe', 'Whether SR-IOV drivers autoprobe is enabled for the device (0/1).', d.sriovDriversAutoprobe ? 1 : 0, loc);
+    out.gauge(
+      'node_pcidevice_sriov_drivers_autoprobe',
+      'Whether SR-IOV drivers autoprobe is enabled for the device (0/1).',
+      d.sriovDriversAutoprobe ? 1 : 0,
+      loc,
+    );
     out.gauge('node_pcidevice_sriov_numvfs', 'Number of Virtual Functions (VFs) currently enabled for SR-IOV.', d.sriovNumvfs ?? 0, loc);
     out.gauge('node_pcidevice_sriov_totalvfs', 'Total number of Virtual Functions (VFs) supported by the device.', d.sriovTotalvfs ?? 0, loc);
     out.gauge('node_pcidevice_sriov_vf_total_msix', 'Total number of MSI-X vectors for Virtual Functions.', d.sriovVfTotalMsix ?? 0, loc);
     if (d.powerState !== undefined) {
       for (const state of POWER_STATES) {
-        out.gauge('node_pcidevice_power_state', 'PCIe device power state, one of: D0, D1, D2, D3hot, D3cold, unknown or error.', state === d.powerState ? 1 : 0, { ...loc, state });
+        out.gauge(
+          'node_pcidevice_power_state',
+          'PCIe device power state, one of: D0, D1, D2, D3hot, D3cold, unknown or error.',
+          state === d.powerState ? 1 : 0,
+          { ...loc, state },
+        );
       }
     }
-    if (d.numaNode !== undefined && d.numaNode !== -1) out.gauge('node_pcidevice_numa_node', 'NUMA node number for the PCI device. -1 indicates unknown or not available.', d.numaNode, loc);
+    if (d.numaNode !== undefined && d.numaNode !== -1)
+      out.gauge('node_pcidevice_numa_node', 'NUMA node number for the PCI device. -1 indicates unknown or not available.', d.numaNode, loc);
   }
   return out;
 }
@@ -70,7 +91,13 @@ export const pcidevice: CollectorDefinition = {
   defaultEnabled: false,
   description: 'Exposes PCI devices and their link, power and SR-IOV state from /sys/bus/pci/devices.',
   options: [
-    { name: IDS_FILE, kind: 'string', default: '', path: true, help: 'Path to pci.ids file to use for PCI device identification (default: /usr/share/misc/pci.ids, then /usr/share/hwdata/pci.ids).' },
+    {
+      name: IDS_FILE,
+      kind: 'string',
+      default: '',
+      path: true,
+      help: 'Path to pci.ids file to use for PCI device identification (default: /usr/share/misc/pci.ids, then /usr/share/hwdata/pci.ids).',
+    },
     { name: NAMES, kind: 'bool', default: false, help: 'Enable PCI device name resolution (requires pci.ids file).' },
   ],
   create: ({ paths, options }) => {

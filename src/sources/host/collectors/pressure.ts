@@ -36,7 +36,8 @@ export const pressure: CollectorDefinition = {
         // No PSI in this kernel (< 4.20, or < 6.1 for irq): skip the resource.
         if (isNotFound(err)) continue;
         // Built with CONFIG_PSI but booted without psi=1.
-        if ((err as NodeJS.ErrnoException).code === 'EOPNOTSUPP') throw new NoDataError('pressure information is disabled, add psi=1 kernel command line to enable it');
+        if ((err as NodeJS.ErrnoException).code === 'EOPNOTSUPP')
+          throw new NoDataError('pressure information is disabled, add psi=1 kernel command line to enable it');
         throw err;
       }
       // irq has no "some" line, cpu had no "full" line before 5.13.

@@ -17,7 +17,13 @@ export const qdisc: CollectorDefinition = {
   defaultEnabled: false,
   description: 'Exposes queuing discipline statistics.',
   options: [
-    { name: FIXTURES, kind: 'string', default: '', path: true, help: 'test fixtures to use for qdisc collector end-to-end testing (a directory holding results.json).' },
+    {
+      name: FIXTURES,
+      kind: 'string',
+      default: '',
+      path: true,
+      help: 'test fixtures to use for qdisc collector end-to-end testing (a directory holding results.json).',
+    },
     { name: INCLUDE, kind: 'regex', default: '', help: 'Regexp of qdisc devices to include (mutually exclusive to device-exclude).' },
     { name: EXCLUDE, kind: 'regex', default: '', help: 'Regexp of qdisc devices to exclude (mutually exclusive to device-include).' },
   ],

@@ -8,14 +8,17 @@ import { readRaplZones, readZoneEnergyMicrojoules, type RaplZone } from '../sysf
 
 const ZONE_LABEL_OPTION = 'collector.rapl.enable-zone-label';
 
-
 export const rapl: CollectorDefinition = {
   name: 'rapl',
   defaultEnabled: true,
   description: 'Exposes various statistics from /sys/class/powercap.',
   options: [{ name: ZONE_LABEL_OPTION, kind: 'bool', default: false, help: 'Enables service unit metric unit_start_time_seconds' }],
   create: stateless(async ({ paths, options }) => {
-    const zones: RaplZone[] = await readOrNoData(() => readRaplZones(paths.sysfs), { absent: (err) => isNotExist(err) || isPermission(err), noData: (err) => `no powercap files: ${err.message}`, context: 'failed to retrieve rapl stats' });
+    const zones: RaplZone[] = await readOrNoData(() => readRaplZones(paths.sysfs), {
+      absent: (err) => isNotExist(err) || isPermission(err),
+      noData: (err) => `no powercap files: ${err.message}`,
+      context: 'failed to retrieve rapl stats',
+    });
     const zoneLabel = options.bool(ZONE_LABEL_OPTION);
     const out = new FamilySet();
     for (const zone of zones) {

@@ -16,7 +16,12 @@ export const schedstat: CollectorDefinition = {
     for (const c of cpus) {
       const labels = { cpu: c.cpu };
       out.counter('node_schedstat_running_seconds_total', 'Number of seconds CPU spent running a process.', c.runningNanoseconds / NS_PER_SEC, labels);
-      out.counter('node_schedstat_waiting_seconds_total', 'Number of seconds spent by processing waiting for this CPU.', c.waitingNanoseconds / NS_PER_SEC, labels);
+      out.counter(
+        'node_schedstat_waiting_seconds_total',
+        'Number of seconds spent by processing waiting for this CPU.',
+        c.waitingNanoseconds / NS_PER_SEC,
+        labels,
+      );
       out.counter('node_schedstat_timeslices_total', 'Number of timeslices executed by CPU.', c.timeslices, labels);
     }
     return out.toArray();

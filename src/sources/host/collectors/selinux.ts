@@ -1,5 +1,5 @@
 import { FamilySet } from '../../../model/family.ts';
-import { type CollectorDefinition } from '../machinery/collector.ts';
+import type { CollectorDefinition } from '../machinery/collector.ts';
 import { readSelinuxState, type SelinuxState } from '../sysfs/selinux.ts';
 
 export const selinux: CollectorDefinition = {

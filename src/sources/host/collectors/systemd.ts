@@ -9,7 +9,7 @@
 import { FamilySet, type MetricFamily } from '../../../model/family.ts';
 import type { Logger } from '../../../log.ts';
 import { NoDataError } from '../kernel-files/no-data.ts';
-import { type CollectorDefinition } from '../machinery/collector.ts';
+import type { CollectorDefinition } from '../machinery/collector.ts';
 import { DBusConnection, SYSTEMD_PRIVATE_SOCKET, systemBusSocket } from '../dbus/connection.ts';
 import { getProperty, listUnits, managerProperty, unitInterface, type UnitStatus } from '../dbus/systemd1.ts';
 import type { OptionValues } from '../../../config/option-values.ts';
@@ -72,11 +72,26 @@ export const systemd: CollectorDefinition = {
   defaultEnabled: false,
   description: 'Exposes service and system status from systemd (over D-Bus).',
   options: [
-    { name: OPT.include, kind: 'regex', default: DEFAULT_INCLUDE, help: 'Regexp of systemd units to include. Units must both match include and not match exclude to be included.' },
-    { name: OPT.exclude, kind: 'regex', default: DEFAULT_EXCLUDE, help: 'Regexp of systemd units to exclude. Units must both match include and not match exclude to be included.' },
+    {
+      name: OPT.include,
+      kind: 'regex',
+      default: DEFAULT_INCLUDE,
+      help: 'Regexp of systemd units to include. Units must both match include and not match exclude to be included.',
+    },
+    {
+      name: OPT.exclude,
+      kind: 'regex',
+      default: DEFAULT_EXCLUDE,
+      help: 'Regexp of systemd units to exclude. Units must both match include and not match exclude to be included.',
+    },
     { name: OPT.oldInclude, kind: 'regex', default: '', help: `DEPRECATED: Use --${OPT.include}` },
     { name: OPT.oldExclude, kind: 'regex', default: '', help: `DEPRECATED: Use --${OPT.exclude}` },
-    { name: OPT.private, kind: 'bool', default: false, help: `Establish a private, direct connection to systemd without dbus (${SYSTEMD_PRIVATE_SOCKET}; requires root).` },
+    {
+      name: OPT.private,
+      kind: 'bool',
+      default: false,
+      help: `Establish a private, direct connection to systemd without dbus (${SYSTEMD_PRIVATE_SOCKET}; requires root).`,
+    },
     { name: OPT.tasks, kind: 'bool', default: false, help: 'Enables service unit tasks metrics unit_tasks_current and unit_tasks_max' },
     { name: OPT.restarts, kind: 'bool', default: false, help: 'Enables service unit metric service_restart_total' },
     { name: OPT.startTime, kind: 'bool', default: false, help: 'Enables service unit metric unit_start_time_seconds' },
@@ -200,7 +215,8 @@ function sockets(conn: DBusConnection, units: readonly UnitStatus[], out: Family
     },
     (u, { accepted, current, refused }) => {
       const labels = { name: u.name };
-      if (accepted !== undefined) out.counter('node_systemd_socket_accepted_connections_total', 'Total number of accepted socket connections', accepted, labels);
+      if (accepted !== undefined)
+        out.counter('node_systemd_socket_accepted_connections_total', 'Total number of accepted socket connections', accepted, labels);
       if (current !== undefined) out.gauge('node_systemd_socket_current_connections', 'Current number of socket connections', current, labels);
       // A gauge despite its _total name, as node_exporter types it.
       if (refused !== undefined) out.gauge('node_systemd_socket_refused_connections_total', 'Total number of refused socket connections', refused, labels);
@@ -212,9 +228,11 @@ function startTimes(conn: DBusConnection, units: readonly UnitStatus[], out: Fam
   return perUnit(
     units,
     // A unit that is not active has start time 0.
-    async (u) => (u.activeState === 'active' ? optional('StartTimeUsec', u, getProperty(conn, u.path, unitInterface('Unit'), 'ActiveEnterTimestamp', 't')) : 0n),
+    async (u) =>
+      u.activeState === 'active' ? optional('StartTimeUsec', u, getProperty(conn, u.path, unitInterface('Unit'), 'ActiveEnterTimestamp', 't')) : 0n,
     (u, usec) => {
-      if (usec !== undefined) out.gauge('node_systemd_unit_start_time_seconds', 'Start time of the unit since unix epoch in seconds.', Number(usec) / 1e6, { name: u.name });
+      if (usec !== undefined)
+        out.gauge('node_systemd_unit_start_time_seconds', 'Start time of the unit since unix epoch in seconds.', Number(usec) / 1e6, { name: u.name });
     },
   );
 }
@@ -223,10 +241,16 @@ function tasks(conn: DBusConnection, units: readonly UnitStatus[], out: FamilySe
   const service = unitInterface('Service');
   return perUnit(
     units.filter((u) => u.name.endsWith('.service')),
-    (u) => Promise.all([optional('TasksCurrent', u, getProperty(conn, u.path, service, 'TasksCurrent', 't')), optional('TasksMax', u, getProperty(conn, u.path, service, 'TasksMax', 't'))]),
+    (u) =>
+      Promise.all([
+        optional('TasksCurrent', u, getProperty(conn, u.path, service, 'TasksCurrent', 't')),
+        optional('TasksMax', u, getProperty(conn, u.path, service, 'TasksMax', 't')),
+      ]),
     (u, [current, max]) => {
-      if (current !== undefined && current !== UINT64_MAX) out.gauge('node_systemd_unit_tasks_current', 'Current number of tasks per Systemd unit', Number(current), { name: u.name });
-      if (max !== undefined && max !== UINT64_MAX) out.gauge('node_systemd_unit_tasks_max', 'Maximum number of tasks per Systemd unit', Number(max), { name: u.name });
+      if (current !== undefined && current !== UINT64_MAX)
+        out.gauge('node_systemd_unit_tasks_current', 'Current number of tasks per Systemd unit', Number(current), { name: u.name });
+      if (max !== undefined && max !== UINT64_MAX)
+        out.gauge('node_systemd_unit_tasks_max', 'Maximum number of tasks per Systemd unit', Number(max), { name: u.name });
     },
   );
 }
@@ -236,7 +260,8 @@ function timers(conn: DBusConnection, units: readonly UnitStatus[], out: FamilyS
     units.filter((u) => u.name.endsWith('.timer')),
     (u) => optional('LastTriggerUSec', u, getProperty(conn, u.path, unitInterface('Timer'), 'LastTriggerUSec', 't')),
     (u, usec) => {
-      if (usec !== undefined) out.gauge('node_systemd_timer_last_trigger_seconds', 'Seconds since epoch of last trigger.', Number(usec) / 1e6, { name: u.name });
+      if (usec !== undefined)
+        out.gauge('node_systemd_timer_last_trigger_seconds', 'Seconds since epoch of last trigger.', Number(usec) / 1e6, { name: u.name });
     },
   );
 }

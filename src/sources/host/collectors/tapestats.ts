@@ -12,7 +12,10 @@ export const tapestats: CollectorDefinition = {
   description: 'Exposes SCSI tape device statistics from /sys/class/scsi_tape.',
   options: [{ name: IGNORED_OPTION, kind: 'regex', default: '^$', help: 'Regexp of devices to ignore for tapestats.' }],
   create: stateless(async ({ paths, options }) => {
-    const tapes: Tape[] = await readOrNoData(() => readScsiTapes(paths.sysfs), { noData: 'scsi_tape stats not found', context: 'error obtaining SCSITape class info' });
+    const tapes: Tape[] = await readOrNoData(() => readScsiTapes(paths.sysfs), {
+      noData: 'scsi_tape stats not found',
+      context: 'error obtaining SCSITape class info',
+    });
     const ignored = options.regex(IGNORED_OPTION);
     const out = new FamilySet();
     for (const { name, counters: c } of tapes) {

@@ -25,7 +25,9 @@ export const textfile: CollectorDefinition = {
   name: 'textfile',
   defaultEnabled: true,
   description: 'Exposes metrics from *.prom files in the textfile directories.',
-  options: [{ name: DIRECTORY_OPTION, kind: 'strings', default: [], path: true, help: 'Directory to read text files with metrics from, supports glob matching.' }],
+  options: [
+    { name: DIRECTORY_OPTION, kind: 'strings', default: [], path: true, help: 'Directory to read text files with metrics from, supports glob matching.' },
+  ],
   create: stateless(({ options, log }) => collectTextfiles(options.strings(DIRECTORY_OPTION), log)),
 };
 
@@ -120,7 +122,10 @@ async function readTextfile(file: string, log: Logger): Promise<TextfileResult> 
       if (parsed.some((f) => f.samples.some((s) => s.timestampMs !== undefined))) {
         return { error: new Error(`textfile ${JSON.stringify(file)} contains unsupported client-side timestamps, skipping entire file`) };
       }
-      families = normalizeFileFamilies(parsed.map((f) => (f.help === '' ? withoutHelp(f) : f)), log);
+      families = normalizeFileFamilies(
+        parsed.map((f) => (f.help === '' ? withoutHelp(f) : f)),
+        log,
+      );
     } catch (err) {
       return { error: new Error(`failed to parse textfile data from ${JSON.stringify(file)}: ${(err as Error).message}`) };
     }

@@ -17,8 +17,15 @@ export const time: CollectorDefinition = {
     const sources = await readClockSources(paths.sysfs);
     sources.forEach((source, i) => {
       const device = String(i);
-      for (const cs of source.available) out.gauge('node_time_clocksource_available_info', "Available clocksources read from '/sys/devices/system/clocksource'.", 1, { device, clocksource: cs });
-      out.gauge('node_time_clocksource_current_info', "Current clocksource read from '/sys/devices/system/clocksource'.", 1, { device, clocksource: source.current });
+      for (const cs of source.available)
+        out.gauge('node_time_clocksource_available_info', "Available clocksources read from '/sys/devices/system/clocksource'.", 1, {
+          device,
+          clocksource: cs,
+        });
+      out.gauge('node_time_clocksource_current_info', "Current clocksource read from '/sys/devices/system/clocksource'.", 1, {
+        device,
+        clocksource: source.current,
+      });
     });
     return out.toArray();
   }),

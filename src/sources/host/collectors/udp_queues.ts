@@ -13,7 +13,10 @@ export const udpQueues: CollectorDefinition = {
     const [v4, v6] = await Promise.all([readUdpSummary(paths.procfs, 'udp'), readUdpSummary(paths.procfs, 'udp6')]);
     if (!v4 && !v6) throw new NoDataError('neither net/udp nor net/udp6 exists');
     const out = new FamilySet();
-    for (const [ip, summary] of [['v4', v4], ['v6', v6]] as const) {
+    for (const [ip, summary] of [
+      ['v4', v4],
+      ['v6', v6],
+    ] as const) {
       if (!summary) continue;
       out.gauge('node_udp_queues', HELP, summary.txQueue, { queue: 'tx', ip });
       out.gauge('node_udp_queues', HELP, summary.rxQueue, { queue: 'rx', ip });

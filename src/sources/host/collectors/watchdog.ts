@@ -20,7 +20,10 @@ export const watchdog: CollectorDefinition = {
   description: 'Exposes watchdog device stats from /sys/class/watchdog.',
   create: stateless(async ({ paths }) => {
     // os.ErrNotExist, os.ErrPermission and os.ErrInvalid in node_exporter.
-    const watchdogs: Watchdog[] = await readOrNoData(() => readWatchdogClass(paths.sysfs), { absent: (err) => isErrno(err, 'ENOENT', 'EACCES', 'EPERM', 'EINVAL'), noData: (err) => `could not read watchdog stats: ${err.message}` });
+    const watchdogs: Watchdog[] = await readOrNoData(() => readWatchdogClass(paths.sysfs), {
+      absent: (err) => isErrno(err, 'ENOENT', 'EACCES', 'EPERM', 'EINVAL'),
+      noData: (err) => `could not read watchdog stats: ${err.message}`,
+    });
     const out = new FamilySet();
     for (const wd of watchdogs) {
       for (const [key, name, file] of GAUGES) {

@@ -36,7 +36,10 @@ const XFRM_COUNTERS: Array<[string, string]> = [
 
 /** XfrmInStateProtoError → node_xfrm_in_state_proto_error_packets_total */
 export function xfrmMetricName(counter: string): string {
-  const words = counter.replace(/^Xfrm/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  const words = counter
+    .replace(/^Xfrm/, '')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
   return `node_xfrm_${words}_packets_total`;
 }
 

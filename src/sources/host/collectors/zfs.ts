@@ -36,7 +36,10 @@ export const zfs: CollectorDefinition = {
   defaultEnabled: true,
   description: 'Exposes ZFS kstats (ARC, prefetch, ZIL, pools, datasets...) from /proc/spl/kstat/zfs.',
   create: stateless(async ({ paths }) => {
-    const kstats = await readZfsKstats(paths.procfs, TABLES.map(([, table]) => table));
+    const kstats = await readZfsKstats(
+      paths.procfs,
+      TABLES.map(([, table]) => table),
+    );
     if (!kstats) throw new NoDataError('ZFS statistics are not available (spl/kstat/zfs absent)');
     const out = new FamilySet();
     for (const [subsystem, table] of TABLES) {

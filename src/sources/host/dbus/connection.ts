@@ -41,7 +41,10 @@ export function systemBusSocket(env: NodeJS.ProcessEnv = process.env): string {
   if (address === undefined || address === '') return DEFAULT_SYSTEM_BUS;
   for (const entry of address.split(';')) {
     const m = /^unix:(.*)$/.exec(entry);
-    const path = m?.[1]?.split(',').find((kv) => kv.startsWith('path='))?.slice('path='.length);
+    const path = m?.[1]
+      ?.split(',')
+      .find((kv) => kv.startsWith('path='))
+      ?.slice('path='.length);
     if (path) return decodeURIComponent(path);
   }
   throw new Error(`DBUS_SYSTEM_BUS_ADDRESS ${JSON.stringify(address)} has no unix:path= address (the only kind supported)`);
@@ -87,7 +90,8 @@ export class DBusConnection {
       const early = await conn.authenticate();
       socket.on('data', (chunk: Buffer) => conn.receive(chunk));
       if (early.length > 0) conn.receive(early);
-      if (options.bus) await conn.call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'Hello' });
+      if (options.bus)
+        await conn.call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'Hello' });
       return conn;
     } catch (err) {
       conn.close();
@@ -129,7 +133,9 @@ export class DBusConnection {
     this.socket.write(`\0AUTH EXTERNAL ${Buffer.from(String(uid)).toString('hex')}\r\nBEGIN\r\n`);
     const answer = await lines.next();
     if (!answer.startsWith('OK ')) {
-      const reason = answer.startsWith('REJECTED') ? `authentication as uid ${uid} rejected (${answer})` : `unexpected authentication answer ${JSON.stringify(answer.slice(0, 100))}`;
+      const reason = answer.startsWith('REJECTED')
+        ? `authentication as uid ${uid} rejected (${answer})`
+        : `unexpected authentication answer ${JSON.stringify(answer.slice(0, 100))}`;
       throw new Error(`${this.where}: ${reason}`);
     }
     return lines.rest();

@@ -17,7 +17,7 @@ export interface Variant {
 const ALIGNMENT: Record<string, number> = { y: 1, g: 1, v: 1, n: 2, q: 2, b: 4, i: 4, u: 4, h: 4, s: 4, o: 4, a: 4, x: 8, t: 8, d: 8, '(': 8, '{': 8 };
 
 /** The end (exclusive) of the single complete type starting at `start` of `sig`. */
-export function completeTypeEnd(sig: string, start: number): number {
+function completeTypeEnd(sig: string, start: number): number {
   const c = sig[start];
   if (c === undefined) throw new Error(`signature "${sig}" ends where a type was expected`);
   if (c === 'a') return completeTypeEnd(sig, start + 1);

@@ -13,7 +13,7 @@ const FIELD_TYPE: Record<number, string> = { 1: 'o', 2: 's', 3: 's', 4: 's', 5: 
 /** The fixed part: endianness, type, flags, version, body length, serial, header field array length. */
 const FIXED_HEADER = 16;
 /** The specification's limit on a whole message. */
-export const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 
 export interface MethodCall {
   destination?: string;
@@ -102,7 +102,15 @@ function endianness(bytes: Uint8Array): boolean {
 export function decodeMessage(bytes: Uint8Array): Message {
   const little = endianness(bytes);
   const r = new WireReader(bytes, little);
-  const [, type, , version, bodyLength, serial, fields] = r.readAll('yyyyuua(yv)') as [number, number, number, number, number, number, Array<[number, { signature: string; value: DBusValue }]>];
+  const [, type, , version, bodyLength, serial, fields] = r.readAll('yyyyuua(yv)') as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    Array<[number, { signature: string; value: DBusValue }]>,
+  ];
   if (version !== 1) throw new Error(`D-Bus protocol version ${version}, expected 1`);
   const header: Partial<Record<number, DBusValue>> = {};
   for (const [code, variant] of fields) {
@@ -114,7 +122,8 @@ export function decodeMessage(bytes: Uint8Array): Message {
   }
   r.align(8);
   const bodyStart = r.pos;
-  if (bodyStart + bodyLength !== bytes.length) throw new Error(`message body of ${bodyLength} bytes does not end the message (${bytes.length - bodyStart} left)`);
+  if (bodyStart + bodyLength !== bytes.length)
+    throw new Error(`message body of ${bodyLength} bytes does not end the message (${bytes.length - bodyStart} left)`);
   const signature = (header[FIELD.signature] as string | undefined) ?? '';
   const bodyReader = new WireReader(bytes.subarray(bodyStart), little);
   const body = bodyReader.readAll(signature);

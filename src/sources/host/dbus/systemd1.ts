@@ -38,7 +38,14 @@ export async function getProperty(conn: DBusConnection, path: string, iface: str
 export async function getProperty(conn: DBusConnection, path: string, iface: string, name: string, type: 'u'): Promise<number>;
 export async function getProperty(conn: DBusConnection, path: string, iface: string, name: string, type: 't'): Promise<bigint>;
 export async function getProperty(conn: DBusConnection, path: string, iface: string, name: string, type: string): Promise<DBusValue> {
-  const reply = await conn.call({ destination: SYSTEMD, path, interface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: [iface, name] });
+  const reply = await conn.call({
+    destination: SYSTEMD,
+    path,
+    interface: 'org.freedesktop.DBus.Properties',
+    member: 'Get',
+    signature: 'ss',
+    body: [iface, name],
+  });
   const variant = reply.body[0] as Variant | undefined;
   if (reply.signature !== 'v' || variant === undefined) throw new Error(`Get ${iface}.${name} answered with signature "${reply.signature}", expected v`);
   if (variant.signature !== type) throw new Error(`${iface}.${name} has type ${variant.signature}, expected ${type}`);

@@ -17,7 +17,10 @@ export function goTrimSpace(text: string): string {
 
 /** Splits on runs of whitespace, dropping empty fields. */
 export function fields(line: string): string[] {
-  return line.trim().split(/\s+/).filter((f) => f !== '');
+  return line
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== '');
 }
 
 /**
@@ -67,7 +70,7 @@ const GO_INT_RE = /^(0[xX]_?[0-9a-fA-F_]+|0[bB]_?[01_]+|0[oO]_?[0-7_]+|0[0-7_]*|
  * between digits, 64-bit range; exact. Unsigned refuses any sign, as
  * ParseUint does. Undefined where Go returns an error.
  */
-export function tryParseGoBigInt(text: string, unsigned = false): bigint | undefined {
+function tryParseGoBigInt(text: string, unsigned = false): bigint | undefined {
   const sign = unsigned ? '' : (/^[+-]/.exec(text)?.[0] ?? '');
   const body = text.slice(sign.length);
   if (!GO_INT_RE.test(body) || body.endsWith('_') || body.includes('__')) return undefined;

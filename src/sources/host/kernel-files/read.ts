@@ -73,7 +73,7 @@ export async function readUintAttr(file: string): Promise<number> {
 }
 
 /** prometheus/procfs' SysReadFile reads at most this much; longer values are cut, as in node_exporter. */
-export const SYS_READ_FILE_SIZE = 128;
+const SYS_READ_FILE_SIZE = 128;
 
 let sysReadBuffer = Buffer.alloc(4096);
 

@@ -41,7 +41,10 @@ export class CollectorRunner {
     const options = new OptionValues(allSpecs, config.options ?? new Map());
     this.running = definitions
       .filter((d) => config.enabled.has(d.name))
-      .map((d) => ({ name: d.name, collector: d.create({ paths: config.paths, options, log: this.log.child({ collector: d.name }), enabledCollectors: config.enabled }) }));
+      .map((d) => ({
+        name: d.name,
+        collector: d.create({ paths: config.paths, options, log: this.log.child({ collector: d.name }), enabledCollectors: config.enabled }),
+      }));
   }
 
   async collect(): Promise<MetricFamily[]> {
@@ -54,7 +57,10 @@ export class CollectorRunner {
       const conflicts = r.families ? merged.add(r.families) : [];
       if (conflicts.length > 0) {
         r.success = false;
-        this.log.error('collector output conflicts with another collector; the conflicting part was dropped', { collector: r.name, conflicts: conflicts.slice(0, 5).join('; ') });
+        this.log.error('collector output conflicts with another collector; the conflicting part was dropped', {
+          collector: r.name,
+          conflicts: conflicts.slice(0, 5).join('; '),
+        });
       }
     }
     const out = new FamilySet();

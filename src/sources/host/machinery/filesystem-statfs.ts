@@ -29,7 +29,7 @@ export interface StatfsResult {
 }
 
 /** What the caller tells a StatfsFn about its call. */
-export interface StatfsCall {
+interface StatfsCall {
   /** The caller's deadline for the statfs itself: the worker pool sizes its stall threshold from it. */
   timeoutMs?: number;
   /**
@@ -75,7 +75,7 @@ const GO_ERRNO_TEXT: Record<string, string> = {
   EINTR: 'interrupted system call',
 };
 
-export function goErrorText(err: unknown): string {
+function goErrorText(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e?.code && GO_ERRNO_TEXT[e.code]) return GO_ERRNO_TEXT[e.code]!;
   // Node's message is "CODE: description, syscall 'path'": keep the description.
@@ -168,7 +168,14 @@ export interface StatCallOptions {
  * `stuck` by `mountPoint`. Never waits more than `timeoutMs` once the call
  * runs (a queued call's wait for its thread is the queue's to bound).
  */
-export async function statWithTimeout(statfs: StatfsFn, target: string, mountPoint: string, timeoutMs: number, stuck: StuckMounts, options: StatCallOptions = {}): Promise<StatOutcome> {
+export async function statWithTimeout(
+  statfs: StatfsFn,
+  target: string,
+  mountPoint: string,
+  timeoutMs: number,
+  stuck: StuckMounts,
+  options: StatCallOptions = {},
+): Promise<StatOutcome> {
   if (stuck.has(mountPoint)) return { ok: false, error: MOUNT_TIMEOUT_ERROR, timedOut: true };
   let started: Promise<void> | undefined;
   const call = statfs(target, { timeoutMs, onQueued: (s) => (started = s) });
@@ -182,7 +189,13 @@ export async function statWithTimeout(statfs: StatfsFn, target: string, mountPoi
     else start();
   });
   try {
-    const winner = await Promise.race([call.then((stats) => ({ stats }), (error: unknown) => ({ error })), deadline]);
+    const winner = await Promise.race([
+      call.then(
+        (stats) => ({ stats }),
+        (error: unknown) => ({ error }),
+      ),
+      deadline,
+    ]);
     if (winner === 'timeout') {
       stuck.hold(mountPoint, call, options.onRecover ?? (() => {}), options.onThreadpool);
       return { ok: false, error: MOUNT_TIMEOUT_ERROR, timedOut: true };

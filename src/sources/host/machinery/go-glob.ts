@@ -15,7 +15,7 @@ export class BadPatternError extends Error {
   }
 }
 
-export function hasGlobMeta(pattern: string): boolean {
+function hasGlobMeta(pattern: string): boolean {
   return /[*?[\\]/.test(pattern);
 }
 
@@ -122,4 +122,3 @@ async function globDir(dir: string, file: string): Promise<string[]> {
     return [];
   }
 }
-

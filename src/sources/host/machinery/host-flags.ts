@@ -6,7 +6,7 @@ import type { CollectorRunnerConfig } from './collector-runner.ts';
 import { resolveEnabled } from './collector-runner.ts';
 import type { OptionValue } from '../../../config/option-values.ts';
 
-export const PATH_FLAGS: readonly FlagSpec[] = [
+const PATH_FLAGS: readonly FlagSpec[] = [
   { name: 'path.procfs', kind: 'string', default: DEFAULT_HOST_PATHS.procfs, help: 'procfs mountpoint.', placeholder: 'DIR', path: true },
   { name: 'path.sysfs', kind: 'string', default: DEFAULT_HOST_PATHS.sysfs, help: 'sysfs mountpoint.', placeholder: 'DIR', path: true },
   { name: 'path.rootfs', kind: 'string', default: DEFAULT_HOST_PATHS.rootfs, help: 'rootfs mountpoint.', placeholder: 'DIR', path: true },

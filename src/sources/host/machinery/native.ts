@@ -59,14 +59,14 @@ export interface TcpSockets {
 }
 
 /** BTRFS_IOC_FS_INFO's answer. */
-export interface BtrfsFsInfo {
+interface BtrfsFsInfo {
   maxId: number;
   numDevices: number;
   fsid: Buffer;
 }
 
 /** BTRFS_IOC_DEV_INFO's answer for one device id. */
-export interface BtrfsDevInfo {
+interface BtrfsDevInfo {
   uuid: Buffer;
   bytesUsed: number;
   totalBytes: number;

@@ -47,7 +47,7 @@ parentPort.on('message', ({ id, path }) => {
  * aside anyway costs one worker start, and the worker is reused or ended
  * when it answers.
  */
-export const DEFAULT_STALL_MS = 1000;
+const DEFAULT_STALL_MS = 1000;
 
 /**
  * A call's stall threshold is also at most this share of its own deadline, so

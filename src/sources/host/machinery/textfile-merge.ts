@@ -41,7 +41,12 @@ interface Series {
 }
 
 function normalizeFamily(family: MetricFamily, log: Logger): MetricFamily {
-  const series = family.type === 'summary' ? rebuildSummaries(family) : family.type === 'histogram' ? rebuildHistograms(family) : family.samples.map((s) => ({ labels: s.labels, samples: [s] }));
+  const series =
+    family.type === 'summary'
+      ? rebuildSummaries(family)
+      : family.type === 'histogram'
+        ? rebuildHistograms(family)
+        : family.samples.map((s) => ({ labels: s.labels, samples: [s] }));
   const allNames = new Set<string>();
   for (const s of series) for (const n of Object.keys(s.labels)) allNames.add(n);
   const seen = new Set<string>();
@@ -53,7 +58,10 @@ function normalizeFamily(family: MetricFamily, log: Logger): MetricFamily {
     // A repeated series, or two made equal by filling in empty labels: the registry keeps the first.
     const identity = labelsKey(filled);
     if (seen.has(identity)) {
-      log.warn('textfile series dropped: it repeats an earlier series of its family', { metric: cutInput(family.name), labels: cutInput(JSON.stringify(filled), 200) });
+      log.warn('textfile series dropped: it repeats an earlier series of its family', {
+        metric: cutInput(family.name),
+        labels: cutInput(JSON.stringify(filled), 200),
+      });
       continue;
     }
     seen.add(identity);
@@ -112,7 +120,8 @@ function boundValue(text: string | undefined): number {
 function rebuildSummaries(family: MetricFamily): Series[] {
   return groupSeries(family, 'quantile').map((g) => {
     const samples: Sample[] = [];
-    for (const [q, v] of [...g.inner].sort((a, b) => a[0] - b[0])) samples.push({ name: family.name, labels: { ...g.labels, quantile: formatFloat(q) }, value: v });
+    for (const [q, v] of [...g.inner].sort((a, b) => a[0] - b[0]))
+      samples.push({ name: family.name, labels: { ...g.labels, quantile: formatFloat(q) }, value: v });
     samples.push({ name: family.name + '_sum', labels: g.labels, value: g.sum });
     samples.push({ name: family.name + '_count', labels: g.labels, value: summaryCount(g.count) });
     return { labels: g.labels, samples };
@@ -136,7 +145,8 @@ function rebuildHistograms(family: MetricFamily): Series[] {
     const integral = values.every((v) => Number.isInteger(v) && v < UINT64_LIMIT);
     const count = integral ? g.count : 0;
     const samples: Sample[] = [];
-    for (const [le, v] of [...g.inner].sort((a, b) => a[0] - b[0])) samples.push({ name: family.name + '_bucket', labels: { ...g.labels, le: formatFloat(le) }, value: integral ? v : 0 });
+    for (const [le, v] of [...g.inner].sort((a, b) => a[0] - b[0]))
+      samples.push({ name: family.name + '_bucket', labels: { ...g.labels, le: formatFloat(le) }, value: integral ? v : 0 });
     if (!g.inner.has(Infinity)) samples.push({ name: family.name + '_bucket', labels: { ...g.labels, le: '+Inf' }, value: count });
     samples.push({ name: family.name + '_sum', labels: g.labels, value: g.sum });
     samples.push({ name: family.name + '_count', labels: g.labels, value: count });
@@ -163,7 +173,12 @@ export function mergeTextfiles(files: readonly TextfileFamilies[], log: Logger):
       if (seen && ((family.help !== undefined && family.help !== seen.first) || seen.conflicting !== undefined)) {
         helpByName.set(family.name, { first: seen.first, conflicting: family.help ?? '' });
         helpConflict = true;
-        log.error('inconsistent metric help text', { metric: family.name, original_help_text: seen.first, new_help_text: family.help, file: filesByName.get(family.name)?.[0] });
+        log.error('inconsistent metric help text', {
+          metric: family.name,
+          original_help_text: seen.first,
+          new_help_text: family.help,
+          file: filesByName.get(family.name)?.[0],
+        });
         continue;
       }
       if (family.help !== undefined) helpByName.set(family.name, { first: family.help });
@@ -182,7 +197,11 @@ export function mergeTextfiles(files: readonly TextfileFamilies[], log: Logger):
       entry = { family: { name: family.name, help, type: family.type, samples: [] }, identities: new Set() };
       merged.set(family.name, entry);
     } else if (entry.family.type !== family.type || entry.family.help !== help) {
-      log.warn('textfile metric family dropped: its type or HELP differs from an earlier file', { metric: family.name, type: family.type, first_type: entry.family.type });
+      log.warn('textfile metric family dropped: its type or HELP differs from an earlier file', {
+        metric: family.name,
+        type: family.type,
+        first_type: entry.family.type,
+      });
       continue;
     }
     const before = new Set(entry.identities);

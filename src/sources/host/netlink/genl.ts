@@ -1,7 +1,7 @@
 /** Generic netlink (NETLINK_GENERIC): resolving a family's id, and requests to it. */
 import { attributeUint, encodeAttributes, parseAttributes, parseMessage, type NetlinkAttribute, type NetlinkRequest } from './message.ts';
 
-export const NETLINK_GENERIC = 16;
+const NETLINK_GENERIC = 16;
 const GENL_ID_CTRL = 16;
 const CTRL_CMD_GETFAMILY = 3;
 const CTRL_ATTR_FAMILY_ID = 1;
@@ -20,7 +20,7 @@ function genlPayload(command: number, version: number, attributes: readonly Netl
 }
 
 /** A generic netlink message's attributes (after its genlmsghdr). */
-export function genlAttributes(bytes: Buffer): NetlinkAttribute[] {
+function genlAttributes(bytes: Buffer): NetlinkAttribute[] {
   const { body } = parseMessage(bytes);
   if (body.length < GENL_HEADER_BYTES) throw new Error(`generic netlink message of ${body.length} bytes is shorter than its header`);
   return parseAttributes(body.subarray(GENL_HEADER_BYTES));
@@ -43,6 +43,12 @@ export function resolveGenlFamily(request: NetlinkRequest, name: string): GenlFa
 }
 
 /** One request to a generic netlink family: its replies' attributes, one list per message. */
-export function genlRequest(request: NetlinkRequest, family: GenlFamily, command: number, flags: number, attributes: readonly NetlinkAttribute[]): NetlinkAttribute[][] {
+export function genlRequest(
+  request: NetlinkRequest,
+  family: GenlFamily,
+  command: number,
+  flags: number,
+  attributes: readonly NetlinkAttribute[],
+): NetlinkAttribute[][] {
   return request(NETLINK_GENERIC, family.id, flags, genlPayload(command, family.version, attributes)).map(genlAttributes);
 }

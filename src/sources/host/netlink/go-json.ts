@@ -38,7 +38,8 @@ function field(obj: JsonObject, name: string): unknown {
 export function intField(obj: JsonObject, name: string, where: string, min: number, max: number): number {
   const v = field(obj, name);
   if (v === undefined || v === null) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new Error(`${where}: cannot read ${JSON.stringify(v)} into integer field ${name}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new Error(`${where}: cannot read ${JSON.stringify(v)} into integer field ${name}`);
   return v;
 }
 

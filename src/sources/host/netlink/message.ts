@@ -40,7 +40,8 @@ export function parseAttributes(bytes: Buffer): NetlinkAttribute[] {
   let offset = 0;
   while (offset + ATTRIBUTE_HEADER_BYTES <= bytes.length) {
     const length = bytes.readUInt16LE(offset);
-    if (length < ATTRIBUTE_HEADER_BYTES || offset + length > bytes.length) throw new Error(`netlink attribute at byte ${offset} says ${length} bytes, ${bytes.length - offset} remain`);
+    if (length < ATTRIBUTE_HEADER_BYTES || offset + length > bytes.length)
+      throw new Error(`netlink attribute at byte ${offset} says ${length} bytes, ${bytes.length - offset} remain`);
     out.push({ type: bytes.readUInt16LE(offset + 2) & ATTRIBUTE_TYPE_MASK, data: bytes.subarray(offset + ATTRIBUTE_HEADER_BYTES, offset + length) });
     offset += align4(length);
   }

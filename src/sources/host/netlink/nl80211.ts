@@ -45,7 +45,7 @@ const RATE_INFO_BITRATE32 = 5;
 
 const u32 = (a: NetlinkAttribute, what: string): number => attributeUint(a.data, 4, what);
 
-export function parseInterface(attributes: readonly NetlinkAttribute[]): WifiInterface {
+function parseInterface(attributes: readonly NetlinkAttribute[]): WifiInterface {
   const ifi: WifiInterface = { name: '', frequency: 0, index: 0, hardwareAddr: Buffer.alloc(0) };
   for (const a of attributes) {
     if (a.type === ATTR_IFINDEX) ifi.index = u32(a, 'NL80211_ATTR_IFINDEX');
@@ -86,7 +86,7 @@ function ssidOf(elements: Buffer): string {
 }
 
 /** The first BSS with a status (the one the interface is associated with), or undefined. */
-export function parseBss(messages: readonly NetlinkAttribute[][]): WifiBss | undefined {
+function parseBss(messages: readonly NetlinkAttribute[][]): WifiBss | undefined {
   for (const attributes of messages) {
     for (const a of attributes) {
       if (a.type !== ATTR_BSS) continue;
@@ -120,26 +120,70 @@ export function parseStation(attributes: readonly NetlinkAttribute[]): WifiStati
   for (const a of attributes) {
     if (a.type === ATTR_MAC) hardwareAddr = formatMac(a.data);
     if (a.type !== ATTR_STA_INFO) continue;
-    const s: WifiStation = { hardwareAddr, connectedNs: 0, inactiveNs: 0, receivedBytes: 0, transmittedBytes: 0, receivedPackets: 0, transmittedPackets: 0, receiveBitrate: 0, transmitBitrate: 0, signal: 0, transmitRetries: 0, transmitFailed: 0, beaconLoss: 0 };
+    const s: WifiStation = {
+      hardwareAddr,
+      connectedNs: 0,
+      inactiveNs: 0,
+      receivedBytes: 0,
+      transmittedBytes: 0,
+      receivedPackets: 0,
+      transmittedPackets: 0,
+      receiveBitrate: 0,
+      transmitBitrate: 0,
+      signal: 0,
+      transmitRetries: 0,
+      transmitFailed: 0,
+      beaconLoss: 0,
+    };
     let rx64 = false;
     let tx64 = false;
     for (const n of parseAttributes(a.data)) {
       switch (n.type) {
-        case STA_INFO_CONNECTED_TIME: s.connectedNs = u32(n, 'CONNECTED_TIME') * 1e9; break;
-        case STA_INFO_INACTIVE_TIME: s.inactiveNs = u32(n, 'INACTIVE_TIME') * 1e6; break;
+        case STA_INFO_CONNECTED_TIME:
+          s.connectedNs = u32(n, 'CONNECTED_TIME') * 1e9;
+          break;
+        case STA_INFO_INACTIVE_TIME:
+          s.inactiveNs = u32(n, 'INACTIVE_TIME') * 1e6;
+          break;
         // The 64-bit byte counters win over the 32-bit ones, whichever comes first.
-        case STA_INFO_RX_BYTES64: s.receivedBytes = attributeUint(n.data, 8, 'RX_BYTES64'); rx64 = true; break;
-        case STA_INFO_TX_BYTES64: s.transmittedBytes = attributeUint(n.data, 8, 'TX_BYTES64'); tx64 = true; break;
-        case STA_INFO_RX_BYTES: if (!rx64) s.receivedBytes = u32(n, 'RX_BYTES'); break;
-        case STA_INFO_TX_BYTES: if (!tx64) s.transmittedBytes = u32(n, 'TX_BYTES'); break;
-        case STA_INFO_SIGNAL: s.signal = attributeUint(n.data, 1, 'SIGNAL') << 24 >> 24; break;
-        case STA_INFO_RX_PACKETS: s.receivedPackets = u32(n, 'RX_PACKETS'); break;
-        case STA_INFO_TX_PACKETS: s.transmittedPackets = u32(n, 'TX_PACKETS'); break;
-        case STA_INFO_TX_RETRIES: s.transmitRetries = u32(n, 'TX_RETRIES'); break;
-        case STA_INFO_TX_FAILED: s.transmitFailed = u32(n, 'TX_FAILED'); break;
-        case STA_INFO_BEACON_LOSS: s.beaconLoss = u32(n, 'BEACON_LOSS'); break;
-        case STA_INFO_RX_BITRATE: s.receiveBitrate = bitrate(n.data); break;
-        case STA_INFO_TX_BITRATE: s.transmitBitrate = bitrate(n.data); break;
+        case STA_INFO_RX_BYTES64:
+          s.receivedBytes = attributeUint(n.data, 8, 'RX_BYTES64');
+          rx64 = true;
+          break;
+        case STA_INFO_TX_BYTES64:
+          s.transmittedBytes = attributeUint(n.data, 8, 'TX_BYTES64');
+          tx64 = true;
+          break;
+        case STA_INFO_RX_BYTES:
+          if (!rx64) s.receivedBytes = u32(n, 'RX_BYTES');
+          break;
+        case STA_INFO_TX_BYTES:
+          if (!tx64) s.transmittedBytes = u32(n, 'TX_BYTES');
+          break;
+        case STA_INFO_SIGNAL:
+          s.signal = (attributeUint(n.data, 1, 'SIGNAL') << 24) >> 24;
+          break;
+        case STA_INFO_RX_PACKETS:
+          s.receivedPackets = u32(n, 'RX_PACKETS');
+          break;
+        case STA_INFO_TX_PACKETS:
+          s.transmittedPackets = u32(n, 'TX_PACKETS');
+          break;
+        case STA_INFO_TX_RETRIES:
+          s.transmitRetries = u32(n, 'TX_RETRIES');
+          break;
+        case STA_INFO_TX_FAILED:
+          s.transmitFailed = u32(n, 'TX_FAILED');
+          break;
+        case STA_INFO_BEACON_LOSS:
+          s.beaconLoss = u32(n, 'BEACON_LOSS');
+          break;
+        case STA_INFO_RX_BITRATE:
+          s.receiveBitrate = bitrate(n.data);
+          break;
+        case STA_INFO_TX_BITRATE:
+          s.transmitBitrate = bitrate(n.data);
+          break;
       }
     }
     return s;

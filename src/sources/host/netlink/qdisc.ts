@@ -71,7 +71,18 @@ export function parseQdiscMessage(bytes: Buffer, names: ReadonlyMap<number, stri
   const parent = body.readUInt32LE(12);
   const ifaceName = names.get(ifindex);
   if (ifaceName === undefined) throw new Error(`qdisc of interface index ${ifindex}, which no interface has`);
-  const q: QdiscInfo = { ifaceName, parent: parent === TC_H_ROOT ? 0 : parent, kind: '', bytes: 0, packets: 0, drops: 0, requeues: 0, overlimits: 0, qlen: 0, backlog: 0 };
+  const q: QdiscInfo = {
+    ifaceName,
+    parent: parent === TC_H_ROOT ? 0 : parent,
+    kind: '',
+    bytes: 0,
+    packets: 0,
+    drops: 0,
+    requeues: 0,
+    overlimits: 0,
+    qlen: 0,
+    backlog: 0,
+  };
   for (const a of parseAttributes(body.subarray(TCMSG_BYTES))) {
     if (a.type === TCA_KIND) q.kind = attributeString(a.data);
     if (a.type === TCA_STATS2) {
@@ -79,7 +90,13 @@ export function parseQdiscMessage(bytes: Buffer, names: ReadonlyMap<number, stri
         if (s.type === TCA_STATS_BASIC) Object.assign(q, basicCounters(s.data, 'TCA_STATS_BASIC'));
         if (s.type === TCA_STATS_QUEUE) {
           if (s.data.length < 20) throw new Error(`TCA_STATS_QUEUE has ${s.data.length} bytes, needs 20`);
-          [q.qlen, q.backlog, q.drops, q.requeues, q.overlimits] = [0, 4, 8, 12, 16].map((o) => s.data.readUInt32LE(o)) as [number, number, number, number, number];
+          [q.qlen, q.backlog, q.drops, q.requeues, q.overlimits] = [0, 4, 8, 12, 16].map((o) => s.data.readUInt32LE(o)) as [
+            number,
+            number,
+            number,
+            number,
+            number,
+          ];
         }
       }
     }

@@ -1,7 +1,7 @@
 /** rtnetlink (NETLINK_ROUTE) dumps: network interfaces' names, and queueing disciplines. */
 import { attributeString, NLM_F_DUMP, parseAttributes, parseMessage, type NetlinkRequest } from './message.ts';
 
-export const NETLINK_ROUTE = 0;
+const NETLINK_ROUTE = 0;
 const RTM_NEWLINK = 16;
 const RTM_GETLINK = 18;
 export const RTM_NEWQDISC = 36;
@@ -12,7 +12,7 @@ const IFINFOMSG_BYTES = 16;
 export const TCMSG_BYTES = 20;
 
 /** Interface names by index, from RTM_NEWLINK messages (what Go's net.InterfaceByIndex reads). */
-export function parseLinkNames(messages: readonly Buffer[]): Map<number, string> {
+function parseLinkNames(messages: readonly Buffer[]): Map<number, string> {
   const names = new Map<number, string>();
   for (const bytes of messages) {
     const m = parseMessage(bytes);

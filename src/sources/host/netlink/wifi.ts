@@ -72,7 +72,7 @@ async function readJsonIfExists(file: string): Promise<unknown> {
 
 const int = (o: Record<string, unknown>, name: string, where: string): number => intField(o, name, where, INT64.min, INT64.max);
 
-export async function readWifiInterfaces(dir: string): Promise<WifiInterface[]> {
+async function readWifiInterfaces(dir: string): Promise<WifiInterface[]> {
   const file = path.join(dir, 'interfaces.json');
   return asArray(await readJson(file), file).map((item, i) => {
     const o = asObject(item, `${file}[${i}]`);
@@ -81,7 +81,7 @@ export async function readWifiInterfaces(dir: string): Promise<WifiInterface[]> 
 }
 
 /** The interface's BSS, or undefined when it has none (no bss.json). */
-export async function readWifiBss(dir: string, device: string): Promise<WifiBss | undefined> {
+async function readWifiBss(dir: string, device: string): Promise<WifiBss | undefined> {
   const file = path.join(dir, device, 'bss.json');
   const json = await readJsonIfExists(file);
   if (json === undefined) return undefined;
@@ -90,7 +90,7 @@ export async function readWifiBss(dir: string, device: string): Promise<WifiBss 
 }
 
 /** The interface's stations, or undefined when it has no station information (no stationinfo.json). */
-export async function readWifiStations(dir: string, device: string): Promise<WifiStation[] | undefined> {
+async function readWifiStations(dir: string, device: string): Promise<WifiStation[] | undefined> {
   const file = path.join(dir, device, 'stationinfo.json');
   const json = await readJsonIfExists(file);
   if (json === undefined) return undefined;

@@ -14,7 +14,10 @@ export function parseCgroupSummaries(text: string): CgroupSummary[] {
   const out: CgroupSummary[] = [];
   for (const line of scanLines(text)) {
     if (line.startsWith('#')) continue;
-    const f = line.trim().split(/\s+/).filter((x) => x !== '');
+    const f = line
+      .trim()
+      .split(/\s+/)
+      .filter((x) => x !== '');
     if (f.length < 4) throw new Error(`cgroups: 4+ fields required, found ${f.length} in ${JSON.stringify(line)}`);
     out.push({
       subsysName: f[0]!,

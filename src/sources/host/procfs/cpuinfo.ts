@@ -27,7 +27,21 @@ export interface CpuInfo {
 }
 
 function emptyInfo(processor: number): CpuInfo {
-  return { processor, vendorId: '', cpuFamily: '', model: '', modelName: '', stepping: '', microcode: '', cpuMHz: 0, cacheSize: '', physicalId: '', coreId: '', flags: [], bugs: [] };
+  return {
+    processor,
+    vendorId: '',
+    cpuFamily: '',
+    model: '',
+    modelName: '',
+    stepping: '',
+    microcode: '',
+    cpuMHz: 0,
+    cacheSize: '',
+    physicalId: '',
+    coreId: '',
+    flags: [],
+    bugs: [],
+  };
 }
 
 /** "key<TAB>: value" → [trimmed key, value as is]; lines without ": " give an undefined value. */
@@ -43,7 +57,7 @@ function requireValue(value: string | undefined, key: string, file: string): str
 }
 
 /** x86 /proc/cpuinfo: one block per logical CPU, each starting with "processor". */
-export function parseCpuInfoX86(text: string, file = '/proc/cpuinfo'): CpuInfo[] {
+function parseCpuInfoX86(text: string, file = '/proc/cpuinfo'): CpuInfo[] {
   const lines = text.split('\n');
   const first = lines.findIndex((l) => l.trim() !== '');
   const firstLine = first === -1 ? '' : lines[first]!;
@@ -91,10 +105,16 @@ export function parseCpuInfoX86(text: string, file = '/proc/cpuinfo'): CpuInfo[]
         cpu.coreId = value();
         break;
       case 'flags':
-        cpu.flags = value().trim().split(/\s+/).filter((f) => f !== '');
+        cpu.flags = value()
+          .trim()
+          .split(/\s+/)
+          .filter((f) => f !== '');
         break;
       case 'bugs':
-        cpu.bugs = value().trim().split(/\s+/).filter((f) => f !== '');
+        cpu.bugs = value()
+          .trim()
+          .split(/\s+/)
+          .filter((f) => f !== '');
         break;
       case 'siblings':
       case 'cpu cores':
@@ -149,7 +169,10 @@ export function parseCpuInfoArm(text: string, file = '/proc/cpuinfo'): CpuInfo[]
     }
   }
   if (features === undefined) throw new Error(`${file}: no Features line`);
-  const flags = features.trim().split(/\s+/).filter((f) => f !== '');
+  const flags = features
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== '');
   for (const cpu of cpus) cpu.flags = [...flags];
   return cpus;
 }

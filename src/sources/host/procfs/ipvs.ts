@@ -36,7 +36,13 @@ export function parseIpvsStats(text: string): IpvsStats {
   if (lines.length < 4) throw new Error('ip_vs_stats corrupt: too short');
   const f = fields(lines[2]!);
   if (f.length !== 5) throw new Error('ip_vs_stats corrupt: unexpected number of fields');
-  const [connections, incomingPackets, outgoingPackets, incomingBytes, outgoingBytes] = f.map((v) => parseHexUint(v, 'ip_vs_stats')) as [number, number, number, number, number];
+  const [connections, incomingPackets, outgoingPackets, incomingBytes, outgoingBytes] = f.map((v) => parseHexUint(v, 'ip_vs_stats')) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return { connections, incomingPackets, outgoingPackets, incomingBytes, outgoingBytes };
 }
 

@@ -13,10 +13,16 @@ export interface NetStatFile {
 /** Parses one /proc/net/stat file: a header line of column names, then one line of hex counters per CPU. */
 export function parseNetStatFile(text: string, filename: string): NetStatFile {
   const lines = scanLines(text);
-  const headers = (lines[0] ?? '').trim().split(/\s+/).filter((h) => h !== '');
+  const headers = (lines[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((h) => h !== '');
   const stats = new Map<string, number[]>();
   for (const line of lines.slice(1)) {
-    const values = line.trim().split(/\s+/).filter((v) => v !== '');
+    const values = line
+      .trim()
+      .split(/\s+/)
+      .filter((v) => v !== '');
     values.forEach((v, i) => {
       const header = headers[i];
       if (header === undefined) throw new Error(`${filename}: more values than the ${headers.length} column headers in ${JSON.stringify(line.slice(0, 80))}`);

@@ -20,7 +20,7 @@ export interface MountInfo {
 }
 
 /** "rw,addr=10.0.0.1" → {rw: "", addr: "10.0.0.1"}; a value holding "=" keeps only its first part, as procfs does. */
-export function parseMountOptions(text: string): Map<string, string> {
+function parseMountOptions(text: string): Map<string, string> {
   const options = new Map<string, string>();
   for (const option of text.split(',')) {
     const parts = option.split('=');

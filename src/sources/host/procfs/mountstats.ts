@@ -20,15 +20,38 @@ export interface NfsByteStats {
 }
 
 /** The "events:" counters, in the kernel's order. */
-export const NFS_EVENT_NAMES = [
-  'inodeRevalidate', 'dnodeRevalidate', 'dataInvalidate', 'attributeInvalidate', 'vfsOpen', 'vfsLookup', 'vfsAccess',
-  'vfsUpdatePage', 'vfsReadPage', 'vfsReadPages', 'vfsWritePage', 'vfsWritePages', 'vfsGetdents', 'vfsSetattr', 'vfsFlush',
-  'vfsFsync', 'vfsLock', 'vfsFileRelease', 'congestionWait', 'truncation', 'writeExtension', 'sillyRename', 'shortRead',
-  'shortWrite', 'jukeboxDelay', 'pnfsRead', 'pnfsWrite',
+const NFS_EVENT_NAMES = [
+  'inodeRevalidate',
+  'dnodeRevalidate',
+  'dataInvalidate',
+  'attributeInvalidate',
+  'vfsOpen',
+  'vfsLookup',
+  'vfsAccess',
+  'vfsUpdatePage',
+  'vfsReadPage',
+  'vfsReadPages',
+  'vfsWritePage',
+  'vfsWritePages',
+  'vfsGetdents',
+  'vfsSetattr',
+  'vfsFlush',
+  'vfsFsync',
+  'vfsLock',
+  'vfsFileRelease',
+  'congestionWait',
+  'truncation',
+  'writeExtension',
+  'sillyRename',
+  'shortRead',
+  'shortWrite',
+  'jukeboxDelay',
+  'pnfsRead',
+  'pnfsWrite',
 ] as const;
 
 export type NfsEventName = (typeof NFS_EVENT_NAMES)[number];
-export type NfsEventStats = Record<NfsEventName, number>;
+type NfsEventStats = Record<NfsEventName, number>;
 
 export interface NfsOperationStats {
   operation: string;
@@ -149,7 +172,8 @@ function parseTransport(values: readonly string[], statVersion: string): NfsTran
 const OPERATION_MIN_FIELDS = 9;
 
 function parseOperation(f: readonly string[]): NfsOperationStats {
-  if (f.length < OPERATION_MIN_FIELDS) throw new Error(`mountstats: per-op line ${JSON.stringify(f.join(' '))}: expected at least ${OPERATION_MIN_FIELDS} fields`);
+  if (f.length < OPERATION_MIN_FIELDS)
+    throw new Error(`mountstats: per-op line ${JSON.stringify(f.join(' '))}: expected at least ${OPERATION_MIN_FIELDS} fields`);
   const operation = f[0]!.endsWith(':') ? f[0]!.slice(0, -1) : f[0]!;
   const n = parseU64s(f.slice(1), `per-op ${operation}`);
   return {
@@ -248,7 +272,8 @@ export function parseMountStats(text: string): MountStatsEntry[] {
     if (f[0] !== 'device') continue;
     const mount = parseDeviceLine(f);
     if (f.length > DEVICE_FIELDS) {
-      if (mount.fsType !== 'nfs' && mount.fsType !== 'nfs4') throw new Error(`mountstats: statistics for fstype ${JSON.stringify(mount.fsType)} cannot be parsed`);
+      if (mount.fsType !== 'nfs' && mount.fsType !== 'nfs4')
+        throw new Error(`mountstats: statistics for fstype ${JSON.stringify(mount.fsType)} cannot be parsed`);
       const statVersion = f[8]!.startsWith('statvers=') ? f[8]!.slice('statvers='.length) : f[8]!;
       mount.nfs = parseNfsBlock(lines, statVersion);
     }

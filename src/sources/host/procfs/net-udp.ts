@@ -31,7 +31,10 @@ export function parseUdpSockets(text: string): UdpSummary {
     const cols = fields(lines[i]!);
     const n = i + 1;
     if (cols.length < 13) throw new Error(`line ${n}: ${cols.length} columns, expected at least 13`);
-    for (const [col, what] of [[1, 'local_address'], [2, 'rem_address']] as const) {
+    for (const [col, what] of [
+      [1, 'local_address'],
+      [2, 'rem_address'],
+    ] as const) {
       const [addr, port, ...rest] = cols[col]!.split(':');
       if (rest.length > 0 || (addr!.length !== 8 && addr!.length !== 32)) throw new Error(`line ${n}: invalid ${what} ${JSON.stringify(cols[col])}`);
       hex(addr, what, n);

@@ -6,8 +6,22 @@ import path from 'node:path';
 export type DeviceCounters = Map<string, number>;
 
 const PROC_COLUMNS = [
-  'receive_bytes', 'receive_packets', 'receive_errors', 'receive_dropped', 'receive_fifo', 'receive_frame', 'receive_compressed', 'receive_multicast',
-  'transmit_bytes', 'transmit_packets', 'transmit_errors', 'transmit_dropped', 'transmit_fifo', 'transmit_colls', 'transmit_carrier', 'transmit_compressed',
+  'receive_bytes',
+  'receive_packets',
+  'receive_errors',
+  'receive_dropped',
+  'receive_fifo',
+  'receive_frame',
+  'receive_compressed',
+  'receive_multicast',
+  'transmit_bytes',
+  'transmit_packets',
+  'transmit_errors',
+  'transmit_dropped',
+  'transmit_fifo',
+  'transmit_colls',
+  'transmit_carrier',
+  'transmit_compressed',
 ] as const;
 
 /**

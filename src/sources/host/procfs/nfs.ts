@@ -13,41 +13,161 @@ import { fields, parseUint, scanLines } from '../kernel-files/parse.ts';
 export type ProcedureCounts = Record<string, number>;
 
 /** NFSv2 procedures, in /proc order. */
-export const V2_PROCEDURES = [
-  'Null', 'GetAttr', 'SetAttr', 'Root', 'Lookup', 'ReadLink', 'Read', 'WrCache', 'Write',
-  'Create', 'Remove', 'Rename', 'Link', 'SymLink', 'MkDir', 'RmDir', 'ReadDir', 'FsStat',
+const V2_PROCEDURES = [
+  'Null',
+  'GetAttr',
+  'SetAttr',
+  'Root',
+  'Lookup',
+  'ReadLink',
+  'Read',
+  'WrCache',
+  'Write',
+  'Create',
+  'Remove',
+  'Rename',
+  'Link',
+  'SymLink',
+  'MkDir',
+  'RmDir',
+  'ReadDir',
+  'FsStat',
 ] as const;
 
 /** NFSv3 procedures, in /proc order. */
-export const V3_PROCEDURES = [
-  'Null', 'GetAttr', 'SetAttr', 'Lookup', 'Access', 'ReadLink', 'Read', 'Write', 'Create',
-  'MkDir', 'SymLink', 'MkNod', 'Remove', 'RmDir', 'Rename', 'Link', 'ReadDir', 'ReadDirPlus',
-  'FsStat', 'FsInfo', 'PathConf', 'Commit',
+const V3_PROCEDURES = [
+  'Null',
+  'GetAttr',
+  'SetAttr',
+  'Lookup',
+  'Access',
+  'ReadLink',
+  'Read',
+  'Write',
+  'Create',
+  'MkDir',
+  'SymLink',
+  'MkNod',
+  'Remove',
+  'RmDir',
+  'Rename',
+  'Link',
+  'ReadDir',
+  'ReadDirPlus',
+  'FsStat',
+  'FsInfo',
+  'PathConf',
+  'Commit',
 ] as const;
 
 /** NFSv4 client operations, in /proc order (older kernels give fewer: the rest count 0). */
-export const CLIENT_V4_PROCEDURES = [
-  'Null', 'Read', 'Write', 'Commit', 'Open', 'OpenConfirm', 'OpenNoattr', 'OpenDowngrade',
-  'Close', 'Setattr', 'FsInfo', 'Renew', 'SetClientID', 'SetClientIDConfirm', 'Lock', 'Lockt',
-  'Locku', 'Access', 'Getattr', 'Lookup', 'LookupRoot', 'Remove', 'Rename', 'Link', 'Symlink',
-  'Create', 'Pathconf', 'StatFs', 'ReadLink', 'ReadDir', 'ServerCaps', 'DelegReturn', 'GetACL',
-  'SetACL', 'FsLocations', 'ReleaseLockowner', 'Secinfo', 'FsidPresent', 'ExchangeID',
-  'CreateSession', 'DestroySession', 'Sequence', 'GetLeaseTime', 'ReclaimComplete',
-  'GetDeviceInfo', 'LayoutGet', 'LayoutCommit', 'LayoutReturn', 'SecinfoNoName', 'TestStateID',
-  'FreeStateID', 'GetDeviceList', 'BindConnToSession', 'DestroyClientID', 'Seek', 'Allocate',
-  'DeAllocate', 'LayoutStats', 'Clone',
+const CLIENT_V4_PROCEDURES = [
+  'Null',
+  'Read',
+  'Write',
+  'Commit',
+  'Open',
+  'OpenConfirm',
+  'OpenNoattr',
+  'OpenDowngrade',
+  'Close',
+  'Setattr',
+  'FsInfo',
+  'Renew',
+  'SetClientID',
+  'SetClientIDConfirm',
+  'Lock',
+  'Lockt',
+  'Locku',
+  'Access',
+  'Getattr',
+  'Lookup',
+  'LookupRoot',
+  'Remove',
+  'Rename',
+  'Link',
+  'Symlink',
+  'Create',
+  'Pathconf',
+  'StatFs',
+  'ReadLink',
+  'ReadDir',
+  'ServerCaps',
+  'DelegReturn',
+  'GetACL',
+  'SetACL',
+  'FsLocations',
+  'ReleaseLockowner',
+  'Secinfo',
+  'FsidPresent',
+  'ExchangeID',
+  'CreateSession',
+  'DestroySession',
+  'Sequence',
+  'GetLeaseTime',
+  'ReclaimComplete',
+  'GetDeviceInfo',
+  'LayoutGet',
+  'LayoutCommit',
+  'LayoutReturn',
+  'SecinfoNoName',
+  'TestStateID',
+  'FreeStateID',
+  'GetDeviceList',
+  'BindConnToSession',
+  'DestroyClientID',
+  'Seek',
+  'Allocate',
+  'DeAllocate',
+  'LayoutStats',
+  'Clone',
 ] as const;
 
 /** NFSv4 server operations (proc4ops), in /proc order; RelLockOwner only on kernels >= 2.6. */
-export const SERVER_V4_OPERATIONS = [
-  'Op0Unused', 'Op1Unused', 'Op2Future', 'Access', 'Close', 'Commit', 'Create', 'DelegPurge',
-  'DelegReturn', 'GetAttr', 'GetFH', 'Link', 'Lock', 'Lockt', 'Locku', 'Lookup', 'LookupRoot',
-  'Nverify', 'Open', 'OpenAttr', 'OpenConfirm', 'OpenDgrd', 'PutFH', 'PutPubFH', 'PutRootFH',
-  'Read', 'ReadDir', 'ReadLink', 'Remove', 'Rename', 'Renew', 'RestoreFH', 'SaveFH', 'SecInfo',
-  'SetAttr', 'SetClientID', 'SetClientIDConfirm', 'Verify', 'Write', 'RelLockOwner',
+const SERVER_V4_OPERATIONS = [
+  'Op0Unused',
+  'Op1Unused',
+  'Op2Future',
+  'Access',
+  'Close',
+  'Commit',
+  'Create',
+  'DelegPurge',
+  'DelegReturn',
+  'GetAttr',
+  'GetFH',
+  'Link',
+  'Lock',
+  'Lockt',
+  'Locku',
+  'Lookup',
+  'LookupRoot',
+  'Nverify',
+  'Open',
+  'OpenAttr',
+  'OpenConfirm',
+  'OpenDgrd',
+  'PutFH',
+  'PutPubFH',
+  'PutRootFH',
+  'Read',
+  'ReadDir',
+  'ReadLink',
+  'Remove',
+  'Rename',
+  'Renew',
+  'RestoreFH',
+  'SaveFH',
+  'SecInfo',
+  'SetAttr',
+  'SetClientID',
+  'SetClientIDConfirm',
+  'Verify',
+  'Write',
+  'RelLockOwner',
 ] as const;
 
-export interface RpcNetwork {
+interface RpcNetwork {
   netCount: number;
   udpCount: number;
   tcpCount: number;
@@ -189,45 +309,50 @@ export function parseNfsServerStats(text: string, file = 'net/rpc/nfsd'): NfsSer
     v4Ops: zeros(SERVER_V4_OPERATIONS),
     wdelegGetattr: 0,
   };
-  forEachStatsLine(text, file, (key, values) => {
-    switch (key) {
-      case 'rc':
-        expectCount(key, values, 3);
-        stats.replyCache = { hits: values[0]!, misses: values[1]!, noCache: values[2]! };
-        break;
-      case 'fh':
-        expectCount(key, values, 5);
-        stats.fileHandles = { stale: values[0]!, totalLookups: values[1]!, anonLookups: values[2]!, dirNoCache: values[3]!, noDirNoCache: values[4]! };
-        break;
-      case 'io':
-        expectCount(key, values, 2);
-        stats.io = { read: values[0]!, write: values[1]! };
-        break;
-      case 'th':
-        stats.threads = { threads: values[0]!, fullCount: values[1]! };
-        break;
-      case 'ra':
-        expectCount(key, values, 12);
-        stats.readAheadCache = { cacheSize: values[0]!, histogram: values.slice(1, 11), notFound: values[11]! };
-        break;
-      case 'rpc':
-        expectCount(key, values, 5);
-        stats.rpc = { rpcCount: values[0]!, badCount: values[1]!, badFormat: values[2]!, badAuth: values[3]!, badClient: values[4]! };
-        break;
-      case 'proc4':
-        if (values[0] !== 2 || values.length !== 3) throw new Error(`invalid proc4 line: expected "2 <null> <compound>"`);
-        stats.v4 = { null: values[1]!, compound: values[2]! };
-        break;
-      case 'proc4ops':
-        stats.v4Ops = parseProcedures(key, values, SERVER_V4_OPERATIONS, 39);
-        break;
-      case 'wdeleg_getattr':
-        stats.wdelegGetattr = values[0]!;
-        break;
-      default:
-        if (!parseSharedLine(stats, key, values)) throw new Error(`unknown line ${JSON.stringify(key)}`);
-    }
-  }, SERVER_LEADING_COUNTERS);
+  forEachStatsLine(
+    text,
+    file,
+    (key, values) => {
+      switch (key) {
+        case 'rc':
+          expectCount(key, values, 3);
+          stats.replyCache = { hits: values[0]!, misses: values[1]!, noCache: values[2]! };
+          break;
+        case 'fh':
+          expectCount(key, values, 5);
+          stats.fileHandles = { stale: values[0]!, totalLookups: values[1]!, anonLookups: values[2]!, dirNoCache: values[3]!, noDirNoCache: values[4]! };
+          break;
+        case 'io':
+          expectCount(key, values, 2);
+          stats.io = { read: values[0]!, write: values[1]! };
+          break;
+        case 'th':
+          stats.threads = { threads: values[0]!, fullCount: values[1]! };
+          break;
+        case 'ra':
+          expectCount(key, values, 12);
+          stats.readAheadCache = { cacheSize: values[0]!, histogram: values.slice(1, 11), notFound: values[11]! };
+          break;
+        case 'rpc':
+          expectCount(key, values, 5);
+          stats.rpc = { rpcCount: values[0]!, badCount: values[1]!, badFormat: values[2]!, badAuth: values[3]!, badClient: values[4]! };
+          break;
+        case 'proc4':
+          if (values[0] !== 2 || values.length !== 3) throw new Error(`invalid proc4 line: expected "2 <null> <compound>"`);
+          stats.v4 = { null: values[1]!, compound: values[2]! };
+          break;
+        case 'proc4ops':
+          stats.v4Ops = parseProcedures(key, values, SERVER_V4_OPERATIONS, 39);
+          break;
+        case 'wdeleg_getattr':
+          stats.wdelegGetattr = values[0]!;
+          break;
+        default:
+          if (!parseSharedLine(stats, key, values)) throw new Error(`unknown line ${JSON.stringify(key)}`);
+      }
+    },
+    SERVER_LEADING_COUNTERS,
+  );
   return stats;
 }
 

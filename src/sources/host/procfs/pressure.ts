@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readText } from '../kernel-files/read.ts';
 import { nonEmptyLines, parseUint } from '../kernel-files/parse.ts';
 
-export interface PsiLine {
+interface PsiLine {
   avg10: number;
   avg60: number;
   avg300: number;
@@ -30,7 +30,12 @@ export function parsePsi(text: string, file: string): PsiStats {
       if (s === '' || !Number.isFinite(v)) throw new Error(`${file}: ${kind} ${name} is not a number: ${JSON.stringify(s)}`);
       return v;
     };
-    stats[kind] = { avg10: avg(m[2]!, 'avg10'), avg60: avg(m[3]!, 'avg60'), avg300: avg(m[4]!, 'avg300'), totalMicroseconds: parseUint(m[5]!, `${file} ${kind} total`) };
+    stats[kind] = {
+      avg10: avg(m[2]!, 'avg10'),
+      avg60: avg(m[3]!, 'avg60'),
+      avg300: avg(m[4]!, 'avg300'),
+      totalMicroseconds: parseUint(m[5]!, `${file} ${kind} total`),
+    };
   }
   return stats;
 }

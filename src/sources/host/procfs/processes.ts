@@ -23,14 +23,17 @@ export function parseProcStat(text: string, where: string): ProcStatSummary {
   const l = text.indexOf('(');
   const r = text.lastIndexOf(')');
   if (l < 0 || r < 0) throw new Error(`${where}: unexpected format, couldn't extract comm`);
-  const f = text.slice(r + 2).trim().split(/\s+/);
+  const f = text
+    .slice(r + 2)
+    .trim()
+    .split(/\s+/);
   if (f.length < 43) throw new Error(`${where}: expected at least 43 fields after the command name, got ${f.length}`);
   for (let i = 1; i < 43; i++) if (!/^[+-]?\d+$/.test(f[i]!)) throw new Error(`${where}: field ${i + 3} is not an integer: ${JSON.stringify(f[i])}`);
   return { state: f[0]!, numThreads: Number(f[17]) };
 }
 
 /** A process or thread vanishing while we read it is not an error (ENOENT, ESRCH). */
-export function isGoneError(err: unknown): boolean {
+function isGoneError(err: unknown): boolean {
   return isNotFound(err) || (err as NodeJS.ErrnoException | undefined)?.code === 'ESRCH';
 }
 
@@ -39,7 +42,7 @@ export function isGoneError(err: unknown): boolean {
  * and each async read costs four thread-pool round trips (3x node_exporter's
  * CPU here); the collector yields to the event loop between processes.
  */
-export function readProcStat(dir: string): ProcStatSummary {
+function readProcStat(dir: string): ProcStatSummary {
   const file = path.join(dir, 'stat');
   return parseProcStat(readFileSync(file, 'utf8'), file);
 }

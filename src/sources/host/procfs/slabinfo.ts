@@ -21,7 +21,14 @@ export function parseSlabInfo(text: string): Slab[] {
     const int = (i: number, what: string): number => parseInt64(f[i]!, `slabinfo ${f[0]} ${what}`);
     // The tunables and slabdata columns are validated as procfs does, though not exported.
     for (const i of [8, 9, 10, 13, 14, 15]) int(i, `field ${i}`);
-    slabs.push({ name: f[0]!, objActive: int(1, 'active_objs'), objNum: int(2, 'num_objs'), objSize: int(3, 'objsize'), objPerSlab: int(4, 'objperslab'), pagesPerSlab: int(5, 'pagesperslab') });
+    slabs.push({
+      name: f[0]!,
+      objActive: int(1, 'active_objs'),
+      objNum: int(2, 'num_objs'),
+      objSize: int(3, 'objsize'),
+      objPerSlab: int(4, 'objperslab'),
+      pagesPerSlab: int(5, 'pagesperslab'),
+    });
   }
   return slabs;
 }

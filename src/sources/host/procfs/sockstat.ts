@@ -2,7 +2,7 @@ import { readParsedIfExists } from '../kernel-files/read.ts';
 import path from 'node:path';
 
 /** One protocol line of /proc/net/sockstat{,6}; absent keys stay undefined. */
-export interface SockstatProtocol {
+interface SockstatProtocol {
   protocol: string;
   inuse: number;
   orphan?: number;

@@ -4,7 +4,7 @@ import { fields, parseUint } from '../kernel-files/parse.ts';
 
 /** The softirq types node_exporter exports, as /proc/softirqs names them. */
 export const SOFTIRQ_TYPES = ['HI', 'TIMER', 'NET_TX', 'NET_RX', 'BLOCK', 'IRQ_POLL', 'TASKLET', 'SCHED', 'HRTIMER', 'RCU'] as const;
-export type SoftirqType = (typeof SOFTIRQ_TYPES)[number];
+type SoftirqType = (typeof SOFTIRQ_TYPES)[number];
 
 /** Per-CPU counts by type (index = CPU column); types absent from the file are absent here. */
 export type Softirqs = Partial<Record<SoftirqType, number[]>>;

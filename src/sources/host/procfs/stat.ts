@@ -3,7 +3,7 @@ import { readText } from '../kernel-files/read.ts';
 import { fields, parseUint } from '../kernel-files/parse.ts';
 
 /** The kernel's USER_HZ: /proc/stat counts CPU time in 1/100 s on every Linux architecture. */
-export const USER_HZ = 100;
+const USER_HZ = 100;
 
 /** Seconds spent in each mode (already divided by USER_HZ). */
 export interface CpuTimes {
@@ -23,7 +23,7 @@ export const CPU_MODES = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'so
 
 /** The per-vector counts of the `softirq` line, in the kernel's order. */
 export const SOFTIRQ_VECTORS = ['hi', 'timer', 'net_tx', 'net_rx', 'block', 'block_iopoll', 'tasklet', 'sched', 'hrtimer', 'rcu'] as const;
-export type SoftirqVector = (typeof SOFTIRQ_VECTORS)[number];
+type SoftirqVector = (typeof SOFTIRQ_VECTORS)[number];
 
 export interface KernelStat {
   bootTime: number;

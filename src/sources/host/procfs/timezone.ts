@@ -59,7 +59,7 @@ export function parseTzif(buf: Buffer): TzInfo {
 
 /** The std and dst abbreviations of a POSIX TZ string ("CET-1CEST,M3.5.0,M10.5.0/3" → CET, CEST). */
 export function posixTzAbbreviations(tz: string): { std?: string; dst?: string } {
-  const name = String.raw`(<[^>]+>|[A-Za-z]{3,})`;
+  const name = '(<[^>]+>|[A-Za-z]{3,})';
   const offset = String.raw`[+-]?\d{1,2}(?::\d{2}){0,2}`;
   const m = new RegExp(`^${name}${offset}(?:${name})?`).exec(tz);
   if (!m) return {};
@@ -129,7 +129,9 @@ export function localZone(now: Date, tzEnv = process.env['TZ']): { name: string;
     if (name) return { name, offsetSeconds };
   }
   if (offsetSeconds === 0 && file === undefined) return { name: 'UTC', offsetSeconds };
-  const short = runtimeZoneFormat().formatToParts(now).find((p) => p.type === 'timeZoneName')?.value;
+  const short = runtimeZoneFormat()
+    .formatToParts(now)
+    .find((p) => p.type === 'timeZoneName')?.value;
   return { name: short ?? 'UTC', offsetSeconds };
 }
 

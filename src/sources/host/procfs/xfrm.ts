@@ -6,7 +6,10 @@ import { parseInt64, scanLines } from '../kernel-files/parse.ts';
 export function parseXfrmStat(text: string, where = 'xfrm_stat'): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of scanLines(text)) {
-    const f = line.trim().split(/\s+/).filter((x) => x !== '');
+    const f = line
+      .trim()
+      .split(/\s+/)
+      .filter((x) => x !== '');
     if (f.length !== 2) throw new Error(`${where}: expected "name value", got ${JSON.stringify(line)}`);
     out.set(f[0]!, parseInt64(f[1]!, `${where} ${f[0]}`));
   }

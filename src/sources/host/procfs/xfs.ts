@@ -9,7 +9,7 @@ import path from 'node:path';
 import { listDir, readTextIfExists } from '../kernel-files/read.ts';
 import { fields, parseUint, scanLines } from '../kernel-files/parse.ts';
 
-export interface XfsBTreeStats {
+interface XfsBTreeStats {
   lookups: number;
   compares: number;
   recordsInserted: number;
@@ -21,7 +21,15 @@ export interface XfsStats {
   name: string;
   extentAllocation: { extentsAllocated: number; blocksAllocated: number; extentsFreed: number; blocksFreed: number };
   allocationBTree: XfsBTreeStats;
-  blockMapping: { reads: number; writes: number; unmaps: number; extentListInsertions: number; extentListDeletions: number; extentListLookups: number; extentListCompares: number };
+  blockMapping: {
+    reads: number;
+    writes: number;
+    unmaps: number;
+    extentListInsertions: number;
+    extentListDeletions: number;
+    extentListLookups: number;
+    extentListCompares: number;
+  };
   blockMapBTree: XfsBTreeStats;
   directoryOperation: { lookups: number; creates: number; removes: number; getdents: number };
   inodeOperation: { attempts: number; found: number; recycle: number; missed: number; duplicate: number; reclaims: number; attributeChange: number };
@@ -37,9 +45,28 @@ const WIDE = new Set(['xpc', 'defer_relog', 'gc xpc']);
 const BTREE_V2 = ['abtb2', 'abtc2', 'bmbt2', 'ibt2', 'fibt2', 'rmapbt', 'refcntbt', 'rmapbt_mem', 'rcbagbt', 'rtrmapbt', 'rtrmapbt_mem', 'rtrefcntbt'];
 /** Allowed counter counts per known category: exact counts, or [min] for "at least". */
 const COUNTS: Record<string, number[] | [number, 'min']> = {
-  extent_alloc: [4], abt: [4], blk_map: [7], bmbt: [4], dir: [4], trans: [3], ig: [7], log: [5],
-  push_ail: [10], xstrat: [2], rw: [2], attr: [4], icluster: [3], vnodes: [7, 8], buf: [9],
-  xpc: [3], qm: [8, 9], debug: [1], defer_relog: [1], 'gc xpc': [1], zoned: [3, 'min'], metafile: [1, 'min'],
+  extent_alloc: [4],
+  abt: [4],
+  blk_map: [7],
+  bmbt: [4],
+  dir: [4],
+  trans: [3],
+  ig: [7],
+  log: [5],
+  push_ail: [10],
+  xstrat: [2],
+  rw: [2],
+  attr: [4],
+  icluster: [3],
+  vnodes: [7, 8],
+  buf: [9],
+  xpc: [3],
+  qm: [8, 9],
+  debug: [1],
+  defer_relog: [1],
+  'gc xpc': [1],
+  zoned: [3, 'min'],
+  metafile: [1, 'min'],
   ...Object.fromEntries(BTREE_V2.map((c) => [c, [15]])),
 };
 
@@ -80,7 +107,15 @@ export function parseXfsStats(text: string, name: string, file = 'stats'): XfsSt
     name,
     extentAllocation: { extentsAllocated: ea[0]!, blocksAllocated: ea[1]!, extentsFreed: ea[2]!, blocksFreed: ea[3]! },
     allocationBTree: btree(get('abt', 4)),
-    blockMapping: { reads: bm[0]!, writes: bm[1]!, unmaps: bm[2]!, extentListInsertions: bm[3]!, extentListDeletions: bm[4]!, extentListLookups: bm[5]!, extentListCompares: bm[6]! },
+    blockMapping: {
+      reads: bm[0]!,
+      writes: bm[1]!,
+      unmaps: bm[2]!,
+      extentListInsertions: bm[3]!,
+      extentListDeletions: bm[4]!,
+      extentListLookups: bm[5]!,
+      extentListCompares: bm[6]!,
+    },
     blockMapBTree: btree(get('bmbt', 4)),
     directoryOperation: { lookups: dir[0]!, creates: dir[1]!, removes: dir[2]!, getdents: dir[3]! },
     inodeOperation: { attempts: ig[0]!, found: ig[1]!, recycle: ig[2]!, missed: ig[3]!, duplicate: ig[4]!, reclaims: ig[5]!, attributeChange: ig[6]! },

@@ -25,18 +25,18 @@ export interface ObjsetValue extends KstatValue {
   dataset?: string;
 }
 
-export interface ZpoolIo {
+interface ZpoolIo {
   pool: string;
   values: KstatValue[];
 }
 
-export interface ZpoolObjset {
+interface ZpoolObjset {
   pool: string;
   file: string;
   values: ObjsetValue[];
 }
 
-export interface ZpoolState {
+interface ZpoolState {
   pool: string;
   /** The state as the kernel prints it, lower-cased (e.g. "online"). */
   state: string;
@@ -70,7 +70,9 @@ function namedRows(text: string, file: string): Array<{ line: string; parts: [st
 /** Parses a named kstat table, keeping its int64 and uint64 rows (other types, e.g. strings, are skipped). */
 export function parseKstatTable(text: string, file: string): KstatValue[] {
   const out: KstatValue[] = [];
-  for (const { parts: [name, type, data] } of namedRows(text, file)) {
+  for (const {
+    parts: [name, type, data],
+  } of namedRows(text, file)) {
     if (type === KSTAT_DATA_UINT64) out.push({ name, value: parseUint(data, `${file} ${name}`) });
     else if (type === KSTAT_DATA_INT64) out.push({ name, value: parseInt64(data, `${file} ${name}`) });
   }
@@ -97,7 +99,10 @@ export function parseZpoolIo(text: string, file: string): KstatValue[] {
 export function parseZpoolObjset(text: string, file: string): ObjsetValue[] {
   const out: ObjsetValue[] = [];
   let dataset: string | undefined;
-  for (const { line, parts: [name, type, data] } of namedRows(text, file)) {
+  for (const {
+    line,
+    parts: [name, type, data],
+  } of namedRows(text, file)) {
     if (name === 'dataset_name') {
       // The name may hold spaces: take the rest of the line from where its
       // first word first occurs, exactly as node_exporter does.
@@ -176,7 +181,9 @@ export async function readZfsKstats(procfs: string, tables: readonly string[]): 
     pools.flatMap(({ pool, names }) => names.filter(match).map((name) => ({ pool, file: path.join(root, pool, name) })));
   const [poolIo, objsets, poolStates] = await Promise.all([
     Promise.all(filesOf((n) => n === 'io').map(async ({ pool, file }) => ({ pool, values: parseZpoolIo(await readListed(file), file) }))),
-    Promise.all(filesOf((n) => n.startsWith('objset-')).map(async ({ pool, file }) => ({ pool, file, values: parseZpoolObjset(await readListed(file), file) }))),
+    Promise.all(
+      filesOf((n) => n.startsWith('objset-')).map(async ({ pool, file }) => ({ pool, file, values: parseZpoolObjset(await readListed(file), file) })),
+    ),
     Promise.all(filesOf((n) => n === 'state').map(async ({ pool, file }) => ({ pool, state: parseZpoolState(await readListed(file)) }))),
   ]);
   return { tables: new Map(tableValues.filter((t) => t !== undefined)), poolIo, objsets, poolStates };

@@ -4,7 +4,7 @@ import { isNotExist } from '../kernel-files/read.ts';
 import { parseGoFloat } from '../kernel-files/parse.ts';
 import { readDirNames } from '../kernel-files/dir.ts';
 
-export interface BcachePeriodStats {
+interface BcachePeriodStats {
   bypassed: number;
   cacheHits: number;
   cacheMisses: number;
@@ -14,14 +14,14 @@ export interface BcachePeriodStats {
   cacheReadaheads: number;
 }
 
-export interface BcacheBdev {
+interface BcacheBdev {
   name: string;
   dirtyData: number;
   writeback: { rate: number; dirty: number; target: number; proportional: number; integral: number; change: number; nextIoMs: number };
   total: BcachePeriodStats;
 }
 
-export interface BcacheCache {
+interface BcacheCache {
   name: string;
   ioErrors: number;
   metadataWritten: number;
@@ -208,7 +208,15 @@ async function readCacheSet(uuidPath: string, priorityStats: boolean): Promise<B
   for (const name of entries.filter((n) => /^bdev\d/.test(n))) {
     r.cd(name);
     const dirtyData = await r.value('dirty_data');
-    const writeback = await r.parsedFile('writeback_rate_debug', parseWritebackRateDebug, { rate: 0, dirty: 0, target: 0, proportional: 0, integral: 0, change: 0, nextIoMs: 0 });
+    const writeback = await r.parsedFile('writeback_rate_debug', parseWritebackRateDebug, {
+      rate: 0,
+      dirty: 0,
+      target: 0,
+      proportional: 0,
+      integral: 0,
+      change: 0,
+      nextIoMs: 0,
+    });
     r.cd(name, 'stats_five_minute');
     await r.period();
     r.cd(name, 'stats_total');
@@ -218,7 +226,12 @@ async function readCacheSet(uuidPath: string, priorityStats: boolean): Promise<B
 
   for (const name of entries.filter((n) => /^cache\d/.test(n))) {
     r.cd(name);
-    const cache: BcacheCache = { name, ioErrors: await r.value('io_errors'), metadataWritten: await r.value('metadata_written'), written: await r.value('written') };
+    const cache: BcacheCache = {
+      name,
+      ioErrors: await r.value('io_errors'),
+      metadataWritten: await r.value('metadata_written'),
+      written: await r.value('written'),
+    };
     if (priorityStats) cache.priority = await r.parsedFile('priority_stats', parsePriorityStats, { unusedPercent: 0, metadataPercent: 0 });
     stats.caches.push(cache);
   }

@@ -68,7 +68,7 @@ export function parseCompressionStats(text: string): BcachefsStats['compression'
 }
 
 /** errors: "<type> <count> [<last time>]" per line. */
-export function parseErrors(text: string, where: string): Map<string, number> {
+function parseErrors(text: string, where: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of scanLines(text)) {
     const f = fields(line);

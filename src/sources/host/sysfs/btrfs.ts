@@ -4,7 +4,7 @@ import { isNotExist } from '../kernel-files/read.ts';
 import { goTrimSpace } from '../kernel-files/parse.ts';
 import { readDirEntries, readDirNames } from '../kernel-files/dir.ts';
 
-export interface BtrfsLayout {
+interface BtrfsLayout {
   totalBytes: number;
   usedBytes: number;
   /** Raw space used per byte of data for the RAID profile. */
@@ -105,9 +105,17 @@ class Reader {
       if (!isNotExist(err)) this.err = err as Error;
       return stats;
     }
-    const keys: Record<string, keyof typeof stats> = { commits: 'commits', last_commit_ms: 'lastCommitMs', max_commit_ms: 'maxCommitMs', total_commit_ms: 'totalCommitMs' };
+    const keys: Record<string, keyof typeof stats> = {
+      commits: 'commits',
+      last_commit_ms: 'lastCommitMs',
+      max_commit_ms: 'maxCommitMs',
+      total_commit_ms: 'totalCommitMs',
+    };
     for (const line of text.replace(/\n$/, '').split('\n')) {
-      const parts = line.trim().split(/\s+/).filter((p) => p !== '');
+      const parts = line
+        .trim()
+        .split(/\s+/)
+        .filter((p) => p !== '');
       if (parts.length !== 2) {
         this.err = new Error(`invalid commit_stats line ${JSON.stringify(line)}`);
         return stats;

@@ -15,7 +15,10 @@ export async function readClockSources(sysfs: string): Promise<ClockSource[]> {
   return Promise.all(
     entries.map(async (entry) => {
       const base = path.join(dir, entry);
-      const [available, current] = await Promise.all([readSysAttr(path.join(base, 'available_clocksource')), readSysAttr(path.join(base, 'current_clocksource'))]);
+      const [available, current] = await Promise.all([
+        readSysAttr(path.join(base, 'available_clocksource')),
+        readSysAttr(path.join(base, 'current_clocksource')),
+      ]);
       return { name: entry.slice('clocksource'.length), available: available.split(/\s+/).filter((s) => s !== ''), current };
     }),
   );

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { isNotExist, readSysAttr, readUintAttr } from '../kernel-files/read.ts';
 import { readDirNames } from '../kernel-files/dir.ts';
 
-export interface MultipathPath {
+interface MultipathPath {
   /** Block device of the path (sdX, nvmeXnY). */
   device: string;
   /** /sys/block/<dev>/device/state, e.g. running, offline, live. */

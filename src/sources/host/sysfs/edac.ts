@@ -4,7 +4,7 @@ import { readUintAttr } from '../kernel-files/read.ts';
 import { goTrimSpace } from '../kernel-files/parse.ts';
 import { readDirNames } from '../kernel-files/dir.ts';
 
-export interface EdacChannel {
+interface EdacChannel {
   channel: string;
   dimmLabel: string;
   correctable: number;
@@ -12,7 +12,7 @@ export interface EdacChannel {
   uncorrectable?: number;
 }
 
-export interface EdacCsrow {
+interface EdacCsrow {
   csrow: string;
   correctable: number;
   uncorrectable: number;

@@ -22,8 +22,20 @@ export const FC_COUNTERS = [
 ] as const;
 export type FcCounter = (typeof FC_COUNTERS)[number];
 
-export const FC_ATTRIBUTES = ['speed', 'port_state', 'port_type', 'node_name', 'port_id', 'port_name', 'fabric_name', 'dev_loss_tmo', 'symbolic_name', 'supported_classes', 'supported_speeds'] as const;
-export type FcAttribute = (typeof FC_ATTRIBUTES)[number];
+const FC_ATTRIBUTES = [
+  'speed',
+  'port_state',
+  'port_type',
+  'node_name',
+  'port_id',
+  'port_name',
+  'fabric_name',
+  'dev_loss_tmo',
+  'symbolic_name',
+  'supported_classes',
+  'supported_speeds',
+] as const;
+type FcAttribute = (typeof FC_ATTRIBUTES)[number];
 
 /** Attributes whose value carries a "0x" prefix that procfs strips. */
 const HEX_PREFIXED = new Set<FcAttribute>(['node_name', 'port_id', 'port_name', 'fabric_name']);
@@ -34,7 +46,6 @@ export interface FcHost {
   attributes: Partial<Record<FcAttribute, string>>;
   counters: Partial<Record<FcCounter, bigint>>;
 }
-
 
 /** Reads every host of /sys/class/fc_host; throws ENOENT when the class is absent. */
 export async function readFcHosts(sysfs: string): Promise<FcHost[]> {

@@ -8,12 +8,30 @@ import { lstat, open, readdir, readFile, realpath, stat } from 'node:fs/promises
 import { pathExists } from '../kernel-files/read.ts';
 import path from 'node:path';
 
-export const SENSOR_TYPES = new Set(['vrm', 'beep_enable', 'update_interval', 'in', 'cpu', 'fan', 'pwm', 'temp', 'curr', 'power', 'energy', 'humidity', 'intrusion', 'freq']);
+const SENSOR_TYPES = new Set([
+  'vrm',
+  'beep_enable',
+  'update_interval',
+  'in',
+  'cpu',
+  'fan',
+  'pwm',
+  'temp',
+  'curr',
+  'power',
+  'energy',
+  'humidity',
+  'intrusion',
+  'freq',
+]);
 const SENSOR_FILE_RE = /^([^0-9]+)([0-9]*)?(_(.+))?$/;
 
 /** Lower-cases and turns anything but [a-z0-9:_] into "_", trimming "_" at both ends. */
 export function cleanMetricName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9:_]/g, '_').replace(/^_+|_+$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9:_]/g, '_')
+    .replace(/^_+|_+$/g, '');
 }
 
 export interface SensorFileName {
@@ -112,7 +130,10 @@ async function readSmall(file: string): Promise<string | undefined> {
     handle = await open(file, 'r');
     const buf = Buffer.alloc(128);
     const { bytesRead } = await handle.read(buf, 0, 128, null);
-    return buf.subarray(0, bytesRead).toString('utf8').replace(/^\n+|\n+$/g, '');
+    return buf
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\n+|\n+$/g, '');
   } catch {
     return undefined;
   } finally {

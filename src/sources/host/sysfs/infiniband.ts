@@ -4,7 +4,7 @@ import { pathExists, isErrno, isNotExist, readSysAttr } from '../kernel-files/re
 import { parseGoBigInt, parseGoFloat } from '../kernel-files/parse.ts';
 import { readDirEntries, readDirNames } from '../kernel-files/dir.ts';
 
-export interface InfinibandPort {
+interface InfinibandPort {
   port: number;
   state: string;
   stateId: number;
@@ -95,7 +95,8 @@ async function readPort(dir: string, port: string): Promise<InfinibandPort> {
     await readCounterDir(path.join(dir, 'counters'), counters, ['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP', 'EINVAL']);
     await readCounterDir(path.join(dir, 'counters_ext'), counters, ['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP'], true);
   }
-  if (await pathExists(path.join(dir, 'hw_counters'))) await readCounterDir(path.join(dir, 'hw_counters'), hwCounters, ['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP']);
+  if (await pathExists(path.join(dir, 'hw_counters')))
+    await readCounterDir(path.join(dir, 'hw_counters'), hwCounters, ['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP']);
   return { port: Number(port), state, stateId, physState, physStateId, rate, counters, hwCounters };
 }
 

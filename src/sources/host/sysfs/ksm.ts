@@ -2,7 +2,18 @@ import path from 'node:path';
 import { isNotFound, readText } from '../kernel-files/read.ts';
 import { parseUint } from '../kernel-files/parse.ts';
 
-export const KSM_FILES = ['full_scans', 'general_profit', 'merge_across_nodes', 'pages_shared', 'pages_sharing', 'pages_to_scan', 'pages_unshared', 'pages_volatile', 'run', 'sleep_millisecs'] as const;
+const KSM_FILES = [
+  'full_scans',
+  'general_profit',
+  'merge_across_nodes',
+  'pages_shared',
+  'pages_sharing',
+  'pages_to_scan',
+  'pages_unshared',
+  'pages_volatile',
+  'run',
+  'sleep_millisecs',
+] as const;
 export type KsmFile = (typeof KSM_FILES)[number];
 
 /** Reads /sys/kernel/mm/ksm/<file> for each known file; files the kernel lacks are left out. */

@@ -5,14 +5,30 @@ import { errnoOf, sysReadFile } from '../kernel-files/read.ts';
 import { tryParseGoInt } from '../kernel-files/parse.ts';
 
 const NUMERIC = [
-  'addr_assign_type', 'addr_len', 'carrier', 'carrier_changes', 'carrier_up_count', 'carrier_down_count', 'dev_id', 'dormant', 'flags',
-  'ifindex', 'iflink', 'link_mode', 'mtu', 'name_assign_type', 'netdev_group', 'speed', 'tx_queue_len', 'type',
+  'addr_assign_type',
+  'addr_len',
+  'carrier',
+  'carrier_changes',
+  'carrier_up_count',
+  'carrier_down_count',
+  'dev_id',
+  'dormant',
+  'flags',
+  'ifindex',
+  'iflink',
+  'link_mode',
+  'mtu',
+  'name_assign_type',
+  'netdev_group',
+  'speed',
+  'tx_queue_len',
+  'type',
 ] as const;
 const TEXT = ['address', 'broadcast', 'duplex', 'ifalias', 'operstate', 'phys_port_id', 'phys_port_name', 'phys_switch_id'] as const;
 const KNOWN = new Set<string>([...NUMERIC, ...TEXT]);
 
 export type NetClassNumeric = (typeof NUMERIC)[number];
-export type NetClassText = (typeof TEXT)[number];
+type NetClassText = (typeof TEXT)[number];
 
 export interface NetClassIface {
   name: string;
@@ -27,7 +43,9 @@ const IGNORABLE = new Set(['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP', 'EINVAL', 
 
 async function readIface(dir: string, name: string): Promise<NetClassIface> {
   const iface: NetClassIface = { name, numbers: {}, text: Object.fromEntries(TEXT.map((t) => [t, ''])) as Record<NetClassText, string> };
-  const attrs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && KNOWN.has(e.name)).map((e) => e.name);
+  const attrs = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && KNOWN.has(e.name))
+    .map((e) => e.name);
   // Read concurrently: a collection is dominated by round trips to the threadpool, not by the reads.
   const values = await Promise.all(
     attrs.map(async (attr) => {
@@ -59,6 +77,9 @@ async function readIface(dir: string, name: string): Promise<NetClassIface> {
 export async function readNetClass(sysfs: string, ignored: (name: string) => boolean = () => false): Promise<NetClassIface[]> {
   const classNet = path.join(sysfs, 'class', 'net');
   const entries = readdirSync(classNet, { withFileTypes: true });
-  const devices = entries.filter((e) => !e.isFile() && !ignored(e.name)).map((e) => e.name).sort();
+  const devices = entries
+    .filter((e) => !e.isFile() && !ignored(e.name))
+    .map((e) => e.name)
+    .sort();
   return Promise.all(devices.map((name) => readIface(path.join(classNet, name), name)));
 }

@@ -11,14 +11,30 @@ type DeviceCounters = Map<string, number>;
 
 /** sysfs attribute → node_exporter's key for the netlink field. */
 const STATISTICS: ReadonlyArray<[string, string]> = [
-  ['rx_packets', 'receive_packets'], ['tx_packets', 'transmit_packets'], ['rx_bytes', 'receive_bytes'], ['tx_bytes', 'transmit_bytes'],
-  ['rx_errors', 'receive_errors'], ['tx_errors', 'transmit_errors'], ['rx_dropped', 'receive_dropped'], ['tx_dropped', 'transmit_dropped'],
-  ['multicast', 'multicast'], ['collisions', 'collisions'],
-  ['rx_length_errors', 'receive_length_errors'], ['rx_over_errors', 'receive_over_errors'], ['rx_crc_errors', 'receive_crc_errors'],
-  ['rx_frame_errors', 'receive_frame_errors'], ['rx_fifo_errors', 'receive_fifo_errors'], ['rx_missed_errors', 'receive_missed_errors'],
-  ['tx_aborted_errors', 'transmit_aborted_errors'], ['tx_carrier_errors', 'transmit_carrier_errors'], ['tx_fifo_errors', 'transmit_fifo_errors'],
-  ['tx_heartbeat_errors', 'transmit_heartbeat_errors'], ['tx_window_errors', 'transmit_window_errors'],
-  ['rx_compressed', 'receive_compressed'], ['tx_compressed', 'transmit_compressed'], ['rx_nohandler', 'receive_nohandler'],
+  ['rx_packets', 'receive_packets'],
+  ['tx_packets', 'transmit_packets'],
+  ['rx_bytes', 'receive_bytes'],
+  ['tx_bytes', 'transmit_bytes'],
+  ['rx_errors', 'receive_errors'],
+  ['tx_errors', 'transmit_errors'],
+  ['rx_dropped', 'receive_dropped'],
+  ['tx_dropped', 'transmit_dropped'],
+  ['multicast', 'multicast'],
+  ['collisions', 'collisions'],
+  ['rx_length_errors', 'receive_length_errors'],
+  ['rx_over_errors', 'receive_over_errors'],
+  ['rx_crc_errors', 'receive_crc_errors'],
+  ['rx_frame_errors', 'receive_frame_errors'],
+  ['rx_fifo_errors', 'receive_fifo_errors'],
+  ['rx_missed_errors', 'receive_missed_errors'],
+  ['tx_aborted_errors', 'transmit_aborted_errors'],
+  ['tx_carrier_errors', 'transmit_carrier_errors'],
+  ['tx_fifo_errors', 'transmit_fifo_errors'],
+  ['tx_heartbeat_errors', 'transmit_heartbeat_errors'],
+  ['tx_window_errors', 'transmit_window_errors'],
+  ['rx_compressed', 'receive_compressed'],
+  ['tx_compressed', 'transmit_compressed'],
+  ['rx_nohandler', 'receive_nohandler'],
 ];
 
 /**

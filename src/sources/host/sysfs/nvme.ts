@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readSysAttr } from '../kernel-files/read.ts';
 import { readDirNames } from '../kernel-files/dir.ts';
 
-export interface NvmeNamespace {
+interface NvmeNamespace {
   id: string;
   /** "unknown" when the kernel has no ana_state (no ANA support). */
   anaState: string;

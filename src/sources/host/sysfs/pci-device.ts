@@ -80,7 +80,7 @@ function linkSpeed(text: string, where: string): number {
   return v;
 }
 
-export async function readPciDevice(devicesDir: string, name: string): Promise<PciDevice> {
+async function readPciDevice(devicesDir: string, name: string): Promise<PciDevice> {
   const dir = path.join(devicesDir, name);
   const real = await readlink(dir);
   const location = parsePciLocation(path.basename(real));
@@ -88,14 +88,22 @@ export async function readPciDevice(devicesDir: string, name: string): Promise<P
   const dev: PciDevice = { location, class: 0, vendor: 0, device: 0, subsystemVendor: 0, subsystemDevice: 0, revision: 0 };
   if (!parentName.startsWith('pci')) dev.parent = parsePciLocation(parentName);
 
-  const ids: Array<[keyof PciDevice & string, string]> = [['class', 'class'], ['vendor', 'vendor'], ['device', 'device'], ['subsystemVendor', 'subsystem_vendor'], ['subsystemDevice', 'subsystem_device'], ['revision', 'revision']];
+  const ids: Array<[keyof PciDevice & string, string]> = [
+    ['class', 'class'],
+    ['vendor', 'vendor'],
+    ['device', 'device'],
+    ['subsystemVendor', 'subsystem_vendor'],
+    ['subsystemDevice', 'subsystem_device'],
+    ['revision', 'revision'],
+  ];
   for (const [key, file] of ids) {
     const where = path.join(dir, file);
     const text = await sysReadFile(where).catch((err: Error) => {
       throw new Error(`failed to read ${where}: ${err.message}`);
     });
     const v = tryParseGoInt(text);
-    if (v === undefined || v > 0x7fffffff || v < -0x80000000) throw new Error(`${where}: expected an int32 (0x... allowed), got ${JSON.stringify(text.slice(0, 40))}`);
+    if (v === undefined || v > 0x7fffffff || v < -0x80000000)
+      throw new Error(`${where}: expected an int32 (0x... allowed), got ${JSON.stringify(text.slice(0, 40))}`);
     (dev as unknown as Record<string, number>)[key] = v >>> 0;
   }
 
@@ -111,7 +119,17 @@ export async function readPciDevice(devicesDir: string, name: string): Promise<P
   }
 
   // Optional SR-IOV and power management attributes (offset, stride and vf_device are validated, not exported).
-  for (const file of ['sriov_drivers_autoprobe', 'sriov_numvfs', 'sriov_offset', 'sriov_stride', 'sriov_totalvfs', 'sriov_vf_device', 'sriov_vf_total_msix', 'd3cold_allowed', 'power_state']) {
+  for (const file of [
+    'sriov_drivers_autoprobe',
+    'sriov_numvfs',
+    'sriov_offset',
+    'sriov_stride',
+    'sriov_totalvfs',
+    'sriov_vf_device',
+    'sriov_vf_total_msix',
+    'd3cold_allowed',
+    'power_state',
+  ]) {
     const where = path.join(dir, file);
     const text = (await readOptional(where))?.trim();
     if (text === undefined || text === '') continue;

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { scanLines } from '../kernel-files/parse.ts';
 
-export const DEFAULT_PCI_IDS_PATHS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids'];
+const DEFAULT_PCI_IDS_PATHS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids'];
 
 export interface PciIds {
   vendors: Map<string, string>;
@@ -15,7 +15,7 @@ export interface PciIds {
   classes: Map<string, string>; // "06", "0604", "060400"
 }
 
-export function emptyPciIds(): PciIds {
+function emptyPciIds(): PciIds {
   return { vendors: new Map(), devices: new Map(), subsystems: new Map(), classes: new Map() };
 }
 

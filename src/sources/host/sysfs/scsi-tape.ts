@@ -4,7 +4,7 @@ import { parseGoInt } from '../kernel-files/parse.ts';
 import { readDirNames } from '../kernel-files/dir.ts';
 
 /** The counters of /sys/class/scsi_tape/stN/stats (times in nanoseconds). */
-export interface TapeCounters {
+interface TapeCounters {
   inFlight: number;
   ioNs: number;
   otherCnt: number;
@@ -51,7 +51,18 @@ export async function readScsiTapes(sysfs: string): Promise<Tape[]> {
 }
 
 async function readTapeStats(dir: string): Promise<TapeCounters> {
-  const counters: TapeCounters = { inFlight: 0, ioNs: 0, otherCnt: 0, readByteCnt: 0, readCnt: 0, readNs: 0, residCnt: 0, writeByteCnt: 0, writeCnt: 0, writeNs: 0 };
+  const counters: TapeCounters = {
+    inFlight: 0,
+    ioNs: 0,
+    otherCnt: 0,
+    readByteCnt: 0,
+    readCnt: 0,
+    readNs: 0,
+    residCnt: 0,
+    writeByteCnt: 0,
+    writeCnt: 0,
+    writeNs: 0,
+  };
   for (const file of await readDirNames(dir)) {
     const value = await readSysAttr(path.join(dir, file));
     const key = FILES[file];

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { readFile, statfs } from 'node:fs/promises';
 
 /** go-selinux's modes. */
-export const ENFORCING = 1;
-export const PERMISSIVE = 0;
-export const DISABLED = -1;
+const ENFORCING = 1;
+const PERMISSIVE = 0;
+const DISABLED = -1;
 
 const SELINUX_MAGIC = 0xf97cff8c;
 
@@ -26,7 +26,7 @@ export type SelinuxState = { enabled: false } | { enabled: true; configMode: num
 /** Whether `mnt` is a writable selinuxfs mount (the statfs magic, and no "ro" in its mount options). */
 export type SelinuxfsCheck = (mnt: string, mountinfo: string | undefined) => Promise<boolean>;
 
-export const verifySelinuxfs: SelinuxfsCheck = async (mnt, mountinfo) => {
+const verifySelinuxfs: SelinuxfsCheck = async (mnt, mountinfo) => {
   try {
     if ((await statfs(mnt)).type !== SELINUX_MAGIC) return false;
   } catch {

@@ -31,7 +31,10 @@ async function entries(sysfs: string, prefix: string): Promise<string[]> {
     throw err;
   }
   const re = new RegExp(`^${prefix}[0-9]`);
-  return names.filter((n) => re.test(n)).sort().map((n) => path.join(dir, n));
+  return names
+    .filter((n) => re.test(n))
+    .sort()
+    .map((n) => path.join(dir, n));
 }
 
 const INT_RE = /^[+-]?\d+$/;

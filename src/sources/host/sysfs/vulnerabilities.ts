@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { listDir, readText } from '../kernel-files/read.ts';
 
-export type VulnerabilityState = 'not affected' | 'vulnerable' | 'mitigation' | 'unknown';
+type VulnerabilityState = 'not affected' | 'vulnerable' | 'mitigation' | 'unknown';
 
 export interface Vulnerability {
   codename: string;

@@ -20,7 +20,15 @@ export interface Watchdog {
   accessCs0?: number;
 }
 
-const NUMERIC = { bootstatus: 'bootstatus', fw_version: 'fwVersion', nowayout: 'nowayout', timeleft: 'timeleft', timeout: 'timeout', pretimeout: 'pretimeout', access_cs0: 'accessCs0' } as const;
+const NUMERIC = {
+  bootstatus: 'bootstatus',
+  fw_version: 'fwVersion',
+  nowayout: 'nowayout',
+  timeleft: 'timeleft',
+  timeout: 'timeout',
+  pretimeout: 'pretimeout',
+  access_cs0: 'accessCs0',
+} as const;
 const TEXT = { options: 'options', identity: 'identity', state: 'state', status: 'status', pretimeout_governor: 'pretimeoutGovernor' } as const;
 
 /** Reads every watchdog of /sys/class/watchdog; throws ENOENT when the class is absent. */

@@ -17,7 +17,10 @@ test('the netlink default reads /proc/net/arp too, and device-include filters', 
   const root = makeTree({ 'proc/net/arp': fixtureText('proc/net/arp') });
   const run = await runCollectors(['arp'], [...treeFlags(root), '--collector.arp.device-include=^eth1$']);
   assert.equal(run.success.get('arp'), 1);
-  assert.deepEqual(run.byName.get('node_arp_entries')!.samples.map((s) => [s.labels['device'], s.value]), [['eth1', 3]]);
+  assert.deepEqual(
+    run.byName.get('node_arp_entries')!.samples.map((s) => [s.labels['device'], s.value]),
+    [['eth1', 3]],
+  );
 });
 
 test('a garbled /proc/net/arp fails only the arp collector', async () => {

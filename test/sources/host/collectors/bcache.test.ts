@@ -29,8 +29,14 @@ test('dehumanize reads bch_hprint values', () => {
 test('readBcacheStats follows the bdev and cache links of a cache set', async () => {
   const [set] = await readBcacheStats(FIXTURE_SYS, true);
   assert.equal(set!.name, 'deaddd54-c735-46d5-868e-f331c5fd7c74');
-  assert.deepEqual(set!.bdevs.map((b) => [b.name, b.total.cacheHits, b.writeback.rate]), [['bdev0', 546, 1150976]]);
-  assert.deepEqual(set!.caches.map((c) => [c.name, c.metadataWritten, c.priority]), [['cache0', 512, { unusedPercent: 99, metadataPercent: 0 }]]);
+  assert.deepEqual(
+    set!.bdevs.map((b) => [b.name, b.total.cacheHits, b.writeback.rate]),
+    [['bdev0', 546, 1150976]],
+  );
+  assert.deepEqual(
+    set!.caches.map((c) => [c.name, c.metadataWritten, c.priority]),
+    [['cache0', 512, { unusedPercent: 99, metadataPercent: 0 }]],
+  );
 });
 
 test('bcache succeeds with nothing without /sys/fs/bcache', async () => {

@@ -87,7 +87,12 @@ test('the ioctl walk skips device ids without a device (ENODEV) and stops at num
   assert.deepEqual(asked, [0, 1, 2, 3]);
   assert.deepEqual(devices[1], { path: '/dev/loop3', uuid: '03030303-0303-0303-0303-030303030303', bytesUsed: 30, totalBytes: 300, errors: [3, 0, 0, 0, 1] });
   assert.equal(formatDeviceUuid(Buffer.alloc(16)), '<zero>');
-  const failing = { ...addon, btrfsDevInfo: () => { throw Object.assign(new Error('BTRFS_IOC_DEV_INFO: Permission denied'), { code: 'EPERM' }); } };
+  const failing = {
+    ...addon,
+    btrfsDevInfo: () => {
+      throw Object.assign(new Error('BTRFS_IOC_DEV_INFO: Permission denied'), { code: 'EPERM' });
+    },
+  };
   assert.throws(() => readIoctlDevices(failing, 7), /Permission denied/);
 });
 
@@ -95,7 +100,8 @@ function liveSkip(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root for loop devices and mounts';
   if (!existsSync('/dev/loop-control')) return 'no loop devices (/dev/loop-control)';
   if (!readFileSync('/proc/filesystems', 'utf8').includes('\tbtrfs\n')) return 'the kernel has no btrfs';
-  for (const tool of ['mkfs.btrfs', 'losetup', 'unshare']) if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (btrfs-progs, util-linux)`;
+  for (const tool of ['mkfs.btrfs', 'losetup', 'unshare'])
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (btrfs-progs, util-linux)`;
   return nativeAddonSkip() ?? missingPeers('nodeExporter');
 }
 
@@ -120,13 +126,26 @@ test('btrfs per-device series agree with the live node_exporter on a two-device 
     // namespace's mountinfo /proc/1/mountinfo, where both exporters look.
     const run = await runProcess(
       'unshare',
-      ['--mount', '--propagation', 'private', '--pid', '--fork', '--mount-proc', 'sh', '-c', `mkdir "${mnt}" && mount -t btrfs ${loops[0]} "${mnt}" && exec "${process.execPath}" --no-warnings "${script}"`],
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        '--pid',
+        '--fork',
+        '--mount-proc',
+        'sh',
+        '-c',
+        `mkdir "${mnt}" && mount -t btrfs ${loops[0]} "${mnt}" && exec "${process.execPath}" --no-warnings "${script}"`,
+      ],
       { cwd: REPO_ROOT, timeoutMs: 120_000 },
     );
     assert.equal(run.code, 0, run.stderr);
     const { theirs, ours } = JSON.parse(run.stdout) as { theirs: MetricFamily[]; ours: MetricFamily[] };
     assert.deepEqual(ours, theirs);
-    assert.deepEqual(ours.map((f) => f.name), ['node_btrfs_device_errors_total', 'node_btrfs_device_size_bytes', 'node_btrfs_device_unused_bytes']);
+    assert.deepEqual(
+      ours.map((f) => f.name),
+      ['node_btrfs_device_errors_total', 'node_btrfs_device_size_bytes', 'node_btrfs_device_unused_bytes'],
+    );
     const sizes = ours.find((f) => f.name === 'node_btrfs_device_size_bytes')!.samples;
     assert.deepEqual(sizes.map((s) => s.labels['device']).sort(), loops.map((l) => path.basename(l)).sort());
     assert.ok(sizes.every((s) => /^[0-9a-f]{8}-/.test(s.labels['btrfs_dev_uuid'] ?? '') && s.value === 300 * 1024 * 1024));

@@ -8,7 +8,9 @@ test('cgroups matches node_exporter on the fixtures', async () => {
 });
 
 test('parseCgroupSummaries skips the header and reads four fields', () => {
-  assert.deepEqual(parseCgroupSummaries('#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t3\t172\t1\n'), [{ subsysName: 'cpu', hierarchy: 3, cgroups: 172, enabled: 1 }]);
+  assert.deepEqual(parseCgroupSummaries('#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t3\t172\t1\n'), [
+    { subsysName: 'cpu', hierarchy: 3, cgroups: 172, enabled: 1 },
+  ]);
 });
 
 test('a truncated /proc/cgroups fails only the cgroups collector', async () => {

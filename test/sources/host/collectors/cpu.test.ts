@@ -23,8 +23,19 @@ test('parseCpuInfo reads x86 blocks as procfs does', () => {
   assert.deepEqual(
     { ...cpus[1]!, flags: cpus[1]!.flags.length, bugs: cpus[1]!.bugs },
     {
-      processor: 1, vendorId: 'GenuineIntel', cpuFamily: '6', model: '142', modelName: 'Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz', stepping: '10', microcode: '0xb4',
-      cpuMHz: 800.037, cacheSize: '8192 KB', physicalId: '0', coreId: '1', flags: 120, bugs: ['cpu_meltdown', 'spectre_v1', 'spectre_v2', 'spec_store_bypass', 'l1tf', 'mds', 'swapgs'],
+      processor: 1,
+      vendorId: 'GenuineIntel',
+      cpuFamily: '6',
+      model: '142',
+      modelName: 'Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz',
+      stepping: '10',
+      microcode: '0xb4',
+      cpuMHz: 800.037,
+      cacheSize: '8192 KB',
+      physicalId: '0',
+      coreId: '1',
+      flags: 120,
+      bugs: ['cpu_meltdown', 'spectre_v1', 'spectre_v2', 'spec_store_bypass', 'l1tf', 'mds', 'swapgs'],
     },
   );
   assert.throws(() => parseCpuInfo('vendor_id : x\n'), /cannot parse line/);
@@ -32,31 +43,63 @@ test('parseCpuInfo reads x86 blocks as procfs does', () => {
 });
 
 test('parseCpuInfo reads arm64 cpuinfo: one Features line for every CPU', () => {
-  const text = 'processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd evtstrm\nCPU implementer\t: 0x41\n\nprocessor\t: 1\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd evtstrm\n';
+  const text =
+    'processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd evtstrm\nCPU implementer\t: 0x41\n\nprocessor\t: 1\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd evtstrm\n';
   const cpus = parseCpuInfo(text);
-  assert.deepEqual(cpus.map((c) => [c.processor, c.flags]), [[0, ['fp', 'asimd', 'evtstrm']], [1, ['fp', 'asimd', 'evtstrm']]]);
+  assert.deepEqual(
+    cpus.map((c) => [c.processor, c.flags]),
+    [
+      [0, ['fp', 'asimd', 'evtstrm']],
+      [1, ['fp', 'asimd', 'evtstrm']],
+    ],
+  );
   assert.throws(() => parseCpuInfoArm('processor\t: 0\nBogoMIPS\t: 48.00\n'), /no Features line/);
   assert.throws(() => parseCpuInfoArm('cpu\t: 0\nFeatures\t: fp\n'), /cannot parse line/);
 });
 
 test('readThermalThrottles reads each package and core once', async () => {
   const t = await readThermalThrottles(FIXTURE_SYS);
-  assert.deepEqual([...t.packages], [[0, 30], [1, 6]]);
-  assert.deepEqual([...t.cores.get(1)!].sort(), [[0, 0], [1, 9]]);
+  assert.deepEqual(
+    [...t.packages],
+    [
+      [0, 30],
+      [1, 6],
+    ],
+  );
+  assert.deepEqual([...t.cores.get(1)!].sort(), [
+    [0, 0],
+    [1, 9],
+  ]);
 });
 
 test('node_cpu_online appears only when cpu0 has an online attribute', async () => {
   assert.equal(await readCpuOnline(FIXTURE_SYS), undefined);
   const root = makeTree({ 'sys/devices/system/cpu/cpu0/online': '1\n', 'sys/devices/system/cpu/cpu1/online': '0\n', 'proc/stat': 'cpu0 1 1 1 1\n' });
   const run = await runCollectors(['cpu'], treeFlags(root));
-  assert.deepEqual(run.byName.get('node_cpu_online')!.samples.map((s) => [s.labels['cpu'], s.value]), [['0', 1], ['1', 0]]);
+  assert.deepEqual(
+    run.byName.get('node_cpu_online')!.samples.map((s) => [s.labels['cpu'], s.value]),
+    [
+      ['0', 1],
+      ['1', 0],
+    ],
+  );
 });
 
 test('MonotonicCpuTimes holds counters that go backwards, resets on a hotplug jump and forgets removed CPUs', () => {
   const t = (idle: number, user: number): CpuTimes => ({ user, nice: 0, system: 0, idle, iowait: 0, irq: 0, softirq: 0, steal: 0, guest: 0, guestNice: 0 });
   const m = new MonotonicCpuTimes();
-  m.update(new Map([[0, t(100, 10)], [1, t(100, 10)]]));
-  const dipped = m.update(new Map([[0, t(99, 9)], [1, t(101, 11)]]));
+  m.update(
+    new Map([
+      [0, t(100, 10)],
+      [1, t(100, 10)],
+    ]),
+  );
+  const dipped = m.update(
+    new Map([
+      [0, t(99, 9)],
+      [1, t(101, 11)],
+    ]),
+  );
   assert.deepEqual([dipped.get(0)!.idle, dipped.get(0)!.user], [100, 10]);
   assert.deepEqual([dipped.get(1)!.idle, dipped.get(1)!.user], [101, 11]);
   const replugged = m.update(new Map([[0, t(5, 1)]]));
@@ -66,8 +109,12 @@ test('MonotonicCpuTimes holds counters that go backwards, resets on a hotplug ju
 
 test('the cpu collector keeps its counters monotonic across collections', async () => {
   const root = makeTree({ 'proc/stat': 'cpu  0 0 0 0\ncpu0 100 0 0 5000 30\n' });
-  const source = new CollectorRunner(COLLECTORS, { paths: { procfs: `${root}/proc`, sysfs: `${root}/sys`, rootfs: root, udevData: `${root}/udev` }, enabled: new Set(['cpu']) });
-  const idle = async (mode: string): Promise<number> => (await source.collect()).find((f) => f.name === 'node_cpu_seconds_total')!.samples.find((s) => s.labels['mode'] === mode)!.value;
+  const source = new CollectorRunner(COLLECTORS, {
+    paths: { procfs: `${root}/proc`, sysfs: `${root}/sys`, rootfs: root, udevData: `${root}/udev` },
+    enabled: new Set(['cpu']),
+  });
+  const idle = async (mode: string): Promise<number> =>
+    (await source.collect()).find((f) => f.name === 'node_cpu_seconds_total')!.samples.find((s) => s.labels['mode'] === mode)!.value;
   assert.equal(await idle('iowait'), 0.3);
   writeFileSync(path.join(root, 'proc/stat'), 'cpu  0 0 0 0\ncpu0 101 0 0 4999 29\n');
   assert.equal(await idle('iowait'), 0.3, 'iowait held');
@@ -78,14 +125,23 @@ test('--collector.cpu.info.flags-include implies --collector.cpu.info; --no-coll
   const root = makeTree({ 'proc/stat': 'cpu0 1 1 1 1 0 0 0 0 3 4\n', 'proc/cpuinfo': 'processor\t: 0\nflags\t\t: fpu aes avx\nbugs\t\t: mds\n' });
   const run = await runCollectors(['cpu'], [...treeFlags(root), '--collector.cpu.info.flags-include=^a', '--no-collector.cpu.guest']);
   assert.equal(run.success.get('cpu'), 1);
-  assert.deepEqual(run.byName.get('node_cpu_flag_info')!.samples.map((s) => s.labels['flag']), ['aes', 'avx']);
+  assert.deepEqual(
+    run.byName.get('node_cpu_flag_info')!.samples.map((s) => s.labels['flag']),
+    ['aes', 'avx'],
+  );
   assert.equal(run.byName.get('node_cpu_bug_info'), undefined, 'no bugs filter, no bug series');
   assert.ok(run.byName.get('node_cpu_info'));
   assert.equal(run.byName.get('node_cpu_frequency_hertz'), undefined, 'cpufreq is off');
   assert.equal(run.byName.get('node_cpu_guest_seconds_total'), undefined);
   const plain = await runCollectors(['cpu'], treeFlags(root));
   assert.equal(plain.byName.get('node_cpu_info'), undefined);
-  assert.deepEqual(plain.byName.get('node_cpu_guest_seconds_total')!.samples.map((s) => s.value).sort(), [0.03, 0.04]);
+  assert.deepEqual(
+    plain.byName
+      .get('node_cpu_guest_seconds_total')!
+      .samples.map((s) => s.value)
+      .sort(),
+    [0.03, 0.04],
+  );
 });
 
 test('a garbled /proc/stat or /proc/cpuinfo fails only the cpu collector', async () => {

@@ -11,7 +11,11 @@ test('cpu_vulnerabilities matches node_exporter on the fixtures', async () => {
 
 test('parseVulnerability maps the kernel wording to state and mitigation', () => {
   assert.deepEqual(parseVulnerability('mds', 'Not affected\n'), { codename: 'mds', state: 'not affected', mitigation: '' });
-  assert.deepEqual(parseVulnerability('mds', 'Vulnerable: Clear CPU buffers attempted, no microcode\n'), { codename: 'mds', state: 'vulnerable', mitigation: 'Clear CPU buffers attempted, no microcode' });
+  assert.deepEqual(parseVulnerability('mds', 'Vulnerable: Clear CPU buffers attempted, no microcode\n'), {
+    codename: 'mds',
+    state: 'vulnerable',
+    mitigation: 'Clear CPU buffers attempted, no microcode',
+  });
   assert.deepEqual(parseVulnerability('l1tf', 'Mitigation: PTE Inversion\n'), { codename: 'l1tf', state: 'mitigation', mitigation: 'PTE Inversion' });
   assert.deepEqual(parseVulnerability('x', 'KVM: something else\n'), { codename: 'x', state: 'unknown', mitigation: 'KVM: something else' });
 });

@@ -22,7 +22,10 @@ test('cpufreq matches node_exporter on the fixtures', async () => {
 
 test('readSystemCpufreq reads every cpu with a cpufreq directory', async () => {
   const stats = await readSystemCpufreq(FIXTURE_SYS);
-  assert.deepEqual(stats.map((s) => s.cpu), ['0', '1', '2', '3']);
+  assert.deepEqual(
+    stats.map((s) => s.cpu),
+    ['0', '1', '2', '3'],
+  );
   assert.equal(stats[0]!.scalingMaxKhz, 3700000);
   assert.equal(stats[0]!.cpuinfoCurKhz, undefined);
 });
@@ -37,9 +40,15 @@ test('cpuinfo_cur_freq gives node_cpu_frequency_hertz; offline CPUs are skipped'
   const root = makeTree(cpu0({ 'sys/devices/system/cpu/offline': '1\n', 'sys/devices/system/cpu/cpu1/cpufreq/scaling_cur_freq': '1\n' }));
   const run = await runCollectors(['cpufreq'], treeFlags(root));
   assert.equal(run.success.get('cpufreq'), 1);
-  assert.deepEqual(run.byName.get('node_cpu_frequency_hertz')!.samples.map((s) => [s.labels['cpu'], s.value]), [['0', 9e8]]);
+  assert.deepEqual(
+    run.byName.get('node_cpu_frequency_hertz')!.samples.map((s) => [s.labels['cpu'], s.value]),
+    [['0', 9e8]],
+  );
   assert.equal(run.byName.get('node_cpu_frequency_hertz')!.help, 'Current CPU thread frequency in hertz.');
-  assert.deepEqual(run.byName.get('node_cpu_scaling_frequency_hertz')!.samples.map((s) => s.labels['cpu']), ['0']);
+  assert.deepEqual(
+    run.byName.get('node_cpu_scaling_frequency_hertz')!.samples.map((s) => s.labels['cpu']),
+    ['0'],
+  );
 });
 
 test('a garbled scaling_cur_freq fails only the cpufreq collector', async () => {

@@ -14,7 +14,10 @@ test('readEdac reads controllers, csrows and channels', async () => {
   assert.equal(others.length, 0);
   assert.equal(mc0!.controller, '0');
   assert.deepEqual([mc0!.correctable, mc0!.uncorrectable, mc0!.correctableNoInfo, mc0!.uncorrectableNoInfo], [1, 5, 2, 6]);
-  assert.deepEqual(mc0!.csrows.map((r) => r.csrow), ['0', '1', '2']);
+  assert.deepEqual(
+    mc0!.csrows.map((r) => r.csrow),
+    ['0', '1', '2'],
+  );
   assert.deepEqual(mc0!.csrows[2]!.channels[0], { channel: '0', dimmLabel: 'mc0_csrow2_channel0', correctable: 0 });
   assert.equal(mc0!.csrows[0]!.channels[1]!.uncorrectable, 2);
 });

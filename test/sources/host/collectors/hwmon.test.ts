@@ -34,13 +34,24 @@ test('chip-exclude and sensor-include filter chips and "<chip>;<sensor>"', async
 });
 
 test('an unreadable value is skipped; an unlistable chip fails only the hwmon collector', async () => {
-  const ok = makeTree({ 'sys/class/hwmon/hwmon0/name': 'acpitz\n', 'sys/class/hwmon/hwmon0/temp1_input': 'garbage\n', 'sys/class/hwmon/hwmon0/temp2_input': '45000\n' });
+  const ok = makeTree({
+    'sys/class/hwmon/hwmon0/name': 'acpitz\n',
+    'sys/class/hwmon/hwmon0/temp1_input': 'garbage\n',
+    'sys/class/hwmon/hwmon0/temp2_input': '45000\n',
+  });
   const run = await runCollectors(['hwmon'], treeFlags(ok));
   assert.equal(run.success.get('hwmon'), 1);
-  assert.deepEqual(run.byName.get('node_hwmon_temp_celsius')!.samples.map((s) => [s.labels['chip'], s.labels['sensor'], s.value]), [['acpitz', 'temp2', 45]]);
+  assert.deepEqual(
+    run.byName.get('node_hwmon_temp_celsius')!.samples.map((s) => [s.labels['chip'], s.labels['sensor'], s.value]),
+    [['acpitz', 'temp2', 45]],
+  );
 
   // device/ that exists but is not a directory: node_exporter's ReadDir fails and so does the collector.
-  const bad = makeTree({ 'sys/class/hwmon/hwmon0/name': 'acpitz\n', 'sys/class/hwmon/hwmon0/device': 'not a directory\n', 'proc/loadavg': '0.1 0.2 0.3 1/2 3\n' });
+  const bad = makeTree({
+    'sys/class/hwmon/hwmon0/name': 'acpitz\n',
+    'sys/class/hwmon/hwmon0/device': 'not a directory\n',
+    'proc/loadavg': '0.1 0.2 0.3 1/2 3\n',
+  });
   const failed = await runCollectors(['hwmon', 'loadavg'], treeFlags(bad));
   assert.equal(failed.success.get('hwmon'), 0);
   assert.equal(failed.success.get('loadavg'), 1);

@@ -11,10 +11,13 @@ test('infiniband matches node_exporter on the fixtures', async () => {
 
 test('readInfinibandClass reads devices, ports and both counter sets', async () => {
   const devices = await readInfinibandClass(FIXTURE_SYS);
-  assert.deepEqual(devices.map((d) => [d.name, d.ports.map((p) => p.port)]), [
-    ['i40iw0', [1]],
-    ['mlx4_0', [1, 2]],
-  ]);
+  assert.deepEqual(
+    devices.map((d) => [d.name, d.ports.map((p) => p.port)]),
+    [
+      ['i40iw0', [1]],
+      ['mlx4_0', [1, 2]],
+    ],
+  );
   const mlx4 = devices[1]!.ports[0]!;
   assert.deepEqual([mlx4.stateId, mlx4.state, mlx4.physStateId, mlx4.rate], [4, 'ACTIVE', 5, 5000000000]);
   assert.ok(mlx4.counters.size > 0);
@@ -29,7 +32,13 @@ test('parseState and parseRate follow procfs', () => {
 });
 
 const port = 'sys/class/infiniband/mlx9/ports/1';
-const portFiles = { 'sys/class/infiniband/mlx9/fw_ver': '1.0\n', [`${port}/link_layer`]: 'InfiniBand\n', [`${port}/state`]: '4: ACTIVE\n', [`${port}/phys_state`]: '5: LinkUp\n', [`${port}/rate`]: '40 Gb/sec (4X QDR)\n' };
+const portFiles = {
+  'sys/class/infiniband/mlx9/fw_ver': '1.0\n',
+  [`${port}/link_layer`]: 'InfiniBand\n',
+  [`${port}/state`]: '4: ACTIVE\n',
+  [`${port}/phys_state`]: '5: LinkUp\n',
+  [`${port}/rate`]: '40 Gb/sec (4X QDR)\n',
+};
 
 test('per-lane data counters are multiplied by 4 and N/A (no PMA) values are skipped', async () => {
   const root = makeTree({ ...portFiles, [`${port}/counters/port_rcv_data`]: '10\n', [`${port}/counters/symbol_error`]: 'N/A (no PMA)\n' });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { assertMatchesE2E, makeTree, runCollectors, treeFlags } from '../../../helpers/host.ts';
 import { parseInterrupts } from '../../../../src/sources/host/procfs/interrupts.ts';
 
-const TEXT = '           CPU0       CPU1\n  0:         18          0  IR-IO-APIC-edge      timer\n 16:     328511          5  IR-IO-APIC-fasteoi   ehci_hcd:usb1, mmc0\nNMI:         47          0   Non-maskable interrupts\nERR:          0\n';
+const TEXT =
+  '           CPU0       CPU1\n  0:         18          0  IR-IO-APIC-edge      timer\n 16:     328511          5  IR-IO-APIC-fasteoi   ehci_hcd:usb1, mmc0\nNMI:         47          0   Non-maskable interrupts\nERR:          0\n';
 
 test('interrupts matches node_exporter on the fixtures', async () => {
   await assertMatchesE2E('interrupts');
@@ -22,9 +23,24 @@ test('parseInterrupts splits numbered IRQs into info and devices and skips ERR/M
 test('name filters see "name;info;devices"; --no-collector.interrupts.include-zeros drops zero counts', async () => {
   const root = makeTree({ 'proc/interrupts': TEXT });
   const included = await runCollectors(['interrupts'], [...treeFlags(root), '--collector.interrupts.name-include=;ehci_hcd']);
-  assert.deepEqual(included.byName.get('node_interrupts_total')!.samples.map((s) => [s.labels['type'], s.labels['cpu']]), [['16', '0'], ['16', '1']]);
-  const excluded = await runCollectors(['interrupts'], [...treeFlags(root), '--collector.interrupts.name-exclude=^NMI', '--no-collector.interrupts.include-zeros']);
-  assert.deepEqual(excluded.byName.get('node_interrupts_total')!.samples.map((s) => `${s.labels['type']}/${s.labels['cpu']}`).sort(), ['0/0', '16/0', '16/1']);
+  assert.deepEqual(
+    included.byName.get('node_interrupts_total')!.samples.map((s) => [s.labels['type'], s.labels['cpu']]),
+    [
+      ['16', '0'],
+      ['16', '1'],
+    ],
+  );
+  const excluded = await runCollectors(
+    ['interrupts'],
+    [...treeFlags(root), '--collector.interrupts.name-exclude=^NMI', '--no-collector.interrupts.include-zeros'],
+  );
+  assert.deepEqual(
+    excluded.byName
+      .get('node_interrupts_total')!
+      .samples.map((s) => `${s.labels['type']}/${s.labels['cpu']}`)
+      .sort(),
+    ['0/0', '16/0', '16/1'],
+  );
 });
 
 test('a garbled count fails only the interrupts collector', async () => {

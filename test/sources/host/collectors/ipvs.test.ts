@@ -11,7 +11,11 @@ test('ipvs matches node_exporter on the fixtures', async () => {
 
 test('parseIpvsStats reads the hexadecimal totals', () => {
   assert.deepEqual(parseIpvsStats(fixtureText('proc/net/ip_vs_stats')), {
-    connections: 0x16aa370, incomingPackets: 0xe33656e5, outgoingPackets: 0, incomingBytes: 0x51d8c8883ab3, outgoingBytes: 0,
+    connections: 0x16aa370,
+    incomingPackets: 0xe33656e5,
+    outgoingPackets: 0,
+    incomingBytes: 0x51d8c8883ab3,
+    outgoingBytes: 0,
   });
 });
 
@@ -19,7 +23,15 @@ test('parseIpvsBackends attaches real servers to their virtual service', () => {
   const backends = parseIpvsBackends(fixtureText('proc/net/ip_vs'));
   assert.equal(backends.length, 10);
   assert.deepEqual(backends[0], {
-    localAddress: '192.168.0.22', localPort: 3306, localMark: '', remoteAddress: '192.168.82.22', remotePort: 3306, proto: 'TCP', weight: 100, activeConn: 248, inactConn: 2,
+    localAddress: '192.168.0.22',
+    localPort: 3306,
+    localMark: '',
+    remoteAddress: '192.168.82.22',
+    remotePort: 3306,
+    proto: 'TCP',
+    weight: 100,
+    activeConn: 248,
+    inactConn: 2,
   });
   assert.equal(backends[8]!.localMark, '10001000');
   assert.equal(backends[8]!.localAddress, '');

@@ -9,7 +9,13 @@ test('ksmd matches node_exporter on the fixtures', async () => {
 
 test('readKsm skips files the kernel lacks', async () => {
   const root = makeTree({ 'sys/kernel/mm/ksm/run': '1\n', 'sys/kernel/mm/ksm/sleep_millisecs': '20\n' });
-  assert.deepEqual([...(await readKsm(`${root}/sys`))], [['run', 1], ['sleep_millisecs', 20]]);
+  assert.deepEqual(
+    [...(await readKsm(`${root}/sys`))],
+    [
+      ['run', 1],
+      ['sleep_millisecs', 20],
+    ],
+  );
 });
 
 test('a garbled ksm file fails only the ksmd collector', async () => {

@@ -9,7 +9,13 @@ test('lnstat matches node_exporter on the fixtures', async () => {
 
 test('parseNetStatFile reads hex counters per column, one value per CPU line', () => {
   const f = parseNetStatFile('entries  allocs\n00000014  0000000a\n00000015  ffffffffffffffff\n', 'arp_cache');
-  assert.deepEqual([...f.stats], [['entries', [20, 21]], ['allocs', [10, 18446744073709552000]]]);
+  assert.deepEqual(
+    [...f.stats],
+    [
+      ['entries', [20, 21]],
+      ['allocs', [10, 18446744073709552000]],
+    ],
+  );
 });
 
 test('a garbled /proc/net/stat file fails only the lnstat collector', async () => {

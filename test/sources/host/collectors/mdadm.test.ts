@@ -14,8 +14,17 @@ test('parseMdStat reads states, disk counts and sync progress', () => {
   const byName = new Map(parseMdStat(fixtureText('proc/mdstat')).map((m) => [m.name, m]));
   assert.equal(byName.size, 17);
   assert.deepEqual(byName.get('md6'), {
-    name: 'md6', type: 'raid1', activityState: 'recovering', disksActive: 1, disksTotal: 2, disksFailed: 1, disksDown: 1, disksSpare: 1,
-    blocksTotal: 195310144, blocksSynced: 16775552, blocksToBeSynced: 195310144,
+    name: 'md6',
+    type: 'raid1',
+    activityState: 'recovering',
+    disksActive: 1,
+    disksTotal: 2,
+    disksFailed: 1,
+    disksDown: 1,
+    disksSpare: 1,
+    blocksTotal: 195310144,
+    blocksSynced: 16775552,
+    blocksToBeSynced: 195310144,
   });
   assert.equal(byName.get('md11')!.type, 'raid1'); // after "(auto-read-only)"
   assert.equal(byName.get('md9')!.blocksSynced, 0); // resync=DELAYED
@@ -30,14 +39,17 @@ test('parseMdStat rejects a device without its status lines', () => {
 
 test('readMdraids reads raid_disks and degraded where the level has them', async () => {
   const raids = await readMdraids(FIXTURE_SYS);
-  assert.deepEqual(raids.map((r) => [r.device, r.level, r.disks, r.degradedDisks]), [
-    ['md0', 'raid0', 2, 0],
-    ['md1', 'raid1', 2, 0],
-    ['md10', 'raid10', 4, 0],
-    ['md4', 'raid4', 3, 0],
-    ['md5', 'raid5', 3, 1],
-    ['md6', 'raid6', 4, 1],
-  ]);
+  assert.deepEqual(
+    raids.map((r) => [r.device, r.level, r.disks, r.degradedDisks]),
+    [
+      ['md0', 'raid0', 2, 0],
+      ['md1', 'raid1', 2, 0],
+      ['md10', 'raid10', 4, 0],
+      ['md4', 'raid4', 3, 0],
+      ['md5', 'raid5', 3, 1],
+      ['md6', 'raid6', 4, 1],
+    ],
+  );
   assert.equal(raids[5]!.syncCompleted, 1569888 / 2093056);
   assert.equal(parseRaidDisks('11 (10)'), 11);
   assert.equal(parseRaidDisks('?'), undefined);

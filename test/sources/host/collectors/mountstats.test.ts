@@ -28,21 +28,47 @@ test('parseMountStats reads plain mounts and NFS blocks (bytes, events, xprt, pe
   assert.equal(nfs4.ageSeconds, 13968);
   assert.equal(nfs4.opts.get('proto'), 'tcp');
   assert.equal(nfs4.opts.get('hard'), '');
-  assert.deepEqual(nfs4.bytes, { read: 1207640230, write: 0, directRead: 0, directWrite: 0, readTotal: 1210214218, writeTotal: 0, readPages: 295483, writePages: 0 });
+  assert.deepEqual(nfs4.bytes, {
+    read: 1207640230,
+    write: 0,
+    directRead: 0,
+    directWrite: 0,
+    readTotal: 1210214218,
+    writeTotal: 0,
+    readPages: 295483,
+    writePages: 0,
+  });
   assert.equal(nfs4.events.vfsReadPages, 331);
   assert.equal(nfs4.events.pnfsWrite, 0);
   assert.deepEqual(nfs4.transports, [
     {
-      protocol: 'tcp', port: 832, bind: 0, connect: 1, connectIdleTime: 0, idleTimeSeconds: 11n, sends: 6428, receives: 6428,
-      badTransactionIds: 0, cumulativeActiveRequests: 12154, cumulativeBacklog: 0, maximumRpcSlotsUsed: 24, cumulativeSendingQueue: 26,
+      protocol: 'tcp',
+      port: 832,
+      bind: 0,
+      connect: 1,
+      connectIdleTime: 0,
+      idleTimeSeconds: 11n,
+      sends: 6428,
+      receives: 6428,
+      badTransactionIds: 0,
+      cumulativeActiveRequests: 12154,
+      cumulativeBacklog: 0,
+      maximumRpcSlotsUsed: 24,
+      cumulativeSendingQueue: 26,
       cumulativePendingQueue: 5726,
     },
   ]);
-  assert.deepEqual(nfs4.operations.map((o) => o.operation), ['NULL', 'READ', 'WRITE']);
+  assert.deepEqual(
+    nfs4.operations.map((o) => o.operation),
+    ['NULL', 'READ', 'WRITE'],
+  );
   assert.equal(nfs4.operations[1]!.responseMilliseconds, 79386n);
   // udp has no connect fields: its values shift onto tcp's layout.
   const udp = mounts[6]!.nfs!.transports[0]!;
-  assert.deepEqual([udp.port, udp.bind, udp.connect, udp.idleTimeSeconds, udp.sends, udp.receives, udp.cumulativePendingQueue], [832, 0, 0, 0n, 6428, 6428, 5726]);
+  assert.deepEqual(
+    [udp.port, udp.bind, udp.connect, udp.idleTimeSeconds, udp.sends, udp.receives, udp.cumulativePendingQueue],
+    [832, 0, 0, 0n, 6428, 6428, 5726],
+  );
   // A cumulative time above 2^53 keeps every digit.
   assert.equal(mounts[6]!.nfs!.operations[3]!.queueMilliseconds, 18446743919241604546n);
 });

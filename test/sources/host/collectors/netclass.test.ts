@@ -13,7 +13,10 @@ test('netclass matches node_exporter on the fixtures', async () => {
 
 test('readNetClass reads the attributes of every interface, following class/net symlinks', async () => {
   const ifaces = await readNetClass(FIXTURE_SYS);
-  assert.deepEqual(ifaces.map((i) => i.name), ['bond0', 'dmz', 'eth0', 'int']);
+  assert.deepEqual(
+    ifaces.map((i) => i.name),
+    ['bond0', 'dmz', 'eth0', 'int'],
+  );
   const eth0 = ifaces.find((i) => i.name === 'eth0')!;
   assert.equal(eth0.numbers.speed, 1000);
   assert.equal(eth0.numbers.flags, 0x1303);

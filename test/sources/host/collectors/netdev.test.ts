@@ -29,12 +29,23 @@ test('--no-collector.netdev.netlink reads /proc/net/dev with include/exclude', a
   const run = await runCollectors(['netdev'], [...treeFlags(root), '--no-collector.netdev.netlink', '--collector.netdev.device-exclude=^lo$']);
   assert.equal(run.success.get('netdev'), 1);
   const colls = run.byName.get('node_network_transmit_colls_total')!;
-  assert.deepEqual(colls.samples.map((s) => [s.labels['device'], s.value]), [['eth0', 10]]);
+  assert.deepEqual(
+    colls.samples.map((s) => [s.labels['device'], s.value]),
+    [['eth0', 10]],
+  );
   assert.equal(run.byName.get('node_network_receive_errs_total')!.help, 'Network device statistic receive_errs.');
 });
 
 test('sysfs link statistics fold into the legacy names like netlink ones', async () => {
-  const stats: Record<string, string> = { rx_dropped: '1', rx_missed_errors: '2', rx_frame_errors: '3', rx_crc_errors: '4', tx_carrier_errors: '5', tx_window_errors: '6', multicast: '7' };
+  const stats: Record<string, string> = {
+    rx_dropped: '1',
+    rx_missed_errors: '2',
+    rx_frame_errors: '3',
+    rx_crc_errors: '4',
+    tx_carrier_errors: '5',
+    tx_window_errors: '6',
+    multicast: '7',
+  };
   const root = makeTree(Object.fromEntries(Object.entries(stats).map(([k, v]) => [`sys/class/net/eth9/statistics/${k}`, `${v}\n`])));
   const raw = (await readLinkStatistics(`${root}/sys`)).get('eth9')!;
   assert.equal(raw.get('receive_nohandler'), 0);

@@ -22,7 +22,10 @@ test('parseSnmp6 splits the protocol at the first 6', () => {
 
 test('--collector.netstat.fields selects other fields', async () => {
   const run = await runCollectors(['netstat'], ['--path.procfs=collector/fixtures/proc', '--collector.netstat.fields=^Ip_DefaultTTL$']);
-  assert.deepEqual(run.families.filter((f) => f.name.startsWith('node_netstat_')).map((f) => f.name), ['node_netstat_Ip_DefaultTTL']);
+  assert.deepEqual(
+    run.families.filter((f) => f.name.startsWith('node_netstat_')).map((f) => f.name),
+    ['node_netstat_Ip_DefaultTTL'],
+  );
 });
 
 test('a truncated /proc/net/snmp fails only the netstat collector', async () => {

@@ -30,5 +30,11 @@ test('nvme emits nothing without /sys/class/nvme', async () => {
 
 test('a truncated nvme device (no model file) fails only nvme', async () => {
   const d = 'sys/class/nvme/nvme0';
-  await assertFailsAlone('nvme', { [`${d}/firmware_rev`]: 'X\n', [`${d}/model/x`]: '', [`${d}/serial`]: 'S\n', [`${d}/state`]: 'live\n', [`${d}/cntlid`]: '1\n' });
+  await assertFailsAlone('nvme', {
+    [`${d}/firmware_rev`]: 'X\n',
+    [`${d}/model/x`]: '',
+    [`${d}/serial`]: 'S\n',
+    [`${d}/state`]: 'live\n',
+    [`${d}/cntlid`]: '1\n',
+  });
 });

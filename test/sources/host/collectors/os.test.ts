@@ -9,8 +9,18 @@ test('os matches node_exporter on the fixtures (usr/lib/os-release under --path.
 });
 
 test('parseOsRelease reads values as go-envparse does: quotes, escapes, comments, export', () => {
-  const vars = parseOsRelease('# comment\nNAME="Debian \\"GNU\\"/Linux"\nexport ID=debian # trailing comment\nPRETTY_NAME=\'a $b\'\n\nVERSION_ID="12"\nMIXED=a"b c"\'d\'\nEMPTY=\nUNI="caf\\u00e9"\n');
-  assert.deepEqual(Object.fromEntries(vars), { NAME: 'Debian "GNU"/Linux', ID: 'debian', PRETTY_NAME: 'a $b', VERSION_ID: '12', MIXED: 'ab cd', EMPTY: '', UNI: 'café' });
+  const vars = parseOsRelease(
+    '# comment\nNAME="Debian \\"GNU\\"/Linux"\nexport ID=debian # trailing comment\nPRETTY_NAME=\'a $b\'\n\nVERSION_ID="12"\nMIXED=a"b c"\'d\'\nEMPTY=\nUNI="caf\\u00e9"\n',
+  );
+  assert.deepEqual(Object.fromEntries(vars), {
+    NAME: 'Debian "GNU"/Linux',
+    ID: 'debian',
+    PRETTY_NAME: 'a $b',
+    VERSION_ID: '12',
+    MIXED: 'ab cd',
+    EMPTY: '',
+    UNI: 'café',
+  });
   assert.throws(() => parseOsRelease('NAME="unterminated\n'), /:1: unterminated double quote/);
   assert.throws(() => parseOsRelease('ID=x\njust words\n'), /:2: missing = separator/);
   assert.throws(() => parseOsRelease('1D=x\n'), /invalid key/);

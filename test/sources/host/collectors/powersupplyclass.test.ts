@@ -18,13 +18,20 @@ test('readPowerSupplies keeps numbers and texts apart', async () => {
 
 test('--collector.powersupply.ignored-supplies drops a supply', async () => {
   const run = await runOnFixtures(['powersupplyclass'], ['--collector.powersupply.ignored-supplies=^BAT']);
-  assert.deepEqual(run.byName.get('node_power_supply_info')!.samples.map((s) => s.labels['power_supply']), ['AC']);
+  assert.deepEqual(
+    run.byName.get('node_power_supply_info')!.samples.map((s) => s.labels['power_supply']),
+    ['AC'],
+  );
 });
 
 test('no power_supply class is "no data"; a garbled numeric attribute fails only powersupplyclass', async () => {
   const none = await runCollectors(['powersupplyclass'], treeFlags(makeTree({})));
   assert.equal(none.success.get('powersupplyclass'), 0);
-  const root = makeTree({ 'sys/class/power_supply/BAT0/capacity': '8x1\n', 'sys/class/power_supply/BAT0/type': 'Battery\n', 'proc/loadavg': '0.1 0.2 0.3 1/2 3\n' });
+  const root = makeTree({
+    'sys/class/power_supply/BAT0/capacity': '8x1\n',
+    'sys/class/power_supply/BAT0/type': 'Battery\n',
+    'proc/loadavg': '0.1 0.2 0.3 1/2 3\n',
+  });
   const run = await runCollectors(['powersupplyclass', 'loadavg'], treeFlags(root));
   assert.equal(run.success.get('powersupplyclass'), 0);
   assert.equal(run.success.get('loadavg'), 1);

@@ -20,7 +20,10 @@ test('parsePsi reads some and full lines', () => {
 test('pressure skips resources the kernel lacks (cpu without full, no irq) and reports none as no data', async () => {
   const partial = await runCollectors(['pressure'], treeFlags(makeTree({ 'proc/pressure/cpu': LINE('some', 2_000_000) })));
   assert.equal(partial.success.get('pressure'), 1);
-  assert.deepEqual([...partial.byName.keys()].filter((n) => n.startsWith('node_pressure')), ['node_pressure_cpu_waiting_seconds_total']);
+  assert.deepEqual(
+    [...partial.byName.keys()].filter((n) => n.startsWith('node_pressure')),
+    ['node_pressure_cpu_waiting_seconds_total'],
+  );
   assert.equal(partial.byName.get('node_pressure_cpu_waiting_seconds_total')!.samples[0]!.value, 2);
   const none = await runCollectors(['pressure'], treeFlags(makeTree({})));
   assert.equal(none.success.get('pressure'), 0);

@@ -23,11 +23,22 @@ test('thread states come from /proc/<pid>/task/*/stat, the main thread reusing t
   });
   const run = await runCollectors(['processes'], treeFlags(root));
   assert.equal(run.success.get('processes'), 1);
-  assert.deepEqual(run.byName.get('node_processes_threads_state')!.samples.map((s) => [s.labels['thread_state'], s.value]), [['S', 1], ['R', 1]]);
+  assert.deepEqual(
+    run.byName.get('node_processes_threads_state')!.samples.map((s) => [s.labels['thread_state'], s.value]),
+    [
+      ['S', 1],
+      ['R', 1],
+    ],
+  );
 });
 
 test('a truncated /proc/<pid>/stat fails only the processes collector', async () => {
-  const root = makeTree({ 'proc/1/stat': '1 (systemd) S 0 1', 'proc/sys/kernel/threads-max': '1\n', 'proc/sys/kernel/pid_max': '1\n', 'proc/loadavg': '0.1 0.2 0.3 1/2 3\n' });
+  const root = makeTree({
+    'proc/1/stat': '1 (systemd) S 0 1',
+    'proc/sys/kernel/threads-max': '1\n',
+    'proc/sys/kernel/pid_max': '1\n',
+    'proc/loadavg': '0.1 0.2 0.3 1/2 3\n',
+  });
   const run = await runCollectors(['processes', 'loadavg'], treeFlags(root));
   assert.equal(run.success.get('processes'), 0);
   assert.equal(run.success.get('loadavg'), 1);

@@ -26,7 +26,10 @@ test('device-exclude filters devices; include with exclude is an error', async (
   assert.equal(run.success.get('qdisc'), 0, 'the e2e flags already give device-include');
   const root = makeTree({ 'q/results.json': '[{"IfaceName":"eth0","Kind":"fq"},{"IfaceName":"wlan0","Kind":"fq"}]' });
   const only = await runCollectors(['qdisc'], [`--collector.qdisc.fixtures=${root}/q`, '--collector.qdisc.device-exclude=eth']);
-  assert.deepEqual(only.byName.get('node_qdisc_bytes_total')!.samples.map((s) => s.labels['device']), ['wlan0']);
+  assert.deepEqual(
+    only.byName.get('node_qdisc_bytes_total')!.samples.map((s) => s.labels['device']),
+    ['wlan0'],
+  );
 });
 
 test('a garbled fixture fails only the qdisc collector', async () => {
@@ -53,13 +56,17 @@ const NETNS_SETUP = [
 
 function liveSkip(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root to make a network namespace (unshare --net)';
-  for (const tool of ['ip', 'tc', 'unshare']) if (!['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(path.join(d, tool)))) return `${tool} is not installed (iproute2, util-linux)`;
+  for (const tool of ['ip', 'tc', 'unshare'])
+    if (!['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(path.join(d, tool)))) return `${tool} is not installed (iproute2, util-linux)`;
   return nativeAddonSkip() ?? missingPeers('nodeExporter');
 }
 
 test('qdisc over rtnetlink agrees with the live node_exporter in a network namespace of its own', { skip: liveSkip() }, async () => {
   const script = path.join(REPO_ROOT, 'test', 'sources', 'host', 'qdisc-netns.ts');
-  const run = await runProcess('unshare', ['--net', 'sh', '-c', `${NETNS_SETUP} && exec "${process.execPath}" --no-warnings "${script}"`], { cwd: REPO_ROOT, timeoutMs: 120_000 });
+  const run = await runProcess('unshare', ['--net', 'sh', '-c', `${NETNS_SETUP} && exec "${process.execPath}" --no-warnings "${script}"`], {
+    cwd: REPO_ROOT,
+    timeoutMs: 120_000,
+  });
   assert.equal(run.code, 0, run.stderr);
   const { theirs, ours } = JSON.parse(run.stdout) as { theirs: MetricFamily[]; ours: MetricFamily[] };
   assert.deepEqual(ours, theirs);

@@ -27,9 +27,16 @@ test('splitZoneName numbers repeated names without a suffix', () => {
 });
 
 test('--collector.rapl.enable-zone-label gives one family with a rapl_zone label', async () => {
-  const root = makeTree({ 'sys/class/powercap/z:0/name': 'package-0\n', 'sys/class/powercap/z:0/max_energy_range_uj': '100\n', 'sys/class/powercap/z:0/energy_uj': '2500000\n' });
+  const root = makeTree({
+    'sys/class/powercap/z:0/name': 'package-0\n',
+    'sys/class/powercap/z:0/max_energy_range_uj': '100\n',
+    'sys/class/powercap/z:0/energy_uj': '2500000\n',
+  });
   const run = await runCollectors(['rapl'], [...treeFlags(root), '--collector.rapl.enable-zone-label']);
-  assert.match(run.text, /# HELP node_rapl_joules_total Current RAPL value in joules\n# TYPE node_rapl_joules_total counter\nnode_rapl_joules_total\{index="0",path="[^"]+\/z:0",rapl_zone="package"\} 2.5\n/);
+  assert.match(
+    run.text,
+    /# HELP node_rapl_joules_total Current RAPL value in joules\n# TYPE node_rapl_joules_total counter\nnode_rapl_joules_total\{index="0",path="[^"]+\/z:0",rapl_zone="package"\} 2.5\n/,
+  );
 });
 
 test('rapl emits nothing without /sys/class/powercap', async () => {
@@ -38,5 +45,9 @@ test('rapl emits nothing without /sys/class/powercap', async () => {
 });
 
 test('a garbled energy_uj fails only rapl', async () => {
-  await assertFailsAlone('rapl', { 'sys/class/powercap/z:0/name': 'core\n', 'sys/class/powercap/z:0/max_energy_range_uj': '100\n', 'sys/class/powercap/z:0/energy_uj': '12ab\n' });
+  await assertFailsAlone('rapl', {
+    'sys/class/powercap/z:0/name': 'core\n',
+    'sys/class/powercap/z:0/max_energy_range_uj': '100\n',
+    'sys/class/powercap/z:0/energy_uj': '12ab\n',
+  });
 });

@@ -8,7 +8,10 @@ import { findSelinuxfs, parseEnforce, readSelinuxState, selinuxConfigValue, type
 // e2e-output.txt has no selinux families (node_exporter's e2e run disables it), so these small trees are the reference.
 
 /** Stands in for the statfs magic check: only the given directory counts as a writable selinuxfs. */
-const selinuxfsAt = (dir: string): SelinuxfsCheck => async (mnt) => path.resolve(mnt) === path.resolve(dir);
+const selinuxfsAt =
+  (dir: string): SelinuxfsCheck =>
+  async (mnt) =>
+    path.resolve(mnt) === path.resolve(dir);
 
 function selinuxTree(files: Record<string, string> = {}): { root: string; paths: { sysfs: string; procfs: string; rootfs: string } } {
   const root = makeTree({

@@ -15,7 +15,10 @@ test('parseSlabInfo skips the version and header lines', () => {
 
 test('include and exclude both apply, as node_exporter deviceFilter does', async () => {
   const run = await runOnFixtures(['slabinfo'], ['--collector.slabinfo.slabs-include=^k', '--collector.slabinfo.slabs-exclude=cache']);
-  assert.deepEqual(run.byName.get('node_slabinfo_objects')!.samples.map((s) => s.labels['slab']), ['kmalloc-8192']);
+  assert.deepEqual(
+    run.byName.get('node_slabinfo_objects')!.samples.map((s) => s.labels['slab']),
+    ['kmalloc-8192'],
+  );
 });
 
 test('a truncated /proc/slabinfo fails only the slabinfo collector', async () => {

@@ -12,7 +12,10 @@ test('parseSockstat keeps only the keys each protocol has', () => {
   const s = parseSockstat(fixtureText('proc/net/sockstat'));
   assert.equal(s.used, 229);
   assert.deepEqual(s.protocols[0], { protocol: 'TCP', inuse: 4, orphan: 0, tw: 4, alloc: 17, mem: 1 });
-  assert.deepEqual(s.protocols.find((p) => p.protocol === 'FRAG'), { protocol: 'FRAG', inuse: 0, memory: 0 });
+  assert.deepEqual(
+    s.protocols.find((p) => p.protocol === 'FRAG'),
+    { protocol: 'FRAG', inuse: 0, memory: 0 },
+  );
   assert.equal(parseSockstat(fixtureText('proc/net/sockstat6')).used, undefined);
 });
 

@@ -9,9 +9,17 @@ test('softnet matches node_exporter on the fixtures', async () => {
 
 test('parseSoftnet reads the CPU index and backlog of 13-column kernels', () => {
   const wide = '00000010 00000001 00000002 0 0 0 0 0 00000003 00000004 00000005 00000006 00000007\n';
-  assert.deepEqual(parseSoftnet(wide), [{ index: 7, processed: 16, dropped: 1, timeSqueezed: 2, cpuCollision: 3, receivedRps: 4, flowLimitCount: 5, backlogLength: 6 }]);
+  assert.deepEqual(parseSoftnet(wide), [
+    { index: 7, processed: 16, dropped: 1, timeSqueezed: 2, cpuCollision: 3, receivedRps: 4, flowLimitCount: 5, backlogLength: 6 },
+  ]);
   const old = '00000010 00000001 00000002 0 0 0 0 0 00000003\n00000011 0 0 0 0 0 0 0 0\n';
-  assert.deepEqual(parseSoftnet(old).map((s) => [s.index, s.processed, s.receivedRps]), [[0, 16, 0], [1, 17, 0]]);
+  assert.deepEqual(
+    parseSoftnet(old).map((s) => [s.index, s.processed, s.receivedRps]),
+    [
+      [0, 16, 0],
+      [1, 17, 0],
+    ],
+  );
 });
 
 test('a short or non-hex softnet_stat line fails only the softnet collector', async () => {

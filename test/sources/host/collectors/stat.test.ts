@@ -17,7 +17,9 @@ test('stat leaves out softirqs unless --collector.stat.softirq', async () => {
 });
 
 test('parseStat reads cpu lines in USER_HZ, short cpu lines of old kernels and the softirq vector', () => {
-  const s = parseStat('cpu  200 100 0 0\ncpu3 150 50 1 2 3 4 5 6 7 8\nintr 42 1 2\nctxt 7\nbtime 1418183276\nprocesses 9\nprocs_running 2\nprocs_blocked 1\nsoftirq 55 1 2 3 4 5 6 7 8 9 10\n');
+  const s = parseStat(
+    'cpu  200 100 0 0\ncpu3 150 50 1 2 3 4 5 6 7 8\nintr 42 1 2\nctxt 7\nbtime 1418183276\nprocesses 9\nprocs_running 2\nprocs_blocked 1\nsoftirq 55 1 2 3 4 5 6 7 8 9 10\n',
+  );
   assert.deepEqual(s.cpuTotal, { user: 2, nice: 1, system: 0, idle: 0, iowait: 0, irq: 0, softirq: 0, steal: 0, guest: 0, guestNice: 0 });
   assert.equal(s.cpus.get(3)!.guestNice, 0.08);
   assert.equal(s.cpus.get(3)!.user, 1.5);

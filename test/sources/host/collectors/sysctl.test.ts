@@ -34,5 +34,8 @@ test('a garbled or mis-keyed sysctl fails only the sysctl collector', async () =
 test('numeric sysctls are parsed as procfs does (Go base-0 integers)', async () => {
   const root = makeTree({ 'proc/sys/kernel/mixed': '0x10\t010\t-5\n' });
   const run = await runCollectors(['sysctl'], [...treeFlags(root), '--collector.sysctl.include=kernel.mixed']);
-  assert.deepEqual(run.byName.get('node_sysctl_kernel_mixed')!.samples.map((s) => s.value), [16, 8, -5]);
+  assert.deepEqual(
+    run.byName.get('node_sysctl_kernel_mixed')!.samples.map((s) => s.value),
+    [16, 8, -5],
+  );
 });

@@ -10,8 +10,22 @@ import { makeTree, runCollectors, treeFlags, type HostRun } from '../../../helpe
 import { startFakeSystemd, str, t, u, type FakeSystemd, type FakeUnit } from '../dbus/fake-systemd.ts';
 
 const UNITS: FakeUnit[] = [
-  { name: 'ssh.service', activeState: 'active', props: { 'Service.Type': str('notify'), 'Service.NRestarts': u(2), 'Service.TasksCurrent': t(3n), 'Service.TasksMax': t(4915n), 'Unit.ActiveEnterTimestamp': t(1_700_000_000_123_456n) } },
-  { name: 'cron.service', activeState: 'failed', props: { 'Service.Type': str('simple'), 'Service.NRestarts': u(0), 'Service.TasksCurrent': t(2n ** 64n - 1n), 'Service.TasksMax': t(2n ** 64n - 1n) } },
+  {
+    name: 'ssh.service',
+    activeState: 'active',
+    props: {
+      'Service.Type': str('notify'),
+      'Service.NRestarts': u(2),
+      'Service.TasksCurrent': t(3n),
+      'Service.TasksMax': t(4915n),
+      'Unit.ActiveEnterTimestamp': t(1_700_000_000_123_456n),
+    },
+  },
+  {
+    name: 'cron.service',
+    activeState: 'failed',
+    props: { 'Service.Type': str('simple'), 'Service.NRestarts': u(0), 'Service.TasksCurrent': t(2n ** 64n - 1n), 'Service.TasksMax': t(2n ** 64n - 1n) },
+  },
   { name: 'ghost.service', activeState: 'inactive', loadState: 'not-found' },
   { name: 'reloading.service', activeState: 'reloading', props: { 'Service.Type': str('oneshot') } },
   { name: 'dev-sda.device', activeState: 'active' },
@@ -49,7 +63,9 @@ test("node_exporter's default families: unit states of loaded units not excluded
   assert.equal(run.success.get('systemd'), 1, run.text);
   const states = series(run, 'node_systemd_unit_state');
   assert.deepEqual(
-    Object.keys(states).filter((k) => states[k] === 1).sort(),
+    Object.keys(states)
+      .filter((k) => states[k] === 1)
+      .sort(),
     ['api.socket,active,', 'apt.timer,inactive,', 'cron.service,failed,simple', 'old.socket,active,', 'ssh.service,active,notify'],
   );
   // Five series per unit; reloading.service has none set to 1, ghost (not loaded), the device and the mount (default exclude) are left out.
@@ -65,13 +81,21 @@ test("node_exporter's default families: unit states of loaded units not excluded
   assert.deepEqual(series(run, 'node_systemd_socket_current_connections'), { 'api.socket': 1 });
   assert.deepEqual(series(run, 'node_systemd_socket_refused_connections_total'), { 'api.socket': 0 });
   assert.equal(run.byName.get('node_systemd_socket_refused_connections_total')?.type, 'gauge');
-  for (const gated of ['node_systemd_service_restart_total', 'node_systemd_unit_tasks_current', 'node_systemd_unit_tasks_max', 'node_systemd_unit_start_time_seconds']) {
+  for (const gated of [
+    'node_systemd_service_restart_total',
+    'node_systemd_unit_tasks_current',
+    'node_systemd_unit_tasks_max',
+    'node_systemd_unit_start_time_seconds',
+  ]) {
     assert.equal(run.byName.has(gated), false, `${gated} needs its flag`);
   }
 });
 
 test('the enable-* flags add restarts, tasks (none where systemd says no value) and start times (0 when not active)', async () => {
-  const run = await runCollectors(['systemd'], ['--collector.systemd.enable-restarts-metrics', '--collector.systemd.enable-task-metrics', '--collector.systemd.enable-start-time-metrics']);
+  const run = await runCollectors(
+    ['systemd'],
+    ['--collector.systemd.enable-restarts-metrics', '--collector.systemd.enable-task-metrics', '--collector.systemd.enable-start-time-metrics'],
+  );
   assert.equal(run.success.get('systemd'), 1, run.text);
   assert.deepEqual(series(run, 'node_systemd_service_restart_total'), { 'ssh.service': 2, 'cron.service': 0 });
   assert.equal(run.byName.get('node_systemd_service_restart_total')?.type, 'counter');
@@ -87,7 +111,10 @@ test('the enable-* flags add restarts, tasks (none where systemd says no value) 
 });
 
 test('unit-include and unit-exclude match whole names; both must agree', async () => {
-  const run = await runCollectors(['systemd'], ['--collector.systemd.unit-include=ssh\\.service|home\\.mount|.*\\.socket', '--collector.systemd.unit-exclude=old\\..*']);
+  const run = await runCollectors(
+    ['systemd'],
+    ['--collector.systemd.unit-include=ssh\\.service|home\\.mount|.*\\.socket', '--collector.systemd.unit-exclude=old\\..*'],
+  );
   assert.equal(run.success.get('systemd'), 1, run.text);
   const names = new Set(run.byName.get('node_systemd_unit_state')!.samples.map((x) => x.labels['name']));
   assert.deepEqual([...names].sort(), ['api.socket', 'home.mount', 'ssh.service']);
@@ -116,7 +143,10 @@ test('an old systemd (< 212) has no system state or timer series', async () => {
     assert.deepEqual(series(run, 'node_systemd_virtualization_info'), { kvm: 1 });
     assert.equal(run.byName.has('node_systemd_system_running'), false);
     assert.equal(run.byName.has('node_systemd_timer_last_trigger_seconds'), false);
-    assert.equal(old.calls.some((c) => c.includes('LastTriggerUSec') || c.includes('SystemState')), false);
+    assert.equal(
+      old.calls.some((c) => c.includes('LastTriggerUSec') || c.includes('SystemState')),
+      false,
+    );
   } finally {
     process.env['DBUS_SYSTEM_BUS_ADDRESS'] = `unix:path=${fake.socketPath}`;
     await old.close();
@@ -133,7 +163,9 @@ test('without a bus only systemd fails, and says so in one log line however many
     const source = new CollectorRunner(COLLECTORS, hostConfigFromFlags(COLLECTORS, parseFlags(flags, hostFlagSpecs(COLLECTORS)).given));
     for (let cycle = 0; cycle < 3; cycle++) {
       const families = await source.collect();
-      const success = Object.fromEntries(families.find((f) => f.name === 'node_scrape_collector_success')!.samples.map((x) => [x.labels['collector'], x.value]));
+      const success = Object.fromEntries(
+        families.find((f) => f.name === 'node_scrape_collector_success')!.samples.map((x) => [x.labels['collector'], x.value]),
+      );
       assert.deepEqual(success, { systemd: 0, loadavg: 1 });
       assert.ok(families.some((f) => f.name === 'node_load1'));
     }
@@ -142,7 +174,10 @@ test('without a bus only systemd fails, and says so in one log line however many
     process.env['DBUS_SYSTEM_BUS_ADDRESS'] = `unix:path=${fake.socketPath}`;
   }
   assert.equal(lines.length, 1, lines.join(''));
-  assert.match(lines[0]!, /level=error msg="collector failed" .*collector=systemd.*couldn't get dbus connection: D-Bus \/nonexistent\/edgepush-test\/bus: connect ENOENT/);
+  assert.match(
+    lines[0]!,
+    /level=error msg="collector failed" .*collector=systemd.*couldn't get dbus connection: D-Bus \/nonexistent\/edgepush-test\/bus: connect ENOENT/,
+  );
 });
 
 test('a systemd that cannot report its state fails the collector', async () => {

@@ -11,7 +11,10 @@ test('tapestats matches node_exporter on the fixtures', async () => {
 
 test('readScsiTapes reads only the stN devices', async () => {
   const tapes = await readScsiTapes(FIXTURE_SYS);
-  assert.deepEqual(tapes.map((t) => t.name), ['st0']);
+  assert.deepEqual(
+    tapes.map((t) => t.name),
+    ['st0'],
+  );
   assert.equal(tapes[0]!.counters.ioNs, 9247011087720);
   assert.equal(tapes[0]!.counters.inFlight, 1);
 });

@@ -24,9 +24,12 @@ test('tcpstat sums the address families by state and emits the queue sums once t
 const netnsSkip = process.getuid?.() === 0 ? undefined : 'needs root to make a network namespace (unshare --net)';
 const skip = nativeAddonSkip() ?? missingPeers('nodeExporter') ?? netnsSkip;
 
-test('tcpstat agrees with the live node_exporter in a network namespace of its own, listeners\' backlog limits included', { skip }, async () => {
+test("tcpstat agrees with the live node_exporter in a network namespace of its own, listeners' backlog limits included", { skip }, async () => {
   const script = path.join(REPO_ROOT, 'test', 'sources', 'host', 'tcpstat-netns.ts');
-  const run = await runProcess('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --no-warnings "${script}"`], { cwd: REPO_ROOT, timeoutMs: 120_000 });
+  const run = await runProcess('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --no-warnings "${script}"`], {
+    cwd: REPO_ROOT,
+    timeoutMs: 120_000,
+  });
   assert.equal(run.code, 0, run.stderr);
   const { theirs, ours, somaxconn } = JSON.parse(run.stdout) as { theirs: MetricFamily; ours: MetricFamily; somaxconn: number };
   assert.equal(ours.help, theirs.help);

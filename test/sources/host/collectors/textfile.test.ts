@@ -59,7 +59,10 @@ test('a summary missing _sum and _count gets zeros; counts are truncated; missin
 });
 
 test('families with only HELP/TYPE lines are dropped like expfmt does', () => {
-  assert.deepEqual(normalized('# HELP a x\n# TYPE a gauge\nb 1\n').map((f) => f.name), ['b']);
+  assert.deepEqual(
+    normalized('# HELP a x\n# TYPE a gauge\nb 1\n').map((f) => f.name),
+    ['b'],
+  );
 });
 
 test('merging files: first type wins, repeated series are dropped, HELP conflict flags an error', () => {
@@ -92,7 +95,13 @@ test('a file that continues a family after another one, or repeats a series, is 
   const families = await collectTextfiles([`${root}/tf`], quiet);
   const byName = new Map(families.map((f) => [f.name, f]));
   assert.equal(byName.get('node_textfile_scrape_error')!.samples[0]!.value, 0);
-  assert.deepEqual(byName.get('m')!.samples.map((s) => [s.labels['x'], s.value]), [['1', 1], ['2', 2]]);
+  assert.deepEqual(
+    byName.get('m')!.samples.map((s) => [s.labels['x'], s.value]),
+    [
+      ['1', 1],
+      ['2', 2],
+    ],
+  );
   assert.equal(byName.get('other')!.samples[0]!.value, 5);
 });
 
@@ -105,9 +114,15 @@ test('a textfile family that clashes with a collector never displaces it nor dup
   const run = await runCollectors(['loadavg', 'textfile'], [...treeFlags(root), `--collector.textfile.directory=${root}/tf`]);
   assert.equal(run.success.get('loadavg'), 1);
   assert.equal(run.success.get('textfile'), 0, 'the clash is reported on the textfile collector');
-  assert.deepEqual(run.byName.get('node_load1')!.samples.map((s) => s.value), [0.25]);
+  assert.deepEqual(
+    run.byName.get('node_load1')!.samples.map((s) => s.value),
+    [0.25],
+  );
   assert.equal(run.byName.get('node_load5')!.type, 'gauge');
-  assert.deepEqual(run.byName.get('node_load5')!.samples.map((s) => s.value), [0.5]);
+  assert.deepEqual(
+    run.byName.get('node_load5')!.samples.map((s) => s.value),
+    [0.5],
+  );
   assert.equal(run.byName.get('site_ok')!.samples[0]!.value, 1, 'the rest of the textfile output is kept');
   parseText(run.text); // a valid exposition: no duplicate series
 });
@@ -124,5 +139,8 @@ test('bytes that are not UTF-8: a label value skips the file, as expfmt refuses 
   assert.equal(byName.get('bad_label'), undefined, 'the file is skipped whole, not read with U+FFFD');
   assert.equal(byName.get('odd_help')!.help, 'h\uFFFDx');
   assert.equal(byName.get('good')!.samples[0]!.value, 1);
-  assert.deepEqual(byName.get('node_textfile_mtime_seconds')!.samples.map((s) => path.basename(s.labels['file']!)), ['b_help.prom', 'good.prom']);
+  assert.deepEqual(
+    byName.get('node_textfile_mtime_seconds')!.samples.map((s) => path.basename(s.labels['file']!)),
+    ['b_help.prom', 'good.prom'],
+  );
 });

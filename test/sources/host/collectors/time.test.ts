@@ -13,7 +13,9 @@ test('time matches node_exporter on the fixtures (clocksources; time and zone ar
   assert.match(zone.labels['time_zone']!, /^\S+$/);
 });
 
-test('the zone abbreviation is Go\'s: from the TZif file of TZ or /etc/localtime', { skip: !existsSync('/usr/share/zoneinfo/Europe/Berlin') && 'no tzdata' }, () => {
+test("the zone abbreviation is Go's: from the TZif file of TZ or /etc/localtime", {
+  skip: !existsSync('/usr/share/zoneinfo/Europe/Berlin') && 'no tzdata',
+}, () => {
   const berlin = parseTzif(readFileSync('/usr/share/zoneinfo/Europe/Berlin'));
   assert.equal(abbreviationAt(berlin, Date.UTC(2030, 0, 15) / 1000, 3600), 'CET');
   assert.equal(abbreviationAt(berlin, Date.UTC(2030, 6, 15) / 1000, 7200), 'CEST');
@@ -46,7 +48,7 @@ test('without clocksources in sysfs the time collector still gives the time', as
   assert.equal(run.byName.get('node_time_clocksource_current_info'), undefined);
 });
 
-test('without a readable zone file the runtime\'s name is used, from one Intl formatter made once (not one per cycle)', (t) => {
+test("without a readable zone file the runtime's name is used, from one Intl formatter made once (not one per cycle)", (t) => {
   const made: unknown[] = [];
   const Original = Intl.DateTimeFormat;
   t.mock.method(Intl, 'DateTimeFormat', function (this: unknown, ...args: ConstructorParameters<typeof Intl.DateTimeFormat>) {

@@ -11,8 +11,25 @@ import { scrapeBoth, labelNames } from '../../../conformance/live-scrape.ts';
 import { nativeAddonSkip } from '../native-skip.ts';
 
 const STRUCT: Timex = {
-  state: 0, offset: -1500, freq: 655360, maxerror: 250000, esterror: 1000, status: 0x2001, constant: 7, precision: 1, tolerance: 32768000,
-  tick: 10000, ppsfreq: -131072, jitter: 2500, shift: 4, stabil: 65536, jitcnt: 1, calcnt: 2, errcnt: 3, stbcnt: 4, tai: 37,
+  state: 0,
+  offset: -1500,
+  freq: 655360,
+  maxerror: 250000,
+  esterror: 1000,
+  status: 0x2001,
+  constant: 7,
+  precision: 1,
+  tolerance: 32768000,
+  tick: 10000,
+  ppsfreq: -131072,
+  jitter: 2500,
+  shift: 4,
+  stabil: 65536,
+  jitcnt: 1,
+  calcnt: 2,
+  errcnt: 3,
+  stbcnt: 4,
+  tai: 37,
 };
 
 function value(text: string, name: string): number {

@@ -16,7 +16,10 @@ test('parseUdpSockets sums the hex queues of every socket', () => {
 
 test('both IP versions are reported when udp6 exists', async () => {
   const udp = fixtureText('proc/net/udp');
-  const root = makeTree({ 'proc/net/udp': udp, 'proc/net/udp6': udp.replace('00000000:0016 00000000:0000', '00000000000000000000000000000000:0016 00000000000000000000000000000000:0000') });
+  const root = makeTree({
+    'proc/net/udp': udp,
+    'proc/net/udp6': udp.replace('00000000:0016 00000000:0000', '00000000000000000000000000000000:0016 00000000000000000000000000000000:0000'),
+  });
   const run = await runCollectors(['udp_queues'], treeFlags(root));
   assert.equal(run.byName.get('node_udp_queues')!.samples.length, 4);
 });

@@ -18,10 +18,17 @@ test('parseVmstat reads name/value pairs in order', () => {
 test('--collector.vmstat.fields selects the fields (default: oom_kill, pgpg*, pswp*, pg*fault)', async () => {
   const root = makeTree({ 'proc/vmstat': 'nr_free_pages 50\npgfault 7\npgmajfault 1\noom_kill 0\n' });
   const byDefault = await runCollectors(['vmstat'], treeFlags(root));
-  assert.deepEqual([...byDefault.byName.keys()].filter((n) => n.startsWith('node_vmstat_')).sort(), ['node_vmstat_oom_kill', 'node_vmstat_pgfault', 'node_vmstat_pgmajfault']);
+  assert.deepEqual([...byDefault.byName.keys()].filter((n) => n.startsWith('node_vmstat_')).sort(), [
+    'node_vmstat_oom_kill',
+    'node_vmstat_pgfault',
+    'node_vmstat_pgmajfault',
+  ]);
   assert.equal(byDefault.byName.get('node_vmstat_pgfault')!.type, 'untyped');
   const custom = await runCollectors(['vmstat'], [...treeFlags(root), '--collector.vmstat.fields=^nr_']);
-  assert.deepEqual([...custom.byName.keys()].filter((n) => n.startsWith('node_vmstat_')), ['node_vmstat_nr_free_pages']);
+  assert.deepEqual(
+    [...custom.byName.keys()].filter((n) => n.startsWith('node_vmstat_')),
+    ['node_vmstat_nr_free_pages'],
+  );
 });
 
 test('a garbled /proc/vmstat fails only the vmstat collector, even in a field that is filtered out', async () => {

@@ -13,8 +13,19 @@ test('watchdog matches node_exporter on the fixtures', async () => {
 test('readWatchdogClass reads present attributes and leaves absent ones out', async () => {
   assert.deepEqual(await readWatchdogClass(FIXTURE_SYS), [
     {
-      name: 'watchdog0', bootstatus: 1, fwVersion: 2, nowayout: 0, timeleft: 300, timeout: 60, pretimeout: 120, accessCs0: 0,
-      options: '0x8380', identity: 'Software Watchdog', state: 'active', status: '0x8000', pretimeoutGovernor: 'noop',
+      name: 'watchdog0',
+      bootstatus: 1,
+      fwVersion: 2,
+      nowayout: 0,
+      timeleft: 300,
+      timeout: 60,
+      pretimeout: 120,
+      accessCs0: 0,
+      options: '0x8380',
+      identity: 'Software Watchdog',
+      state: 'active',
+      status: '0x8000',
+      pretimeoutGovernor: 'noop',
     },
     { name: 'watchdog1' },
   ]);

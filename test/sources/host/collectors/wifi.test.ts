@@ -37,7 +37,8 @@ function liveSkip(): string | undefined {
   const hasNl80211 = (): boolean => nl80211Reader(nativeAddon().netlinkRequest) !== undefined;
   if (hasNl80211()) return undefined;
   const modprobe = spawnSync('modprobe', ['mac80211_hwsim', 'radios=2'], { encoding: 'utf8' });
-  if (modprobe.error || modprobe.status !== 0) return `the kernel has no nl80211 and mac80211_hwsim cannot be loaded (modprobe: ${modprobe.error?.message ?? modprobe.stderr.trim()})`;
+  if (modprobe.error || modprobe.status !== 0)
+    return `the kernel has no nl80211 and mac80211_hwsim cannot be loaded (modprobe: ${modprobe.error?.message ?? modprobe.stderr.trim()})`;
   return hasNl80211() ? undefined : 'mac80211_hwsim loaded, yet the kernel has no nl80211';
 }
 
@@ -48,7 +49,8 @@ test('wifi over nl80211 agrees with the live node_exporter (mac80211_hwsim radio
     const run = await runCollectors(['wifi']);
     assert.equal(run.success.get('wifi'), 1);
     const ours = [...run.byName.values()].filter((f) => f.name.startsWith('node_wifi_'));
-    const shape = (families: MetricFamily[]): string[] => families.flatMap((f) => f.samples.map((s) => `${f.name} ${f.help} ${f.type} ${JSON.stringify(Object.entries(s.labels).sort())}`)).sort();
+    const shape = (families: MetricFamily[]): string[] =>
+      families.flatMap((f) => f.samples.map((s) => `${f.name} ${f.help} ${f.type} ${JSON.stringify(Object.entries(s.labels).sort())}`)).sort();
     assert.deepEqual(shape(ours), shape(theirs));
     // Counters move between two reads; the frequencies do not.
     const frequencies = (families: MetricFamily[]): string[] => shape(families.filter((f) => f.name === 'node_wifi_interface_frequency_hertz'));

@@ -9,7 +9,13 @@ test('xfrm matches node_exporter on the fixtures', async () => {
 });
 
 test('parseXfrmStat and metric names', () => {
-  assert.deepEqual([...parseXfrmStat('XfrmInError  1\nXfrmOutPolDead 7\n')], [['XfrmInError', 1], ['XfrmOutPolDead', 7]]);
+  assert.deepEqual(
+    [...parseXfrmStat('XfrmInError  1\nXfrmOutPolDead 7\n')],
+    [
+      ['XfrmInError', 1],
+      ['XfrmOutPolDead', 7],
+    ],
+  );
   assert.equal(xfrmMetricName('XfrmInStateProtoError'), 'node_xfrm_in_state_proto_error_packets_total');
 });
 

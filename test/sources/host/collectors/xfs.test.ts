@@ -12,10 +12,21 @@ test('xfs matches node_exporter on the fixtures', async () => {
 
 test('readXfsSysStats reads one entry per filesystem under /sys/fs/xfs', async () => {
   const all = await readXfsSysStats(FIXTURE_SYS);
-  assert.deepEqual(all.map((s) => s.name), ['sda1']);
+  assert.deepEqual(
+    all.map((s) => s.name),
+    ['sda1'],
+  );
   const s = all[0]!;
   assert.deepEqual(s.extentAllocation, { extentsAllocated: 1, blocksAllocated: 872, extentsFreed: 0, blocksFreed: 0 });
-  assert.deepEqual(s.blockMapping, { reads: 61, writes: 29, unmaps: 1, extentListInsertions: 1, extentListDeletions: 1, extentListLookups: 91, extentListCompares: 0 });
+  assert.deepEqual(s.blockMapping, {
+    reads: 61,
+    writes: 29,
+    unmaps: 1,
+    extentListInsertions: 1,
+    extentListDeletions: 1,
+    extentListLookups: 91,
+    extentListCompares: 0,
+  });
   // "rw 28 0": the kernel prints write calls first.
   assert.deepEqual(s.readWrite, { write: 28, read: 0 });
   assert.deepEqual(s.categories.get('xpc'), [3571712, 3568056, 0]);

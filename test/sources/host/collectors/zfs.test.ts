@@ -15,7 +15,10 @@ test('zfs matches node_exporter on the fixtures (every kstat family)', async () 
 
 test('parseKstatTable keeps int64 and uint64 rows after the header and skips other types', () => {
   const text = '6 1 0x01 91 4368 5266997922 97951858082072\nname type data\nhits 4 12\ndelta 3 -5\nlabel 7 some text\nshort 4\n';
-  assert.deepEqual(parseKstatTable(text, 'arcstats'), [{ name: 'hits', value: 12 }, { name: 'delta', value: -5 }]);
+  assert.deepEqual(parseKstatTable(text, 'arcstats'), [
+    { name: 'hits', value: 12 },
+    { name: 'delta', value: -5 },
+  ]);
   assert.throws(() => parseKstatTable('hits 4 12\n', '/k/arcstats'), /\/k\/arcstats: no "name type data" header/);
   assert.throws(() => parseKstatTable('name type data\nhits 4 1x\n', 'arcstats'), /arcstats hits: expected an unsigned integer/);
   assert.throws(() => parseKstatTable('name type data\nhits 4 -1\n', 'arcstats'), /unsigned integer, got "-1"/);
@@ -26,7 +29,10 @@ test('parseZpoolIo pairs the header fields with the row of values', () => {
   assert.equal(values.length, 12);
   assert.deepEqual(values[0], { name: 'nread', value: 1884160 });
   assert.deepEqual(values[11], { name: 'rcnt', value: 0 });
-  assert.throws(() => parseZpoolIo('nread nwritten reads writes wtime wlentime wupdate rtime rlentime rupdate wcnt rcnt\n1 2 3\n', '/k/p/io'), /\/k\/p\/io: 3 values for 12 fields/);
+  assert.throws(
+    () => parseZpoolIo('nread nwritten reads writes wtime wlentime wupdate rtime rlentime rupdate wcnt rcnt\n1 2 3\n', '/k/p/io'),
+    /\/k\/p\/io: 3 values for 12 fields/,
+  );
 });
 
 test('parseZpoolObjset keeps dataset names with spaces and labels rows by dataset', () => {
@@ -43,8 +49,14 @@ test('parseZpoolState lower-cases the first line', () => {
 test('readZfsKstats reads the tables present and every pool file', async () => {
   const k = (await readZfsKstats(FIXTURE_PROC, ['arcstats', 'zil', 'no_such_table']))!;
   assert.deepEqual([...k.tables.keys()], ['arcstats', 'zil']);
-  assert.deepEqual(k.poolIo.map((p) => p.pool), ['pool1', 'pool3', 'poolz1']);
-  assert.deepEqual(k.objsets.map((o) => o.pool), ['pool1', 'pool1', 'pool3', 'pool3', 'poolz1', 'poolz1']);
+  assert.deepEqual(
+    k.poolIo.map((p) => p.pool),
+    ['pool1', 'pool3', 'poolz1'],
+  );
+  assert.deepEqual(
+    k.objsets.map((o) => o.pool),
+    ['pool1', 'pool1', 'pool3', 'pool3', 'poolz1', 'poolz1'],
+  );
   assert.deepEqual(k.poolStates, [
     { pool: 'pool1', state: 'online' },
     { pool: 'pool2', state: 'suspended' },

@@ -24,7 +24,7 @@ test('zoneinfo matches node_exporter on the fixtures', async () => {
   await assertMatchesE2E('zoneinfo');
 });
 
-test('parseZoneinfo gives per-node stats to the node\'s first zone and reads protection', () => {
+test("parseZoneinfo gives per-node stats to the node's first zone and reads protection", () => {
   assert.deepEqual(parseZoneinfo(TEXT), [
     { node: '0', zone: 'DMA', values: { nr_inactive_anon: 95612, nr_dirtied: 356299, min: 33, high: 41, nr_free_pages: 3952 }, protection: [0, 2877, 7826] },
     { node: '0', zone: 'DMA32', values: { min: 19510 }, protection: [0, 0, 4949] },
@@ -36,7 +36,10 @@ test('zoneinfo names, types and the protection series', async () => {
   assert.equal(run.byName.get('node_zoneinfo_nr_dirtied_total')!.type, 'counter');
   assert.equal(run.byName.get('node_zoneinfo_min_pages')!.samples.length, 2);
   assert.equal(run.byName.get('node_zoneinfo_protection_2')!.help, 'Protection array 2. field');
-  assert.deepEqual(run.byName.get('node_zoneinfo_protection_1')!.samples.map((s) => s.value), [2877, 0]);
+  assert.deepEqual(
+    run.byName.get('node_zoneinfo_protection_1')!.samples.map((s) => s.value),
+    [2877, 0],
+  );
 });
 
 test('a garbled zoneinfo value fails only the zoneinfo collector', async () => {

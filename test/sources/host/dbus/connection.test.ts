@@ -17,12 +17,28 @@ let daemon: ChildProcess | undefined;
 before(async () => {
   if (!haveDaemon) return;
   const config = path.join(dir, 'bus.conf');
-  writeFileSync(config, `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+  writeFileSync(
+    config,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig><type>system</type><listen>unix:path=${busPath}</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/></policy></busconfig>\n`);
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/></policy></busconfig>\n`,
+  );
   // Quiet: it warns that it cannot raise its fd limit when not run by init.
   daemon = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork'], { stdio: 'ignore' });
-  await waitFor('dbus-daemon to listen', () => new Promise<boolean>((resolve) => net.createConnection(busPath).on('connect', function (this: net.Socket) { this.destroy(); resolve(true); }).on('error', () => resolve(false))), { timeoutMs: 30_000 });
+  await waitFor(
+    'dbus-daemon to listen',
+    () =>
+      new Promise<boolean>((resolve) =>
+        net
+          .createConnection(busPath)
+          .on('connect', function (this: net.Socket) {
+            this.destroy();
+            resolve(true);
+          })
+          .on('error', () => resolve(false)),
+      ),
+    { timeoutMs: 30_000 },
+  );
 });
 
 after(() => {
@@ -35,15 +51,29 @@ const skip = haveDaemon ? false : 'dbus-daemon is not installed';
 test('authenticates with a real dbus-daemon, says Hello, calls, and gets error replies as DBusError', { skip }, async () => {
   const conn = await DBusConnection.open({ socketPath: busPath, bus: true, timeoutMs: 30_000 });
   try {
-    const names = await conn.call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'ListNames' });
+    const names = await conn.call({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member: 'ListNames',
+    });
     assert.equal(names.signature, 'as');
     assert.ok((names.body[0] as string[]).includes('org.freedesktop.DBus'));
     await assert.rejects(
-      conn.call({ destination: 'org.freedesktop.systemd1', path: '/org/freedesktop/systemd1', interface: 'org.freedesktop.systemd1.Manager', member: 'ListUnits' }),
+      conn.call({
+        destination: 'org.freedesktop.systemd1',
+        path: '/org/freedesktop/systemd1',
+        interface: 'org.freedesktop.systemd1.Manager',
+        member: 'ListUnits',
+      }),
       (err: unknown) => err instanceof DBusError && err.dbusName === 'org.freedesktop.DBus.Error.ServiceUnknown',
     );
     // More calls at once than the in-flight limit: all answered, in order of their own replies.
-    const many = await Promise.all(Array.from({ length: 100 }, () => conn.call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'GetId' })));
+    const many = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        conn.call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'GetId' }),
+      ),
+    );
     assert.equal(new Set(many.map((m) => m.body[0])).size, 1);
   } finally {
     conn.close();
@@ -63,7 +93,10 @@ async function oneLineServer(answer: string | undefined): Promise<{ socketPath: 
 
 test('a refused authentication, a silent peer and a missing socket are errors naming the socket', async () => {
   const rejecting = await oneLineServer('REJECTED EXTERNAL DBUS_COOKIE_SHA1\r\n');
-  await assert.rejects(DBusConnection.open({ socketPath: rejecting.socketPath, bus: true, timeoutMs: 30_000 }), new RegExp(`D-Bus ${rejecting.socketPath}: authentication as uid \\d+ rejected \\(REJECTED EXTERNAL DBUS_COOKIE_SHA1\\)`));
+  await assert.rejects(
+    DBusConnection.open({ socketPath: rejecting.socketPath, bus: true, timeoutMs: 30_000 }),
+    new RegExp(`D-Bus ${rejecting.socketPath}: authentication as uid \\d+ rejected \\(REJECTED EXTERNAL DBUS_COOKIE_SHA1\\)`),
+  );
   rejecting.close();
   const silent = await oneLineServer(undefined);
   await assert.rejects(DBusConnection.open({ socketPath: silent.socketPath, bus: true, timeoutMs: 300 }), /no answer within 0.3 s/);

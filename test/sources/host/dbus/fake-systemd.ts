@@ -30,11 +30,14 @@ const s = (value: string): Variant => ({ signature: 's', value });
 export const u = (value: number): Variant => ({ signature: 'u', value });
 export const t = (value: bigint): Variant => ({ signature: 't', value });
 
-export function unitPath(name: string): string {
+function unitPath(name: string): string {
   return `/org/freedesktop/systemd1/unit/${[...Buffer.from(name)].map((b) => (/[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `_${b.toString(16).padStart(2, '0')}`)).join('')}`;
 }
 
-export async function startFakeSystemd(units: readonly FakeUnit[], manager: Record<string, string> = { Version: '252.36-1~deb12u1', Virtualization: '', SystemState: 'running' }): Promise<FakeSystemd> {
+export async function startFakeSystemd(
+  units: readonly FakeUnit[],
+  manager: Record<string, string> = { Version: '252.36-1~deb12u1', Virtualization: '', SystemState: 'running' },
+): Promise<FakeSystemd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-fake-systemd-'));
   const socketPath = path.join(dir, 'bus');
   const calls: string[] = [];
@@ -42,8 +45,10 @@ export async function startFakeSystemd(units: readonly FakeUnit[], manager: Reco
   let serial = 100;
 
   const answer = (m: Message): Buffer => {
-    const reply = (signature: string, body: DBusValue[]): Buffer => encodeMessage({ type: MessageType.methodReturn, replySerial: m.serial, signature, body }, ++serial);
-    const error = (name: string, text: string): Buffer => encodeMessage({ type: MessageType.error, replySerial: m.serial, errorName: name, signature: 's', body: [text] }, ++serial);
+    const reply = (signature: string, body: DBusValue[]): Buffer =>
+      encodeMessage({ type: MessageType.methodReturn, replySerial: m.serial, signature, body }, ++serial);
+    const error = (name: string, text: string): Buffer =>
+      encodeMessage({ type: MessageType.error, replySerial: m.serial, errorName: name, signature: 's', body: [text] }, ++serial);
     if (m.member === 'Hello') return reply('s', [':1.7']);
     if (m.member === 'ListUnits') {
       calls.push('Manager.ListUnits');
@@ -53,7 +58,12 @@ export async function startFakeSystemd(units: readonly FakeUnit[], manager: Reco
       const [iface, name] = m.body as [string, string];
       const key = `${iface.replace('org.freedesktop.systemd1.', '')}.${name}`;
       calls.push(`Get ${key}`);
-      const value = m.path === '/org/freedesktop/systemd1' && key.startsWith('Manager.') ? (manager[name] === undefined ? undefined : s(manager[name])) : byPath.get(m.path ?? '')?.props?.[key];
+      const value =
+        m.path === '/org/freedesktop/systemd1' && key.startsWith('Manager.')
+          ? manager[name] === undefined
+            ? undefined
+            : s(manager[name])
+          : byPath.get(m.path ?? '')?.props?.[key];
       return value ? reply('v', [value]) : error('org.freedesktop.DBus.Error.UnknownProperty', `Unknown property ${key}`);
     }
     return error('org.freedesktop.DBus.Error.UnknownMethod', `Unknown method ${m.member}`);

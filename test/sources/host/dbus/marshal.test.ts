@@ -31,8 +31,18 @@ test('64-bit values keep every bit, alignment pads from the start, variants carr
 });
 
 test('dictionaries read as [key, value] pairs', () => {
-  const { back } = roundTrip('a{sv}', [[['NRestarts', { signature: 'u', value: 3 }], ['Type', { signature: 's', value: 'notify' }]]]);
-  assert.deepEqual(back, [[['NRestarts', { signature: 'u', value: 3 }], ['Type', { signature: 's', value: 'notify' }]]]);
+  const { back } = roundTrip('a{sv}', [
+    [
+      ['NRestarts', { signature: 'u', value: 3 }],
+      ['Type', { signature: 's', value: 'notify' }],
+    ],
+  ]);
+  assert.deepEqual(back, [
+    [
+      ['NRestarts', { signature: 'u', value: 3 }],
+      ['Type', { signature: 's', value: 'notify' }],
+    ],
+  ]);
 });
 
 test('bad bytes are errors, never wrong values', () => {

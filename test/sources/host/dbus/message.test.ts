@@ -6,9 +6,22 @@ import { GET_FEATURES_CALL, GET_FEATURES_REPLY, HELLO_REPLY_AND_SIGNAL, LIST_UNI
 const hex = (h: string): Buffer => Buffer.from(h, 'hex');
 
 test('a method call is byte for byte what dbus-send writes, with and without arguments', () => {
-  const get = encodeMethodCall({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: ['org.freedesktop.DBus', 'Features'] }, 2);
+  const get = encodeMethodCall(
+    {
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus.Properties',
+      member: 'Get',
+      signature: 'ss',
+      body: ['org.freedesktop.DBus', 'Features'],
+    },
+    2,
+  );
   assert.equal(get.toString('hex'), GET_FEATURES_CALL);
-  const list = encodeMethodCall({ destination: 'org.freedesktop.systemd1', path: '/org/freedesktop/systemd1', interface: 'org.freedesktop.systemd1.Manager', member: 'ListUnits' }, 2);
+  const list = encodeMethodCall(
+    { destination: 'org.freedesktop.systemd1', path: '/org/freedesktop/systemd1', interface: 'org.freedesktop.systemd1.Manager', member: 'ListUnits' },
+    2,
+  );
   assert.equal(list.toString('hex'), LIST_UNITS_CALL);
 });
 
@@ -51,7 +64,12 @@ test('a big-endian message is read too', () => {
   const be = Buffer.from(encodeMessage({ type: MessageType.methodReturn, replySerial: 7, signature: 'ut', body: [0x01020304, 2n ** 64n - 1n] }, 9));
   // Rewrite as 'B': header numbers and the body's u and t reversed in place.
   be[0] = 0x42;
-  for (const [at, size] of [[4, 4], [8, 4], [12, 4]] as const) be.subarray(at, at + size).reverse();
+  for (const [at, size] of [
+    [4, 4],
+    [8, 4],
+    [12, 4],
+  ] as const)
+    be.subarray(at, at + size).reverse();
   const bodyAt = be.length - 16;
   be.subarray(bodyAt, bodyAt + 4).reverse();
   be.subarray(bodyAt + 8, bodyAt + 16).reverse();

@@ -13,13 +13,22 @@ test('readOrNoData passes a successful read through', async () => {
 });
 
 test('readOrNoData turns an absent source (ENOENT by default) into NoDataError', async () => {
-  await assert.rejects(readOrNoData(failing(errno('ENOENT')), { noData: 'absent', context: 'ctx' }), (err) => err instanceof NoDataError && err.message === 'absent');
-  await assert.rejects(readOrNoData(failing(errno('EACCES')), { absent: (e) => (e as NodeJS.ErrnoException).code === 'EACCES', noData: (e) => `no: ${e.message}` }), (err) => err instanceof NoDataError && err.message === 'no: EACCES: /sys/x');
+  await assert.rejects(
+    readOrNoData(failing(errno('ENOENT')), { noData: 'absent', context: 'ctx' }),
+    (err) => err instanceof NoDataError && err.message === 'absent',
+  );
+  await assert.rejects(
+    readOrNoData(failing(errno('EACCES')), { absent: (e) => (e as NodeJS.ErrnoException).code === 'EACCES', noData: (e) => `no: ${e.message}` }),
+    (err) => err instanceof NoDataError && err.message === 'no: EACCES: /sys/x',
+  );
 });
 
 test('readOrNoData puts context in front of other failures, or rethrows them as they are', async () => {
   const eio = errno('EIO');
-  await assert.rejects(readOrNoData(failing(eio), { noData: 'absent', context: 'reading x' }), (err) => !(err instanceof NoDataError) && (err as Error).message === 'reading x: EIO: /sys/x' && (err as Error).cause === eio);
+  await assert.rejects(
+    readOrNoData(failing(eio), { noData: 'absent', context: 'reading x' }),
+    (err) => !(err instanceof NoDataError) && (err as Error).message === 'reading x: EIO: /sys/x' && (err as Error).cause === eio,
+  );
   await assert.rejects(readOrNoData(failing(eio), { noData: 'absent' }), (err) => err === eio);
   // ENOTDIR is a real failure by default, as errors.Is(err, os.ErrNotExist) decides.
   await assert.rejects(readOrNoData(failing(errno('ENOTDIR')), { noData: 'absent' }), (err) => !(err instanceof NoDataError));

@@ -28,7 +28,10 @@ test('without the native addon only timex, tcpstat, qdisc and wifi fail, with on
     resetNativeAddon();
   }
   assert.equal(logs.length, 1, logs.join(''));
-  assert.match(logs[0]!, /level=warn msg="native addon not loaded: the timex, tcpstat, qdisc and wifi collectors report no data[^"]*".*\/nonexistent\/edgepush-test\.node/);
+  assert.match(
+    logs[0]!,
+    /level=warn msg="native addon not loaded: the timex, tcpstat, qdisc and wifi collectors report no data[^"]*".*\/nonexistent\/edgepush-test\.node/,
+  );
 });
 
 test('edgepush once without the native addon prints every other collector and says why timex is missing, once', async () => {

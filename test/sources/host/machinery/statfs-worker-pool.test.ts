@@ -45,7 +45,10 @@ test('a call that stalls sets its worker aside; queued calls go to one fresh wor
     const hung = pool.statfs('/hang/nfs');
     hung.catch(() => {});
     const answers = await Promise.all([pool.statfs('/a'), pool.statfs('/bb'), pool.statfs('/ccc')]);
-    assert.deepEqual(answers.map((a) => a.blocks), [2, 3, 4]);
+    assert.deepEqual(
+      answers.map((a) => a.blocks),
+      [2, 3, 4],
+    );
     assert.equal(pool.workersCreated, 2, 'one worker stuck, one serving the rest');
     assert.equal(pool.workersStuck, 1);
 

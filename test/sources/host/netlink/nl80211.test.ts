@@ -26,7 +26,8 @@ const nested = (...attributes: NetlinkAttribute[]): Buffer => encodeAttributes(a
 /** The attributes of a request's payload (after its genlmsghdr), by type. */
 function requestAttributes(payload: Buffer): Map<number, Buffer> {
   const out = new Map<number, Buffer>();
-  for (let i = 4; i + 4 <= payload.length; i += (payload.readUInt16LE(i) + 3) & ~3) out.set(payload.readUInt16LE(i + 2), payload.subarray(i + 4, i + payload.readUInt16LE(i)));
+  for (let i = 4; i + 4 <= payload.length; i += (payload.readUInt16LE(i) + 3) & ~3)
+    out.set(payload.readUInt16LE(i + 2), payload.subarray(i + 4, i + payload.readUInt16LE(i)));
   return out;
 }
 
@@ -43,7 +44,13 @@ const fixtureKernel: NetlinkRequest = (protocol, type, _flags, payload) => {
   switch (payload[0]) {
     case 5:
       return [
-        genlMessage(NL80211_ID, [attr(3, u32Bytes(3)), attr(4, Buffer.from('wlan0\0')), attr(5, u32Bytes(2)), attr(6, Buffer.from('020000000003', 'hex')), attr(38, u32Bytes(2412))]),
+        genlMessage(NL80211_ID, [
+          attr(3, u32Bytes(3)),
+          attr(4, Buffer.from('wlan0\0')),
+          attr(5, u32Bytes(2)),
+          attr(6, Buffer.from('020000000003', 'hex')),
+          attr(38, u32Bytes(2412)),
+        ]),
         genlMessage(NL80211_ID, [attr(3, u32Bytes(4)), attr(4, Buffer.from('wlan1\0')), attr(5, u32Bytes(3)), attr(38, u32Bytes(2412))]),
         genlMessage(NL80211_ID, [attr(5, u32Bytes(10))]),
       ];
@@ -58,11 +65,33 @@ const fixtureKernel: NetlinkRequest = (protocol, type, _flags, payload) => {
     }
     case 17: {
       if (ifindex !== 3) return [];
-      const station = (mac: string, connected: number, inactiveMs: number, rx: Buffer, tx: Buffer, signal: number, retries: number, failed: number, loss: number): Buffer =>
+      const station = (
+        mac: string,
+        connected: number,
+        inactiveMs: number,
+        rx: Buffer,
+        tx: Buffer,
+        signal: number,
+        retries: number,
+        failed: number,
+        loss: number,
+      ): Buffer =>
         genlMessage(NL80211_ID, [
           attr(3, u32Bytes(3)),
           attr(6, Buffer.from(mac, 'hex')),
-          attr(21, nested(attr(16, u32Bytes(connected)), attr(1, u32Bytes(inactiveMs)), attr(14, rx), attr(8, tx), attr(7, u8(signal)), attr(11, u32Bytes(retries)), attr(12, u32Bytes(failed)), attr(18, u32Bytes(loss)))),
+          attr(
+            21,
+            nested(
+              attr(16, u32Bytes(connected)),
+              attr(1, u32Bytes(inactiveMs)),
+              attr(14, rx),
+              attr(8, tx),
+              attr(7, u8(signal)),
+              attr(11, u32Bytes(retries)),
+              attr(12, u32Bytes(failed)),
+              attr(18, u32Bytes(loss)),
+            ),
+          ),
         ]);
       return [
         // Bit rates in 100 kbit/s: the 32-bit attribute, and the 16-bit one alone.
@@ -74,7 +103,7 @@ const fixtureKernel: NetlinkRequest = (protocol, type, _flags, payload) => {
   throw new Error(`unexpected nl80211 command ${payload[0]}`);
 };
 
-test('constructed nl80211 replies read as node_exporter\'s wifi fixtures: the same families and values', async () => {
+test("constructed nl80211 replies read as node_exporter's wifi fixtures: the same families and values", async () => {
   const ours = await wifiFamilies(nl80211Reader(fixtureKernel)!);
   const fixtures = await wifiFamilies(fixtureReader(path.join(NODE_EXPORTER_FIXTURES, 'collector', 'fixtures', 'wifi')));
   assert.deepEqual(ours, fixtures);
@@ -82,9 +111,11 @@ test('constructed nl80211 replies read as node_exporter\'s wifi fixtures: the sa
 });
 
 test('no nl80211 family (ENOENT) means no reader; other errors propagate', () => {
-  const failing = (code: string): NetlinkRequest => () => {
-    throw Object.assign(new Error('netlink request: failed'), { code });
-  };
+  const failing =
+    (code: string): NetlinkRequest =>
+    () => {
+      throw Object.assign(new Error('netlink request: failed'), { code });
+    };
   assert.equal(nl80211Reader(failing('ENOENT')), undefined);
   assert.throws(() => nl80211Reader(failing('EPERM')), /failed/);
 });

@@ -39,7 +39,13 @@ function qdiscMessage(): Buffer {
   [60, 7, 8, 0, 0, 9, 900].forEach((v, i) => legacy.writeUInt32LE(v, 8 + 4 * i));
   const attributes = encodeAttributes([
     { type: 1, data: Buffer.from('pfifo\0') },
-    { type: 7, data: encodeAttributes([{ type: 1, data: basic }, { type: 3, data: queue }]) },
+    {
+      type: 7,
+      data: encodeAttributes([
+        { type: 1, data: basic },
+        { type: 3, data: queue },
+      ]),
+    },
     { type: 3, data: legacy },
   ]);
   const header = Buffer.alloc(16);
@@ -78,5 +84,8 @@ test('readQdiscs names interfaces from an RTM_GETLINK dump and reads the RTM_GET
     return type === 18 ? [Buffer.concat([header, link, linkAttributes])] : [qdiscMessage()];
   });
   assert.deepEqual(requests, [18, 38]);
-  assert.deepEqual(qdiscs.map((q) => [q.ifaceName, q.kind]), [['eth0', 'pfifo']]);
+  assert.deepEqual(
+    qdiscs.map((q) => [q.ifaceName, q.kind]),
+    [['eth0', 'pfifo']],
+  );
 });
