@@ -92,15 +92,20 @@ function peakRssBytes(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
-/** Interval and timeout are generous: the outcome is asserted, not the speed (the machine may be busy). */
+/**
+ * Interval and timeouts are generous: the outcome is asserted, not the speed. On a machine with a
+ * load of 20 on 2 cores the agent gets a tenth of a core, and a scrape that takes 0.5 s of CPU takes
+ * 5 s or more; the push gets the other half of the interval (the gateway parses 100k series too).
+ */
 function startAgent(instance: string, exporters: string, intervalSeconds: number): { agent: ChildProcess; log: () => string } {
   const configFile = path.join(dir, `${instance}.ini`);
+  const halfInterval = intervalSeconds / 2;
   writeFileSync(
     configFile,
     `
 [agent]
 interval = ${intervalSeconds}s
-timeout = ${intervalSeconds - 1}s
+timeout = ${halfInterval}s
 state_dir = ${dir}/state-${instance}
 log_level = info
 [identity]
@@ -112,6 +117,7 @@ path.procfs = ${FIXTURE_PROC}
 ${exporters}
 [pushgateway.gw]
 url = ${gateway.url}
+timeout = ${halfInterval}s
 `,
   );
   let text = '';
@@ -126,7 +132,16 @@ async function stopAgent(agent: ChildProcess): Promise<void> {
   await exited;
 }
 
-test('hostile exporters are refused inside the memory budget while host and self keep pushing every cycle', { skip, timeout: 300_000 }, async () => {
+/**
+ * The states a source's log went through, in order: the error of each `failing` line, `healthy` for
+ * `recovered`. Logged once per change of state, so no two neighbours are equal.
+ */
+function loggedStates(text: string, source: string): string[] {
+  const line = new RegExp(`msg=(failing|recovered) source=${source} .*$`, 'gm');
+  return [...text.matchAll(line)].map((m) => (m[1] === 'recovered' ? 'healthy' : (/err="((?:[^"\\]|\\.)*)"/.exec(m[0])?.[1] ?? m[0])));
+}
+
+test('hostile exporters are refused inside the memory budget while host and self keep pushing every cycle', { skip, timeout: 420_000 }, async () => {
   const instance = 'hostile-box';
   const { agent, log } = startAgent(
     instance,
@@ -138,7 +153,7 @@ url = ${hostileUrl}/long-line
 [exporter.uuids]
 url = ${hostileUrl}/uuids
 `,
-    5,
+    30,
   );
   try {
     await waitFor(
@@ -147,20 +162,20 @@ url = ${hostileUrl}/uuids
         const all = await groups();
         return ['million', 'long-line', 'uuids'].every((job) => familyValues(groupOf(all, instance, job), 'up')[0]?.value === 0);
       },
-      { timeoutMs: 120_000, intervalMs: 200 },
+      { timeoutMs: 150_000, intervalMs: 200 },
     );
 
     // Host and self groups are pushed again and again: consecutive cycles, none starved.
     const pushTimes = (all: Group[], job: string): number => familyValues(groupOf(all, instance, job), 'push_time_seconds')[0]?.value ?? 0;
     const seen = { node: new Set<number>(), edgepush: new Set<number>() };
     await waitFor(
-      'five pushes of the host and self groups',
+      'three pushes of the host and self groups',
       async () => {
         const all = await groups();
         for (const job of ['node', 'edgepush'] as const) if (pushTimes(all, job) > 0) seen[job].add(pushTimes(all, job));
-        return seen.node.size >= 5 && seen.edgepush.size >= 5;
+        return seen.node.size >= 3 && seen.edgepush.size >= 3;
       },
-      { timeoutMs: 120_000, intervalMs: 200 },
+      { timeoutMs: 200_000, intervalMs: 200 },
     );
     let all = await groups();
     assert.equal(familyValues(groupOf(all, instance, 'node'), 'up')[0]?.value, 1);
@@ -178,16 +193,25 @@ url = ${hostileUrl}/uuids
         all = await groups();
         return Object.entries(expected).every(([exporter, reason]) => failures(exporter, reason) >= 1);
       },
-      { timeoutMs: 60_000, intervalMs: 200 },
+      { timeoutMs: 100_000, intervalMs: 200 },
     );
 
     const text = log();
     assert.doesNotMatch(text, /cycle skipped|no time left/);
     for (const line of text.split('\n')) assert.ok(line.length < 1024, `log line of ${line.length} characters: ${line.slice(0, 200)}`);
+    const reasonMessage: Record<string, RegExp> = { sample_limit: /^sample_limit exceeded: /, line_length: /^line 1: longer than \d+ bytes/ };
     for (const [exporter, reason] of Object.entries(expected)) {
-      const logged = text.match(new RegExp(`msg=failing source=exporter.${exporter} `, 'g'))?.length ?? 0;
-      // Once per change of state: only a scrape timing out in between (a very busy machine) changes it.
-      assert.ok(logged >= 1 && logged <= 1 + 2 * failures(exporter, 'timeout'), `${exporter}'s ${reason} failure logged ${logged} times:\n${text}`);
+      // Once per change of state, however many cycles: a scrape timing out in between (a starved agent)
+      // is a change, and is logged, but the same failure is never logged twice in a row.
+      const states = loggedStates(text, `exporter.${exporter}`);
+      assert.ok(
+        states.some((s) => reasonMessage[reason]!.test(s)),
+        `${exporter}'s ${reason} failure logged:\n${text}`,
+      );
+      for (const [i, state] of states.entries()) {
+        assert.ok(reasonMessage[reason]!.test(state) || /^timed out after /.test(state), `${exporter} failed only by ${reason} or a timeout: ${state}`);
+        assert.notEqual(state, states[i - 1], `${exporter}'s state logged again while it did not change:\n${text}`);
+      }
     }
 
     const peak = peakRssBytes(agent.pid!);
@@ -198,16 +222,16 @@ url = ${hostileUrl}/uuids
   }
 });
 
-test('with sample_limit raised, the 100k-series exporter is pushed', { skip, timeout: 300_000 }, async () => {
+test('with sample_limit raised, the 100k-series exporter is pushed', { skip, timeout: 420_000 }, async () => {
   const instance = 'raised-box';
-  const { agent } = startAgent(
+  const { agent, log } = startAgent(
     instance,
     `
 [exporter.uuids]
 url = ${hostileUrl}/uuids
 sample_limit = 200000
 `,
-    10,
+    60,
   );
   try {
     const group = await waitFor(
@@ -216,8 +240,10 @@ sample_limit = 200000
         const g = groupOf(await groups(), instance, 'uuids');
         return familyValues(g, 'up')[0]?.value === 1 ? g : undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 500 },
-    );
+      { timeoutMs: 200_000, intervalMs: 500 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; the agent's log:\n${log()}`);
+    });
     assert.equal(familyValues(group, 'app_sessions').length, 100_000);
     console.log(`agent peak RSS pushing 100k series: ${(peakRssBytes(agent.pid!) / 1024 / 1024).toFixed(1)} MiB`);
   } finally {
