@@ -19,7 +19,12 @@ export function runProcess(
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      // A process the killed one started (nsenter's command in a container, a shell's background job) may still
+      // hold the pipes: closing our ends lets 'close' come, so a timeout always ends the wait.
+      for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+    }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

@@ -207,7 +207,7 @@ export class BootedRoot {
 
   async shutdown(): Promise<void> {
     if (!this.nspawn || this.nspawn.exitCode !== null) return;
-    await this.exec(['systemctl', 'poweroff']).catch(() => undefined);
+    await this.exec(['systemctl', 'poweroff'], { timeoutMs: 30_000 }).catch(() => undefined);
     const timer = setTimeout(() => this.nspawn?.kill('SIGKILL'), 30_000);
     await this.exited;
     clearTimeout(timer);
