@@ -173,25 +173,33 @@ interface Run {
   samples: number;
 }
 
+/** A queue under measurement: how it takes a cycle, sends what waits, and what it holds on disk. */
+interface QueueUnderTest {
+  append(cycle: Cycle): void;
+  drain(): void;
+  /** Bytes on disk once every cycle is written (the tail of an outage too, as a stop would write it). */
+  diskBytes(): number;
+  close(): void;
+}
+
 /**
  * Queues the cycles (a fake clock 15 s per cycle), then drains them unless
  * `drainEach` sends every cycle right after its append (a healthy receiver).
  */
-function runPerCycle(cycles: readonly Cycle[], drainEach: boolean): Run {
-  const dir = tmp('percycle');
+function measure(label: string, cycles: readonly Cycle[], drainEach: boolean, open: (dir: string, now: () => number) => QueueUnderTest): Run {
+  const dir = tmp(label);
   let now = t0Ms;
-  const q = DiskQueue.open({ dir, maxBytes: 1 << 30, maxAgeMs: 0, now: () => now });
+  const q = open(dir, () => now);
   const w0 = writeCounters(dir);
   const c0 = cpuMicros();
-  let diskBytes = 0;
   for (const c of cycles) {
     now = c.createdMs;
-    q.append(perCycleBlocks(c));
-    if (drainEach) for (let b = q.peek(); b; b = q.peek()) q.ack(b);
+    q.append(c);
+    if (drainEach) q.drain();
   }
+  const diskBytes = q.diskBytes();
   const w1 = writeCounters(dir);
-  diskBytes = q.stats().diskBytes;
-  for (let b = q.peek(); b; b = q.peek()) q.ack(b);
+  q.drain();
   const cpu = cpuMicros() - c0;
   q.close();
   rmSync(dir, { recursive: true, force: true });
@@ -203,37 +211,43 @@ function runPerCycle(cycles: readonly Cycle[], drainEach: boolean): Run {
   };
 }
 
-function runCompact(cycles: readonly Cycle[], drainEach: boolean): Run {
-  const dir = tmp('compact');
-  let now = t0Ms;
-  const q = new CycleQueue(DiskQueue.open({ dir, maxBytes: 1 << 30, maxAgeMs: 0, now: () => now }), {
-    flushIntervalMs: DEFAULT_QUEUE_FLUSH_INTERVAL_MS,
-    maxAgeMs: 0,
-    limits: LIMITS,
-    log: createLogger(),
-    now: () => now,
+/** Today's format before this one: every cycle stored as its ready-to-send requests. */
+function runPerCycle(cycles: readonly Cycle[], drainEach: boolean): Run {
+  return measure('percycle', cycles, drainEach, (dir, now) => {
+    const q = DiskQueue.open({ dir, maxBytes: 1 << 30, maxAgeMs: 0, now });
+    return {
+      append: (c) => q.append(perCycleBlocks(c)),
+      drain: () => {
+        for (let b = q.peek(); b; b = q.peek()) q.ack(b);
+      },
+      diskBytes: () => q.stats().diskBytes,
+      close: () => q.close(),
+    };
   });
-  const w0 = writeCounters(dir);
-  const c0 = cpuMicros();
-  for (const c of cycles) {
-    now = c.createdMs;
-    q.append(c);
-    if (drainEach) for (let r = q.peek(); r; r = q.peek()) q.ack(r);
-  }
-  // The tail of the outage (under a flush interval) is written too, as a stop would.
-  q.flush();
-  const w1 = writeCounters(dir);
-  const diskBytes = q.disk.stats().diskBytes;
-  for (let r = q.peek(); r; r = q.peek()) q.ack(r);
-  const cpu = cpuMicros() - c0;
-  q.close();
-  rmSync(dir, { recursive: true, force: true });
-  return {
-    diskBytes,
-    cpuMicros: cpu,
-    wrote: { process: w1.process - w0.process, device: w1.device === undefined ? undefined : w1.device - w0.device! },
-    samples: cycles.reduce((n, c) => n + cycleSamples(c), 0),
-  };
+}
+
+/** The compact format: cycles in memory until the flush interval, then one block. */
+function runCompact(cycles: readonly Cycle[], drainEach: boolean): Run {
+  return measure('compact', cycles, drainEach, (dir, now) => {
+    const q = new CycleQueue(DiskQueue.open({ dir, maxBytes: 1 << 30, maxAgeMs: 0, now }), {
+      flushIntervalMs: DEFAULT_QUEUE_FLUSH_INTERVAL_MS,
+      maxAgeMs: 0,
+      limits: LIMITS,
+      log: createLogger(),
+      now,
+    });
+    return {
+      append: (c) => void q.append(c),
+      drain: () => {
+        for (let r = q.peek(); r; r = q.peek()) q.ack(r);
+      },
+      diskBytes: () => {
+        q.flush();
+        return q.disk.stats().diskBytes;
+      },
+      close: () => q.close(),
+    };
+  });
 }
 
 // Warm both paths up, then measure.
