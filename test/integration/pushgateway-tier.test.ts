@@ -11,61 +11,43 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Registry } from 'prom-client';
-import { configFromText } from '../../src/config/config.ts';
-import { createLogger } from '../../src/log.ts';
-import { FamilySet } from '../../src/model/family.ts';
-import { PushgatewaySink, type PushgatewayConfig } from '../../src/sinks/pushgateway.ts';
+import type { PushgatewaySink } from '../../src/sinks/pushgateway.ts';
 import { identityKey, rendezvousOrder } from '../../src/sinks/rendezvous.ts';
-import type { Batch } from '../../src/model/batch.ts';
 import { missingPeers, promQuery, startPrometheus, startPushgateway, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
+import {
+  batchFor,
+  identityOf,
+  JOBS,
+  placement as placementOn,
+  PushLoop,
+  SETTLE,
+  tierSink,
+  waitForPlacement as waitForPlacementOf,
+  type Box,
+} from './pushgateway-tier-harness.ts';
 
 const skip = missingPeers('pushgateway', 'prometheus');
 const BOXES = 20;
 const INTERVAL_MS = 1000;
-const JOBS = ['node', 'app'];
-/** Generous: the machine is shared and loaded; the assertions are on outcomes and on cycles, not on speed. */
-const SETTLE = { timeoutMs: 60_000, intervalMs: 200 };
 
-interface Box {
-  instance: string;
+interface TierBox extends Box {
   stateDir: string;
-  sink: PushgatewaySink;
 }
 
 let dir: string;
 let gateways: RunningServer[] = [];
 let prom: RunningServer;
-let boxes: Box[] = [];
-let cycle = 0;
-let running = false;
-let loop: Promise<void> | undefined;
+let boxes: TierBox[] = [];
+const pushing = new PushLoop(() => boxes, INTERVAL_MS);
 let monitor: Promise<void> | undefined;
 /** For every box seen on two gateways: the cycle it was first and last seen so, in the current episode. */
 const overlaps = new Map<string, { first: number; last: number }>();
 let longestOverlapCycles = 0;
 let overlapDetail = '';
 
-function sinkFor(instance: string, stateDir: string, urls: readonly string[]): PushgatewaySink {
-  const text = `[pushgateway.tier]\n${urls.map((u) => `url[] = ${u}`).join('\n')}\nfailover_after = 2s\nfailback_after = 2s\ntimeout = 1s\nretries = 1\nretry_backoff = 100ms\n`;
-  const config = configFromText(text).sinks[0]!.config as PushgatewayConfig;
-  return new PushgatewaySink('pushgateway.tier', config, { log: createLogger(), registry: new Registry(), stateDir });
-}
-
-function batchFor(box: Box, deadlineMs: number): Batch {
-  const now = Date.now();
-  return {
-    cycle,
-    identity: { instance: box.instance, site: 'lab' },
-    deadlineMs,
-    sources: JOBS.map((job) => {
-      const f = new FamilySet();
-      f.gauge('up', 'Whether the source was collected.', 1);
-      f.gauge('tier_test_box', 'One per box and job.', 1);
-      return { source: job, job, up: true, families: f.toArray(), timestampMs: now };
-    }),
-  };
+function sinkFor(stateDir: string, urls: readonly string[]): PushgatewaySink {
+  return tierSink(urls, stateDir, 'failover_after = 2s\nfailback_after = 2s\ntimeout = 1s\nretries = 1\nretry_backoff = 100ms\n');
 }
 
 function urls(n: number): string[] {
@@ -73,7 +55,7 @@ function urls(n: number): string[] {
 }
 
 function preferred(box: Pick<Box, 'instance'>, n: number): string {
-  return rendezvousOrder(urls(n), identityKey({ instance: box.instance, site: 'lab' }))[0]!;
+  return rendezvousOrder(urls(n), identityKey(identityOf(box.instance)))[0]!;
 }
 
 /**
@@ -99,50 +81,10 @@ function boxInstances(): string[] {
   return chosen;
 }
 
-/** Cycles like the agent's: every box pushes, then the rest of the interval passes. */
-function startPushing(): void {
-  running = true;
-  loop = (async () => {
-    while (running) {
-      const start = Date.now();
-      cycle++;
-      await Promise.all(boxes.map((b) => b.sink.push(batchFor(b, start + INTERVAL_MS), new AbortController().signal)));
-      const rest = start + INTERVAL_MS - Date.now();
-      if (rest > 0 && running) await new Promise((r) => setTimeout(r, rest));
-    }
-  })();
-}
-
-async function stopPushing(): Promise<void> {
-  running = false;
-  await loop;
-}
-
-/** instance → the gateways holding any of its groups (unreachable gateways hold nothing visible). */
-async function placement(): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  await Promise.all(
-    gateways.map(async (g) => {
-      let body: { data?: Array<{ labels?: Record<string, string> }> };
-      try {
-        const res = await fetch(`${g.url}/api/v1/metrics`);
-        body = (await res.json()) as typeof body;
-      } catch {
-        return;
-      }
-      for (const instance of new Set((body.data ?? []).map((d) => d.labels?.['instance'] ?? ''))) {
-        if (!instance) continue;
-        out.set(instance, [...(out.get(instance) ?? []), g.url].sort());
-      }
-    }),
-  );
-  return out;
-}
-
 function startMonitor(): void {
   monitor = (async () => {
-    while (running || loop === undefined) {
-      const seenAt = cycle;
+    while (pushing.isRunning) {
+      const seenAt = pushing.cycle;
       const where = await placement();
       for (const [instance, urlsSeen] of where) {
         if (urlsSeen.length < 2 || !boxes.some((b) => b.instance === instance)) {
@@ -150,7 +92,7 @@ function startMonitor(): void {
           continue;
         }
         const o = overlaps.get(instance) ?? { first: seenAt, last: seenAt };
-        o.last = cycle;
+        o.last = pushing.cycle;
         overlaps.set(instance, o);
         if (o.last - o.first > longestOverlapCycles) {
           longestOverlapCycles = o.last - o.first;
@@ -163,21 +105,13 @@ function startMonitor(): void {
   })();
 }
 
+function placement(): Promise<Map<string, string[]>> {
+  return placementOn(gateways.map((g) => g.url));
+}
+
 /** Waits until every box is on exactly its expected gateway (and nowhere else). */
-async function waitForPlacement(what: string, expected: (box: Box) => string): Promise<void> {
-  let last = '';
-  await waitFor(
-    what,
-    async () => {
-      const where = await placement();
-      const wrong = boxes.filter((b) => (where.get(b.instance) ?? []).join(' ') !== expected(b));
-      last = wrong.map((b) => `${b.instance}: ${where.get(b.instance)?.join(' ') ?? 'nowhere'} (want ${expected(b)})`).join('; ');
-      return wrong.length === 0;
-    },
-    SETTLE,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}: ${last}`);
-  });
+function waitForPlacement(what: string, expected: (box: TierBox) => string): Promise<void> {
+  return waitForPlacementOf(what, boxes, placement, (b, where) => where.join(' ') === expected(b));
 }
 
 before(async () => {
@@ -191,15 +125,15 @@ before(async () => {
   );
   boxes = boxInstances().map((instance, i) => {
     const stateDir = path.join(dir, `box${i}`);
-    return { instance, stateDir, sink: sinkFor(instance, stateDir, urls(3)) };
+    return { instance, stateDir, sink: sinkFor(stateDir, urls(3)) };
   });
-  startPushing();
+  pushing.start();
   startMonitor();
 });
 
 after(async () => {
   if (skip) return;
-  await stopPushing();
+  await pushing.stop();
   await monitor;
   await Promise.all(boxes.map((b) => b.sink.close()));
   await Promise.all([...gateways, prom].map((s) => s?.stop()));
@@ -229,12 +163,12 @@ test('each box on exactly its rendezvous gateway; Prometheus sees it once; a kil
   // Kill the gateway with the most boxes: its boxes go to their second choice, the others stay.
   const load = (url: string): number => boxes.filter((b) => preferred(b, 3) === url).length;
   const victim = gateways.slice(0, 3).sort((a, b) => load(b.url) - load(a.url))[0]!;
-  const second = (b: Box): string => rendezvousOrder(urls(3), identityKey({ instance: b.instance, site: 'lab' })).filter((u) => u !== victim.url)[0]!;
+  const second = (b: Box): string => rendezvousOrder(urls(3), identityKey(identityOf(b.instance))).filter((u) => u !== victim.url)[0]!;
   await victim.pause();
-  const killedAt = cycle;
+  const killedAt = pushing.cycle;
   await waitForPlacement("the killed gateway's boxes on their next gateway", (b) => (preferred(b, 3) === victim.url ? second(b) : preferred(b, 3)));
   // failover_after (2 s) plus one interval, in cycles of at least a second each; one more for the poll.
-  assert.ok(cycle - killedAt <= 4, `failover took ${cycle - killedAt} cycles`);
+  assert.ok(pushing.cycle - killedAt <= 4, `failover took ${pushing.cycle - killedAt} cycles`);
 
   // It comes back (with its persisted copies): they are deleted at once, and after failback_after the boxes return.
   await victim.resume();
@@ -242,17 +176,17 @@ test('each box on exactly its rendezvous gateway; Prometheus sees it once; a kil
   await waitForPrometheusOnce();
 
   // A fourth gateway, by rebuilding every sink with the new tier (what a reload does): only its boxes move.
-  await stopPushing();
+  await pushing.stop();
   await Promise.all(
     boxes.map(async (b) => {
       await b.sink.close();
-      b.sink = sinkFor(b.instance, b.stateDir, urls(4));
+      b.sink = sinkFor(b.stateDir, urls(4));
     }),
   );
   const movers = boxes.filter((b) => preferred(b, 4) !== preferred(b, 3));
   for (const b of movers) assert.equal(preferred(b, 4), gateways[3]!.url);
   assert.ok(movers.length >= 3 && movers.length <= 7, `${movers.length} of ${BOXES} boxes move`);
-  startPushing();
+  pushing.start();
   await waitForPlacement('the movers on the fourth gateway, their old copies deleted', (b) => preferred(b, 4));
   await waitForPrometheusOnce();
 
@@ -262,9 +196,9 @@ test('each box on exactly its rendezvous gateway; Prometheus sees it once; a kil
 test("decommission deletes the box's groups from every gateway of the tier, also copies it does not remember", { skip }, async () => {
   const identity = { instance: 'retired', site: 'lab' };
   const stateDir = path.join(dir, 'retired');
-  const sink = sinkFor('retired', stateDir, urls(3));
-  const box: Box = { instance: 'retired', stateDir, sink };
-  assert.equal((await sink.push(batchFor(box, Date.now() + 10_000), new AbortController().signal)).ok, true);
+  const sink = sinkFor(stateDir, urls(3));
+  const box: TierBox = { instance: 'retired', stateDir, sink };
+  assert.equal((await sink.push(batchFor(box, 1, Date.now() + 10_000), new AbortController().signal)).ok, true);
   // A copy on another gateway that this box's state does not know (e.g. pushed before its state directory was wiped).
   const elsewhere = urls(3).find((u) => u !== preferred(box, 3))!;
   const put = await fetch(`${elsewhere}/metrics/job/old/instance/retired/site/lab`, { method: 'PUT', body: 'retired_leftover 1\n' });
