@@ -18,8 +18,13 @@
  *   a box that was on its preferred gateway moves to its new preferred one at
  *   once; a box in failover stays where it is (if still in the tier) and the
  *   failback rule brings it home.
- * - Every group pushed to a gateway is remembered per gateway until a DELETE
+ * - Every group pushed to a gateway is remembered per gateway from the moment
+ *   its PUT is sent (a PUT that timed out may still be applied) until a DELETE
  *   there succeeds; the sink cleans up every gateway that is not the active one.
+ *   A slow gateway applies a timed-out PUT late, possibly after a later DELETE:
+ *   after a write went unanswered, a DELETE sent within `failoverAfterMs` of it
+ *   (the time the box itself gives a gateway to answer) does not count, so the
+ *   DELETE is repeated until one is sent after that.
  *   A gateway that left the tier is given up after GIVE_UP_MS (it may be gone
  *   for good).
  */
@@ -78,6 +83,8 @@ export class Tier {
   private readonly groups = new Map<string, Set<string>>();
   /** Gateways outside the tier that still hold groups: since when. */
   private readonly leftMs = new Map<string, number>();
+  /** Per gateway, when a write to it last went unanswered (it may still be applied). */
+  private readonly unansweredMs = new Map<string, number>();
   /** The move a tier change made at construction, for the sink to log and count. */
   readonly initialMove: Move | undefined;
 
@@ -145,13 +152,26 @@ export class Tier {
     set.add(group);
   }
 
-  deleted(url: string, group: string): void {
+  /** A write to `url` got no answer (timeout, connection lost): the gateway may still apply it. */
+  unanswered(url: string, nowMs: number): void {
+    this.unansweredMs.set(url, nowMs);
+  }
+
+  /**
+   * A DELETE of `group` sent at `sentMs` succeeded: the group is forgotten,
+   * unless a write that went unanswered shortly before may still land after it.
+   * Returns whether it was forgotten.
+   */
+  deleted(url: string, group: string, sentMs: number): boolean {
+    const unanswered = this.unansweredMs.get(url);
+    if (unanswered !== undefined && sentMs - unanswered < this.timings.failoverAfterMs) return false;
     const set = this.groups.get(url);
     set?.delete(group);
     if (set?.size === 0) {
       this.groups.delete(url);
       this.leftMs.delete(url);
     }
+    return true;
   }
 
   /** Gateways other than the active one that still hold groups of this box. */

@@ -125,6 +125,8 @@ interface GroupOutcome {
   health: GatewayHealth;
   /** Collapses equal failures of many groups into one log line (e.g. connection refused). */
   error?: string;
+  /** Sent but never answered (timeout, connection lost): the gateway may still apply it. */
+  unanswered?: boolean;
 }
 
 class HttpError extends Error {
@@ -280,17 +282,19 @@ export class PushgatewaySink implements Sink {
         const grouping = this.grouping(batch.identity, source.job);
         const p = groupPath(grouping);
         current.add(p);
+        // Remembered before it is sent: a PUT that times out may still be applied.
+        tier.pushed(url, p);
         const outcome = await this.pushGroup(url, p, grouping, source, batch.deadlineMs, signal);
-        if (outcome.ok) tier.pushed(url, p);
+        if (outcome.unanswered) tier.unanswered(url, Date.now());
         return outcome;
       }),
     );
     const removed = [...tier.groupsOn(url)].filter((p) => !current.has(p));
     const deletions = await Promise.all(
       removed.map(async (p) => {
+        const sentMs = Date.now();
         const outcome = await this.send('DELETE', url, p, undefined, batch.deadlineMs, signal);
-        if (outcome.ok) {
-          tier.deleted(url, p);
+        if (outcome.ok && tier.deleted(url, p, sentMs)) {
           this.metrics.deletes.inc({ sink: this.name });
           this.log.info('deleted group of a removed source', { url, group: p });
         }
@@ -308,15 +312,16 @@ export class PushgatewaySink implements Sink {
         const groups = [...tier.groupsOn(url)];
         const outcomes = await Promise.all(
           groups.map(async (p) => {
+            const sentMs = Date.now();
             const outcome = await this.send('DELETE', url, p, undefined, deadlineMs, signal);
-            if (outcome.ok) tier.deleted(url, p);
-            return outcome;
+            return { ...outcome, done: outcome.ok && tier.deleted(url, p, sentMs) };
           }),
         );
         const failed = outcomes.filter((o) => !o.ok);
         this.metrics.cleanups.inc({ sink: this.name, url, result: failed.length ? 'failure' : 'success' });
         this.states.report(`cleanup ${url}`, failed[0]?.error, { url, groups: groups.length, failed: failed.length });
-        if (!failed.length) this.log.info('deleted the groups this box left on a gateway', { url, groups: groups.length });
+        // Not done while a late write may still land: repeated next cycle, logged when it is.
+        if (outcomes.every((o) => o.done)) this.log.info('deleted the groups this box left on a gateway', { url, groups: groups.length });
       }),
     );
   }
@@ -361,6 +366,7 @@ export class PushgatewaySink implements Sink {
   ): Promise<GroupOutcome> {
     let bytes = 0;
     let lastErr: unknown;
+    let unanswered = false;
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
       if (attempt > 0) {
         // The gateway's own Retry-After wins when longer; past the cycle's budget, the next cycle pushes anyway.
@@ -377,12 +383,14 @@ export class PushgatewaySink implements Sink {
         return { ok: true, bytes, health: 'ok' };
       } catch (err) {
         lastErr = err;
+        if (body && !(err instanceof HttpError)) unanswered = true;
         if (!retryable(err)) break;
       }
     }
     return {
       ok: false,
       bytes,
+      unanswered,
       health: lastErr === undefined ? 'unknown' : healthOf(lastErr),
       error: describe(method, p, lastErr ?? new Error('no time left before the next cycle')),
     };
@@ -435,9 +443,10 @@ export class PushgatewaySink implements Sink {
         total += groups.size;
         await Promise.all(
           [...groups].map(async (p) => {
+            const sentMs = Date.now();
             const outcome = await this.send('DELETE', url, p, undefined, deadline, signal);
             if (outcome.ok) {
-              tier.deleted(url, p);
+              tier.deleted(url, p, sentMs);
               this.log.info('deleted group', { url, group: p });
             } else failures.push(`${url}: ${outcome.error ?? p}`);
           }),

@@ -49,9 +49,22 @@ test('groups are remembered per gateway; every gateway but the active one is to 
   t.recordPush('down', 2000);
   t.pushed(B, '/metrics/job/x');
   assert.deepEqual(t.cleanupTargets(), [A]);
-  t.deleted(A, '/metrics/job/x');
+  assert.equal(t.deleted(A, '/metrics/job/x', 3000), true);
   assert.deepEqual(t.cleanupTargets(), []);
   assert.deepEqual(t.save(), { active: B, preferred: A, gateways: { [B]: { groups: ['/metrics/job/x'] } } });
+});
+
+test('after a write went unanswered, DELETEs sent within failover_after of it do not count: a late write may land after them', () => {
+  const t = new Tier([A, B], timings, undefined, 0);
+  t.pushed(A, '/g');
+  t.unanswered(A, 1000);
+  t.recordPush('down', 1000);
+  t.recordPush('down', 3000);
+  assert.equal(t.active, B);
+  assert.equal(t.deleted(A, '/g', 2999), false);
+  assert.deepEqual(t.cleanupTargets(), [A], 'deleted again next cycle');
+  assert.equal(t.deleted(A, '/g', 1000 + timings.failoverAfterMs), true);
+  assert.deepEqual(t.cleanupTargets(), []);
 });
 
 test('a restart during a failover stays on the failover gateway and still cleans up the preferred one', () => {
