@@ -13,7 +13,11 @@
  * - Failback: while away, the gateways it prefers are probed every cycle; it
  *   returns to the best one that has been healthy for `failbackAfterMs` without
  *   a single failed probe. A gateway that flaps never qualifies, so the box does
- *   not flap with it.
+ *   not flap with it. A gateway can pass probes and still fail pushes (slow on
+ *   writes only): a failover from a gateway the box failed back to, before it
+ *   took pushes for the whole hold, doubles that gateway's hold (up to
+ *   MAX_HOLD_FACTOR times failbackAfterMs), so such a gateway costs a few
+ *   moves, not one every failover + failback period.
  * - Tier change (a reload or restart with other gateways, or another identity):
  *   a box that was on its preferred gateway moves to its new preferred one at
  *   once; a box in failover stays where it is (if still in the tier) and the
@@ -53,6 +57,9 @@ export interface SavedTier {
 /** A day: long enough for a drained gateway to answer once more, short enough not to retry a dead URL forever. */
 export const GIVE_UP_MS = 24 * 3600 * 1000;
 
+/** The longest failback hold, in failbackAfterMs: with the default 5m, a flapping gateway is retried every 80 minutes at most. */
+export const MAX_HOLD_FACTOR = 16;
+
 /**
  * Reads a state file's JSON, today's format or the single-gateway one of
  * earlier releases (`{url, groups}`); undefined when it is neither.
@@ -85,6 +92,10 @@ export class Tier {
   private readonly leftMs = new Map<string, number>();
   /** Per gateway, when a write to it last went unanswered (it may still be applied). */
   private readonly unansweredMs = new Map<string, number>();
+  /** Failback holds lengthened by flaps, per gateway. */
+  private readonly holdMs = new Map<string, number>();
+  /** The gateway the box last failed back to, and when, until it proves stable there. */
+  private trial: { url: string; sinceMs: number } | undefined;
   /** The move a tier change made at construction, for the sink to log and count. */
   readonly initialMove: Move | undefined;
 
@@ -113,12 +124,20 @@ export class Tier {
     if (health === 'ok') {
       this.lastOkMs = nowMs;
       this.failingSinceMs = undefined;
+      if (this.trial && nowMs - this.trial.sinceMs >= this.hold(this.trial.url)) {
+        this.holdMs.delete(this.trial.url);
+        this.trial = undefined;
+      }
       return undefined;
     }
     if (health === 'unknown') return undefined;
     // Failing since it was last known good: a gateway that died just after a push counts from then.
     this.failingSinceMs ??= this.lastOkMs ?? nowMs;
     if (this.order.length < 2 || nowMs - this.failingSinceMs < this.timings.failoverAfterMs) return undefined;
+    if (this.trial?.url === this.activeUrl) {
+      this.holdMs.set(this.activeUrl, Math.min(2 * this.hold(this.activeUrl), MAX_HOLD_FACTOR * this.timings.failbackAfterMs));
+      this.trial = undefined;
+    }
     const next = this.order[(this.order.indexOf(this.activeUrl) + 1) % this.order.length]!;
     return this.moveTo(next, 'failover');
   }
@@ -137,9 +156,17 @@ export class Tier {
   failback(nowMs: number): Move | undefined {
     for (const url of this.probeTargets()) {
       const since = this.healthySince.get(url);
-      if (since !== undefined && nowMs - since >= this.timings.failbackAfterMs) return this.moveTo(url, 'failback');
+      if (since !== undefined && nowMs - since >= this.hold(url)) {
+        this.trial = { url, sinceMs: nowMs };
+        return this.moveTo(url, 'failback');
+      }
     }
     return undefined;
+  }
+
+  /** How long a preferred gateway must pass every probe before the box returns to it. */
+  private hold(url: string): number {
+    return this.holdMs.get(url) ?? this.timings.failbackAfterMs;
   }
 
   groupsOn(url: string): ReadonlySet<string> {

@@ -81,7 +81,7 @@ const KEYS: readonly KeySpec[] = [
     default: '5m',
     min: '1s',
     max: '24h',
-    help: 'Tier: return to the preferred gateway once it has answered every health probe for this long.',
+    help: 'Tier: return to the preferred gateway once it has answered every health probe promptly for this long (doubled after each flap, up to 16 times).',
   },
   { key: 'grouping.', kind: 'label_value', help: 'grouping.<name> = <value>: an extra grouping label on this gateway only.' },
   ...HTTP_CLIENT_KEYS,
@@ -339,12 +339,17 @@ export class PushgatewaySink implements Sink {
     for (const url of this.config.urls) this.metrics.active.set({ sink: this.name, url }, url === this.tier?.active ? 1 : 0);
   }
 
-  /** A cheap health check of a gateway the box would rather use: GET /-/healthy, no retries. */
+  /**
+   * A cheap health check of a gateway the box would rather use: GET /-/healthy, no retries.
+   * A slow answer fails it: a gateway that needs half the timeout for its cheapest request
+   * has no room left for pushes, and returning to it would only fail over again.
+   */
   private async healthy(url: string, deadlineMs: number, signal: AbortSignal): Promise<boolean> {
     const remaining = deadlineMs - Date.now();
+    const promptMs = (this.config.http.timeoutSeconds * 1000) / 2;
     if (remaining <= 0) return false;
     try {
-      await this.request('GET', url, '/-/healthy', undefined, Math.min(remaining, this.config.http.timeoutSeconds * 1000), signal);
+      await this.request('GET', url, '/-/healthy', undefined, Math.min(remaining, promptMs), signal);
       return true;
     } catch {
       return false;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GIVE_UP_MS, parseSavedTier, Tier } from '../../src/sinks/pushgateway-tier.ts';
+import { GIVE_UP_MS, MAX_HOLD_FACTOR, parseSavedTier, Tier } from '../../src/sinks/pushgateway-tier.ts';
 
 const A = 'http://a';
 const B = 'http://b';
@@ -65,6 +65,39 @@ test('after a write went unanswered, DELETEs sent within failover_after of it do
   assert.deepEqual(t.cleanupTargets(), [A], 'deleted again next cycle');
   assert.equal(t.deleted(A, '/g', 1000 + timings.failoverAfterMs), true);
   assert.deepEqual(t.cleanupTargets(), []);
+});
+
+test('a gateway that fails again soon after the box failed back to it doubles its hold, up to a cap; a stable return resets it', () => {
+  const t = new Tier([A, B], timings, undefined, 0);
+  let now = 0;
+  const failOver = (): void => {
+    t.recordPush('down', now);
+    now += timings.failoverAfterMs;
+    assert.equal(t.recordPush('down', now)?.reason, 'failover');
+  };
+  /** Probes A healthy from now on; returns how long it took the box to fail back. */
+  const failBack = (): number => {
+    const from = now;
+    t.recordProbe(A, true, now);
+    while (!t.failback(now)) now += 1000;
+    return now - from;
+  };
+  failOver();
+  assert.equal(failBack(), timings.failbackAfterMs);
+  failOver(); // a flap: back, and failing again before it proved stable
+  assert.equal(failBack(), 2 * timings.failbackAfterMs);
+  for (let i = 0; i < 10; i++) {
+    failOver();
+    failBack();
+  }
+  failOver();
+  assert.equal(failBack(), MAX_HOLD_FACTOR * timings.failbackAfterMs);
+  // Stable for the whole hold: the next failover is a new incident with the plain hold.
+  t.recordPush('ok', now);
+  now += MAX_HOLD_FACTOR * timings.failbackAfterMs;
+  t.recordPush('ok', now);
+  failOver();
+  assert.equal(failBack(), timings.failbackAfterMs);
 });
 
 test('a restart during a failover stays on the failover gateway and still cleans up the preferred one', () => {

@@ -19,6 +19,8 @@ import { PushgatewaySink, pushgatewayKind, type PushgatewayConfig } from '../../
 import { identityKey, rendezvousOrder } from '../../src/sinks/rendezvous.ts';
 import { FamilySet } from '../../src/model/family.ts';
 import { startConnectProxy } from '../helpers/proxy.ts';
+import { startSlowProxy } from '../helpers/slow-proxy.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 interface Seen {
   method: string;
@@ -243,4 +245,41 @@ test('two Pushgateway sinks pushing the same batch send the body made once per s
   assert.equal(seen.length, 3);
   assert.deepEqual(seen[1]!.body, seen[0]!.body);
   assert.match(gunzipSync(seen[2]!.body).toString(), /^temp\{exported_instance="own",room="a\/b"\} 21.5$/m, 'a new batch is encoded anew');
+});
+
+test('a preferred gateway whose health check answers, but slowly, is not failed back to', async () => {
+  const slow = await startSlowProxy(url);
+  const registry = new Registry();
+  const tier = [slow.url, url.replace('127.0.0.1', 'localhost')];
+  const cfg = configFromText(
+    `[pushgateway.t]\n${tier.map((u) => `url[] = ${u}`).join('\n')}\ntimeout = 400ms\nretries = 0\nfailover_after = 1s\nfailback_after = 1s\n`,
+  );
+  const s = new PushgatewaySink('pushgateway.t', cfg.sinks[0]!.config as PushgatewayConfig, {
+    log: createLogger(),
+    registry,
+    stateDir: mkdtempSync(path.join(os.tmpdir(), 'edgepush-pg-')),
+  });
+  let instance = 'box';
+  for (let i = 0; rendezvousOrder(tier, identityKey({ instance, site: 'x/y' }))[0] !== slow.url; i++) instance = `box-${i}`;
+  const moves = async (reason: string): Promise<number> =>
+    ((await registry.getSingleMetric('edgepush_pushgateway_moves_total')?.get())?.values ?? [])
+      .filter((v) => v.labels['reason'] === reason)
+      .reduce((n, v) => n + v.value, 0);
+  const cycle = async (): Promise<void> => {
+    const b = batch();
+    b.identity = { instance, site: 'x/y' };
+    b.deadlineMs = Date.now() + 1000;
+    await s.push(b, new AbortController().signal);
+  };
+  try {
+    // Pushes time out: the box fails over. Its health check then answers within the timeout, but slowly.
+    slow.delayMs = (method) => (method === 'PUT' ? 1000 : method === 'GET' ? 300 : 0);
+    await waitFor('the failover', async () => (await cycle(), (await moves('failover')) === 1), { timeoutMs: 60_000, intervalMs: 0 });
+    const until = Date.now() + 3000; // three times failback_after
+    while (Date.now() < until) await cycle();
+    assert.equal(await moves('failback'), 0, 'no return to a gateway this slow');
+  } finally {
+    await s.close();
+    await slow.close();
+  }
 });
