@@ -20,19 +20,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_DEVICE_EXCLUDE } from '../../src/sources/host/collectors/diskstats.ts';
 import { startCli } from '../helpers/cli.ts';
-import { TEST_FIXTURES } from '../helpers/fixtures.ts';
 import { missingPeers, startNodeExporter, startPrometheus, startPushgateway, type RunningServer } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { DASHBOARD_OPTIONAL_COLLECTORS, dashboardQueries, type DashboardQuery } from './node-exporter-full.ts';
 
 const skip = missingPeers('nodeExporter', 'pushgateway', 'prometheus');
 
-/** The optional collectors the README names for this dashboard's panels, on for both agents. */
-const DASHBOARD_OPTIONAL = ['processes', 'interrupts', 'tcpstat'];
 /** Scrape and push interval (s), short so the rate windows fill soon; $__rate_interval is four of them, as Grafana makes it. */
 const INTERVAL_S = 2;
 const RATE_INTERVAL = `${4 * INTERVAL_S}s`;
@@ -45,32 +43,8 @@ const INSTANCE = 'edgepush-box';
  */
 const AS_UPSTREAM_1_12 = ['--no-collector.systemd', `--collector.diskstats.device-exclude=${DEFAULT_DEVICE_EXCLUDE}`];
 
-interface Query {
-  panel: string;
-  expr: string;
-}
-
 interface Series {
   metric: Record<string, string>;
-}
-
-/** Every target expression of every panel, nested rows included, in dashboard order. */
-function dashboardQueries(): Query[] {
-  const dashboard = JSON.parse(readFileSync(path.join(TEST_FIXTURES, 'dashboards', 'node-exporter-full.json'), 'utf8')) as { panels: Panel[] };
-  interface Panel {
-    title?: string;
-    targets?: Array<{ expr?: string }>;
-    panels?: Panel[];
-  }
-  const queries: Query[] = [];
-  const walk = (panels: Panel[]): void => {
-    for (const p of panels) {
-      for (const t of p.targets ?? []) if (t.expr) queries.push({ panel: p.title ?? '', expr: t.expr });
-      walk(p.panels ?? []);
-    }
-  };
-  walk(dashboard.panels);
-  return queries;
 }
 
 /** The dashboard's template variables, as Grafana would set them for one agent. */
@@ -116,7 +90,7 @@ before(async () => {
   if (skip) return;
   dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-dashboard-'));
   [node, gateway, receiver] = await Promise.all([
-    startNodeExporter([...DASHBOARD_OPTIONAL.map((c) => `--collector.${c}`), ...AS_UPSTREAM_1_12]),
+    startNodeExporter([...DASHBOARD_OPTIONAL_COLLECTORS.map((c) => `--collector.${c}`), ...AS_UPSTREAM_1_12]),
     startPushgateway(),
     startPrometheus('scrape_configs: []\n'),
   ]);
@@ -143,7 +117,7 @@ state_dir = ${dir}/state
 [identity]
 instance = ${INSTANCE}
 [host]
-${DASHBOARD_OPTIONAL.map((c) => `collector.${c} = true`).join('\n')}
+${DASHBOARD_OPTIONAL_COLLECTORS.map((c) => `collector.${c} = true`).join('\n')}
 [pushgateway.gw]
 url = ${gateway.url}
 [remote_write.prom]
@@ -183,12 +157,12 @@ test('every dashboard query node_exporter answers, edgepush answers through the 
   // changes between them): what disagrees is read again, later, until it agrees or the deadline passes.
   const disagreeing = queries.filter((_, i) => first[i]!.problems.length > 0);
   let pending = disagreeing;
-  const problems = new Map<Query, string[]>();
+  const problems = new Map<DashboardQuery, string[]>();
   await waitFor(
     'agreement on every query',
     async () => {
       const now = Date.now() / 1000;
-      const still: Query[] = [];
+      const still: DashboardQuery[] = [];
       for (const q of pending) {
         const c = await compare(q, now);
         if (c.problems.length > 0) still.push(q), problems.set(q, c.problems);
@@ -215,7 +189,7 @@ interface Comparison {
 }
 
 /** One query on every path at one time. */
-async function compare({ panel, expr }: Query, at: number): Promise<Comparison> {
+async function compare({ panel, expr }: DashboardQuery, at: number): Promise<Comparison> {
   const [theirs, ...ours] = await Promise.all([REFERENCE, ...PATHS].map((p) => instantQuery(p.prometheus().url, substitute(expr, 'node', p.instance()), at)));
   const problems: string[] = [];
   PATHS.forEach((p, i) => {
