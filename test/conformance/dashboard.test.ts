@@ -1,6 +1,6 @@
 /**
  * Every node_* metric the "Node Exporter Full" dashboard queries
- * (test/fixtures/dashboards/node-exporter-full-metrics.txt) is produced by
+ * (test/fixtures/dashboards/node-exporter-full.json) is produced by
  * some edgepush collector: emitted over node_exporter's fixture tree (every
  * collector on) or over a small tree holding the kernel lines that tree lacks,
  * by a collector that is on by default or documented in the README as needing
@@ -19,14 +19,12 @@ import { COLLECTORS } from '../../src/sources/host/machinery/registry.ts';
 import { readMeminfo } from '../../src/sources/host/procfs/meminfo.ts';
 import { readNetStats } from '../../src/sources/host/procfs/netstat.ts';
 import { readVmstat } from '../../src/sources/host/procfs/vmstat.ts';
-import { E2E_CWD, REPO_ROOT, TEST_FIXTURES } from '../helpers/fixtures.ts';
+import { E2E_CWD, REPO_ROOT } from '../helpers/fixtures.ts';
 import { runCli } from '../helpers/cli.ts';
 import { fixtureText, makeTree, runCollectors, treeFlags } from '../helpers/host.ts';
 import { e2eArgs } from './e2e-flags.ts';
 import { ownerOf } from './family-owners.ts';
-
-/** Optional collectors the dashboard needs; the README must say how to turn each on. */
-const DOCUMENTED_OPTIONAL = ['processes', 'interrupts', 'tcpstat'];
+import { DASHBOARD_OPTIONAL_COLLECTORS, dashboardMetricNames } from './node-exporter-full.ts';
 
 /**
  * Collectors that read no file but ask the kernel through system calls
@@ -82,17 +80,14 @@ async function liveSourcedNames(): Promise<Set<string>> {
 }
 
 test('every metric of the Node Exporter Full dashboard is produced by a default collector or a documented optional one', async () => {
-  const wanted = readFileSync(path.join(TEST_FIXTURES, 'dashboards', 'node-exporter-full-metrics.txt'), 'utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
+  const wanted = dashboardMetricNames();
   assert.ok(wanted.length > 100, 'dashboard metric list is unexpectedly short');
 
   const implemented = new Set(COLLECTORS.map((c) => c.name));
   const onFixtures = await runCli(['once', ...e2eArgs(implemented), '--collector.netstat.fields=.*'], { cwd: E2E_CWD });
   assert.equal(onFixtures.code, 0, onFixtures.stderr);
   const beyond = await runCollectors(['meminfo', 'netstat', 'filesystem', 'hwmon'], treeFlags(beyondFixturesTree()));
-  const live = await runCli(['once', ...DOCUMENTED_OPTIONAL.map((n) => `--collector.${n}`)]);
+  const live = await runCli(['once', ...DASHBOARD_OPTIONAL_COLLECTORS.map((n) => `--collector.${n}`)]);
   assert.equal(live.code, 0, live.stderr);
   const emittedLive = familyNames(live.stdout);
   const fromSystemCalls = [...emittedLive].filter((name) => SYSTEM_CALL_COLLECTORS.has(ownerOf(name) ?? ''));
@@ -100,7 +95,7 @@ test('every metric of the Node Exporter Full dashboard is produced by a default 
   const sourcedLive = await liveSourcedNames();
 
   const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
-  for (const name of DOCUMENTED_OPTIONAL) assert.ok(readme.includes(`--collector.${name}`), `README does not say how to turn on ${name}`);
+  for (const name of DASHBOARD_OPTIONAL_COLLECTORS) assert.ok(readme.includes(`--collector.${name}`), `README does not say how to turn on ${name}`);
 
   const problems: string[] = [];
   for (const name of wanted) {
@@ -109,7 +104,7 @@ test('every metric of the Node Exporter Full dashboard is produced by a default 
     const owner = ownerOf(name);
     const collector = COLLECTORS.find((c) => c.name === owner);
     if (owner !== '(framework)' && !collector) problems.push(`${name}: no collector (owner ${owner ?? 'unknown'})`);
-    else if (collector && !collector.defaultEnabled && !DOCUMENTED_OPTIONAL.includes(collector.name))
+    else if (collector && !collector.defaultEnabled && !DASHBOARD_OPTIONAL_COLLECTORS.includes(collector.name))
       problems.push(`${name}: collector ${collector.name} is off by default and not documented for the dashboard`);
     else if (!emitted.has(name)) problems.push(`${name}: not emitted (owner ${owner})`);
     else if (sourcedLive.has(name) && !emittedLive.has(name)) problems.push(`${name}: in this machine's /proc but not emitted by the live run`);
