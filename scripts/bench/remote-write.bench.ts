@@ -22,6 +22,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Registry } from 'prom-client';
 import { setLogLevel } from '../../src/log.ts';
 import { createLogger } from '../../src/log.ts';
 import type { MetricFamily } from '../../src/model/family.ts';
@@ -311,7 +312,6 @@ async function drillEdgepush(maxSamplesPerSecond: number): Promise<{ drainSec: n
     await vm.pause();
     const config: RemoteWriteConfig = {
       url: `${vm.url}/api/v1/write`,
-      timeoutMs: 10_000,
       headers: {},
       queueMaxBytes: 1 << 30,
       queueMaxAgeMs: 0,
@@ -320,10 +320,16 @@ async function drillEdgepush(maxSamplesPerSecond: number): Promise<{ drainSec: n
       backoff: { minMs: 30, maxMs: 200 },
       maxRetryAfterMs: 1000,
       maxSamplesPerSecond,
+      http: { timeoutSeconds: 10, tlsInsecureSkipVerify: false },
     };
     // The outage's hour passes on a fake clock, so its cycles are flushed to disk as they would be; then the clock is real again.
     let fakeNow: number | undefined = t0Ms;
-    const sink = new RemoteWriteSink('remote_write.bench', config, { log: createLogger(), stateDir, now: () => fakeNow ?? Date.now() });
+    const sink = new RemoteWriteSink('remote_write.bench', config, {
+      log: createLogger(),
+      registry: new Registry(),
+      stateDir,
+      now: () => fakeNow ?? Date.now(),
+    });
     for (let c = 0; c < CYCLES; c++) {
       const ts = t0Ms + c * INTERVAL_MS;
       fakeNow = ts;

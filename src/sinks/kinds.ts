@@ -1,6 +1,6 @@
 /**
- * Every kind of sink. A new kind (e.g. remote write) is one import and one
- * entry here; the config loader then accepts its `[<section>.<name>]` sections.
+ * Every kind of sink. A new kind is one import and one entry here; the
+ * config loader then accepts its `[<section>.<name>]` sections.
  */
 import type { SinkKind } from './sink.ts';
 import { pushgatewayKind } from './pushgateway.ts';

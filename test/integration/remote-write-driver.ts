@@ -10,6 +10,7 @@
  *
  * Usage: node remote-write-driver.ts '<json options>'
  */
+import { Registry } from 'prom-client';
 import { createLogger, setLogLevel } from '../../src/log.ts';
 import type { MetricFamily } from '../../src/model/family.ts';
 import { RemoteWriteSink, type RemoteWriteConfig } from '../../src/sinks/remote-write/remote-write-sink.ts';
@@ -30,7 +31,6 @@ const opts = JSON.parse(process.argv[2]!) as DriverOptions;
 setLogLevel('info');
 const config: RemoteWriteConfig = {
   url: opts.url,
-  timeoutMs: 2000,
   headers: {},
   queueMaxBytes: 64 << 20,
   queueMaxAgeMs: 0,
@@ -40,9 +40,10 @@ const config: RemoteWriteConfig = {
   maxRetryAfterMs: 1000,
   maxSamplesPerSecond: 0,
   queueFlushIntervalMs: 0,
+  http: { timeoutSeconds: 2, tlsInsecureSkipVerify: false },
   ...opts.config,
 };
-const sink = new RemoteWriteSink('remote_write.drill', config, { log: createLogger(), stateDir: opts.stateDir });
+const sink = new RemoteWriteSink('remote_write.drill', config, { log: createLogger(), registry: new Registry(), stateDir: opts.stateDir });
 
 function families(metric: string, cycle: number): MetricFamily[] {
   return [

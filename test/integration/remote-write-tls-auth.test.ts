@@ -16,7 +16,8 @@ import { type Agent as UndiciAgent, request } from 'undici';
 import { ensurePeer } from '../../scripts/lib/peers.ts';
 import { configFromText } from '../../src/config/config.ts';
 import { createLogger, setLogSink } from '../../src/log.ts';
-import { remoteWriteKind, type RemoteWriteKindConfig } from '../../src/sinks/remote-write/kind.ts';
+import { remoteWriteKind } from '../../src/sinks/remote-write/kind.ts';
+import type { RemoteWriteConfig } from '../../src/sinks/remote-write/remote-write-sink.ts';
 import type { Batch } from '../../src/model/batch.ts';
 import type { Sink } from '../../src/sinks/sink.ts';
 import { freePort, missingPeers, startVictoriaMetrics, type RunningServer } from '../helpers/servers.ts';
@@ -90,7 +91,7 @@ async function pushOnce(
   const registry = new Registry();
   const logs: string[] = [];
   const prev = setLogSink((l) => logs.push(l));
-  const sink: Sink = remoteWriteKind.create('remote_write.t', cfg.sinks[0]!.config as RemoteWriteKindConfig, { log: createLogger(), registry, stateDir: dir });
+  const sink: Sink = remoteWriteKind.create('remote_write.t', cfg.sinks[0]!.config as RemoteWriteConfig, { log: createLogger(), registry, stateDir: dir });
   try {
     const report = await sink.push(batch(metric), new AbortController().signal);
     assert.equal(report.ok, true, report.error);

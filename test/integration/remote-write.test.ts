@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Registry } from 'prom-client';
 import { createLogger, setLogSink } from '../../src/log.ts';
 import type { MetricFamily } from '../../src/model/family.ts';
 import { RemoteWriteSink, type RemoteWriteConfig } from '../../src/sinks/remote-write/remote-write-sink.ts';
@@ -212,7 +213,6 @@ function inProcessSink(
     'remote_write.it',
     {
       url,
-      timeoutMs: 2000,
       headers: {},
       queueMaxBytes: 8 << 20,
       queueMaxAgeMs: 0,
@@ -221,9 +221,10 @@ function inProcessSink(
       backoff: { minMs: 20, maxMs: 200 },
       maxRetryAfterMs: 1000,
       maxSamplesPerSecond: 0,
+      http: { timeoutSeconds: 2, tlsInsecureSkipVerify: false },
       ...over,
     },
-    { log: createLogger(), stateDir },
+    { log: createLogger(), registry: new Registry(), stateDir },
   );
   t.after(async () => {
     await sink.close();

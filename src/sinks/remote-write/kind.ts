@@ -1,20 +1,13 @@
 /**
- * `[remote_write.<name>]` sections: their keys, their typed config, and the
- * sink they create.
+ * `[remote_write.<name>]` sections: their keys, how one becomes the sink's
+ * config, and the sink they create.
  */
-import type { Dispatcher } from 'undici';
 import type { KeySpec, SectionReader } from '../../config/schema.ts';
 import { quoteInput } from '../../quote.ts';
-import type { Labels } from '../../model/family.ts';
-import { authorizationHeader, createDispatcher, HTTP_CLIENT_KEYS, readHttpClientConfig, type HttpClientConfig } from '../../http/client.ts';
-import type { Batch, PushReport } from '../../model/batch.ts';
-import type { Sink, SinkContext, SinkKind } from '../sink.ts';
-import { trackRemoteWrite } from './metrics.ts';
+import { HTTP_CLIENT_KEYS, readHttpClientConfig } from '../../http/client.ts';
+import type { SinkKind } from '../sink.ts';
 import { PROTOCOL_HEADERS } from './client.ts';
 import { RemoteWriteSink, type RemoteWriteConfig } from './remote-write-sink.ts';
-
-/** The sink's settings, its connection settings (auth, TLS, proxy, timeout) apart in `http`. */
-export type RemoteWriteKindConfig = Omit<RemoteWriteConfig, 'authorization' | 'timeoutMs'> & { http: HttpClientConfig };
 
 const KEYS: readonly KeySpec[] = [
   {
@@ -89,10 +82,10 @@ function readHeaders(r: SectionReader): Record<string, string> {
   return headers;
 }
 
-export const remoteWriteKind: SinkKind<RemoteWriteKindConfig> = {
+export const remoteWriteKind: SinkKind<RemoteWriteConfig> = {
   section: 'remote_write',
   keys: KEYS,
-  parse(r: SectionReader): RemoteWriteKindConfig {
+  parse(r: SectionReader): RemoteWriteConfig {
     const url = r.url('url');
     if (!url) throw r.error('url', 'is required');
     const minBackoffMs = r.duration('min_backoff')! * 1000;
@@ -115,43 +108,6 @@ export const remoteWriteKind: SinkKind<RemoteWriteKindConfig> = {
       http: readHttpClientConfig(r, 30),
     };
   },
-  create: (name, config, ctx) => new RemoteWriteAgentSink(name, config, ctx),
+  create: (name, config, ctx) => new RemoteWriteSink(name, config, ctx),
   describe: (config) => config.url,
 };
-
-/** The sink as the agent sees it: the remote-write sink plus its dispatcher and self metrics. */
-class RemoteWriteAgentSink implements Sink {
-  readonly name: string;
-  readonly coalesce = false;
-  readonly inner: RemoteWriteSink;
-  private readonly dispatcher: Dispatcher;
-  private readonly untrack: () => void;
-
-  constructor(name: string, config: RemoteWriteKindConfig, ctx: SinkContext) {
-    this.name = name;
-    this.dispatcher = createDispatcher(config.http);
-    const authorization = authorizationHeader(config.http);
-    const { http: _http, ...settings } = config;
-    const sinkConfig: RemoteWriteConfig = {
-      ...settings,
-      timeoutMs: Math.ceil(config.http.timeoutSeconds * 1000),
-      ...(authorization === undefined ? {} : { authorization }),
-    };
-    this.inner = new RemoteWriteSink(name, sinkConfig, { log: ctx.log, stateDir: ctx.stateDir, dispatcher: this.dispatcher });
-    this.untrack = trackRemoteWrite(ctx.registry, name, () => this.inner.stats());
-  }
-
-  push(batch: Batch, signal: AbortSignal): Promise<PushReport> {
-    return this.inner.push(batch, signal);
-  }
-
-  decommission(_identity: Labels, _jobs: readonly string[], signal: AbortSignal): Promise<void> {
-    return this.inner.decommission(signal);
-  }
-
-  async close(deadlineMs?: number): Promise<void> {
-    this.untrack();
-    await this.inner.close(deadlineMs);
-    await this.dispatcher.close();
-  }
-}

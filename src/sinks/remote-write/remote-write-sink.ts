@@ -8,26 +8,28 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Dispatcher } from 'undici';
-import type { Labels, MetricFamily } from '../../model/family.ts';
+import type { Labels } from '../../model/family.ts';
+import type { Batch, PushReport, SourceResult } from '../../model/batch.ts';
 import type { Logger } from '../../log.ts';
 import type { BackoffOptions } from '../../backoff.ts';
+import { authorizationHeader, createDispatcher, type HttpClientConfig } from '../../http/client.ts';
+import type { Dispatcher } from '../../http/request.ts';
+import type { Sink, SinkContext } from '../sink.ts';
 import { RemoteWriteClient } from './client.ts';
 import type { Cycle, CycleGroup } from './compact-block.ts';
 import { CycleQueue } from './cycle-queue.ts';
 import { DiskQueue, emptyQueueStats, type QueueStats } from './disk-queue.ts';
+import { trackRemoteWrite } from './metrics.ts';
 import type { TimeSeries } from './protobuf.ts';
 import { Sender, type SenderCounters } from './sender.ts';
 import { writeFileAtomic } from '../../state-file.ts';
 import { familiesToSeries, type LabelPairs } from './series.ts';
 import { StalenessTracker } from './staleness.ts';
 
+/** A `[remote_write.<name>]` section (kind.ts parses it); connection settings (auth, TLS, proxy, timeout) in `http`. */
 export interface RemoteWriteConfig {
   url: string;
-  timeoutMs: number;
   headers: Record<string, string>;
-  /** Authorization header value (basic or bearer), if any. */
-  authorization?: string;
   /** Queue directory; default `<stateDir>/remote-write/<name>`. */
   queueDir?: string;
   queueMaxBytes: number;
@@ -41,31 +43,14 @@ export interface RemoteWriteConfig {
   maxRetryAfterMs: number;
   /** 0 means unbounded. */
   maxSamplesPerSecond: number;
+  http: HttpClientConfig;
 }
 
-/** The parts of the agent's SourceResult this sink reads. */
-interface RemoteWriteSource {
-  source: string;
-  job: string;
-  families: MetricFamily[];
-  timestampMs: number;
-}
-
-/** The parts of the agent's Batch this sink reads. */
-export interface RemoteWriteBatch {
-  identity: Labels;
-  sources: readonly RemoteWriteSource[];
-}
+/** The parts of a Batch this sink reads (the tests and the bench push no more). */
+type QueuedBatch = Pick<Batch, 'identity'> & { sources: readonly Pick<SourceResult, 'source' | 'job' | 'families' | 'timestampMs'>[] };
 
 /** The `queue_flush_interval` default: blocks of 20 cycles at 15 s, under 2 bytes per sample. */
 export const DEFAULT_QUEUE_FLUSH_INTERVAL_MS = 5 * 60_000;
-
-export interface RemoteWriteReport {
-  ok: boolean;
-  /** Compressed bytes the receiver accepted since the previous push (requests are made when sent, not when queued). */
-  bytesSent: number;
-  error?: string;
-}
 
 export interface RemoteWriteStats {
   queue: QueueStats;
@@ -76,10 +61,8 @@ export interface RemoteWriteStats {
   queueOpenFailures: number;
 }
 
-export interface RemoteWriteSinkOptions {
-  log: Logger;
-  stateDir: string;
-  dispatcher?: Dispatcher;
+/** What the agent gives every sink, plus a clock the tests and the bench can fake. */
+interface RemoteWriteSinkContext extends SinkContext {
   now?: () => number;
 }
 
@@ -105,18 +88,22 @@ interface Opened {
   sender: Sender;
 }
 
-export class RemoteWriteSink {
+export class RemoteWriteSink implements Sink {
   readonly name: string;
   /** Every batch matters (each carries its own timestamps), so batches queue rather than replace each other. */
   readonly coalesce = false;
   readonly config: RemoteWriteConfig;
   readonly dir: string;
   private readonly log: Logger;
+  /** This sink's own keep-alive pool, with its TLS and proxy settings. */
+  private readonly dispatcher: Dispatcher;
   private readonly client: RemoteWriteClient;
+  private readonly untrackMetrics: () => void;
   /** Settles when the sink this one replaces (same directory) has closed its queue. */
   private readonly previousHolderClosed: Promise<void>;
   private opened: Opened | undefined;
-  private closing = false;
+  /** Set by the first close; a second close (a test's clean-up after its own) waits for it. */
+  private closed: Promise<void> | undefined;
   /** Why the queue could not be opened or appended to last; undefined while it works. */
   private failure: string | undefined;
   private openFailures = 0;
@@ -130,19 +117,21 @@ export class RemoteWriteSink {
   private lastDropLogMs = Number.NEGATIVE_INFINITY;
   private bytesReported = 0;
 
-  constructor(name: string, config: RemoteWriteConfig, options: RemoteWriteSinkOptions) {
+  constructor(name: string, config: RemoteWriteConfig, ctx: RemoteWriteSinkContext) {
     this.name = name;
     this.config = config;
-    this.log = options.log.child({ sink: name });
-    this.now = options.now ?? Date.now;
-    this.dir = path.resolve(config.queueDir ?? path.join(options.stateDir, 'remote-write', name.replace(/[^A-Za-z0-9_.-]/g, '_')));
+    this.log = ctx.log.child({ sink: name });
+    this.now = ctx.now ?? Date.now;
+    this.dir = path.resolve(config.queueDir ?? path.join(ctx.stateDir, 'remote-write', name.replace(/[^A-Za-z0-9_.-]/g, '_')));
+    this.dispatcher = createDispatcher(config.http);
+    const authorization = authorizationHeader(config.http);
     // Validates the URL and headers now, so a bad config fails at construction.
     this.client = new RemoteWriteClient({
       url: config.url,
-      timeoutMs: config.timeoutMs,
+      timeoutMs: Math.ceil(config.http.timeoutSeconds * 1000),
       headers: config.headers,
-      ...(config.authorization === undefined ? {} : { authorization: () => config.authorization }),
-      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      ...(authorization === undefined ? {} : { authorization: () => authorization }),
+      dispatcher: this.dispatcher,
     });
     const previousHolder = queueHolders.get(this.dir) ?? Promise.resolve();
     const closed = new Promise<void>((resolve) => (this.releaseDir = resolve));
@@ -154,6 +143,7 @@ export class RemoteWriteSink {
       if (queueHolders.get(this.dir) === turn) queueHolders.delete(this.dir);
     };
     this.previousHolderClosed = previousHolder;
+    this.untrackMetrics = trackRemoteWrite(ctx.registry, name, () => this.stats());
   }
 
   /**
@@ -165,7 +155,7 @@ export class RemoteWriteSink {
   private async ready(): Promise<Opened> {
     await this.previousHolderClosed;
     if (this.opened) return this.opened;
-    if (this.closing) throw new Error(`remote write sink ${this.name} is closed`);
+    if (this.closed) throw new Error(`remote write sink ${this.name} is closed`);
     try {
       return this.open();
     } catch (err) {
@@ -239,7 +229,7 @@ export class RemoteWriteSink {
    * Queues one cycle; resolves once it is queued, in memory until it is sent
    * or the flush interval writes it to disk (the receiver is the sender's business).
    */
-  async push(batch: RemoteWriteBatch, _signal?: AbortSignal): Promise<RemoteWriteReport> {
+  async push(batch: QueuedBatch, _signal?: AbortSignal): Promise<PushReport> {
     try {
       const { queue, sender } = await this.ready();
       queue.append(this.toCycle(batch));
@@ -271,7 +261,7 @@ export class RemoteWriteSink {
    * at the agent's graceful stop, gets its stale marker, and we wait (until
    * `signal`) for the queue to drain so the box vanishes from queries at once.
    */
-  async decommission(signal: AbortSignal): Promise<void> {
+  async decommission(_identity: Labels, _jobs: readonly string[], signal: AbortSignal): Promise<void> {
     const { queue, sender } = await this.ready();
     const atMs = this.now();
     const stale = this.staleness.sources().flatMap((source) => this.staleness.forget(source, atMs));
@@ -309,7 +299,7 @@ export class RemoteWriteSink {
    * its own, so a receiver refusing one source's samples (a 400 for an
    * exporter's out-of-order timestamps) cannot take the others down with it.
    */
-  private toCycle(batch: RemoteWriteBatch): Cycle {
+  private toCycle(batch: QueuedBatch): Cycle {
     const groups: CycleGroup[] = [];
     const present = new Set<string>();
     let latest = 0;
@@ -335,18 +325,28 @@ export class RemoteWriteSink {
     return { queue: this.opened.queue.stats(), sender: structuredClone(this.opened.sender.counters), ...health };
   }
 
-  /** Stops sending (the request in flight gets until `deadlineMs`, 5 s by default); pending data stays on disk for the next start. */
-  async close(deadlineMs: number = this.now() + 5_000): Promise<void> {
-    this.closing = true;
+  /**
+   * Stops sending (the request in flight gets until `deadlineMs`, 5 s by
+   * default) and leaves the self metrics; pending data stays on disk for the next start.
+   */
+  close(deadlineMs: number = this.now() + 5_000): Promise<void> {
+    this.closed ??= this.shutDown(deadlineMs);
+    return this.closed;
+  }
+
+  private async shutDown(deadlineMs: number): Promise<void> {
+    this.untrackMetrics();
     try {
       await this.previousHolderClosed;
-      if (!this.opened) return;
-      const { queue, sender } = this.opened;
-      await sender.stop(deadlineMs);
-      queue.close();
-      this.saveLastSeries();
+      if (this.opened) {
+        const { queue, sender } = this.opened;
+        await sender.stop(deadlineMs);
+        queue.close();
+        this.saveLastSeries();
+      }
     } finally {
       this.releaseDir();
     }
+    await this.dispatcher.close();
   }
 }

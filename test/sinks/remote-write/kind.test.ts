@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Registry } from 'prom-client';
 import { configFromText } from '../../../src/config/config.ts';
 import { ConfigError } from '../../../src/config/schema.ts';
-import type { RemoteWriteKindConfig } from '../../../src/sinks/remote-write/kind.ts';
+import { createLogger } from '../../../src/log.ts';
+import { remoteWriteKind } from '../../../src/sinks/remote-write/kind.ts';
+import { RemoteWriteSink, type RemoteWriteConfig } from '../../../src/sinks/remote-write/remote-write-sink.ts';
 
 test('[remote_write.<name>] sections are typed, with defaults', (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rwcfg-'));
@@ -31,7 +34,7 @@ timeout = 2s
     c.sinks.map((s) => s.name),
     ['remote_write.prom', 'remote_write.vm'],
   );
-  const prom = c.sinks[0]!.config as RemoteWriteKindConfig;
+  const prom = c.sinks[0]!.config as RemoteWriteConfig;
   assert.equal(prom.http.timeoutSeconds, 2);
   const { http: _http, ...promSettings } = prom;
   assert.deepEqual(promSettings, {
@@ -46,7 +49,7 @@ timeout = 2s
     maxRetryAfterMs: 300_000,
     maxSamplesPerSecond: 50_000,
   });
-  const vm = c.sinks[1]!.config as RemoteWriteKindConfig;
+  const vm = c.sinks[1]!.config as RemoteWriteConfig;
   assert.equal(vm.http.bearerToken, 'tok');
   assert.equal(vm.http.timeoutSeconds, 30);
   assert.deepEqual(vm.headers, { 'X-Scope-OrgID': 'tenant-1', 'X-Other': 'a: b' });
@@ -73,4 +76,19 @@ test('bad remote_write keys are errors naming section and key', () => {
   bad('url = http://x/\nqueue_flush_interval = 2h', 'queue_flush_interval', /between/);
   bad('url = http://x/\nqueue_max_size = lots', 'queue_max_size', /invalid size/);
   bad('url = http://x/\nqueue_max_sise = 1MiB', 'queue_max_sise', /unknown key/);
+});
+
+test('a [remote_write] section creates the remote-write sink itself, with its connection settings', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rwkind-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const c = configFromText('[remote_write.a]\nurl = http://127.0.0.1:9/api/v1/write\ntimeout = 2s\n');
+  const sink = remoteWriteKind.create('remote_write.a', c.sinks[0]!.config as RemoteWriteConfig, {
+    log: createLogger(),
+    registry: new Registry(),
+    stateDir: dir,
+  });
+  t.after(() => sink.close());
+  assert.ok(sink instanceof RemoteWriteSink, 'no adapter between the agent and the sink');
+  assert.equal(sink.config.http.timeoutSeconds, 2);
+  assert.equal(sink.dir, path.join(dir, 'remote-write', 'remote_write.a'));
 });

@@ -10,6 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Registry } from 'prom-client';
 import { createLogger, getLogLevel, setLogLevel, setLogSink } from '../../../src/log.ts';
 import { RemoteWriteSink, type RemoteWriteConfig } from '../../../src/sinks/remote-write/remote-write-sink.ts';
 import { DrainRate } from '../../../src/sinks/remote-write/sender.ts';
@@ -46,9 +47,7 @@ async function scriptedReceiver(
 function config(url: string, over: Partial<RemoteWriteConfig> = {}): RemoteWriteConfig {
   return {
     url,
-    timeoutMs: 2000,
     headers: { 'X-Scope-OrgID': 'tenant-1' },
-    authorization: 'Bearer s3cret',
     queueMaxBytes: 1 << 20,
     queueMaxAgeMs: 0,
     maxSamplesPerSend: 1000,
@@ -56,6 +55,7 @@ function config(url: string, over: Partial<RemoteWriteConfig> = {}): RemoteWrite
     backoff: { minMs: 20, maxMs: 200 },
     maxRetryAfterMs: 5000,
     maxSamplesPerSecond: 0,
+    http: { timeoutSeconds: 2, bearerToken: 's3cret', tlsInsecureSkipVerify: false },
     ...over,
   };
 }
@@ -66,7 +66,7 @@ function sinkFor(t: { after(fn: () => Promise<void> | void): void }, cfg: Remote
   const prev = setLogSink((line) => logs.push(line));
   const prevLevel = getLogLevel();
   setLogLevel('info');
-  const sink = new RemoteWriteSink('remote_write.test', cfg, { log: createLogger(), stateDir });
+  const sink = new RemoteWriteSink('remote_write.test', cfg, { log: createLogger(), registry: new Registry(), stateDir });
   t.after(async () => {
     await sink.close();
     setLogSink(prev);
@@ -155,9 +155,9 @@ test('a sink replaced by a reload waits for the old one to close, then takes ove
   await new Promise<void>((resolve) => rx.server.close(() => resolve()));
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-'));
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  const old = new RemoteWriteSink('remote_write.x', config(url), { log: createLogger(), stateDir });
+  const old = new RemoteWriteSink('remote_write.x', config(url), { log: createLogger(), registry: new Registry(), stateDir });
   assert.equal((await old.push(batch(1000))).ok, true);
-  const replacement = new RemoteWriteSink('remote_write.x', config(url), { log: createLogger(), stateDir });
+  const replacement = new RemoteWriteSink('remote_write.x', config(url), { log: createLogger(), registry: new Registry(), stateDir });
   let pushed = false;
   const p = replacement.push(batch(2000)).then((r) => ((pushed = true), r));
   await new Promise((r) => setTimeout(r, 100));
@@ -172,7 +172,7 @@ test('after a graceful restart, series that went away meanwhile still get stale 
   const rx = await scriptedReceiver(t, []);
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-'));
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  const first = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
+  const first = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), registry: new Registry(), stateDir });
   await first.push({
     identity: { instance: 'box-1' },
     sources: [
@@ -196,7 +196,7 @@ test('after a graceful restart, series that went away meanwhile still get stale 
   });
   await waitFor('first cycle sent', () => first.stats().sender.requests.ok === 2);
   await first.close();
-  const second = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
+  const second = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), registry: new Registry(), stateDir });
   t.after(() => second.close());
   await second.push({
     identity: { instance: 'box-1' },
@@ -221,7 +221,7 @@ test('after a crash (the disk as the kill left it), series that went away meanwh
     rmSync(stateDir, { recursive: true, force: true });
     rmSync(afterCrash, { recursive: true, force: true });
   });
-  const crashed = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
+  const crashed = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), registry: new Registry(), stateDir });
   t.after(() => crashed.close());
   await crashed.push({
     identity: { instance: 'box-1' },
@@ -268,7 +268,7 @@ test('after a crash (the disk as the kill left it), series that went away meanwh
   await waitFor('both cycles sent', () => crashed.stats().sender.samplesSent === 6);
   // The state directory as a kill -9 leaves it: no close(), nothing saved at exit.
   cpSync(stateDir, afterCrash, { recursive: true });
-  const restarted = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir: afterCrash });
+  const restarted = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), registry: new Registry(), stateDir: afterCrash });
   t.after(() => restarted.close());
   await restarted.push({
     identity: { instance: 'box-1' },
@@ -289,7 +289,7 @@ test('the last-series file follows changes of the series set at most once a minu
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-'));
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
   let nowMs = 1_000_000;
-  const sink = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir, now: () => nowMs });
+  const sink = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), registry: new Registry(), stateDir, now: () => nowMs });
   t.after(() => sink.close());
   const file = path.join(sink.dir, 'last-series.json');
   const saved = () =>
@@ -398,18 +398,18 @@ test('decommission sends stale markers for everything the box sent before its la
   const rx = await scriptedReceiver(t, []);
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-rw-'));
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  const running = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
+  const running = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), registry: new Registry(), stateDir });
   await running.push(batch(1000));
   await waitFor('sent', () => running.stats().sender.requests.ok === 1);
   await running.close();
-  const purge = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
-  await purge.decommission(AbortSignal.timeout(5000));
+  const purge = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), registry: new Registry(), stateDir });
+  await purge.decommission({ instance: 'box' }, [], AbortSignal.timeout(5000));
   await purge.close();
   assert.equal(rx.received.length, 2);
   assert.equal(staleMarkersIn(rx.received[1]!.body), 1, 'a stale marker');
   // Nothing left to mark on a second purge.
-  const again = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), stateDir });
-  await again.decommission(AbortSignal.timeout(5000));
+  const again = new RemoteWriteSink('remote_write.x', config(rx.url), { log: createLogger(), registry: new Registry(), stateDir });
+  await again.decommission({ instance: 'box' }, [], AbortSignal.timeout(5000));
   await again.close();
   assert.equal(rx.received.length, 2);
 });
