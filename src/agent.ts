@@ -48,7 +48,7 @@ export function identityLabels(config: AgentConfig): Labels {
   return { ...config.labels, instance: config.identity.instance };
 }
 
-function createSink(config: AgentConfig, sinkConfig: AgentConfig['sinks'][number], ctx: SinkContext): Sink {
+function createSink(sinkConfig: AgentConfig['sinks'][number], ctx: SinkContext): Sink {
   const kind = SINK_KINDS.find((k) => k.section === sinkConfig.kind);
   if (!kind) throw new Error(`no sink kind ${sinkConfig.kind}`);
   return kind.create(sinkConfig.name, sinkConfig.config, ctx);
@@ -222,7 +222,7 @@ export class Agent {
         continue;
       }
       const ctx: SinkContext = { log: this.log, registry: this.metrics.registry, stateDir: config.agent.stateDir };
-      next.set(sc.name, new SinkRunner(createSink(config, sc, ctx), sc.fingerprint, this.metrics, this.shutdown.signal));
+      next.set(sc.name, new SinkRunner(createSink(sc, ctx), sc.fingerprint, this.metrics, this.shutdown.signal));
     }
     for (const [name, runner] of this.runners) {
       if (next.get(name) === runner) continue;
@@ -287,7 +287,7 @@ export async function decommission(config: AgentConfig, timeoutSeconds: number, 
   const done: string[] = [];
   await Promise.all(
     config.sinks.map(async (sc) => {
-      const sink = createSink(config, sc, { log, registry: metrics.registry, stateDir: config.agent.stateDir });
+      const sink = createSink(sc, { log, registry: metrics.registry, stateDir: config.agent.stateDir });
       try {
         if (sink.decommission) {
           await sink.decommission(identityLabels(config), jobs, signal);
