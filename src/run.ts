@@ -7,7 +7,9 @@ import { Agent } from './agent.ts';
 import { loadConfigFromFlags, type AgentConfig } from './config/config.ts';
 import { LayerState } from './config/remote/layer-state.ts';
 import { RemoteConfigRunner } from './config/remote/runner.ts';
+import { adviseRandomReadsOfExecutable } from './executable-pages.ts';
 import { log } from './log.ts';
+import { trimMallocArenas } from './malloc-trim.ts';
 import { monotonicMs, readBootId, RestartBackoff, serviceStateFile } from './restart-backoff.ts';
 
 /** Runs until SIGTERM/SIGINT; the exit code. `loadOrReport` prints why the configuration does not load. */
@@ -15,6 +17,8 @@ export async function runAgent(given: Map<string, unknown>, loadOrReport: () => 
   // Listening from the first moment: a SIGTERM that found the default action
   // in a gap between stages would kill the process instead of stopping it.
   const signals = listenForSignals();
+  // Before the configuration and the sources are read: every page the start faults in counts.
+  adviseRandomReadsOfExecutable();
   try {
     const restarts = serviceRestartBackoff();
     if (restarts) {
@@ -36,7 +40,12 @@ export async function runAgent(given: Map<string, unknown>, loadOrReport: () => 
     const agent = new Agent({
       config,
       reloadConfig: () => loadConfigFromFlags(given),
-      onCycle: (cycle) => void cycle.pushed.then((reports) => remote?.observe(cycle.startedMs, reports)),
+      onCycle: (cycle) =>
+        void cycle.pushed.then((reports) => {
+          remote?.observe(cycle.startedMs, reports);
+          // The cycle's buffers are freed: what malloc keeps of them goes back to the kernel until the next one.
+          trimMallocArenas();
+        }),
     });
     remote = new RemoteConfigRunner(agent, crashed, (text) => void loadConfigFromFlags(given, text));
     signals.onReload(() => remote.reload());

@@ -1,7 +1,9 @@
 /**
  * The native addon (native/edgepush.c): the system calls Node.js has no
  * binding for (adjtimex(2), netlink sock_diag, a generic netlink request,
- * btrfs ioctls), for the timex, tcpstat, qdisc, wifi and btrfs collectors.
+ * btrfs ioctls, madvise(2), malloc_trim(3)), for the timex, tcpstat, qdisc,
+ * wifi and btrfs collectors, the executable's read advice
+ * (src/executable-pages.ts) and the trim after each cycle (src/malloc-trim.ts).
  *
  * Why an N-API addon of our own rather than an FFI package: two small calls
  * need ~190 lines of C, built from source in this repository with Debian's
@@ -83,6 +85,10 @@ export interface NativeAddon {
   btrfsDevInfo(fd: number, devid: number): BtrfsDevInfo;
   /** The device's error counters: write, read, flush, corruption, generation. */
   btrfsDevStats(fd: number, devid: number): number[];
+  /** madvise(MADV_RANDOM) on [start, start + length); throws with the errno's name as code. */
+  madviseRandom(start: number, length: number): void;
+  /** glibc's malloc_trim(0): true when memory was given back to the kernel. */
+  mallocTrim(): boolean;
 }
 
 export const ADDON_ENV = 'EDGEPUSH_NATIVE_ADDON';
@@ -93,7 +99,8 @@ export function addonFileName(arch: string = process.arch): string {
 }
 
 /** What goes missing without the addon (said once in the log). */
-const NEEDS_ADDON = 'the timex, tcpstat, qdisc and wifi collectors report no data, btrfs no per-device error counters';
+const NEEDS_ADDON =
+  "the timex, tcpstat, qdisc and wifi collectors report no data, btrfs no per-device error counters, and the executable's pages are read with the disk's readahead";
 
 let loaded: { addon: NativeAddon } | { error: string } | undefined;
 
