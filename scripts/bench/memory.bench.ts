@@ -15,7 +15,9 @@
  * Pushgateway, one remote-write URL (VictoriaMetrics), three small local
  * exporters. Needs root (cgroups, readahead, page cache eviction).
  *   BENCH_MEMORY_SECONDS=40 (per run), BENCH_MEMORY_INTERVAL=2 (seconds),
- *   BENCH_MEMORY_READAHEAD=128,8192 (KB), BENCH_MEMORY_RESOLUTION=4 (MiB)
+ *   BENCH_MEMORY_READAHEAD=128,8192 (KB), BENCH_MEMORY_RESOLUTION=4 (MiB),
+ *   BENCH_MEMORY_AGENT=<path> (another build of the x64 executable, to compare
+ *   against; dist/'s by default, built when out of date)
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -162,8 +164,9 @@ async function exporterServer(i: number): Promise<Server> {
   return server;
 }
 
-if (!upToDate(['x64'])) await build({ arches: ['x64'], log: () => {} });
-const agentBinary = path.join(DIST_DIR, binaryName('x64'));
+const otherAgent = process.env['BENCH_MEMORY_AGENT'];
+if (!otherAgent && !upToDate(['x64'])) await build({ arches: ['x64'], log: () => {} });
+const agentBinary = otherAgent || path.join(DIST_DIR, binaryName('x64'));
 const nodeExporterBinary = ensurePeer('nodeExporter')['node-exporter'];
 const readahead = readaheadFileOf(agentBinary);
 const work = mkdtempSync(path.join(os.tmpdir(), 'edgepush-bench-memory-'));
