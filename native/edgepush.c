@@ -13,6 +13,7 @@
 #include <node_api.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -360,22 +361,23 @@ static napi_value btrfs_dev_stats(napi_env env, napi_callback_info info) {
 }
 
 /*
- * madviseRandom(start, length): madvise(MADV_RANDOM) on one mapping, so a
- * page fault in it reads that page only, not the disk's readahead around it
- * (8 MB on some disks, all of it charged to the agent's memory cgroup).
- * Addresses come from /proc/self/maps (below 2^47, exact as doubles).
+ * madvise(start, length, advice): madvise(2) on one range of this process's
+ * mappings, for the advice on the executable's own pages
+ * (src/executable-pages.ts). Addresses come from /proc/self/maps (below 2^47,
+ * exact as doubles); advice values are Linux's, the same on x64 and arm64.
  */
-static napi_value madvise_random(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+static napi_value madvise_range(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
   int64_t start, length;
+  int32_t advice;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 2 || napi_get_value_int64(env, argv[0], &start) != napi_ok || napi_get_value_int64(env, argv[1], &length) != napi_ok || start < 0 ||
-      length <= 0) {
-    napi_throw_type_error(env, NULL, "madviseRandom(start, length): a mapping's start address and its length");
+  if (argc < 3 || napi_get_value_int64(env, argv[0], &start) != napi_ok || napi_get_value_int64(env, argv[1], &length) != napi_ok ||
+      napi_get_value_int32(env, argv[2], &advice) != napi_ok || start < 0 || length <= 0) {
+    napi_throw_type_error(env, NULL, "madvise(start, length, advice): a mapping's start address, its length and an advice");
     return NULL;
   }
-  if (madvise((void *)(uintptr_t)start, (size_t)length, MADV_RANDOM) != 0) return throw_errno(env, "madvise(MADV_RANDOM)", errno);
+  if (madvise((void *)(uintptr_t)start, (size_t)length, advice) != 0) return throw_errno(env, "madvise", errno);
   return NULL;
 }
 
@@ -393,6 +395,27 @@ static napi_value malloc_trim_all(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * fadviseDontNeed(fd): posix_fadvise(POSIX_FADV_DONTNEED) on the whole file:
+ * the kernel drops its clean pages that no process maps from the page cache
+ * (mapped ones stay). Used on the executable right after madvise(MADV_RANDOM): what
+ * the disk's readahead pulled in while Node.js started stops counting
+ * against the agent's memory cgroup.
+ */
+static napi_value fadvise_dont_need(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "fadviseDontNeed(fd): a file descriptor");
+    return NULL;
+  }
+  int err = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  if (err != 0) return throw_errno(env, "posix_fadvise(POSIX_FADV_DONTNEED)", err);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       {"adjtimex", NULL, adjtimex_read, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -401,8 +424,9 @@ NAPI_MODULE_INIT() {
       {"btrfsFsInfo", NULL, btrfs_fs_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"btrfsDevInfo", NULL, btrfs_dev_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"btrfsDevStats", NULL, btrfs_dev_stats, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"madviseRandom", NULL, madvise_random, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"madvise", NULL, madvise_range, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mallocTrim", NULL, malloc_trim_all, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fadviseDontNeed", NULL, fadvise_dont_need, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

@@ -164,6 +164,40 @@ describe('self-contained executable', () => {
     }
   });
 
+  test("the running agent has advised its executable's mappings for random reads (the embedded addon's madvise)", async () => {
+    const config = path.join(work, 'advice.ini');
+    writeFileSync(config, `[agent]\ninterval = 1h\nsplay = false\nstate_dir = ${work}/advice-state\n[host]\nenabled = false\n`);
+    const agent = spawn(x64, ['run', `--config.file=${config}`, `--config.defaults=${work}/none.ini`], { cwd: emptyDir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    agent.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
+    try {
+      // VmFlags of each mapping of the executable; "rr" is the kernel's mark of MADV_RANDOM.
+      const flags = (): string[][] => {
+        const out: string[][] = [];
+        let ours = false;
+        for (const line of readFileSync(`/proc/${agent.pid}/smaps`, 'utf8').split('\n')) {
+          const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+ +(.*)$/.exec(line);
+          if (head) ours = head[1] === x64;
+          else if (ours && line.startsWith('VmFlags:')) out.push(line.split(/\s+/).slice(1));
+        }
+        return out;
+      };
+      const outcome = await waitFor(
+        'every mapping of the executable advised, or the agent gone',
+        () => {
+          if (agent.exitCode !== null || agent.signalCode !== null) return `died (${agent.exitCode ?? agent.signalCode})`;
+          const mappings = flags();
+          return mappings.length > 0 && mappings.every((f) => f.includes('rr')) ? 'advised' : false;
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      ).catch((err: Error) => `${err.message}; mappings: ${JSON.stringify(flags())}; agent log: ${log.slice(-2000)}`);
+      assert.equal(outcome, 'advised');
+      assert.doesNotMatch(log, /native addon not loaded|madvise refused/);
+    } finally {
+      agent.kill('SIGTERM');
+    }
+  });
+
   test('the arm64 executable runs under qemu-user and gives the same output', async (t) => {
     if (!existsSync(QEMU) || !existsSync(path.join(ARM64_SYSROOT, 'lib', 'ld-linux-aarch64.so.1'))) {
       t.skip(

@@ -85,10 +85,12 @@ export interface NativeAddon {
   btrfsDevInfo(fd: number, devid: number): BtrfsDevInfo;
   /** The device's error counters: write, read, flush, corruption, generation. */
   btrfsDevStats(fd: number, devid: number): number[];
-  /** madvise(MADV_RANDOM) on [start, start + length); throws with the errno's name as code. */
-  madviseRandom(start: number, length: number): void;
+  /** madvise(2) on [start, start + length) with Linux's advice number; throws with the errno's name as code. */
+  madvise(start: number, length: number, advice: number): void;
   /** glibc's malloc_trim(0): true when memory was given back to the kernel. */
   mallocTrim(): boolean;
+  /** posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED): the file's unmapped clean pages leave the page cache. */
+  fadviseDontNeed(fd: number): void;
 }
 
 export const ADDON_ENV = 'EDGEPUSH_NATIVE_ADDON';
