@@ -13,7 +13,6 @@
 #include <node_api.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -395,27 +394,6 @@ static napi_value malloc_trim_all(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/*
- * fadviseDontNeed(fd): posix_fadvise(POSIX_FADV_DONTNEED) on the whole file:
- * the kernel drops its clean pages that no process maps from the page cache
- * (mapped ones stay). Used on the executable right after madvise(MADV_RANDOM): what
- * the disk's readahead pulled in while Node.js started stops counting
- * against the agent's memory cgroup.
- */
-static napi_value fadvise_dont_need(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  int32_t fd;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, "fadviseDontNeed(fd): a file descriptor");
-    return NULL;
-  }
-  int err = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-  if (err != 0) return throw_errno(env, "posix_fadvise(POSIX_FADV_DONTNEED)", err);
-  return NULL;
-}
-
 NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       {"adjtimex", NULL, adjtimex_read, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -426,7 +404,6 @@ NAPI_MODULE_INIT() {
       {"btrfsDevStats", NULL, btrfs_dev_stats, NULL, NULL, NULL, napi_enumerable, NULL},
       {"madvise", NULL, madvise_range, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mallocTrim", NULL, malloc_trim_all, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"fadviseDontNeed", NULL, fadvise_dont_need, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

@@ -8,7 +8,7 @@
  * it otherwise fits in. madvise(MADV_RANDOM) on the executable's mappings
  * makes a fault read the one page it needs (issue 13; `npm run bench -- memory`).
  */
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { log as defaultLog, type Logger } from './log.ts';
 import { nativeAddon, type NativeAddon } from './sources/host/machinery/native.ts';
 
@@ -67,25 +67,7 @@ export function adviseRandomReadsOfExecutable(
     log.warn("the executable's pages are read with the disk's readahead: madvise refused", { executable, err });
     return undefined;
   }
-  dropUnmappedPages(addon, executable, log);
   log.debug('executable advised for random reads', { executable, mappings: mappings.length, bytes });
   return { mappings: mappings.length, bytes };
 }
 
-/**
- * Before the advice, Node.js's own start faulted with the disk's readahead:
- * with 8 MB, most of the file sits in the page cache, charged to the agent's
- * cgroup, though it maps ~10 MiB of it. Dropping the pages no process maps
- * gives that back at once; the pages in use stay.
- */
-function dropUnmappedPages(addon: NativeAddon, executable: string, log: Logger): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(executable, 'r');
-    addon.fadviseDontNeed(fd);
-  } catch (err) {
-    log.debug("the executable's unmapped pages stay in the page cache", { executable, err });
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}

@@ -89,8 +89,6 @@ export interface NativeAddon {
   madvise(start: number, length: number, advice: number): void;
   /** glibc's malloc_trim(0): true when memory was given back to the kernel. */
   mallocTrim(): boolean;
-  /** posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED): the file's unmapped clean pages leave the page cache. */
-  fadviseDontNeed(fd: number): void;
 }
 
 export const ADDON_ENV = 'EDGEPUSH_NATIVE_ADDON';
