@@ -70,4 +70,3 @@ export function adviseRandomReadsOfExecutable(
   log.debug('executable advised for random reads', { executable, mappings: mappings.length, bytes });
   return { mappings: mappings.length, bytes };
 }
-
