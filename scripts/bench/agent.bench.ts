@@ -10,8 +10,9 @@
  *   executable's (dist/, `npm run build`, `edgepush run` every second) and
  *   the loop's (every sh and curl it starts, summed from their rusage: the
  *   loop runs under one shell that waits for them, so they land in this
- *   process's cutime/cstime); the executable's CPU between cycles too, per
- *   second of idle time, to give its cost at the default 15 s interval;
+ *   process's cutime/cstime); the executable's CPU per cycle at the default
+ *   15 s interval too, over real 15-s cycles (what it costs between cycles,
+ *   timers and GC, included as it happens);
  * - RSS over 100 cycles, and the arm64 executable's CPU per cycle under
  *   qemu-user as a ratio to the x64 one (emulation cost included: a ratio,
  *   not an ARM board's figure).
@@ -42,7 +43,8 @@ const CYCLES = Number(process.env['BENCH_AGENT_CYCLES'] ?? 100);
 // CPU of the loop's processes is counted in 10 ms clock ticks: enough rounds to average that out.
 const CURL_ROUNDS = Number(process.env['BENCH_CURL_ROUNDS'] ?? 20);
 const QEMU_CYCLES = Number(process.env['BENCH_AGENT_QEMU_CYCLES'] ?? 30);
-const IDLE_SECONDS = Number(process.env['BENCH_AGENT_IDLE_SECONDS'] ?? 20);
+// Cycles measured at the default 15 s interval (each takes its 15 s: 8 cycles is 2 minutes and a half with the warm-up).
+const CYCLES_AT_15S = Number(process.env['BENCH_AGENT_15S_CYCLES'] ?? 8);
 const QEMU = '/usr/bin/qemu-aarch64-static';
 /** Debian's libc6/libstdc++6/libgcc-s1-arm64-cross packages install the arm64 runtime here. */
 const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
@@ -147,15 +149,11 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
       ratio(agentCpuMs, curlCpuMs),
     ],
   ];
-  const x64 = await packagedExecutable('x64', stateDir);
+  const x64 = await packagedExecutable('x64', stateDir, { interval: 1, cycles: 100 });
   if (x64) cpuRows.push([`edgepush x64 executable, cycle every ${x64.interval} s`, f(x64.cpuMs), ratio(x64.cpuMs, curlCpuMs)]);
-  const idle = x64 ? await idleCpuMsPerSecond(stateDir) : undefined;
-  if (x64 && idle !== undefined) {
-    // The 1-s figure already holds about one second of idle time; a 15-s cycle holds 14 more.
-    const at15 = x64.cpuMs + 14 * idle;
-    cpuRows.push([`edgepush x64 executable at the default 15 s interval (+ 14 s x ${idle.toFixed(2)} ms/s idle)`, f(at15), ratio(at15, curlCpuMs)]);
-  }
-  const arm64 = x64 ? await packagedExecutable('arm64', stateDir) : undefined;
+  const at15 = x64 && CYCLES_AT_15S > 0 ? await packagedExecutable('x64', stateDir, { interval: 15, cycles: CYCLES_AT_15S }) : undefined;
+  if (at15) cpuRows.push([`edgepush x64 executable, cycle every 15 s (the default; ${CYCLES_AT_15S} cycles)`, f(at15.cpuMs), ratio(at15.cpuMs, curlCpuMs)]);
+  const arm64 = x64 ? await packagedExecutable('arm64', stateDir, { interval: 3, cycles: QEMU_CYCLES }) : undefined;
   if (x64 && arm64)
     cpuRows.push([
       `edgepush arm64 executable under qemu-user, cycle every ${arm64.interval} s`,
@@ -167,7 +165,7 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   console.log(
     `edgepush RSS: ${rss.map(([i, b]) => `after ${i} cycles ${mib(b)}`).join(', ')} (after a full GC; from source under node with the executable's V8 flags ${BAKED_NODE_FLAGS.join(' ')}); V8 heap used ${heap.map(mib).join(' -> ')}, committed ${heapTotal.map(mib).join(' -> ')}`,
   );
-  for (const run of [x64, arm64]) if (run) console.log(run.summary);
+  for (const run of [x64, at15, arm64]) if (run) console.log(run.summary);
   console.log(
     `bytes pushed per cycle (gzip, both gateways): ${(bytes / CYCLES / 1024).toFixed(1)} KiB; failed pushes: ${failures}; loop rounds with a failure: ${curlFailures}`,
   );
@@ -180,12 +178,19 @@ function procStat(pid: number): { cpuSeconds: number; rss: number; anon: number 
 }
 
 /**
- * The real product: the SEA executable, its own V8 flags, its own process.
- * x64 natively, 100 cycles every second; arm64 under qemu-user (where both
- * are installed), fewer and slower cycles since emulation costs several times
- * the CPU. CPU per cycle from the 10th cycle on; undefined when it cannot run.
+ * The real product: the SEA executable, its own V8 flags, its own process,
+ * `cycles` cycles `interval` seconds apart (x64 natively; arm64 under
+ * qemu-user where both are installed, fewer and slower cycles since emulation
+ * costs several times the CPU). CPU per cycle from /proc between two cycles'
+ * starts, so whatever runs between cycles (timers, GC) is counted as it
+ * happens; the first cycles (connections, JIT) are left out. Undefined when it
+ * cannot run.
  */
-async function packagedExecutable(arch: Arch, stateDir: string): Promise<{ cpuMs: number; interval: number; summary: string } | undefined> {
+async function packagedExecutable(
+  arch: Arch,
+  stateDir: string,
+  run: { interval: number; cycles: number },
+): Promise<{ cpuMs: number; interval: number; summary: string } | undefined> {
   const binary = path.join(DIST_DIR, binaryName(arch));
   const emulated = arch !== process.arch;
   const skip = (why: string): undefined => void console.log(`packaged ${arch} executable: skipped (${why})`);
@@ -193,18 +198,19 @@ async function packagedExecutable(arch: Arch, stateDir: string): Promise<{ cpuMs
   if (emulated && (arch !== 'arm64' || !existsSync(QEMU) || !existsSync(path.join(ARM64_SYSROOT, 'lib', 'ld-linux-aarch64.so.1')))) {
     return skip(`needs ${QEMU} and the arm64 runtime in ${ARM64_SYSROOT}`);
   }
-  const cycles = emulated ? QEMU_CYCLES : 100;
-  const interval = emulated ? 3 : 1;
+  const { interval } = run;
+  // At 1 s, cycles 10 to the last; at longer intervals, where each cycle costs its interval of wall time, 2 cycles of warm-up.
+  const first = interval === 1 ? 10 : 2;
+  const last = interval === 1 ? run.cycles : first + run.cycles;
   const child = startExecutable(arch, binary, interval, stateDir);
-  const first = 10;
   let seen = 0;
   const marks = new Map<number, ReturnType<typeof procStat>>();
   const done = new Promise<void>((resolve) => {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       for (const _ of d.matchAll(/msg="cycle collected"/g)) {
         seen++;
-        if ([first, Math.floor(cycles / 2), cycles].includes(seen)) marks.set(seen, procStat(child.pid!));
-        if (seen === cycles) resolve();
+        if ([first, Math.floor((first + last) / 2), last].includes(seen)) marks.set(seen, procStat(child.pid!));
+        if (seen === last) resolve();
       }
     });
     child.on('exit', () => resolve());
@@ -212,16 +218,16 @@ async function packagedExecutable(arch: Arch, stateDir: string): Promise<{ cpuMs
   await done;
   child.kill('SIGTERM');
   const a = marks.get(first);
-  const b = marks.get(cycles);
+  const b = marks.get(last);
   if (!a || !b) return skip(`exited after ${seen} cycles`);
-  const cpuMs = ((b.cpuSeconds - a.cpuSeconds) / (cycles - first)) * 1000;
+  const cpuMs = ((b.cpuSeconds - a.cpuSeconds) / (last - first)) * 1000;
   const memory = emulated
     ? "RSS is qemu's, not comparable"
     : `RSS ${[...marks].map(([i, m]) => `after ${i} cycles ${mib(m.rss)} (anonymous ${mib(m.anon)})`).join(', ')}; the rest is the executable's own file pages`;
   return {
     cpuMs,
     interval,
-    summary: `packaged ${arch} executable (${path.relative(process.cwd(), binary)}${emulated ? ' under qemu-user' : ''}), cycles ${first}-${cycles}: CPU ${cpuMs.toFixed(1)} ms per cycle; ${memory}`,
+    summary: `packaged ${arch} executable (${path.relative(process.cwd(), binary)}${emulated ? ' under qemu-user' : ''}), a cycle every ${interval} s, cycles ${first}-${last}: CPU ${cpuMs.toFixed(1)} ms per cycle; ${memory}`,
   };
 }
 
@@ -241,29 +247,4 @@ function startExecutable(arch: Arch, binary: string, intervalSeconds: number, st
   return arch === process.arch
     ? spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(QEMU, ['-L', ARM64_SYSROOT, binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/**
- * CPU the x64 executable spends per second between cycles (timers, GC
- * follow-ups), which a 1-s benchmark interval hides and a 15-s production
- * interval multiplies: one cycle with a 1 h interval, then IDLE_SECONDS of
- * nothing to do, measured from /proc.
- */
-async function idleCpuMsPerSecond(stateDir: string): Promise<number | undefined> {
-  const binary = path.join(DIST_DIR, binaryName('x64'));
-  const child = startExecutable('x64', binary, 3600, stateDir);
-  try {
-    const collected = await new Promise<boolean>((resolve) => {
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => d.includes('msg="cycle collected"') && resolve(true));
-      child.on('exit', () => resolve(false));
-    });
-    if (!collected) return undefined;
-    // Let the first push finish, then measure a quiet window.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const before = procCpuSeconds(child.pid!);
-    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
-    return ((procCpuSeconds(child.pid!) - before) * 1000) / IDLE_SECONDS;
-  } finally {
-    child.kill('SIGTERM');
-  }
 }

@@ -49,7 +49,14 @@ export class ExpositionReader {
   write(chunk: Buffer): void {
     let start = 0;
     for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-      this.emit(this.completeLine(chunk.subarray(start, nl)));
+      if (this.pendingBytes === 0) {
+        // Most lines lie whole in one chunk: decoded straight from it, without a Buffer view per line.
+        this.checkLength(nl - start);
+        this.emit(chunk, start, nl);
+      } else {
+        const line = this.completeLine(chunk.subarray(start, nl));
+        this.emit(line, 0, line.length);
+      }
       start = nl + 1;
     }
     if (start < chunk.length) {
@@ -63,7 +70,8 @@ export class ExpositionReader {
   end(): Exposition {
     if (this.pendingBytes > 0) {
       if (this.requireFinalNewline) throw new TextParseError(this.lineNo + 1, 'unexpected end of input: the last line has no trailing newline');
-      this.emit(this.completeLine(Buffer.alloc(0)));
+      const line = this.completeLine(Buffer.alloc(0));
+      this.emit(line, 0, line.length);
     }
     this.openMetrics?.end();
     return { families: this.parser.finish(), samplesScraped: this.parser.samplesScraped };
@@ -86,10 +94,11 @@ export class ExpositionReader {
       throw new TextParseError(this.lineNo + 1, `longer than ${this.maxLineBytes} bytes (the rest of the body is not read)`, 'line_length');
   }
 
-  private emit(bytes: Buffer): void {
-    const text = bytes.toString('utf8');
+  /** The line in bytes[start, end). */
+  private emit(bytes: Buffer, start: number, end: number): void {
+    const text = bytes.toString('utf8', start, end);
     // U+FFFD is also a valid character: only then are the bytes checked.
-    this.sink.line(text, ++this.lineNo, !text.includes('\uFFFD') || isUtf8(bytes));
+    this.sink.line(text, ++this.lineNo, !text.includes('\uFFFD') || isUtf8(bytes.subarray(start, end)));
   }
 }
 

@@ -31,24 +31,14 @@ export interface MetricFamily {
 export const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** Suffixes a sample of a family of the given type may carry. */
-function sampleSuffixes(type: MetricType): readonly string[] {
-  switch (type) {
-    case 'histogram':
-      return ['_bucket', '_sum', '_count'];
-    case 'summary':
-      return ['', '_sum', '_count'];
-    default:
-      return [''];
-  }
-}
-
-/** Whether `sampleName` is a valid sample name of family `family` of type `type`. */
+/** Whether `sampleName` is a valid sample name of family `family` of type `type` (no strings or arrays made: it runs for every parsed sample). */
 export function belongsToFamily(sampleName: string, family: string, type: MetricType): boolean {
-  for (const suffix of sampleSuffixes(type)) {
-    if (sampleName === family + suffix) return true;
-  }
-  return false;
+  if (!sampleName.startsWith(family)) return false;
+  const suffix = sampleName.length - family.length;
+  if (suffix === 0) return type !== 'histogram';
+  if (type === 'histogram' && suffix === 7 && sampleName.endsWith('_bucket')) return true;
+  if (type !== 'histogram' && type !== 'summary') return false;
+  return (suffix === 4 && sampleName.endsWith('_sum')) || (suffix === 6 && sampleName.endsWith('_count'));
 }
 
 /**

@@ -16,18 +16,17 @@ export function applyTargetLabels(families: readonly MetricFamily[], target: Lab
   const names = Object.keys(target);
   if (names.length === 0) return families as MetricFamily[];
   return families.map((f) => {
-    let changed = add;
-    if (!add) {
-      for (const s of f.samples) {
-        if (names.some((n) => Object.hasOwn(s.labels, n))) {
-          changed = true;
-          break;
-        }
-      }
-    }
-    if (!changed) return f;
-    return { ...f, samples: f.samples.map((s) => relabel(s, target, names, add)) };
+    if (!add && !f.samples.some((s) => hasAny(s.labels, names))) return f;
+    const samples = new Array<Sample>(f.samples.length);
+    for (let i = 0; i < samples.length; i++) samples[i] = relabel(f.samples[i]!, target, names, add);
+    return { ...f, samples };
   });
+}
+
+/** Whether `labels` has any of `names` (a loop, not a closure per sample: it runs for every sample of every push). */
+function hasAny(labels: Labels, names: readonly string[]): boolean {
+  for (const n of names) if (Object.hasOwn(labels, n)) return true;
+  return false;
 }
 
 /** A sample's labels with `target` set over them, its own clashing labels kept as `exported_<name>`. */

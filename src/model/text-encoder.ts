@@ -1,5 +1,5 @@
 import { formatFloat } from './format-float.ts';
-import type { MetricFamily, Sample } from './family.ts';
+import type { Labels, MetricFamily, Sample } from './family.ts';
 
 /** Content type of the text exposition format we write. */
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -9,113 +9,215 @@ export interface EncodeOptions {
   timestamps?: boolean;
 }
 
+// Tested first: almost no HELP text or label value needs escaping, and then nothing is allocated for it.
+const HELP_SPECIAL = /[\\\n]/;
+const LABEL_VALUE_SPECIAL = /[\\\n"]/;
+
 function escapeHelp(help: string): string {
-  return help.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n'));
+  return HELP_SPECIAL.test(help) ? help.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n')) : help;
 }
 
 function escapeLabelValue(value: string): string {
-  return value.replace(/[\\\n"]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : '\\"'));
+  return LABEL_VALUE_SPECIAL.test(value) ? value.replace(/[\\\n"]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : '\\"')) : value;
 }
 
 /**
  * Encodes families in text format 0.0.4 exactly as client_golang (and so
  * node_exporter) does: families sorted by name, empty families dropped,
  * series sorted by label values, label names sorted with `le`/`quantile` last.
+ * It runs for every group of every push: each sample's label names are listed
+ * and sorted once, and the text is appended piece by piece to one string
+ * (V8 joins the pieces once, when the body is compressed or sent: measured,
+ * fewer bytes allocated than collecting the pieces in an array to join).
  */
 export function encodeText(families: readonly MetricFamily[], options: EncodeOptions = {}): string {
-  const sorted = [...families].filter((f) => f.samples.length > 0).sort((a, b) => compareStrings(a.name, b.name));
-  const parts: string[] = [];
+  const withTimestamps = options.timestamps ?? false;
+  const sorted = families.filter((f) => f.samples.length > 0).sort((a, b) => compareStrings(a.name, b.name));
+  let out = '';
   for (const family of sorted) {
-    if (family.help !== undefined) parts.push(`# HELP ${family.name} ${escapeHelp(family.help)}\n`);
-    parts.push(`# TYPE ${family.name} ${family.type}\n`);
-    for (const sample of orderSamples(family)) parts.push(encodeSample(sample, options.timestamps ?? false));
+    if (family.help !== undefined) out += `# HELP ${family.name} ${escapeHelp(family.help)}\n`;
+    out += `# TYPE ${family.name} ${family.type}\n`;
+    const inner = innerLabel(family);
+    for (const series of orderSeries(family, inner)) {
+      if (series.reordered) {
+        for (const s of series.reordered) out = appendSample(out, s, series.labelOrder(s, inner), withTimestamps);
+        continue;
+      }
+      out = appendSample(out, series.first, series.labelOrder(series.first, inner), withTimestamps);
+      if (series.more) for (const s of series.more) out = appendSample(out, s, series.labelOrder(s, inner), withTimestamps);
+    }
   }
-  return parts.join('');
+  return out;
 }
 
-function encodeSample(sample: Sample, withTimestamp: boolean): string {
-  const names = Object.keys(sample.labels);
-  let line = sample.name;
+function appendSample(out: string, sample: Sample, names: readonly string[], withTimestamp: boolean): string {
+  out += sample.name;
   if (names.length > 0) {
-    names.sort(compareLabelNames);
-    line += '{';
     for (let i = 0; i < names.length; i++) {
       const n = names[i]!;
-      if (i > 0) line += ',';
-      line += `${n}="${escapeLabelValue(sample.labels[n]!)}"`;
+      out += i === 0 ? '{' : ',';
+      out += n;
+      out += '="';
+      out += escapeLabelValue(sample.labels[n]!);
+      out += '"';
     }
-    line += '}';
+    out += '}';
   }
-  line += ' ' + formatFloat(sample.value);
-  if (withTimestamp && sample.timestampMs !== undefined) line += ' ' + Math.trunc(sample.timestampMs);
-  return line + '\n';
+  out += ' ';
+  out += formatFloat(sample.value);
+  if (withTimestamp && sample.timestampMs !== undefined) out += ' ' + Math.trunc(sample.timestampMs);
+  return out + '\n';
 }
 
 /** `le` and `quantile` go last, as client_golang writes them after the metric's own labels. */
-function compareLabelNames(a: string, b: string): number {
-  const ra = a === 'le' || a === 'quantile' ? 1 : 0;
-  const rb = b === 'le' || b === 'quantile' ? 1 : 0;
-  if (ra !== rb) return ra - rb;
-  return compareStrings(a, b);
+function isLastLabel(name: string): boolean {
+  return name === 'le' || name === 'quantile';
 }
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-interface SeriesGroup {
-  values: string[];
-  samples: Sample[];
-  order: number;
+/** The label that tells a histogram's buckets or a summary's quantiles apart within one series. */
+function innerLabel(family: MetricFamily): string | undefined {
+  return family.type === 'histogram' ? 'le' : family.type === 'summary' ? 'quantile' : undefined;
+}
+
+/**
+ * One series: a sample, or a histogram's or summary's samples that share
+ * every label but the inner one (buckets or quantiles, _sum, _count).
+ */
+class Series {
+  /** The sample that came first: the series is ordered by its labels and timestamp. */
+  readonly first: Sample;
+  /** The first sample's label names but the inner one, sorted: what series are ordered by. */
+  readonly names: string[];
+  /** Where the series first appeared, the last tie-break. */
+  readonly order: number;
+  /** The samples after the first, as they came. */
+  more: Sample[] | undefined;
+  /** All the samples in the order they are written, when that is not the order they came in. */
+  reordered: Sample[] | undefined;
+  private encodeOrder: string[] | undefined;
+  private encodeOrderWithInner: string[] | undefined;
+
+  constructor(first: Sample, names: string[], order: number) {
+    this.first = first;
+    this.names = names;
+    this.order = order;
+  }
+
+  value(i: number): string {
+    return this.first.labels[this.names[i]!]!;
+  }
+
+  /** Whether `labels` but the inner label are this series' labels. */
+  holds(labels: Labels, inner: string | undefined): boolean {
+    let count = 0;
+    for (const n in labels) if (n !== inner) count++;
+    if (count !== this.names.length) return false;
+    const own = this.first.labels;
+    for (const n of this.names) if (labels[n] !== own[n]) return false;
+    return true;
+  }
+
+  /** A sample's label names in the order they are written: the series' names, `le` and `quantile` last. */
+  labelOrder(sample: Sample, inner: string | undefined): readonly string[] {
+    if (inner !== undefined && Object.hasOwn(sample.labels, inner))
+      return (this.encodeOrderWithInner ??= writeOrder([...this.names, inner].sort(compareStrings)));
+    return (this.encodeOrder ??= writeOrder(this.names));
+  }
+}
+
+/** Sorted names in the order they are written (`le` and `quantile` moved last); the same array when neither is there. */
+function writeOrder(sortedNames: string[]): string[] {
+  if (!sortedNames.some(isLastLabel)) return sortedNames;
+  return [...sortedNames.filter((n) => !isLastLabel(n)), ...sortedNames.filter(isLastLabel)];
+}
+
+/** A sample's label names but `inner`, sorted. */
+function seriesNames(labels: Labels, inner: string | undefined): string[] {
+  const names = Object.keys(labels);
+  if (inner !== undefined) {
+    const i = names.indexOf(inner);
+    if (i !== -1) names.splice(i, 1);
+  }
+  return names.length > 1 ? names.sort(compareStrings) : names;
+}
+
+function seriesKey(series: Series): string {
+  let key = '';
+  for (let i = 0; i < series.names.length; i++) key += series.names[i]! + '\u0000' + series.value(i) + '\u0001';
+  return key;
 }
 
 /** Groups a family's samples into series (a histogram's buckets, sum and count are one) and sorts them. */
-function orderSamples(family: MetricFamily): Sample[] {
-  const samples = family.samples;
-  if (samples.length <= 1) return samples;
-  const complex = family.type === 'histogram' || family.type === 'summary';
-  const inner = family.type === 'histogram' ? 'le' : 'quantile';
-  const groups = new Map<string, SeriesGroup>();
-  for (const sample of samples) {
-    const names = Object.keys(sample.labels)
-      .filter((n) => !(complex && n === inner))
-      .sort(compareStrings);
-    const values = names.map((n) => sample.labels[n]!);
-    const key = complex ? names.map((n, i) => `${n}\u0000${values[i]}`).join('\u0001') : '';
-    let group = complex ? groups.get(key) : undefined;
-    if (!group) {
-      group = { values, samples: [], order: groups.size };
-      groups.set(complex ? key : `${groups.size}`, group);
+function orderSeries(family: MetricFamily, inner: string | undefined): Series[] {
+  const list: Series[] = [];
+  if (inner === undefined) {
+    // Every sample its own series.
+    for (const sample of family.samples) list.push(new Series(sample, seriesNames(sample.labels, undefined), list.length));
+  } else {
+    // A series' samples usually come together: the previous series is tried before the index by key.
+    let index: Map<string, Series> | undefined;
+    let last: Series | undefined;
+    for (const sample of family.samples) {
+      let series = last?.holds(sample.labels, inner) ? last : undefined;
+      if (!series && list.length > 0) {
+        index ??= new Map(list.map((s) => [seriesKey(s), s]));
+        const probe = new Series(sample, seriesNames(sample.labels, inner), list.length);
+        series = index.get(seriesKey(probe));
+        if (!series) {
+          list.push(probe);
+          index.set(seriesKey(probe), probe);
+          last = probe;
+          continue;
+        }
+      }
+      if (!series) {
+        last = new Series(sample, seriesNames(sample.labels, inner), 0);
+        list.push(last);
+        continue;
+      }
+      (series.more ??= []).push(sample);
+      last = series;
     }
-    group.samples.push(sample);
+    for (const series of list) if (series.more) sortInner(series, family, inner);
   }
-  const list = [...groups.values()].sort(compareGroups);
-  const out: Sample[] = [];
-  for (const g of list) {
-    if (complex && g.samples.length > 1) g.samples.sort((a, b) => innerRank(a, family, inner) - innerRank(b, family, inner));
-    for (const s of g.samples) out.push(s);
-  }
-  return out;
+  return list.length > 1 ? list.sort(compareSeries) : list;
 }
 
-function compareGroups(a: SeriesGroup, b: SeriesGroup): number {
-  if (a.values.length !== b.values.length) return a.values.length - b.values.length;
-  for (let i = 0; i < a.values.length; i++) {
-    const c = compareStrings(a.values[i]!, b.values[i]!);
+function compareSeries(a: Series, b: Series): number {
+  if (a.names.length !== b.names.length) return a.names.length - b.names.length;
+  for (let i = 0; i < a.names.length; i++) {
+    const c = compareStrings(a.value(i), b.value(i));
     if (c !== 0) return c;
   }
-  const ta = a.samples[0]!.timestampMs;
-  const tb = b.samples[0]!.timestampMs;
+  const ta = a.first.timestampMs;
+  const tb = b.first.timestampMs;
   if (ta !== undefined && tb !== undefined && ta !== tb) return ta - tb;
   if ((ta === undefined) !== (tb === undefined)) return ta === undefined ? 1 : -1;
   return a.order - b.order;
 }
 
-/** Buckets (by le) or quantiles (by quantile) first, then _sum, then _count. */
+/** A series' samples in order: buckets (by le) or quantiles (by quantile) first, then _sum, then _count; left alone when already so. */
+function sortInner(series: Series, family: MetricFamily, inner: string): void {
+  const samples = [series.first, ...series.more!];
+  let inOrder = true;
+  for (let i = 1; i < samples.length && inOrder; i++) inOrder = innerRank(samples[i - 1]!, family, inner) <= innerRank(samples[i]!, family, inner);
+  if (inOrder) return;
+  series.reordered = samples.sort((a, b) => innerRank(a, family, inner) - innerRank(b, family, inner));
+}
+
 function innerRank(sample: Sample, family: MetricFamily, inner: string): number {
-  if (sample.name === family.name + '_sum') return Number.MAX_VALUE;
-  if (sample.name === family.name + '_count') return Infinity;
+  if (isSuffixed(sample.name, family.name, '_sum')) return Number.MAX_VALUE;
+  if (isSuffixed(sample.name, family.name, '_count')) return Infinity;
   const bound = sample.labels[inner];
   const v = bound === undefined ? NaN : Number(bound === '+Inf' ? Infinity : bound);
   return Number.isNaN(v) ? -Infinity : v === Infinity ? Number.MAX_VALUE / 2 : v;
+}
+
+/** name === base + suffix, without making the concatenation. */
+function isSuffixed(name: string, base: string, suffix: string): boolean {
+  return name.length === base.length + suffix.length && name.startsWith(base) && name.endsWith(suffix);
 }

@@ -1,6 +1,6 @@
 import { cutInput, quoteInput } from '../quote.ts';
 import { ReasonedError } from '../reasoned-error.ts';
-import { belongsToFamily, LABEL_NAME_RE, METRIC_NAME_RE, METRIC_TYPES, labelsKey } from './family.ts';
+import { belongsToFamily, METRIC_NAME_RE, METRIC_TYPES, labelsKey } from './family.ts';
 import type { Labels, MetricFamily, MetricType, Sample } from './family.ts';
 import { parseFloatStrict } from './format-float.ts';
 
@@ -88,6 +88,8 @@ export class TextParser implements LineSink {
   private readonly seen = new Set<string>();
   private current: FamilyState | undefined;
   private kept = 0;
+  /** Where parseSampleLine leaves the series key of the line it parsed (one object for every line). */
+  private readonly seriesKey = { value: '' };
 
   constructor(options: ParseOptions = {}) {
     this.options = options;
@@ -95,12 +97,15 @@ export class TextParser implements LineSink {
 
   line(line: string, lineNo: number, validUtf8 = true): void {
     if (line.includes('\r')) throw new TextParseError(lineNo, 'carriage return found (CRLF line endings are not allowed)');
-    const trimmed = line.replace(/^[ \t]+/, '');
-    if (trimmed === '') return;
-    if (trimmed.startsWith('#')) return this.metadata(trimmed, lineNo, validUtf8);
+    const start = skipBlanks(line, 0);
+    if (start === line.length) return;
+    const trimmed = start === 0 ? line : line.slice(start);
+    if (trimmed.charCodeAt(0) === HASH) return this.metadata(trimmed, lineNo, validUtf8);
     // Prometheus refuses label values that are not UTF-8; anything else there would fail the syntax anyway.
     if (!validUtf8) throw new TextParseError(lineNo, 'invalid UTF-8 in a sample line', 'invalid_utf8');
-    this.sample(parseSampleLine(trimmed, lineNo), lineNo);
+    // Duplicates are looked for only when they are refused.
+    const key = this.options.expfmtLenient ? undefined : this.seriesKey;
+    this.sample(parseSampleLine(trimmed, lineNo, key), key?.value, lineNo);
   }
 
   /** The kept families, in the order they first appeared. */
@@ -136,7 +141,7 @@ export class TextParser implements LineSink {
     }
   }
 
-  private sample(sample: Sample, lineNo: number): void {
+  private sample(sample: Sample, key: string | undefined, lineNo: number): void {
     if (sample.timestampMs !== undefined && this.options.rejectTimestamps) {
       throw new TextParseError(lineNo, `sample ${shortName(sample.name)} carries a timestamp, which is not allowed here`);
     }
@@ -156,11 +161,10 @@ export class TextParser implements LineSink {
     validateComplexSample(state.family, sample, lineNo);
     state.sampled = true;
     if (!state.keep) return;
-    const key = sample.labels === NO_LABELS ? sample.name : sample.name + '\u0002' + labelsKey(sample.labels);
-    if (this.seen.has(key) && !this.options.expfmtLenient) throw new TextParseError(lineNo, `duplicate series ${formatSeriesForError(sample)}`);
+    if (key !== undefined && this.seen.has(key)) throw new TextParseError(lineNo, `duplicate series ${formatSeriesForError(sample)}`);
     const limits = this.options.limits;
     if (limits) checkSampleLimits(sample, ++this.kept, limits);
-    this.seen.add(key);
+    if (key !== undefined) this.seen.add(key);
     state.family.samples.push(sample);
   }
 
@@ -228,47 +232,92 @@ function checkSampleLimits(sample: Sample, keptSamples: number, limits: ParseLim
 }
 
 function validateComplexSample(family: MetricFamily, sample: Sample, lineNo: number): void {
-  if (family.type === 'histogram' && sample.name === family.name + '_bucket') {
+  // The sample belongs to the family: its name starts with the family's, so the suffix is told by the length and the end.
+  if (family.type === 'histogram' && sample.name.length === family.name.length + 7 && sample.name.endsWith('_bucket')) {
     const le = sample.labels['le'];
     if (le === undefined || parseFloatStrict(le) === undefined)
       throw new TextParseError(lineNo, `histogram bucket ${shortName(sample.name)} needs a numeric "le" label`);
-  } else if (family.type === 'summary' && sample.name === family.name) {
+  } else if (family.type === 'summary' && sample.name.length === family.name.length) {
     const q = sample.labels['quantile'];
     if (q === undefined || parseFloatStrict(q) === undefined)
       throw new TextParseError(lineNo, `summary ${shortName(sample.name)} needs a numeric "quantile" label`);
   }
 }
 
-function parseSampleLine(line: string, lineNo: number): Sample {
+const HASH = 0x23;
+const SPACE = 0x20;
+const TAB = 0x09;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const BRACE_OPEN = 0x7b;
+const BRACE_CLOSE = 0x7d;
+const COMMA = 0x2c;
+const EQUALS = 0x3d;
+
+/** [a-zA-Z0-9_], and `:` too when `colon`: the characters of a label (or metric) name. */
+function isNameChar(c: number, colon: boolean): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || (colon && c === 0x3a);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** What String.prototype.trim removes (WhiteSpace and LineTerminator); non-ASCII ones are rare enough for a regex. */
+function isTrimmedSpace(c: number): boolean {
+  if (c < 0x80) return c === SPACE || (c >= TAB && c <= 0x0d);
+  return /\s/.test(String.fromCharCode(c));
+}
+
+function skipBlanks(line: string, pos: number): number {
+  for (let c = line.charCodeAt(pos); c === SPACE || c === TAB; c = line.charCodeAt(++pos));
+  return pos;
+}
+
+/** The end of the run of characters from `pos` that are neither space nor tab. */
+function fieldEnd(line: string, pos: number, end: number): number {
+  for (let c = line.charCodeAt(pos); pos < end && c !== SPACE && c !== TAB; c = line.charCodeAt(++pos));
+  return pos;
+}
+
+/**
+ * One sample line, scanned by character code: a scrape parses every line of
+ * every exporter every cycle, so nothing is allocated here but the name, the
+ * label names and values, the value's text and the sample (no per-character
+ * strings, regexes, splits or closures). `key` receives the series' key (for
+ * duplicates) when asked for, made from the labels as they are read when
+ * they come sorted, as exporters write them.
+ */
+function parseSampleLine(line: string, lineNo: number, key: { value: string } | undefined): Sample {
   let pos = 0;
-  while (pos < line.length && /[a-zA-Z0-9_:]/.test(line[pos]!)) pos++;
+  while (pos < line.length && isNameChar(line.charCodeAt(pos), true)) pos++;
+  if (pos === 0 || isDigit(line.charCodeAt(0))) throw new TextParseError(lineNo, `invalid metric name at start of ${quoteInput(line, 40)}`);
   const name = line.slice(0, pos);
-  if (!METRIC_NAME_RE.test(name)) throw new TextParseError(lineNo, `invalid metric name at start of ${quoteInput(line, 40)}`);
-  const shown = shortName(name);
   let labels: Record<string, string> | undefined;
-  let afterBlank = pos;
-  while (line[afterBlank] === ' ' || line[afterBlank] === '\t') afterBlank++;
-  if (line[afterBlank] === '{') {
+  let labelKey = '';
+  let sorted = true;
+  let previousName = '';
+  const afterBlank = skipBlanks(line, pos);
+  if (line.charCodeAt(afterBlank) === BRACE_OPEN) {
     pos = afterBlank + 1;
     for (;;) {
-      while (line[pos] === ' ' || line[pos] === '\t') pos++;
-      if (line[pos] === '}') {
+      pos = skipBlanks(line, pos);
+      if (line.charCodeAt(pos) === BRACE_CLOSE) {
         pos++;
         break;
       }
       const start = pos;
-      while (pos < line.length && /[a-zA-Z0-9_]/.test(line[pos]!)) pos++;
+      while (pos < line.length && isNameChar(line.charCodeAt(pos), false)) pos++;
+      if (pos === start || isDigit(line.charCodeAt(start)))
+        throw new TextParseError(lineNo, `invalid label name ${quoteInput(line.slice(start, pos) || line.slice(start, start + 10))} in ${shortName(name)}`);
       const labelName = line.slice(start, pos);
-      if (!LABEL_NAME_RE.test(labelName))
-        throw new TextParseError(lineNo, `invalid label name ${quoteInput(labelName || line.slice(start, start + 10))} in ${shown}`);
-      const label = shortName(labelName);
       if (labelName === '__name__' || (labels !== undefined && Object.hasOwn(labels, labelName)))
-        throw new TextParseError(lineNo, `duplicate or reserved label name ${label} in ${shown}`);
-      while (line[pos] === ' ' || line[pos] === '\t') pos++;
-      if (line[pos] !== '=') throw new TextParseError(lineNo, `expected "=" after label name ${label} in ${shown}`);
-      pos++;
-      while (line[pos] === ' ' || line[pos] === '\t') pos++;
-      if (line[pos] !== '"') throw new TextParseError(lineNo, `expected '"' to start the value of label ${label} in ${shown}`);
+        throw new TextParseError(lineNo, `duplicate or reserved label name ${shortName(labelName)} in ${shortName(name)}`);
+      pos = skipBlanks(line, pos);
+      if (line.charCodeAt(pos) !== EQUALS) throw new TextParseError(lineNo, `expected "=" after label name ${shortName(labelName)} in ${shortName(name)}`);
+      pos = skipBlanks(line, pos + 1);
+      if (line.charCodeAt(pos) !== QUOTE)
+        throw new TextParseError(lineNo, `expected '"' to start the value of label ${shortName(labelName)} in ${shortName(name)}`);
       pos++;
       // Whole runs between escapes are sliced, not appended character by
       // character: per-character `+=` leaves a rope of one cons string per
@@ -276,20 +325,20 @@ function parseSampleLine(line: string, lineNo: number): Sample {
       let value = '';
       let run = pos;
       for (;;) {
-        if (pos >= line.length) throw new TextParseError(lineNo, `unterminated value of label ${label} in ${shown}`);
-        const c = line[pos]!;
-        if (c === '"') {
+        if (pos >= line.length) throw new TextParseError(lineNo, `unterminated value of label ${shortName(labelName)} in ${shortName(name)}`);
+        const c = line.charCodeAt(pos);
+        if (c === QUOTE) {
           value += line.slice(run, pos);
           pos++;
           break;
         }
-        if (c === '\\') {
+        if (c === BACKSLASH) {
           value += line.slice(run, pos);
           const next = line[pos + 1];
           if (next === '\\') value += '\\';
           else if (next === '"') value += '"';
           else if (next === 'n') value += '\n';
-          else throw new TextParseError(lineNo, `invalid escape sequence ${quoteInput(`\\${next ?? ''}`)} in value of label ${label}`);
+          else throw new TextParseError(lineNo, `invalid escape sequence ${quoteInput(`\\${next ?? ''}`)} in value of label ${shortName(labelName)}`);
           pos += 2;
           run = pos;
           continue;
@@ -297,33 +346,51 @@ function parseSampleLine(line: string, lineNo: number): Sample {
         pos++;
       }
       (labels ??= {})[labelName] = value;
-      while (line[pos] === ' ' || line[pos] === '\t') pos++;
-      if (line[pos] === ',') {
+      if (key) {
+        if (labelName < previousName) sorted = false;
+        previousName = labelName;
+        labelKey += labelName + '\u0000' + value + '\u0001';
+      }
+      pos = skipBlanks(line, pos);
+      const c = line.charCodeAt(pos);
+      if (c === COMMA) {
         pos++;
         continue;
       }
-      if (line[pos] === '}') {
+      if (c === BRACE_CLOSE) {
         pos++;
         break;
       }
-      throw new TextParseError(lineNo, `expected "," or "}" after label ${label} in ${shown}`);
+      throw new TextParseError(lineNo, `expected "," or "}" after label ${shortName(labelName)} in ${shortName(name)}`);
     }
   }
-  const rest = line.slice(pos);
-  if (rest.length > 0 && rest[0] !== ' ' && rest[0] !== '\t') throw new TextParseError(lineNo, `expected a space before the value of ${shown}`);
-  const fields = rest
-    .trim()
-    .split(/[ \t]+/)
-    .filter((f) => f !== '');
-  if (fields.length === 0) throw new TextParseError(lineNo, `missing value for ${shown}`);
-  if (fields.length > 2) throw new TextParseError(lineNo, `unexpected text after the value of ${shown}: ${quoteInput(fields.slice(2).join(' '))}`);
-  const value = parseFloatStrict(fields[0]!);
-  if (value === undefined) throw new TextParseError(lineNo, `invalid value ${quoteInput(fields[0]!)} for ${shown}`);
-  const sample: Sample = { name, labels: labels ?? NO_LABELS, value };
-  if (fields.length === 2) {
-    if (!/^-?\d+$/.test(fields[1]!)) throw new TextParseError(lineNo, `invalid timestamp ${quoteInput(fields[1]!)} for ${shown}`);
-    sample.timestampMs = Number(fields[1]);
+  if (pos < line.length && line.charCodeAt(pos) !== SPACE && line.charCodeAt(pos) !== TAB)
+    throw new TextParseError(lineNo, `expected a space before the value of ${shortName(name)}`);
+  // The value and an optional timestamp: the rest trimmed as String.prototype.trim does, split at runs of blanks.
+  let end = line.length;
+  while (end > pos && isTrimmedSpace(line.charCodeAt(end - 1))) end--;
+  while (pos < end && isTrimmedSpace(line.charCodeAt(pos))) pos++;
+  if (pos === end) throw new TextParseError(lineNo, `missing value for ${shortName(name)}`);
+  const valueEnd = fieldEnd(line, pos, end);
+  const valueText = line.slice(pos, valueEnd);
+  let timestampText: string | undefined;
+  if (valueEnd < end) {
+    const tsStart = skipBlanks(line, valueEnd);
+    const tsEnd = fieldEnd(line, tsStart, end);
+    if (tsEnd < end) {
+      const extra = line.slice(skipBlanks(line, tsEnd), end).split(/[ \t]+/);
+      throw new TextParseError(lineNo, `unexpected text after the value of ${shortName(name)}: ${quoteInput(extra.join(' '))}`);
+    }
+    timestampText = line.slice(tsStart, tsEnd);
   }
+  const value = parseFloatStrict(valueText);
+  if (value === undefined) throw new TextParseError(lineNo, `invalid value ${quoteInput(valueText)} for ${shortName(name)}`);
+  const sample: Sample = { name, labels: labels ?? NO_LABELS, value };
+  if (timestampText !== undefined) {
+    if (!/^-?\d+$/.test(timestampText)) throw new TextParseError(lineNo, `invalid timestamp ${quoteInput(timestampText)} for ${shortName(name)}`);
+    sample.timestampMs = Number(timestampText);
+  }
+  if (key) key.value = labels === undefined ? name : name + '\u0002' + (sorted ? labelKey : labelsKey(labels));
   return sample;
 }
 

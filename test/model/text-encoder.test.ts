@@ -67,6 +67,43 @@ test('series with fewer labels sort first, as client_golang sorts inconsistent l
   assert.equal(encodeText([f]), '# TYPE x untyped\nx{a="9"} 1\nx{a="1",b="2"} 2\n');
 });
 
+test("a histogram's series are grouped however its samples come, and keep their place by their first sample", () => {
+  const f: MetricFamily = {
+    name: 'h',
+    type: 'histogram',
+    samples: [
+      { name: 'h_bucket', labels: { path: '/b', le: '1' }, value: 1 },
+      { name: 'h_bucket', labels: { le: '+Inf', path: '/a' }, value: 5 },
+      { name: 'h_count', labels: { path: '/b' }, value: 2 },
+      { name: 'h_sum', labels: { path: '/a' }, value: 0.5 },
+      { name: 'h_bucket', labels: { le: '+Inf', path: '/b' }, value: 2 },
+      { name: 'h_bucket', labels: { le: '0.5', path: '/a' }, value: 4 },
+      { name: 'h_count', labels: { path: '/a' }, value: 5 },
+      { name: 'h_sum', labels: { path: '/b' }, value: 1.5 },
+    ],
+  };
+  assert.equal(
+    encodeText([f]),
+    '# TYPE h histogram\n' +
+      'h_bucket{path="/a",le="0.5"} 4\nh_bucket{path="/a",le="+Inf"} 5\nh_sum{path="/a"} 0.5\nh_count{path="/a"} 5\n' +
+      'h_bucket{path="/b",le="1"} 1\nh_bucket{path="/b",le="+Inf"} 2\nh_sum{path="/b"} 1.5\nh_count{path="/b"} 2\n',
+  );
+});
+
+test('le and quantile go last among the labels of any family, not only where they are the inner label', () => {
+  const f: MetricFamily = {
+    name: 'g',
+    type: 'gauge',
+    samples: [
+      { name: 'g', labels: { quantile: 'q', z: '1', le: 'l', a: '2' }, value: 1 },
+      { name: 'g', labels: { a: '1' }, value: 2 },
+    ],
+  };
+  assert.equal(encodeText([f]), '# TYPE g gauge\ng{a="1"} 2\ng{a="2",z="1",le="l",quantile="q"} 1\n');
+  const h: MetricFamily = { name: 'h', type: 'histogram', samples: [{ name: 'h_bucket', labels: { quantile: 'q', le: '1', b: 'x' }, value: 1 }] };
+  assert.equal(encodeText([h]), '# TYPE h histogram\nh_bucket{b="x",le="1",quantile="q"} 1\n');
+});
+
 test('FamilySet refuses a family emitted with two types', () => {
   const set = new FamilySet();
   set.gauge('x', 'X', 1);

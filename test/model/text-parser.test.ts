@@ -70,6 +70,10 @@ test('rejects what the Pushgateway rejects, naming the line', () => {
   rejects('# TYPE a gauge\n# TYPE a counter\n', 2, /second TYPE/);
   rejects('a 1\n# TYPE a gauge\n', 2, /TYPE line for a after its samples/);
   rejects('a{x="1"} 1\na{x="1"} 2\n', 2, /duplicate series/);
+  // The series key is made from the labels as read when they come sorted: other orders must meet the same key.
+  rejects('a{x="1",y="2"} 1\na{y="2",x="1"} 2\n', 2, /duplicate series/);
+  rejects('a{y="2",x="1"} 1\na{x="1",y="2"} 2\n', 2, /duplicate series/);
+  rejects('a{x="1"} 1\na{ x = "1" } 2\n', 2, /duplicate series/);
   rejects('a 1\nb 1\na{x="2"} 1\n', 3, /whose block ended earlier/);
   rejects('a{x="1",x="2"} 1\n', 1, /duplicate or reserved label name x/);
   rejects('a{x="\\t"} 1\n', 1, /invalid escape/);
@@ -170,4 +174,42 @@ test('errors quote at most a short excerpt of the input, escaped', () => {
       },
     );
   }
+});
+
+test('label sets that only look alike are different series', () => {
+  // Names and values are kept apart in the series key: x="1",y="2" is not xy="12" nor x="1y",... shifted.
+  const families = parseText('a{x="1",y="2"} 1\na{xy="12"} 2\na{x="1y",y=""} 3\na{x="1",y="2\\n"} 4\na{x="1\\\\",y="2"} 5\n');
+  assert.equal(families[0]!.samples.length, 5);
+});
+
+test('a histogram sample belongs to its family only under its own suffixes', () => {
+  const h = '# TYPE h histogram\n';
+  assert.equal(parseText(`${h}h_bucket{le="1"} 1\nh_sum 1\nh_count 1\n`)[0]!.samples.length, 3);
+  // A bare h or a summary's suffix-less sample starts a family of its own, which the Pushgateway refuses as a second h.
+  assert.deepEqual(
+    parseText(`${h}h_bucket{le="1"} 1\nh_bucketx 1\n`).map((f) => f.name),
+    ['h', 'h_bucketx'],
+  );
+  assert.deepEqual(
+    parseText('# TYPE s summary\ns{quantile="0.5"} 1\ns_sum 1\ns_count 1\ns_total 1\n').map((f) => [f.name, f.samples.length]),
+    [
+      ['s', 3],
+      ['s_total', 1],
+    ],
+  );
+  assert.deepEqual(
+    parseText('# TYPE g gauge\ng 1\ng_sum 1\n').map((f) => f.name),
+    ['g', 'g_sum'],
+  );
+});
+
+test('values and timestamps are split at blanks and trimmed as before, whatever the spacing', () => {
+  const families = parseText('a \t 1 \t 1700000000000 \t\nb 2\u00a0\nc{x="1"}\t3\n');
+  assert.deepEqual(
+    families.map((f) => f.samples.map((s) => [s.name, s.value, s.timestampMs])),
+    [[['a', 1, 1700000000000]], [['b', 2, undefined]], [['c', 3, undefined]]],
+  );
+  rejects('a 1 2 x\n', 1, /unexpected text after the value of a: "x"/);
+  rejects('a{x="1"}1\n', 1, /expected a space before the value/);
+  rejects('a \n', 1, /missing value/);
 });
