@@ -32,7 +32,7 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`usage: npm run fleet -- [--boxes 50] [--interval 15s] [--workers <cores>] [--gateways 3] [--steady 2m] [--outage 10m]
        [--gateway-outage <2 intervals>] [--remote-config-interval 1m] [--patience <max(2m, 8 intervals)>]
-       [--drain-start-rate <samples/s; 0: no adaptive drain>] [--vm-flags '-maxConcurrentInserts=1 ...'] [--scenarios ${SCENARIOS.join(',')}] [--dir DIR]`);
+       [--drain-start-rate <samples/s; 0: no adaptive drain>] [--vm-flags='-maxConcurrentInserts=1 ...'] [--scenarios ${SCENARIOS.join(',')}] [--dir DIR]`);
   process.exit(0);
 }
 
