@@ -126,7 +126,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         notStarted = (await fleet.stats()).boxes.filter((b) => b.cycles < 2 || b.remoteConfigApplied < 1).length;
         return notStarted === 0;
       },
-      { detail: () => `${notStarted} boxes without 2 cycles and a layer` },
+      // Boxes start within the first interval and need two cycles: that on top of the patience.
+      { timeoutMs: ctx.patienceMs + 3 * options.intervalSeconds * 1000, detail: () => `${notStarted} boxes without 2 cycles and a layer` },
     );
     const startSeconds = started ? (Date.now() - startMs) / 1000 : NaN;
     const result: Partial<DrillResult> = { startSeconds, notConverged: ctx.notConverged };
