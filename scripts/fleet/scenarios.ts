@@ -144,9 +144,10 @@ export async function receiverOutage(ctx: DrillContext, seconds: number, steady:
   const atBack = await ctx.fleet.stats();
   const c0 = await ctx.receivers.counters();
   ctx.log('receiver back; waiting for every backlog to drain');
-  const drainedLimit = 2 * ctx.intervalSeconds + 5;
+  // Drained: nothing pending was collected before the receiver came back (but for the cycle under way then).
+  // A fixed age bound would call a backlog younger than itself drained at once: an outage of two intervals, at a long interval.
   let last = atBack;
-  const backlogged = (s: FleetStats) => live(s, gone).filter((b) => b.remoteWrite['vm']!.oldestAgeSeconds > drainedLimit);
+  const backlogged = (s: FleetStats) => live(s, gone).filter((b) => b.remoteWrite['vm']!.oldestAgeSeconds > (s.atMs - backMs) / 1000 + ctx.intervalSeconds + 5);
   const done = await converge(
     ctx,
     'every box to drain its VictoriaMetrics backlog',
