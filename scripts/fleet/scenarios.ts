@@ -339,7 +339,7 @@ export async function checkNothingLost(ctx: DrillContext, fromMs: number, toMs: 
   const mismatched: Record<string, string[]> = {};
   for (const { receiver, url, selector, want } of checks) {
     let found = new Map<string, number>();
-    const short = () => [...collected].filter(([i, c]) => found.get(i) !== want(c)).length;
+    const short = () => [...collected].filter(([i, c]) => (found.get(i) ?? 0) !== want(c)).length;
     await converge(
       ctx,
       `every collected sample in ${receiver}`,
@@ -351,7 +351,7 @@ export async function checkNothingLost(ctx: DrillContext, fromMs: number, toMs: 
       { intervalMs: 2000, detail: () => `${short()} boxes short` },
     );
     mismatched[receiver] = [...collected]
-      .filter(([i, c]) => found.get(i) !== want(c))
+      .filter(([i, c]) => (found.get(i) ?? 0) !== want(c))
       .map(([i, c]) => `${i}: collected ${want(c)}, found ${found.get(i) ?? 0}`);
   }
   const stats = await ctx.fleet.stats();
