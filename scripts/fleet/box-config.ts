@@ -19,6 +19,8 @@ export interface FleetTargets {
   /** The tier's failover_after and failback_after. */
   failoverSeconds: number;
   failbackSeconds: number;
+  /** Each remote-write sink's drain_start_rate; the agent's default when absent. */
+  drainStartRate?: number;
 }
 
 export interface BoxSpec {
@@ -49,7 +51,9 @@ export function boxSpec(root: string, index: number): BoxSpec {
 export function boxConfigText(box: BoxSpec, targets: FleetTargets, exporterBase: string): string {
   const timeout = Math.max(0.5, Math.min(10, targets.intervalSeconds * 0.8));
   const receivers = Object.entries(targets.receivers).map(
-    ([name, url]) => `[remote_write.${name}]\nurl = ${url}\nmin_backoff = 100ms\nmax_backoff = ${Math.max(1, Math.min(5, targets.intervalSeconds))}s\n`,
+    ([name, url]) =>
+      `[remote_write.${name}]\nurl = ${url}\nmin_backoff = 100ms\nmax_backoff = ${Math.max(1, Math.min(5, targets.intervalSeconds))}s\n` +
+      (targets.drainStartRate !== undefined ? `drain_start_rate = ${targets.drainStartRate}\n` : ''),
   );
   return [
     `[agent]\ninterval = ${targets.intervalSeconds}s\ntimeout = ${timeout}s\nstate_dir = ${box.stateDir}\nlog_level = warn\n`,

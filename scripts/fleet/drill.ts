@@ -11,7 +11,6 @@ import { Fleet } from './fleet.ts';
 import { FleetReceivers } from './receivers.ts';
 import { Sampler } from './sampler.ts';
 import * as scenario from './scenarios.ts';
-import { waitFor } from '../../test/helpers/wait.ts';
 
 export const SCENARIOS = ['steady', 'outage', 'gateway', 'rollout', 'decommission'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -25,6 +24,12 @@ export interface DrillOptions {
   outageSeconds: number;
   gatewayOutageSeconds: number;
   remoteConfigIntervalSeconds: number;
+  /** Longest wait for the fleet to converge at any one step; what did not is listed and the run goes on. */
+  patienceSeconds: number;
+  /** The boxes' remote-write drain_start_rate (samples/s; 0: no adaptive drain); the agent's default when absent. */
+  drainStartRate?: number;
+  /** More VictoriaMetrics flags (a receiver that can be overloaded: `-maxConcurrentInserts=1`). */
+  vmFlags?: string[];
   scenarios: ReadonlySet<ScenarioName>;
   /** Where the boxes' files go; a temporary directory, removed afterwards, when absent. */
   root?: string;
@@ -41,6 +46,8 @@ export interface DrillResult {
   decommission?: scenario.DecommissionResult;
   /** Instances whose groups are not each on exactly one gateway, fresh, at the end. */
   groupProblems: string[];
+  /** Every wait that ran out of patience, what it waited for and how far it got. */
+  notConverged: string[];
   loss: scenario.LossResult;
   perBoxPerDay: PerBoxPerDay;
 }
@@ -87,12 +94,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     configServer,
     sampler,
     intervalSeconds: options.intervalSeconds,
-    patienceMs: Math.max(120_000, options.intervalSeconds * 8000),
+    patienceMs: options.patienceSeconds * 1000,
+    notConverged: [],
     log: options.log,
   };
   try {
     options.log(`starting receivers: ${options.gateways} Pushgateways, Prometheus (scraping them), VictoriaMetrics and Prometheus (remote write)`);
-    await Promise.all([receivers.start(options.gateways, options.intervalSeconds), configServer.start()]);
+    await Promise.all([receivers.start(options.gateways, options.intervalSeconds, options.vmFlags), configServer.start()]);
     const startMs = Date.now();
     options.log(`starting ${options.boxes} boxes in ${fleet.pids.length} worker processes`);
     await fleet.start(
@@ -104,18 +112,25 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         remoteConfigIntervalSeconds: options.remoteConfigIntervalSeconds,
         failoverSeconds: Math.max(options.gatewayOutageSeconds * 3, options.intervalSeconds * 6),
         failbackSeconds: options.intervalSeconds * 6,
+        ...(options.drainStartRate !== undefined ? { drainStartRate: options.drainStartRate } : {}),
       },
       startMs,
     );
     sampler.start();
     // Every box has had its first layer and a few cycles: the steady state.
-    await waitFor(
+    let notStarted = options.boxes;
+    const started = await scenario.converge(
+      ctx,
       'every box to run and apply its first layer',
-      async () => (await fleet.stats()).boxes.every((b) => b.cycles >= 2 && b.remoteConfigApplied >= 1),
-      { timeoutMs: ctx.patienceMs, intervalMs: 1000 },
+      async () => {
+        notStarted = (await fleet.stats()).boxes.filter((b) => b.cycles < 2 || b.remoteConfigApplied < 1).length;
+        return notStarted === 0;
+      },
+      // Boxes start within the first interval and need two cycles: that on top of the patience.
+      { timeoutMs: ctx.patienceMs + 3 * options.intervalSeconds * 1000, detail: () => `${notStarted} boxes without 2 cycles and a layer` },
     );
-    const startSeconds = (Date.now() - startMs) / 1000;
-    const result: Partial<DrillResult> = { startSeconds };
+    const startSeconds = started ? (Date.now() - startMs) / 1000 : NaN;
+    const result: Partial<DrillResult> = { startSeconds, notConverged: ctx.notConverged };
     const has = (s: ScenarioName) => options.scenarios.has(s);
     if (has('steady')) {
       options.log(`steady state for ${options.steadySeconds}s`);
@@ -132,14 +147,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     const expected = fleet.specs.map((s) => s.instance).filter((i) => !gone.has(i));
     // Every box pushed again lately: within a few intervals (a loaded machine delays cycles, it does not lose groups).
     const finalCheck = () => scenario.groupProblems(ctx, expected, Date.now() - Math.max(60_000, 10 * options.intervalSeconds * 1000));
-    result.groupProblems = await waitFor(
-      'every group on exactly one gateway',
-      async () => {
-        const problems = await finalCheck();
-        return problems.length === 0 ? problems : undefined;
-      },
-      { timeoutMs: ctx.patienceMs, intervalMs: 1000 },
-    ).catch(finalCheck);
+    result.groupProblems =
+      (await scenario.converge(
+        ctx,
+        'every group on exactly one gateway',
+        async () => {
+          const problems = await finalCheck();
+          return problems.length === 0 ? problems : undefined;
+        },
+        { detail: () => 'see the groups line' },
+      )) ?? (await finalCheck());
     sampler.stop();
     // Cycles up to two intervals ago have had time to arrive (everything else is drained by now).
     const toMs = Date.now() - 2 * options.intervalSeconds * 1000;

@@ -1,7 +1,8 @@
 /**
  * `npm run fleet -- --boxes N [--interval 15s] ...`: the fleet drill (see
- * README, "Running a fleet"). Prints one table per scenario; exits 1 when
- * the fleet lost samples, left groups behind or did not converge.
+ * README, "Running a fleet"). Prints one table per scenario, whatever
+ * happened (each wait is bounded by --patience); exits 1 when the fleet lost
+ * samples, left groups behind or did not converge.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,9 @@ const { values } = parseArgs({
     outage: { type: 'string', default: '10m' },
     'gateway-outage': { type: 'string', default: '' },
     'remote-config-interval': { type: 'string', default: '1m' },
+    patience: { type: 'string', default: '' },
+    'drain-start-rate': { type: 'string' },
+    'vm-flags': { type: 'string', default: '' },
     scenarios: { type: 'string', default: SCENARIOS.join(',') },
     dir: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -27,7 +31,8 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`usage: npm run fleet -- [--boxes 50] [--interval 15s] [--workers <cores>] [--gateways 3] [--steady 2m] [--outage 10m]
-       [--gateway-outage <2 intervals>] [--remote-config-interval 1m] [--scenarios ${SCENARIOS.join(',')}] [--dir DIR]`);
+       [--gateway-outage <2 intervals>] [--remote-config-interval 1m] [--patience <max(2m, 8 intervals)>]
+       [--drain-start-rate <samples/s; 0: no adaptive drain>] [--vm-flags='-maxConcurrentInserts=1 ...'] [--scenarios ${SCENARIOS.join(',')}] [--dir DIR]`);
   process.exit(0);
 }
 
@@ -51,6 +56,9 @@ const result = await runDrill({
   outageSeconds: seconds(values.outage),
   gatewayOutageSeconds: values['gateway-outage'] ? seconds(values['gateway-outage']) : 2 * intervalSeconds,
   remoteConfigIntervalSeconds: seconds(values['remote-config-interval']),
+  patienceSeconds: values.patience ? seconds(values.patience) : Math.max(120, 8 * intervalSeconds),
+  vmFlags: values['vm-flags'].split(/\s+/).filter(Boolean),
+  ...(values['drain-start-rate'] !== undefined ? { drainStartRate: Number(values['drain-start-rate']) } : {}),
   scenarios: scenarios as Set<ScenarioName>,
   ...(values.dir ? { root: values.dir } : {}),
   log: (line) => console.error(`fleet: ${line}`),
@@ -60,6 +68,7 @@ const failed =
   result.loss.dropped > 0 ||
   Object.values(result.loss.mismatched).some((m) => m.length > 0) ||
   result.groupProblems.length > 0 ||
+  result.notConverged.length > 0 ||
   (result.rollout?.notApplied ?? 0) > 0 ||
   Object.values(result.decommission?.goneSeconds ?? {}).some((v) => !Number.isFinite(v));
 process.exit(failed ? 1 : 0);

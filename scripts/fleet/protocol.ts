@@ -56,14 +56,19 @@ interface Reply {
   value?: unknown;
 }
 
+/** Longest any command may take: a starved or stuck worker fails the command instead of hanging the drill. */
+const COMMAND_TIMEOUT_MS = 5 * 60_000;
+
 export class WorkerHandle {
   private readonly child: ChildProcess;
+  private readonly logFile: string;
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly exited: Promise<void>;
 
   /** `logFile`: the worker's stdout and stderr (the boxes' logs). */
   constructor(logFile: string) {
+    this.logFile = logFile;
     this.child = fork(new URL('./worker.ts', import.meta.url), [], {
       execArgv: ['--no-warnings', '--max-old-space-size=8192'],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -90,10 +95,20 @@ export class WorkerHandle {
     return this.child.pid ?? 0;
   }
 
-  send<T>(command: Command): Promise<T> {
+  send<T>(command: Command, timeoutMs = COMMAND_TIMEOUT_MS): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`fleet worker ${this.pid}: command ${command.type} got no answer within ${timeoutMs / 1000} s; see ${this.logFile}`));
+      }, timeoutMs);
+      const settle =
+        <A>(fn: (a: A) => void) =>
+        (a: A) => {
+          clearTimeout(timer);
+          fn(a);
+        };
+      this.pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) });
       this.child.send({ id, command });
     });
   }

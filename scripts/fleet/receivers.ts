@@ -44,14 +44,21 @@ export class FleetReceivers {
   vm!: RunningServer;
   prom!: RunningServer;
 
-  async start(gatewayCount: number, intervalSeconds: number): Promise<void> {
+  /** `vmFlags`: more VictoriaMetrics flags, e.g. `-maxConcurrentInserts=1` for a receiver a fleet can overload. */
+  async start(gatewayCount: number, intervalSeconds: number, vmFlags: readonly string[] = []): Promise<void> {
     this.gateways = await Promise.all(Array.from({ length: gatewayCount }, () => startPushgateway()));
     const targets = this.gateways.map((g, i) => `      - targets: ['127.0.0.1:${g.port}']\n        labels: {gateway: gw${i + 1}}\n`).join('');
     const scrapeYaml = `global:\n  scrape_interval: ${intervalSeconds}s\n  scrape_timeout: ${intervalSeconds}s\nscrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n    static_configs:\n${targets}`;
     [this.scraper, this.vm, this.prom] = await Promise.all([
       startPrometheus(scrapeYaml),
       // Every accepted sample at once: no dedup window hiding a re-sent one, no latency offset hiding fresh ones.
-      startVictoriaMetrics(['-dedup.minScrapeInterval=1ms', '-search.latencyOffset=0s', '-search.disableCache', '-search.maxUniqueTimeseries=10000000']),
+      startVictoriaMetrics([
+        '-dedup.minScrapeInterval=1ms',
+        '-search.latencyOffset=0s',
+        '-search.disableCache',
+        '-search.maxUniqueTimeseries=10000000',
+        ...vmFlags,
+      ]),
       startPrometheus('scrape_configs: []\n', ['--query.lookback-delta=1m']),
     ]);
   }

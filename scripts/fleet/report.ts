@@ -1,4 +1,5 @@
 /** The drill's measurements as tables, one per scenario. */
+import os from 'node:os';
 import { mib, table } from '../bench/stats.ts';
 import type { DrillResult } from './drill.ts';
 
@@ -8,8 +9,12 @@ const msText = (v: number): string => (Number.isFinite(v) ? `${Math.round(v)} ms
 
 export function printReport(r: DrillResult): void {
   const o = r.options;
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   console.log(
-    `\n# fleet drill: ${o.boxes} boxes, interval ${o.intervalSeconds}s, ${o.gateways} gateways, ${o.workers} worker processes (${new Date().toISOString()})`,
+    `\n# fleet drill: ${o.boxes} boxes, interval ${o.intervalSeconds}s, ${o.gateways} gateways, ${o.workers} worker processes, drain_start_rate ${o.drainStartRate ?? 'default'}${o.vmFlags?.length ? `, VictoriaMetrics ${o.vmFlags.join(' ')}` : ''}, patience ${o.patienceSeconds}s (${new Date().toISOString()}, load ${load})`,
   );
   console.log(`all boxes running with their first layer after ${s1(r.startSeconds)}`);
   if (r.steady) {
@@ -106,6 +111,10 @@ export function printReport(r: DrillResult): void {
   for (const [receiver, list] of Object.entries(l.mismatched))
     if (list.length) console.log(`${receiver}: ${list.slice(0, 5).join('; ')}${list.length > 5 ? ' ...' : ''}`);
   if (r.groupProblems.length) console.log(`groups: ${r.groupProblems.slice(0, 5).join('; ')}`);
+  if (r.notConverged.length) {
+    console.log(`\n## NOT CONVERGED (${r.notConverged.length})`);
+    for (const line of r.notConverged) console.log(`- ${line}`);
+  }
   const p = r.perBoxPerDay;
   console.log(
     `\nper box and day: ${n0(p.samples)} samples per receiver; ${Object.entries(p.bytesBySink)

@@ -22,7 +22,31 @@ export interface DrillContext {
   intervalSeconds: number;
   /** Upper bound on any one wait for the fleet to converge (a loaded machine is slow, not wrong). */
   patienceMs: number;
+  /** What did not converge within its patience, one line each: the run goes on and reports it. */
+  notConverged: string[];
   log: (line: string) => void;
+}
+
+/**
+ * Polls `probe` for up to `timeoutMs` (the drill's patience by default); when
+ * it never holds, records `what` (and the probe's last detail) as not
+ * converged and returns undefined, so a scenario always ends and reports.
+ */
+export async function converge<T>(
+  ctx: DrillContext,
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  options: { timeoutMs?: number; intervalMs?: number; detail?: () => string } = {},
+): Promise<T | undefined> {
+  const timeoutMs = options.timeoutMs ?? ctx.patienceMs;
+  try {
+    return await waitFor(what, probe, { timeoutMs, intervalMs: options.intervalMs ?? 1000 });
+  } catch (err) {
+    const detail = options.detail?.() || (err as Error).message;
+    ctx.notConverged.push(`${what} (within ${Math.round(timeoutMs / 1000)} s): ${detail}`);
+    ctx.log(`NOT CONVERGED: ${what}: ${detail}`);
+    return undefined;
+  }
 }
 
 const JOBS = ['node', 'app', 'edgepush'];
@@ -120,16 +144,24 @@ export async function receiverOutage(ctx: DrillContext, seconds: number, steady:
   const atBack = await ctx.fleet.stats();
   const c0 = await ctx.receivers.counters();
   ctx.log('receiver back; waiting for every backlog to drain');
-  const drainedLimit = 2 * ctx.intervalSeconds + 5;
-  const drained = await waitFor(
+  // Drained: nothing pending was collected before the receiver came back (but for the cycle under way then).
+  // A fixed age bound would call a backlog younger than itself drained at once: an outage of two intervals, at a long interval.
+  let last = atBack;
+  const backlogged = (s: FleetStats) => live(s, gone).filter((b) => b.remoteWrite['vm']!.oldestAgeSeconds > (s.atMs - backMs) / 1000 + ctx.intervalSeconds + 5);
+  const done = await converge(
+    ctx,
     'every box to drain its VictoriaMetrics backlog',
     async () => {
-      const s = await ctx.fleet.stats();
-      return live(s, gone).every((b) => b.remoteWrite['vm']!.oldestAgeSeconds <= drainedLimit) && s;
+      last = await ctx.fleet.stats();
+      return backlogged(last).length === 0 && last;
     },
-    { timeoutMs: Math.max(ctx.patienceMs, seconds * 4000), intervalMs: 1000 },
+    {
+      detail: () =>
+        `${backlogged(last).length} boxes still backlogged, ${sum(backlogged(last).map((b) => b.remoteWrite['vm']!.pendingSamples))} samples pending`,
+    },
   );
-  const drainSeconds = (drained.atMs - backMs) / 1000;
+  const drained = done ?? last;
+  const drainSeconds = done ? (drained.atMs - backMs) / 1000 : NaN;
   const c1 = await ctx.receivers.counters();
   const rates = ctx.sampler.rates('vm', backMs - 1000, drained.atMs + 1000);
   const stale = (receiver: string) =>
@@ -193,14 +225,15 @@ export async function gatewayOutage(ctx: DrillContext, seconds: number, gone: Re
   await gw.resume();
   const backMs = Date.now();
   let last: string[] = [];
-  await waitFor(
-    'every group back on its gateway',
+  await converge(
+    ctx,
+    'every group back on its gateway after the gateway restart',
     async () => {
       last = await groupProblems(ctx, expected, backMs);
       return last.length === 0;
     },
-    { timeoutMs: ctx.patienceMs, intervalMs: 500 },
-  ).catch(() => undefined);
+    { intervalMs: 500, detail: () => `${last.length} boxes: ${last.slice(0, 5).join('; ')}` },
+  );
   const recoverySeconds = (Date.now() - backMs) / 1000;
   return { gateway: 'gw1', boxesOnIt, recoverySeconds: last.length ? NaN : recoverySeconds, staleOrDuplicate: last.length };
 }
@@ -221,7 +254,8 @@ export async function rollout(ctx: DrillContext, gone: ReadonlySet<string>): Pro
   ctx.log(`configuration roll-out: layer v${version} published`);
   let halfMs = NaN;
   let notApplied = before.size;
-  await waitFor(
+  await converge(
+    ctx,
     'every box to apply the new layer',
     async () => {
       const boxes = live(await ctx.fleet.stats(), gone);
@@ -229,8 +263,8 @@ export async function rollout(ctx: DrillContext, gone: ReadonlySet<string>): Pro
       if (Number.isNaN(halfMs) && notApplied <= boxes.length / 2) halfMs = Date.now();
       return notApplied === 0;
     },
-    { timeoutMs: ctx.patienceMs, intervalMs: 500 },
-  ).catch(() => undefined);
+    { intervalMs: 500, detail: () => `${notApplied} boxes have not applied it` },
+  );
   return {
     convergedSeconds: notApplied ? NaN : (Date.now() - publishedMs) / 1000,
     halfSeconds: (halfMs - publishedMs) / 1000,
@@ -264,7 +298,7 @@ export async function decommissionShare(ctx: DrillContext, gone: Set<string>): P
   const goneSeconds: Record<string, number> = {};
   await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
-      const ok = await waitFor(`decommissioned boxes gone from ${name}`, check, { timeoutMs: ctx.patienceMs, intervalMs: 500 }).catch(() => false);
+      const ok = await converge(ctx, `decommissioned boxes gone from ${name}`, check, { intervalMs: 500 });
       goneSeconds[name] = ok ? (Date.now() - startedMs) / 1000 : NaN;
     }),
   );
@@ -276,6 +310,8 @@ export interface LossResult {
   fromMs: number;
   toMs: number;
   samplesExpected: number;
+  /** Running boxes with samples in the window (every one is compared, per instance). */
+  boxesChecked: number;
   /** Box-cycles in the window (source results of one box's cycle count once). */
   boxCycles: number;
   /** Boxes whose collected samples in the window differ from what the receiver holds, by receiver. */
@@ -303,17 +339,19 @@ export async function checkNothingLost(ctx: DrillContext, fromMs: number, toMs: 
   const mismatched: Record<string, string[]> = {};
   for (const { receiver, url, selector, want } of checks) {
     let found = new Map<string, number>();
-    await waitFor(
+    const short = () => [...collected].filter(([i, c]) => (found.get(i) ?? 0) !== want(c)).length;
+    await converge(
+      ctx,
       `every collected sample in ${receiver}`,
       async () => {
         const rows = await promQuery(url, `sum by (instance) (count_over_time(${selector}${range}))`, toMs / 1000);
         found = new Map(rows.map((r) => [r.metric['instance']!, Number(r.value[1])]));
-        return [...collected].every(([i, c]) => found.get(i) === want(c));
+        return short() === 0;
       },
-      { timeoutMs: ctx.patienceMs, intervalMs: 2000 },
-    ).catch((err: unknown) => ctx.log((err as Error).message));
+      { intervalMs: 2000, detail: () => `${short()} boxes short` },
+    );
     mismatched[receiver] = [...collected]
-      .filter(([i, c]) => found.get(i) !== want(c))
+      .filter(([i, c]) => (found.get(i) ?? 0) !== want(c))
       .map(([i, c]) => `${i}: collected ${want(c)}, found ${found.get(i) ?? 0}`);
   }
   const stats = await ctx.fleet.stats();
@@ -321,6 +359,7 @@ export async function checkNothingLost(ctx: DrillContext, fromMs: number, toMs: 
     fromMs,
     toMs,
     samplesExpected: sum([...collected.values()].map((c) => c.samples)),
+    boxesChecked: [...collected.values()].filter((c) => c.samples > 0).length,
     boxCycles: sum([...collected.values()].map((c) => c.cycles)),
     mismatched,
     dropped: sum(stats.boxes.flatMap((b) => Object.values(b.remoteWrite).map((r) => r.droppedSamples))),

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Counter, Gauge, perRegistry } from '../prom.ts';
 import { request, type Dispatcher } from '../http/request.ts';
-import { describeRequestError, isRetryableError, parseRetryAfterMs, retryDelayMs, statusVerdict, type RetryPolicy } from '../http/retry.ts';
+import { describeRequestError, isRequestTimeout, isRetryableError, parseRetryAfterMs, retryDelayMs, statusVerdict, type RetryPolicy } from '../http/retry.ts';
 import type { KeySpec, SectionReader } from '../config/schema.ts';
 import type { Labels } from '../model/family.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
@@ -389,7 +389,11 @@ export class PushgatewaySink implements Sink {
       } catch (err) {
         lastErr = err;
         if (body && !(err instanceof HttpError)) unanswered = true;
-        if (!retryable(err)) break;
+        // A gateway that did not answer in time is busy, not gone: it still holds the request
+        // and applies it late (Pushgateway applies writes one at a time), so a retry in this
+        // cycle only lengthens its queue (the fleet drill saw a saturated gateway answer no push
+        // at all). The next cycle pushes the whole state anyway.
+        if (!retryable(err) || isRequestTimeout(err)) break;
       }
     }
     return {

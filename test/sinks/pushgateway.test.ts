@@ -6,7 +6,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,12 +33,18 @@ const seen: Seen[] = [];
 let script: number[] = [];
 /** Sent with every 429. */
 let retryAfter: string | undefined;
+/** Requests scripted with status 0: never answered (a gateway too busy to answer in time), ended when the server closes. */
+const unanswered: ServerResponse[] = [];
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks), atMs: Date.now() });
     const status = script.shift() ?? 200;
+    if (status === 0) {
+      unanswered.push(res);
+      return;
+    }
     res
       .writeHead(status, status === 302 ? { location: '/elsewhere' } : status === 429 && retryAfter ? { 'retry-after': retryAfter } : {})
       .end(status >= 400 ? `status ${status}\n` : '');
@@ -46,7 +52,10 @@ const server = createServer((req, res) => {
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-after(() => new Promise<void>((r) => server.close(() => r())));
+after(() => {
+  for (const res of unanswered) res.destroy();
+  return new Promise<void>((r) => server.close(() => r()));
+});
 
 function sink(extra = ''): PushgatewaySink {
   const cfg = configFromText(`[pushgateway.t]\nurl = ${url}\nretry_backoff = 10ms\n${extra}`);
@@ -114,6 +123,18 @@ test('5xx and 429 are retried within the cycle; 4xx and 3xx are not', async () =
   assert.equal(exhausted.ok, false);
   assert.equal(seen.length, 4, 'one try and 3 retries');
   await s.close();
+});
+
+test('a request the gateway did not answer in time is not retried within the cycle (it is still queued there)', async () => {
+  seen.length = 0;
+  script = [0];
+  const s = sink('retries = 3\ntimeout = 300ms\n');
+  const r = await s.push(batch(), new AbortController().signal);
+  await s.close();
+  assert.equal(r.ok, false);
+  assert.match(r.error ?? '', /timed out/);
+  // With retries, three more PUTs would have followed within the cycle's 5 s, before push() returned.
+  assert.equal(seen.length, 1, `${seen.length} attempts`);
 });
 
 test('retries stop at the deadline (the next cycle)', async () => {

@@ -65,6 +65,14 @@ const KEYS: readonly KeySpec[] = [
     zeroDisables: true,
     help: 'Send-rate bound, so a backlog drains without flooding the receiver; 0 means unbounded.',
   },
+  {
+    key: 'drain_start_rate',
+    kind: 'int',
+    min: '1',
+    max: '10000000',
+    zeroDisables: true,
+    help: 'Samples/s a backlog drains at right after a failure, doubled per quick answer up to max_samples_per_second, and the floor the rate never goes below (default: a hundredth of max_samples_per_second); 0 turns the adaptation off (max_samples_per_second at once).',
+  },
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '30s' } : k)),
 ];
 
@@ -93,6 +101,10 @@ export const remoteWriteKind: SinkKind<RemoteWriteConfig> = {
     if (maxBackoffMs < minBackoffMs) throw r.error('max_backoff', 'must not be shorter than min_backoff');
     const maxSamples = r.int('max_samples_per_send')!;
     const queueDir = r.string('queue_dir');
+    const maxSamplesPerSecond = r.int('max_samples_per_second')!;
+    const drainStartRate = r.int('drain_start_rate');
+    if (drainStartRate !== undefined && drainStartRate > 0 && maxSamplesPerSecond > 0 && drainStartRate > maxSamplesPerSecond)
+      throw r.error('drain_start_rate', `must not be above max_samples_per_second (${maxSamplesPerSecond})`);
     return {
       url: url.href,
       headers: readHeaders(r),
@@ -104,7 +116,8 @@ export const remoteWriteKind: SinkKind<RemoteWriteConfig> = {
       maxBytesPerSend: r.bytes('max_bytes_per_send')!,
       backoff: { minMs: minBackoffMs, maxMs: maxBackoffMs },
       maxRetryAfterMs: r.duration('max_retry_after')! * 1000,
-      maxSamplesPerSecond: r.int('max_samples_per_second')!,
+      maxSamplesPerSecond,
+      ...(drainStartRate !== undefined ? { drainStartRate } : {}),
       http: readHttpClientConfig(r, 30),
     };
   },

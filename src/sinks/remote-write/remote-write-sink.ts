@@ -43,6 +43,8 @@ export interface RemoteWriteConfig {
   maxRetryAfterMs: number;
   /** 0 means unbounded. */
   maxSamplesPerSecond: number;
+  /** Where the adaptive drain starts after a failure (DrainRate); absent: a hundredth of maxSamplesPerSecond; 0: no adaptation. */
+  drainStartRate?: number;
   http: HttpClientConfig;
 }
 
@@ -182,6 +184,7 @@ export class RemoteWriteSink implements Sink {
       backoff: this.config.backoff,
       maxRetryAfterMs: this.config.maxRetryAfterMs,
       maxSamplesPerSecond: this.config.maxSamplesPerSecond,
+      ...(this.config.drainStartRate !== undefined ? { drainStartRate: this.config.drainStartRate } : {}),
       log: this.log,
       now: this.now,
     });

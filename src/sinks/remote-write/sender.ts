@@ -31,6 +31,8 @@ export interface SenderOptions {
   maxRetryAfterMs: number;
   /** Bound on the send rate (the backlog drains at most this fast); 0 means unbounded (and no adaptation). */
   maxSamplesPerSecond: number;
+  /** Rate a drain starts from after a failure (DrainRate); undefined: a hundredth of the bound; 0: no adaptation, the bound at once. */
+  drainStartRate?: number;
   log: Logger;
   random?: () => number;
   now?: () => number;
@@ -52,8 +54,8 @@ export interface SenderCounters {
   lastError: string | undefined;
 }
 
-/** A drain rate never goes below this share of max_samples_per_second: a backlog always moves. */
-const FLOOR_SHARE = 1 / 100;
+/** The default start (and floor) of a drain, as a share of max_samples_per_second: low enough for a whole fleet, and a backlog always moves. */
+const START_SHARE = 1 / 100;
 /** An accepted request this many times slower than usual (and at least SLOW_MIN_MS) says the receiver is congested. */
 const SLOW_FACTOR = 4;
 const SLOW_MIN_MS = 1000;
@@ -65,24 +67,27 @@ const INCREASE_SHARE = 1 / 16;
  * from a receiver outage, each box with a backlog: at max_samples_per_second
  * each, 1,000 boxes ask for far more than one receiver takes, requests queue
  * there until they time out, are sent again, and the receiver does the same
- * work twice. So after failures a box drains from a low rate (a hundredth of
- * the bound) that doubles with every quick answer (slow start), halves
+ * work twice. So after failures a box drains from a low rate (by default a
+ * hundredth of the bound, `drain_start_rate`, also the floor) that doubles with every quick answer (slow start), halves
  * whenever the receiver answers slowly, grows by a sixteenth of the bound per
  * quick answer otherwise, and is back at the floor after any failure (429,
  * 5xx, timeout, network). A receiver that keeps up sees the full rate within
- * a few requests; one that does not sees every box back off.
+ * a few requests; one that does not sees every box back off. A start rate of
+ * 0 turns the adaptation off (the bound always), for comparison.
  */
 export class DrainRate {
   private readonly max: number;
   private readonly floor: number;
+  private readonly adaptive: boolean;
   private rate: number;
   private slowStart = false;
   /** Usual latency of a quick answer (moving average); undefined until the first. */
   private usualMs: number | undefined;
 
-  constructor(maxSamplesPerSecond: number) {
+  constructor(maxSamplesPerSecond: number, startRate?: number) {
     this.max = maxSamplesPerSecond;
-    this.floor = Math.max(1, maxSamplesPerSecond * FLOOR_SHARE);
+    this.adaptive = maxSamplesPerSecond > 0 && startRate !== 0;
+    this.floor = Math.min(maxSamplesPerSecond, Math.max(1, startRate ?? maxSamplesPerSecond * START_SHARE));
     this.rate = maxSamplesPerSecond;
   }
 
@@ -93,7 +98,7 @@ export class DrainRate {
 
   /** Whether this failure started a slow start (the first after good answers). */
   failed(): boolean {
-    if (this.max <= 0) return false;
+    if (!this.adaptive) return false;
     const first = !this.slowStart;
     this.rate = this.floor;
     this.slowStart = true;
@@ -101,7 +106,7 @@ export class DrainRate {
   }
 
   succeeded(latencyMs: number): void {
-    if (this.max <= 0) return;
+    if (!this.adaptive) return;
     if (this.usualMs !== undefined && latencyMs > Math.max(SLOW_MIN_MS, SLOW_FACTOR * this.usualMs)) {
       this.rate = Math.max(this.floor, this.rate / 2);
       this.slowStart = false;
@@ -145,7 +150,7 @@ export class Sender {
     this.queue = queue;
     this.client = client;
     this.options = options;
-    this.rate = new DrainRate(options.maxSamplesPerSecond);
+    this.rate = new DrainRate(options.maxSamplesPerSecond, options.drainStartRate);
     this.tokens = options.maxSamplesPerSecond;
     this.tokensAtMs = this.now();
     this.stopped = new Promise((resolve) => (this.signalStopped = resolve));

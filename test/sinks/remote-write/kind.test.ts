@@ -57,6 +57,15 @@ timeout = 2s
   assert.equal(vm.queueMaxAgeMs, 0);
   assert.equal(vm.queueFlushIntervalMs, 0);
   assert.equal(vm.maxSamplesPerSecond, 0);
+  assert.equal(vm.drainStartRate, undefined, 'not set: the sender starts from a hundredth of the bound');
+});
+
+test('drain_start_rate: a rate up to max_samples_per_second, or 0 for no adaptation', () => {
+  const start = (keys: string): number | undefined =>
+    (configFromText(`[identity]\ninstance = b\n[remote_write.x]\nurl = http://x/\n${keys}\n`).sinks[0]!.config as RemoteWriteConfig).drainStartRate;
+  assert.equal(start('drain_start_rate = 2000'), 2000);
+  assert.equal(start('drain_start_rate = 0'), 0);
+  assert.equal(start('max_samples_per_second = 0\ndrain_start_rate = 5000'), 5000, 'no bound: nothing to be above');
 });
 
 test('bad remote_write keys are errors naming section and key', () => {
@@ -76,6 +85,9 @@ test('bad remote_write keys are errors naming section and key', () => {
   bad('url = http://x/\nqueue_flush_interval = 2h', 'queue_flush_interval', /between/);
   bad('url = http://x/\nqueue_max_size = lots', 'queue_max_size', /invalid size/);
   bad('url = http://x/\nqueue_max_sise = 1MiB', 'queue_max_sise', /unknown key/);
+  bad('url = http://x/\ndrain_start_rate = -1', 'drain_start_rate', /0 or between 1 and 10000000/);
+  bad('url = http://x/\ndrain_start_rate = fast', 'drain_start_rate', /integer/);
+  bad('url = http://x/\nmax_samples_per_second = 1000\ndrain_start_rate = 2000', 'drain_start_rate', /not be above max_samples_per_second \(1000\)/);
 });
 
 test('a [remote_write] section creates the remote-write sink itself, with its connection settings', async (t) => {

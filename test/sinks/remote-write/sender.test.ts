@@ -383,6 +383,24 @@ test('the drain rate: the bound while answers are quick; after a failure a hundr
   assert.equal(unbounded.current, 0, 'max_samples_per_second = 0: no bound, no adaptation');
 });
 
+test('drain_start_rate sets where a drain starts after a failure and the floor; 0 turns the adaptation off', () => {
+  const rate = new DrainRate(50_000, 5000);
+  rate.succeeded(20);
+  assert.equal(rate.failed(), true);
+  assert.equal(rate.current, 5000);
+  rate.succeeded(20);
+  assert.equal(rate.current, 10_000, 'doubled per quick answer from the start rate');
+  rate.succeeded(5000);
+  rate.succeeded(50_000);
+  assert.equal(rate.current, 5000, 'halved by slow answers down to the start rate, not below');
+  const off = new DrainRate(50_000, 0);
+  assert.equal(off.failed(), false, 'no slow start');
+  assert.equal(off.current, 50_000, 'the bound right after a failure');
+  off.succeeded(20);
+  off.succeeded(60_000);
+  assert.equal(off.current, 50_000, 'nor halved by a slow answer');
+});
+
 test('after a failure the backlog drains from a low rate, not at once', async (t) => {
   const rx = await scriptedReceiver(t, [{ status: 503, body: 'overloaded' }]);
   const { sink } = sinkFor(t, config(rx.url, { maxSamplesPerSecond: 2000 }));
