@@ -10,6 +10,12 @@
  *   anywhere) for `failoverAfterMs` since it last took a push, the box moves to
  *   the next gateway of its order. The grace period rides out restarts and
  *   blips: moving costs a full push elsewhere plus a cleanup, for 1/N of the fleet.
+ *   It moves only to a gateway that answers a health probe promptly (the sink
+ *   probes the candidates) and that it did not itself leave failing within that
+ *   gateway's failback hold: when the whole tier is overloaded, moving only
+ *   adds a full push and a cleanup to a gateway as slow as the one it left, so
+ *   the box stays where it is (the fleet drill saw hundreds of moves a minute
+ *   without this rule). A dead next gateway is skipped, not tried for a grace.
  * - Failback: while away, the gateways it prefers are probed every cycle; it
  *   returns to the best one that has been healthy for `failbackAfterMs` without
  *   a single failed probe. A gateway that flaps never qualifies, so the box does
@@ -92,6 +98,8 @@ export class Tier {
   private readonly leftMs = new Map<string, number>();
   /** Per gateway, when a write to it last went unanswered (it may still be applied). */
   private readonly unansweredMs = new Map<string, number>();
+  /** Gateways the box failed over away from: when. */
+  private readonly leftFailingMs = new Map<string, number>();
   /** Failback holds lengthened by flaps, per gateway. */
   private readonly holdMs = new Map<string, number>();
   /** The gateway the box last failed back to, and when, until it proves stable there. */
@@ -119,8 +127,30 @@ export class Tier {
     return this.activeUrl;
   }
 
-  /** The outcome of this cycle's push to the active gateway; returns the failover it causes, if any. */
-  recordPush(health: GatewayHealth, nowMs: number): Move | undefined {
+  /**
+   * Whether this cycle's push outcome makes a failover due (before recordPush
+   * takes it in): the sink then probes failoverCandidates() for recordPush.
+   */
+  failoverDue(health: GatewayHealth, nowMs: number): boolean {
+    return health === 'down' && this.order.length > 1 && nowMs - (this.failingSinceMs ?? this.lastOkMs ?? nowMs) >= this.timings.failoverAfterMs;
+  }
+
+  /** The gateways a failover may go to, in the box's order after the active one: not those it left failing within their hold. */
+  failoverCandidates(nowMs: number): string[] {
+    const i = this.order.indexOf(this.activeUrl);
+    const rest = [...this.order.slice(i + 1), ...this.order.slice(0, i)];
+    return rest.filter((url) => {
+      const left = this.leftFailingMs.get(url);
+      return left === undefined || nowMs - left >= this.hold(url);
+    });
+  }
+
+  /**
+   * The outcome of this cycle's push to the active gateway; returns the
+   * failover it causes, if any: to the first candidate `healthy` accepts
+   * (the sink's probes), or none when no candidate does (the box stays).
+   */
+  recordPush(health: GatewayHealth, nowMs: number, healthy: (url: string) => boolean = () => true): Move | undefined {
     if (health === 'ok') {
       this.lastOkMs = nowMs;
       this.failingSinceMs = undefined;
@@ -131,14 +161,17 @@ export class Tier {
       return undefined;
     }
     if (health === 'unknown') return undefined;
+    const due = this.failoverDue(health, nowMs);
     // Failing since it was last known good: a gateway that died just after a push counts from then.
     this.failingSinceMs ??= this.lastOkMs ?? nowMs;
-    if (this.order.length < 2 || nowMs - this.failingSinceMs < this.timings.failoverAfterMs) return undefined;
+    if (!due) return undefined;
     if (this.trial?.url === this.activeUrl) {
       this.holdMs.set(this.activeUrl, Math.min(2 * this.hold(this.activeUrl), MAX_HOLD_FACTOR * this.timings.failbackAfterMs));
       this.trial = undefined;
     }
-    const next = this.order[(this.order.indexOf(this.activeUrl) + 1) % this.order.length]!;
+    const next = this.failoverCandidates(nowMs).find(healthy);
+    if (next === undefined) return undefined;
+    this.leftFailingMs.set(this.activeUrl, nowMs);
     return this.moveTo(next, 'failover');
   }
 

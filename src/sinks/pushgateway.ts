@@ -254,7 +254,24 @@ export class PushgatewaySink implements Sink {
       this.moved(tier.failback(Date.now()));
     }
     let outcomes = await this.pushTo(tier.active, batch, signal);
-    const failover = tier.recordPush(overallHealth(outcomes), Date.now());
+    const health = overallHealth(outcomes);
+    // A failover goes only to a gateway that answers a probe now (see pushgateway-tier.ts).
+    const healthy = new Set<string>();
+    let candidates: string[] = [];
+    if (tier.failoverDue(health, Date.now())) {
+      candidates = tier.failoverCandidates(Date.now());
+      const answers = await Promise.all(candidates.map((url) => this.healthy(url, deadlineMs, signal)));
+      for (const [i, url] of candidates.entries()) if (answers[i]) healthy.add(url);
+    }
+    const stuck = tier.failoverDue(health, Date.now()) && healthy.size === 0;
+    this.states.report(
+      'failover',
+      stuck
+        ? 'failover due, but no other gateway of the tier is eligible (none answered a probe promptly, or it was left failing within its hold): staying'
+        : undefined,
+      { url: tier.active, candidates: candidates.length },
+    );
+    const failover = tier.recordPush(health, Date.now(), (url) => healthy.has(url));
     if (failover) {
       this.moved(failover);
       outcomes = await this.pushTo(tier.active, batch, signal);

@@ -21,10 +21,10 @@ export interface Box {
 }
 
 /** A box's sink for a tier of `urls`, with the keys of `[pushgateway.tier]` given (one per line). */
-export function tierSink(urls: readonly string[], stateDir: string, keys: string): PushgatewaySink {
+export function tierSink(urls: readonly string[], stateDir: string, keys: string, registry = new Registry()): PushgatewaySink {
   const text = `[pushgateway.tier]\n${urls.map((u) => `url[] = ${u}`).join('\n')}\n${keys}`;
   const config = configFromText(text).sinks[0]!.config as PushgatewayConfig;
-  return new PushgatewaySink('pushgateway.tier', config, { log: createLogger(), registry: new Registry(), stateDir });
+  return new PushgatewaySink('pushgateway.tier', config, { log: createLogger(), registry, stateDir });
 }
 
 export function identityOf(instance: string): { instance: string; site: string } {

@@ -20,6 +20,47 @@ test('failover after the grace period of failures counted from the last good pus
   assert.deepEqual(t.recordPush('down', 5000), { from: B, to: C, reason: 'failover' });
 });
 
+test('a failover goes to the first gateway that answers the probe; with none, the box stays and moves as soon as one does', () => {
+  const t = new Tier([A, B, C], timings, undefined, 0);
+  t.recordPush('down', 0);
+  assert.equal(t.failoverDue('down', 2000), true);
+  assert.deepEqual(t.failoverCandidates(2000), [B, C]);
+  assert.deepEqual(
+    t.recordPush('down', 2000, (url) => url === C),
+    { from: A, to: C, reason: 'failover' },
+    'a dead next gateway is skipped, not tried for a grace',
+  );
+  const u = new Tier([A, B, C], timings, undefined, 0);
+  u.recordPush('down', 0);
+  assert.equal(
+    u.recordPush('down', 2000, () => false),
+    undefined,
+    'nowhere healthy to go',
+  );
+  assert.equal(u.active, A);
+  assert.equal(u.failoverDue('down', 3000), true, 'still due next cycle: the failing time is kept');
+  assert.deepEqual(
+    u.recordPush('down', 3000, (url) => url === B),
+    { from: A, to: B, reason: 'failover' },
+  );
+});
+
+test('when the whole tier fails, the box goes through it once and stays, instead of circling', () => {
+  const t = new Tier([A, B, C], timings, undefined, 0);
+  let now = 0;
+  t.recordPush('down', now);
+  assert.equal(t.recordPush('down', (now += timings.failoverAfterMs))?.to, B);
+  t.recordPush('down', now);
+  assert.equal(t.recordPush('down', (now += timings.failoverAfterMs))?.to, C);
+  t.recordPush('down', now);
+  assert.deepEqual(t.failoverCandidates((now += timings.failoverAfterMs)), [], 'A and B were left failing within their hold');
+  const leftA = timings.failoverAfterMs;
+  for (; now < leftA + timings.failbackAfterMs; now += 1000) assert.equal(t.recordPush('down', now), undefined);
+  // The first gateway it left is a candidate again once its hold has passed since the box left it.
+  assert.deepEqual(t.failoverCandidates(now), [A]);
+  assert.deepEqual(t.recordPush('down', now), { from: C, to: A, reason: 'failover' });
+});
+
 test('4xx answers (health ok) and recoveries within the grace period never move the box', () => {
   const t = new Tier([A, B], timings, undefined, 0);
   for (let now = 0; now < 10_000; now += 1000) assert.equal(t.recordPush(now % 2000 === 0 ? 'ok' : 'down', now), undefined);
