@@ -1,7 +1,8 @@
 /**
  * One simulated box's local configuration file, as a package would install
  * it on a real box: its identity, static labels, state directory, the two
- * exporters it scrapes, the sharded Pushgateway tier, both remote-write
+ * exporters it scrapes, the sharded Pushgateway tier (none when the drill
+ * runs without one), both remote-write
  * receivers and the remote configuration URL. The host source is off: its
  * recorded collection is replayed as an exporter with job `node` (a live
  * collection per simulated box would measure this machine's /proc 1,000
@@ -11,6 +12,7 @@ import path from 'node:path';
 
 export interface FleetTargets {
   intervalSeconds: number;
+  /** The Pushgateway tier; empty: no tier (a remote-write-only fleet). */
   gateways: string[];
   /** Remote-write receivers by sink name (`vm`, `prom`). */
   receivers: Record<string, string>;
@@ -64,7 +66,11 @@ export function boxConfigText(box: BoxSpec, targets: FleetTargets, exporterBase:
     '[host]\nenabled = false\n',
     `[exporter.node]\nurl = ${exporterBase}/${box.instance}/node\n`,
     `[exporter.app]\nurl = ${exporterBase}/${box.instance}/app\n`,
-    `[pushgateway.tier]\n${targets.gateways.map((g) => `url[] = ${g}\n`).join('')}failover_after = ${targets.failoverSeconds}s\nfailback_after = ${targets.failbackSeconds}s\nretry_backoff = 100ms\n`,
+    ...(targets.gateways.length
+      ? [
+          `[pushgateway.tier]\n${targets.gateways.map((g) => `url[] = ${g}\n`).join('')}failover_after = ${targets.failoverSeconds}s\nfailback_after = ${targets.failbackSeconds}s\nretry_backoff = 100ms\n`,
+        ]
+      : []),
     ...receivers,
     `[remote_config]\nurl = ${targets.configServer}/layers/{instance}.ini\ninterval = ${targets.remoteConfigIntervalSeconds}s\n`,
   ].join('\n');

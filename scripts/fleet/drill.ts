@@ -80,7 +80,13 @@ function directoryBytes(dir: string): number {
   return total;
 }
 
+/** Scenarios that need a Pushgateway tier. */
+const NEEDS_GATEWAYS: readonly ScenarioName[] = ['gateway'];
+
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
+  const needing = NEEDS_GATEWAYS.filter((s) => options.scenarios.has(s));
+  if (options.gateways === 0 && needing.length)
+    throw new Error(`fleet drill: scenario ${needing.join(', ')} needs a Pushgateway tier; run it with --gateways 1 or more, or leave it out of --scenarios`);
   const root = options.root ?? mkdtempSync(path.join(os.tmpdir(), 'edgepush-fleet-'));
   const receivers = new FleetReceivers();
   const configServer = new ConfigServer();
@@ -99,7 +105,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     log: options.log,
   };
   try {
-    options.log(`starting receivers: ${options.gateways} Pushgateways, Prometheus (scraping them), VictoriaMetrics and Prometheus (remote write)`);
+    options.log(
+      `starting receivers: ${options.gateways ? `${options.gateways} Pushgateways, Prometheus (scraping them)` : 'no Pushgateway tier'}, VictoriaMetrics and Prometheus (remote write)`,
+    );
     await Promise.all([receivers.start(options.gateways, options.intervalSeconds, options.vmFlags), configServer.start()]);
     const startMs = Date.now();
     options.log(`starting ${options.boxes} boxes in ${fleet.pids.length} worker processes`);
@@ -143,20 +151,21 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     if (has('outage')) result.outage = await scenario.receiverOutage(ctx, options.outageSeconds, steadyRates);
     if (has('gateway')) result.gateway = await scenario.gatewayOutage(ctx, options.gatewayOutageSeconds, gone);
     if (has('rollout')) result.rollout = await scenario.rollout(ctx, gone);
-    if (has('decommission')) result.decommission = await scenario.decommissionShare(ctx, gone);
+    if (has('decommission')) result.decommission = await scenario.decommissionShare(ctx, gone, options.gateways > 0);
     const expected = fleet.specs.map((s) => s.instance).filter((i) => !gone.has(i));
     // Every box pushed again lately: within a few intervals (a loaded machine delays cycles, it does not lose groups).
     const finalCheck = () => scenario.groupProblems(ctx, expected, Date.now() - Math.max(60_000, 10 * options.intervalSeconds * 1000));
-    result.groupProblems =
-      (await scenario.converge(
-        ctx,
-        'every group on exactly one gateway',
-        async () => {
-          const problems = await finalCheck();
-          return problems.length === 0 ? problems : undefined;
-        },
-        { detail: () => 'see the groups line' },
-      )) ?? (await finalCheck());
+    result.groupProblems = !options.gateways
+      ? []
+      : ((await scenario.converge(
+          ctx,
+          'every group on exactly one gateway',
+          async () => {
+            const problems = await finalCheck();
+            return problems.length === 0 ? problems : undefined;
+          },
+          { detail: () => 'see the groups line' },
+        )) ?? (await finalCheck()));
     sampler.stop();
     // Cycles up to two intervals ago have had time to arrive (everything else is drained by now).
     const toMs = Date.now() - 2 * options.intervalSeconds * 1000;

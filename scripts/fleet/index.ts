@@ -23,7 +23,7 @@ const { values } = parseArgs({
     patience: { type: 'string', default: '' },
     'drain-start-rate': { type: 'string' },
     'vm-flags': { type: 'string', default: '' },
-    scenarios: { type: 'string', default: SCENARIOS.join(',') },
+    scenarios: { type: 'string' },
     dir: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -39,8 +39,10 @@ if (values.help) {
 const seconds = (v: string): number => parseGoDuration(v);
 const boxes = Number(values.boxes);
 const intervalSeconds = seconds(values.interval);
+const gateways = Number(values.gateways);
+// Without a tier (--gateways 0) the default leaves out the scenarios that need one; asking for them is refused.
 const scenarios = new Set(
-  values.scenarios
+  (values.scenarios ?? SCENARIOS.filter((s) => gateways > 0 || s !== 'gateway').join(','))
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean),
@@ -51,7 +53,7 @@ const result = await runDrill({
   boxes,
   intervalSeconds,
   workers: Number(values.workers ?? Math.min(os.availableParallelism(), Math.ceil(boxes / 50))),
-  gateways: Number(values.gateways),
+  gateways,
   steadySeconds: seconds(values.steady),
   outageSeconds: seconds(values.outage),
   gatewayOutageSeconds: values['gateway-outage'] ? seconds(values['gateway-outage']) : 2 * intervalSeconds,

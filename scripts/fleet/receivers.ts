@@ -48,7 +48,11 @@ export class FleetReceivers {
   async start(gatewayCount: number, intervalSeconds: number, vmFlags: readonly string[] = []): Promise<void> {
     this.gateways = await Promise.all(Array.from({ length: gatewayCount }, () => startPushgateway()));
     const targets = this.gateways.map((g, i) => `      - targets: ['127.0.0.1:${g.port}']\n        labels: {gateway: gw${i + 1}}\n`).join('');
-    const scrapeYaml = `global:\n  scrape_interval: ${intervalSeconds}s\n  scrape_timeout: ${intervalSeconds}s\nscrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n    static_configs:\n${targets}`;
+    // No tier (a remote-write-only drill): the scraper runs with nothing to scrape, so every figure keeps its place.
+    const scrapeConfigs = targets
+      ? `scrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n    static_configs:\n${targets}`
+      : 'scrape_configs: []\n';
+    const scrapeYaml = `global:\n  scrape_interval: ${intervalSeconds}s\n  scrape_timeout: ${intervalSeconds}s\n${scrapeConfigs}`;
     [this.scraper, this.vm, this.prom] = await Promise.all([
       startPrometheus(scrapeYaml),
       // Every accepted sample at once: no dedup window hiding a re-sent one, no latency offset hiding fresh ones.
@@ -57,6 +61,8 @@ export class FleetReceivers {
         '-search.latencyOffset=0s',
         '-search.disableCache',
         '-search.maxUniqueTimeseries=10000000',
+        // The final count reads every series of the fleet in one query: at 1,000 boxes (1.5M series) it outlasts the default 30 s.
+        '-search.maxQueryDuration=10m',
         ...vmFlags,
       ]),
       startPrometheus('scrape_configs: []\n', ['--query.lookback-delta=1m']),

@@ -99,14 +99,25 @@ export function printReport(r: DrillResult): void {
     console.log(`\n## decommission (${d.boxes} boxes)`);
     table([
       ['gone from gateways', 'gone from vm', 'gone from prom', 'failures'],
-      [s1(d.goneSeconds['gateways']!), s1(d.goneSeconds['vm']!), s1(d.goneSeconds['prom']!), String(d.failures.length)],
+      [
+        'gateways' in d.goneSeconds ? s1(d.goneSeconds['gateways']!) : 'no tier',
+        s1(d.goneSeconds['vm']!),
+        s1(d.goneSeconds['prom']!),
+        String(d.failures.length),
+      ],
     ]);
   }
   console.log(`\n## nothing lost`);
   const l = r.loss;
   table([
     ['samples collected (checked)', 'boxes short in vm', 'boxes short in prom', 'dropped by queues', 'groups misplaced or stale'],
-    [n0(l.samplesExpected), String(l.mismatched['vm']!.length), String(l.mismatched['prom']!.length), n0(l.dropped), String(r.groupProblems.length)],
+    [
+      n0(l.samplesExpected),
+      String(l.mismatched['vm']!.length),
+      String(l.mismatched['prom']!.length),
+      n0(l.dropped),
+      o.gateways ? String(r.groupProblems.length) : 'no tier',
+    ],
   ]);
   for (const [receiver, list] of Object.entries(l.mismatched))
     if (list.length) console.log(`${receiver}: ${list.slice(0, 5).join('; ')}${list.length > 5 ? ' ...' : ''}`);

@@ -77,7 +77,7 @@ export async function steadyState(ctx: DrillContext, seconds: number): Promise<S
   const elapsed = (c1.atMs - c0.atMs) / 1000;
   const byGateway = new Map<string, { boxes: number; all: number[] }>();
   for (const b of end.boxes) {
-    const gw = ctx.receivers.gatewayName(b.gateway ?? '?');
+    const gw = ctx.receivers.gateways.length ? ctx.receivers.gatewayName(b.gateway ?? '?') : 'no tier';
     const entry = byGateway.get(gw) ?? { boxes: 0, all: [] };
     entry.boxes++;
     entry.all.push(...b.pushMs);
@@ -276,12 +276,12 @@ export async function rollout(ctx: DrillContext, gone: ReadonlySet<string>): Pro
 export interface DecommissionResult {
   boxes: number;
   failures: string[];
-  /** Decommission started → none of their groups left on any gateway (as Prometheus sees it), and no series in each receiver. */
+  /** Decommission started → none of their groups left on any gateway (as Prometheus sees it; absent without a tier), and no series in each receiver. */
   goneSeconds: Record<string, number>;
 }
 
 /** A tenth of the boxes (at least one), spread over the fleet, decommissioned as the package purge does (agent stopped, `edgepush decommission`). */
-export async function decommissionShare(ctx: DrillContext, gone: Set<string>): Promise<DecommissionResult> {
+export async function decommissionShare(ctx: DrillContext, gone: Set<string>, hasTier: boolean): Promise<DecommissionResult> {
   const specs = ctx.fleet.specs;
   const count = Math.max(1, Math.round(specs.length / 10));
   const victims = Array.from({ length: count }, (_, k) => specs[Math.floor(((k + 1) * specs.length) / count) - 1]!.instance);
@@ -291,7 +291,7 @@ export async function decommissionShare(ctx: DrillContext, gone: Set<string>): P
   for (const v of victims) gone.add(v);
   const selector = `{instance=~"${victims.join('|')}"}`;
   const checks: Record<string, () => Promise<boolean>> = {
-    gateways: async () => [...(await ctx.receivers.groupsByGateway()).values()].every((m) => victims.every((v) => !m.has(v))),
+    ...(hasTier ? { gateways: async () => [...(await ctx.receivers.groupsByGateway()).values()].every((m) => victims.every((v) => !m.has(v))) } : {}),
     vm: async () => (await promQuery(ctx.receivers.vm.url, `count(${selector})`)).length === 0,
     prom: async () => (await promQuery(ctx.receivers.prom.url, `count(${selector})`)).length === 0,
   };
