@@ -256,14 +256,15 @@ export class PushgatewaySink implements Sink {
     let outcomes = await this.pushTo(tier.active, batch, signal);
     const health = overallHealth(outcomes);
     // A failover goes only to a gateway that answers a probe now (see pushgateway-tier.ts).
+    const due = tier.failoverDue(health, Date.now());
     const healthy = new Set<string>();
     let candidates: string[] = [];
-    if (tier.failoverDue(health, Date.now())) {
+    if (due) {
       candidates = tier.failoverCandidates(Date.now());
       const answers = await Promise.all(candidates.map((url) => this.healthy(url, deadlineMs, signal)));
       for (const [i, url] of candidates.entries()) if (answers[i]) healthy.add(url);
     }
-    const stuck = tier.failoverDue(health, Date.now()) && healthy.size === 0;
+    const stuck = due && healthy.size === 0;
     this.states.report(
       'failover',
       stuck

@@ -108,13 +108,14 @@ let loaded: { addon: NativeAddon } | { error: string } | undefined;
  * The addon, loaded on first use. Throws NoDataError when it cannot be
  * loaded: the first time, the reason is logged as one warning.
  */
-export function nativeAddon(log: Logger = createLogger({ source: 'host' })): NativeAddon {
+export function nativeAddon(log?: Logger): NativeAddon {
+  // Called every cycle (the trim, the collectors): the logger is made only for the one load.
   if (!loaded) {
     try {
       loaded = { addon: loadAddon() };
     } catch (err) {
       loaded = { error: (err as Error).message };
-      log.warn(`native addon not loaded: ${NEEDS_ADDON}`, { err: loaded.error });
+      (log ?? createLogger({ source: 'host' })).warn(`native addon not loaded: ${NEEDS_ADDON}`, { err: loaded.error });
     }
   }
   if ('error' in loaded) throw new NoDataError(`native addon not loaded: ${loaded.error}`);
