@@ -7,7 +7,6 @@ import { Agent } from './agent.ts';
 import { loadConfigFromFlags, type AgentConfig } from './config/config.ts';
 import { LayerState } from './config/remote/layer-state.ts';
 import { RemoteConfigRunner } from './config/remote/runner.ts';
-import { adviseRandomReadsOfExecutable } from './executable-pages.ts';
 import { log } from './log.ts';
 import { trimMallocArenas } from './malloc-trim.ts';
 import { monotonicMs, readBootId, RestartBackoff, serviceStateFile } from './restart-backoff.ts';
@@ -17,8 +16,6 @@ export async function runAgent(given: Map<string, unknown>, loadOrReport: () => 
   // Listening from the first moment: a SIGTERM that found the default action
   // in a gap between stages would kill the process instead of stopping it.
   const signals = listenForSignals();
-  // Before the configuration and the sources are read: every page the start faults in counts.
-  adviseRandomReadsOfExecutable();
   try {
     const restarts = serviceRestartBackoff();
     if (restarts) {
