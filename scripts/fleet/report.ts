@@ -82,14 +82,14 @@ export function printReport(r: DrillResult): void {
       [
         'backlog per box at the return: samples, queue on disk (largest)',
         'fresh again (probes ≤ 2 intervals + 5 s old)',
-        'slowest query in drain',
+        'query in drain: median, slowest (answers)',
         'receiver CPU in drain (throttled)',
         'timeouts (retries − receiver errors)',
       ],
       [
         `${n0(u.backlog.samplesPerBox)}, ${mib(u.backlog.queueBytesPerBox)} (${mib(u.backlog.largestQueueBytes)})`,
         s1(u.freshAgainSeconds),
-        msText(u.worstQueryMsDuringDrain),
+        `${msText(u.medianQueryMsDuringDrain)}, ${msText(u.worstQueryMsDuringDrain)} (${u.queriesDuringDrain})`,
         `${u.receiverCpuCores.toFixed(2)} cores${Number.isFinite(u.receiverThrottledShare) ? ` (${Math.round(u.receiverThrottledShare * 100)}% of periods)` : ''}`,
         n0(Math.max(0, u.retriesAfterReturn - u.receiverErrors)),
       ],

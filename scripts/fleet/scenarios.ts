@@ -134,8 +134,10 @@ export interface OutageResult {
   otherReceiverWorstStaleMs: number;
   /** Receiver back → the probe boxes' newest data in it at most two intervals (and 5 s) old again (NaN: not while the drill watched). */
   freshAgainSeconds: number;
-  /** Slowest answer of the receiver to the probes' query during the drain (a dashboard's view of it). */
+  /** Median and slowest answer of the receiver to the probes' query during the drain (a dashboard's view of it). */
+  medianQueryMsDuringDrain: number;
   worstQueryMsDuringDrain: number;
+  queriesDuringDrain: number;
   /** The receiver's CPU during the drain, in cores, and the share of scheduler periods it spent throttled at its quota (NaN: no limit). */
   receiverCpuCores: number;
   receiverThrottledShare: number;
@@ -211,7 +213,12 @@ export async function receiverOutage(ctx: DrillContext, seconds: number, steady:
     worstStaleDuringDrainMs: stale('vm'),
     otherReceiverWorstStaleMs: stale('prom'),
     freshAgainSeconds: freshAt ? (freshAt.atMs - backMs) / 1000 : NaN,
+    medianQueryMsDuringDrain: percentile(
+      inDrain.map((f) => f.queryMs),
+      50,
+    ),
     worstQueryMsDuringDrain: Math.max(0, ...inDrain.map((f) => f.queryMs)),
+    queriesDuringDrain: inDrain.length,
     receiverCpuCores: (vmCpu(c1) - vmCpu(c0)) / elapsed,
     receiverThrottledShare: throttled,
     backlog,

@@ -56,9 +56,14 @@ export interface SenderCounters {
 
 /** The default start of a drain, as a share of max_samples_per_second: low enough for a whole fleet, and a backlog always moves. */
 const START_SHARE = 1 / 100;
-/** An accepted request this many times slower than usual (and at least SLOW_MIN_MS) says the receiver is congested. */
+/**
+ * An accepted request this many times slower than the receiver's base latency
+ * (and at least SLOW_MIN_MS) says requests queue there: the receiver is busy.
+ */
 const SLOW_FACTOR = 4;
-const SLOW_MIN_MS = 1000;
+const SLOW_MIN_MS = 250;
+/** The base latency follows a lasting rise (another path, a bigger receiver load) by this share of the difference per answer. */
+const BASE_CREEP = 0.01;
 
 /**
  * The send rate a fleet can live with. A whole fleet comes back together
@@ -69,8 +74,8 @@ const SLOW_MIN_MS = 1000;
  * are sent again and it does the same work twice. So after a failure a box
  * drains from a low rate (`drain_start_rate`, by default a hundredth of the
  * bound) that doubles with every quick answer (slow start) and then grows by
- * that start rate per quick answer; an answer far slower than usual halves
- * what the box really got through (one request in flight moves at most a
+ * that start rate per quick answer; an answer far slower than the receiver's
+ * base latency (requests queue there) halves what the box really got through (one request in flight moves at most a
  * request per answer, whatever the nominal rate, so halving the nominal rate
  * alone would take many slow answers to bite), down to the floor: what the
  * box itself queues per second, so a waiting backlog never grows, and a
@@ -87,8 +92,8 @@ export class DrainRate {
   private readonly adaptive: boolean;
   private rate: number;
   private slowStart = false;
-  /** Usual latency of a quick answer (moving average); undefined until the first. */
-  private usualMs: number | undefined;
+  /** The receiver's latency when nothing queues there: the lowest seen, creeping up towards later answers; undefined until the first. */
+  private baseMs: number | undefined;
   /** Samples per second this box queues (see `produced`); 0 until known. */
   private producedPerSecond = 0;
 
@@ -126,13 +131,14 @@ export class DrainRate {
   /** An accepted request of `samples` that took `latencyMs`. */
   succeeded(latencyMs: number, samples: number): void {
     if (!this.adaptive) return;
-    if (this.usualMs !== undefined && latencyMs > Math.max(SLOW_MIN_MS, SLOW_FACTOR * this.usualMs)) {
+    const base = this.baseMs;
+    this.baseMs = base === undefined || latencyMs < base ? latencyMs : base + BASE_CREEP * (latencyMs - base);
+    if (base !== undefined && latencyMs > Math.max(SLOW_MIN_MS, SLOW_FACTOR * base)) {
       const achieved = (samples * 1000) / latencyMs;
       this.rate = Math.max(this.floor, Math.min(this.rate, achieved) / 2);
       this.slowStart = false;
       return;
     }
-    this.usualMs = this.usualMs === undefined ? latencyMs : 0.9 * this.usualMs + 0.1 * latencyMs;
     this.rate = Math.min(this.max, this.slowStart ? this.rate * 2 : this.rate + this.start);
     if (this.rate === this.max) this.slowStart = false;
   }

@@ -388,6 +388,18 @@ test('the drain rate: the bound while answers are quick; after a failure a hundr
   assert.equal(unbounded.current, 0, 'max_samples_per_second = 0: no bound, no adaptation');
 });
 
+test("the drain rate judges an answer slow against the receiver's base latency (the lowest seen), which queueing there does not drag up", () => {
+  const rate = new DrainRate(50_000);
+  rate.succeeded(20, 1000);
+  rate.failed();
+  // Answers queue at the receiver for 200 ms: still quick (under 250 ms), the drain keeps growing.
+  for (let i = 0; i < 20; i++) rate.succeeded(200, 1000);
+  assert.equal(rate.current, 50_000);
+  // An average of those answers would call 300 ms usual; against the base (about 20 ms) it is queueing.
+  rate.succeeded(300, 1000);
+  assert.equal(rate.current, Math.max(rate.floor, (1000 * 1000) / 300 / 2));
+});
+
 test('drain_start_rate sets where a drain starts after a failure, and the floor until the box knows what it queues; 0 turns the adaptation off', () => {
   const rate = new DrainRate(50_000, 5000);
   rate.succeeded(20, 1000);
