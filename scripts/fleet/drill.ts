@@ -117,6 +117,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       }),
       configServer.start(),
     ]);
+    const trustedKeysFile = path.join(root, 'trusted-keys.pem');
+    configServer.writeTrustedKeys(trustedKeysFile);
     const startMs = Date.now();
     options.log(`starting ${options.boxes} boxes in ${fleet.pids.length} worker processes`);
     await fleet.start(
@@ -125,6 +127,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         gateways: receivers.gateways.map((g) => g.url),
         receivers: receivers.writeUrls(),
         configServer: configServer.url,
+        trustedKeysFile,
         remoteConfigIntervalSeconds: options.remoteConfigIntervalSeconds,
         failoverSeconds: Math.max(options.gatewayOutageSeconds * 3, options.intervalSeconds * 6),
         failbackSeconds: options.intervalSeconds * 6,
