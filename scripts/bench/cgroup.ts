@@ -1,15 +1,17 @@
 /**
- * Memory cgroups for the benchmarks: a process measured the way a box's
- * systemd charges a service, page cache included. Works on cgroup v1 (the
- * memory controller's own hierarchy) and v2 (the unified one, where this
- * process's cgroup must delegate the memory controller to its children);
- * `memoryCgroupSupport()` says which, or why neither can be used here.
+ * Cgroups for the benchmarks and the fleet drill: a process measured the way
+ * a box's systemd charges a service (memory, page cache included), or held
+ * to a share of the CPU the way a small machine is (the drill's overloadable
+ * receiver). Works on cgroup v1 (each controller's own hierarchy) and v2 (the
+ * unified one, where this process's cgroup must delegate the controller to
+ * its children); `cgroupSupport()` says which, or why neither can be used here.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 type Version = 'v1' | 'v2';
+type Controller = 'memory' | 'cpu';
 
 interface Support {
   version: Version;
@@ -17,33 +19,44 @@ interface Support {
   parent: string;
 }
 
-/** The memory controller this process can make child cgroups under, or the reason it cannot. */
-export function memoryCgroupSupport(): Support | string {
+/** Where this process can make child cgroups with `controller`, or the reason it cannot. */
+export function cgroupSupport(controller: Controller): Support | string {
   const lines = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
-  const v1 = lines.map((l) => l.split(':')).find(([, controllers]) => controllers!.split(',').includes('memory'));
-  if (v1 && existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes')) {
-    return usable({ version: 'v1', parent: path.join('/sys/fs/cgroup/memory', v1[2]!) });
+  const v1 = lines.map((l) => l.split(':')).find(([, controllers]) => controllers!.split(',').includes(controller));
+  const v1Probe = controller === 'memory' ? 'memory.limit_in_bytes' : 'cpu.cfs_quota_us';
+  if (v1 && existsSync(path.join('/sys/fs/cgroup', controller, v1Probe))) {
+    return usable({ version: 'v1', parent: path.join('/sys/fs/cgroup', controller, v1[2]!) }, controller);
   }
   const v2 = lines.map((l) => l.split(':')).find(([id]) => id === '0');
   if (v2 && existsSync('/sys/fs/cgroup/cgroup.controllers')) {
     const parent = path.join('/sys/fs/cgroup', v2[2]!);
-    if (!readFileSync(path.join(parent, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('memory')) {
-      return `cgroup v2: ${parent} does not delegate the memory controller to its children (cgroup.subtree_control)`;
+    if (!readFileSync(path.join(parent, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes(controller)) {
+      return `cgroup v2: ${parent} does not delegate the ${controller} controller to its children (cgroup.subtree_control)`;
     }
-    return usable({ version: 'v2', parent });
+    return usable({ version: 'v2', parent }, controller);
   }
-  return 'no memory cgroup controller is mounted';
+  return `no ${controller} cgroup controller is mounted`;
 }
 
-function usable(support: Support): Support | string {
+/** The memory controller this process can make child cgroups under, or the reason it cannot. */
+export function memoryCgroupSupport(): Support | string {
+  return cgroupSupport('memory');
+}
+
+function usable(support: Support, controller: Controller): Support | string {
   const probe = path.join(support.parent, `edgepush-probe-${process.pid}`);
   try {
     mkdirSync(probe);
     rmdirSync(probe);
     return support;
   } catch (err) {
-    return `cannot create a memory cgroup under ${support.parent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (run as root)`;
+    return `cannot create a ${controller} cgroup under ${support.parent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (run as root)`;
   }
+}
+
+/** A command line that joins the cgroup `dir` and then becomes `command` (same pid: signals reach the command). */
+export function inCgroup(dir: string, command: string, args: readonly string[]): { command: string; args: string[] } {
+  return { command: 'sh', args: ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', dir, command, ...args] };
 }
 
 export interface CgroupUsage {
@@ -75,7 +88,8 @@ export class MemoryCgroup {
 
   /** Starts the command inside the cgroup (the shell joins it, then becomes the command). */
   spawn(command: string, args: readonly string[]): ChildProcess {
-    return spawn('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', this.dir, command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const line = inCgroup(this.dir, command, args);
+    return spawn(line.command, line.args, { stdio: ['ignore', 'ignore', 'pipe'] });
   }
 
   usage(): CgroupUsage {
@@ -117,6 +131,60 @@ export class MemoryCgroup {
 
   private read(file: string): string {
     return readFileSync(path.join(this.dir, file), 'utf8');
+  }
+}
+
+export interface CpuUsage {
+  /** CPU seconds the cgroup's processes used (cpuacct in v1 is another hierarchy: there, NaN). */
+  cpuSeconds: number;
+  /** Scheduler periods in which the cgroup used its whole quota and waited, and how long it waited. */
+  throttledPeriods: number;
+  periods: number;
+  throttledSeconds: number;
+}
+
+const CPU_PERIOD_US = 100_000;
+
+/** A CPU cgroup holding its processes to `cores` of CPU (a CFS quota), as on a machine that small. */
+export class CpuCgroup {
+  readonly dir: string;
+  private readonly version: Version;
+
+  constructor(support: Support, cores: number) {
+    if (!(cores > 0)) throw new Error(`a CPU limit must be above 0 cores (got ${cores})`);
+    this.version = support.version;
+    this.dir = path.join(support.parent, `edgepush-cpu-${process.pid}-${++counter}`);
+    mkdirSync(this.dir);
+    const quotaUs = Math.max(1000, Math.round(cores * CPU_PERIOD_US));
+    if (this.version === 'v1') {
+      writeFileSync(path.join(this.dir, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
+      writeFileSync(path.join(this.dir, 'cpu.cfs_quota_us'), String(quotaUs));
+    } else writeFileSync(path.join(this.dir, 'cpu.max'), `${quotaUs} ${CPU_PERIOD_US}`);
+  }
+
+  usage(): CpuUsage {
+    const stat = new Map(
+      readFileSync(path.join(this.dir, 'cpu.stat'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ') as [string, string])
+        .map(([k, v]) => [k, Number(v)] as const),
+    );
+    return {
+      cpuSeconds: this.version === 'v2' ? (stat.get('usage_usec') ?? NaN) / 1e6 : NaN,
+      periods: stat.get('nr_periods') ?? NaN,
+      throttledPeriods: stat.get('nr_throttled') ?? NaN,
+      throttledSeconds: this.version === 'v2' ? (stat.get('throttled_usec') ?? NaN) / 1e6 : (stat.get('throttled_time') ?? NaN) / 1e9,
+    };
+  }
+
+  /** Removes the cgroup once its processes are gone. */
+  remove(): void {
+    try {
+      rmdirSync(this.dir);
+    } catch {
+      // A process still exiting keeps it busy for a moment.
+    }
   }
 }
 

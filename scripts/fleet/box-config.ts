@@ -17,6 +17,8 @@ export interface FleetTargets {
   /** Remote-write receivers by sink name (`vm`, `prom`). */
   receivers: Record<string, string>;
   configServer: string;
+  /** The public keys the boxes accept layers signed by (the configuration server's). */
+  trustedKeysFile: string;
   remoteConfigIntervalSeconds: number;
   /** The tier's failover_after and failback_after. */
   failoverSeconds: number;
@@ -72,6 +74,6 @@ export function boxConfigText(box: BoxSpec, targets: FleetTargets, exporterBase:
         ]
       : []),
     ...receivers,
-    `[remote_config]\nurl = ${targets.configServer}/layers/{instance}.ini\ninterval = ${targets.remoteConfigIntervalSeconds}s\n`,
+    `[remote_config]\nurl = ${targets.configServer}/layers/{instance}.ini\ninterval = ${targets.remoteConfigIntervalSeconds}s\ntrusted_keys = ${targets.trustedKeysFile}\n`,
   ].join('\n');
 }

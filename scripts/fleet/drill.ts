@@ -30,6 +30,8 @@ export interface DrillOptions {
   drainStartRate?: number;
   /** More VictoriaMetrics flags (a receiver that can be overloaded: `-maxConcurrentInserts=1`). */
   vmFlags?: string[];
+  /** VictoriaMetrics held to this many cores (a CPU cgroup), as a small receiver machine; absent: no limit. */
+  vmCpuCores?: number;
   scenarios: ReadonlySet<ScenarioName>;
   /** Where the boxes' files go; a temporary directory, removed afterwards, when absent. */
   root?: string;
@@ -108,7 +110,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     options.log(
       `starting receivers: ${options.gateways ? `${options.gateways} Pushgateways, Prometheus (scraping them)` : 'no Pushgateway tier'}, VictoriaMetrics and Prometheus (remote write)`,
     );
-    await Promise.all([receivers.start(options.gateways, options.intervalSeconds, options.vmFlags), configServer.start()]);
+    await Promise.all([
+      receivers.start(options.gateways, options.intervalSeconds, {
+        ...(options.vmFlags ? { flags: options.vmFlags } : {}),
+        ...(options.vmCpuCores !== undefined ? { cpuCores: options.vmCpuCores } : {}),
+      }),
+      configServer.start(),
+    ]);
+    const trustedKeysFile = path.join(root, 'trusted-keys.pem');
+    configServer.writeTrustedKeys(trustedKeysFile);
     const startMs = Date.now();
     options.log(`starting ${options.boxes} boxes in ${fleet.pids.length} worker processes`);
     await fleet.start(
@@ -117,6 +127,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         gateways: receivers.gateways.map((g) => g.url),
         receivers: receivers.writeUrls(),
         configServer: configServer.url,
+        trustedKeysFile,
         remoteConfigIntervalSeconds: options.remoteConfigIntervalSeconds,
         failoverSeconds: Math.max(options.gatewayOutageSeconds * 3, options.intervalSeconds * 6),
         failbackSeconds: options.intervalSeconds * 6,

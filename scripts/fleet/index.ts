@@ -23,6 +23,7 @@ const { values } = parseArgs({
     patience: { type: 'string', default: '' },
     'drain-start-rate': { type: 'string' },
     'vm-flags': { type: 'string', default: '' },
+    'vm-cpu': { type: 'string' },
     scenarios: { type: 'string' },
     dir: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -32,7 +33,7 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`usage: npm run fleet -- [--boxes 50] [--interval 15s] [--workers <cores>] [--gateways 3] [--steady 2m] [--outage 10m]
        [--gateway-outage <2 intervals>] [--remote-config-interval 1m] [--patience <max(2m, 8 intervals)>]
-       [--drain-start-rate <samples/s; 0: no adaptive drain>] [--vm-flags='-maxConcurrentInserts=1 ...'] [--scenarios ${SCENARIOS.join(',')}] [--dir DIR]`);
+       [--drain-start-rate <samples/s; 0: no adaptive drain>] [--vm-flags='-maxConcurrentInserts=1 ...'] [--vm-cpu <cores>] [--scenarios ${SCENARIOS.join(',')}] [--dir DIR]`);
   process.exit(0);
 }
 
@@ -60,6 +61,7 @@ const result = await runDrill({
   remoteConfigIntervalSeconds: seconds(values['remote-config-interval']),
   patienceSeconds: values.patience ? seconds(values.patience) : Math.max(120, 8 * intervalSeconds),
   vmFlags: values['vm-flags'].split(/\s+/).filter(Boolean),
+  ...(values['vm-cpu'] !== undefined ? { vmCpuCores: Number(values['vm-cpu']) } : {}),
   ...(values['drain-start-rate'] !== undefined ? { drainStartRate: Number(values['drain-start-rate']) } : {}),
   scenarios: scenarios as Set<ScenarioName>,
   ...(values.dir ? { root: values.dir } : {}),

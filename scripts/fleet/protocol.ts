@@ -8,6 +8,8 @@ import type { BoxSpec, FleetTargets } from './box-config.ts';
 
 export interface RemoteWriteStats {
   pendingSamples: number;
+  /** Bytes of the queue's files on disk (what cycles the memory holds are not yet written, queue_flush_interval). */
+  queueBytes: number;
   oldestAgeSeconds: number;
   sentSamples: number;
   droppedSamples: number;

@@ -5,8 +5,17 @@
  * and a second Prometheus as remote-write receivers. Also what the drill
  * reads of them: their own request and sample counters, CPU and RSS.
  */
+import { cgroupSupport, CpuCgroup, inCgroup, type CpuUsage } from '../bench/cgroup.ts';
 import { rssBytes, procCpuSeconds } from '../bench/proc-usage.ts';
 import { promQuery, startPrometheus, startPushgateway, startVictoriaMetrics, type RunningServer } from '../../test/helpers/servers.ts';
+
+/** The remote-write receiver (VictoriaMetrics) the drill drains into, made as small as asked. */
+export interface VictoriaMetricsShape {
+  /** More flags, e.g. `-maxConcurrentInserts=1`. */
+  flags?: readonly string[];
+  /** CPU it may use, in cores (a CFS quota on its cgroup, kept across its restarts), as on a small receiver machine; absent: no limit. */
+  cpuCores?: number;
+}
 
 export interface ReceiverCounters {
   atMs: number;
@@ -14,6 +23,8 @@ export interface ReceiverCounters {
   writes: Record<string, { requests: number; samples: number; errors: number }>;
   /** CPU seconds and RSS of every server, by name (`gw1`, `vm`, `prom`, `scraper`). */
   processes: Record<string, { cpuSeconds: number; rssBytes: number }>;
+  /** VictoriaMetrics' CPU cgroup, when it runs under a limit: how often it waited for its quota. */
+  vmCpu?: CpuUsage;
 }
 
 /** Sum of the samples of `name` whose label set contains `labelText`, in an exposition of a server's own metrics. */
@@ -43,9 +54,15 @@ export class FleetReceivers {
   scraper!: RunningServer;
   vm!: RunningServer;
   prom!: RunningServer;
+  private vmCgroup: CpuCgroup | undefined;
 
-  /** `vmFlags`: more VictoriaMetrics flags, e.g. `-maxConcurrentInserts=1` for a receiver a fleet can overload. */
-  async start(gatewayCount: number, intervalSeconds: number, vmFlags: readonly string[] = []): Promise<void> {
+  async start(gatewayCount: number, intervalSeconds: number, vmShape: VictoriaMetricsShape = {}): Promise<void> {
+    if (vmShape.cpuCores !== undefined) {
+      const support = cgroupSupport('cpu');
+      if (typeof support === 'string') throw new Error(`fleet drill: cannot limit VictoriaMetrics to ${vmShape.cpuCores} cores: ${support}`);
+      this.vmCgroup = new CpuCgroup(support, vmShape.cpuCores);
+    }
+    const cgroup = this.vmCgroup;
     this.gateways = await Promise.all(Array.from({ length: gatewayCount }, () => startPushgateway()));
     const targets = this.gateways.map((g, i) => `      - targets: ['127.0.0.1:${g.port}']\n        labels: {gateway: gw${i + 1}}\n`).join('');
     // No tier (a remote-write-only drill): the scraper runs with nothing to scrape, so every figure keeps its place.
@@ -56,15 +73,18 @@ export class FleetReceivers {
     [this.scraper, this.vm, this.prom] = await Promise.all([
       startPrometheus(scrapeYaml),
       // Every accepted sample at once: no dedup window hiding a re-sent one, no latency offset hiding fresh ones.
-      startVictoriaMetrics([
-        '-dedup.minScrapeInterval=1ms',
-        '-search.latencyOffset=0s',
-        '-search.disableCache',
-        '-search.maxUniqueTimeseries=10000000',
-        // The final count reads every series of the fleet in one query: at 1,000 boxes (1.5M series) it outlasts the default 30 s.
-        '-search.maxQueryDuration=10m',
-        ...vmFlags,
-      ]),
+      startVictoriaMetrics(
+        [
+          '-dedup.minScrapeInterval=1ms',
+          '-search.latencyOffset=0s',
+          '-search.disableCache',
+          '-search.maxUniqueTimeseries=10000000',
+          // The final count reads every series of the fleet in one query: at 1,000 boxes (1.5M series) it outlasts the default 30 s.
+          '-search.maxQueryDuration=10m',
+          ...(vmShape.flags ?? []),
+        ],
+        cgroup && ((command, args) => inCgroup(cgroup.dir, command, args)),
+      ),
       startPrometheus('scrape_configs: []\n', ['--query.lookback-delta=1m']),
     ]);
   }
@@ -110,6 +130,7 @@ export class FleetReceivers {
         },
       },
       processes,
+      ...(this.vmCgroup ? { vmCpu: this.vmCgroup.usage() } : {}),
     };
   }
 
@@ -142,5 +163,6 @@ export class FleetReceivers {
 
   async stop(): Promise<void> {
     await Promise.all([...this.gateways, this.scraper, this.vm, this.prom].filter(Boolean).map((s) => s.stop()));
+    this.vmCgroup?.remove();
   }
 }

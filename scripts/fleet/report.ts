@@ -14,7 +14,7 @@ export function printReport(r: DrillResult): void {
     .map((l) => l.toFixed(1))
     .join(' ');
   console.log(
-    `\n# fleet drill: ${o.boxes} boxes, interval ${o.intervalSeconds}s, ${o.gateways} gateways, ${o.workers} worker processes, drain_start_rate ${o.drainStartRate ?? 'default'}${o.vmFlags?.length ? `, VictoriaMetrics ${o.vmFlags.join(' ')}` : ''}, patience ${o.patienceSeconds}s (${new Date().toISOString()}, load ${load})`,
+    `\n# fleet drill: ${o.boxes} boxes, interval ${o.intervalSeconds}s, ${o.gateways} gateways, ${o.workers} worker processes, drain_start_rate ${o.drainStartRate ?? 'default'}${o.vmFlags?.length ? `, VictoriaMetrics ${o.vmFlags.join(' ')}` : ''}${o.vmCpuCores !== undefined ? `, VictoriaMetrics held to ${o.vmCpuCores} cores` : ''}, patience ${o.patienceSeconds}s (${new Date().toISOString()}, load ${load})`,
   );
   console.log(`all boxes running with their first layer after ${s1(r.startSeconds)}`);
   if (r.steady) {
@@ -75,6 +75,23 @@ export function printReport(r: DrillResult): void {
         n0(u.receiverErrors),
         n0(u.samplesLost),
         `${s1(u.worstStaleDuringDrainMs / 1000)} (${s1(u.otherReceiverWorstStaleMs / 1000)})`,
+      ],
+    ]);
+    console.log('');
+    table([
+      [
+        'backlog per box at the return: samples, queue on disk (largest)',
+        'fresh again (probes ≤ 2 intervals + 5 s old)',
+        'query in drain: median, slowest (answers)',
+        'receiver CPU in drain (throttled)',
+        'timeouts (retries − receiver errors)',
+      ],
+      [
+        `${n0(u.backlog.samplesPerBox)}, ${mib(u.backlog.queueBytesPerBox)} (${mib(u.backlog.largestQueueBytes)})`,
+        s1(u.freshAgainSeconds),
+        `${msText(u.medianQueryMsDuringDrain)}, ${msText(u.worstQueryMsDuringDrain)} (${u.queriesDuringDrain})`,
+        `${u.receiverCpuCores.toFixed(2)} cores${Number.isFinite(u.receiverThrottledShare) ? ` (${Math.round(u.receiverThrottledShare * 100)}% of periods)` : ''}`,
+        n0(Math.max(0, u.retriesAfterReturn - u.receiverErrors)),
       ],
     ]);
   }

@@ -126,11 +126,23 @@ export interface OutageResult {
   steadySamplesPerSecond: number;
   /** Requests the boxes retried after the receiver was back (429, 5xx, timeouts, refused). */
   retriesAfterReturn: number;
+  /** Error answers the receiver counted for writes after its return (503 when its insert queue is full); retries beyond them timed out. */
   receiverErrors: number;
   samplesLost: number;
   /** Worst freshness of the probe boxes in this receiver during the drain, and the same in the other receiver. */
   worstStaleDuringDrainMs: number;
   otherReceiverWorstStaleMs: number;
+  /** Receiver back → the probe boxes' newest data in it at most two intervals (and 5 s) old again (NaN: not while the drill watched). */
+  freshAgainSeconds: number;
+  /** Median and slowest answer of the receiver to the probes' query during the drain (a dashboard's view of it). */
+  medianQueryMsDuringDrain: number;
+  worstQueryMsDuringDrain: number;
+  queriesDuringDrain: number;
+  /** The receiver's CPU during the drain, in cores, and the share of scheduler periods it spent throttled at its quota (NaN: no limit). */
+  receiverCpuCores: number;
+  receiverThrottledShare: number;
+  /** What the boxes held for the receiver at the end of the outage, before its return: per box, the mean and the largest. */
+  backlog: { samplesPerBox: number; queueBytesPerBox: number; largestQueueBytes: number };
 }
 
 /** The remote-write receiver (VictoriaMetrics) down for `seconds`, then back. */
@@ -139,6 +151,15 @@ export async function receiverOutage(ctx: DrillContext, seconds: number, steady:
   ctx.log(`receiver outage: VictoriaMetrics down for ${seconds}s`);
   await ctx.receivers.vm.pause();
   await delay(seconds * 1000);
+  const held = live(await ctx.fleet.stats(), gone).map((b) => b.remoteWrite['vm']!);
+  const backlog = {
+    samplesPerBox: sum(held.map((q) => q.pendingSamples)) / Math.max(1, held.length),
+    queueBytesPerBox: sum(held.map((q) => q.queueBytes)) / Math.max(1, held.length),
+    largestQueueBytes: Math.max(0, ...held.map((q) => q.queueBytes)),
+  };
+  ctx.log(
+    `end of outage: ${Math.round(backlog.samplesPerBox)} samples and ${Math.round(backlog.queueBytesPerBox)} queue bytes per box (largest ${backlog.largestQueueBytes})`,
+  );
   await ctx.receivers.vm.resume();
   const backMs = Date.now();
   const atBack = await ctx.fleet.stats();
@@ -163,10 +184,22 @@ export async function receiverOutage(ctx: DrillContext, seconds: number, steady:
   const drained = done ?? last;
   const drainSeconds = done ? (drained.atMs - backMs) / 1000 : NaN;
   const c1 = await ctx.receivers.counters();
+  // Fresh data is queued behind the backlog (one request in flight, oldest first): it is queryable again only after the drain.
+  const freshMs = (2 * ctx.intervalSeconds + 5) * 1000;
+  const freshAt = await converge(
+    ctx,
+    'the probe boxes fresh in VictoriaMetrics again',
+    async () => ctx.sampler.freshness.find((f) => f.receiver === 'vm' && f.atMs >= backMs && f.staleMs <= freshMs),
+    { detail: () => `newest probe data ${Math.round((ctx.sampler.freshness.filter((f) => f.receiver === 'vm').at(-1)?.staleMs ?? NaN) / 1000)} s old` },
+  );
   const rates = ctx.sampler.rates('vm', backMs - 1000, drained.atMs + 1000);
   const stale = (receiver: string) =>
     Math.max(0, ...ctx.sampler.freshness.filter((f) => f.receiver === receiver && f.atMs >= backMs && f.atMs <= drained.atMs).map((f) => f.staleMs));
   const retried = (s: FleetStats) => sum(s.boxes.map((b) => b.remoteWrite['vm']!.retriedRequests));
+  const inDrain = ctx.sampler.freshness.filter((f) => f.receiver === 'vm' && f.atMs >= backMs && f.atMs <= drained.atMs);
+  const elapsed = (c1.atMs - c0.atMs) / 1000;
+  const vmCpu = (c: typeof c0) => c.processes['vm']?.cpuSeconds ?? NaN;
+  const throttled = c0.vmCpu && c1.vmCpu ? (c1.vmCpu.throttledPeriods - c0.vmCpu.throttledPeriods) / Math.max(1, c1.vmCpu.periods - c0.vmCpu.periods) : NaN;
   return {
     outageSeconds: seconds,
     drainSeconds,
@@ -179,6 +212,16 @@ export async function receiverOutage(ctx: DrillContext, seconds: number, steady:
     samplesLost: sum(drained.boxes.map((b) => b.remoteWrite['vm']!.droppedSamples)),
     worstStaleDuringDrainMs: stale('vm'),
     otherReceiverWorstStaleMs: stale('prom'),
+    freshAgainSeconds: freshAt ? (freshAt.atMs - backMs) / 1000 : NaN,
+    medianQueryMsDuringDrain: percentile(
+      inDrain.map((f) => f.queryMs),
+      50,
+    ),
+    worstQueryMsDuringDrain: Math.max(0, ...inDrain.map((f) => f.queryMs)),
+    queriesDuringDrain: inDrain.length,
+    receiverCpuCores: (vmCpu(c1) - vmCpu(c0)) / elapsed,
+    receiverThrottledShare: throttled,
+    backlog,
   };
 }
 

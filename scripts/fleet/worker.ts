@@ -87,9 +87,10 @@ async function values(box: Box, name: string): Promise<Values> {
 async function boxStats(box: Box): Promise<BoxStats> {
   const of = (v: Values, sink: string, match: Record<string, string> = {}): number =>
     v.filter((x) => x.labels['sink'] === sink && Object.entries(match).every(([k, want]) => x.labels[k] === want)).reduce((n, x) => n + x.value, 0);
-  const [pending, age, sent, dropped, requests, active, fetches, bytes] = await Promise.all(
+  const [pending, queueBytes, age, sent, dropped, requests, active, fetches, bytes] = await Promise.all(
     [
       'edgepush_remote_write_queue_samples',
+      'edgepush_remote_write_queue_bytes',
       'edgepush_remote_write_queue_oldest_age_seconds',
       'edgepush_remote_write_sent_samples_total',
       'edgepush_remote_write_dropped_samples_total',
@@ -104,6 +105,7 @@ async function boxStats(box: Box): Promise<BoxStats> {
     const sink = sc.name;
     remoteWrite[sink.slice('remote_write.'.length)] = {
       pendingSamples: of(pending!, sink),
+      queueBytes: of(queueBytes!, sink),
       oldestAgeSeconds: of(age!, sink),
       sentSamples: of(sent!, sink),
       droppedSamples: of(dropped!, sink),

@@ -12,6 +12,7 @@ const targets = {
   intervalSeconds: 60,
   receivers: { vm: 'http://127.0.0.1:1/api/v1/write' },
   configServer: 'http://127.0.0.1:2',
+  trustedKeysFile: '/tmp/fleet/trusted-keys.pem',
   remoteConfigIntervalSeconds: 60,
   failoverSeconds: 360,
   failbackSeconds: 360,
@@ -22,6 +23,7 @@ test('a box of a fleet without gateways has no Pushgateway tier, one with gatewa
   const without = boxConfigText(box, { ...targets, gateways: [] }, 'http://127.0.0.1:3');
   assert.doesNotMatch(without, /\[pushgateway/);
   assert.match(without, /\[remote_write\.vm\]/);
+  assert.match(without, /\[remote_config\][^[]*\ntrusted_keys = \/tmp\/fleet\/trusted-keys\.pem\n/, 'the boxes take signed layers only');
   assert.match(
     boxConfigText(box, { ...targets, gateways: ['http://127.0.0.1:4'] }, 'http://127.0.0.1:3'),
     /\[pushgateway\.tier\]\nurl\[\] = http:\/\/127\.0\.0\.1:4\n/,

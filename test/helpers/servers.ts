@@ -46,7 +46,16 @@ export function missingPeers(...names: PeerName[]): string | undefined {
   return undefined;
 }
 
-async function startServer(binary: string, args: (port: number, dataDir: string) => string[], readyPath: string, name: string): Promise<RunningServer> {
+/** How a server's command line is run: as is, or wrapped (e.g. joining a cgroup first, `inCgroup`); the wrapper must exec the command. */
+export type Launcher = (command: string, args: readonly string[]) => { command: string; args: string[] };
+
+async function startServer(
+  binary: string,
+  args: (port: number, dataDir: string) => string[],
+  readyPath: string,
+  name: string,
+  launcher: Launcher = (command, a) => ({ command, args: [...a] }),
+): Promise<RunningServer> {
   let lastErr: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
@@ -55,7 +64,8 @@ async function startServer(binary: string, args: (port: number, dataDir: string)
     let out = '';
     let exited = false;
     const launch = (): ChildProcess => {
-      const child = spawn(binary, args(port, dataDir), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const line = launcher(binary, args(port, dataDir));
+      const child = spawn(line.command, line.args, { stdio: ['ignore', 'pipe', 'pipe'] });
       exited = false;
       child.stdout!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
@@ -138,13 +148,15 @@ export async function startPrometheus(configYaml: string, extraArgs: string[] = 
   );
 }
 
-export async function startVictoriaMetrics(extraArgs: string[] = []): Promise<RunningServer> {
+/** `launcher`: how to run it, every time it starts (resume included), e.g. inside a CPU cgroup. */
+export async function startVictoriaMetrics(extraArgs: string[] = [], launcher?: Launcher): Promise<RunningServer> {
   const bin = ensurePeer('victoriametrics')['victoria-metrics'];
   return startServer(
     bin,
     (port, dataDir) => [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${path.join(dataDir, 'data')}`, ...extraArgs],
     '/health',
     'victoria-metrics',
+    launcher,
   );
 }
 

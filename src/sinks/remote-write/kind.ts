@@ -71,7 +71,7 @@ const KEYS: readonly KeySpec[] = [
     min: '1',
     max: '10000000',
     zeroDisables: true,
-    help: 'Samples/s a backlog drains at right after a failure, doubled per quick answer up to max_samples_per_second, and the floor the rate never goes below (default: a hundredth of max_samples_per_second); 0 turns the adaptation off (max_samples_per_second at once).',
+    help: 'Samples/s a backlog drains at right after a failure, doubled per quick answer up to max_samples_per_second, the step the rate grows by once it has backed off, and its floor when the box queues more than that per second (default: a hundredth of max_samples_per_second); 0 turns the adaptation off (max_samples_per_second at once).',
   },
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: '30s' } : k)),
 ];

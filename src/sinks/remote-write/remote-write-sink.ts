@@ -235,9 +235,11 @@ export class RemoteWriteSink implements Sink {
   async push(batch: QueuedBatch, _signal?: AbortSignal): Promise<PushReport> {
     try {
       const { queue, sender } = await this.ready();
-      queue.append(this.toCycle(batch));
+      const cycle = this.toCycle(batch);
+      queue.append(cycle);
       // After the append: the file never names series whose samples are not queued.
       this.saveLastSeriesIfChanged();
+      sender.queued(cycle.groups.reduce((n, g) => n + g.series.length, 0));
       sender.wake();
       this.reportDrops(queue);
       this.setFailure(undefined);

@@ -54,40 +54,53 @@ export interface SenderCounters {
   lastError: string | undefined;
 }
 
-/** The default start (and floor) of a drain, as a share of max_samples_per_second: low enough for a whole fleet, and a backlog always moves. */
+/** The default start of a drain, as a share of max_samples_per_second: low enough for a whole fleet, and a backlog always moves. */
 const START_SHARE = 1 / 100;
-/** An accepted request this many times slower than usual (and at least SLOW_MIN_MS) says the receiver is congested. */
+/**
+ * An accepted request this many times slower than the receiver's base latency
+ * (and at least SLOW_MIN_MS) says requests queue there: the receiver is busy.
+ */
 const SLOW_FACTOR = 4;
-const SLOW_MIN_MS = 1000;
-/** Additive increase per quick answer outside slow start, as a share of max_samples_per_second. */
-const INCREASE_SHARE = 1 / 16;
+const SLOW_MIN_MS = 250;
+/** The base latency follows a lasting rise (another path, a bigger receiver load) by this share of the difference per answer. */
+const BASE_CREEP = 0.01;
 
 /**
  * The send rate a fleet can live with. A whole fleet comes back together
  * from a receiver outage, each box with a backlog: at max_samples_per_second
  * each, 1,000 boxes ask for far more than one receiver takes, requests queue
- * there until they time out, are sent again, and the receiver does the same
- * work twice. So after failures a box drains from a low rate (by default a
- * hundredth of the bound, `drain_start_rate`, also the floor) that doubles with every quick answer (slow start), halves
- * whenever the receiver answers slowly, grows by a sixteenth of the bound per
- * quick answer otherwise, and is back at the floor after any failure (429,
- * 5xx, timeout, network). A receiver that keeps up sees the full rate within
- * a few requests; one that does not sees every box back off. A start rate of
- * 0 turns the adaptation off (the bound always), for comparison.
+ * there, the receiver spends all it has on them and answers nothing else
+ * (its queries, its rules) for the whole drain; past the request timeout they
+ * are sent again and it does the same work twice. So after a failure a box
+ * drains from a low rate (`drain_start_rate`, by default a hundredth of the
+ * bound) that doubles with every quick answer (slow start) and then grows by
+ * that start rate per quick answer; an answer far slower than the receiver's
+ * base latency (requests queue there) halves what the box really got through (one request in flight moves at most a
+ * request per answer, whatever the nominal rate, so halving the nominal rate
+ * alone would take many slow answers to bite), down to the floor: what the
+ * box itself queues per second, so a waiting backlog never grows, and a
+ * whole fleet at its floor asks its receiver for no more than the steady
+ * load it already carries. Any failure (429, 5xx, timeout, network) restarts
+ * from the start rate. A receiver that keeps up sees the full rate within a
+ * few requests; one that does not sees every box back off until it answers
+ * quickly again. A start rate of 0 turns the adaptation off (the bound
+ * always), for comparison.
  */
 export class DrainRate {
   private readonly max: number;
-  private readonly floor: number;
+  private readonly start: number;
   private readonly adaptive: boolean;
   private rate: number;
   private slowStart = false;
-  /** Usual latency of a quick answer (moving average); undefined until the first. */
-  private usualMs: number | undefined;
+  /** The receiver's latency when nothing queues there: the lowest seen, creeping up towards later answers; undefined until the first. */
+  private baseMs: number | undefined;
+  /** Samples per second this box queues (see `produced`); 0 until known. */
+  private producedPerSecond = 0;
 
   constructor(maxSamplesPerSecond: number, startRate?: number) {
     this.max = maxSamplesPerSecond;
     this.adaptive = maxSamplesPerSecond > 0 && startRate !== 0;
-    this.floor = Math.min(maxSamplesPerSecond, Math.max(1, startRate ?? maxSamplesPerSecond * START_SHARE));
+    this.start = Math.min(maxSamplesPerSecond, Math.max(1, startRate ?? maxSamplesPerSecond * START_SHARE));
     this.rate = maxSamplesPerSecond;
   }
 
@@ -96,27 +109,43 @@ export class DrainRate {
     return this.rate;
   }
 
+  /** The lowest rate congestion brings a box to: what it queues per second (the start rate until that is known, never above it). */
+  get floor(): number {
+    return this.producedPerSecond > 0 ? Math.min(this.start, Math.max(1, this.producedPerSecond)) : this.start;
+  }
+
+  /** What the box queues per second, as the sender measures it. */
+  produced(samplesPerSecond: number): void {
+    this.producedPerSecond = samplesPerSecond;
+  }
+
   /** Whether this failure started a slow start (the first after good answers). */
   failed(): boolean {
     if (!this.adaptive) return false;
     const first = !this.slowStart;
-    this.rate = this.floor;
+    this.rate = this.start;
     this.slowStart = true;
     return first;
   }
 
-  succeeded(latencyMs: number): void {
+  /** An accepted request of `samples` that took `latencyMs`. */
+  succeeded(latencyMs: number, samples: number): void {
     if (!this.adaptive) return;
-    if (this.usualMs !== undefined && latencyMs > Math.max(SLOW_MIN_MS, SLOW_FACTOR * this.usualMs)) {
-      this.rate = Math.max(this.floor, this.rate / 2);
+    const base = this.baseMs;
+    this.baseMs = base === undefined || latencyMs < base ? latencyMs : base + BASE_CREEP * (latencyMs - base);
+    if (base !== undefined && latencyMs > Math.max(SLOW_MIN_MS, SLOW_FACTOR * base)) {
+      const achieved = (samples * 1000) / latencyMs;
+      this.rate = Math.max(this.floor, Math.min(this.rate, achieved) / 2);
       this.slowStart = false;
       return;
     }
-    this.usualMs = this.usualMs === undefined ? latencyMs : 0.9 * this.usualMs + 0.1 * latencyMs;
-    this.rate = Math.min(this.max, this.slowStart ? this.rate * 2 : this.rate + this.max * INCREASE_SHARE);
+    this.rate = Math.min(this.max, this.slowStart ? this.rate * 2 : this.rate + this.start);
     if (this.rate === this.max) this.slowStart = false;
   }
 }
+
+/** How often the production rate is measured: at most once a second, over the appends since. */
+const PRODUCED_MIN_WINDOW_MS = 1000;
 
 export class Sender {
   static emptyCounters(): SenderCounters {
@@ -145,6 +174,9 @@ export class Sender {
   private readonly rate: DrainRate;
   private tokens: number;
   private tokensAtMs: number;
+  private producedSinceMs: number | undefined;
+  private producedSamples = 0;
+  private producedPerSecond: number | undefined;
 
   constructor(queue: SendQueue, client: RemoteWriteClient, options: SenderOptions) {
     this.queue = queue;
@@ -163,6 +195,23 @@ export class Sender {
   /** New blocks were appended. */
   wake(): void {
     this.wakeUp?.();
+  }
+
+  /** `samples` were queued: what the box produces per second (a moving average) is the drain rate's floor. */
+  queued(samples: number): void {
+    const now = this.now();
+    if (this.producedSinceMs === undefined) {
+      this.producedSinceMs = now;
+      return;
+    }
+    this.producedSamples += samples;
+    const elapsedMs = now - this.producedSinceMs;
+    if (elapsedMs < PRODUCED_MIN_WINDOW_MS) return;
+    const perSecond = (this.producedSamples * 1000) / elapsedMs;
+    this.producedPerSecond = this.producedPerSecond === undefined ? perSecond : 0.8 * this.producedPerSecond + 0.2 * perSecond;
+    this.rate.produced(this.producedPerSecond);
+    this.producedSamples = 0;
+    this.producedSinceMs = now;
   }
 
   /**
@@ -218,7 +267,7 @@ export class Sender {
     if (this.stopping) return 'stop';
     const sentAt = this.now();
     const result = await this.client.send(block.body, this.stopController.signal);
-    this.adaptRate(result, this.now() - sentAt);
+    this.adaptRate(result, this.now() - sentAt, block.samples);
     if (this.stopping && result.outcome === 'retry') return 'stop';
     const again = this.settle(block, result, attempt);
     if (again === undefined) return 0;
@@ -259,8 +308,8 @@ export class Sender {
     return retryDelayMs(attempt, { ...this.options.backoff, maxRetryAfterMs: this.options.maxRetryAfterMs }, result.retryAfterMs, this.options.random);
   }
 
-  private adaptRate(result: SendResult, latencyMs: number): void {
-    if (result.outcome === 'ok') this.rate.succeeded(latencyMs);
+  private adaptRate(result: SendResult, latencyMs: number, samples: number): void {
+    if (result.outcome === 'ok') this.rate.succeeded(latencyMs, samples);
     else if (result.outcome === 'retry' && this.rate.failed()) {
       // The fleet failed together; a random part of a second at the floor rate spreads its return.
       this.tokens = -(this.options.random ?? Math.random)() * this.rate.current;

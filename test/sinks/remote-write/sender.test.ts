@@ -361,43 +361,64 @@ test('max_samples_per_second bounds how fast a backlog drains', async (t) => {
   assert.ok(at[1]! < 1000, `second request at ${at[1]} ms`);
 });
 
-test('the drain rate: the bound while answers are quick; after a failure a hundredth, doubled per quick answer, halved by a slow one', () => {
+test('the drain rate: the bound while answers are quick; after a failure a hundredth, doubled per quick answer; a slow answer halves what got through, down to what the box queues', () => {
   const rate = new DrainRate(50_000);
   assert.equal(rate.current, 50_000);
-  rate.succeeded(20);
+  rate.succeeded(20, 1000);
   assert.equal(rate.failed(), true, 'the first failure starts a slow start');
   assert.equal(rate.failed(), false, 'later failures of the same outage do not');
   assert.equal(rate.current, 500);
   const ramp: number[] = [];
   for (let i = 0; i < 8; i++) {
-    rate.succeeded(20);
+    rate.succeeded(20, 1000);
     ramp.push(rate.current);
   }
   assert.deepEqual(ramp, [1000, 2000, 4000, 8000, 16_000, 32_000, 50_000, 50_000]);
-  rate.succeeded(5000);
-  assert.equal(rate.current, 25_000, 'an answer far slower than usual halves the rate');
-  rate.succeeded(20);
-  assert.equal(rate.current, 25_000 + 50_000 / 16, 'then it grows by a sixteenth of the bound per quick answer');
+  rate.produced(80);
+  rate.succeeded(5000, 1000);
+  assert.equal(rate.current, 100, 'an answer far slower than usual halves what got through (1,000 samples in 5 s), not the nominal 50,000/s');
+  rate.succeeded(5000, 1000);
+  assert.equal(rate.current, 80, 'never below what the box queues per second: a waiting backlog does not grow');
+  rate.succeeded(20, 1000);
+  assert.equal(rate.current, 580, 'then it grows by the start rate per quick answer');
+  rate.failed();
+  assert.equal(rate.current, 500, 'a failure restarts from the start rate');
   const unbounded = new DrainRate(0);
   assert.equal(unbounded.failed(), false);
   assert.equal(unbounded.current, 0, 'max_samples_per_second = 0: no bound, no adaptation');
 });
 
-test('drain_start_rate sets where a drain starts after a failure and the floor; 0 turns the adaptation off', () => {
+test("the drain rate judges an answer slow against the receiver's base latency (the lowest seen), which queueing there does not drag up", () => {
+  const rate = new DrainRate(50_000);
+  rate.succeeded(20, 1000);
+  rate.failed();
+  // Answers queue at the receiver for 200 ms: still quick (under 250 ms), the drain keeps growing.
+  for (let i = 0; i < 20; i++) rate.succeeded(200, 1000);
+  assert.equal(rate.current, 50_000);
+  // An average of those answers would call 300 ms usual; against the base (about 20 ms) it is queueing.
+  rate.succeeded(300, 1000);
+  assert.equal(rate.current, Math.max(rate.floor, (1000 * 1000) / 300 / 2));
+});
+
+test('drain_start_rate sets where a drain starts after a failure, and the floor until the box knows what it queues; 0 turns the adaptation off', () => {
   const rate = new DrainRate(50_000, 5000);
-  rate.succeeded(20);
+  rate.succeeded(20, 1000);
   assert.equal(rate.failed(), true);
   assert.equal(rate.current, 5000);
-  rate.succeeded(20);
+  rate.succeeded(20, 1000);
   assert.equal(rate.current, 10_000, 'doubled per quick answer from the start rate');
-  rate.succeeded(5000);
-  rate.succeeded(50_000);
-  assert.equal(rate.current, 5000, 'halved by slow answers down to the start rate, not below');
+  rate.succeeded(5000, 1000);
+  rate.succeeded(50_000, 1000);
+  assert.equal(rate.current, 5000, 'halved by slow answers down to the start rate, not below, while what the box queues is unknown');
+  rate.produced(20_000);
+  assert.equal(rate.floor, 5000, 'a box queueing more than the start rate still backs off to it');
+  rate.produced(300);
+  assert.equal(rate.floor, 300);
   const off = new DrainRate(50_000, 0);
   assert.equal(off.failed(), false, 'no slow start');
   assert.equal(off.current, 50_000, 'the bound right after a failure');
-  off.succeeded(20);
-  off.succeeded(60_000);
+  off.succeeded(20, 1000);
+  off.succeeded(60_000, 1000);
   assert.equal(off.current, 50_000, 'nor halved by a slow answer');
 });
 
