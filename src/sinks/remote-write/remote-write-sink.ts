@@ -17,7 +17,7 @@ import type { Dispatcher } from '../../http/request.ts';
 import type { Sink, SinkContext } from '../sink.ts';
 import { RemoteWriteClient } from './client.ts';
 import type { Cycle, CycleGroup } from './compact-block.ts';
-import { CycleQueue } from './cycle-queue.ts';
+import { CycleQueue, cycleSamples } from './cycle-queue.ts';
 import { DiskQueue, emptyQueueStats, type QueueStats } from './disk-queue.ts';
 import { trackRemoteWrite } from './metrics.ts';
 import type { TimeSeries } from './protobuf.ts';
@@ -239,7 +239,7 @@ export class RemoteWriteSink implements Sink {
       queue.append(cycle);
       // After the append: the file never names series whose samples are not queued.
       this.saveLastSeriesIfChanged();
-      sender.queued(cycle.groups.reduce((n, g) => n + g.series.length, 0));
+      sender.queued(cycleSamples(cycle));
       sender.wake();
       this.reportDrops(queue);
       this.setFailure(undefined);
