@@ -90,3 +90,10 @@ test('without the native addon nothing is advised and nothing more is logged', (
   }
   assert.deepEqual(lines, []);
 });
+
+test("the CLI's first import is the advice, so it runs before any other module of the bundle is evaluated", () => {
+  // esbuild evaluates modules in import order; an import sorted above it would fault the executable in with the disk's readahead first.
+  const cli = readFileSync(new URL('../src/cli.ts', import.meta.url), 'utf8');
+  const firstImport = /^import\s[^;]*;/m.exec(cli)?.[0];
+  assert.equal(firstImport, "import './executable-pages-at-start.ts';");
+});
