@@ -20,7 +20,10 @@
  *   BENCH_MEMORY_SECONDS=40 (per run), BENCH_MEMORY_INTERVAL=2 (seconds),
  *   BENCH_MEMORY_READAHEAD=128,8192 (KB), BENCH_MEMORY_RESOLUTION=4 (MiB),
  *   BENCH_MEMORY_AGENT=<path> (another build of the x64 executable, to compare
- *   against; dist/'s by default, built when out of date)
+ *   against; dist/'s by default, built when out of date),
+ *   BENCH_MEMORY_AT=48,52 (MiB: run at these limits instead of bisecting, to
+ *   check one budget or compare builds at it), BENCH_MEMORY_PEER=0 (leave
+ *   node_exporter out)
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +53,11 @@ const CPU_TOLERANCE = 1.25;
  */
 const CPU_FLOOR_SECONDS = 0.1;
 const MiB = 1024 * 1024;
+const FIXED_LIMITS = (process.env['BENCH_MEMORY_AT'] ?? '')
+  .split(',')
+  .filter((v) => v.trim() !== '')
+  .map((v) => Number(v) * MiB);
+const WITH_PEER = process.env['BENCH_MEMORY_PEER'] !== '0';
 
 const support = memoryCgroupSupport();
 if (typeof support === 'string') {
@@ -173,6 +181,11 @@ function normal(run: Run, baseline: Run): boolean {
 /** The smallest limit (to RESOLUTION) at which the subject runs normally, with the runs that showed it. */
 async function smallestLimit(subject: Subject, baseline: Run): Promise<{ limit: number | undefined; runs: Run[] }> {
   const runs: Run[] = [];
+  if (FIXED_LIMITS.length > 0) {
+    for (const limit of FIXED_LIMITS) runs.push(await runOnce(subject, limit));
+    const passed = runs.filter((r) => normal(r, baseline)).map((r) => r.limit!);
+    return { limit: passed.length > 0 ? Math.min(...passed) : undefined, runs };
+  }
   let lo = LOWEST;
   let hi = HIGHEST;
   const top = await runOnce(subject, hi);
@@ -263,9 +276,9 @@ try {
     },
   };
 
-  console.log(
-    `cgroup ${support.version} under ${support.parent}; ${SECONDS} s per run, every ${INTERVAL} s; limits bisected from ${mib(LOWEST)} to ${mib(HIGHEST)} to ${mib(RESOLUTION)}`,
-  );
+  const plan =
+    FIXED_LIMITS.length > 0 ? `limits ${FIXED_LIMITS.map(mib).join(', ')}` : `limits bisected from ${mib(LOWEST)} to ${mib(HIGHEST)} to ${mib(RESOLUTION)}`;
+  console.log(`cgroup ${support.version} under ${support.parent}; ${SECONDS} s per run, every ${INTERVAL} s; ${plan}`);
   const summary: string[][] = [
     ['readahead', 'process', 'smallest normal limit', 'vs node_exporter', 'unlimited: cgroup peak', 'RSS', 'anonymous', 'file-backed', 'CPU / cycle'],
   ];
@@ -277,7 +290,7 @@ try {
     }
     const label = readahead ? `${kb} KB` : "the disk's";
     const limits: Array<number | undefined> = [];
-    for (const subject of [agent, nodeExporter]) {
+    for (const subject of WITH_PEER ? [agent, nodeExporter] : [agent]) {
       const baseline = await runOnce(subject, undefined, true);
       console.log(`${subject.name}, readahead ${label}:`);
       console.log(describeRun(baseline, baseline));
@@ -288,7 +301,7 @@ try {
       summary.push([
         label,
         subject.name,
-        limit === undefined ? `> ${mib(HIGHEST)}` : mib(limit),
+        limit !== undefined ? mib(limit) : FIXED_LIMITS.length > 0 ? `none of ${FIXED_LIMITS.map(mib).join(', ')}` : `> ${mib(HIGHEST)}`,
         subject === nodeExporter ? '1.00x' : '',
         mib(baseline.usage.peakBytes),
         mib(baseline.rss?.rss ?? NaN),
@@ -305,7 +318,7 @@ try {
       }
     }
     // The agent's row gets its ratio once node_exporter's limit is known.
-    const agentRow = summary[summary.length - 2]!;
+    const agentRow = summary[summary.length - (WITH_PEER ? 2 : 1)]!;
     agentRow[3] = limits[0] !== undefined && limits[1] !== undefined ? ratio(limits[0], limits[1]) : 'n/a';
   }
   table(summary);

@@ -5,6 +5,8 @@
  * `_bucket`, `_sum` and `_count` samples side by side. That keeps remote write
  * (one series per sample) and the text encoder equally simple.
  */
+import { compareCodeUnits, sortSmall } from './sort-small.ts';
+
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 
 export const METRIC_TYPES: readonly MetricType[] = ['counter', 'gauge', 'histogram', 'summary', 'untyped'];
@@ -98,8 +100,8 @@ export class FamilySet {
 
 /** A stable key for a label set (order of keys does not matter). */
 export function labelsKey(labels: Labels): string {
-  const names = Object.keys(labels).sort();
+  const names = sortSmall(Object.keys(labels), compareCodeUnits);
   let key = '';
-  for (const n of names) key += `${n}\u0000${labels[n]}\u0001`;
+  for (let i = 0; i < names.length; i++) key += `${names[i]}\u0000${labels[names[i]!]}\u0001`;
   return key;
 }

@@ -1,5 +1,6 @@
 import { formatFloat } from './format-float.ts';
 import type { Labels, MetricFamily, Sample } from './family.ts';
+import { compareCodeUnits, sortSmall } from './sort-small.ts';
 
 /** Content type of the text exposition format we write. */
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -32,7 +33,7 @@ function escapeLabelValue(value: string): string {
  */
 export function encodeText(families: readonly MetricFamily[], options: EncodeOptions = {}): string {
   const withTimestamps = options.timestamps ?? false;
-  const sorted = families.filter((f) => f.samples.length > 0).sort((a, b) => compareStrings(a.name, b.name));
+  const sorted = families.filter((f) => f.samples.length > 0).sort((a, b) => compareCodeUnits(a.name, b.name));
   let out = '';
   for (const family of sorted) {
     if (family.help !== undefined) out += `# HELP ${family.name} ${escapeHelp(family.help)}\n`;
@@ -72,10 +73,6 @@ function appendSample(out: string, sample: Sample, names: readonly string[], wit
 /** `le` and `quantile` go last, as client_golang writes them after the metric's own labels. */
 function isLastLabel(name: string): boolean {
   return name === 'le' || name === 'quantile';
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The label that tells a histogram's buckets or a summary's quantiles apart within one series. */
@@ -124,7 +121,7 @@ class Series {
   /** A sample's label names in the order they are written: the series' names, `le` and `quantile` last. */
   labelOrder(sample: Sample, inner: string | undefined): readonly string[] {
     if (inner !== undefined && Object.hasOwn(sample.labels, inner))
-      return (this.encodeOrderWithInner ??= writeOrder([...this.names, inner].sort(compareStrings)));
+      return (this.encodeOrderWithInner ??= writeOrder([...this.names, inner].sort(compareCodeUnits)));
     return (this.encodeOrder ??= writeOrder(this.names));
   }
 }
@@ -142,7 +139,7 @@ function seriesNames(labels: Labels, inner: string | undefined): string[] {
     const i = names.indexOf(inner);
     if (i !== -1) names.splice(i, 1);
   }
-  return names.length > 1 ? names.sort(compareStrings) : names;
+  return sortSmall(names, compareCodeUnits);
 }
 
 function seriesKey(series: Series): string {
@@ -190,7 +187,7 @@ function orderSeries(family: MetricFamily, inner: string | undefined): Series[] 
 function compareSeries(a: Series, b: Series): number {
   if (a.names.length !== b.names.length) return a.names.length - b.names.length;
   for (let i = 0; i < a.names.length; i++) {
-    const c = compareStrings(a.value(i), b.value(i));
+    const c = compareCodeUnits(a.value(i), b.value(i));
     if (c !== 0) return c;
   }
   const ta = a.first.timestampMs;

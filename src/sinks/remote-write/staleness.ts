@@ -21,7 +21,8 @@ export class StalenessTracker {
   observe(source: string, current: TimeSeries[], atMs: number): TimeSeries[] {
     const previous = this.last.get(source);
     const now = new Map<string, LabelPairs>();
-    for (const ts of current) {
+    for (let i = 0; i < current.length; i++) {
+      const ts = current[i]!;
       const key = seriesKey(ts.labels as LabelPairs);
       // One label array per series across cycles: the queue's unsent cycles hold one copy, and its block encoder knows the series by identity.
       const same = previous?.get(key);
@@ -34,9 +35,10 @@ export class StalenessTracker {
       return [];
     }
     const stale: TimeSeries[] = [];
-    for (const [key, labels] of previous) {
+    // forEach, not for-of: no entry array per series.
+    previous.forEach((labels, key) => {
       if (!now.has(key)) stale.push(staleMarker(labels, atMs));
-    }
+    });
     // Same size and nothing gone means the same set.
     if (stale.length > 0 || now.size !== previous.size) this.changes++;
     return stale;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MetricFamily } from '../../../src/model/family.ts';
+import type { Labels, MetricFamily } from '../../../src/model/family.ts';
+import { withTargetLabels } from '../../../src/model/target-labels.ts';
 import { encodeWriteRequest, encodedSeriesSize } from '../../../src/sinks/remote-write/protobuf.ts';
 import { countSamples, familiesToSeries, seriesLabels, splitIntoBatches } from '../../../src/sinks/remote-write/series.ts';
 import { StalenessTracker } from '../../../src/sinks/remote-write/staleness.ts';
@@ -89,4 +90,35 @@ test('a sample label equal to its target label is still kept as exported_*, as t
     ['job', 'app'],
     ['path', '/'],
   ]);
+});
+
+/** The rule stated plainly: target labels over the sample's own (kept as exported_*), __name__, no empty values, sorted. */
+function referenceLabels(name: string, labels: Labels, target: Labels): Array<[string, string]> {
+  const merged = withTargetLabels(labels, target);
+  merged['__name__'] = name;
+  return Object.keys(merged)
+    .sort()
+    .filter((k) => merged[k] !== '')
+    .map((k) => [k, merged[k]!]);
+}
+
+test('seriesLabels gives what the plain rule gives for every mix of own, target, clashing, __name__ and empty labels', () => {
+  const names = ['job', 'instance', 'exported_job', '__name__', 'le', 'a', 'zone', 'path'];
+  const values = ['', 'x', 'app', 'box'];
+  let s = 7;
+  const next = (n: number): number => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return Math.floor((s / 2147483648) * n);
+  };
+  const pick = (): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (let i = next(6); i > 0; i--) out[names[next(names.length)]!] = values[next(values.length)]!;
+    return out;
+  };
+  for (let round = 0; round < 2000; round++) {
+    const labels = pick();
+    const target = pick();
+    delete target['__name__'];
+    assert.deepEqual(seriesLabels('m', labels, target), referenceLabels('m', labels, target), JSON.stringify({ labels, target }));
+  }
 });
