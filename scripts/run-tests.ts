@@ -7,7 +7,7 @@
  * Pass file paths or globs to run only those: `npm test -- test/model`.
  */
 import { spawnSync } from 'node:child_process';
-import { globSync, mkdirSync, readFileSync } from 'node:fs';
+import { globSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureAllPeers, REPO_ROOT } from './lib/peers.ts';
 import { buildAddon, type NativeArch } from './lib/native.ts';
@@ -62,6 +62,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let exitCode = 0;
+// Per process: a second `npm test` in the same tree (a subset while the suite runs) must not count this one's results.
+const tapFile = path.join(REPO_ROOT, '.cache', `test-phase-${process.pid}.tap`);
 for (const phase of phases) {
   // The spec reporter goes to the terminal; a TAP copy is counted for the closing line.
   const result = spawnSync(
@@ -72,14 +74,15 @@ for (const phase of phases) {
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       '--test-reporter=tap',
-      '--test-reporter-destination=' + path.join(REPO_ROOT, '.cache', `test-phase.tap`),
+      '--test-reporter-destination=' + tapFile,
       `--test-concurrency=${process.env['EDGEPUSH_TEST_CONCURRENCY'] ?? 4}`,
       '--test-timeout=600000',
       ...phase,
     ],
     { cwd: REPO_ROOT, stdio: 'inherit' },
   );
-  const tap = readFileSync(path.join(REPO_ROOT, '.cache', 'test-phase.tap'), 'utf8');
+  const tap = readFileSync(tapFile, 'utf8');
+  rmSync(tapFile, { force: true });
   passed += Number(/^# pass (\d+)$/m.exec(tap)?.[1] ?? 0);
   failed += Number(/^# fail (\d+)$/m.exec(tap)?.[1] ?? 0) + Number(/^# cancelled (\d+)$/m.exec(tap)?.[1] ?? 0);
   skipped += Number(/^# skipped (\d+)$/m.exec(tap)?.[1] ?? 0);

@@ -25,7 +25,7 @@ export function applyTargetLabels(families: readonly MetricFamily[], target: Lab
 
 /** Whether `labels` has any of `names` (a loop, not a closure per sample: it runs for every sample of every push). */
 function hasAny(labels: Labels, names: readonly string[]): boolean {
-  for (const n of names) if (Object.hasOwn(labels, n)) return true;
+  for (let i = 0; i < names.length; i++) if (Object.hasOwn(labels, names[i]!)) return true;
   return false;
 }
 

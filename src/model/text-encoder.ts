@@ -35,17 +35,25 @@ export function encodeText(families: readonly MetricFamily[], options: EncodeOpt
   const withTimestamps = options.timestamps ?? false;
   const sorted = families.filter((f) => f.samples.length > 0).sort((a, b) => compareCodeUnits(a.name, b.name));
   let out = '';
-  for (const family of sorted) {
+  // Indexed loops: the interpreter allocates an iterator result per step of a for-of.
+  for (let f = 0; f < sorted.length; f++) {
+    const family = sorted[f]!;
     if (family.help !== undefined) out += `# HELP ${family.name} ${escapeHelp(family.help)}\n`;
     out += `# TYPE ${family.name} ${family.type}\n`;
     const inner = innerLabel(family);
-    for (const series of orderSeries(family, inner)) {
+    const ordered = orderSeries(family, inner);
+    for (let i = 0; i < ordered.length; i++) {
+      const series = ordered[i]!;
       if (series.reordered) {
-        for (const s of series.reordered) out = appendSample(out, s, series.labelOrder(s, inner), withTimestamps);
+        for (let j = 0; j < series.reordered.length; j++) {
+          const s = series.reordered[j]!;
+          out = appendSample(out, s, series.labelOrder(s, inner), withTimestamps);
+        }
         continue;
       }
       out = appendSample(out, series.first, series.labelOrder(series.first, inner), withTimestamps);
-      if (series.more) for (const s of series.more) out = appendSample(out, s, series.labelOrder(s, inner), withTimestamps);
+      const more = series.more;
+      if (more) for (let j = 0; j < more.length; j++) out = appendSample(out, more[j]!, series.labelOrder(more[j]!, inner), withTimestamps);
     }
   }
   return out;
@@ -153,12 +161,15 @@ function orderSeries(family: MetricFamily, inner: string | undefined): Series[] 
   const list: Series[] = [];
   if (inner === undefined) {
     // Every sample its own series.
-    for (const sample of family.samples) list.push(new Series(sample, seriesNames(sample.labels, undefined), list.length));
+    const samples = family.samples;
+    for (let i = 0; i < samples.length; i++) list.push(new Series(samples[i]!, seriesNames(samples[i]!.labels, undefined), list.length));
   } else {
     // A series' samples usually come together: the previous series is tried before the index by key.
     let index: Map<string, Series> | undefined;
     let last: Series | undefined;
-    for (const sample of family.samples) {
+    const samples = family.samples;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i]!;
       let series = last?.holds(sample.labels, inner) ? last : undefined;
       if (!series && list.length > 0) {
         index ??= new Map(list.map((s) => [seriesKey(s), s]));

@@ -114,9 +114,9 @@ export class TextParser implements LineSink {
   }
 
   private metadata(trimmed: string, lineNo: number, validUtf8: boolean): void {
-    const m = /^#[ \t]+(HELP|TYPE)[ \t]+(\S+)(?:[ \t]+(.*))?$/.exec(trimmed) ?? /^#[ \t]+(HELP|TYPE)[ \t]+(\S+)[ \t]*()$/.exec(trimmed);
+    const m = metadataFields(trimmed);
     if (!m) return; // plain comment
-    const [, keyword, name, rest = ''] = m as unknown as [string, 'HELP' | 'TYPE', string, string | undefined];
+    const { keyword, name, rest } = m;
     if (!validUtf8 && !(keyword === 'HELP' && this.options.expfmtLenient)) throw new TextParseError(lineNo, `invalid UTF-8 in ${keyword} line`, 'invalid_utf8');
     if (!METRIC_NAME_RE.test(name)) throw new TextParseError(lineNo, `invalid metric name ${quoteInput(name)} in ${keyword} line`);
     let state = this.families.get(name) ?? (this.current?.family.name === name ? this.current : undefined);
@@ -278,6 +278,50 @@ function skipBlanks(line: string, pos: number): number {
 function fieldEnd(line: string, pos: number, end: number): number {
   for (let c = line.charCodeAt(pos); pos < end && c !== SPACE && c !== TAB; c = line.charCodeAt(++pos));
   return pos;
+}
+
+/** Line terminators, which a regex's `.` does not match. */
+function isLineTerminator(c: number): boolean {
+  return c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029;
+}
+
+export interface MetadataFields {
+  keyword: 'HELP' | 'TYPE';
+  name: string;
+  /** The HELP text or the type, after the blanks that follow the name ('' when none). */
+  rest: string;
+}
+
+/**
+ * A `#` line's HELP or TYPE fields, or undefined for a plain comment: what
+ * `^#[ \t]+(HELP|TYPE)[ \t]+(\S+)(?:[ \t]+(.*))?$` (or, for a line ending in
+ * blanks after the name, `[ \t]*$`) matches, scanned by character code. Every
+ * family of every exporter has two such lines each cycle, and the regexes'
+ * match arrays and destructuring were the parser's largest garbage (issue 13).
+ */
+export function metadataFields(line: string): MetadataFields | undefined {
+  const end = line.length;
+  let c = line.charCodeAt(1);
+  if (c !== SPACE && c !== TAB) return undefined;
+  let pos = skipBlanks(line, 1);
+  let keyword: 'HELP' | 'TYPE';
+  if (line.startsWith('HELP', pos)) keyword = 'HELP';
+  else if (line.startsWith('TYPE', pos)) keyword = 'TYPE';
+  else return undefined;
+  pos += 4;
+  c = line.charCodeAt(pos);
+  if (c !== SPACE && c !== TAB) return undefined;
+  pos = skipBlanks(line, pos);
+  const nameStart = pos;
+  while (pos < end && !isTrimmedSpace(line.charCodeAt(pos))) pos++;
+  if (pos === nameStart) return undefined;
+  const name = line.slice(nameStart, pos);
+  if (pos === end) return { keyword, name, rest: '' };
+  c = line.charCodeAt(pos);
+  if (c !== SPACE && c !== TAB) return undefined;
+  const restStart = skipBlanks(line, pos);
+  for (let i = restStart; i < end; i++) if (isLineTerminator(line.charCodeAt(i))) return undefined;
+  return { keyword, name, rest: line.slice(restStart) };
 }
 
 /**

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { LimitExceededError, parseText, TextParseError, type ParseOptions } from '../../src/model/text-parser.ts';
+import { LimitExceededError, metadataFields, parseText, TextParseError, type ParseOptions } from '../../src/model/text-parser.ts';
 import { encodeText } from '../../src/model/text-encoder.ts';
 
 const good = `# HELP http_requests_total The total number of HTTP requests.
@@ -212,4 +212,35 @@ test('values and timestamps are split at blanks and trimmed as before, whatever 
   rejects('a 1 2 x\n', 1, /unexpected text after the value of a: "x"/);
   rejects('a{x="1"}1\n', 1, /expected a space before the value/);
   rejects('a \n', 1, /missing value/);
+});
+
+/** The rule metadataFields scans for, as the regexes it replaced. */
+function metadataByRegex(line: string): { keyword: string; name: string; rest: string } | undefined {
+  const m = /^#[ \t]+(HELP|TYPE)[ \t]+(\S+)(?:[ \t]+(.*))?$/.exec(line) ?? /^#[ \t]+(HELP|TYPE)[ \t]+(\S+)[ \t]*()$/.exec(line);
+  return m ? { keyword: m[1]!, name: m[2]!, rest: m[3] ?? '' } : undefined;
+}
+
+test('HELP and TYPE lines are split as the regular expressions of the format split them, odd blanks and line terminators included', () => {
+  const pieces = ['#', ' ', '\t', 'HELP', 'TYPE', 'HELPX', 'help', 'foo', 'a:b_c', '\u00a0', '\r', '\u2028', '\v', 'text', '\\n', 'é', ''];
+  let seed = 5;
+  const next = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return Math.floor((seed / 2147483648) * n);
+  };
+  const lines = [
+    '# HELP foo some help',
+    '#\tTYPE foo counter',
+    '# HELP foo',
+    '# HELP foo   ',
+    '# HELP foo \t x \t',
+    '# TYPE',
+    '#HELP foo x',
+    '# HELP  foo\u00a0x',
+  ];
+  for (let i = 0; i < 5000; i++) {
+    let line = '#';
+    for (let j = next(8); j > 0; j--) line += pieces[next(pieces.length)];
+    lines.push(line, `# ${['HELP', 'TYPE'][next(2)]} ${line.slice(1)}`);
+  }
+  for (const line of lines) assert.deepEqual(metadataFields(line), metadataByRegex(line), JSON.stringify(line));
 });
