@@ -113,8 +113,9 @@ class Writer {
 /**
  * Sizes of the first pass, kept for the second: [series size, then per label
  * its size, name bytes, value bytes] per series. One array reused by every
- * call (the encoder is synchronous), grown when a request needs more: this
- * runs every cycle, and per-call arrays were a large part of its garbage.
+ * call (the encoder is synchronous), grown when a request needs more (a
+ * request is bounded by max_samples_per_send, so this stays small): this runs
+ * every cycle, and per-call arrays were a large part of its garbage.
  */
 let sizes = new Int32Array(4096);
 
