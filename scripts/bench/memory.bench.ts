@@ -57,6 +57,7 @@ const FIXED_LIMITS = (process.env['BENCH_MEMORY_AT'] ?? '')
   .split(',')
   .filter((v) => v.trim() !== '')
   .map((v) => Number(v) * MiB);
+const FIXED_LIMITS_LABEL = FIXED_LIMITS.map(mib).join(', ');
 const WITH_PEER = process.env['BENCH_MEMORY_PEER'] !== '0';
 
 const support = memoryCgroupSupport();
@@ -276,8 +277,7 @@ try {
     },
   };
 
-  const plan =
-    FIXED_LIMITS.length > 0 ? `limits ${FIXED_LIMITS.map(mib).join(', ')}` : `limits bisected from ${mib(LOWEST)} to ${mib(HIGHEST)} to ${mib(RESOLUTION)}`;
+  const plan = FIXED_LIMITS.length > 0 ? `limits ${FIXED_LIMITS_LABEL}` : `limits bisected from ${mib(LOWEST)} to ${mib(HIGHEST)} to ${mib(RESOLUTION)}`;
   console.log(`cgroup ${support.version} under ${support.parent}; ${SECONDS} s per run, every ${INTERVAL} s; ${plan}`);
   const summary: string[][] = [
     ['readahead', 'process', 'smallest normal limit', 'vs node_exporter', 'unlimited: cgroup peak', 'RSS', 'anonymous', 'file-backed', 'CPU / cycle'],
@@ -301,7 +301,7 @@ try {
       summary.push([
         label,
         subject.name,
-        limit !== undefined ? mib(limit) : FIXED_LIMITS.length > 0 ? `none of ${FIXED_LIMITS.map(mib).join(', ')}` : `> ${mib(HIGHEST)}`,
+        limit !== undefined ? mib(limit) : FIXED_LIMITS.length > 0 ? `none of ${FIXED_LIMITS_LABEL}` : `> ${mib(HIGHEST)}`,
         subject === nodeExporter ? '1.00x' : '',
         mib(baseline.usage.peakBytes),
         mib(baseline.rss?.rss ?? NaN),
