@@ -9,6 +9,6 @@
  * of ours to advise.
  */
 import { isSea } from 'node:sea';
-import { adviseRandomReadsOfExecutable } from './executable-pages.ts';
+import { adviseReadsOfExecutable } from './executable-pages.ts';
 
-if (isSea()) adviseRandomReadsOfExecutable();
+if (isSea()) adviseReadsOfExecutable();

@@ -5,19 +5,34 @@
  * some virtual disks, eMMC and RAID devices), and all of it is charged to the
  * agent's memory cgroup. With 8 MB, every fault filled the cgroup with pages
  * nobody maps and evicted the mapped ones: the agent thrashed under a limit
- * it otherwise fits in. madvise(MADV_RANDOM) on the executable's mappings
- * makes a fault read the one page it needs (issue 13; `npm run bench -- memory`).
+ * it otherwise fits in (issue 13; `npm run bench -- memory`).
+ *
+ * madvise(MADV_RANDOM) makes a fault read only the page it needs, but since
+ * Linux 6.16 not in executable (text) mappings: there a fault reads the
+ * readahead size forward from the page, bounded by the mapping. And on a
+ * MADV_RANDOM mapping reclaim ignores accesses (vma_has_recency(), 6.3+), so
+ * the hot code looks cold and is evicted first. On those kernels the text
+ * mapping is instead cut into small mappings (every other piece marked
+ * MADV_DONTDUMP, which only concerns core dumps and file-backed text is not
+ * dumped by default), so that a fault reads at most one piece, and reclaim
+ * still sees which code is used.
  */
 import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { log as defaultLog, type Logger } from './log.ts';
 import { nativeAddon, type NativeAddon } from './sources/host/machinery/native.ts';
 
 /** Linux's advice numbers (asm-generic/mman-common.h: the same on x64 and arm64). */
 const MADV_RANDOM = 1;
+const MADV_DONTDUMP = 16;
+
+/** A text fault reads at most this much: the usual default readahead, whatever the disk's. */
+export const TEXT_PIECE_BYTES = 128 * 1024;
 
 export interface FileMapping {
   start: number;
   end: number;
+  executable: boolean;
 }
 
 /**
@@ -28,25 +43,50 @@ export function mappingsOf(maps: string, file: string): FileMapping[] {
   const out: FileMapping[] = [];
   for (const line of maps.split('\n')) {
     // start-end perms offset dev inode path; the path is the rest of the line and may hold spaces.
-    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+ +(.+)$/.exec(line);
-    if (!m || (m[3] !== file && m[3] !== `${file} (deleted)`)) continue;
-    out.push({ start: Number.parseInt(m[1]!, 16), end: Number.parseInt(m[2]!, 16) });
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+ +(.+)$/.exec(line);
+    if (!m || (m[4] !== file && m[4] !== `${file} (deleted)`)) continue;
+    out.push({ start: Number.parseInt(m[1]!, 16), end: Number.parseInt(m[2]!, 16), executable: m[3]![2] === 'x' });
   }
   return out;
 }
 
+/**
+ * Whether a fault in an executable mapping reads ahead whatever the advice:
+ * Linux 6.16 ("mm/filemap: allow arch to request folio size for exec
+ * memory") and later. `kernelRelease` is uname -r, e.g. "6.1.0-18-amd64".
+ */
+export function textReadsAheadDespiteAdvice(kernelRelease: string): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(kernelRelease);
+  if (!m) return false;
+  const major = Number(m[1]);
+  return major > 6 || (major === 6 && Number(m[2]) >= 16);
+}
+
+/** Every other piece of [start, end): marking these splits the mapping into pieces of `piece` bytes. */
+export function alternatePieces(start: number, end: number, piece: number): FileMapping[] {
+  const out: FileMapping[] = [];
+  for (let at = start + piece; at < end; at += 2 * piece) out.push({ start: at, end: Math.min(at + piece, end), executable: true });
+  return out;
+}
+
 export interface AdviceResult {
+  /** Mappings advised MADV_RANDOM, and their bytes. */
   mappings: number;
   bytes: number;
+  /** Text mappings cut into pieces instead, and how many pieces they now are. */
+  textMappings: number;
+  textPieces: number;
 }
 
 /**
- * Advises random access on every mapping of the running executable. Without
- * the native addon nothing changes (the addon's loader logs why, once); a
- * refused madvise is logged and the agent runs on with the disk's readahead.
+ * Advises random access on the running executable's mappings, and on kernels
+ * that read ahead in text regardless, cuts its text into small mappings.
+ * Without the native addon nothing changes (the addon's loader logs why,
+ * once); a refused madvise is logged and the agent runs on with the disk's
+ * readahead.
  */
-export function adviseRandomReadsOfExecutable(
-  options: { log?: Logger; addon?: () => NativeAddon; maps?: () => string; executable?: string } = {},
+export function adviseReadsOfExecutable(
+  options: { log?: Logger; addon?: () => NativeAddon; maps?: () => string; executable?: string; kernelRelease?: string } = {},
 ): AdviceResult | undefined {
   const log = options.log ?? defaultLog;
   const executable = options.executable ?? process.execPath;
@@ -56,17 +96,26 @@ export function adviseRandomReadsOfExecutable(
   } catch {
     return undefined;
   }
+  const cutText = textReadsAheadDespiteAdvice(options.kernelRelease ?? release());
   const mappings = mappingsOf((options.maps ?? (() => readFileSync('/proc/self/maps', 'utf8')))(), executable);
-  let bytes = 0;
+  const result: AdviceResult = { mappings: 0, bytes: 0, textMappings: 0, textPieces: 0 };
   try {
-    for (const { start, end } of mappings) {
-      addon.madvise(start, end - start, MADV_RANDOM);
-      bytes += end - start;
+    for (const { start, end, executable: text } of mappings) {
+      if (text && cutText) {
+        const marked = alternatePieces(start, end, TEXT_PIECE_BYTES);
+        for (const piece of marked) addon.madvise(piece.start, piece.end - piece.start, MADV_DONTDUMP);
+        result.textMappings++;
+        result.textPieces += Math.ceil((end - start) / TEXT_PIECE_BYTES);
+      } else {
+        addon.madvise(start, end - start, MADV_RANDOM);
+        result.mappings++;
+        result.bytes += end - start;
+      }
     }
   } catch (err) {
     log.warn("the executable's pages are read with the disk's readahead: madvise refused", { executable, err });
     return undefined;
   }
-  log.debug('executable advised for random reads', { executable, mappings: mappings.length, bytes });
-  return { mappings: mappings.length, bytes };
+  log.debug('executable advised for small reads', { executable, ...result });
+  return result;
 }

@@ -22,6 +22,7 @@ import { FIXTURE_PROC, FIXTURE_SYS, FIXTURE_UDEV, FIXTURES } from '../helpers/fi
 import { ensureBinaries } from './build-once.ts';
 import { missingPeers, startPushgateway } from '../helpers/servers.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { adviceMissing, smapsOf } from '../helpers/smaps.ts';
 
 const QEMU = '/usr/bin/qemu-aarch64-static';
 /** Debian's libc6/libstdc++6/libgcc-s1-arm64-cross packages install the arm64 runtime here. */
@@ -164,33 +165,21 @@ describe('self-contained executable', () => {
     }
   });
 
-  test("the running agent has advised its executable's mappings for random reads (the embedded addon's madvise)", async () => {
+  test("the running agent has advised its executable's mappings as the kernel needs (the embedded addon's madvise)", async () => {
     const config = path.join(work, 'advice.ini');
     writeFileSync(config, `[agent]\ninterval = 1h\nsplay = false\nstate_dir = ${work}/advice-state\n[host]\nenabled = false\n`);
     const agent = spawn(x64, ['run', `--config.file=${config}`, `--config.defaults=${work}/none.ini`], { cwd: emptyDir, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     agent.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
     try {
-      // VmFlags of each mapping of the executable; "rr" is the kernel's mark of MADV_RANDOM.
-      const flags = (): string[][] => {
-        const out: string[][] = [];
-        let ours = false;
-        for (const line of readFileSync(`/proc/${agent.pid}/smaps`, 'utf8').split('\n')) {
-          const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+ +(.*)$/.exec(line);
-          if (head) ours = head[1] === x64;
-          else if (ours && line.startsWith('VmFlags:')) out.push(line.split(/\s+/).slice(1));
-        }
-        return out;
-      };
       const outcome = await waitFor(
-        'every mapping of the executable advised, or the agent gone',
+        'every mapping of the executable advised as this kernel needs, or the agent gone',
         () => {
           if (agent.exitCode !== null || agent.signalCode !== null) return `died (${agent.exitCode ?? agent.signalCode})`;
-          const mappings = flags();
-          return mappings.length > 0 && mappings.every((f) => f.includes('rr')) ? 'advised' : false;
+          return adviceMissing(smapsOf(x64, agent.pid!)).length === 0 ? 'advised' : false;
         },
         { timeoutMs: 60_000, intervalMs: 100 },
-      ).catch((err: Error) => `${err.message}; mappings: ${JSON.stringify(flags())}; agent log: ${log.slice(-2000)}`);
+      ).catch((err: Error) => `${err.message}; missing: ${adviceMissing(smapsOf(x64, agent.pid!)).slice(0, 5).join('; ')}; agent log: ${log.slice(-2000)}`);
       assert.equal(outcome, 'advised');
       assert.doesNotMatch(log, /native addon not loaded|madvise refused/);
     } finally {
