@@ -73,6 +73,13 @@ interface Subject {
   args: string[];
   /** Called every interval while it runs; true when that interval's work was done. */
   cycleDone(child: ChildProcess): Promise<boolean>;
+  /**
+   * When the work last seen done happened (epoch ms), for a subject that runs
+   * on its own clock: the looks are then moved half an interval after its
+   * cycles, so that a cycle a few ms late or early is not taken for a missed
+   * one and the next one counted twice.
+   */
+  lastDoneAtMs?(): number;
 }
 
 interface Run {
@@ -108,16 +115,22 @@ async function runOnce(subject: Subject, limit: number | undefined, withWorkingS
   let rss: Run['rss'];
   let workingSet: Run['workingSet'];
   try {
-    const start = performance.now();
+    const intervalMs = INTERVAL * 1000;
+    let phase = performance.now();
     for (let i = 1; i <= expected; i++) {
-      const due = start + i * INTERVAL * 1000;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, phase + i * intervalMs - performance.now())));
       if (exited) break;
       if (await subject.cycleDone(child).catch(() => false)) {
         cycles++;
         if (Number.isNaN(firstCycle)) {
           firstCycle = i;
           startCpuSeconds = procCpuSeconds(child.pid!);
+          const doneAtMs = subject.lastDoneAtMs?.();
+          if (doneAtMs) {
+            // The next look half an interval after the next cycle: look i + 1 at done + 1.5 intervals.
+            const doneAt = performance.now() - (Date.now() - doneAtMs);
+            phase = doneAt + 1.5 * intervalMs - (i + 1) * intervalMs;
+          }
         }
       }
       if (withWorkingSet && i === Math.floor(expected / 2)) writeFileSync(`/proc/${child.pid}/clear_refs`, '1');
@@ -264,6 +277,7 @@ try {
       lastPush = Math.max(lastPush, t);
       return moved;
     },
+    lastDoneAtMs: () => lastPush * 1000,
   };
   const nePort = await freePort();
   const nodeExporter: Subject = {
