@@ -29,10 +29,29 @@ const MADV_DONTDUMP = 16;
 /** A text fault reads at most this much: the usual default readahead, whatever the disk's. */
 export const TEXT_PIECE_BYTES = 128 * 1024;
 
-export interface FileMapping {
+/** An address range [start, end). */
+interface AddressRange {
   start: number;
   end: number;
+}
+
+export interface FileMapping extends AddressRange {
   executable: boolean;
+}
+
+/** A mapping's line of /proc/<pid>/maps (also the head line of each mapping in smaps). */
+export interface MapsLine extends AddressRange {
+  /** e.g. "r-xp". */
+  perms: string;
+  /** The rest of the line: a path (which may hold spaces), [heap], or empty for anonymous memory. */
+  path: string;
+}
+
+/** Parses one line of /proc/<pid>/maps; undefined for any other line (smaps' field lines). */
+export function parseMapsLine(line: string): MapsLine | undefined {
+  // start-end perms offset dev inode path
+  const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+ *(.*)$/.exec(line);
+  return m ? { start: Number.parseInt(m[1]!, 16), end: Number.parseInt(m[2]!, 16), perms: m[3]!, path: m[4]! } : undefined;
 }
 
 /**
@@ -42,10 +61,9 @@ export interface FileMapping {
 export function mappingsOf(maps: string, file: string): FileMapping[] {
   const out: FileMapping[] = [];
   for (const line of maps.split('\n')) {
-    // start-end perms offset dev inode path; the path is the rest of the line and may hold spaces.
-    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+ +(.+)$/.exec(line);
-    if (!m || (m[4] !== file && m[4] !== `${file} (deleted)`)) continue;
-    out.push({ start: Number.parseInt(m[1]!, 16), end: Number.parseInt(m[2]!, 16), executable: m[3]![2] === 'x' });
+    const m = parseMapsLine(line);
+    if (!m || (m.path !== file && m.path !== `${file} (deleted)`)) continue;
+    out.push({ start: m.start, end: m.end, executable: m.perms[2] === 'x' });
   }
   return out;
 }
@@ -63,9 +81,9 @@ export function textReadsAheadDespiteAdvice(kernelRelease: string): boolean {
 }
 
 /** Every other piece of [start, end): marking these splits the mapping into pieces of `piece` bytes. */
-export function alternatePieces(start: number, end: number, piece: number): FileMapping[] {
-  const out: FileMapping[] = [];
-  for (let at = start + piece; at < end; at += 2 * piece) out.push({ start: at, end: Math.min(at + piece, end), executable: true });
+export function alternatePieces(start: number, end: number, piece: number): AddressRange[] {
+  const out: AddressRange[] = [];
+  for (let at = start + piece; at < end; at += 2 * piece) out.push({ start: at, end: Math.min(at + piece, end) });
   return out;
 }
 
@@ -102,8 +120,7 @@ export function adviseReadsOfExecutable(
   try {
     for (const { start, end, executable: text } of mappings) {
       if (text && cutText) {
-        const marked = alternatePieces(start, end, TEXT_PIECE_BYTES);
-        for (const piece of marked) addon.madvise(piece.start, piece.end - piece.start, MADV_DONTDUMP);
+        for (const piece of alternatePieces(start, end, TEXT_PIECE_BYTES)) addon.madvise(piece.start, piece.end - piece.start, MADV_DONTDUMP);
         result.textMappings++;
         result.textPieces += Math.ceil((end - start) / TEXT_PIECE_BYTES);
       } else {

@@ -34,6 +34,7 @@ import path from 'node:path';
 import { ensurePeer } from '../lib/peers.ts';
 import { DIST_DIR, binaryName, build, upToDate } from '../lib/build.ts';
 import { PACKAGING_DIR } from '../lib/package.ts';
+import { parseMapsLine } from '../../src/executable-pages.ts';
 import { freePort, startPushgateway, startVictoriaMetrics } from '../../test/helpers/servers.ts';
 import { MemoryCgroup, evictFromPageCache, memoryCgroupSupport, readaheadFileOf, type CgroupUsage } from './cgroup.ts';
 import { procCpuSeconds, procStatusBytes } from './proc-usage.ts';
@@ -168,9 +169,9 @@ function referencedByMapping(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   let name = '';
   for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    const head = parseMapsLine(line);
     if (head) {
-      name = head[1] === '' ? '[anonymous]' : head[1]!;
+      name = head.path === '' ? '[anonymous]' : head.path;
       continue;
     }
     const ref = /^Referenced:\s+(\d+) kB/.exec(line);

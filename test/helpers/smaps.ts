@@ -4,12 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { TEXT_PIECE_BYTES, textReadsAheadDespiteAdvice } from '../../src/executable-pages.ts';
+import { type MapsLine, parseMapsLine, TEXT_PIECE_BYTES, textReadsAheadDespiteAdvice } from '../../src/executable-pages.ts';
 
-export interface SmapsMapping {
-  start: number;
-  end: number;
-  perms: string;
+export interface SmapsMapping extends Omit<MapsLine, 'path'> {
   /** VmFlags: "rr" is MADV_RANDOM, "dd" MADV_DONTDUMP. */
   flags: string[];
 }
@@ -19,9 +16,9 @@ export function smapsOf(file: string, pid: number | 'self' = 'self'): SmapsMappi
   const out: SmapsMapping[] = [];
   let current: SmapsMapping | undefined;
   for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+ +(.*)$/.exec(line);
+    const head = parseMapsLine(line);
     if (head) {
-      current = head[4] === file ? { start: Number.parseInt(head[1]!, 16), end: Number.parseInt(head[2]!, 16), perms: head[3]!, flags: [] } : undefined;
+      current = head.path === file ? { start: head.start, end: head.end, perms: head.perms, flags: [] } : undefined;
       if (current) out.push(current);
     } else if (current && line.startsWith('VmFlags:')) current.flags = line.slice('VmFlags:'.length).trim().split(/\s+/);
   }
