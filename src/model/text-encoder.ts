@@ -18,7 +18,8 @@ function escapeHelp(help: string): string {
   return HELP_SPECIAL.test(help) ? help.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n')) : help;
 }
 
-function escapeLabelValue(value: string): string {
+/** A label value as the text format writes it between its quotes. */
+export function escapeLabelValue(value: string): string {
   return LABEL_VALUE_SPECIAL.test(value) ? value.replace(/[\\\n"]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : '\\"')) : value;
 }
 

@@ -1,8 +1,10 @@
 import { cutInput, quoteInput } from '../quote.ts';
 import { ReasonedError } from '../reasoned-error.ts';
-import { belongsToFamily, METRIC_NAME_RE, METRIC_TYPES, labelsKey } from './family.ts';
+import { belongsToFamily, METRIC_NAME_RE, METRIC_TYPES } from './family.ts';
 import type { Labels, MetricFamily, MetricType, Sample } from './family.ts';
 import { parseFloatStrict } from './format-float.ts';
+import { compareCodeUnits, sortSmall } from './sort-small.ts';
+import { escapeLabelValue } from './text-encoder.ts';
 
 /** A text-format error, with the 1-based line it was found on; reason `parse` (syntax), `invalid_utf8` or `line_length`. */
 export class TextParseError extends ReasonedError {
@@ -329,8 +331,10 @@ export function metadataFields(line: string): MetadataFields | undefined {
  * every exporter every cycle, so nothing is allocated here but the name, the
  * label names and values, the value's text and the sample (no per-character
  * strings, regexes, splits or closures). `key` receives the series' key (for
- * duplicates) when asked for, made from the labels as they are read when
- * they come sorted, as exporters write them.
+ * duplicates) when asked for: the line's own text up to the value when it is
+ * written as exporters write it (labels sorted, no blanks), else that text
+ * made from the labels (seriesText); building a key per sample was a third
+ * of the parse's garbage (issue 13).
  */
 function parseSampleLine(line: string, lineNo: number, key: { value: string } | undefined): Sample {
   let pos = 0;
@@ -338,15 +342,18 @@ function parseSampleLine(line: string, lineNo: number, key: { value: string } | 
   if (pos === 0 || isDigit(line.charCodeAt(0))) throw new TextParseError(lineNo, `invalid metric name at start of ${quoteInput(line, 40)}`);
   const name = line.slice(0, pos);
   let labels: Record<string, string> | undefined;
-  let labelKey = '';
-  let sorted = true;
+  // Whether the line's text up to the value is the series' key as it stands: no blanks, labels sorted, no trailing comma.
+  let canonical = true;
   let previousName = '';
   const afterBlank = skipBlanks(line, pos);
   if (line.charCodeAt(afterBlank) === BRACE_OPEN) {
+    if (afterBlank !== pos) canonical = false;
     pos = afterBlank + 1;
     for (;;) {
+      if (line.charCodeAt(pos) === SPACE || line.charCodeAt(pos) === TAB) canonical = false;
       pos = skipBlanks(line, pos);
       if (line.charCodeAt(pos) === BRACE_CLOSE) {
+        if (labels !== undefined) canonical = false;
         pos++;
         break;
       }
@@ -357,9 +364,10 @@ function parseSampleLine(line: string, lineNo: number, key: { value: string } | 
       const labelName = line.slice(start, pos);
       if (labelName === '__name__' || (labels !== undefined && Object.hasOwn(labels, labelName)))
         throw new TextParseError(lineNo, `duplicate or reserved label name ${shortName(labelName)} in ${shortName(name)}`);
-      pos = skipBlanks(line, pos);
-      if (line.charCodeAt(pos) !== EQUALS) throw new TextParseError(lineNo, `expected "=" after label name ${shortName(labelName)} in ${shortName(name)}`);
-      pos = skipBlanks(line, pos + 1);
+      const equals = skipBlanks(line, pos);
+      if (line.charCodeAt(equals) !== EQUALS) throw new TextParseError(lineNo, `expected "=" after label name ${shortName(labelName)} in ${shortName(name)}`);
+      pos = skipBlanks(line, equals + 1);
+      if (equals !== start + labelName.length || pos !== equals + 1) canonical = false;
       if (line.charCodeAt(pos) !== QUOTE)
         throw new TextParseError(lineNo, `expected '"' to start the value of label ${shortName(labelName)} in ${shortName(name)}`);
       pos++;
@@ -390,12 +398,11 @@ function parseSampleLine(line: string, lineNo: number, key: { value: string } | 
         pos++;
       }
       (labels ??= {})[labelName] = value;
-      if (key) {
-        if (labelName < previousName) sorted = false;
-        previousName = labelName;
-        labelKey += labelName + '\u0000' + value + '\u0001';
-      }
+      if (labelName < previousName) canonical = false;
+      previousName = labelName;
+      const afterValue = pos;
       pos = skipBlanks(line, pos);
+      if (pos !== afterValue) canonical = false;
       const c = line.charCodeAt(pos);
       if (c === COMMA) {
         pos++;
@@ -408,6 +415,7 @@ function parseSampleLine(line: string, lineNo: number, key: { value: string } | 
       throw new TextParseError(lineNo, `expected "," or "}" after label ${shortName(labelName)} in ${shortName(name)}`);
     }
   }
+  const seriesEnd = pos;
   if (pos < line.length && line.charCodeAt(pos) !== SPACE && line.charCodeAt(pos) !== TAB)
     throw new TextParseError(lineNo, `expected a space before the value of ${shortName(name)}`);
   // The value and an optional timestamp: the rest trimmed as String.prototype.trim does, split at runs of blanks.
@@ -434,25 +442,38 @@ function parseSampleLine(line: string, lineNo: number, key: { value: string } | 
     if (!/^-?\d+$/.test(timestampText)) throw new TextParseError(lineNo, `invalid timestamp ${quoteInput(timestampText)} for ${shortName(name)}`);
     sample.timestampMs = Number(timestampText);
   }
-  if (key) key.value = labels === undefined ? name : name + '\u0002' + (sorted ? labelKey : labelsKey(labels));
+  // A canonical line's own text is the key (a slice, not a string built per sample); any other is written out the same way.
+  if (key) key.value = labels === undefined ? name : canonical ? line.slice(0, seriesEnd) : seriesText(name, labels);
   return sample;
 }
 
 function unescapeHelp(text: string, lineNo: number): string {
+  // Almost no HELP text has an escape: then the text is the slice of the line already made.
+  let backslash = text.indexOf('\\');
+  if (backslash === -1) return text;
+  // Runs between escapes are sliced whole (a `+=` per character left a cons string per character).
   let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const next = text[i + 1];
-    if (next === '\\') out += '\\';
-    else if (next === 'n') out += '\n';
-    else throw new TextParseError(lineNo, `invalid escape sequence ${quoteInput(`\\${next ?? ''}`)} in HELP text`);
-    i++;
+  let run = 0;
+  while (backslash !== -1) {
+    const next = text[backslash + 1];
+    if (next !== '\\' && next !== 'n') throw new TextParseError(lineNo, `invalid escape sequence ${quoteInput(`\\${next ?? ''}`)} in HELP text`);
+    out += text.slice(run, backslash) + (next === 'n' ? '\n' : '\\');
+    run = backslash + 2;
+    backslash = text.indexOf('\\', run);
   }
-  return out;
+  return out + text.slice(run);
+}
+
+/**
+ * A series as the text format writes it with its labels sorted, no blanks:
+ * name{a="x",b="y"} (the value escapes are the only way to write a value,
+ * so one series has one such text).
+ */
+function seriesText(name: string, labels: Labels): string {
+  const names = sortSmall(Object.keys(labels), compareCodeUnits);
+  let text = name;
+  for (let i = 0; i < names.length; i++) text += `${i === 0 ? '{' : ','}${names[i]}="${escapeLabelValue(labels[names[i]!]!)}"`;
+  return text + '}';
 }
 
 /** A metric or label name, already valid (nothing to escape), cut if it is very long. */

@@ -63,6 +63,21 @@ function rejects(text: string, line: number, pattern: RegExp): void {
   );
 }
 
+test('HELP escapes: \\\\ and \\n anywhere, any number; any other escape refused', () => {
+  const help = (text: string): string | undefined => parseText(`# HELP a ${text}\na 1\n`)[0]!.help;
+  assert.equal(help('plain text'), 'plain text');
+  assert.equal(help('\\\\'), '\\');
+  assert.equal(help('one\\ntwo\\\\three\\n'), 'one\ntwo\\three\n');
+  assert.equal(help('\\\\n'), '\\n');
+  rejects('# HELP a x\\ty\n', 1, /invalid escape sequence "\\\\t" in HELP/);
+  rejects('# HELP a x\\\n', 1, /invalid escape sequence "\\\\" in HELP/);
+});
+
+test('distinct series are not taken for duplicates: the key from the line text tells every label value apart', () => {
+  const families = parseText('a{x="1",y="2"} 1\na{x="1",y="3"} 1\na{x="1"} 1\na{x="12"} 1\na{xy="1"} 1\na{x="1\\\\"} 1\na{x="1\\n"} 1\na 1\n');
+  assert.equal(families[0]!.samples.length, 8);
+});
+
 test('rejects what the Pushgateway rejects, naming the line', () => {
   rejects('a 1', 1, /no trailing newline/);
   rejects('a 1\r\n', 1, /carriage return/);
@@ -70,10 +85,16 @@ test('rejects what the Pushgateway rejects, naming the line', () => {
   rejects('# TYPE a gauge\n# TYPE a counter\n', 2, /second TYPE/);
   rejects('a 1\n# TYPE a gauge\n', 2, /TYPE line for a after its samples/);
   rejects('a{x="1"} 1\na{x="1"} 2\n', 2, /duplicate series/);
-  // The series key is made from the labels as read when they come sorted: other orders must meet the same key.
+  // The series key is the line's own text when written as exporters write it: every other way of writing the series must meet it.
   rejects('a{x="1",y="2"} 1\na{y="2",x="1"} 2\n', 2, /duplicate series/);
   rejects('a{y="2",x="1"} 1\na{x="1",y="2"} 2\n', 2, /duplicate series/);
   rejects('a{x="1"} 1\na{ x = "1" } 2\n', 2, /duplicate series/);
+  rejects('a{x="1"} 1\na{x="1",} 2\n', 2, /duplicate series/);
+  rejects('a{x="1",} 1\na {x="1"} 2\n', 2, /duplicate series/);
+  rejects('a{x="1"} 1\na{x="1"}\t2\n', 2, /duplicate series/);
+  rejects('a{x="1",y="2"} 1\na{x="1" ,y="2"} 2\n', 2, /duplicate series/);
+  rejects('a{x="q\\"\\\\\\n",y=""} 1\na{y="", x="q\\"\\\\\\n"} 2\n', 2, /duplicate series/);
+  rejects('a 1\na{} 2\n', 2, /duplicate series/);
   rejects('a 1\nb 1\na{x="2"} 1\n', 3, /whose block ended earlier/);
   rejects('a{x="1",x="2"} 1\n', 1, /duplicate or reserved label name x/);
   rejects('a{x="\\t"} 1\n', 1, /invalid escape/);
