@@ -5,7 +5,7 @@
  * OpenMetrics conversion when the body is OpenMetrics). Nothing holds more
  * than one line of the input besides what the parser keeps.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { MetricFamily } from './family.ts';
 import { OpenMetricsLines } from './openmetrics.ts';
 import { TextParseError, TextParser, type LineSink, type ParseOptions } from './text-parser.ts';
@@ -25,6 +25,8 @@ export interface Exposition {
 }
 
 const NEWLINE = 0x0a;
+/** Most bytes of whole lines decoded into one string (a body arrives in chunks of about this size). */
+const DECODE_WINDOW = 64 * 1024;
 
 export class ExpositionReader {
   private readonly parser: TextParser;
@@ -48,23 +50,35 @@ export class ExpositionReader {
 
   write(chunk: Buffer): void {
     let start = 0;
-    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-      if (this.pendingBytes === 0) {
-        // Most lines lie whole in one chunk: decoded straight from it, without a Buffer view per line.
-        this.checkLength(nl - start);
-        this.emit(chunk, start, nl);
-      } else {
-        const line = this.completeLine(chunk.subarray(start, nl));
-        this.emit(line, 0, line.length);
-      }
+    if (this.pendingBytes > 0) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl === -1) return this.keep(chunk);
+      const line = this.completeLine(chunk.subarray(0, nl));
+      this.emit(line, 0, line.length);
       start = nl + 1;
     }
-    if (start < chunk.length) {
-      const rest = chunk.subarray(start);
-      this.checkLength(this.pendingBytes + rest.length);
-      this.pending.push(rest);
-      this.pendingBytes += rest.length;
+    while (start < chunk.length) {
+      const windowEnd = chunk.lastIndexOf(NEWLINE, Math.min(start + DECODE_WINDOW, chunk.length) - 1);
+      if (windowEnd < start) {
+        // No newline in a window's length: one long line, or the start of one.
+        const nl = chunk.indexOf(NEWLINE, start);
+        if (nl === -1) break;
+        this.checkLength(nl - start);
+        this.emit(chunk, start, nl);
+        start = nl + 1;
+      } else if (isAscii(chunk.subarray(start, windowEnd))) {
+        // Whole lines decoded at once, each line a slice of the text: a string decoded per line
+        // cost a native call and a copy per line (issue 13). ASCII: a character is a byte, and valid UTF-8.
+        this.emitLines(chunk.toString('latin1', start, windowEnd));
+        start = windowEnd + 1;
+      } else {
+        for (let nl = chunk.indexOf(NEWLINE, start); start <= windowEnd; start = nl + 1, nl = chunk.indexOf(NEWLINE, start)) {
+          this.checkLength(nl - start);
+          this.emit(chunk, start, nl);
+        }
+      }
     }
+    if (start < chunk.length) this.keep(chunk.subarray(start));
   }
 
   end(): Exposition {
@@ -75,6 +89,25 @@ export class ExpositionReader {
     }
     this.openMetrics?.end();
     return { families: this.parser.finish(), samplesScraped: this.parser.samplesScraped };
+  }
+
+  /** The start of a line whose newline is in a later chunk. */
+  private keep(rest: Buffer): void {
+    this.checkLength(this.pendingBytes + rest.length);
+    this.pending.push(rest);
+    this.pendingBytes += rest.length;
+  }
+
+  /** The lines of an ASCII text that ends before a newline. */
+  private emitLines(text: string): void {
+    let from = 0;
+    for (let nl = text.indexOf('\n'); ; nl = text.indexOf('\n', from)) {
+      const to = nl === -1 ? text.length : nl;
+      this.checkLength(to - from);
+      this.sink.line(text.slice(from, to), ++this.lineNo, true);
+      if (nl === -1) return;
+      from = nl + 1;
+    }
   }
 
   private completeLine(tail: Buffer): Buffer {

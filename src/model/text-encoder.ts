@@ -34,7 +34,10 @@ export function escapeLabelValue(value: string): string {
  */
 export function encodeText(families: readonly MetricFamily[], options: EncodeOptions = {}): string {
   const withTimestamps = options.timestamps ?? false;
-  const sorted = families.filter((f) => f.samples.length > 0).sort((a, b) => compareCodeUnits(a.name, b.name));
+  const sorted = sortSmall(
+    families.filter((f) => f.samples.length > 0),
+    compareFamilies,
+  );
   let out = '';
   // Indexed loops: the interpreter allocates an iterator result per step of a for-of.
   for (let f = 0; f < sorted.length; f++) {
@@ -159,41 +162,46 @@ function seriesKey(series: Series): string {
 
 /** Groups a family's samples into series (a histogram's buckets, sum and count are one) and sorts them. */
 function orderSeries(family: MetricFamily, inner: string | undefined): Series[] {
-  const list: Series[] = [];
   if (inner === undefined) {
-    // Every sample its own series.
+    // Every sample its own series (the list made at its length: grown by push, it was copied as it grew).
     const samples = family.samples;
-    for (let i = 0; i < samples.length; i++) list.push(new Series(samples[i]!, seriesNames(samples[i]!.labels, undefined), list.length));
-  } else {
-    // A series' samples usually come together: the previous series is tried before the index by key.
-    let index: Map<string, Series> | undefined;
-    let last: Series | undefined;
-    const samples = family.samples;
-    for (let i = 0; i < samples.length; i++) {
-      const sample = samples[i]!;
-      let series = last?.holds(sample.labels, inner) ? last : undefined;
-      if (!series && list.length > 0) {
-        index ??= new Map(list.map((s) => [seriesKey(s), s]));
-        const probe = new Series(sample, seriesNames(sample.labels, inner), list.length);
-        series = index.get(seriesKey(probe));
-        if (!series) {
-          list.push(probe);
-          index.set(seriesKey(probe), probe);
-          last = probe;
-          continue;
-        }
-      }
+    const list = new Array<Series>(samples.length);
+    for (let i = 0; i < samples.length; i++) list[i] = new Series(samples[i]!, seriesNames(samples[i]!.labels, undefined), i);
+    return sortSmall(list, compareSeries);
+  }
+  // A series' samples usually come together: the previous series is tried before the index by key.
+  const list: Series[] = [];
+  let index: Map<string, Series> | undefined;
+  let last: Series | undefined;
+  const samples = family.samples;
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    let series = last?.holds(sample.labels, inner) ? last : undefined;
+    if (!series && list.length > 0) {
+      index ??= new Map(list.map((s) => [seriesKey(s), s]));
+      const probe = new Series(sample, seriesNames(sample.labels, inner), list.length);
+      series = index.get(seriesKey(probe));
       if (!series) {
-        last = new Series(sample, seriesNames(sample.labels, inner), 0);
-        list.push(last);
+        list.push(probe);
+        index.set(seriesKey(probe), probe);
+        last = probe;
         continue;
       }
-      (series.more ??= []).push(sample);
-      last = series;
     }
-    for (const series of list) if (series.more) sortInner(series, family, inner);
+    if (!series) {
+      last = new Series(sample, seriesNames(sample.labels, inner), 0);
+      list.push(last);
+      continue;
+    }
+    (series.more ??= []).push(sample);
+    last = series;
   }
-  return list.length > 1 ? list.sort(compareSeries) : list;
+  for (const series of list) if (series.more) sortInner(series, family, inner);
+  return sortSmall(list, compareSeries);
+}
+
+function compareFamilies(a: MetricFamily, b: MetricFamily): number {
+  return compareCodeUnits(a.name, b.name);
 }
 
 function compareSeries(a: Series, b: Series): number {

@@ -53,6 +53,30 @@ test('the same families as the whole-string parsers, whatever the chunking', () 
   assert.equal(inPieces(Buffer.from(TEXT), 5).samplesScraped, 7);
 });
 
+test('a body of many 64 KB windows, ASCII and not, with lines longer than a window: the same families and line numbers', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 6000; i++) {
+    lines.push(
+      `# HELP m${i} help ${i % 7 === 0 ? 'für Zürich' : 'plain'}`,
+      `# TYPE m${i} gauge`,
+      `m${i}{a="${i % 11 === 0 ? 'é'.repeat(i % 5) : 'x'}",b="${i}"} ${i}`,
+    );
+    if (i % 1500 === 0) lines.push(`long${i}{v="${'y'.repeat(70_000 + i)}"} 1`);
+  }
+  const body = `${lines.join('\n')}\n`;
+  const expected = encodeText(parseText(body));
+  for (const size of [1000, 65_536, 100_000, body.length]) {
+    assert.equal(encodeText(inPieces(Buffer.from(body), size).families), expected, `in ${size}-byte pieces`);
+  }
+  const broken = `${body}bad{ 1\n`;
+  for (const size of [4096, broken.length]) {
+    assert.throws(
+      () => inPieces(Buffer.from(broken), size),
+      (err: unknown) => err instanceof TextParseError && err.line === lines.length + 1,
+    );
+  }
+});
+
 test('a last line without its newline is a line, unless the newline is required', () => {
   assert.equal(readExposition(Buffer.from('a 1\nb 2')).families.length, 2);
   assert.throws(() => readExposition(Buffer.from('a 1\nb 2'), { requireFinalNewline: true }), /line 2: unexpected end of input/);
