@@ -17,10 +17,9 @@ export function goTrimSpace(text: string): string {
 
 /** Splits on runs of whitespace, dropping empty fields. */
 export function fields(line: string): string[] {
-  return line
-    .trim()
-    .split(/\s+/)
-    .filter((f) => f !== '');
+  // Trimmed, a line splits into no empty field; only the empty line would give one.
+  const trimmed = line.trim();
+  return trimmed === '' ? [] : trimmed.split(/\s+/);
 }
 
 /**

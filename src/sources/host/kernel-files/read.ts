@@ -85,6 +85,14 @@ let sysReadBuffer = Buffer.alloc(4096);
  * yields between the read and the decode.
  */
 export async function sysReadFile(file: string, maxBytes = SYS_READ_FILE_SIZE): Promise<string> {
+  return sysReadFileSync(file, maxBytes);
+}
+
+/**
+ * sysReadFile for loops over many attributes of one device (a promise per
+ * file was most of what reading a device's counters allocated).
+ */
+export function sysReadFileSync(file: string, maxBytes = SYS_READ_FILE_SIZE): string {
   if (sysReadBuffer.length < maxBytes) sysReadBuffer = Buffer.alloc(maxBytes);
   const fd = openSync(file, 'r');
   try {

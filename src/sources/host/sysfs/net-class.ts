@@ -1,7 +1,7 @@
 /** /sys/class/net/<iface>/* attributes, read the way prometheus/procfs' sysfs.NetClass does. */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { errnoOf, sysReadFile } from '../kernel-files/read.ts';
+import { errnoOf, sysReadFileSync } from '../kernel-files/read.ts';
 import { tryParseGoInt } from '../kernel-files/parse.ts';
 
 const NUMERIC = [
@@ -41,32 +41,28 @@ export interface NetClassIface {
 /** Errors the kernel gives for attributes that do not apply (carrier of a down link is EINVAL...): skipped. */
 const IGNORABLE = new Set(['ENOENT', 'EACCES', 'EPERM', 'EOPNOTSUPP', 'EINVAL', 'ENOTSUP']);
 
-async function readIface(dir: string, name: string): Promise<NetClassIface> {
+function readIface(dir: string, name: string): NetClassIface {
   const iface: NetClassIface = { name, numbers: {}, text: Object.fromEntries(TEXT.map((t) => [t, ''])) as Record<NetClassText, string> };
-  const attrs = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && KNOWN.has(e.name))
-    .map((e) => e.name);
-  // Read concurrently: a collection is dominated by round trips to the threadpool, not by the reads.
-  const values = await Promise.all(
-    attrs.map(async (attr) => {
-      try {
-        return await sysReadFile(path.join(dir, attr));
-      } catch (err) {
-        if (IGNORABLE.has(errnoOf(err))) return undefined;
-        throw new Error(`failed to read ${path.join(dir, attr)}: ${(err as Error).message}`, { cause: err });
-      }
-    }),
-  );
-  attrs.forEach((attr, i) => {
-    const value = values[i];
-    if (value === undefined) return;
+  const entries = readdirSync(dir, { withFileTypes: true });
+  // One synchronous read after the other: sysfs answers from memory, and a promise per attribute cost more than the reads.
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const attr = entry.name;
+    if (!KNOWN.has(attr) || !entry.isFile()) continue;
+    let value: string;
+    try {
+      value = sysReadFileSync(`${dir}/${attr}`);
+    } catch (err) {
+      if (IGNORABLE.has(errnoOf(err))) continue;
+      throw new Error(`failed to read ${path.join(dir, attr)}: ${(err as Error).message}`, { cause: err });
+    }
     if ((NUMERIC as readonly string[]).includes(attr)) {
       const n = tryParseGoInt(value);
       if (n !== undefined) iface.numbers[attr as NetClassNumeric] = n;
     } else {
       iface.text[attr as NetClassText] = value;
     }
-  });
+  }
   return iface;
 }
 
@@ -81,5 +77,5 @@ export async function readNetClass(sysfs: string, ignored: (name: string) => boo
     .filter((e) => !e.isFile() && !ignored(e.name))
     .map((e) => e.name)
     .sort();
-  return Promise.all(devices.map((name) => readIface(path.join(classNet, name), name)));
+  return devices.map((name) => readIface(path.join(classNet, name), name));
 }

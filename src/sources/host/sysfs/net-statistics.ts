@@ -5,7 +5,7 @@
  * socket, so sysfs is our window onto those counters.
  */
 import path from 'node:path';
-import { listDir, sysReadFile } from '../kernel-files/read.ts';
+import { listDir, sysReadFileSync } from '../kernel-files/read.ts';
 /** Counters of one device by node_exporter's names: the shape procfs/netdev.ts gives, so the netdev collector takes either source. */
 type DeviceCounters = Map<string, number>;
 
@@ -45,7 +45,7 @@ const STATISTICS: ReadonlyArray<[string, string]> = [
 export async function readLinkStatistics(sysfs: string): Promise<Map<string, DeviceCounters>> {
   const classNet = path.join(sysfs, 'class', 'net');
   const devices = await listDir(classNet);
-  const all = await Promise.all(devices.map((device) => readDeviceStatistics(path.join(classNet, device, 'statistics'))));
+  const all = devices.map((device) => readDeviceStatistics(path.join(classNet, device, 'statistics')));
   const out = new Map<string, DeviceCounters>();
   devices.forEach((device, i) => {
     const counters = all[i];
@@ -55,14 +55,20 @@ export async function readLinkStatistics(sysfs: string): Promise<Map<string, Dev
 }
 
 /** undefined when the device has no statistics directory. */
-async function readDeviceStatistics(dir: string): Promise<DeviceCounters | undefined> {
-  const values = await Promise.all(STATISTICS.map(([attr]) => sysReadFile(path.join(dir, attr)).catch(() => undefined)));
-  if (values.every((v) => v === undefined)) return undefined;
+function readDeviceStatistics(dir: string): DeviceCounters | undefined {
   const counters: DeviceCounters = new Map();
-  STATISTICS.forEach(([attr, key], i) => {
-    const v = values[i];
+  let found = false;
+  for (let i = 0; i < STATISTICS.length; i++) {
+    const [attr, key] = STATISTICS[i]!;
+    let v: string | undefined;
+    try {
+      v = sysReadFileSync(`${dir}/${attr}`);
+      found = true;
+    } catch {
+      v = undefined;
+    }
     if (v !== undefined && !/^\d+$/.test(v)) throw new Error(`${path.join(dir, attr)}: expected a counter, got ${JSON.stringify(v.slice(0, 40))}`);
     counters.set(key, v === undefined ? 0 : Number(v));
-  });
-  return counters;
+  }
+  return found ? counters : undefined;
 }
