@@ -1,4 +1,5 @@
 import { formatFloat } from './format-float.ts';
+import { ownCopy } from './own-copy.ts';
 import type { Labels, MetricFamily, Sample } from './family.ts';
 import { compareCodeUnits, sortSmall } from './sort-small.ts';
 
@@ -65,22 +66,35 @@ export function encodeText(families: readonly MetricFamily[], options: EncodeOpt
 
 function appendSample(out: string, sample: Sample, names: readonly string[], withTimestamp: boolean): string {
   out += sample.name;
-  if (names.length > 0) {
-    for (let i = 0; i < names.length; i++) {
-      const n = names[i]!;
-      out += i === 0 ? '{' : ',';
-      out += n;
-      out += '="';
-      out += escapeLabelValue(sample.labels[n]!);
-      out += '"';
-    }
-    out += '}';
+  for (let i = 0; i < names.length; i++) {
+    out += labelOpening(names[i]!, i === 0);
+    out += escapeLabelValue(sample.labels[names[i]!]!);
   }
-  out += ' ';
+  out += names.length > 0 ? '"} ' : ' ';
   out += formatFloat(sample.value);
   if (withTimestamp && sample.timestampMs !== undefined) out += ' ' + Math.trunc(sample.timestampMs);
   return out + '\n';
 }
+
+/**
+ * `{name="` for a first label, `",name="` for the next ones (closing the
+ * value before): one piece where there were three, each `+=` a string of its
+ * own (issue 13). Kept for the label names seen, up to a bound (names come
+ * from exporters too).
+ */
+function labelOpening(name: string, first: boolean): string {
+  const cache = first ? FIRST_LABEL_OPENINGS : NEXT_LABEL_OPENINGS;
+  let opening = cache.get(name);
+  if (opening === undefined) {
+    opening = first ? `{${name}="` : `",${name}="`;
+    if (cache.size < MAX_CACHED_OPENINGS) cache.set(ownCopy(name), ownCopy(opening));
+  }
+  return opening;
+}
+
+const MAX_CACHED_OPENINGS = 2048;
+const FIRST_LABEL_OPENINGS = new Map<string, string>();
+const NEXT_LABEL_OPENINGS = new Map<string, string>();
 
 /** `le` and `quantile` go last, as client_golang writes them after the metric's own labels. */
 function isLastLabel(name: string): boolean {

@@ -5,6 +5,7 @@
  * 5-minute lookback, exactly as if Prometheus had scraped the source itself.
  */
 import type { TimeSeries } from './protobuf.ts';
+import { ownCopy } from '../../model/own-copy.ts';
 import { seriesKey, type LabelPairs } from './series.ts';
 
 export class StalenessTracker {
@@ -26,7 +27,8 @@ export class StalenessTracker {
       const key = seriesKey(ts.labels as LabelPairs);
       // One label array per series across cycles: the queue's unsent cycles hold one copy, and its block encoder knows the series by identity.
       const same = previous?.get(key);
-      if (same) ts.labels = same;
+      // A new series' labels are kept for as long as it lives: copies, not slices of this cycle's body.
+      ts.labels = same ?? ownLabels(ts.labels as LabelPairs);
       now.set(key, ts.labels as LabelPairs);
     }
     this.last.set(source, now);
@@ -77,4 +79,10 @@ export class StalenessTracker {
 
 function staleMarker(labels: LabelPairs, atMs: number): TimeSeries {
   return { labels, samples: [{ value: Number.NaN, timestampMs: atMs, stale: true }] };
+}
+
+function ownLabels(labels: LabelPairs): LabelPairs {
+  const own: LabelPairs = new Array(labels.length);
+  for (let i = 0; i < labels.length; i++) own[i] = [ownCopy(labels[i]![0]), ownCopy(labels[i]![1])];
+  return own;
 }

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { readExposition } from '../../../src/model/exposition-reader.ts';
 import type { Labels, MetricFamily } from '../../../src/model/family.ts';
 import { withTargetLabels } from '../../../src/model/target-labels.ts';
 import { encodeWriteRequest, encodedSeriesSize } from '../../../src/sinks/remote-write/protobuf.ts';
@@ -80,6 +83,30 @@ test('staleness: a series that disappears, and all series of a forgotten source,
     [a[0]!.labels],
   );
   assert.deepEqual(tracker.forget('app', 5), []);
+});
+
+test('staleness keeps a series by labels of its own, not slices that keep the whole parsed body alive', () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const tracker = new StalenessTracker();
+  // Each cycle's body a new window of text; one series of it new each cycle, kept for as long as it lives.
+  let body = '';
+  for (let i = 0; i < 400; i++) body += `filler_metric_with_a_long_name{some_label="value number ${i} of the window"} ${i}\n`;
+  let kept = '';
+  const cycle = (c: number): void => {
+    kept += `kept{id="a series that comes in cycle ${c} and stays"} 1\n`;
+    const parsed = readExposition(Buffer.from(body + kept)).families;
+    tracker.observe('src', familiesToSeries(parsed, { job: 'j' }, c), c);
+  };
+  cycle(0); // the code compiled, the body's series kept
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const cycles = 50;
+  for (let c = 1; c <= cycles; c++) cycle(c);
+  gc();
+  // A kept slice would keep its ~36 KB window: one per cycle.
+  const perCycle = (process.memoryUsage().heapUsed - before) / cycles;
+  assert.ok(perCycle < 16 * 1024, `${perCycle.toFixed(0)} bytes of heap kept per cycle`);
 });
 
 test('a sample label equal to its target label is still kept as exported_*, as the Pushgateway path and Prometheus do', () => {
