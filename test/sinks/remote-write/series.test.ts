@@ -101,7 +101,7 @@ test('staleness keeps a series by labels of its own, not slices that keep the wh
   cycle(0); // the code compiled, the body's series kept
   gc();
   const before = process.memoryUsage().heapUsed;
-  const cycles = 50;
+  const cycles = 100;
   for (let c = 1; c <= cycles; c++) cycle(c);
   gc();
   // A kept slice would keep its ~36 KB window: one per cycle.
