@@ -2,8 +2,10 @@
  * An exposition (a scrape body, a textfile) parsed as its bytes arrive:
  * split into lines at the byte level, each line checked for UTF-8 and length
  * before it is decoded, then handed to the one text parser (through the
- * OpenMetrics conversion when the body is OpenMetrics). Nothing holds more
- * than one line of the input besides what the parser keeps.
+ * OpenMetrics conversion when the body is OpenMetrics). Plain ASCII lines
+ * are decoded a window (at most 64 KB of whole lines) at a time and handed
+ * on as slices of it; nothing holds more than that window of the input
+ * besides what the parser keeps (a slice keeps its window: see own-copy.ts).
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { MetricFamily } from './family.ts';
@@ -58,25 +60,24 @@ export class ExpositionReader {
       start = nl + 1;
     }
     while (start < chunk.length) {
-      const windowEnd = chunk.lastIndexOf(NEWLINE, Math.min(start + DECODE_WINDOW, chunk.length) - 1);
-      if (windowEnd < start) {
-        // No newline in a window's length: one long line, or the start of one.
-        const nl = chunk.indexOf(NEWLINE, start);
-        if (nl === -1) break;
-        this.checkLength(nl - start);
-        this.emit(chunk, start, nl);
-        start = nl + 1;
-      } else if (isAscii(chunk.subarray(start, windowEnd))) {
-        // Whole lines decoded at once, each line a slice of the text: a string decoded per line
-        // cost a native call and a copy per line (issue 13). ASCII: a character is a byte, and valid UTF-8.
-        this.emitLines(chunk.toString('latin1', start, windowEnd));
-        start = windowEnd + 1;
-      } else {
-        for (let nl = chunk.indexOf(NEWLINE, start); start <= windowEnd; start = nl + 1, nl = chunk.indexOf(NEWLINE, start)) {
+      // The whole lines of the next window, up to the last newline in it.
+      let end = chunk.lastIndexOf(NEWLINE, Math.min(start + DECODE_WINDOW, chunk.length) - 1);
+      if (end < start) {
+        // No newline in a window's length: one long line (or the start of one), its length checked before it is decoded.
+        end = chunk.indexOf(NEWLINE, start);
+        if (end === -1) break;
+        this.checkLength(end - start);
+      }
+      // Decoded at once, each line a slice of the text: a string decoded per line cost a native call
+      // and a copy per line (issue 13). ASCII: a character is a byte, and valid UTF-8.
+      if (isAscii(chunk.subarray(start, end))) this.emitLines(chunk.toString('latin1', start, end));
+      else {
+        for (let nl = chunk.indexOf(NEWLINE, start); start <= end; start = nl + 1, nl = chunk.indexOf(NEWLINE, start)) {
           this.checkLength(nl - start);
           this.emit(chunk, start, nl);
         }
       }
+      start = end + 1;
     }
     if (start < chunk.length) this.keep(chunk.subarray(start));
   }

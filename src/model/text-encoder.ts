@@ -19,8 +19,7 @@ function escapeHelp(help: string): string {
   return HELP_SPECIAL.test(help) ? help.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n')) : help;
 }
 
-/** A label value as the text format writes it between its quotes. */
-export function escapeLabelValue(value: string): string {
+function escapeLabelValue(value: string): string {
   return LABEL_VALUE_SPECIAL.test(value) ? value.replace(/[\\\n"]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : '\\"')) : value;
 }
 
@@ -65,15 +64,29 @@ export function encodeText(families: readonly MetricFamily[], options: EncodeOpt
 }
 
 function appendSample(out: string, sample: Sample, names: readonly string[], withTimestamp: boolean): string {
-  out += sample.name;
-  for (let i = 0; i < names.length; i++) {
-    out += labelOpening(names[i]!, i === 0);
-    out += escapeLabelValue(sample.labels[names[i]!]!);
-  }
-  out += names.length > 0 ? '"} ' : ' ';
+  out = appendLabels(out + sample.name, sample.labels, names);
+  out += ' ';
   out += formatFloat(sample.value);
   if (withTimestamp && sample.timestampMs !== undefined) out += ' ' + Math.trunc(sample.timestampMs);
   return out + '\n';
+}
+
+/** `{a="x",b="y"}` for `names` of `labels`, in that order; nothing without names. */
+function appendLabels(out: string, labels: Labels, names: readonly string[]): string {
+  for (let i = 0; i < names.length; i++) {
+    out += labelOpening(names[i]!, i === 0);
+    out += escapeLabelValue(labels[names[i]!]!);
+  }
+  return names.length > 0 ? out + '"}' : out;
+}
+
+/**
+ * A series as the text format writes it with its labels sorted by name, not
+ * `le` or `quantile` last: name{a="x",b="y"}. A value has one way to be
+ * written, so a series has one such text (the parser's key for duplicates).
+ */
+export function seriesText(name: string, labels: Labels): string {
+  return appendLabels(name, labels, sortSmall(Object.keys(labels), compareCodeUnits));
 }
 
 /**

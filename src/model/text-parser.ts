@@ -3,8 +3,7 @@ import { ReasonedError } from '../reasoned-error.ts';
 import { belongsToFamily, METRIC_NAME_RE, METRIC_TYPES } from './family.ts';
 import type { Labels, MetricFamily, MetricType, Sample } from './family.ts';
 import { parseFloatStrict } from './format-float.ts';
-import { compareCodeUnits, sortSmall } from './sort-small.ts';
-import { escapeLabelValue } from './text-encoder.ts';
+import { seriesText } from './text-encoder.ts';
 
 /** A text-format error, with the 1-based line it was found on; reason `parse` (syntax), `invalid_utf8` or `line_length`. */
 export class TextParseError extends ReasonedError {
@@ -350,8 +349,9 @@ function parseSampleLine(line: string, lineNo: number, key: { value: string } | 
     if (afterBlank !== pos) canonical = false;
     pos = afterBlank + 1;
     for (;;) {
-      if (line.charCodeAt(pos) === SPACE || line.charCodeAt(pos) === TAB) canonical = false;
+      const beforeBlanks = pos;
       pos = skipBlanks(line, pos);
+      if (pos !== beforeBlanks) canonical = false;
       if (line.charCodeAt(pos) === BRACE_CLOSE) {
         if (labels !== undefined) canonical = false;
         pos++;
@@ -462,18 +462,6 @@ function unescapeHelp(text: string, lineNo: number): string {
     backslash = text.indexOf('\\', run);
   }
   return out + text.slice(run);
-}
-
-/**
- * A series as the text format writes it with its labels sorted, no blanks:
- * name{a="x",b="y"} (the value escapes are the only way to write a value,
- * so one series has one such text).
- */
-function seriesText(name: string, labels: Labels): string {
-  const names = sortSmall(Object.keys(labels), compareCodeUnits);
-  let text = name;
-  for (let i = 0; i < names.length; i++) text += `${i === 0 ? '{' : ','}${names[i]}="${escapeLabelValue(labels[names[i]!]!)}"`;
-  return text + '}';
 }
 
 /** A metric or label name, already valid (nothing to escape), cut if it is very long. */
