@@ -62,6 +62,8 @@ test('a body of many 64 KB windows, ASCII and not, with lines longer than a wind
       `m${i}{a="${i % 11 === 0 ? 'é'.repeat(i % 5) : 'x'}",b="${i}"} ${i}`,
     );
     if (i % 1500 === 0) lines.push(`long${i}{v="${'y'.repeat(70_000 + i)}"} 1`);
+    // Blank lines, some of them the last line of a window that is not ASCII: each still counts.
+    if (i % 3 === 0) lines.push('');
   }
   const body = `${lines.join('\n')}\n`;
   const expected = encodeText(parseText(body));
@@ -69,7 +71,7 @@ test('a body of many 64 KB windows, ASCII and not, with lines longer than a wind
     assert.equal(encodeText(inPieces(Buffer.from(body), size).families), expected, `in ${size}-byte pieces`);
   }
   const broken = `${body}bad{ 1\n`;
-  for (const size of [4096, broken.length]) {
+  for (const size of [1000, 4096, 65_536, 100_000, broken.length]) {
     assert.throws(
       () => inPieces(Buffer.from(broken), size),
       (err: unknown) => err instanceof TextParseError && err.line === lines.length + 1,
