@@ -22,7 +22,6 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createSecureContext } from 'node:tls';
-import { gzipSync } from 'node:zlib';
 import { secretKeys, type KeySpec, type SectionReader } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { displayName, quoteInput } from '../quote.ts';
@@ -31,6 +30,7 @@ import { applyTargetLabels } from '../model/target-labels.ts';
 import { encodeText, TEXT_CONTENT_TYPE } from '../model/text-encoder.ts';
 import { Counter, perRegistry } from '../prom.ts';
 import { readTlsFiles } from '../http/client.ts';
+import { gzipBody } from '../http/gzip.ts';
 import { ConnectionCap } from './listener-connections.ts';
 import type { Batch, PushReport } from '../model/batch.ts';
 import type { Sink, SinkContext, SinkKind } from './sink.ts';
@@ -320,7 +320,7 @@ export class ListenerSink implements Sink {
     const headers: Record<string, string> = { 'content-type': TEXT_CONTENT_TYPE, vary: 'Accept-Encoding' };
     let body = exposition.text;
     if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-      body = exposition.gzip ??= gzipSync(exposition.text);
+      body = exposition.gzip ??= gzipBody(exposition.text);
       headers['content-encoding'] = 'gzip';
     }
     headers['content-length'] = String(body.length);

@@ -14,8 +14,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { Counter, Gauge, perRegistry } from '../prom.ts';
+import { gzipBody } from '../http/gzip.ts';
 import { request, type Dispatcher } from '../http/request.ts';
 import { describeRequestError, isRequestTimeout, isRetryableError, parseRetryAfterMs, retryDelayMs, statusVerdict, type RetryPolicy } from '../http/retry.ts';
 import type { KeySpec, SectionReader } from '../config/schema.ts';
@@ -623,9 +623,7 @@ function groupBody(source: SourceResult, p: string, grouping: Labels, gzip: bool
   let body = made.get(key);
   if (!body) {
     const text = encodeText(applyTargetLabels(source.families, grouping, false));
-    // Synchronous on purpose: a group is tens of KB (well under a millisecond), and zlib on libuv's
-    // thread pool fragments malloc arenas per thread, growing RSS by hundreds of MB over time.
-    body = gzip ? gzipSync(text, { level: 6 }) : Buffer.from(text);
+    body = gzip ? gzipBody(text) : Buffer.from(text);
     made.set(key, body);
   }
   return body;
