@@ -13,6 +13,10 @@
  *   process's cutime/cstime); the executable's CPU per cycle at the default
  *   15 s interval too, over real 15-s cycles (what it costs between cycles,
  *   timers and GC, included as it happens);
+ * - what the box spends a cycle, the exporters' CPU included (summed from
+ *   their /proc times over the same cycles): the loop scrapes every exporter
+ *   once per gateway and needs a node_exporter for the host metrics, the
+ *   agent scrapes each exporter once and collects the host itself;
  * - RSS over 100 cycles, and the arm64 executable's CPU per cycle under
  *   qemu-user as a ratio to the x64 one (emulation cost included: a ratio,
  *   not an ARM board's figure).
@@ -52,6 +56,9 @@ const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 const gateways = await Promise.all([startPushgateway(), startPushgateway()]);
 const exporters = await Promise.all([startNodeExporter(), startNodeExporter(), startNodeExporter(), startNodeExporter()]);
 const hostLike = exporters[3]!; // the curl loop scrapes a node_exporter for the host metrics
+/** CPU seconds spent so far by the exporters the agent scrapes (the loop also scrapes hostLike). */
+const agentExportersCpu = (): number => exporters.slice(0, 3).reduce((sum, e) => sum + procCpuSeconds(e.process.pid!), 0);
+const allExportersCpu = (): number => agentExportersCpu() + procCpuSeconds(hostLike.process.pid!);
 try {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-bench-'));
   const config = configFromText(`
@@ -80,6 +87,8 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   let bytes = 0;
   let failures = 0;
   const cpu0 = process.cpuUsage();
+  const exportersCpu0 = agentExportersCpu();
+  const gatewayPuts0 = await gatewayPuts();
   const wall0 = performance.now();
   for (let i = 1; i <= CYCLES; i++) {
     const t0 = performance.now();
@@ -100,6 +109,8 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
     }
   }
   const cpu = process.cpuUsage(cpu0);
+  const agentExportersCpuMs = ((agentExportersCpu() - exportersCpu0) * 1000) / CYCLES;
+  const agentPuts = putsSince(gatewayPuts0, await gatewayPuts());
   const wall = performance.now() - wall0;
   await agent.stop();
 
@@ -113,21 +124,27 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
         ),
       )
       .join('\n') + '\nwait\n';
+  const loopPuts0 = await gatewayPuts();
   const curlTimes: number[] = [];
   let curlCpuSeconds = 0;
+  let loopExportersCpuSeconds = 0;
   let curlFailures = 0;
   for (let i = 0; i < CURL_ROUNDS + 1; i++) {
     const cpuBefore = childrenCpuSeconds();
+    const exportersBefore = allExportersCpu();
     const t0 = performance.now();
     const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
     // The first round warms the gateways' groups.
     if (i > 0) {
       curlTimes.push(performance.now() - t0);
       curlCpuSeconds += childrenCpuSeconds() - cpuBefore;
+      loopExportersCpuSeconds += allExportersCpu() - exportersBefore;
     }
     if (r.stdout.includes('fail') || r.status !== 0) curlFailures++;
   }
+  const loopPuts = putsSince(loopPuts0, await gatewayPuts());
   const curlCpuMs = (curlCpuSeconds * 1000) / CURL_ROUNDS;
+  const loopExportersCpuMs = (loopExportersCpuSeconds * 1000) / CURL_ROUNDS;
   const agentCpuMs = (cpu.user + cpu.system) / 1000 / CYCLES;
 
   const f = (v: number): string => `${v.toFixed(1)} ms`;
@@ -140,6 +157,11 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
     ['edgepush: cycle start -> all sources collected', f(median(collected)), f(percentile(collected, 90)), ''],
     ['curl | curl loop (4 sources x 2 gateways, all pairs in parallel)', f(median(curlTimes)), f(percentile(curlTimes, 90)), '1.00x'],
   ]);
+  // A Pushgateway applies pushes one at a time (one write queue), each checked against every group it holds:
+  // the part of the latency that is the gateways' own, the same for any client.
+  console.log(
+    `inside the gateways (their pushgateway_http_push_duration_seconds): a push of the agent's took ${f(agentPuts.meanMs)} on average, ${(agentPuts.count / CYCLES / gateways.length).toFixed(1)} per gateway a cycle; a push of the loop's ${f(loopPuts.meanMs)}, ${(loopPuts.count / (CURL_ROUNDS + 1) / gateways.length).toFixed(1)} per gateway a round`,
+  );
   const cpuRows: string[][] = [
     ['CPU per cycle', 'ms', 'vs loop'],
     ['curl | curl loop (every sh and curl, from their rusage)', f(curlCpuMs), '1.00x'],
@@ -161,6 +183,24 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
       `${ratio(arm64.cpuMs, x64.cpuMs)} the x64 executable`,
     ]);
   table(cpuRows);
+  const loopBoxMs = curlCpuMs + loopExportersCpuMs;
+  const boxRows: string[][] = [
+    ["What the box spends a cycle, the exporters' CPU included", 'ms', 'vs loop'],
+    [`curl | curl loop + the node_exporters it scrapes (4, each once per gateway: ${f(loopExportersCpuMs)})`, f(loopBoxMs), '1.00x'],
+    [
+      `edgepush from source + the 3 exporters it scrapes once (${f(agentExportersCpuMs)})`,
+      f(agentCpuMs + agentExportersCpuMs),
+      ratio(agentCpuMs + agentExportersCpuMs, loopBoxMs),
+    ],
+  ];
+  for (const run of [x64, at15])
+    if (run)
+      boxRows.push([
+        `edgepush x64 executable every ${run.interval} s + the 3 exporters (${f(run.exportersCpuMs)})`,
+        f(run.cpuMs + run.exportersCpuMs),
+        ratio(run.cpuMs + run.exportersCpuMs, loopBoxMs),
+      ]);
+  table(boxRows);
   console.log(`edgepush from source: ${((100 * (cpu.user + cpu.system)) / 1000 / wall).toFixed(0)}% of one core while cycling back to back`);
   console.log(
     `edgepush RSS: ${rss.map(([i, b]) => `after ${i} cycles ${mib(b)}`).join(', ')} (after a full GC; from source under node with the executable's V8 flags ${BAKED_NODE_FLAGS.join(' ')}); V8 heap used ${heap.map(mib).join(' -> ')}, committed ${heapTotal.map(mib).join(' -> ')}`,
@@ -173,8 +213,34 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   await Promise.all([...gateways, ...exporters].map((s) => s.stop()));
 }
 
-function procStat(pid: number): { cpuSeconds: number; rss: number; anon: number } {
-  return { cpuSeconds: procCpuSeconds(pid), rss: procStatusBytes(pid, 'VmRSS'), anon: procStatusBytes(pid, 'RssAnon') };
+/** Every gateway's push handling so far (PUT and POST), from its own summary, summed. */
+async function gatewayPuts(): Promise<{ seconds: number; count: number }> {
+  let seconds = 0;
+  let count = 0;
+  for (const g of gateways) {
+    const text = await (await fetch(`${g.url}/metrics`)).text();
+    // PUT for the agent, POST for curl --data-binary: both replace the group's metrics of the same name.
+    for (const m of text.matchAll(/^pushgateway_http_push_duration_seconds_sum\{method="(?:put|post)"\} (\S+)$/gm)) seconds += Number(m[1]);
+    for (const m of text.matchAll(/^pushgateway_http_push_duration_seconds_count\{method="(?:put|post)"\} (\S+)$/gm)) count += Number(m[1]);
+  }
+  return { seconds, count };
+}
+
+function putsSince(
+  before: { seconds: number; count: number },
+  after: { seconds: number; count: number },
+): { meanMs: number; count: number; perGateway: number } {
+  const count = after.count - before.count;
+  return { meanMs: count > 0 ? ((after.seconds - before.seconds) * 1000) / count : NaN, count, perGateway: count / CYCLES / gateways.length };
+}
+
+function procStat(pid: number): { cpuSeconds: number; exportersCpuSeconds: number; rss: number; anon: number } {
+  return {
+    cpuSeconds: procCpuSeconds(pid),
+    exportersCpuSeconds: agentExportersCpu(),
+    rss: procStatusBytes(pid, 'VmRSS'),
+    anon: procStatusBytes(pid, 'RssAnon'),
+  };
 }
 
 /**
@@ -190,7 +256,7 @@ async function packagedExecutable(
   arch: Arch,
   stateDir: string,
   run: { interval: number; cycles: number },
-): Promise<{ cpuMs: number; interval: number; summary: string } | undefined> {
+): Promise<{ cpuMs: number; exportersCpuMs: number; interval: number; summary: string } | undefined> {
   const binary = path.join(DIST_DIR, binaryName(arch));
   const emulated = arch !== process.arch;
   const skip = (why: string): undefined => void console.log(`packaged ${arch} executable: skipped (${why})`);
@@ -221,11 +287,13 @@ async function packagedExecutable(
   const b = marks.get(last);
   if (!a || !b) return skip(`exited after ${seen} cycles`);
   const cpuMs = ((b.cpuSeconds - a.cpuSeconds) / (last - first)) * 1000;
+  const exportersCpuMs = ((b.exportersCpuSeconds - a.exportersCpuSeconds) / (last - first)) * 1000;
   const memory = emulated
     ? "RSS is qemu's, not comparable"
     : `RSS ${[...marks].map(([i, m]) => `after ${i} cycles ${mib(m.rss)} (anonymous ${mib(m.anon)})`).join(', ')}; the rest is the executable's own file pages`;
   return {
     cpuMs,
+    exportersCpuMs,
     interval,
     summary: `packaged ${arch} executable (${path.relative(process.cwd(), binary)}${emulated ? ' under qemu-user' : ''}), a cycle every ${interval} s, cycles ${first}-${last}: CPU ${cpuMs.toFixed(1)} ms per cycle; ${memory}`,
   };
