@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { BAKED_NODE_FLAGS, binaryName, DIST_DIR, type Arch } from '../lib/build.ts';
 import { Agent } from '../../src/agent.ts';
 import { configFromText } from '../../src/config/config.ts';
+import { parseText } from '../../src/model/text-parser.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { startNodeExporter, startPushgateway } from '../../test/helpers/servers.ts';
 import { childrenCpuSeconds, procCpuSeconds, procStatusBytes } from './proc-usage.ts';
@@ -218,10 +219,14 @@ async function gatewayPuts(): Promise<{ seconds: number; count: number }> {
   let seconds = 0;
   let count = 0;
   for (const g of gateways) {
-    const text = await (await fetch(`${g.url}/metrics`)).text();
+    const families = parseText(await (await fetch(`${g.url}/metrics`)).text());
     // PUT for the agent, POST for curl --data-binary: both replace the group's metrics of the same name.
-    for (const m of text.matchAll(/^pushgateway_http_push_duration_seconds_sum\{method="(?:put|post)"\} (\S+)$/gm)) seconds += Number(m[1]);
-    for (const m of text.matchAll(/^pushgateway_http_push_duration_seconds_count\{method="(?:put|post)"\} (\S+)$/gm)) count += Number(m[1]);
+    const pushes = families.find((f) => f.name === 'pushgateway_http_push_duration_seconds')?.samples ?? [];
+    for (const sample of pushes) {
+      if (sample.labels['method'] !== 'put' && sample.labels['method'] !== 'post') continue;
+      if (sample.name.endsWith('_sum')) seconds += sample.value;
+      else if (sample.name.endsWith('_count')) count += sample.value;
+    }
   }
   return { seconds, count };
 }
