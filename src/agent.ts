@@ -1,7 +1,10 @@
 /**
  * The cycle: every `interval`, collect every source concurrently (each within
- * its timeout, each isolated), then hand the batch to every sink concurrently
- * (each in its own runner, so a slow gateway delays nothing else).
+ * its timeout, each isolated) and hand the batch to every sink concurrently
+ * (each in its own runner, so a slow gateway delays nothing else). A sink gets
+ * the batch as the cycle starts and each source's result as soon as it is
+ * collected: a Pushgateway pushes that source's group then, so a slow
+ * exporter delays only its own group.
  *
  * Cadence: cycles start at fixed points in time, epoch-aligned and offset by a
  * stable per-box amount (splay) so a fleet spreads its pushes; a cycle whose
@@ -15,7 +18,7 @@ import { splayOffsetMs } from './config/identity.ts';
 import { createLogger, setLogLevel, type Logger } from './log.ts';
 import type { Labels } from './model/family.ts';
 import { SINK_KINDS } from './sinks/kinds.ts';
-import type { Batch, PushReport, SourceResult } from './model/batch.ts';
+import type { Batch, IncomingBatch, PushReport, SourceResult } from './model/batch.ts';
 import type { Sink, SinkContext } from './sinks/sink.ts';
 import { SinkRunner } from './sinks/sink-runner.ts';
 import { StateLog } from './state-log.ts';
@@ -148,13 +151,28 @@ export class Agent {
     this.schedule();
   }
 
-  /** One cycle: collect everything, hand the batch to every sink. Exposed for tests and benchmarks. */
+  /**
+   * One cycle: collect every source, handing the batch to every sink as the
+   * cycle starts, so each source's data goes out as soon as it is in where the
+   * sink can (a slow exporter delays only its own group). Exposed for tests
+   * and benchmarks.
+   */
   async runCycle(): Promise<CycleOutcome> {
     const cycle = ++this.cycleNo;
     const start = Date.now();
     const t0 = performance.now();
-    const sources = this.sources;
-    const results = await Promise.all(sources.map((s) => runSource(s, this.shutdown.signal)));
+    const collections = this.sources.map((s) => runSource(s, this.shutdown.signal));
+    const head = { cycle, identity: identityLabels(this.config), deadlineMs: start + this.config.agent.intervalSeconds * 1000 };
+    const complete = Promise.all(collections).then((results): Batch => ({ ...head, sources: results }));
+    const batch: IncomingBatch = { ...head, sources: collections, complete };
+    // With [remote_config], the sinks may come with the first fetch, a moment after the first cycle.
+    if (this.runners.size === 0 && !this.noSinkWarned && !this.config.remoteConfig) {
+      this.log.warn('no sink configured ([pushgateway.<name>], [remote_write.<name>] or [listener.<name>]): collecting, pushing nowhere');
+      this.noSinkWarned = true;
+    }
+    const runners = [...this.runners.values()];
+    const pushed = Promise.all(runners.map(async (r) => [r.sink.name, await r.submit(batch)] as const)).then((entries) => new Map(entries));
+    const results = (await complete).sources;
     const collectMs = performance.now() - t0;
     this.metrics.cycles.inc();
     this.metrics.cycleDuration.observe(collectMs / 1000);
@@ -164,14 +182,6 @@ export class Agent {
       this.metrics.sourceCollections.inc({ source: r.source, result: r.up ? 'success' : 'failure' });
       this.sourceStates.report(r.source, r.up ? undefined : (r.error ?? 'failed'), { source: r.source, job: r.job });
     }
-    const batch: Batch = { cycle, identity: identityLabels(this.config), sources: results, deadlineMs: start + this.config.agent.intervalSeconds * 1000 };
-    // With [remote_config], the sinks may come with the first fetch, a moment after the first cycle.
-    if (this.runners.size === 0 && !this.noSinkWarned && !this.config.remoteConfig) {
-      this.log.warn('no sink configured ([pushgateway.<name>], [remote_write.<name>] or [listener.<name>]): collecting, pushing nowhere');
-      this.noSinkWarned = true;
-    }
-    const runners = [...this.runners.values()];
-    const pushed = Promise.all(runners.map(async (r) => [r.sink.name, await r.submit(batch)] as const)).then((entries) => new Map(entries));
     this.log.debug('cycle collected', { cycle, collect_ms: Math.round(collectMs), sources: results.length, down: results.filter((r) => !r.up).length });
     return { startedMs: start, cycle, results, collectMs, pushed };
   }

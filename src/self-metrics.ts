@@ -50,7 +50,7 @@ export class SelfMetrics {
   });
   readonly sinkPushDuration = new Histogram({
     name: 'edgepush_sink_push_duration_seconds',
-    help: 'Time from handing a batch to the sink to its acknowledgement (all groups/requests done).',
+    help: 'Time from a batch being complete (every source collected), or the sink free if later, to its acknowledgement (all groups/requests done).',
     labelNames: ['sink'],
     buckets: DURATION_BUCKETS,
     registers: [this.registry],

@@ -46,6 +46,23 @@ export interface Batch {
   deadlineMs: number;
 }
 
+/**
+ * A batch handed to the sinks as its cycle starts: each source's result
+ * arrives as soon as that source is collected, so a sink whose sources go out
+ * independently (a Pushgateway group per source) need not wait for the
+ * slowest one; `complete` is the whole Batch once every source is in.
+ */
+export interface IncomingBatch extends Omit<Batch, 'sources'> {
+  /** One per source, in the configured order; each resolves (never rejects) when that source is collected. */
+  sources: readonly Promise<SourceResult>[];
+  complete: Promise<Batch>;
+}
+
+/** A batch whose sources are all collected, as an IncomingBatch. */
+export function alreadyComplete(batch: Batch): IncomingBatch {
+  return { ...batch, sources: batch.sources.map((s) => Promise.resolve(s)), complete: Promise.resolve(batch) };
+}
+
 /** What a push achieved, for the agent's per-sink self metrics. */
 export interface PushReport {
   /** Whether everything of the batch was accepted (or durably queued, for queueing sinks). */

@@ -27,7 +27,7 @@ import { authorizationHeader, createDispatcher, HTTP_CLIENT_KEYS, readHttpClient
 import { groupPath } from './pushgateway-path.ts';
 import { parseSavedTier, Tier, type GatewayHealth, type Move } from './pushgateway-tier.ts';
 import { identityKey, rendezvousOrder } from './rendezvous.ts';
-import type { Batch, PushReport, SourceResult } from '../model/batch.ts';
+import { alreadyComplete, type Batch, type IncomingBatch, type PushReport, type SourceResult } from '../model/batch.ts';
 import type { Sink, SinkContext, SinkKind } from './sink.ts';
 import { StateLog } from '../state-log.ts';
 import { writeFileAtomic } from '../state-file.ts';
@@ -245,7 +245,12 @@ export class PushgatewaySink implements Sink {
     return { ...identity, ...this.config.grouping, job };
   }
 
-  async push(batch: Batch, signal: AbortSignal): Promise<PushReport> {
+  push(batch: Batch, signal: AbortSignal): Promise<PushReport> {
+    return this.pushAsCollected(alreadyComplete(batch), signal);
+  }
+
+  /** Each group goes out as soon as its source is collected: a group needs no other source. */
+  async pushAsCollected(batch: IncomingBatch, signal: AbortSignal): Promise<PushReport> {
     const tier = this.loadTier(batch.identity);
     this.adoptOtherWriter(tier);
     const deadlineMs = batch.deadlineMs;
@@ -292,11 +297,12 @@ export class PushgatewaySink implements Sink {
   }
 
   /** Every group of the batch to one gateway, and DELETEs there of the groups of removed sources. */
-  private async pushTo(url: string, batch: Batch, signal: AbortSignal): Promise<GroupOutcome[]> {
+  private async pushTo(url: string, batch: IncomingBatch, signal: AbortSignal): Promise<GroupOutcome[]> {
     const tier = this.tier!;
     const current = new Set<string>();
     const outcomes = await Promise.all(
-      batch.sources.map(async (source) => {
+      batch.sources.map(async (collected) => {
+        const source = await collected;
         const grouping = this.grouping(batch.identity, source.job);
         const p = groupPath(grouping);
         current.add(p);

@@ -3,15 +3,17 @@
  * dead gateway never delays another sink or the next cycle. Batches that
  * arrive meanwhile wait: a coalescing sink keeps only the newest (the
  * Pushgateway holds state, older batches are worthless), others queue a few.
+ * A batch comes as its cycle starts; a sink that can push each source as it
+ * is collected gets it so, the others once it is complete.
  */
 import type { SelfMetrics } from '../self-metrics.ts';
-import type { Batch, PushReport } from '../model/batch.ts';
+import type { IncomingBatch, PushReport } from '../model/batch.ts';
 import type { Sink } from './sink.ts';
 
 const MAX_WAITING = 8;
 
 interface Waiting {
-  batch: Batch;
+  batch: IncomingBatch;
   resolve: (r: PushReport) => void;
 }
 
@@ -32,7 +34,7 @@ export class SinkRunner {
   }
 
   /** Resolves when this batch was pushed, or was superseded by a newer one. */
-  submit(batch: Batch): Promise<PushReport> {
+  submit(batch: IncomingBatch): Promise<PushReport> {
     return new Promise((resolve) => {
       if (!this.inFlight) {
         this.start({ batch, resolve });
@@ -57,11 +59,16 @@ export class SinkRunner {
 
   private start(item: Waiting): void {
     const name = this.sink.name;
-    const begin = performance.now();
+    const sink = this.sink;
+    // The push's duration counts from when the batch is complete (or the sink free, if later): not the collection.
+    let begin = performance.now();
+    void item.batch.complete.then(() => {
+      begin = Math.max(begin, performance.now());
+    });
     this.inFlight = (async () => {
       let report: PushReport;
       try {
-        report = await this.sink.push(item.batch, this.signal);
+        report = sink.pushAsCollected ? await sink.pushAsCollected(item.batch, this.signal) : await sink.push(await item.batch.complete, this.signal);
       } catch (err) {
         report = { ok: false, bytesSent: 0, error: (err as Error).message };
       }

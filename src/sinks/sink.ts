@@ -1,10 +1,11 @@
 /**
  * The contract between the agent's cycle and every sink (Pushgateway,
- * remote write, ...). The agent collects every source concurrently, then
- * hands one Batch to every sink concurrently; a sink never blocks another.
+ * remote write, ...). The agent collects every source concurrently and
+ * hands the cycle's batch to every sink concurrently as it starts (sources
+ * arriving as they are collected); a sink never blocks another.
  */
 import type { Labels } from '../model/family.ts';
-import type { Batch, PushReport } from '../model/batch.ts';
+import type { Batch, IncomingBatch, PushReport } from '../model/batch.ts';
 import type { Logger } from '../log.ts';
 import type { Registry } from 'prom-client';
 import type { KeySpec, SectionReader } from '../config/schema.ts';
@@ -20,6 +21,13 @@ export interface Sink {
   readonly coalesce: boolean;
   /** Pushes one batch. Must not throw for push failures: report them. Honours `signal` (shutdown). */
   push(batch: Batch, signal: AbortSignal): Promise<PushReport>;
+  /**
+   * Optional: pushes a batch whose sources are still being collected, each
+   * source as soon as it is in (a Pushgateway group needs no other source), so
+   * a slow source delays only its own data. Sinks without it get the whole
+   * batch through push().
+   */
+  pushAsCollected?(batch: IncomingBatch, signal: AbortSignal): Promise<PushReport>;
   /**
    * Forgets everything this box pushed (package purge): the Pushgateway sink
    * DELETEs every group of `identity`. `jobs` are the jobs of the configured sources.

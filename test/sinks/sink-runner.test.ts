@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Batch, PushReport } from '../../src/model/batch.ts';
+import { alreadyComplete, type Batch, type IncomingBatch, type PushReport, type SourceResult } from '../../src/model/batch.ts';
 import type { Sink } from '../../src/sinks/sink.ts';
 import { SinkRunner } from '../../src/sinks/sink-runner.ts';
 import { SelfMetrics } from '../../src/self-metrics.ts';
@@ -29,7 +29,7 @@ class GatedSink implements Sink {
   async close(): Promise<void> {}
 }
 
-const batch = (cycle: number): Batch => ({ cycle, identity: { instance: 'x' }, sources: [], deadlineMs: Date.now() + 1000 });
+const batch = (cycle: number): IncomingBatch => alreadyComplete({ cycle, identity: { instance: 'x' }, sources: [], deadlineMs: Date.now() + 1000 });
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 test('a coalescing sink busy for several cycles pushes only the newest waiting batch, and counts the others', async () => {
@@ -70,4 +70,59 @@ test('a sink whose push throws is reported failed, and the runner goes on', asyn
   const runner = new SinkRunner(sink, '', new SelfMetrics(), new AbortController().signal);
   assert.deepEqual(await runner.submit(batch(1)), { ok: false, bytesSent: 0, error: 'boom' });
   assert.equal((await runner.submit(batch(2))).ok, false);
+});
+
+/** A cycle's batch whose two sources the test collects one at a time. */
+function collecting(): { batch: IncomingBatch; collect: (i: number) => void } {
+  const resolvers: Array<(r: SourceResult) => void> = [];
+  const sources = [0, 1].map((i) => new Promise<SourceResult>((resolve) => (resolvers[i] = resolve)));
+  const head = { cycle: 1, identity: { instance: 'x' }, deadlineMs: Date.now() + 1000 };
+  const complete = Promise.all(sources).then((results): Batch => ({ ...head, sources: results }));
+  const result = (i: number): SourceResult => ({ source: `s${i}`, job: `j${i}`, up: true, families: [], timestampMs: 0 });
+  return { batch: { ...head, sources, complete }, collect: (i) => resolvers[i]!(result(i)) };
+}
+
+test('a sink that pushes as sources are collected gets each source before the slowest is in', async () => {
+  const seen: string[] = [];
+  const sink: Sink = {
+    name: 'pushgateway.early',
+    coalesce: true,
+    push: () => Promise.reject(new Error('push() is for complete batches')),
+    async pushAsCollected(b) {
+      await Promise.all(b.sources.map(async (s) => seen.push((await s).source)));
+      return { ok: true, bytesSent: 0 };
+    },
+    close: async () => {},
+  };
+  const runner = new SinkRunner(sink, '', new SelfMetrics(), new AbortController().signal);
+  const { batch: incoming, collect } = collecting();
+  const report = runner.submit(incoming);
+  collect(1);
+  await tick();
+  assert.deepEqual(seen, ['s1'], 'the source collected first is pushed while the other is still collecting');
+  collect(0);
+  assert.equal((await report).ok, true);
+  assert.deepEqual(seen, ['s1', 's0']);
+});
+
+test('a sink that needs the whole batch gets it only once every source is collected', async () => {
+  const pushed: string[][] = [];
+  const sink: Sink = {
+    name: 'remote_write.whole',
+    coalesce: false,
+    push: async (b) => {
+      pushed.push(b.sources.map((s) => s.source));
+      return { ok: true, bytesSent: 0 };
+    },
+    close: async () => {},
+  };
+  const runner = new SinkRunner(sink, '', new SelfMetrics(), new AbortController().signal);
+  const { batch: incoming, collect } = collecting();
+  const report = runner.submit(incoming);
+  collect(1);
+  await tick();
+  assert.deepEqual(pushed, [], 'nothing pushed before the batch is complete');
+  collect(0);
+  assert.equal((await report).ok, true);
+  assert.deepEqual(pushed, [['s0', 's1']], 'the whole batch, in the configured order');
 });
