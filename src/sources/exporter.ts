@@ -50,6 +50,8 @@ export interface ExporterConfig {
   metricDrop?: RegExp;
   /** Added to every sample (the exporter's own label of the same name becomes exported_<name>). */
   labels: Record<string, string>;
+  /** Ask for a gzip body (Accept-Encoding: gzip). */
+  compression: boolean;
   http: HttpClientConfig;
 }
 
@@ -104,6 +106,11 @@ export const EXPORTER_KEYS: readonly KeySpec[] = [
   { key: 'metric_keep', kind: 'regex', help: 'Keep only the families whose name matches (anchored regex).' },
   { key: 'metric_drop', kind: 'regex', help: 'Drop the families whose name matches (anchored regex); applied after metric_keep.' },
   { key: 'label.', kind: 'label_value', help: 'label.<name> = <value>: a label added to every sample of this exporter.' },
+  {
+    key: 'enable_compression',
+    kind: 'bool',
+    help: 'Ask the exporter for a gzip-compressed body. Default true, except for a loopback URL (localhost, 127.0.0.0/8, [::1]): there compressing only costs the exporter and the agent CPU.',
+  },
   ...HTTP_CLIENT_KEYS.map((k) => (k.key === 'timeout' ? { ...k, default: undefined, help: 'Timeout of the whole scrape; default [agent] timeout.' } : k)),
 ];
 
@@ -129,6 +136,7 @@ export function readExporterSection(r: SectionReader, name: string, agent: Sourc
       labelValueLengthLimit: r.int('label_value_length_limit')!,
     },
     labels,
+    compression: r.bool('enable_compression') ?? !isLoopbackUrl(url),
     http,
   };
   const keep = r.regex('metric_keep');
@@ -161,7 +169,8 @@ export class ExporterSource implements Source {
     this.dispatcher = createDispatcher(config.http);
     this.headers = {
       accept: SCRAPE_ACCEPT,
-      'accept-encoding': 'gzip',
+      // identity: undici would otherwise send none, and an exporter may then compress anyway.
+      'accept-encoding': config.compression ? 'gzip' : 'identity',
       'user-agent': 'edgepush',
       'x-prometheus-scrape-timeout-seconds': String(config.timeoutSeconds),
     };
@@ -209,6 +218,17 @@ export class ExporterSource implements Source {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/**
+ * Whether the URL's host is this box's loopback. A box's exporters nearly
+ * always listen there, and node_exporter's gzip of its ~58 KB body took it
+ * from 6-7 to 12 ms a scrape (measured with curl): Prometheus' default of
+ * compressing suits a network, not loopback.
+ */
+export function isLoopbackUrl(url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /**

@@ -22,8 +22,10 @@ after(() => new Promise<void>((r) => server.close(() => r())));
 const TEXT =
   '# HELP app_requests_total Requests.\n# TYPE app_requests_total counter\napp_requests_total{code="200",job="inner"} 5\n# TYPE go_goroutines gauge\ngo_goroutines 7\n# TYPE up gauge\nup 1\n';
 routes.set('/text', (_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(TEXT));
+/** The Accept-Encoding of each request to /gzip, which answers gzip whatever was asked. */
+const gzipAsked: string[] = [];
 routes.set('/gzip', (req, res) => {
-  assert.match(String(req.headers['accept-encoding']), /gzip/);
+  gzipAsked.push(String(req.headers['accept-encoding']));
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-encoding': 'gzip' }).end(gzipSync(TEXT));
 });
 routes.set('/om', (req, res) => {
@@ -82,8 +84,28 @@ test('a last line without its newline is accepted, as Prometheus does', async ()
   assert.equal(value(r, 'a'), 1);
 });
 
-test('gzip bodies are decoded', async () => {
+test('gzip bodies are decoded, asked for or not', async () => {
+  gzipAsked.length = 0;
+  assert.equal(value(await scrape('/gzip', 'enable_compression = true'), 'go_goroutines'), 7);
   assert.equal(value(await scrape('/gzip'), 'go_goroutines'), 7);
+  assert.deepEqual(gzipAsked, ['gzip', 'identity'], 'a loopback exporter is not asked to compress unless enable_compression says so');
+});
+
+test('enable_compression defaults to true, except for loopback URLs', () => {
+  const compression = (url: string, extra = ''): boolean =>
+    configFromText(`[agent]\ninterval = 5s\ntimeout = 1s\n[exporter.x]\nurl = ${url}\n${extra}`).exporters[0]!.compression;
+  for (const url of [
+    'http://127.0.0.1:9100/metrics',
+    'http://127.8.9.10/metrics',
+    'http://localhost:9100/metrics',
+    'http://LOCALHOST/m',
+    'http://[::1]:9100/metrics',
+  ])
+    assert.equal(compression(url), false, url);
+  for (const url of ['http://10.0.0.5:9100/metrics', 'https://exporter.example/metrics', 'http://[::2]/m', 'http://127.0.0.1.example/m'])
+    assert.equal(compression(url), true, url);
+  assert.equal(compression('http://127.0.0.1/m', 'enable_compression = true'), true);
+  assert.equal(compression('http://10.0.0.5/m', 'enable_compression = false'), false);
 });
 
 test('OpenMetrics is negotiated and converted', async () => {
