@@ -226,7 +226,7 @@ export class ExporterSource implements Source {
  * from 6-7 to 12 ms a scrape (measured with curl): Prometheus' default of
  * compressing suits a network, not loopback.
  */
-export function isLoopbackUrl(url: URL): boolean {
+function isLoopbackUrl(url: URL): boolean {
   const host = url.hostname.toLowerCase();
   return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
