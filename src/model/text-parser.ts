@@ -3,6 +3,7 @@ import { ReasonedError } from '../reasoned-error.ts';
 import { belongsToFamily, METRIC_NAME_RE, METRIC_TYPES } from './family.ts';
 import type { Labels, MetricFamily, MetricType, Sample } from './family.ts';
 import { parseFloatStrict } from './format-float.ts';
+import type { StringTable } from './string-table.ts';
 import { seriesText } from './text-encoder.ts';
 
 /** A text-format error, with the 1-based line it was found on; reason `parse` (syntax), `invalid_utf8` or `line_length`. */
@@ -50,6 +51,11 @@ export interface ParseOptions {
    * for duplicates, as Prometheus applies its limits after relabelling.
    */
   keepFamily?: (name: string) => boolean;
+  /**
+   * Where the strings a source sends every scrape are kept from one scrape to
+   * the next (see string-table.ts); without it they are slices of the input.
+   */
+  strings?: StringTable;
 }
 
 /** Takes an exposition one line at a time (without its newline). */
@@ -106,7 +112,7 @@ export class TextParser implements LineSink {
     if (!validUtf8) throw new TextParseError(lineNo, 'invalid UTF-8 in a sample line', 'invalid_utf8');
     // Duplicates are looked for only when they are refused.
     const key = this.options.expfmtLenient ? undefined : this.seriesKey;
-    this.sample(parseSampleLine(trimmed, lineNo, key), key?.value, lineNo);
+    this.sample(parseSampleLine(trimmed, lineNo, key, this.options.strings), key?.value, lineNo);
   }
 
   /** The kept families, in the order they first appeared. */
@@ -130,7 +136,8 @@ export class TextParser implements LineSink {
     const family = state.family;
     if (keyword === 'HELP') {
       if (family.help !== undefined) throw new TextParseError(lineNo, `second HELP line for metric name ${shortName(name)}`);
-      family.help = unescapeHelp(rest, lineNo);
+      const help = unescapeHelp(rest, lineNo);
+      family.help = state.keep ? (this.options.strings?.intern(help) ?? help) : help;
     } else {
       if (state.typed) throw new TextParseError(lineNo, `second TYPE line for metric name ${shortName(name)}`);
       if (state.sampled) throw new TextParseError(lineNo, `TYPE line for ${shortName(name)} after its samples`);
@@ -162,6 +169,7 @@ export class TextParser implements LineSink {
     validateComplexSample(state.family, sample, lineNo);
     state.sampled = true;
     if (!state.keep) return;
+    if (sample.name !== state.family.name && this.options.strings) sample.name = this.options.strings.intern(sample.name);
     if (key !== undefined && this.seen.has(key)) throw new TextParseError(lineNo, `duplicate series ${formatSeriesForError(sample)}`);
     const limits = this.options.limits;
     if (limits) checkSampleLimits(sample, ++this.kept, limits);
@@ -171,7 +179,8 @@ export class TextParser implements LineSink {
 
   private addFamily(name: string, byMetadata = false): FamilyState {
     const keep = this.options.keepFamily?.(name) ?? true;
-    const state: FamilyState = { family: { name, type: 'untyped', samples: [] }, keep, typed: false, sampled: false };
+    const kept = keep ? (this.options.strings?.intern(name) ?? name) : name;
+    const state: FamilyState = { family: { name: kept, type: 'untyped', samples: [] }, keep, typed: false, sampled: false };
     if (!keep) return state;
     // A family started by a sample is bounded by the sample count; one started by HELP/TYPE costs memory all the same.
     const limit = this.options.limits?.sampleLimit;
@@ -244,6 +253,9 @@ function validateComplexSample(family: MetricFamily, sample: Sample, lineNo: num
       throw new TextParseError(lineNo, `summary ${shortName(sample.name)} needs a numeric "quantile" label`);
   }
 }
+
+/** V8 makes a slice shorter than this a copy (SlicedString::kMinLength). */
+const MIN_SLICED_LENGTH = 13;
 
 const HASH = 0x23;
 const SPACE = 0x20;
@@ -335,7 +347,7 @@ export function metadataFields(line: string): MetadataFields | undefined {
  * made from the labels (seriesText); building a key per sample was a third
  * of the parse's garbage (issue 13).
  */
-function parseSampleLine(line: string, lineNo: number, key: { value: string } | undefined): Sample {
+function parseSampleLine(line: string, lineNo: number, key: { value: string } | undefined, strings: StringTable | undefined): Sample {
   let pos = 0;
   while (pos < line.length && isNameChar(line.charCodeAt(pos), true)) pos++;
   if (pos === 0 || isDigit(line.charCodeAt(0))) throw new TextParseError(lineNo, `invalid metric name at start of ${quoteInput(line, 40)}`);
@@ -397,7 +409,8 @@ function parseSampleLine(line: string, lineNo: number, key: { value: string } | 
         }
         pos++;
       }
-      (labels ??= {})[labelName] = value;
+      // A shorter value is a string of its own already (V8 copies slices under 13 characters).
+      (labels ??= {})[labelName] = strings !== undefined && value.length >= MIN_SLICED_LENGTH ? strings.intern(value) : value;
       if (labelName < previousName) canonical = false;
       previousName = labelName;
       const afterValue = pos;

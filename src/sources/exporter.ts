@@ -16,6 +16,7 @@ import { checkJob, RESERVED_LABELS } from '../config/source-job.ts';
 import { configFingerprint } from '../config/fingerprint.ts';
 import { ExpositionReader } from '../model/exposition-reader.ts';
 import { OPENMETRICS_CONTENT_TYPE } from '../model/openmetrics.ts';
+import { StringTable } from '../model/string-table.ts';
 import { applyTargetLabels } from '../model/target-labels.ts';
 import type { Counter } from '../prom.ts';
 import { ReasonedError } from '../reasoned-error.ts';
@@ -156,6 +157,8 @@ export class ExporterSource implements Source {
   private readonly headers: Record<string, string>;
   private readonly failures: Counter<'exporter' | 'reason'> | undefined;
   private readonly keepFamily: (name: string) => boolean;
+  /** The names, HELP texts and long label values this exporter sends every scrape, kept across scrapes. */
+  private readonly strings = new StringTable();
 
   constructor(config: ExporterConfig, metrics?: SelfMetrics) {
     this.config = config;
@@ -199,6 +202,7 @@ export class ExporterSource implements Source {
         maxLineBytes: MAX_LINE_BYTES,
         limits: this.config.limits,
         keepFamily: this.keepFamily,
+        strings: this.strings,
       });
       const body = limitedBody(res, this.config.sizeLimitBytes, 'size_limit');
       const gzip = String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';

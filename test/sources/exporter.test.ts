@@ -1,5 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { configFromText } from '../../src/config/config.ts';
@@ -219,4 +221,33 @@ test('one 8 MB line fails the scrape early, with a short message free of control
   assert.equal(r.error, 'line 1: longer than 1048576 bytes (the rest of the body is not read)');
   assert.ok(r.error.length < 1024);
   assert.doesNotMatch(r.error, /[\u0000-\u001f\u007f-\u009f]/);
+});
+
+// 40 families with long names, HELP texts and label values after a long comment: one ~54 KB window of text.
+let windowed = `# ${'padding '.repeat(6000)}\n`;
+for (let i = 0; i < 40; i++) {
+  const name = `exporter_family_with_a_long_name_${i}_total`;
+  windowed += `# HELP ${name} What family ${i} counts, said at some length.\n# TYPE ${name} counter\n${name}{path="/var/lib/long/path/${i}"} ${i}\n`;
+}
+routes.set('/windowed', (_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(windowed));
+
+test("scrape results held until pushed keep nothing of the body's text alive (the source keeps its strings)", async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const source = exporter('/windowed', '', '1MiB');
+  try {
+    const signal = new AbortController().signal;
+    await runSource(source, signal);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const held: SourceResult[] = [];
+    for (let i = 0; i < 20; i++) held.push(await runSource(source, signal));
+    gc();
+    const perScrape = (process.memoryUsage().heapUsed - before) / held.length;
+    assert.ok(held.every((r) => r.up));
+    // A result holding slices keeps its ~54 KB window (~75 KB a scrape then); its own objects are ~15 KB.
+    assert.ok(perScrape < 32 * 1024, `${perScrape.toFixed(0)} bytes of heap kept per held scrape`);
+  } finally {
+    await source.close();
+  }
 });
