@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeText } from '../../src/model/text-encoder.ts';
+import { parseText } from '../../src/model/text-parser.ts';
 import { FamilySet, type MetricFamily } from '../../src/model/family.ts';
 
 test('families are sorted by name, series by label values, empty families dropped', () => {
@@ -108,4 +109,70 @@ test('FamilySet refuses a family emitted with two types', () => {
   const set = new FamilySet();
   set.gauge('x', 'X', 1);
   assert.throws(() => set.counter('x', 'X', 1), /emitted as counter after gauge/);
+});
+
+test('samples that come sorted are written as they come, the same as in any other order (random families)', () => {
+  // A small deterministic generator: label sets drawn from a few names (not always all of them) and
+  // values that sort differently as text than as numbers, each label set once per family.
+  let seed = 7;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const names = ['a', 'b', 'le', 'quantile', 'zz'];
+  const values = ['', '0', '1', '10', '2', 'a b', 'A', 'é', 'x"y', 'z\\n'];
+  for (let round = 0; round < 300; round++) {
+    const uniform = random(2) === 0;
+    const own = names.filter(() => random(2) === 0);
+    const seen = new Set<string>();
+    const samples: MetricFamily['samples'] = [];
+    for (let i = random(12); i >= 0; i--) {
+      const labels: Record<string, string> = {};
+      for (const n of uniform ? own : names.filter(() => random(2) === 0)) labels[n] = values[random(values.length)]!;
+      const key = JSON.stringify(Object.entries(labels).sort());
+      if (seen.has(key)) continue;
+      seen.add(key);
+      samples.push({ name: 'm', labels, value: random(100) });
+    }
+    const type = (['gauge', 'counter', 'untyped'] as const)[random(3)]!;
+    const text = encodeText([{ name: 'm', help: 'M.', type, samples }]);
+    // Parsed back, the samples come in the order written: encoded again, they are written as they come.
+    assert.equal(encodeText(parseText(text)), text, `round ${round}`);
+    assert.equal(encodeText([{ name: 'm', help: 'M.', type, samples: [...samples].reverse() }]), text, `round ${round}, reversed`);
+  }
+});
+
+test('samples of a family with other label names, or the same labels twice, are still ordered as client_golang orders them', () => {
+  // Same number of labels, other names: {b,zz} after {a,b} is not "in order" even though b's value is greater.
+  const mixed: MetricFamily = {
+    name: 'm',
+    type: 'gauge',
+    samples: [
+      { name: 'm', labels: { a: '0', b: 'x' }, value: 1 },
+      { name: 'm', labels: { b: 'y', zz: 'q' }, value: 2 },
+    ],
+  };
+  assert.equal(encodeText([mixed]), '# TYPE m gauge\nm{a="0",b="x"} 1\nm{b="y",zz="q"} 2\n');
+  // One label set twice (an exporter's own timestamps): the earlier timestamp first.
+  const twice: MetricFamily = {
+    name: 'm',
+    type: 'gauge',
+    samples: [
+      { name: 'm', labels: { a: '1' }, value: 2, timestampMs: 200 },
+      { name: 'm', labels: { a: '1' }, value: 1, timestampMs: 100 },
+    ],
+  };
+  assert.equal(encodeText([twice], { timestamps: true }), '# TYPE m gauge\nm{a="1"} 1 100\nm{a="1"} 2 200\n');
+});
+
+test("a family's HELP and TYPE lines follow its HELP text and type from one encoding to the next", () => {
+  const family = (help: string | undefined, type: MetricFamily['type']): MetricFamily[] => [
+    { name: 'same_name', ...(help === undefined ? {} : { help }), type, samples: [{ name: 'same_name', labels: {}, value: 1 }] },
+  ];
+  assert.equal(encodeText(family('First.', 'gauge')), '# HELP same_name First.\n# TYPE same_name gauge\nsame_name 1\n');
+  assert.equal(encodeText(family('First.', 'gauge')), '# HELP same_name First.\n# TYPE same_name gauge\nsame_name 1\n');
+  assert.equal(encodeText(family('Second.', 'gauge')), '# HELP same_name Second.\n# TYPE same_name gauge\nsame_name 1\n');
+  assert.equal(encodeText(family('Second.', 'untyped')), '# HELP same_name Second.\n# TYPE same_name untyped\nsame_name 1\n');
+  assert.equal(encodeText(family(undefined, 'untyped')), '# TYPE same_name untyped\nsame_name 1\n');
+  assert.equal(encodeText(family('', 'untyped')), '# HELP same_name \n# TYPE same_name untyped\nsame_name 1\n');
 });
