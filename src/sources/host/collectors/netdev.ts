@@ -5,13 +5,28 @@ import type { CollectorDefinition, CollectorContext } from '../machinery/collect
 import { DeviceFilter } from '../machinery/options.ts';
 import { readAttr, listDir } from '../kernel-files/read.ts';
 import { readNetDev, type DeviceCounters } from '../procfs/netdev.ts';
-import { readLinkStatistics } from '../sysfs/net-statistics.ts';
+import { nativeAddon } from '../machinery/native.ts';
+import type { NetlinkRequest } from '../netlink/message.ts';
+import { readLinkStatistics, readLinkStatisticsNetlink } from '../sysfs/net-statistics.ts';
+import { NoDataError } from '../kernel-files/no-data.ts';
 
 /**
  * netlink reports the kernel's own link table whatever --path.sysfs says, so
  * the netlink mode reads the running kernel's /sys, never the configured tree.
  */
 const LIVE_SYSFS = '/sys';
+
+/** The running kernel's link counters: one rtnetlink dump, or sysfs without the native addon (it warns once). */
+async function linkStatistics(log: CollectorContext['log']): Promise<Map<string, DeviceCounters>> {
+  let request: NetlinkRequest;
+  try {
+    request = nativeAddon(log).netlinkRequest;
+  } catch (err) {
+    if (!(err instanceof NoDataError)) throw err;
+    return readLinkStatistics(LIVE_SYSFS);
+  }
+  return readLinkStatisticsNetlink(request);
+}
 
 /** Folds netlink's detailed counters into the names /proc/net/dev uses, as node_exporter does unless --collector.netdev.enable-detailed-metrics. */
 export function legacyCounters(detailed: DeviceCounters): DeviceCounters {
@@ -96,13 +111,13 @@ export const netdev: CollectorDefinition = {
     { name: 'collector.netdev.label-ifalias', kind: 'bool', default: false, help: 'Add ifAlias label' },
   ],
   create(ctx) {
-    const { paths, options } = ctx;
+    const { paths, options, log } = ctx;
     const filter = deviceFilter(ctx);
     const netlink = options.bool('collector.netdev.netlink');
     const detailed = options.bool('collector.netdev.enable-detailed-metrics');
     return {
       async collect() {
-        const stats = netlink ? await readLinkStatistics(LIVE_SYSFS) : await readNetDev(paths.procfs);
+        const stats = netlink ? await linkStatistics(log) : await readNetDev(paths.procfs);
         const aliases = options.bool('collector.netdev.label-ifalias') ? await ifAliases(paths.sysfs) : undefined;
         const out = new FamilySet();
         for (const [device, raw] of stats) {

@@ -1,15 +1,17 @@
 /**
- * Per-link counters from /sys/class/net/<dev>/statistics: the same
- * rtnl_link_stats64 the kernel sends over rtnetlink (IFLA_STATS64), which
- * node_exporter's netdev collector reads by default. Node has no netlink
- * socket, so sysfs is our window onto those counters.
+ * Per-link counters: rtnetlink's rtnl_link_stats64 (IFLA_STATS64), which
+ * node_exporter's netdev collector reads by default, through the native
+ * addon's netlink request; without the addon, the same counters from
+ * /sys/class/net/<dev>/statistics (a file per counter per link).
  */
 import path from 'node:path';
 import { listDir, sysReadFileSync } from '../kernel-files/read.ts';
+import type { NetlinkRequest } from '../netlink/message.ts';
+import { readLinkStats64 } from '../netlink/rtnetlink.ts';
 /** Counters of one device by node_exporter's names: the shape procfs/netdev.ts gives, so the netdev collector takes either source. */
 type DeviceCounters = Map<string, number>;
 
-/** sysfs attribute → node_exporter's key for the netlink field. */
+/** sysfs attribute → node_exporter's key for the netlink field, in the order of struct rtnl_link_stats64's fields. */
 const STATISTICS: ReadonlyArray<[string, string]> = [
   ['rx_packets', 'receive_packets'],
   ['tx_packets', 'transmit_packets'],
@@ -36,6 +38,17 @@ const STATISTICS: ReadonlyArray<[string, string]> = [
   ['tx_compressed', 'transmit_compressed'],
   ['rx_nohandler', 'receive_nohandler'],
 ];
+
+/** Every link's counters from one rtnetlink dump; a field the kernel does not send (older kernels lack rx_nohandler) is 0. */
+export function readLinkStatisticsNetlink(request: NetlinkRequest): Map<string, DeviceCounters> {
+  const out = new Map<string, DeviceCounters>();
+  for (const [device, fields] of readLinkStats64(request)) {
+    const counters: DeviceCounters = new Map();
+    for (let i = 0; i < STATISTICS.length; i++) counters.set(STATISTICS[i]![1], fields[i] ?? 0);
+    out.set(device, counters);
+  }
+  return out;
+}
 
 /**
  * Reads the link counters of every device under <sysfs>/class/net that has a
