@@ -106,7 +106,7 @@ export const netdev: CollectorDefinition = {
       name: 'collector.netdev.netlink',
       kind: 'bool',
       default: true,
-      help: "Use netlink to gather stats instead of /proc/net/dev (here: the running kernel's /sys/class/net/*/statistics).",
+      help: "Use netlink to gather stats instead of /proc/net/dev (rtnetlink through the native part; without it, the running kernel's /sys/class/net/*/statistics).",
     },
     { name: 'collector.netdev.label-ifalias', kind: 'bool', default: false, help: 'Add ifAlias label' },
   ],
