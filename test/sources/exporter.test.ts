@@ -237,16 +237,17 @@ test("scrape results held until pushed keep nothing of the body's text alive (th
   const source = exporter('/windowed', '', '1MiB');
   try {
     const signal = new AbortController().signal;
-    await runSource(source, signal);
+    // Warmed up first (connections, compiled code, the table filled): what is left is what each held result keeps.
+    for (let i = 0; i < 5; i++) await runSource(source, signal);
     gc();
     const before = process.memoryUsage().heapUsed;
     const held: SourceResult[] = [];
-    for (let i = 0; i < 20; i++) held.push(await runSource(source, signal));
+    for (let i = 0; i < 40; i++) held.push(await runSource(source, signal));
     gc();
     const perScrape = (process.memoryUsage().heapUsed - before) / held.length;
     assert.ok(held.every((r) => r.up));
-    // A result holding slices keeps its ~54 KB window (~75 KB a scrape then); its own objects are ~15 KB.
-    assert.ok(perScrape < 32 * 1024, `${perScrape.toFixed(0)} bytes of heap kept per held scrape`);
+    // A result holding slices keeps its ~54 KB window (80-90 KB a scrape then); with its strings kept by the source, 20-32 KB.
+    assert.ok(perScrape < 56 * 1024, `${perScrape.toFixed(0)} bytes of heap kept per held scrape`);
   } finally {
     await source.close();
   }

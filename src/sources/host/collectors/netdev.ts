@@ -16,16 +16,30 @@ import { NoDataError } from '../kernel-files/no-data.ts';
  */
 const LIVE_SYSFS = '/sys';
 
-/** The running kernel's link counters: one rtnetlink dump, or sysfs without the native addon (it warns once). */
+/**
+ * The running kernel's link counters: one rtnetlink dump, or the same
+ * counters from sysfs without the native addon (it warns once) or where
+ * netlink is refused (a seccomp-filtered container).
+ */
 async function linkStatistics(log: CollectorContext['log']): Promise<Map<string, DeviceCounters>> {
-  let request: NetlinkRequest;
+  let request: NetlinkRequest | undefined;
   try {
     request = nativeAddon(log).netlinkRequest;
   } catch (err) {
     if (!(err instanceof NoDataError)) throw err;
+  }
+  return linkStatisticsVia(request, log);
+}
+
+/** linkStatistics with the netlink request given (undefined: none). */
+export async function linkStatisticsVia(request: NetlinkRequest | undefined, log: CollectorContext['log']): Promise<Map<string, DeviceCounters>> {
+  if (!request) return readLinkStatistics(LIVE_SYSFS);
+  try {
+    return readLinkStatisticsNetlink(request);
+  } catch (err) {
+    log.debug('rtnetlink link dump failed, reading the counters from sysfs', { err });
     return readLinkStatistics(LIVE_SYSFS);
   }
-  return readLinkStatisticsNetlink(request);
 }
 
 /** Folds netlink's detailed counters into the names /proc/net/dev uses, as node_exporter does unless --collector.netdev.enable-detailed-metrics. */

@@ -4,6 +4,8 @@ import { nativeAddon } from '../../../../src/sources/host/machinery/native.ts';
 import { encodeAttributes } from '../../../../src/sources/host/netlink/message.ts';
 import { parseLinkStats64 } from '../../../../src/sources/host/netlink/rtnetlink.ts';
 import { readLinkStatistics, readLinkStatisticsNetlink } from '../../../../src/sources/host/sysfs/net-statistics.ts';
+import { linkStatisticsVia } from '../../../../src/sources/host/collectors/netdev.ts';
+import { createLogger } from '../../../../src/log.ts';
 import { nativeAddonSkip } from '../native-skip.ts';
 
 /** An RTM_NEWLINK message: header, struct ifinfomsg for `index`, then the attributes. */
@@ -61,4 +63,13 @@ test("the running kernel's links over netlink: the same links and counters as /s
       assert.ok(value >= low && value <= after.get(device)!.get(key)!, `${device} ${key}: ${value} not within ${low}..${after.get(device)!.get(key)}`);
     }
   }
+});
+
+test('where netlink is refused (a seccomp-filtered container), the counters come from sysfs', async () => {
+  const refused = (): Buffer[] => {
+    throw Object.assign(new Error('netlink socket: Operation not permitted'), { code: 'EPERM' });
+  };
+  const stats = await linkStatisticsVia(refused, createLogger());
+  assert.ok(stats.get('lo')?.has('receive_bytes'), 'lo read from /sys/class/net/lo/statistics');
+  assert.deepEqual([...stats.keys()].sort(), [...(await readLinkStatistics('/sys')).keys()].sort());
 });
