@@ -12,7 +12,9 @@
  *   loop runs under one shell that waits for them, so they land in this
  *   process's cutime/cstime); the executable's CPU per cycle at the default
  *   15 s interval too, over real 15-s cycles (what it costs between cycles,
- *   timers and GC, included as it happens);
+ *   timers and GC, included as it happens), both right after a start and at
+ *   steady state (the 1-s run switched to 15 s by SIGHUP after its 100
+ *   cycles: the first minutes still compile functions as they get hot);
  * - what the box spends a cycle, the exporters' CPU included (summed from
  *   their /proc times over the same cycles): the loop scrapes every exporter
  *   once per gateway and needs a node_exporter for the host metrics, the
@@ -172,10 +174,23 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
       ratio(agentCpuMs, curlCpuMs),
     ],
   ];
-  const x64 = await packagedExecutable('x64', stateDir, { interval: 1, cycles: 100 });
+  // The 1-s run goes on at 15 s (SIGHUP with the new interval) for the steady state at the default interval.
+  const x64 = await packagedExecutable('x64', stateDir, { interval: 1, cycles: 100, thenAt15: CYCLES_AT_15S });
   if (x64) cpuRows.push([`edgepush x64 executable, cycle every ${x64.interval} s`, f(x64.cpuMs), ratio(x64.cpuMs, curlCpuMs)]);
   const at15 = x64 && CYCLES_AT_15S > 0 ? await packagedExecutable('x64', stateDir, { interval: 15, cycles: CYCLES_AT_15S }) : undefined;
-  if (at15) cpuRows.push([`edgepush x64 executable, cycle every 15 s (the default; ${CYCLES_AT_15S} cycles)`, f(at15.cpuMs), ratio(at15.cpuMs, curlCpuMs)]);
+  if (at15)
+    cpuRows.push([
+      `edgepush x64 executable, cycle every 15 s (the default), cycles 2-${2 + CYCLES_AT_15S} after its start`,
+      f(at15.cpuMs),
+      ratio(at15.cpuMs, curlCpuMs),
+    ]);
+  const steady = x64?.steadyAt15;
+  if (steady)
+    cpuRows.push([
+      `edgepush x64 executable, cycle every 15 s after 100 cycles at 1 s (steady state; ${CYCLES_AT_15S} cycles)`,
+      f(steady.cpuMs),
+      ratio(steady.cpuMs, curlCpuMs),
+    ]);
   const arm64 = x64 ? await packagedExecutable('arm64', stateDir, { interval: 3, cycles: QEMU_CYCLES }) : undefined;
   if (x64 && arm64)
     cpuRows.push([
@@ -207,6 +222,7 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
     `edgepush RSS: ${rss.map(([i, b]) => `after ${i} cycles ${mib(b)}`).join(', ')} (after a full GC; from source under node with the executable's V8 flags ${BAKED_NODE_FLAGS.join(' ')}); V8 heap used ${heap.map(mib).join(' -> ')}, committed ${heapTotal.map(mib).join(' -> ')}`,
   );
   for (const run of [x64, at15, arm64]) if (run) console.log(run.summary);
+  if (steady) console.log(steady.summary);
   console.log(
     `bytes pushed per cycle (gzip, both gateways): ${(bytes / CYCLES / 1024).toFixed(1)} KiB; failed pushes: ${failures}; loop rounds with a failure: ${curlFailures}`,
   );
@@ -260,8 +276,8 @@ function procStat(pid: number): { cpuSeconds: number; exportersCpuSeconds: numbe
 async function packagedExecutable(
   arch: Arch,
   stateDir: string,
-  run: { interval: number; cycles: number },
-): Promise<{ cpuMs: number; exportersCpuMs: number; interval: number; summary: string } | undefined> {
+  run: { interval: number; cycles: number; thenAt15?: number },
+): Promise<{ cpuMs: number; exportersCpuMs: number; interval: number; summary: string; steadyAt15?: { cpuMs: number; summary: string } } | undefined> {
   const binary = path.join(DIST_DIR, binaryName(arch));
   const emulated = arch !== process.arch;
   const skip = (why: string): undefined => void console.log(`packaged ${arch} executable: skipped (${why})`);
@@ -274,14 +290,21 @@ async function packagedExecutable(
   const first = interval === 1 ? 10 : 2;
   const last = interval === 1 ? run.cycles : first + run.cycles;
   const child = startExecutable(arch, binary, interval, stateDir);
+  // Then, when asked: two cycles at 15 s to settle into the new cadence, `thenAt15` measured.
+  const steadyFirst = last + 2;
+  const steadyLast = run.thenAt15 ? steadyFirst + run.thenAt15 : last;
   let seen = 0;
   const marks = new Map<number, ReturnType<typeof procStat>>();
   const done = new Promise<void>((resolve) => {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       for (const _ of d.matchAll(/msg="cycle collected"/g)) {
         seen++;
-        if ([first, Math.floor((first + last) / 2), last].includes(seen)) marks.set(seen, procStat(child.pid!));
-        if (seen === last) resolve();
+        if ([first, Math.floor((first + last) / 2), last, steadyFirst, steadyLast].includes(seen)) marks.set(seen, procStat(child.pid!));
+        if (seen === last && steadyLast > last) {
+          writeConfig(arch, 15, stateDir);
+          child.kill('SIGHUP');
+        }
+        if (seen === steadyLast) resolve();
       }
     });
     child.on('exit', () => resolve());
@@ -296,28 +319,50 @@ async function packagedExecutable(
   const memory = emulated
     ? "RSS is qemu's, not comparable"
     : `RSS ${[...marks].map(([i, m]) => `after ${i} cycles ${mib(m.rss)} (anonymous ${mib(m.anon)})`).join(', ')}; the rest is the executable's own file pages`;
+  const s0 = marks.get(steadyFirst);
+  const s1 = marks.get(steadyLast);
+  const steadyCpuMs = s0 && s1 && steadyLast > last ? ((s1.cpuSeconds - s0.cpuSeconds) / (steadyLast - steadyFirst)) * 1000 : undefined;
   return {
     cpuMs,
     exportersCpuMs,
     interval,
+    ...(steadyCpuMs === undefined
+      ? {}
+      : {
+          steadyAt15: {
+            cpuMs: steadyCpuMs,
+            summary: `packaged ${arch} executable, switched to a cycle every 15 s after ${last} cycles at ${interval} s, cycles ${steadyFirst}-${steadyLast}: CPU ${steadyCpuMs.toFixed(1)} ms per cycle; anonymous ${mib(s1!.anon)} at the end`,
+          },
+        }),
     summary: `packaged ${arch} executable (${path.relative(process.cwd(), binary)}${emulated ? ' under qemu-user' : ''}), a cycle every ${interval} s, cycles ${first}-${last}: CPU ${cpuMs.toFixed(1)} ms per cycle; ${memory}`,
   };
 }
 
 /** The executable running `edgepush run` against this run's exporters and gateways, logging each cycle. */
 function startExecutable(arch: Arch, binary: string, intervalSeconds: number, stateDir: string): ChildProcess {
-  const file = path.join(stateDir, `bench-${arch}-${intervalSeconds}.ini`);
+  const file = writeConfig(arch, intervalSeconds, stateDir, intervalSeconds);
+  const args = ['run', `--config.file=${file}`, '--config.defaults=/nonexistent'];
+  return arch === process.arch
+    ? spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(QEMU, ['-L', ARM64_SYSROOT, binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * The configuration of the run started with a cycle every `startedAt`
+ * seconds, for a cycle every `intervalSeconds` (written again with another
+ * interval before a SIGHUP).
+ */
+function writeConfig(arch: Arch, intervalSeconds: number, stateDir: string, startedAt = 1): string {
+  const file = path.join(stateDir, `bench-${arch}-${startedAt}.ini`);
   writeFileSync(
     file,
-    `[agent]\ninterval = ${intervalSeconds}s\ntimeout = ${Math.min(intervalSeconds * 1000 - 600, 10_000)}ms\nsplay = false\nstate_dir = ${path.join(stateDir, `${arch}-${intervalSeconds}`)}\nlog_level = debug\n[identity]\ninstance = bench-${arch}\n` +
+    // The timeout and state dir of the run as it started: a reload that changes only the interval keeps every source and sink.
+    `[agent]\ninterval = ${intervalSeconds}s\ntimeout = ${Math.min(startedAt * 1000 - 600, 10_000)}ms\nsplay = false\nstate_dir = ${path.join(stateDir, `${arch}-${startedAt}`)}\nlog_level = debug\n[identity]\ninstance = bench-${arch}\n` +
       exporters
         .slice(0, 3)
         .map((e, i) => `[exporter.exp${i}]\nurl = ${e.url}/metrics\n`)
         .join('') +
       gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join(''),
   );
-  const args = ['run', `--config.file=${file}`, '--config.defaults=/nonexistent'];
-  return arch === process.arch
-    ? spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(QEMU, ['-L', ARM64_SYSROOT, binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return file;
 }
