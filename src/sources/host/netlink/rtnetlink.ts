@@ -1,5 +1,5 @@
 /** rtnetlink (NETLINK_ROUTE) dumps: network interfaces' names and counters, and queueing disciplines. */
-import { attributeString, NLM_F_DUMP, parseAttributes, parseMessage, type NetlinkRequest } from './message.ts';
+import { attributeString, attributeUint, NLM_F_DUMP, parseAttributes, parseMessage, type NetlinkAttribute, type NetlinkRequest } from './message.ts';
 
 const NETLINK_ROUTE = 0;
 const RTM_NEWLINK = 16;
@@ -12,20 +12,34 @@ const IFLA_STATS64 = 23;
 const IFINFOMSG_BYTES = 16;
 export const TCMSG_BYTES = 20;
 
-/** Interface names by index, from RTM_NEWLINK messages (what Go's net.InterfaceByIndex reads). */
-function parseLinkNames(messages: readonly Buffer[]): Map<number, string> {
-  const names = new Map<number, string>();
+/** One RTM_NEWLINK message: the interface's index and its attributes. */
+interface Link {
+  index: number;
+  attributes: NetlinkAttribute[];
+}
+
+function parseLinks(messages: readonly Buffer[]): Link[] {
+  const links: Link[] = [];
   for (const bytes of messages) {
     const m = parseMessage(bytes);
     if (m.type !== RTM_NEWLINK || m.body.length < IFINFOMSG_BYTES) continue;
-    const name = parseAttributes(m.body.subarray(IFINFOMSG_BYTES)).find((a) => a.type === IFLA_IFNAME);
-    if (name) names.set(m.body.readInt32LE(4), attributeString(name.data));
+    links.push({ index: m.body.readInt32LE(4), attributes: parseAttributes(m.body.subarray(IFINFOMSG_BYTES)) });
   }
-  return names;
+  return links;
 }
 
+function dumpLinks(request: NetlinkRequest): Buffer[] {
+  return request(NETLINK_ROUTE, RTM_GETLINK, NLM_F_DUMP, Buffer.alloc(IFINFOMSG_BYTES));
+}
+
+/** Interface names by index (what Go's net.InterfaceByIndex reads). */
 export function readLinkNames(request: NetlinkRequest): Map<number, string> {
-  return parseLinkNames(request(NETLINK_ROUTE, RTM_GETLINK, NLM_F_DUMP, Buffer.alloc(IFINFOMSG_BYTES)));
+  const names = new Map<number, string>();
+  for (const link of parseLinks(dumpLinks(request))) {
+    const name = link.attributes.find((a) => a.type === IFLA_IFNAME);
+    if (name) names.set(link.index, attributeString(name.data));
+  }
+  return names;
 }
 
 /**
@@ -35,25 +49,18 @@ export function readLinkNames(request: NetlinkRequest): Map<number, string> {
  * interface without the attribute is left out.
  */
 export function readLinkStats64(request: NetlinkRequest): Map<string, number[]> {
-  return parseLinkStats64(request(NETLINK_ROUTE, RTM_GETLINK, NLM_F_DUMP, Buffer.alloc(IFINFOMSG_BYTES)));
+  return parseLinkStats64(dumpLinks(request));
 }
 
 export function parseLinkStats64(messages: readonly Buffer[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  for (const bytes of messages) {
-    const m = parseMessage(bytes);
-    if (m.type !== RTM_NEWLINK || m.body.length < IFINFOMSG_BYTES) continue;
-    let name: string | undefined;
-    let stats: Buffer | undefined;
-    for (const a of parseAttributes(m.body.subarray(IFINFOMSG_BYTES))) {
-      if (a.type === IFLA_IFNAME) name = attributeString(a.data);
-      else if (a.type === IFLA_STATS64) stats = a.data;
-    }
+  for (const link of parseLinks(messages)) {
+    const name = link.attributes.find((a) => a.type === IFLA_IFNAME);
+    const stats = link.attributes.find((a) => a.type === IFLA_STATS64)?.data;
     if (name === undefined || stats === undefined) continue;
     const fields = new Array<number>(stats.length >> 3);
-    // Two 32-bit halves, not a BigInt per field: the same one rounding to a double as Go's float64(uint64).
-    for (let i = 0; i < fields.length; i++) fields[i] = stats.readUInt32LE(8 * i) + stats.readUInt32LE(8 * i + 4) * 0x1_0000_0000;
-    out.set(name, fields);
+    for (let i = 0; i < fields.length; i++) fields[i] = attributeUint(stats.subarray(8 * i), 8, 'IFLA_STATS64');
+    out.set(attributeString(name.data), fields);
   }
   return out;
 }
