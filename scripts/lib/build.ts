@@ -101,6 +101,26 @@ export function binaryName(arch: Arch): string {
   return `edgepush-linux-${arch}`;
 }
 
+/**
+ * undici's HTTP/2 client loads node:http2 when undici is loaded, inside a
+ * try/catch that falls back to no HTTP/2. The agent never enables HTTP/2
+ * (no allowH2, so ALPN never offers h2), and node:http2 costs ~0.4 MiB of
+ * resident V8 heap in every agent (issue 13), so the executable's undici
+ * takes that fallback: its require of node:http2 gets a module that throws.
+ */
+const withoutHttp2ForUndici: import('esbuild').Plugin = {
+  name: 'without-http2-for-undici',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?http2$/ }, (args) =>
+      /[\\/]undici[\\/]/.test(args.importer) ? { path: args.path, namespace: 'edgepush-left-out' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'edgepush-left-out' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is left out of the edgepush executable`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** Bundles src/cli.ts into one CommonJS file (Node 24's SEA runs a CommonJS main). */
 export async function bundle(outFile: string, version: string, commit: string): Promise<void> {
   const esbuild = await import('esbuild');
@@ -113,7 +133,12 @@ export async function bundle(outFile: string, version: string, commit: string): 
     target: 'node24',
     minifySyntax: true,
     minifyWhitespace: true,
+    // Short local names: the bundle's source stays in V8's heap for the life
+    // of the process (lazy compilation reads it), so every byte of it is
+    // resident; keepNames keeps function and class names for logs and stacks.
+    minifyIdentifiers: true,
     keepNames: true,
+    plugins: [withoutHttp2ForUndici],
     sourcemap: false,
     legalComments: 'eof',
     define: {

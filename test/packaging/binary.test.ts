@@ -43,11 +43,11 @@ interface Run {
  * when we are root, unless comparing with the source tree run as ourselves
  * (some fixture files, like DMI serials, are readable by root only).
  */
-function run(command: string, args: readonly string[], cwd: string, options: { unprivileged?: boolean } = {}): Promise<Run> {
+function run(command: string, args: readonly string[], cwd: string, options: { unprivileged?: boolean; env?: Record<string, string> } = {}): Promise<Run> {
   const asRoot = process.getuid?.() === 0 && options.unprivileged !== false;
   return runProcess(command, args, {
     cwd,
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', ...options.env },
     timeoutMs: 60_000,
     ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
   });
@@ -107,6 +107,18 @@ describe('self-contained executable', () => {
 
     const [binLoad, srcLoad] = await Promise.all([run(x64, ['once', ...LOADAVG_ONLY], emptyDir, { unprivileged: false }), runCli(['once', ...LOADAVG_ONLY])]);
     assert.equal(withoutDurations(binLoad.stdout), withoutDurations(srcLoad.stdout));
+  });
+
+  test("modules the agent never uses stay unloaded: undici's HTTP/2 (node:http2), and HTTPS/TLS without a TLS listener", async () => {
+    // What Node.js has loaded, printed as the process exits (NODE_OPTIONS --require works in the executable).
+    const preload = path.join(work, 'print-modules.cjs');
+    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeSync(2, '\\nloaded: ' + process.moduleLoadList.join(',') + '\\n'));\n");
+    chmodSync(preload, 0o644);
+    const r = await run(x64, ['once', ...LOADAVG_ONLY], emptyDir, { env: { NODE_OPTIONS: `--require=${preload}` } });
+    assert.equal(r.code, 0, r.stderr);
+    const loaded = new Set(/^loaded: (.*)$/m.exec(r.stderr)?.[1]?.split(',') ?? []);
+    assert.ok(loaded.has('NativeModule http'), `the preload printed the modules: ${r.stderr.slice(0, 300)}`);
+    for (const unused of ['http2', 'https', 'tls']) assert.ok(!loaded.has(`NativeModule ${unused}`), `node:${unused} is loaded`);
   });
 
   test('help and bad usage behave like the source tree', async () => {
