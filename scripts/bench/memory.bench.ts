@@ -38,7 +38,7 @@ import { parseMapsLine } from '../../src/executable-pages.ts';
 import { freePort, startPushgateway, startVictoriaMetrics } from '../../test/helpers/servers.ts';
 import { MemoryCgroup, evictFromPageCache, memoryCgroupSupport, readaheadFileOf, type CgroupUsage } from './cgroup.ts';
 import { procCpuSeconds, procStatusBytes } from './proc-usage.ts';
-import { mib, ratio, table } from './stats.ts';
+import { median, mib, ratio, table } from './stats.ts';
 
 const SECONDS = Number(process.env['BENCH_MEMORY_SECONDS'] ?? 40);
 const INTERVAL = Number(process.env['BENCH_MEMORY_INTERVAL'] ?? 2);
@@ -96,7 +96,8 @@ interface Run {
   steadyIntervals: number;
   usage: CgroupUsage;
   exited: boolean;
-  rss?: { rss: number; anon: number; file: number };
+  /** At the end of the run; anonymous also as the median and maximum over the looks after the first push (it moves with V8's young generation from one cycle to the next). */
+  rss?: { rss: number; anon: number; anonMedian: number; anonMax: number; file: number };
   workingSet?: Map<string, number>;
 }
 
@@ -114,6 +115,7 @@ async function runOnce(subject: Subject, limit: number | undefined, withWorkingS
   let firstCycle = NaN;
   let startCpuSeconds = NaN;
   let rss: Run['rss'];
+  const anonSeen: number[] = [];
   let workingSet: Run['workingSet'];
   try {
     const intervalMs = INTERVAL * 1000;
@@ -121,6 +123,7 @@ async function runOnce(subject: Subject, limit: number | undefined, withWorkingS
     for (let i = 1; i <= expected; i++) {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, phase + i * intervalMs - performance.now())));
       if (exited) break;
+      if (!Number.isNaN(firstCycle)) anonSeen.push(procStatusBytes(child.pid!, 'RssAnon'));
       if (await subject.cycleDone(child).catch(() => false)) {
         cycles++;
         if (Number.isNaN(firstCycle)) {
@@ -139,7 +142,15 @@ async function runOnce(subject: Subject, limit: number | undefined, withWorkingS
     }
     if (!exited) {
       cpuSeconds = procCpuSeconds(child.pid!);
-      rss = { rss: procStatusBytes(child.pid!, 'VmRSS'), anon: procStatusBytes(child.pid!, 'RssAnon'), file: procStatusBytes(child.pid!, 'RssFile') };
+      const anon = procStatusBytes(child.pid!, 'RssAnon');
+      anonSeen.push(anon);
+      rss = {
+        rss: procStatusBytes(child.pid!, 'VmRSS'),
+        anon,
+        anonMedian: median(anonSeen),
+        anonMax: Math.max(...anonSeen),
+        file: procStatusBytes(child.pid!, 'RssFile'),
+      };
     }
     const usage = cgroup.usage();
     const steadyIntervals = Number.isNaN(firstCycle) ? 0 : expected - firstCycle;
@@ -295,7 +306,17 @@ try {
   const plan = FIXED_LIMITS.length > 0 ? `limits ${FIXED_LIMITS_LABEL}` : `limits bisected from ${mib(LOWEST)} to ${mib(HIGHEST)} to ${mib(RESOLUTION)}`;
   console.log(`cgroup ${support.version} under ${support.parent}; ${SECONDS} s per run, every ${INTERVAL} s; ${plan}`);
   const summary: string[][] = [
-    ['readahead', 'process', 'smallest normal limit', 'vs node_exporter', 'unlimited: cgroup peak', 'RSS', 'anonymous', 'file-backed', 'CPU / cycle'],
+    [
+      'readahead',
+      'process',
+      'smallest normal limit',
+      'vs node_exporter',
+      'unlimited: cgroup peak',
+      'RSS',
+      'anonymous: median over the run',
+      'file-backed',
+      'CPU / cycle',
+    ],
   ];
   for (const kb of READAHEADS_KB) {
     if (readahead) writeFileSync(readahead, String(kb));
@@ -320,7 +341,7 @@ try {
         subject === nodeExporter ? '1.00x' : '',
         mib(baseline.usage.peakBytes),
         mib(baseline.rss?.rss ?? NaN),
-        mib(baseline.rss?.anon ?? NaN),
+        baseline.rss ? `${mib(baseline.rss.anonMedian)} (max ${mib(baseline.rss.anonMax)}, end ${mib(baseline.rss.anon)})` : mib(NaN),
         mib(baseline.rss?.file ?? NaN),
         `${perCycle.toFixed(1)} ms`,
       ]);
