@@ -24,7 +24,7 @@
  * alive while it has a call; idle or set-aside workers are unref'd, so a
  * stuck one never does (its caller's deadline timer does, until it gives up).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { StatfsFn, StatfsResult } from './filesystem-statfs.ts';
 
 // CommonJS source for an eval worker: a separate file would not survive bundling into the single executable.
@@ -102,7 +102,8 @@ export class StatfsWorkerPool {
 
   constructor(options: StatfsWorkerPoolOptions = {}) {
     this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
-    this.spawnWorker = options.spawnWorker ?? (() => new Worker(WORKER_SOURCE, { eval: true }));
+    // node:worker_threads is loaded at the first worker, on the boxes with a mount that may hang: the others keep its code out of the heap (issue 13).
+    this.spawnWorker = options.spawnWorker ?? (() => new (process.getBuiltinModule('node:worker_threads').Worker)(WORKER_SOURCE, { eval: true }));
   }
 
   /** Workers started so far (healthy, stuck or ended): for tests and diagnostics. */
