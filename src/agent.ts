@@ -24,7 +24,7 @@ import { SinkRunner } from './sinks/sink-runner.ts';
 import { StateLog } from './state-log.ts';
 import { buildSources } from './sources/build.ts';
 import { SelfMetrics } from './self-metrics.ts';
-import { runSource, type Source } from './sources/source.ts';
+import { runSource, startOrder, type Source } from './sources/source.ts';
 import { startTimer, type Timer } from './timer.ts';
 
 export interface AgentOptions {
@@ -161,7 +161,8 @@ export class Agent {
     const cycle = ++this.cycleNo;
     const start = Date.now();
     const t0 = performance.now();
-    const collections = this.sources.map((s) => runSource(s, this.shutdown.signal));
+    const collections: Promise<SourceResult>[] = new Array(this.sources.length);
+    for (const i of startOrder(this.sources)) collections[i] = runSource(this.sources[i]!, this.shutdown.signal);
     const head = { cycle, identity: identityLabels(this.config), deadlineMs: start + this.config.agent.intervalSeconds * 1000 };
     const complete = Promise.all(collections).then((results): Batch => ({ ...head, sources: results }));
     const batch: IncomingBatch = { ...head, sources: collections, complete };

@@ -6,6 +6,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, decommission } from '../src/agent.ts';
+import type { Source } from '../src/sources/source.ts';
 import { configFromText, type AgentConfig } from '../src/config/config.ts';
 import { parseText } from '../src/model/text-parser.ts';
 import { setLogSink } from '../src/log.ts';
@@ -84,6 +85,31 @@ test('one cycle pushes every source as its own group, with up and no rejection',
     );
   } finally {
     await agent.stop();
+  }
+});
+
+test('a cycle starts the exporters before the host and self (the host reads synchronously), and reports the sources in configuration order', async () => {
+  const exporter = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('# TYPE app_up gauge\napp_up 1\n'));
+  await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(exporter.address() as AddressInfo).port}/metrics`;
+  const agent = new Agent({ config: config(`[exporter.one]\nurl = ${url}\n[exporter.two]\nurl = ${url}\n`, 'order-box') });
+  try {
+    const started: string[] = [];
+    // The agent's running sources, each collect() call recorded as it is made.
+    for (const source of (agent as unknown as { sources: Source[] }).sources) {
+      const collect = source.collect.bind(source);
+      Object.assign(source, { collect: (signal: AbortSignal) => (started.push(source.id), collect(signal)) });
+    }
+    const outcome = await agent.runCycle();
+    await outcome.pushed;
+    assert.deepEqual(started, ['exporter.one', 'exporter.two', 'host', 'self']);
+    assert.deepEqual(
+      outcome.results.map((r) => `${r.source}=${r.up ? 1 : 0}`),
+      ['host=1', 'exporter.one=1', 'exporter.two=1', 'self=1'],
+    );
+  } finally {
+    await agent.stop();
+    exporter.close();
   }
 });
 

@@ -149,6 +149,7 @@ export function readExporterSection(r: SectionReader, name: string, agent: Sourc
 
 export class ExporterSource implements Source {
   readonly id: string;
+  readonly waitsOnNetwork = true;
   readonly job: string;
   readonly timeoutSeconds: number;
   readonly fingerprint: string;
