@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { release } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os, { release } from 'node:os';
+import path from 'node:path';
+import { bundle } from '../scripts/lib/build.ts';
 import { adviseReadsOfExecutable, alternatePieces, mappingsOf, TEXT_PIECE_BYTES, textReadsAheadDespiteAdvice } from '../src/executable-pages.ts';
 import type { NativeAddon } from '../src/sources/host/machinery/native.ts';
 import { createLogger, setLogSink } from '../src/log.ts';
@@ -157,9 +159,19 @@ test('without the native addon nothing is advised and nothing more is logged', (
   assert.deepEqual(lines, []);
 });
 
-test("the CLI's first import is the advice, so it runs before any other module of the bundle is evaluated", () => {
-  // esbuild evaluates modules in import order; an import sorted above it would fault the executable in with the disk's readahead first.
-  const cli = readFileSync(new URL('../src/cli.ts', import.meta.url), 'utf8');
-  const firstImport = /^import\s[^;]*;/m.exec(cli)?.[0];
-  assert.equal(firstImport, "import './executable-pages-at-start.ts';");
+test("the executable's main script advises before the agent's bundle is compiled, and is small", async () => {
+  // Node.js compiles the whole main script before running it: the bundle is compiled only once the advice is given.
+  const main = readFileSync(new URL('../src/sea-main.ts', import.meta.url), 'utf8');
+  const advice = main.indexOf('adviseReadsOfExecutable();');
+  assert.ok(advice > 0 && advice < main.indexOf('compileFunction(source'), 'the advice comes before the compile');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-sea-main-'));
+  try {
+    await bundle(path.join(dir, 'main.cjs'), '0.0.0', 'test', 'sea-main.ts');
+    await bundle(path.join(dir, 'agent.cjs'), '0.0.0', 'test');
+    const mainBytes = statSync(path.join(dir, 'main.cjs')).size;
+    assert.ok(mainBytes < 64 * 1024, `the main script is ${mainBytes} bytes`);
+    assert.ok(statSync(path.join(dir, 'agent.cjs')).size > 10 * mainBytes);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -121,11 +121,14 @@ const withoutHttp2ForUndici: import('esbuild').Plugin = {
   },
 };
 
-/** Bundles src/cli.ts into one CommonJS file (Node 24's SEA runs a CommonJS main). */
-export async function bundle(outFile: string, version: string, commit: string): Promise<void> {
+/**
+ * Bundles src/cli.ts (or another entry of src/) into one CommonJS file
+ * (Node 24's SEA runs a CommonJS main).
+ */
+export async function bundle(outFile: string, version: string, commit: string, entry = 'cli.ts'): Promise<void> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    entryPoints: [path.join(REPO_ROOT, 'src', 'cli.ts')],
+    entryPoints: [path.join(REPO_ROOT, 'src', entry)],
     outfile: outFile,
     bundle: true,
     platform: 'node',
@@ -242,13 +245,16 @@ export async function build(options: BuildOptions = {}): Promise<BuiltBinary[]> 
   rmSync(path.join(outDir, BUILD_INFO), { force: true });
   mkdirSync(workDir, { recursive: true });
 
-  const bundleFile = path.join(workDir, 'edgepush.cjs');
+  const bundleFile = path.join(workDir, BUNDLE_ASSET);
+  const mainFile = path.join(workDir, 'sea-main.cjs');
   const blobFile = path.join(workDir, 'edgepush.blob');
   log(`bundling src/ as edgepush ${version} (commit ${commit})`);
   await bundle(bundleFile, version, commit);
-  // One blob serves every architecture: the script, the flags and each architecture's native addon.
-  const addons = Object.fromEntries(ARCHES.map((arch) => [addonFileName(arch), buildAddon(arch, log)]));
-  makeBlob(bundleFile, blobFile, workDir, options.nodeFlags ?? BAKED_NODE_FLAGS, addons);
+  // The main script advises the executable's pages, then compiles the bundle from its asset (src/sea-main.ts).
+  await bundle(mainFile, version, commit, 'sea-main.ts');
+  // One blob serves every architecture: the scripts, the flags and each architecture's native addon.
+  const assets = Object.fromEntries([...ARCHES.map((arch) => [addonFileName(arch), buildAddon(arch, log)]), [BUNDLE_ASSET, bundleFile]]);
+  makeBlob(mainFile, blobFile, workDir, options.nodeFlags ?? BAKED_NODE_FLAGS, assets);
 
   const built: BuiltBinary[] = [];
   for (const arch of arches) {
@@ -270,6 +276,9 @@ export async function build(options: BuildOptions = {}): Promise<BuiltBinary[]> 
   );
   return built;
 }
+
+/** The SEA asset that holds the agent's bundle: src/sea-main.ts reads it by this name. */
+const BUNDLE_ASSET = 'edgepush.cjs';
 
 /** Written beside the executables: what they were built from. */
 const BUILD_INFO = 'build-info.json';

@@ -102,7 +102,14 @@ export function addonFileName(arch: string = process.arch): string {
 const NEEDS_ADDON =
   "the timex, tcpstat, qdisc and wifi collectors report no data, btrfs no per-device error counters, and the executable's pages are read with the disk's readahead";
 
-let loaded: { addon: NativeAddon } | { error: string } | undefined;
+/**
+ * The load, shared by the executable's two scripts (src/sea-main.ts, which
+ * advises the executable's pages with it, and the agent's bundle): each has
+ * its own copy of this module, and the addon is extracted and loaded once.
+ */
+const LOADED = Symbol.for('edgepush.native-addon');
+type Loaded = { addon: NativeAddon } | { error: string };
+const shared = globalThis as { [LOADED]?: Loaded };
 
 /**
  * The addon, loaded on first use. Throws NoDataError when it cannot be
@@ -110,6 +117,7 @@ let loaded: { addon: NativeAddon } | { error: string } | undefined;
  */
 export function nativeAddon(log?: Logger): NativeAddon {
   // Called every cycle (the trim, the collectors): the logger is made only for the one load.
+  let loaded = shared[LOADED];
   if (!loaded) {
     try {
       loaded = { addon: loadAddon() };
@@ -117,6 +125,7 @@ export function nativeAddon(log?: Logger): NativeAddon {
       loaded = { error: (err as Error).message };
       (log ?? createLogger({ source: 'host' })).warn(`native addon not loaded: ${NEEDS_ADDON}`, { err: loaded.error });
     }
+    shared[LOADED] = loaded;
   }
   if ('error' in loaded) throw new NoDataError(`native addon not loaded: ${loaded.error}`);
   return loaded.addon;
@@ -124,7 +133,7 @@ export function nativeAddon(log?: Logger): NativeAddon {
 
 /** Forgets the loaded addon (tests load it again under another environment). */
 export function resetNativeAddon(): void {
-  loaded = undefined;
+  delete shared[LOADED];
 }
 
 function loadAddon(): NativeAddon {
