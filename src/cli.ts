@@ -2,7 +2,6 @@
 /**
  * edgepush command line. `edgepush [command] [flags]`; the default command is `run`.
  */
-// First: the executable's read advice, before any other module is evaluated.
 import { encodeText } from './model/text-encoder.ts';
 import { FlagError, formatFlagHelp, parseFlags, type FlagSpec } from './config/flags.ts';
 import { parseGoDuration } from './config/duration.ts';
