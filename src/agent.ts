@@ -172,7 +172,17 @@ export class Agent {
       this.noSinkWarned = true;
     }
     const runners = [...this.runners.values()];
-    const pushed = Promise.all(runners.map(async (r) => [r.sink.name, await r.submit(batch)] as const)).then((entries) => new Map(entries));
+    const pushed = Promise.all(runners.map(async (r) => [r.sink.name, await r.submit(batch)] as const)).then((entries) => {
+      const reports = new Map(entries);
+      // From the cycle's start to the last sink's answer: the cycle's latency as a gateway sees it.
+      this.log.debug('cycle pushed', {
+        cycle,
+        pushed_ms: Math.round(performance.now() - t0),
+        sinks: reports.size,
+        failed: entries.filter(([, r]) => !r.ok).length,
+      });
+      return reports;
+    });
     const results = (await complete).sources;
     const collectMs = performance.now() - t0;
     this.metrics.cycles.inc();

@@ -113,6 +113,29 @@ test('a cycle starts the exporters before the host and self (the host reads sync
   }
 });
 
+test('at debug level a cycle logs when every sink has answered: its latency and the sinks that failed', async () => {
+  const agent = new Agent({
+    config: configFromText(
+      `[agent]\ninterval = 5s\ntimeout = 2s\nstate_dir = ${mkdtempSync(path.join(os.tmpdir(), 'edgepush-pushed-'))}\nlog_level = debug\n[identity]\ninstance = pushed-box\n` +
+        `[host]\ncollector.disable-defaults = true\ncollector.loadavg = true\npath.procfs = ${FIXTURE_PROC}\n` +
+        // Nothing listens on port 1: the push is refused at once.
+        `[pushgateway.refusing]\nurl = http://127.0.0.1:1\nretries = 0\n[listener.local]\naddress = 127.0.0.1:0\n`,
+    ),
+  });
+  const lines: string[] = [];
+  const previous = setLogSink((l) => lines.push(l));
+  try {
+    const outcome = await agent.runCycle();
+    await outcome.pushed;
+    const pushed = lines.filter((l) => l.includes('msg="cycle pushed"'));
+    assert.equal(pushed.length, 1, lines.join('\n'));
+    assert.match(pushed[0]!, new RegExp(`cycle=${outcome.cycle} pushed_ms=\\d+ sinks=2 failed=1`));
+  } finally {
+    setLogSink(previous);
+    await agent.stop();
+  }
+});
+
 test('a slow exporter delays only its own group: the other sources are on the gateway while it still answers', { skip }, async () => {
   // An exporter that answers when the test lets it: a stand-in for one that takes most of its timeout.
   let answer: () => void = () => undefined;
