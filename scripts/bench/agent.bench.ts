@@ -5,12 +5,19 @@
  * once (`sh -c "..." &` per source and gateway), then `wait`:
  * - time from cycle start to every gateway acknowledged, host metrics + 3
  *   local exporters (Debian's node_exporter) fanned out to 2 Pushgateways,
- *   against the loop's round;
+ *   against the loop's round: from source back to back, and the packaged
+ *   executable's own (its debug log) every second and every 15 s; beside it
+ *   the loop's round forwarded in-process by a client that costs nothing
+ *   (what the exporters and gateways alone take: a bound for any client);
+ *   the gateways hold the same groups throughout (a push costs more the more
+ *   a Pushgateway holds), and can be given CPUs of their own (see SPLIT);
  * - CPU per cycle: the agent's (this process, from source), the packaged
  *   executable's (dist/, `npm run build`, `edgepush run` every second) and
  *   the loop's (every sh and curl it starts, summed from their rusage: the
  *   loop runs under one shell that waits for them, so they land in this
- *   process's cutime/cstime); the executable's CPU per cycle at the default
+ *   process's cutime/cstime), back to back and, at 15 s, a round every 15 s
+ *   halfway between the executable's cycles, so that both pay for the idle
+ *   time before them; the executable's CPU per cycle at the default
  *   15 s interval too, over real 15-s cycles (what it costs between cycles,
  *   timers and GC, included as it happens), both right after a start and at
  *   steady state (the 1-s run switched to 15 s by SIGHUP after its 100
@@ -35,14 +42,29 @@ import { parseText } from '../../src/model/text-parser.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { startNodeExporter, startPushgateway } from '../../test/helpers/servers.ts';
 import { childrenCpuSeconds, procCpuSeconds, procStatusBytes } from './proc-usage.ts';
-import { median, mib, percentile, ratio, table } from './stats.ts';
+import { mean, median, mib, percentile, ratio, table } from './stats.ts';
+
+/**
+ * The gateways are remote in production: they do not take the box's CPU.
+ * BENCH_AGENT_SPLIT=1 (two CPUs or more) gives the box (this process, the
+ * exporters, the loop, the executables) CPU 0 and the gateways the others.
+ * Not the default: with two CPUs, a gateway on one CPU becomes the cycle's
+ * bottleneck (every push is checked against all it holds, one at a time), so
+ * latency then measures the gateways more than the clients.
+ */
+// Counted before the bench pins itself to CPU 0 (the pinned run is told by its parent).
+const CPUS = Number(process.env['EDGEPUSH_BENCH_CPUS'] ?? os.availableParallelism());
+const SPLIT = process.env['BENCH_AGENT_SPLIT'] === '1' && CPUS >= 2 && existsSync('/usr/bin/taskset');
 
 // Measure with the V8 flags the packaged executable runs with (heap and semi-space limits).
 if (process.env['EDGEPUSH_BENCH_BAKED'] !== '1') {
-  const r = spawnSync(process.execPath, [...BAKED_NODE_FLAGS, '--expose-gc', fileURLToPath(import.meta.url)], {
-    stdio: 'inherit',
-    env: { ...process.env, EDGEPUSH_BENCH_BAKED: '1' },
-  });
+  const command = [process.execPath, ...BAKED_NODE_FLAGS, '--expose-gc', fileURLToPath(import.meta.url)];
+  const r = SPLIT
+    ? spawnSync('/usr/bin/taskset', ['-c', '0', ...command], {
+        stdio: 'inherit',
+        env: { ...process.env, EDGEPUSH_BENCH_BAKED: '1', EDGEPUSH_BENCH_CPUS: String(CPUS) },
+      })
+    : spawnSync(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, EDGEPUSH_BENCH_BAKED: '1' } });
   process.exit(r.status ?? 1);
 }
 
@@ -57,6 +79,16 @@ const QEMU = '/usr/bin/qemu-aarch64-static';
 const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 
 const gateways = await Promise.all([startPushgateway(), startPushgateway()]);
+if (SPLIT)
+  for (const g of gateways) {
+    const r = spawnSync('/usr/bin/taskset', ['-a', '-p', '-c', `1-${CPUS - 1}`, String(g.process.pid)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`taskset on the gateway ${g.url}: ${r.stderr}`);
+  }
+console.log(
+  SPLIT
+    ? `the box (this process, the exporters, the loop, the executables) on CPU 0; the gateways, remote in production, on CPU${CPUS > 2 ? 's' : ''} 1${CPUS > 2 ? `-${CPUS - 1}` : ''}`
+    : `every process on every CPU (${CPUS}): the gateways share the box's CPU${process.env['BENCH_AGENT_SPLIT'] === '1' ? ' (BENCH_AGENT_SPLIT=1 needs 2 CPUs and taskset)' : ''}`,
+);
 const exporters = await Promise.all([startNodeExporter(), startNodeExporter(), startNodeExporter(), startNodeExporter()]);
 const hostLike = exporters[3]!; // the curl loop scrapes a node_exporter for the host metrics
 /** CPU seconds spent so far by the exporters the agent scrapes (the loop also scrapes hostLike). */
@@ -79,6 +111,10 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   setLogLevel('error');
   const agent = new Agent({ config });
 
+  // A Pushgateway checks every push against all the groups it holds, so a push costs more the more it holds:
+  // the loop's groups go on the gateways first, and every run of the agent below pushes the same groups
+  // (one instance), so the agent and the loop are measured against the same gateway contents throughout.
+  spawnSync('sh', ['-c', loopScript()]);
   // Warm-up: first connections, JIT, first host collection.
   for (let i = 0; i < 3; i++) await (await agent.runCycle()).pushed;
 
@@ -118,15 +154,7 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   await agent.stop();
 
   // The loop it replaces, same peers, same machine: every source x gateway pair at once.
-  const sources = [hostLike, ...exporters.slice(0, 3)].map((e, i) => ({ url: `${e.url}/metrics`, job: i === 0 ? 'node' : `exp${i - 1}` }));
-  const script =
-    sources
-      .flatMap((s) =>
-        gateways.map(
-          (g) => `sh -c "curl -sf ${s.url} | curl -sf --data-binary @- ${g.url}/metrics/job/${s.job}-curl/instance/bench-curl-box >/dev/null || echo fail" &`,
-        ),
-      )
-      .join('\n') + '\nwait\n';
+  const script = loopScript();
   const loopPuts0 = await gatewayPuts();
   const curlTimes: number[] = [];
   let curlCpuSeconds = 0;
@@ -137,7 +165,7 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
     const exportersBefore = allExportersCpu();
     const t0 = performance.now();
     const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
-    // The first round warms the gateways' groups.
+    // The first round is a warm-up (the shell's and curl's pages, the exporters' first answers).
     if (i > 0) {
       curlTimes.push(performance.now() - t0);
       curlCpuSeconds += childrenCpuSeconds() - cpuBefore;
@@ -146,6 +174,13 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
     if (r.stdout.includes('fail') || r.status !== 0) curlFailures++;
   }
   const loopPuts = putsSince(loopPuts0, await gatewayPuts());
+  // The loop's round done by a client that costs nothing itself: what the exporters and gateways alone take.
+  const forwardTimes: number[] = [];
+  for (let i = 0; i < CURL_ROUNDS + 1; i++) {
+    const t0 = performance.now();
+    await forwardRound();
+    if (i > 0) forwardTimes.push(performance.now() - t0);
+  }
   const curlCpuMs = (curlCpuSeconds * 1000) / CURL_ROUNDS;
   const loopExportersCpuMs = (loopExportersCpuSeconds * 1000) / CURL_ROUNDS;
   const agentCpuMs = (cpu.user + cpu.system) / 1000 / CYCLES;
@@ -159,6 +194,12 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
     ['edgepush: cycle start -> all gateways acked', f(median(acked)), f(percentile(acked, 90)), ratio(median(acked), median(curlTimes))],
     ['edgepush: cycle start -> all sources collected', f(median(collected)), f(percentile(collected, 90)), ''],
     ['curl | curl loop (4 sources x 2 gateways, all pairs in parallel)', f(median(curlTimes)), f(percentile(curlTimes, 90)), '1.00x'],
+    [
+      "the loop's round forwarded in-process: each answer's bytes PUT as they are in, nothing parsed (the exporters' and gateways' share)",
+      f(median(forwardTimes)),
+      f(percentile(forwardTimes, 90)),
+      ratio(median(forwardTimes), median(curlTimes)),
+    ],
   ]);
   // A Pushgateway applies pushes one at a time (one write queue), each checked against every group it holds:
   // the part of the latency that is the gateways' own, the same for any client.
@@ -178,19 +219,22 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   const x64 = await packagedExecutable('x64', stateDir, { interval: 1, cycles: 100, thenAt15: CYCLES_AT_15S });
   if (x64) cpuRows.push([`edgepush x64 executable, cycle every ${x64.interval} s`, f(x64.cpuMs), ratio(x64.cpuMs, curlCpuMs)]);
   const at15 = x64 && CYCLES_AT_15S > 0 ? await packagedExecutable('x64', stateDir, { interval: 15, cycles: CYCLES_AT_15S }) : undefined;
-  if (at15)
-    cpuRows.push([
-      `edgepush x64 executable, cycle every 15 s (the default), cycles 2-${2 + CYCLES_AT_15S} after its start`,
-      f(at15.cpuMs),
-      ratio(at15.cpuMs, curlCpuMs),
-    ]);
   const steady = x64?.steadyAt15;
-  if (steady)
-    cpuRows.push([
-      `edgepush x64 executable, cycle every 15 s after 100 cycles at 1 s (steady state; ${CYCLES_AT_15S} cycles)`,
-      f(steady.cpuMs),
-      ratio(steady.cpuMs, curlCpuMs),
-    ]);
+  // At 15 s the loop is measured as it runs on a box, a round every 15 s (halfway between the executable's cycles),
+  // beside its rounds back to back above: both then pay for the idle time before them (cold caches, an idle vCPU).
+  const at15Rows = (phase: ExecutablePhase, name: string): string[][] => {
+    const loopCpuMs = mean(phase.loopBetween.map((r) => r.cpuMs));
+    return [
+      [`curl | curl loop, a round every 15 s halfway between the executable's cycles ${name} (${phase.loopBetween.length} rounds)`, f(loopCpuMs), ''],
+      [
+        `edgepush x64 executable, cycle every 15 s (the default), cycles ${name}`,
+        f(phase.cpuMs),
+        `${ratio(phase.cpuMs, curlCpuMs)}; ${ratio(phase.cpuMs, loopCpuMs)} of the loop every 15 s`,
+      ],
+    ];
+  };
+  if (at15) cpuRows.push(...at15Rows(at15, `2-${2 + CYCLES_AT_15S} after its start`));
+  if (steady) cpuRows.push(...at15Rows(steady, `after 100 cycles at 1 s (steady state, ${CYCLES_AT_15S} cycles)`));
   const arm64 = x64 ? await packagedExecutable('arm64', stateDir, { interval: 3, cycles: QEMU_CYCLES }) : undefined;
   if (x64 && arm64)
     cpuRows.push([
@@ -199,6 +243,26 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
       `${ratio(arm64.cpuMs, x64.cpuMs)} the x64 executable`,
     ]);
   table(cpuRows);
+  const latencyRows: string[][] = [['The x64 executable: cycle start -> all gateways acked (its debug log)', 'median', 'p90', 'vs loop (median)']];
+  if (x64)
+    latencyRows.push([
+      `a cycle every ${x64.interval} s, against the loop's rounds back to back`,
+      f(median(x64.latencyMs)),
+      f(percentile(x64.latencyMs, 90)),
+      ratio(median(x64.latencyMs), median(curlTimes)),
+    ]);
+  for (const [phase, name] of [
+    [at15, 'cycles 2-10 after its start'],
+    [steady, 'steady state'],
+  ] as const) {
+    if (!phase || phase.loopBetween.length === 0) continue;
+    const loopMs = phase.loopBetween.map((r) => r.ms);
+    latencyRows.push(
+      [`the loop, a round every 15 s halfway between the executable's cycles (${name})`, f(median(loopMs)), f(percentile(loopMs, 90)), '1.00x'],
+      [`a cycle every 15 s, ${name}`, f(median(phase.latencyMs)), f(percentile(phase.latencyMs, 90)), ratio(median(phase.latencyMs), median(loopMs))],
+    );
+  }
+  if (latencyRows.length > 1) table(latencyRows);
   const loopBoxMs = curlCpuMs + loopExportersCpuMs;
   const boxRows: string[][] = [
     ["What the box spends a cycle, the exporters' CPU included", 'ms', 'vs loop'],
@@ -228,6 +292,78 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   );
 } finally {
   await Promise.all([...gateways, ...exporters].map((s) => s.stop()));
+}
+
+/** What the loop scrapes: a node_exporter for the host metrics and the 3 exporters. */
+function loopSources(): Array<{ url: string; job: string }> {
+  return [hostLike, ...exporters.slice(0, 3)].map((e, i) => ({ url: `${e.url}/metrics`, job: i === 0 ? 'node' : `exp${i - 1}` }));
+}
+
+/** One round of the loop edgepush replaces: every source x gateway pair at once, then wait. */
+function loopScript(): string {
+  return (
+    loopSources()
+      .flatMap((s) =>
+        gateways.map(
+          (g) => `sh -c "curl -sf ${s.url} | curl -sf --data-binary @- ${g.url}/metrics/job/${s.job}-curl/instance/bench-curl-box >/dev/null || echo fail" &`,
+        ),
+      )
+      .join('\n') + '\nwait\n'
+  );
+}
+
+/**
+ * The loop's round without the loop's own cost: every source fetched at once
+ * and its body PUT unchanged to every gateway as soon as it is in, into the
+ * loop's own groups (so the gateways' contents stay the same). A lower bound
+ * for any client of these exporters and gateways.
+ */
+async function forwardRound(): Promise<void> {
+  await Promise.all(
+    loopSources().map(async (s) => {
+      const body = Buffer.from(await (await fetch(s.url)).arrayBuffer());
+      await Promise.all(
+        gateways.map(async (g) => {
+          const res = await fetch(`${g.url}/metrics/job/${s.job}-curl/instance/bench-curl-box`, { method: 'PUT', body });
+          await res.arrayBuffer();
+          if (!res.ok) throw new Error(`forwarding ${s.job} to ${g.url}: HTTP ${res.status}`);
+        }),
+      );
+    }),
+  );
+}
+
+interface LoopRound {
+  ms: number;
+  cpuMs: number;
+  /** What the round cost the 3 exporters the agent scrapes too. */
+  exportersCpuMs: number;
+  failed: boolean;
+}
+
+/**
+ * One loop round started while the executable sleeps between two cycles
+ * (asynchronously, so its log keeps being read): its wall time, and the CPU
+ * of its sh and curl processes from this process's cutime/cstime (nothing
+ * else of ours exits meanwhile).
+ */
+function loopRoundBetweenCycles(): Promise<LoopRound> {
+  return new Promise((resolve) => {
+    const cpuBefore = childrenCpuSeconds();
+    const exportersBefore = agentExportersCpu();
+    const t0 = performance.now();
+    let out = '';
+    const sh = spawn('sh', ['-c', loopScript()], { stdio: ['ignore', 'pipe', 'ignore'] });
+    sh.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    sh.on('exit', (code) =>
+      resolve({
+        ms: performance.now() - t0,
+        cpuMs: (childrenCpuSeconds() - cpuBefore) * 1000,
+        exportersCpuMs: (agentExportersCpu() - exportersBefore) * 1000,
+        failed: code !== 0 || out.includes('fail'),
+      }),
+    );
+  });
 }
 
 /** Every gateway's push handling so far (PUT and POST), from its own summary, summed. */
@@ -277,7 +413,7 @@ async function packagedExecutable(
   arch: Arch,
   stateDir: string,
   run: { interval: number; cycles: number; thenAt15?: number },
-): Promise<{ cpuMs: number; exportersCpuMs: number; interval: number; summary: string; steadyAt15?: { cpuMs: number; summary: string } } | undefined> {
+): Promise<ExecutableRun | undefined> {
   const binary = path.join(DIST_DIR, binaryName(arch));
   const emulated = arch !== process.arch;
   const skip = (why: string): undefined => void console.log(`packaged ${arch} executable: skipped (${why})`);
@@ -293,13 +429,34 @@ async function packagedExecutable(
   // Then, when asked: two cycles at 15 s to settle into the new cadence, `thenAt15` measured.
   const steadyFirst = last + 2;
   const steadyLast = run.thenAt15 ? steadyFirst + run.thenAt15 : last;
+  const ranges = [
+    { from: first, to: last, interval },
+    { from: steadyFirst, to: steadyLast, interval: 15 },
+  ];
+  // Measured 15-s cycles get a loop round halfway to the next one: both then run after the same idle time.
+  const withLoop = (cycle: number): boolean => !emulated && ranges.some((r) => r.interval >= 15 && cycle >= r.from && cycle < r.to);
+  const latencies = ranges.map((): number[] => []);
+  const loopRounds = ranges.map((): Array<Promise<LoopRound>> => []);
   let seen = 0;
   const marks = new Map<number, ReturnType<typeof procStat>>();
+  let pending = '';
   const done = new Promise<void>((resolve) => {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      for (const _ of d.matchAll(/msg="cycle collected"/g)) {
+      const lines = (pending + d).split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) {
+        const pushed = /msg="cycle pushed" cycle=(\d+) pushed_ms=(\d+)/.exec(line);
+        if (pushed) {
+          const cycle = Number(pushed[1]);
+          ranges.forEach((r, i) => cycle >= r.from && cycle < r.to && latencies[i]!.push(Number(pushed[2])));
+        }
+        if (!line.includes('msg="cycle collected"')) continue;
         seen++;
         if ([first, Math.floor((first + last) / 2), last, steadyFirst, steadyLast].includes(seen)) marks.set(seen, procStat(child.pid!));
+        if (withLoop(seen)) {
+          const i = ranges.findIndex((r) => seen >= r.from && seen < r.to);
+          loopRounds[i]!.push(new Promise((r) => setTimeout(() => r(loopRoundBetweenCycles()), 500 * ranges[i]!.interval)));
+        }
         if (seen === last && steadyLast > last) {
           writeConfig(arch, 15, stateDir);
           child.kill('SIGHUP');
@@ -311,11 +468,14 @@ async function packagedExecutable(
   });
   await done;
   child.kill('SIGTERM');
+  const loops = await Promise.all(loopRounds.map((rounds) => Promise.all(rounds)));
   const a = marks.get(first);
   const b = marks.get(last);
   if (!a || !b) return skip(`exited after ${seen} cycles`);
   const cpuMs = ((b.cpuSeconds - a.cpuSeconds) / (last - first)) * 1000;
-  const exportersCpuMs = ((b.exportersCpuSeconds - a.exportersCpuSeconds) / (last - first)) * 1000;
+  // The loop rounds between the cycles scrape the same exporters: their share is not the agent's.
+  const loopScrapesMs = loops[0]!.reduce((sum, r) => sum + r.exportersCpuMs, 0);
+  const exportersCpuMs = ((b.exportersCpuSeconds - a.exportersCpuSeconds) * 1000 - loopScrapesMs) / (last - first);
   const memory = emulated
     ? "RSS is qemu's, not comparable"
     : `RSS ${[...marks].map(([i, m]) => `after ${i} cycles ${mib(m.rss)} (anonymous ${mib(m.anon)})`).join(', ')}; the rest is the executable's own file pages`;
@@ -326,16 +486,35 @@ async function packagedExecutable(
     cpuMs,
     exportersCpuMs,
     interval,
+    latencyMs: latencies[0]!,
+    loopBetween: loops[0]!,
     ...(steadyCpuMs === undefined
       ? {}
       : {
           steadyAt15: {
             cpuMs: steadyCpuMs,
+            latencyMs: latencies[1]!,
+            loopBetween: loops[1]!,
             summary: `packaged ${arch} executable, switched to a cycle every 15 s after ${last} cycles at ${interval} s, cycles ${steadyFirst}-${steadyLast}: CPU ${steadyCpuMs.toFixed(1)} ms per cycle; anonymous ${mib(s1!.anon)} at the end`,
           },
         }),
     summary: `packaged ${arch} executable (${path.relative(process.cwd(), binary)}${emulated ? ' under qemu-user' : ''}), a cycle every ${interval} s, cycles ${first}-${last}: CPU ${cpuMs.toFixed(1)} ms per cycle; ${memory}`,
   };
+}
+
+interface ExecutableRun extends ExecutablePhase {
+  exportersCpuMs: number;
+  interval: number;
+  summary: string;
+  steadyAt15?: ExecutablePhase & { summary: string };
+}
+
+interface ExecutablePhase {
+  cpuMs: number;
+  /** Cycle start to every gateway's answer, from the executable's debug log ("cycle pushed"). */
+  latencyMs: number[];
+  /** Loop rounds run halfway between the phase's cycles (15-s phases of the x64 executable only). */
+  loopBetween: LoopRound[];
 }
 
 /** The executable running `edgepush run` against this run's exporters and gateways, logging each cycle. */
@@ -357,7 +536,7 @@ function writeConfig(arch: Arch, intervalSeconds: number, stateDir: string, star
   writeFileSync(
     file,
     // The timeout and state dir of the run as it started: a reload that changes only the interval keeps every source and sink.
-    `[agent]\ninterval = ${intervalSeconds}s\ntimeout = ${Math.min(startedAt * 1000 - 600, 10_000)}ms\nsplay = false\nstate_dir = ${path.join(stateDir, `${arch}-${startedAt}`)}\nlog_level = debug\n[identity]\ninstance = bench-${arch}\n` +
+    `[agent]\ninterval = ${intervalSeconds}s\ntimeout = ${Math.min(startedAt * 1000 - 600, 10_000)}ms\nsplay = false\nstate_dir = ${path.join(stateDir, `${arch}-${startedAt}`)}\nlog_level = debug\n[identity]\ninstance = bench-box\n` +
       exporters
         .slice(0, 3)
         .map((e, i) => `[exporter.exp${i}]\nurl = ${e.url}/metrics\n`)

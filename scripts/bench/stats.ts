@@ -10,6 +10,10 @@ export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 
+export function mean(values: readonly number[]): number {
+  return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 export function ratio(ours: number, theirs: number): string {
   return theirs > 0 ? `${(ours / theirs).toFixed(2)}x` : 'n/a';
 }
