@@ -16,8 +16,9 @@
  *   the loop's (every sh and curl it starts, summed from their rusage: the
  *   loop runs under one shell that waits for them, so they land in this
  *   process's cutime/cstime), back to back and, at 15 s, a round every 15 s
- *   halfway between the executable's cycles, so that both pay for the idle
- *   time before them; the executable's CPU per cycle at the default
+ *   between the executable's cycles (with a forwarded round: see
+ *   packagedExecutable), so that all pay for the idle time before them; the
+ *   executable's CPU per cycle at the default
  *   15 s interval too, over real 15-s cycles (what it costs between cycles,
  *   timers and GC, included as it happens), both right after a start and at
  *   steady state (the 1-s run switched to 15 s by SIGHUP after its 100
@@ -220,12 +221,12 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   if (x64) cpuRows.push([`edgepush x64 executable, cycle every ${x64.interval} s`, f(x64.cpuMs), ratio(x64.cpuMs, curlCpuMs)]);
   const at15 = x64 && CYCLES_AT_15S > 0 ? await packagedExecutable('x64', stateDir, { interval: 15, cycles: CYCLES_AT_15S }) : undefined;
   const steady = x64?.steadyAt15;
-  // At 15 s the loop is measured as it runs on a box, a round every 15 s (halfway between the executable's cycles),
+  // At 15 s the loop is measured as it runs on a box, a round every 15 s (between the executable's cycles),
   // beside its rounds back to back above: both then pay for the idle time before them (cold caches, an idle vCPU).
   const at15Rows = (phase: ExecutablePhase, name: string): string[][] => {
     const loopCpuMs = mean(phase.loopBetween.map((r) => r.cpuMs));
     return [
-      [`curl | curl loop, a round every 15 s halfway between the executable's cycles ${name} (${phase.loopBetween.length} rounds)`, f(loopCpuMs), ''],
+      [`curl | curl loop, a round every 15 s between the executable's cycles ${name} (${phase.loopBetween.length} rounds)`, f(loopCpuMs), ''],
       [
         `edgepush x64 executable, cycle every 15 s (the default), cycles ${name}`,
         f(phase.cpuMs),
@@ -258,7 +259,13 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
     if (!phase || phase.loopBetween.length === 0) continue;
     const loopMs = phase.loopBetween.map((r) => r.ms);
     latencyRows.push(
-      [`the loop, a round every 15 s halfway between the executable's cycles (${name})`, f(median(loopMs)), f(percentile(loopMs, 90)), '1.00x'],
+      [`the loop, a round every 15 s between the executable's cycles (${name})`, f(median(loopMs)), f(percentile(loopMs, 90)), '1.00x'],
+      [
+        `the loop's round forwarded in-process, every 15 s between the same cycles (${name})`,
+        f(median(phase.forwardBetween)),
+        f(percentile(phase.forwardBetween, 90)),
+        ratio(median(phase.forwardBetween), median(loopMs)),
+      ],
       [`a cycle every 15 s, ${name}`, f(median(phase.latencyMs)), f(percentile(phase.latencyMs, 90)), ratio(median(phase.latencyMs), median(loopMs))],
     );
   }
@@ -433,10 +440,12 @@ async function packagedExecutable(
     { from: first, to: last, interval },
     { from: steadyFirst, to: steadyLast, interval: 15 },
   ];
-  // Measured 15-s cycles get a loop round halfway to the next one: both then run after the same idle time.
+  // Between measured 15-s cycles, a loop round a third of the way to the next cycle and a forwarded round two
+  // thirds: each of the three runs 5 s after the one before, so all pay for the same idle time.
   const withLoop = (cycle: number): boolean => !emulated && ranges.some((r) => r.interval >= 15 && cycle >= r.from && cycle < r.to);
   const latencies = ranges.map((): number[] => []);
   const loopRounds = ranges.map((): Array<Promise<LoopRound>> => []);
+  const forwardRounds = ranges.map((): Array<Promise<number>> => []);
   let seen = 0;
   const marks = new Map<number, ReturnType<typeof procStat>>();
   let pending = '';
@@ -455,7 +464,16 @@ async function packagedExecutable(
         if ([first, Math.floor((first + last) / 2), last, steadyFirst, steadyLast].includes(seen)) marks.set(seen, procStat(child.pid!));
         if (withLoop(seen)) {
           const i = ranges.findIndex((r) => seen >= r.from && seen < r.to);
-          loopRounds[i]!.push(new Promise((r) => setTimeout(() => r(loopRoundBetweenCycles()), 500 * ranges[i]!.interval)));
+          const third = (1000 * ranges[i]!.interval) / 3;
+          loopRounds[i]!.push(new Promise((r) => setTimeout(() => r(loopRoundBetweenCycles()), third)));
+          forwardRounds[i]!.push(
+            new Promise((r) =>
+              setTimeout(() => {
+                const t0 = performance.now();
+                r(forwardRound().then(() => performance.now() - t0));
+              }, 2 * third),
+            ),
+          );
         }
         if (seen === last && steadyLast > last) {
           writeConfig(arch, 15, stateDir);
@@ -469,6 +487,7 @@ async function packagedExecutable(
   await done;
   child.kill('SIGTERM');
   const loops = await Promise.all(loopRounds.map((rounds) => Promise.all(rounds)));
+  const forwards = await Promise.all(forwardRounds.map((rounds) => Promise.all(rounds)));
   const a = marks.get(first);
   const b = marks.get(last);
   if (!a || !b) return skip(`exited after ${seen} cycles`);
@@ -488,6 +507,7 @@ async function packagedExecutable(
     interval,
     latencyMs: latencies[0]!,
     loopBetween: loops[0]!,
+    forwardBetween: forwards[0]!,
     ...(steadyCpuMs === undefined
       ? {}
       : {
@@ -495,6 +515,7 @@ async function packagedExecutable(
             cpuMs: steadyCpuMs,
             latencyMs: latencies[1]!,
             loopBetween: loops[1]!,
+            forwardBetween: forwards[1]!,
             summary: `packaged ${arch} executable, switched to a cycle every 15 s after ${last} cycles at ${interval} s, cycles ${steadyFirst}-${steadyLast}: CPU ${steadyCpuMs.toFixed(1)} ms per cycle; anonymous ${mib(s1!.anon)} at the end`,
           },
         }),
@@ -513,8 +534,10 @@ interface ExecutablePhase {
   cpuMs: number;
   /** Cycle start to every gateway's answer, from the executable's debug log ("cycle pushed"). */
   latencyMs: number[];
-  /** Loop rounds run halfway between the phase's cycles (15-s phases of the x64 executable only). */
+  /** Loop rounds run a third of the way between the phase's cycles (15-s phases of the x64 executable only). */
   loopBetween: LoopRound[];
+  /** The loop's round forwarded by a zero-cost client between the same cycles (its wall time, ms). */
+  forwardBetween: number[];
 }
 
 /** The executable running `edgepush run` against this run's exporters and gateways, logging each cycle. */
