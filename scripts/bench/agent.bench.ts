@@ -445,7 +445,7 @@ async function packagedExecutable(
   const withLoop = (cycle: number): boolean => !emulated && ranges.some((r) => r.interval >= 15 && cycle >= r.from && cycle < r.to);
   const latencies = ranges.map((): number[] => []);
   const loopRounds = ranges.map((): Array<Promise<LoopRound>> => []);
-  const forwardRounds = ranges.map((): Array<Promise<number>> => []);
+  const forwardRounds = ranges.map((): Array<Promise<{ ms: number; exportersCpuMs: number }>> => []);
   let seen = 0;
   const marks = new Map<number, ReturnType<typeof procStat>>();
   let pending = '';
@@ -470,7 +470,8 @@ async function packagedExecutable(
             new Promise((r) =>
               setTimeout(() => {
                 const t0 = performance.now();
-                r(forwardRound().then(() => performance.now() - t0));
+                const exportersBefore = agentExportersCpu();
+                r(forwardRound().then(() => ({ ms: performance.now() - t0, exportersCpuMs: (agentExportersCpu() - exportersBefore) * 1000 })));
               }, 2 * third),
             ),
           );
@@ -492,8 +493,8 @@ async function packagedExecutable(
   const b = marks.get(last);
   if (!a || !b) return skip(`exited after ${seen} cycles`);
   const cpuMs = ((b.cpuSeconds - a.cpuSeconds) / (last - first)) * 1000;
-  // The loop rounds between the cycles scrape the same exporters: their share is not the agent's.
-  const loopScrapesMs = loops[0]!.reduce((sum, r) => sum + r.exportersCpuMs, 0);
+  // The loop's and forwarded rounds between the cycles scrape the same exporters: their share is not the agent's.
+  const loopScrapesMs = [...loops[0]!, ...forwards[0]!].reduce((sum, r) => sum + r.exportersCpuMs, 0);
   const exportersCpuMs = ((b.exportersCpuSeconds - a.exportersCpuSeconds) * 1000 - loopScrapesMs) / (last - first);
   const memory = emulated
     ? "RSS is qemu's, not comparable"
@@ -507,7 +508,7 @@ async function packagedExecutable(
     interval,
     latencyMs: latencies[0]!,
     loopBetween: loops[0]!,
-    forwardBetween: forwards[0]!,
+    forwardBetween: forwards[0]!.map((r) => r.ms),
     ...(steadyCpuMs === undefined
       ? {}
       : {
@@ -515,7 +516,7 @@ async function packagedExecutable(
             cpuMs: steadyCpuMs,
             latencyMs: latencies[1]!,
             loopBetween: loops[1]!,
-            forwardBetween: forwards[1]!,
+            forwardBetween: forwards[1]!.map((r) => r.ms),
             summary: `packaged ${arch} executable, switched to a cycle every 15 s after ${last} cycles at ${interval} s, cycles ${steadyFirst}-${steadyLast}: CPU ${steadyCpuMs.toFixed(1)} ms per cycle; anonymous ${mib(s1!.anon)} at the end`,
           },
         }),
