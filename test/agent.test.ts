@@ -119,7 +119,8 @@ test('at debug level a cycle logs when every sink has answered: its latency and 
       `[agent]\ninterval = 5s\ntimeout = 2s\nstate_dir = ${mkdtempSync(path.join(os.tmpdir(), 'edgepush-pushed-'))}\nlog_level = debug\n[identity]\ninstance = pushed-box\n` +
         `[host]\ncollector.disable-defaults = true\ncollector.loadavg = true\npath.procfs = ${FIXTURE_PROC}\n` +
         // Nothing listens on port 1: the push is refused at once.
-        `[pushgateway.refusing]\nurl = http://127.0.0.1:1\nretries = 0\n[listener.local]\naddress = 127.0.0.1:0\n`,
+        `[pushgateway.refusing]\nurl = http://127.0.0.1:1\nretries = 0\n[pushgateway.refusing_too]\nurl = http://127.0.0.1:1/other\nretries = 0\n` +
+        `[listener.local]\naddress = 127.0.0.1:0\n`,
     ),
   });
   const lines: string[] = [];
@@ -129,7 +130,7 @@ test('at debug level a cycle logs when every sink has answered: its latency and 
     await outcome.pushed;
     const pushed = lines.filter((l) => l.includes('msg="cycle pushed"'));
     assert.equal(pushed.length, 1, lines.join('\n'));
-    assert.match(pushed[0]!, new RegExp(`cycle=${outcome.cycle} pushed_ms=\\d+ sinks=2 failed=1`));
+    assert.match(pushed[0]!, new RegExp(`cycle=${outcome.cycle} pushed_ms=\\d+ sinks=3 failed=2`));
   } finally {
     setLogSink(previous);
     await agent.stop();
