@@ -46,6 +46,14 @@ export type Arch = (typeof ARCHES)[number];
  * what spikes the start's anonymous memory, and inlining makes each
  * compilation larger. Without it the spike sampled every 10 ms fell from
  * 35-41 to 28-34 MiB for the same CPU per cycle (issue 13, fourth round).
+ *
+ * Maglev after 4,000 calls instead of V8's 400: a cycle calls its per-sample
+ * and per-line functions thousands of times, so those are compiled in the
+ * first cycle either way; what waits is the lukewarm rest, which Maglev
+ * otherwise compiled over the first minutes at 15 s for little gain. Side by
+ * side every 15 s, cycles 2-10: V8's worker thread 11-15 against 16-20 ms a
+ * cycle, the process 2.5-10 ms less; every second, cycles 10-100, the same
+ * (issue 13, tenth round).
  */
 export const BAKED_NODE_FLAGS = [
   '--max-old-space-size=512',
@@ -56,6 +64,7 @@ export const BAKED_NODE_FLAGS = [
   '--no-sparkplug',
   '--liftoff-only',
   '--no-maglev-inlining',
+  '--invocation-count-for-maglev=4000',
   '--no-warnings',
 ];
 
