@@ -14,9 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { compileFunction } from 'node:vm';
 import { adviseReadsOfExecutable } from './executable-pages.ts';
-
-/** The asset that holds the agent's bundle (scripts/lib/build.ts). */
-const BUNDLE_ASSET = 'edgepush.cjs';
+import { BUNDLE_ASSET } from './sea-bundle-asset.ts';
 
 adviseReadsOfExecutable();
 // UTF-8: the bundle keeps a few non-ASCII characters of its string literals.

@@ -115,7 +115,7 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   // A Pushgateway checks every push against all the groups it holds, so a push costs more the more it holds:
   // the loop's groups go on the gateways first, and every run of the agent below pushes the same groups
   // (one instance), so the agent and the loop are measured against the same gateway contents throughout.
-  spawnSync('sh', ['-c', loopScript()]);
+  await loopRound();
   // Warm-up: first connections, JIT, first host collection.
   for (let i = 0; i < 3; i++) await (await agent.runCycle()).pushed;
 
@@ -155,35 +155,24 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   await agent.stop();
 
   // The loop it replaces, same peers, same machine: every source x gateway pair at once.
-  const script = loopScript();
   const loopPuts0 = await gatewayPuts();
-  const curlTimes: number[] = [];
-  let curlCpuSeconds = 0;
-  let loopExportersCpuSeconds = 0;
-  let curlFailures = 0;
+  const loopRounds: LoopRound[] = [];
+  // The first round is a warm-up (the shell's and curl's pages, the exporters' first answers).
   for (let i = 0; i < CURL_ROUNDS + 1; i++) {
-    const cpuBefore = childrenCpuSeconds();
-    const exportersBefore = allExportersCpu();
-    const t0 = performance.now();
-    const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
-    // The first round is a warm-up (the shell's and curl's pages, the exporters' first answers).
-    if (i > 0) {
-      curlTimes.push(performance.now() - t0);
-      curlCpuSeconds += childrenCpuSeconds() - cpuBefore;
-      loopExportersCpuSeconds += allExportersCpu() - exportersBefore;
-    }
-    if (r.stdout.includes('fail') || r.status !== 0) curlFailures++;
+    const round = await loopRound();
+    if (i > 0) loopRounds.push(round);
   }
+  const curlFailures = loopRounds.filter((r) => r.failed).length;
   const loopPuts = putsSince(loopPuts0, await gatewayPuts());
   // The loop's round done by a client that costs nothing itself: what the exporters and gateways alone take.
   const forwardTimes: number[] = [];
   for (let i = 0; i < CURL_ROUNDS + 1; i++) {
-    const t0 = performance.now();
-    await forwardRound();
-    if (i > 0) forwardTimes.push(performance.now() - t0);
+    const round = await timedForwardRound();
+    if (i > 0) forwardTimes.push(round.ms);
   }
-  const curlCpuMs = (curlCpuSeconds * 1000) / CURL_ROUNDS;
-  const loopExportersCpuMs = (loopExportersCpuSeconds * 1000) / CURL_ROUNDS;
+  const curlTimes = loopRounds.map((r) => r.ms);
+  const curlCpuMs = mean(loopRounds.map((r) => r.cpuMs));
+  const loopExportersCpuMs = mean(loopRounds.map((r) => r.allExportersCpuMs));
   const agentCpuMs = (cpu.user + cpu.system) / 1000 / CYCLES;
 
   const f = (v: number): string => `${v.toFixed(1)} ms`;
@@ -325,7 +314,9 @@ function loopScript(): string {
  * loop's own groups (so the gateways' contents stay the same). A lower bound
  * for any client of these exporters and gateways.
  */
-async function forwardRound(): Promise<void> {
+async function timedForwardRound(): Promise<{ ms: number; exportersCpuMs: number }> {
+  const t0 = performance.now();
+  const exportersBefore = agentExportersCpu();
   await Promise.all(
     loopSources().map(async (s) => {
       const body = Buffer.from(await (await fetch(s.url)).arrayBuffer());
@@ -338,6 +329,7 @@ async function forwardRound(): Promise<void> {
       );
     }),
   );
+  return { ms: performance.now() - t0, exportersCpuMs: (agentExportersCpu() - exportersBefore) * 1000 };
 }
 
 interface LoopRound {
@@ -345,28 +337,31 @@ interface LoopRound {
   cpuMs: number;
   /** What the round cost the 3 exporters the agent scrapes too. */
   exportersCpuMs: number;
+  /** What it cost every exporter it scrapes (those 3 and the host's stand-in). */
+  allExportersCpuMs: number;
   failed: boolean;
 }
 
 /**
- * One loop round started while the executable sleeps between two cycles
- * (asynchronously, so its log keeps being read): its wall time, and the CPU
- * of its sh and curl processes from this process's cutime/cstime (nothing
- * else of ours exits meanwhile).
+ * One loop round, asynchronously (between the executable's cycles its log
+ * keeps being read): its wall time, and the CPU of its sh and curl processes
+ * from this process's cutime/cstime (nothing else of ours exits meanwhile).
  */
-function loopRoundBetweenCycles(): Promise<LoopRound> {
+function loopRound(): Promise<LoopRound> {
   return new Promise((resolve) => {
     const cpuBefore = childrenCpuSeconds();
     const exportersBefore = agentExportersCpu();
+    const allExportersBefore = allExportersCpu();
     const t0 = performance.now();
     let out = '';
     const sh = spawn('sh', ['-c', loopScript()], { stdio: ['ignore', 'pipe', 'ignore'] });
     sh.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    sh.on('exit', (code) =>
+    sh.on('close', (code) =>
       resolve({
         ms: performance.now() - t0,
         cpuMs: (childrenCpuSeconds() - cpuBefore) * 1000,
         exportersCpuMs: (agentExportersCpu() - exportersBefore) * 1000,
+        allExportersCpuMs: (allExportersCpu() - allExportersBefore) * 1000,
         failed: code !== 0 || out.includes('fail'),
       }),
     );
@@ -465,16 +460,8 @@ async function packagedExecutable(
         if (withLoop(seen)) {
           const i = ranges.findIndex((r) => seen >= r.from && seen < r.to);
           const third = (1000 * ranges[i]!.interval) / 3;
-          loopRounds[i]!.push(new Promise((r) => setTimeout(() => r(loopRoundBetweenCycles()), third)));
-          forwardRounds[i]!.push(
-            new Promise((r) =>
-              setTimeout(() => {
-                const t0 = performance.now();
-                const exportersBefore = agentExportersCpu();
-                r(forwardRound().then(() => ({ ms: performance.now() - t0, exportersCpuMs: (agentExportersCpu() - exportersBefore) * 1000 })));
-              }, 2 * third),
-            ),
-          );
+          loopRounds[i]!.push(new Promise((r) => setTimeout(() => r(loopRound()), third)));
+          forwardRounds[i]!.push(new Promise((r) => setTimeout(() => r(timedForwardRound()), 2 * third)));
         }
         if (seen === last && steadyLast > last) {
           writeConfig(arch, 15, stateDir);

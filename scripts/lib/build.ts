@@ -14,6 +14,7 @@ import path from 'node:path';
 import { REPO_ROOT } from './peers.ts';
 import { buildAddon } from './native.ts';
 import { addonFileName } from '../../src/sources/host/machinery/native.ts';
+import { BUNDLE_ASSET } from '../../src/sea-bundle-asset.ts';
 
 export const DIST_DIR = path.join(REPO_ROOT, 'dist');
 export const CACHE_DIR = path.join(REPO_ROOT, '.cache');
@@ -285,9 +286,6 @@ export async function build(options: BuildOptions = {}): Promise<BuiltBinary[]> 
   );
   return built;
 }
-
-/** The SEA asset that holds the agent's bundle: src/sea-main.ts reads it by this name. */
-const BUNDLE_ASSET = 'edgepush.cjs';
 
 /** Written beside the executables: what they were built from. */
 const BUILD_INFO = 'build-info.json';
