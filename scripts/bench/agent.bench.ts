@@ -242,7 +242,7 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
       ratio(median(x64.latencyMs), median(curlTimes)),
     ]);
   for (const [phase, name] of [
-    [at15, 'cycles 2-10 after its start'],
+    [at15, `cycles 2-${2 + CYCLES_AT_15S} after its start`],
     [steady, 'steady state'],
   ] as const) {
     if (!phase || phase.loopBetween.length === 0) continue;
