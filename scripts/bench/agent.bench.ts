@@ -97,20 +97,21 @@ const agentExportersCpu = (): number => exporters.slice(0, 3).reduce((sum, e) =>
 const allExportersCpu = (): number => agentExportersCpu() + procCpuSeconds(hostLike.process.pid!);
 try {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'edgepush-bench-'));
-  const config = configFromText(`
+  const configText = (extra = ''): string => `
 [agent]
 interval = 15s
 state_dir = ${stateDir}
 log_level = error
 [identity]
 instance = bench-box
+${extra}
 ${exporters
   .slice(0, 3)
   .map((e, i) => `[exporter.exp${i}]\nurl = ${e.url}/metrics\n`)
   .join('')}
-${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
+${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`;
   setLogLevel('error');
-  const agent = new Agent({ config });
+  const agent = new Agent({ config: configFromText(configText()) });
 
   // A Pushgateway checks every push against all the groups it holds, so a push costs more the more it holds:
   // the loop's groups go on the gateways first, and every run of the agent below pushes the same groups
@@ -154,6 +155,17 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
   const wall = performance.now() - wall0;
   await agent.stop();
 
+  // The same cycle without the agent's own group: the loop's groups only (4 a gateway), like for like. Each
+  // push costs a gateway a check against all it holds, so the self group costs about what an exporter's does.
+  const withoutSelf = new Agent({ config: configFromText(configText('[self]\nenabled = false')) });
+  const ackedWithoutSelf: number[] = [];
+  for (let i = -3; i < Math.max(20, CYCLES / 2); i++) {
+    const t0 = performance.now();
+    await (await withoutSelf.runCycle()).pushed;
+    if (i >= 0) ackedWithoutSelf.push(performance.now() - t0);
+  }
+  await withoutSelf.stop();
+
   // The loop it replaces, same peers, same machine: every source x gateway pair at once.
   const loopPuts0 = await gatewayPuts();
   const loopRounds: LoopRound[] = [];
@@ -183,6 +195,12 @@ ${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`);
     ['', 'median', 'p90', 'vs loop (median)'],
     ['edgepush: cycle start -> all gateways acked', f(median(acked)), f(percentile(acked, 90)), ratio(median(acked), median(curlTimes))],
     ['edgepush: cycle start -> all sources collected', f(median(collected)), f(percentile(collected, 90)), ''],
+    [
+      `edgepush without its own group ([self] off: the loop's 4 groups a gateway), ${ackedWithoutSelf.length} cycles`,
+      f(median(ackedWithoutSelf)),
+      f(percentile(ackedWithoutSelf, 90)),
+      ratio(median(ackedWithoutSelf), median(curlTimes)),
+    ],
     ['curl | curl loop (4 sources x 2 gateways, all pairs in parallel)', f(median(curlTimes)), f(percentile(curlTimes, 90)), '1.00x'],
     [
       "the loop's round forwarded in-process: each answer's bytes PUT as they are in, nothing parsed (the exporters' and gateways' share)",
