@@ -92,6 +92,12 @@ console.log(
 );
 const exporters = await Promise.all([startNodeExporter(), startNodeExporter(), startNodeExporter(), startNodeExporter()]);
 const hostLike = exporters[3]!; // the curl loop scrapes a node_exporter for the host metrics
+/** The sections of every run of the agent (from source and the executables): the same exporters and gateways. */
+const agentTargets = (): string =>
+  exporters
+    .slice(0, 3)
+    .map((e, i) => `[exporter.exp${i}]\nurl = ${e.url}/metrics\n`)
+    .join('') + gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('');
 /** CPU seconds spent so far by the exporters the agent scrapes (the loop also scrapes hostLike). */
 const agentExportersCpu = (): number => exporters.slice(0, 3).reduce((sum, e) => sum + procCpuSeconds(e.process.pid!), 0);
 const allExportersCpu = (): number => agentExportersCpu() + procCpuSeconds(hostLike.process.pid!);
@@ -105,11 +111,7 @@ log_level = error
 [identity]
 instance = bench-box
 ${extra}
-${exporters
-  .slice(0, 3)
-  .map((e, i) => `[exporter.exp${i}]\nurl = ${e.url}/metrics\n`)
-  .join('')}
-${gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join('')}`;
+${agentTargets()}`;
   setLogLevel('error');
   const agent = new Agent({ config: configFromText(configText()) });
 
@@ -566,11 +568,7 @@ function writeConfig(arch: Arch, intervalSeconds: number, stateDir: string, star
     file,
     // The timeout and state dir of the run as it started: a reload that changes only the interval keeps every source and sink.
     `[agent]\ninterval = ${intervalSeconds}s\ntimeout = ${Math.min(startedAt * 1000 - 600, 10_000)}ms\nsplay = false\nstate_dir = ${path.join(stateDir, `${arch}-${startedAt}`)}\nlog_level = debug\n[identity]\ninstance = bench-box\n` +
-      exporters
-        .slice(0, 3)
-        .map((e, i) => `[exporter.exp${i}]\nurl = ${e.url}/metrics\n`)
-        .join('') +
-      gateways.map((g, i) => `[pushgateway.gw${i}]\nurl = ${g.url}\n`).join(''),
+      agentTargets(),
   );
   return file;
 }
