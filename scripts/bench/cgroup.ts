@@ -67,6 +67,12 @@ export interface CgroupUsage {
   /** Page cache charged to the cgroup at the end. */
   fileBytes: number;
   anonBytes: number;
+  /**
+   * How often the charge reached the limit and the kernel had to reclaim
+   * first (v1 memory.failcnt, v2 memory.events' "max"): how hard the limit
+   * pressed, beside the major faults it cost.
+   */
+  limitHits: number;
 }
 
 let counter = 0;
@@ -108,15 +114,18 @@ export class MemoryCgroup {
         majorFaults: stat.get('total_pgmajfault') ?? stat.get('pgmajfault') ?? NaN,
         fileBytes: stat.get('total_cache') ?? stat.get('cache') ?? NaN,
         anonBytes: stat.get('total_rss') ?? stat.get('rss') ?? NaN,
+        limitHits: Number(this.read('memory.failcnt')),
       };
     }
-    const events = /^oom_kill (\d+)$/m.exec(this.read('memory.events'));
+    const events = this.read('memory.events');
+    const event = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(events)?.[1] ?? 0);
     return {
       peakBytes: existsSync(path.join(this.dir, 'memory.peak')) ? Number(this.read('memory.peak')) : NaN,
-      oomKills: Number(events?.[1] ?? 0),
+      oomKills: event('oom_kill'),
       majorFaults: stat.get('pgmajfault') ?? NaN,
       fileBytes: stat.get('file') ?? NaN,
       anonBytes: stat.get('anon') ?? NaN,
+      limitHits: event('max'),
     };
   }
 
