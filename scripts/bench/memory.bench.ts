@@ -39,7 +39,7 @@ import { PACKAGING_DIR } from '../lib/package.ts';
 import { parseMapsLine } from '../../src/executable-pages.ts';
 import { freePort, startPushgateway, startVictoriaMetrics } from '../../test/helpers/servers.ts';
 import { MemoryCgroup, evictFromPageCache, memoryCgroupSupport, readaheadFileOf, type CgroupUsage } from './cgroup.ts';
-import { procCpuSeconds, procStatusBytes, procSystemCpuSeconds } from './proc-usage.ts';
+import { procCpuTimes, procStatusBytes } from './proc-usage.ts';
 import { median, mib, ratio, table } from './stats.ts';
 
 const SECONDS = Number(process.env['BENCH_MEMORY_SECONDS'] ?? 40);
@@ -134,8 +134,7 @@ async function runOnce(subject: Subject, limit: number | undefined, withWorkingS
         cycles++;
         if (Number.isNaN(firstCycle)) {
           firstCycle = i;
-          startCpuSeconds = procCpuSeconds(child.pid!);
-          startSystemSeconds = procSystemCpuSeconds(child.pid!);
+          ({ cpuSeconds: startCpuSeconds, systemSeconds: startSystemSeconds } = procCpuTimes(child.pid!));
           const doneAtMs = subject.lastDoneAtMs?.();
           if (doneAtMs) {
             // The next look half an interval after the next cycle: look i + 1 at done + 1.5 intervals.
@@ -148,8 +147,7 @@ async function runOnce(subject: Subject, limit: number | undefined, withWorkingS
       if (withWorkingSet && i === Math.floor(expected / 2) + Math.ceil(10 / INTERVAL)) workingSet = referencedByMapping(child.pid!);
     }
     if (!exited) {
-      cpuSeconds = procCpuSeconds(child.pid!);
-      systemSeconds = procSystemCpuSeconds(child.pid!);
+      ({ cpuSeconds, systemSeconds } = procCpuTimes(child.pid!));
       const anon = procStatusBytes(child.pid!, 'RssAnon');
       anonSeen.push(anon);
       rss = {

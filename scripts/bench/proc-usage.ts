@@ -15,9 +15,10 @@ export function procCpuSeconds(pid: number | 'self'): number {
   return (Number(f[11]) + Number(f[12])) / USER_HZ;
 }
 
-/** stime alone, in seconds: the kernel's share (page faults, reclaim under a memory limit, I/O). */
-export function procSystemCpuSeconds(pid: number | 'self'): number {
-  return Number(procStatFields(pid)[12]) / USER_HZ;
+/** utime + stime and stime alone (the kernel's share: page faults, reclaim under a memory limit, I/O), in seconds, from one read. */
+export function procCpuTimes(pid: number | 'self'): { cpuSeconds: number; systemSeconds: number } {
+  const f = procStatFields(pid);
+  return { cpuSeconds: (Number(f[11]) + Number(f[12])) / USER_HZ, systemSeconds: Number(f[12]) / USER_HZ };
 }
 
 /** cutime + cstime of this process: the CPU of its children that were waited for, in seconds. */
